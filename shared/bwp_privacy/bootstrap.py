@@ -1,0 +1,59 @@
+"""Build the long-lived collaborators once per execution environment (cold start)."""
+
+from __future__ import annotations
+
+import boto3
+import requests
+from botocore.config import Config
+
+from bwp_privacy.bwp_api.client import BwpClient
+from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
+from bwp_privacy.credentials import load_credentials
+from bwp_privacy.failure_store import FailureStore
+from bwp_privacy.publisher import FailurePublisher
+from bwp_privacy.recorder import FailureRecorder, MetricsSink
+from bwp_privacy.retry import Backoff
+from bwp_privacy.settings import Settings
+
+# Standard retry mode backs off on DynamoDB/SNS throttling; a bounded timeout keeps one slow
+# call from eating the invocation.
+AWS_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=5
+)
+
+
+def build_client(settings: Settings, session: requests.Session | None = None) -> BwpClient:
+    """A GraphQL client whose token cache and connections live as long as the process."""
+    session = session or requests.Session()
+
+    def fetch_token() -> AccessToken:
+        # Credentials are read per token (every ~14 min): Parameters caches the secret and a
+        # rotated secret is picked up without a cold start.
+        return request_access_token(
+            session, settings.token_url, load_credentials(settings), settings.http_timeout_seconds
+        )
+
+    return BwpClient(
+        session,
+        api_url=settings.api_url,
+        api_version=settings.api_version,
+        tokens=TokenProvider(fetch_token),
+        timeout_seconds=settings.http_timeout_seconds,
+        backoff=Backoff(max_attempts=settings.max_attempts),
+    )
+
+
+def build_recorder(settings: Settings, metrics: MetricsSink) -> FailureRecorder:
+    """Wire the recorder to the API, the failures table and the failures topic."""
+    return FailureRecorder(
+        lookup=build_client(settings),
+        store=FailureStore(
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            settings.failures_table_name,
+            settings.retention_days,
+        ),
+        publisher=FailurePublisher(
+            boto3.client("sns", config=AWS_CLIENT_CONFIG), settings.failures_topic_arn
+        ),
+        metrics=metrics,
+    )

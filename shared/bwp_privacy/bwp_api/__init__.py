@@ -1,0 +1,1 @@
+"""Buy with Prime GraphQL API: token, typed errors and the privacy-task client."""

@@ -1,0 +1,194 @@
+"""GraphQL client for the Buy with Prime privacy operations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+
+from bwp_privacy.bwp_api.errors import (
+    BwpApiError,
+    TransientApiError,
+    UnknownApiError,
+    error_from_graphql,
+)
+from bwp_privacy.bwp_api.models import DeletionTask
+from bwp_privacy.bwp_api.token import TokenProvider
+from bwp_privacy.retry import Backoff, call_with_retries
+
+# The task id travels only as a variable: event data never becomes query text. The data
+# subject (the shopper's email) is never selected.
+DELETION_TASK_QUERY = """
+query PersonalDataDeletionTask($taskId: String!) {
+  personalDataDeletionTask(taskId: $taskId) {
+    taskId
+    status
+    submissionDate
+    lastUpdatedDate
+    holdingPeriod
+    errors { code message }
+  }
+}
+""".strip()
+
+CANCEL_DELETION_TASK_MUTATION = """
+mutation CancelPersonalDataDeletionTask($taskId: String!) {
+  cancelPersonalDataDeletionTask(taskId: $taskId) { taskId }
+}
+""".strip()
+
+# Time kept back from the deadline for the work that follows the call (store, publish).
+MIN_REQUEST_SECONDS = 0.5
+
+
+class BwpClient:
+    """Calls the GraphQL endpoint with retries, token refresh and per-request timeouts."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        api_url: str,
+        api_version: str,
+        tokens: TokenProvider,
+        timeout_seconds: float,
+        backoff: Backoff,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._session = session
+        self._api_url = api_url
+        self._api_version = api_version
+        self._tokens = tokens
+        self._timeout = timeout_seconds
+        self._backoff = backoff
+        self._clock = clock
+        self._sleep = sleep
+
+    def get_deletion_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> DeletionTask:
+        """Query `personalDataDeletionTask`; raise a typed BwpApiError on failure."""
+        data = self.execute(
+            DELETION_TASK_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
+        )
+        return _field(data, "personalDataDeletionTask", DeletionTask)
+
+    def cancel_deletion_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> str:
+        """Cancel a task still in its holding period; return its id."""
+        data = self.execute(
+            CANCEL_DELETION_TASK_MUTATION,
+            {"taskId": task_id},
+            business_product_id,
+            deadline=deadline,
+        )
+        payload = data.get("cancelPersonalDataDeletionTask")
+        if not isinstance(payload, dict) or not isinstance(payload.get("taskId"), str):
+            raise UnknownApiError("cancelPersonalDataDeletionTask answered no taskId")
+        return str(payload["taskId"])
+
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        target_id: str,
+        *,
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """POST one GraphQL operation, retrying transient failures; return its `data`."""
+        return call_with_retries(
+            lambda: self._post_with_fresh_token(query, variables, target_id, deadline),
+            self._backoff,
+            deadline=None if deadline is None else deadline - MIN_REQUEST_SECONDS,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    def _post_with_fresh_token(
+        self, query: str, variables: dict[str, Any], target_id: str, deadline: float | None
+    ) -> dict[str, Any]:
+        token = self._tokens.get()
+        response = self._post(query, variables, target_id, token, deadline)
+        if response.status_code == 401:
+            # Expired or revoked before our cached expiry: one new token, one more try.
+            self._tokens.invalidate(token)
+            response = self._post(query, variables, target_id, self._tokens.get(), deadline)
+            if response.status_code == 401:
+                raise TransientApiError("API answered HTTP 401 with a fresh token")
+        return _read_response(response)
+
+    def _post(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        target_id: str,
+        token: str,
+        deadline: float | None,
+    ) -> requests.Response:
+        timeout = self._timeout
+        if deadline is not None:
+            timeout = max(0.1, min(timeout, deadline - self._clock() - MIN_REQUEST_SECONDS))
+        try:
+            return self._session.post(
+                self._api_url,
+                json={"query": query, "variables": variables},
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "x-api-target-id": target_id,
+                    "x-api-version": self._api_version,
+                    "Accept": "application/json",
+                },
+                timeout=timeout,
+            )
+        except requests.RequestException as error:
+            raise TransientApiError(f"API request failed: {type(error).__name__}") from None
+
+
+def _read_response(response: requests.Response) -> dict[str, Any]:
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors:
+        # The HTTP status of a GraphQL error answer is undocumented: trust the classification.
+        return _raise(error_from_graphql(errors), response)
+    if status == 429 or status >= 500:
+        raise TransientApiError(f"API answered HTTP {status}", retry_after=_retry_after(response))
+    if status >= 400:
+        raise UnknownApiError(f"API answered HTTP {status}")
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise TransientApiError(f"API answered HTTP {status} without a JSON `data` object")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _raise(error: BwpApiError, response: requests.Response) -> dict[str, Any]:
+    if isinstance(error, TransientApiError):
+        error.retry_after = _retry_after(response)
+    raise error
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _field(data: dict[str, Any], name: str, model: type[DeletionTask]) -> DeletionTask:
+    payload = data.get(name)
+    if payload is None:
+        raise UnknownApiError(f"{name} answered null without errors")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in error.errors(include_input=False))
+        raise UnknownApiError(f"{name} answered an unexpected shape ({fields})") from None

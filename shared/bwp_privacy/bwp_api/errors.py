@@ -1,0 +1,111 @@
+"""Typed errors of the Buy with Prime API, mapped from `extensions.classification.type`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bwp_privacy.redaction import mask_emails
+from bwp_privacy.retry import RetryableError
+
+
+class BwpApiError(Exception):
+    """An error answered by (or on the way to) the Buy with Prime API.
+
+    ``message`` has email addresses masked: API messages may quote the data subject.
+    """
+
+    classification = "UnknownError"
+    #: A lookup that fails with a permanent error is recorded for a person to look at.
+    permanent = True
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        self.message = mask_emails(message)
+        self.code = code
+        super().__init__(self.message)
+
+
+class ValidationApiError(BwpApiError):
+    classification = "ValidationError"
+
+
+class ResourceNotFoundApiError(BwpApiError):
+    classification = "ResourceNotFoundError"
+
+
+class AccessDeniedApiError(BwpApiError):
+    classification = "AccessDeniedError"
+
+
+class UnknownApiError(BwpApiError):
+    """A classification this client does not know: recorded, so a person looks at it."""
+
+
+class TransientApiError(BwpApiError, RetryableError):
+    """Worth retrying: throttling, server errors, timeouts, broken connections."""
+
+    classification = "TransientError"
+    permanent = False
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class ThrottlingApiError(TransientApiError):
+    classification = "ThrottlingError"
+
+
+class InternalServerApiError(TransientApiError):
+    classification = "InternalServerError"
+
+
+class ConflictApiError(TransientApiError):
+    classification = "ConflictError"
+
+
+class AuthenticationError(BwpApiError):
+    """The token endpoint refused the credentials: a configuration problem.
+
+    Not permanent for the task: raising keeps the event (OnFailure) for a redrive once the
+    credentials are fixed.
+    """
+
+    classification = "AuthenticationError"
+    permanent = False
+
+
+_BY_CLASSIFICATION: dict[str, type[BwpApiError]] = {
+    cls.classification: cls
+    for cls in (
+        ValidationApiError,
+        ResourceNotFoundApiError,
+        AccessDeniedApiError,
+        ThrottlingApiError,
+        InternalServerApiError,
+        ConflictApiError,
+    )
+}
+
+
+def error_from_graphql(errors: list[Any]) -> BwpApiError:
+    """Build the typed error for the first item of a GraphQL `errors` array."""
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    extensions = first.get("extensions")
+    classification = extensions.get("classification") if isinstance(extensions, dict) else None
+    if not isinstance(classification, dict):
+        classification = {}
+    kind = classification.get("type")
+    code = classification.get("code")
+    message = first.get("message")
+    cls = (
+        _BY_CLASSIFICATION.get(kind, UnknownApiError) if isinstance(kind, str) else UnknownApiError
+    )
+    error = cls(
+        message if isinstance(message, str) else "GraphQL error without a message",
+        code=code if isinstance(code, str) else None,
+    )
+    if cls is UnknownApiError and isinstance(kind, str):
+        error.classification = kind[:64]
+    return error

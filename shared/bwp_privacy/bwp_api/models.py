@@ -1,0 +1,41 @@
+"""What the API answers about a privacy task (never the data subject)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bwp_privacy.redaction import mask_emails
+
+
+class TaskError(BaseModel):
+    """`PersonalDataTaskError`: code is nullable, message is not (masked for emails)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str | None = Field(None, max_length=256)
+    message: str = Field(max_length=4096)
+
+    @field_validator("message", mode="before")
+    @classmethod
+    def _mask(cls, value: object) -> object:
+        return mask_emails(value[:4096]) if isinstance(value, str) else value
+
+
+class DeletionTask(BaseModel):
+    """`PersonalDataDeletionTask` as selected by our query; unknown fields are dropped."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    task_id: str = Field(alias="taskId")
+    status: str
+    submission_date: str | None = Field(None, alias="submissionDate")
+    last_updated_date: str | None = Field(None, alias="lastUpdatedDate")
+    holding_period: int | None = Field(None, alias="holdingPeriod")
+    errors: list[TaskError] = Field(default_factory=list)
+
+    @field_validator("errors", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [item for item in value if item is not None]
+        return [] if value is None else value

@@ -1,0 +1,96 @@
+"""Access tokens for the Buy with Prime API, cached across warm invocations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from bwp_privacy.bwp_api.errors import AuthenticationError, TransientApiError
+from bwp_privacy.credentials import ClientCredentials
+
+# Refresh this long before the announced expiry, so a token never expires mid-request.
+EXPIRY_MARGIN_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    value: str
+    expires_at: float  # time.monotonic() value
+
+
+def request_access_token(
+    session: requests.Session,
+    token_url: str,
+    credentials: ClientCredentials,
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> AccessToken:
+    """Ask the token endpoint for a new access token.
+
+    ASSUMPTION (undocumented by Buy with Prime): standard OAuth 2.0 client credentials, a
+    form-encoded ``grant_type=client_credentials&client_id=…&client_secret=…`` answered by
+    JSON ``{"access_token": …, "expires_in": seconds}``. Documented: tokens last 15 minutes.
+    """
+    started = clock()
+    try:
+        response = session.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret.get_secret_value(),
+            },
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+        )
+    except requests.RequestException as error:
+        raise TransientApiError(f"token request failed: {type(error).__name__}") from None
+    if response.status_code in (400, 401, 403):
+        raise AuthenticationError(
+            f"token endpoint refused the client credentials (HTTP {response.status_code})"
+        )
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientApiError(f"token endpoint answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+        value = body["access_token"]
+        lifetime = float(body.get("expires_in", 900))
+    except (ValueError, KeyError, TypeError):
+        raise TransientApiError(
+            f"token endpoint answered HTTP {response.status_code} without a token"
+        ) from None
+    if not isinstance(value, str) or not value:
+        raise TransientApiError("token endpoint answered an empty access_token")
+    return AccessToken(value=value, expires_at=started + lifetime)
+
+
+class TokenProvider:
+    """Hands out a cached token until shortly before it expires; thread-safe."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], AccessToken],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._token: AccessToken | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        """Return a valid token, fetching a new one when needed."""
+        with self._lock:
+            token = self._token
+            if token is None or self._clock() >= token.expires_at - EXPIRY_MARGIN_SECONDS:
+                token = self._token = self._fetch()
+            return token.value
+
+    def invalidate(self, value: str) -> None:
+        """Forget ``value`` (answered 401) unless another thread already replaced it."""
+        with self._lock:
+            if self._token is not None and self._token.value == value:
+                self._token = None

@@ -1,0 +1,125 @@
+"""Pydantic model of the PERSONAL_DATA_DELETION_TASK_FAILED EventBridge envelope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from bwp_privacy.resources import (
+    DELETION_TASK_KEY,
+    ParsedResource,
+    ResourceFormatError,
+    parse_resource,
+)
+
+PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
+DELETION_TASK_FAILED = "PERSONAL_DATA_DELETION_TASK_FAILED"
+
+# Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing
+# legitimate comes close to these.
+MAX_RESOURCES = 20
+ShortStr = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+ResourceStr = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class InvalidEventError(ValueError):
+    """The event cannot be processed; the message says what is wrong and where."""
+
+
+class TaskEventDetail(BaseModel):
+    """`detail`: `{}` on the privacy event pages, or the 2024-11-01 rich form."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    idempotency_key: ShortStr | None = Field(None, alias="idempotencyKey")
+    event_descriptor: ShortStr | None = Field(None, alias="eventDescriptor")
+    resources: list[ResourceStr] = Field(default_factory=list, max_length=MAX_RESOURCES)
+    event_id: ShortStr | None = Field(None, alias="eventId")
+    api_version: ShortStr | None = Field(None, alias="apiVersion")
+    subscription_id: ShortStr | None = Field(None, alias="subscriptionId")
+    event_time: datetime | None = Field(None, alias="eventTime")
+    data: dict[str, Any] | None = None
+
+
+class DeletionTaskFailedEvent(EventBridgeModel):
+    """The whole envelope; `resources` kept (Powertools' EventBridgeEnvelope drops it)."""
+
+    version: ShortStr
+    id: ShortStr
+    source: ShortStr
+    account: ShortStr
+    region: ShortStr
+    time: datetime
+    resources: list[ResourceStr] = Field(max_length=MAX_RESOURCES)
+    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_FAILED"] = Field(alias="detail-type")
+    detail: TaskEventDetail
+    replay_name: ShortStr | None = Field(None, alias="replay-name")
+
+    @field_validator("source")
+    @classmethod
+    def _from_buy_with_prime(cls, source: str) -> str:
+        if not source.startswith(PARTNER_SOURCE_PREFIX) or source == PARTNER_SOURCE_PREFIX:
+            raise ValueError(f"must start with '{PARTNER_SOURCE_PREFIX}' and name the source")
+        return source
+
+    def deletion_task(self) -> ParsedResource:
+        """Return the one resource that names a personalDataDeletionTask."""
+        candidates = self.resources or self.detail.resources
+        found: list[ParsedResource] = []
+        for index, resource in enumerate(candidates):
+            try:
+                parsed = parse_resource(resource)
+            except ResourceFormatError as error:
+                raise InvalidEventError(f"resources[{index}]: {error}") from None
+            if parsed.get(DELETION_TASK_KEY) is not None:
+                found.append(parsed)
+        if len(found) != 1:
+            raise InvalidEventError(
+                f"resources: expected exactly one '{DELETION_TASK_KEY}/{{taskId}}' resource, "
+                f"found {len(found)}"
+            )
+        return found[0]
+
+
+class TaskRef(BaseModel):
+    """What the event tells us: which task of which business product failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: DeletionTaskFailedEvent
+    business_product_id: str
+    task_id: str
+
+
+def parse_event(raw: Any) -> TaskRef:
+    """Validate a raw event and locate its task; raise InvalidEventError on any problem."""
+    if not isinstance(raw, dict):
+        raise InvalidEventError(f"event: expected a JSON object, got {type(raw).__name__}")
+    try:
+        event = DeletionTaskFailedEvent.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidEventError(describe_validation_error(error)) from None
+    resource = event.deletion_task()
+    task_id = resource.get(DELETION_TASK_KEY)
+    assert task_id is not None  # deletion_task() only returns resources that hold one
+    return TaskRef(event=event, business_product_id=resource.business_product_id, task_id=task_id)
+
+
+def describe_validation_error(error: ValidationError, limit: int = 5) -> str:
+    """Summarise a pydantic error as 'field: problem' pairs, without echoing input values."""
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'event'}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+    more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
+    return "invalid event: " + "; ".join(problems[:limit]) + more

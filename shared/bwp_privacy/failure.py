@@ -1,0 +1,72 @@
+"""The failure record: what is stored and, as a versioned contract, what is published."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bwp_privacy.bwp_api.models import TaskError
+
+SCHEMA_NAME = "bwp-privacy.deletion-task-failure"
+SCHEMA_VERSION = "1.0"
+#: errorCode attribute value for an error whose code is null.
+UNSPECIFIED_CODE = "UNSPECIFIED"
+#: errorCode attribute value when there is no task error at all (the lookup failed).
+NO_ERROR_CODE = "NONE"
+
+
+class LookupStatus(StrEnum):
+    """How the personalDataDeletionTask lookup went."""
+
+    OK = "OK"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    ACCESS_DENIED = "ACCESS_DENIED"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    UNKNOWN_ERROR = "UNKNOWN_ERROR"
+
+
+class LookupOutcome(BaseModel):
+    """The lookup status and, when it failed, the API's error (emails masked)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    status: LookupStatus
+    error_type: str | None = Field(None, alias="errorType")
+    error_code: str | None = Field(None, alias="errorCode")
+    message: str | None = None
+
+
+class DeletionFailure(BaseModel):
+    """Message schema ``bwp-privacy.deletion-task-failure`` 1.0 (see README)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    schema_name: Literal["bwp-privacy.deletion-task-failure"] = Field(
+        "bwp-privacy.deletion-task-failure", alias="schema"
+    )
+    schema_version: str = Field(SCHEMA_VERSION, alias="schemaVersion")
+    event_id: str = Field(alias="eventId")
+    event_time: str = Field(alias="eventTime")
+    detail_type: str = Field(alias="detailType")
+    replay_name: str | None = Field(None, alias="replayName")
+    business_product_id: str = Field(alias="businessProductId")
+    task_id: str = Field(alias="taskId")
+    status: str | None = None
+    submission_date: str | None = Field(None, alias="submissionDate")
+    last_updated_date: str | None = Field(None, alias="lastUpdatedDate")
+    holding_period: int | None = Field(None, alias="holdingPeriod")
+    errors: list[TaskError] = Field(default_factory=list)
+    lookup: LookupOutcome
+    received_at: str = Field(alias="receivedAt")
+
+    @property
+    def error_codes(self) -> list[str]:
+        """Distinct error codes in order, null codes as UNSPECIFIED, none as [NONE]."""
+        codes = dict.fromkeys(error.code or UNSPECIFIED_CODE for error in self.errors)
+        return list(codes) or [NO_ERROR_CODE]
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The published JSON form (camelCase, nulls kept so consumers see every key)."""
+        return self.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,36 @@
+"""Publish failure messages on the SNS topic the alert routing consumes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bwp_privacy.failure import DeletionFailure
+
+
+class FailurePublisher:
+    """One JSON message per failure, with attributes for subscription filter policies."""
+
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def publish(self, failure: DeletionFailure) -> str:
+        """Publish ``failure``; return the SNS message id."""
+        answer = self._client.publish(
+            TopicArn=self._topic_arn,
+            Message=json.dumps(failure.to_json_dict(), separators=(",", ":")),
+            MessageAttributes=message_attributes(failure),
+        )
+        return str(answer["MessageId"])
+
+
+def message_attributes(failure: DeletionFailure) -> dict[str, dict[str, str]]:
+    """SNS message attributes (part of the contract, see README)."""
+    return {
+        "errorCode": {"DataType": "String.Array", "StringValue": json.dumps(failure.error_codes)},
+        "businessProductId": {"DataType": "String", "StringValue": failure.business_product_id},
+        "lookupStatus": {"DataType": "String", "StringValue": failure.lookup.status.value},
+        "detailType": {"DataType": "String", "StringValue": failure.detail_type},
+        "schemaVersion": {"DataType": "String", "StringValue": failure.schema_version},
+    }

@@ -1,0 +1,161 @@
+"""Domain logic: from a parsed event to a stored failure and a published message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field
+
+from bwp_privacy.bwp_api.errors import (
+    AccessDeniedApiError,
+    BwpApiError,
+    ResourceNotFoundApiError,
+    ValidationApiError,
+)
+from bwp_privacy.bwp_api.models import DeletionTask
+from bwp_privacy.events import TaskRef
+from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy.failure_store import FailureStore
+from bwp_privacy.publisher import FailurePublisher
+
+logger = Logger(child=True)
+
+_LOOKUP_STATUS: dict[type[BwpApiError], LookupStatus] = {
+    ResourceNotFoundApiError: LookupStatus.RESOURCE_NOT_FOUND,
+    AccessDeniedApiError: LookupStatus.ACCESS_DENIED,
+    ValidationApiError: LookupStatus.VALIDATION_ERROR,
+}
+
+
+class TaskLookup(Protocol):
+    def get_deletion_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> DeletionTask: ...
+
+
+class MetricsSink(Protocol):
+    def count(self, name: str, **dimensions: str) -> None: ...
+
+
+class RecordOutcome(BaseModel):
+    """What happened to one event; returned by the handler and printed by replays."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    event_id: str = Field(alias="eventId")
+    task_id: str = Field(alias="taskId")
+    business_product_id: str = Field(alias="businessProductId")
+    lookup_status: LookupStatus = Field(alias="lookupStatus")
+    error_codes: list[str] = Field(alias="errorCodes")
+    stored: bool
+    published: bool
+    message_id: str | None = Field(None, alias="messageId")
+    duplicate: bool = False
+
+
+class FailureRecorder:
+    """Looks the task up, stores the failure once, publishes it once."""
+
+    def __init__(
+        self,
+        lookup: TaskLookup,
+        store: FailureStore,
+        publisher: FailurePublisher,
+        metrics: MetricsSink,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._lookup = lookup
+        self._store = store
+        self._publisher = publisher
+        self._metrics = metrics
+        self._now = now
+
+    def record(self, ref: TaskRef, *, deadline: float | None = None) -> RecordOutcome:
+        """Handle one valid event. Transient API failures propagate (Lambda retries)."""
+        failure = self.describe(ref, deadline=deadline)
+        received_at = datetime.fromisoformat(failure.received_at)
+        stored = self._store.put_new(failure, received_at)
+        outcome = RecordOutcome(
+            event_id=failure.event_id,
+            task_id=failure.task_id,
+            business_product_id=failure.business_product_id,
+            lookup_status=failure.lookup.status,
+            error_codes=failure.error_codes,
+            stored=stored.created,
+            published=False,
+        )
+        if stored.published_at is not None:
+            logger.info("Event already stored and published", extra={"task_id": ref.task_id})
+            self._metrics.count("DuplicateEvents")
+            return outcome.model_copy(update={"duplicate": True})
+        message_id = self._publisher.publish(failure)
+        self._store.mark_published(failure, message_id, self._now())
+        self._metrics.count("FailuresPublished")
+        logger.info(
+            "Deletion failure stored and published",
+            extra={
+                "task_id": ref.task_id,
+                "business_product_id": ref.business_product_id,
+                "lookup_status": failure.lookup.status.value,
+                "error_codes": failure.error_codes,
+            },
+        )
+        return outcome.model_copy(update={"published": True, "message_id": message_id})
+
+    def describe(self, ref: TaskRef, *, deadline: float | None = None) -> DeletionFailure:
+        """Look the task up and build the failure record, storing nothing."""
+        task: DeletionTask | None = None
+        try:
+            task = self._lookup.get_deletion_task(
+                ref.business_product_id, ref.task_id, deadline=deadline
+            )
+            lookup = LookupOutcome(status=LookupStatus.OK)
+        except BwpApiError as error:
+            if not error.permanent:
+                self._count_lookup("TRANSIENT_ERROR")
+                raise
+            lookup = LookupOutcome(
+                status=_LOOKUP_STATUS.get(type(error), LookupStatus.UNKNOWN_ERROR),
+                error_type=error.classification,
+                error_code=error.code,
+                message=error.message,
+            )
+            logger.warning(
+                "Task lookup failed for good; recording it for a person to look at",
+                extra={"task_id": ref.task_id, "error_type": error.classification},
+            )
+        self._count_lookup(lookup.status.value)
+        failure = _build_failure(ref, task, lookup, self._now())
+        for code in failure.error_codes:
+            self._count_failure(code)
+        return failure
+
+    def _count_lookup(self, outcome: str) -> None:
+        self._metrics.count("TaskLookups", outcome=outcome)
+
+    def _count_failure(self, code: str) -> None:
+        self._metrics.count("DeletionFailures", errorCode=code)
+
+
+def _build_failure(
+    ref: TaskRef, task: DeletionTask | None, lookup: LookupOutcome, received_at: datetime
+) -> DeletionFailure:
+    event = ref.event
+    return DeletionFailure(
+        event_id=event.id,
+        event_time=event.time.isoformat().replace("+00:00", "Z"),
+        detail_type=event.detail_type,
+        replay_name=event.replay_name,
+        business_product_id=ref.business_product_id,
+        task_id=ref.task_id,
+        status=task.status if task else None,
+        submission_date=task.submission_date if task else None,
+        last_updated_date=task.last_updated_date if task else None,
+        holding_period=task.holding_period if task else None,
+        errors=list(task.errors) if task else [],
+        lookup=lookup,
+        received_at=received_at.isoformat().replace("+00:00", "Z"),
+    )

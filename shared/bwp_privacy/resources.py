@@ -1,0 +1,88 @@
+"""Parse Buy with Prime event resource strings.
+
+Grammar (from the event documentation)::
+
+    businessProduct/{businessProductId}/{key}/{id}[/{key}/{id}...]
+
+Seen keys: personalDataDeletionTask, personalDataRetrievalTask, items, item-quantities,
+order, delivery, return, refund, carrier, tracker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BUSINESS_PRODUCT = "businessProduct"
+DELETION_TASK_KEY = "personalDataDeletionTask"
+
+MAX_RESOURCE_LENGTH = 1024
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
+# Ids are UUIDs, "bp-..." ids, SKUs, carrier codes and tracking numbers: no GraphQL or
+# path syntax can pass this, so an id is always inert data downstream.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
+
+
+class ResourceFormatError(ValueError):
+    """A resource string does not follow the documented grammar."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedResource:
+    """A resource string split into its business product id and key/id pairs."""
+
+    business_product_id: str
+    pairs: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        """Return the id that follows ``key``, or None when the key is absent."""
+        return next((value for k, value in self.pairs if k == key), None)
+
+
+def parse_resource(resource: str) -> ParsedResource:
+    """Parse one resource string; raise ResourceFormatError saying what is wrong."""
+    if len(resource) > MAX_RESOURCE_LENGTH:
+        raise ResourceFormatError(
+            f"resource is {len(resource)} characters long, at most {MAX_RESOURCE_LENGTH} allowed"
+        )
+    segments = resource.split("/")
+    if segments[0] != BUSINESS_PRODUCT:
+        raise ResourceFormatError(
+            f"resource {_show(resource)} must start with '{BUSINESS_PRODUCT}/'"
+        )
+    if len(segments) < 4:
+        raise ResourceFormatError(
+            f"resource {_show(resource)} must be '{BUSINESS_PRODUCT}/{{id}}/{{key}}/{{id}}'"
+            " with at least one key/id pair"
+        )
+    if len(segments) % 2:
+        raise ResourceFormatError(
+            f"resource {_show(resource)} has a key without an id (segment {len(segments)})"
+        )
+    business_product_id = _check(resource, 2, segments[1], _ID, "business product id")
+    pairs = tuple(
+        (
+            _check(resource, index + 1, segments[index], _KEY, "key"),
+            _check(resource, index + 2, segments[index + 1], _ID, f"id of '{segments[index]}'"),
+        )
+        for index in range(2, len(segments), 2)
+    )
+    return ParsedResource(business_product_id=business_product_id, pairs=pairs)
+
+
+def _check(resource: str, position: int, segment: str, pattern: re.Pattern[str], what: str) -> str:
+    if not segment:
+        raise ResourceFormatError(
+            f"resource {_show(resource)}: {what} (segment {position}) is empty"
+        )
+    if not pattern.fullmatch(segment):
+        raise ResourceFormatError(
+            f"resource {_show(resource)}: {what} (segment {position}) {_show(segment)} "
+            f"does not match {pattern.pattern}"
+        )
+    return segment
+
+
+def _show(text: str, limit: int = 120) -> str:
+    """Quote text for an error message, cut so a huge input cannot flood the logs."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")

@@ -1,0 +1,60 @@
+"""Exponential backoff with full jitter, bounded by attempts and by a deadline."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class RetryableError(Exception):
+    """An error worth another attempt; `retry_after` is the server's hint in seconds."""
+
+    retry_after: float | None = None
+
+
+@dataclass
+class Backoff:
+    """Full-jitter backoff (AWS Architecture Blog): sleep U(0, min(cap, base * 2**n))."""
+
+    max_attempts: int = 5
+    base_seconds: float = 0.2
+    cap_seconds: float = 5.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
+        jittered = self.rng.uniform(0, ceiling)
+        return max(jittered, min(retry_after, self.cap_seconds)) if retry_after else jittered
+
+
+def call_with_retries(
+    operation: Callable[[], T],
+    backoff: Backoff,
+    *,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``operation``, retrying RetryableError until attempts or the deadline run out.
+
+    The deadline is a ``clock()`` value; no retry starts if its wait would cross it. The last
+    error is re-raised unchanged when the budget is spent.
+    """
+    attempt = 1
+    while True:
+        try:
+            return operation()
+        except RetryableError as error:
+            if attempt >= backoff.max_attempts:
+                raise
+            wait = backoff.delay(attempt, error.retry_after)
+            if deadline is not None and clock() + wait >= deadline:
+                raise
+            sleep(wait)
+            attempt += 1
