@@ -1,0 +1,72 @@
+"""Lambda entry point for PERSONAL_DATA_DELETION_TASK_FAILED events: wiring only."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bwp_privacy.bootstrap import build_recorder
+from bwp_privacy.events import InvalidEventError, TaskRef, parse_event
+from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink
+from bwp_privacy.settings import Settings
+
+SERVICE = "deletion-task-failed"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+settings = Settings.from_env()
+recorder = build_recorder(settings, PowertoolsMetricsSink(metrics))
+
+
+def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    """Called instead of the function for an event id already handled."""
+    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
+    return {**response, "duplicate": True}
+
+
+idempotency = IdempotencyConfig(
+    expires_after_seconds=settings.idempotency_expiry_hours * 3600,
+    response_hook=_on_duplicate,
+)
+persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+
+
+@idempotent_function(  # type: ignore[untyped-decorator]  # Powertools ships it untyped
+    data_keyword_argument="event_id",
+    config=idempotency,
+    persistence_store=persistence,
+    # Keys survive function renames and refactors (the default embeds both names).
+    key_prefix="bwp-privacy.deletion-task-failed",
+)
+def record_once(*, event_id: str, ref: TaskRef, deadline: float) -> dict[str, Any]:
+    """Record one event; a second delivery of the same event id returns the first result."""
+    return recorder.record(ref, deadline=deadline).model_dump(mode="json", by_alias=True)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Parse, then record once per event id. Invalid events raise InvalidEventError."""
+    try:
+        ref = parse_event(event)
+    except InvalidEventError:
+        metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+        raise
+    idempotency.register_lambda_context(context)
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
+    outcome: dict[str, Any] = record_once(event_id=ref.event.id, ref=ref, deadline=deadline)
+    return outcome
