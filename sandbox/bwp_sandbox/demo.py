@@ -1,0 +1,88 @@
+"""`make demo`: replay every sample event through the real handler, offline, and show the result.
+
+Starts the API emulator and moto on 127.0.0.1, creates the stack's table and topic, then runs
+each event in events/ (and the first one a second time, as EventBridge may deliver it) through
+DeletionTaskFailedFunction's handler, printing what was stored and published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import sys
+from typing import Any
+
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.sandbox import Sandbox, patched_environ, running_sandbox
+from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
+
+EVENTS_DIR = PROJECT_ROOT / "events"
+
+
+def main() -> int:
+    """Run the demo; return the process exit code."""
+    # The documented event first, so the duplicate delivery at the end is the familiar one.
+    paths = sorted(EVENTS_DIR.glob("*.json"), key=lambda p: (p.stem != "deletion-task-failed", p))
+    runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
+    failures = 0
+    with running_sandbox() as sandbox, patched_environ(sandbox.function_env()):
+        print(f"API emulator: {sandbox.emulator.base_url}   local AWS (moto): {sandbox.aws.url}")
+        app = importlib.import_module("functions.deletion_task_failed.app")
+        for index, path in enumerate(runs, start=1):
+            event = json.loads(path.read_text())
+            label = f"[{index}/{len(runs)}] {path.relative_to(PROJECT_ROOT)}"
+            if index == len(runs):
+                label += " (delivered again)"
+            print(f"\n{label}")
+            emf = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(emf):
+                    outcome = app.handler(event, LocalLambdaContext())
+            except Exception as error:
+                failures += 1
+                print(f"  FAILED  {type(error).__name__}: {error}")
+                continue
+            _show(outcome, sandbox)
+            print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
+    print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
+    return 1 if failures else 0
+
+
+def _show(outcome: dict[str, Any], sandbox: Sandbox) -> None:
+    print(
+        f"  task {outcome['taskId']}  lookup {outcome['lookupStatus']}  "
+        f"errors {', '.join(outcome['errorCodes'])}"
+    )
+    if outcome.get("duplicate"):
+        print("  duplicate of an event already handled: nothing stored, nothing published")
+        return
+    print(f"  stored:    {'new item' if outcome['stored'] else 'item already there'}")
+    for message in drain_queue(sandbox.stack.tap_queue_url):
+        body = json.loads(message["Body"])
+        attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+        print(f"  published: message {outcome['messageId']}  attributes {attributes}")
+        for error in body["errors"]:
+            print(f"             {error['code']}: {error['message']}")
+        if body["lookup"]["status"] != "OK":
+            print(f"             lookup {body['lookup']['errorType']}: {body['lookup']['message']}")
+
+
+def _metrics(emf_output: str) -> list[str]:
+    """Summarise the EMF lines the handler printed as name{dimension=value}."""
+    shown = []
+    for line in emf_output.splitlines():
+        blob = json.loads(line)
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            dimensions = [d for group in directive["Dimensions"] for d in group if d != "service"]
+            for metric in directive["Metrics"]:
+                labels = ",".join(f"{d}={blob[d]}" for d in dimensions)
+                shown.append(f"{metric['Name']}{{{labels}}}" if labels else metric["Name"])
+    return shown
+
+
+if __name__ == "__main__":
+    # JSON log lines would interleave with the report; warnings and errors still show.
+    with patched_environ({"POWERTOOLS_LOG_LEVEL": "ERROR"}):
+        sys.exit(main())

@@ -1,0 +1,153 @@
+"""The emulator's state and its control API (Python, and the same over HTTP), no transport."""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from .emulator_faults import FaultPlan
+from .emulator_tasks import Task, TaskStore
+
+# Only these request headers are logged; the Authorization value never is.
+LOGGED_HEADERS = ("authorization", "content-type", "x-api-target-id", "x-api-version")
+REDACTED = "***"
+
+
+class EmulatorCore:
+    """Tasks, access tokens, faults and the request log; every method is thread-safe."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        token_ttl_seconds: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client_id = client_id
+        self.token_ttl_seconds = token_ttl_seconds
+        self.tasks = TaskStore()
+        self.faults = FaultPlan()
+        self.client_secret = client_secret
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token_expiry: dict[str, float] = {}
+        self._tokens_issued = 0
+        self._log: list[dict[str, Any]] = []
+
+    # -- control API ---------------------------------------------------------------------
+
+    def add_task(self, business_product_id: str, task: Task) -> Task:
+        """Store a deletion task (schema field names; defaults filled); return the stored copy."""
+        return self.tasks.add(business_product_id, task)
+
+    def remove_task(self, business_product_id: str, task_id: str) -> bool:
+        """Forget a task; True if it existed."""
+        return self.tasks.remove(business_product_id, task_id)
+
+    def inject(self, kind: str, *, times: int = 1, target: str = "graphql", **params: Any) -> None:
+        """Queue a fault for the next ``times`` requests to ``target`` ("graphql" or "token")."""
+        self.faults.inject(kind, times=times, target=target, **params)
+
+    def set_chaos(self, rates: dict[str, float], seed: int) -> None:
+        """Apply faults to GraphQL requests at random (seeded); ``set_chaos({}, 0)`` stops it."""
+        self.faults.set_chaos(rates, seed)
+
+    def reset(self) -> None:
+        """Forget tasks, faults, chaos, the request log and every token."""
+        self.tasks.clear()
+        self.faults.clear()
+        with self._lock:
+            self._token_expiry.clear()
+            self._tokens_issued = 0
+            self._log.clear()
+
+    def revoke_tokens(self) -> None:
+        """Make every token issued so far answer 401, as if it had expired."""
+        with self._lock:
+            self._token_expiry.clear()
+
+    @property
+    def requests_log(self) -> list[dict[str, Any]]:
+        """Recorded API requests (path, method, selected headers, body), secrets redacted."""
+        with self._lock:
+            return copy.deepcopy(self._log)
+
+    @property
+    def tokens_issued(self) -> int:
+        """How many access tokens /token has handed out."""
+        with self._lock:
+            return self._tokens_issued
+
+    # -- used by the HTTP layer ----------------------------------------------------------
+
+    def credentials_match(self, client_id: str | None, client_secret: str | None) -> bool:
+        """True for the configured client id and secret (compared in constant time)."""
+        id_ok = hmac.compare_digest((client_id or "").encode(), self.client_id.encode())
+        secret_ok = hmac.compare_digest((client_secret or "").encode(), self.client_secret.encode())
+        return id_ok and secret_ok
+
+    def issue_token(self) -> str:
+        """A new opaque access token valid for ``token_ttl_seconds``."""
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._token_expiry[token] = self._clock() + self.token_ttl_seconds
+            self._tokens_issued += 1
+        return token
+
+    def token_valid(self, token: str) -> bool:
+        """True for an issued token that has neither expired nor been revoked."""
+        with self._lock:
+            expiry = self._token_expiry.get(token)
+        return expiry is not None and self._clock() < expiry
+
+    def record(self, method: str, path: str, headers: Mapping[str, str], body: Any) -> None:
+        """Log an API request with the bearer token and client secret redacted."""
+        kept = {name: headers[name] for name in LOGGED_HEADERS if name in headers}
+        if "authorization" in kept:
+            kept["authorization"] = f"Bearer {REDACTED}"
+        if isinstance(body, dict) and "client_secret" in body:
+            body = body | {"client_secret": REDACTED}
+        entry = {"path": path, "method": method, "headers": kept, "body": copy.deepcopy(body)}
+        with self._lock:
+            self._log.append(entry)
+
+
+def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """Serve ``/_control/...``: the control API for another process; returns (status, JSON)."""
+    parts = path.removeprefix("/_control/").split("/")
+    try:
+        match method, parts:
+            case "GET", ["health"]:
+                return 200, {"status": "ok"}
+            case "GET", ["requests"]:
+                return 200, {"requests": core.requests_log}
+            case "POST", ["tasks"]:
+                return 200, {"task": core.add_task(body["businessProductId"], body["task"])}
+            case "DELETE", ["tasks", business_product_id, task_id]:
+                removed = core.remove_task(unquote(business_product_id), unquote(task_id))
+                return 200, {"removed": removed}
+            case "POST", ["faults"]:
+                params = dict(body)
+                kind = params.pop("kind")
+                times = params.pop("times", 1)
+                target = params.pop("target", "graphql")
+                core.inject(kind, times=times, target=target, **params)
+                return 200, {"status": "ok"}
+            case "POST", ["chaos"]:
+                core.set_chaos(body["rates"], body["seed"])
+                return 200, {"status": "ok"}
+            case "POST", ["reset"]:
+                core.reset()
+                return 200, {"status": "ok"}
+            case "POST", ["revoke-tokens"]:
+                core.revoke_tokens()
+                return 200, {"status": "ok"}
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return 400, {"error": f"bad control request: {error!r}"}
+    return 404, {"error": f"no control endpoint {method} {path}"}

@@ -1,0 +1,49 @@
+"""Tasks the emulator holds for the sample events in events/ (one per failure kind)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SAMPLE_BUSINESS_PRODUCT_ID = "bp-30b55436-0c3e-4a5c-9e2f-5d1b8f4c7a11"
+#: Seeded as the data subject of every sample task: it must never leave the emulator.
+SAMPLE_SHOPPER_EMAIL = "jane.shopper@example.com"
+
+SAMPLE_TASKS: list[dict[str, Any]] = [
+    {
+        "taskId": "4a1d2f3e-5b6c-4d7e-8f90-a1b2c3d4e5f6",
+        "status": "FAILED",
+        "holdingPeriod": 10,
+        "submissionDate": "2026-10-02T09:12:44.638498Z",
+        "lastUpdatedDate": "2026-11-20T12:34:50.120001Z",
+        "errors": [
+            {
+                "code": "ORDERS_NOT_CLOSED",
+                "message": "The data subject has orders that are not closed.",
+            }
+        ],
+    },
+    {
+        "taskId": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
+        "status": "FAILED",
+        "holdingPeriod": 0,
+        "submissionDate": "2026-11-17T15:00:00Z",
+        "lastUpdatedDate": "2026-11-18T08:14:58Z",
+        "errors": [
+            {
+                "code": "DATA_SUBJECT_NOT_FOUND",
+                "message": f"No personal data found for {SAMPLE_SHOPPER_EMAIL}.",
+            }
+        ],
+    },
+    # The rich-detail sample's task (d4e5f6a7-…) is deliberately unknown to the emulator:
+    # the demo shows a lookup that fails for good (ResourceNotFoundError) being recorded.
+]
+
+
+def seed_sample_tasks(add_task: Any) -> None:
+    """Give every sample task to ``add_task(business_product_id, task)``."""
+    for task in SAMPLE_TASKS:
+        add_task(
+            SAMPLE_BUSINESS_PRODUCT_ID,
+            {**task, "dataSubject": {"type": "SHOPPER", "email": SAMPLE_SHOPPER_EMAIL}},
+        )
