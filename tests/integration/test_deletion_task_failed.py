@@ -1,0 +1,276 @@
+"""The real handler against the emulator and moto over HTTP: every outcome of issue 2."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from bwp_privacy.bwp_api.errors import AuthenticationError, ThrottlingApiError, TransientApiError
+from bwp_privacy.events import InvalidEventError
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from tests.conftest import load_event
+from tests.integration.helpers import graphql_requests, published, stored_items
+
+pytestmark = pytest.mark.integration
+
+ORDERS_TASK = "4a1d2f3e-5b6c-4d7e-8f90-a1b2c3d4e5f6"
+UNKNOWN_TASK = "d4e5f6a7-b8c9-4d0e-a1f2-b3c4d5e6f7a8"
+
+
+def invoke(app: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = app.handler(event, LocalLambdaContext())
+    return result
+
+
+def test_found_task_is_stored_and_published(app: ModuleType, sandbox: Sandbox) -> None:
+    event = load_event()
+    result = invoke(app, event)
+
+    assert result["stored"] is True
+    assert result["published"] is True
+    assert result["lookupStatus"] == "OK"
+    assert result["errorCodes"] == ["ORDERS_NOT_CLOSED"]
+
+    [item] = stored_items(sandbox.stack)
+    assert item["taskId"] == ORDERS_TASK
+    assert item["eventId"] == event["id"]
+    assert item["businessProductId"] == SAMPLE_BUSINESS_PRODUCT_ID
+    assert item["eventTime"] == "2026-11-20T12:34:56Z"
+    assert item["status"] == "FAILED"
+    assert item["submissionDate"] == "2026-10-02T09:12:44.638498Z"
+    assert item["holdingPeriod"] == 10
+    assert item["errors"] == [
+        {"code": "ORDERS_NOT_CLOSED", "message": "The data subject has orders that are not closed."}
+    ]
+    assert item["lookup"]["status"] == "OK"
+    assert item["publishedAt"]
+    assert item["messageId"] == result["messageId"]
+    assert item["expiresAt"] > 0
+
+    [message] = published(sandbox.stack)
+    body = message["body"]
+    assert body["schema"] == "bwp-privacy.deletion-task-failure"
+    assert body["schemaVersion"] == "1.0"
+    assert body["taskId"] == ORDERS_TASK
+    assert body["eventId"] == event["id"]
+    assert body["errors"][0]["code"] == "ORDERS_NOT_CLOSED"
+    assert body["receivedAt"] == item["receivedAt"]
+    assert message["attributes"] == {
+        "errorCode": '["ORDERS_NOT_CLOSED"]',
+        "businessProductId": SAMPLE_BUSINESS_PRODUCT_ID,
+        "lookupStatus": "OK",
+        "detailType": "PERSONAL_DATA_DELETION_TASK_FAILED",
+        "schemaVersion": "1.0",
+    }
+
+
+def test_request_carries_the_task_id_only_as_a_variable(app: ModuleType, sandbox: Sandbox) -> None:
+    invoke(app, load_event())
+    [request] = graphql_requests(sandbox.emulator)
+    assert request["headers"]["x-api-target-id"] == SAMPLE_BUSINESS_PRODUCT_ID
+    assert request["headers"]["x-api-version"] == "2024-11-01"
+    assert request["headers"]["authorization"] == "Bearer ***"
+    assert request["body"]["variables"] == {"taskId": ORDERS_TASK}
+    assert ORDERS_TASK not in request["body"]["query"]
+    assert "dataSubject" not in request["body"]["query"]
+    assert "email" not in request["body"]["query"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "lookup_status", "error_type"),
+    [
+        (None, "RESOURCE_NOT_FOUND", "ResourceNotFoundError"),
+        ("access_denied", "ACCESS_DENIED", "AccessDeniedError"),
+        ("validation_error", "VALIDATION_ERROR", "ValidationError"),
+    ],
+)
+def test_permanent_lookup_errors_are_stored_and_published(
+    app: ModuleType, sandbox: Sandbox, fault: str | None, lookup_status: str, error_type: str
+) -> None:
+    if fault:
+        sandbox.emulator.inject(fault)
+        event = load_event()
+    else:
+        event = load_event("deletion-task-failed-rich-detail.json")  # its task is unknown
+    result = invoke(app, event)
+
+    assert result["published"] is True
+    assert result["lookupStatus"] == lookup_status
+    assert result["errorCodes"] == ["NONE"]
+    [item] = stored_items(sandbox.stack)
+    assert item["lookup"]["status"] == lookup_status
+    assert item["lookup"]["errorType"] == error_type
+    assert item["lookup"]["message"]
+    assert "status" not in item  # nothing is known about the task
+    [message] = published(sandbox.stack)
+    assert message["attributes"]["lookupStatus"] == lookup_status
+    assert message["body"]["lookup"]["errorType"] == error_type
+
+
+def test_transient_errors_are_retried_then_succeed(app: ModuleType, sandbox: Sandbox) -> None:
+    sandbox.emulator.inject("throttle")
+    sandbox.emulator.inject("http_status", status=503)
+    sandbox.emulator.inject("connection_reset")
+    result = invoke(app, load_event())
+    assert result["lookupStatus"] == "OK"
+    assert len(graphql_requests(sandbox.emulator)) == 4
+    assert len(stored_items(sandbox.stack)) == 1
+
+
+def test_transient_errors_past_the_budget_raise_and_keep_nothing(
+    app: ModuleType, sandbox: Sandbox
+) -> None:
+    sandbox.emulator.inject("throttle", times=50)
+    event = load_event()
+    with pytest.raises(ThrottlingApiError):
+        invoke(app, event)
+    assert len(graphql_requests(sandbox.emulator)) == 5  # BWP_MAX_ATTEMPTS default
+    assert stored_items(sandbox.stack) == []
+    assert published(sandbox.stack) == []
+
+    # Lambda's retry of the same event runs again (the idempotency record was released).
+    sandbox.emulator.reset()
+    from bwp_sandbox.seed import seed_sample_tasks
+
+    seed_sample_tasks(sandbox.emulator.add_task)
+    assert invoke(app, event)["published"] is True
+    assert len(published(sandbox.stack)) == 1
+
+
+def test_expired_token_is_replaced_once(app: ModuleType, sandbox: Sandbox) -> None:
+    invoke(app, load_event())
+    issued = sandbox.emulator.tokens_issued
+    sandbox.emulator.revoke_tokens()
+    invoke(app, load_event("deletion-task-failed-replayed.json"))
+    assert sandbox.emulator.tokens_issued == issued + 1
+    statuses = [r["path"] for r in sandbox.emulator.requests_log]
+    assert statuses[-3:] == ["/graphql", "/token", "/graphql"]
+
+
+def test_warm_invocations_reuse_the_cached_token(app: ModuleType, sandbox: Sandbox) -> None:
+    invoke(app, load_event())
+    issued = sandbox.emulator.tokens_issued
+    invoke(app, load_event("deletion-task-failed-replayed.json"))
+    invoke(app, load_event("deletion-task-failed-rich-detail.json"))
+    assert sandbox.emulator.tokens_issued == issued
+
+
+def test_refused_credentials_raise_so_the_event_is_kept(app: ModuleType, sandbox: Sandbox) -> None:
+    sandbox.emulator.revoke_tokens()
+    sandbox.emulator.inject("unauthorized", target="token", times=1)
+    sandbox.emulator.inject("unauthorized", target="graphql", times=1)
+    with pytest.raises((AuthenticationError, TransientApiError)):
+        invoke(app, load_event())
+    assert stored_items(sandbox.stack) == []
+
+
+def _mutated(**changes: Any) -> dict[str, Any]:
+    event = load_event()
+    event.update(changes)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (_mutated(source="aws.partner/someoneelse/x"), "source: Value error, must start with"),
+        (_mutated(**{"detail-type": "Order Created"}), "detail-type: Input should be"),
+        (_mutated(resources=["businessProduct/bp-1/order/o1"]), "found 0"),
+        (_mutated(resources=["businessProduct/bp-1/personalDataDeletionTask/"]), "is empty"),
+        (_mutated(detail=[]), "detail: Input should be a valid dictionary"),
+        (
+            _mutated(resources=['businessProduct/bp-1/personalDataDeletionTask/x"){a}']),
+            "does not match",
+        ),
+    ],
+)
+def test_invalid_events_raise_without_calling_the_api_or_storing(
+    app: ModuleType, sandbox: Sandbox, event: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        invoke(app, event)
+    assert message in str(caught.value)
+    assert sandbox.emulator.requests_log == []
+    assert stored_items(sandbox.stack) == []
+    assert published(sandbox.stack) == []
+
+
+def test_same_event_twice_is_one_item_and_one_message(app: ModuleType, sandbox: Sandbox) -> None:
+    event = load_event()
+    first = invoke(app, event)
+    second = invoke(app, event)
+    assert first["published"] is True
+    assert second["duplicate"] is True
+    assert second["messageId"] == first["messageId"]
+    assert len(stored_items(sandbox.stack)) == 1
+    assert len(published(sandbox.stack)) == 1
+    assert len(graphql_requests(sandbox.emulator)) == 1
+
+
+def test_duplicate_after_the_idempotency_window_is_not_republished(
+    app: ModuleType, sandbox: Sandbox
+) -> None:
+    event = load_event()
+    invoke(app, event)
+    boto3.client("dynamodb").delete_table(TableName=sandbox.stack.idempotency_table_name)
+    from bwp_sandbox.stack import deploy_local_stack
+
+    # Recreate only the idempotency table, empty: as if its record had expired.
+    boto3.client("dynamodb").create_table(
+        TableName=sandbox.stack.idempotency_table_name,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert deploy_local_stack is not None
+    published(sandbox.stack)
+    again = invoke(app, event)
+    assert again["duplicate"] is True
+    assert again["stored"] is False
+    assert published(sandbox.stack) == []
+
+
+def test_publish_failure_after_store_is_published_on_retry(
+    app: ModuleType, sandbox: Sandbox
+) -> None:
+    sns = boto3.client("sns")
+    sns.delete_topic(TopicArn=sandbox.stack.failures_topic_arn)
+    event = load_event()
+    with pytest.raises(Exception, match=r"NotFound|does not exist"):
+        invoke(app, event)
+    [item] = stored_items(sandbox.stack)
+    assert "publishedAt" not in item
+
+    # The topic is back; Lambda's retry publishes the stored failure exactly once.
+    from bwp_sandbox.stack import subscribe_queue
+
+    sns.create_topic(Name=sandbox.stack.failures_topic_arn.rsplit(":", 1)[1])
+    subscribe_queue(sandbox.stack.failures_topic_arn, sandbox.stack.tap_queue_url)
+    retried = invoke(app, event)
+    assert retried["stored"] is False
+    assert retried["published"] is True
+    assert len(published(sandbox.stack)) == 1
+    [item] = stored_items(sandbox.stack)
+    assert item["publishedAt"]
+
+
+def test_subscription_filter_policies_can_select_on_error_code(
+    app: ModuleType, sandbox: Sandbox
+) -> None:
+    from bwp_sandbox.stack import drain_queue, subscribe_queue
+
+    queue_url = boto3.client("sqs").create_queue(QueueName="orders-only")["QueueUrl"]
+    subscribe_queue(
+        sandbox.stack.failures_topic_arn, queue_url, {"errorCode": ["ORDERS_NOT_CLOSED"]}
+    )
+    invoke(app, load_event())  # ORDERS_NOT_CLOSED
+    invoke(app, load_event("deletion-task-failed-replayed.json"))  # DATA_SUBJECT_NOT_FOUND
+    bodies = [json.loads(m["Body"]) for m in drain_queue(queue_url)]
+    assert [b["taskId"] for b in bodies] == [ORDERS_TASK]
+    assert len(published(sandbox.stack)) == 2

@@ -1,0 +1,74 @@
+"""The shopper's email never leaves the API: not in logs, metrics, items or messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import ModuleType
+
+import pytest
+
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL
+from tests.conftest import EVENTS, load_event
+from tests.integration.helpers import published, stored_items
+
+pytestmark = pytest.mark.integration
+
+CANARY = "canary.shopper+leak@canary-domain.test"
+
+
+def test_no_email_anywhere_after_every_sample_event(
+    app: ModuleType,
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # A task whose every text field carries the canary, error messages included.
+    sandbox.emulator.add_task(
+        SAMPLE_BUSINESS_PRODUCT_ID,
+        {
+            "taskId": "c0ffee00-0000-4000-8000-000000000001",
+            "status": "FAILED",
+            "dataSubject": {"type": "SHOPPER", "email": CANARY},
+            "errors": [
+                {"code": "ORDERS_NOT_CLOSED", "message": f"open orders for {CANARY}"},
+                {"code": None, "message": f"<{CANARY}> could not be erased"},
+            ],
+        },
+    )
+    canary_event = load_event()
+    canary_event["id"] = "c0ffee00-event"
+    canary_event["resources"] = [
+        f"businessProduct/{SAMPLE_BUSINESS_PRODUCT_ID}/personalDataDeletionTask/"
+        "c0ffee00-0000-4000-8000-000000000001"
+    ]
+    for path in sorted(EVENTS.glob("*.json")):
+        app.handler(json.loads(path.read_text()), LocalLambdaContext())
+    result = app.handler(canary_event, LocalLambdaContext())
+    assert result["errorCodes"] == ["ORDERS_NOT_CLOSED", "UNSPECIFIED"]
+
+    captured = capsys.readouterr()
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "stored items": json.dumps(stored_items(sandbox.stack), default=str),
+        "published messages": json.dumps(published(sandbox.stack)),
+    }
+    assert "DeletionFailures" in captured.out  # the EMF output really was captured
+    for email in (CANARY, SAMPLE_SHOPPER_EMAIL, "canary-domain", "@example.com"):
+        leaks = [name for name, text in surfaces.items() if email in text]
+        assert leaks == [], f"{email} leaked into {leaks}"
+    assert "<email redacted>" in surfaces["stored items"]
+
+
+def test_the_query_never_selects_the_data_subject(app: ModuleType, sandbox: Sandbox) -> None:
+    app.handler(load_event(), LocalLambdaContext())
+    query = next(r for r in sandbox.emulator.requests_log if r["path"] == "/graphql")["body"][
+        "query"
+    ]
+    assert "dataSubject" not in query
+    assert "email" not in query

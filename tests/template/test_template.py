@@ -1,0 +1,110 @@
+"""template.yaml: lint-clean, least privilege, and a rule that matches exactly our events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from moto.events.models import EventPattern
+
+from bwp_sandbox.stack import TEMPLATE, load_template
+from tests.conftest import EVENTS, load_event
+
+CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
+RESOURCES = load_template()["Resources"]
+FUNCTION = RESOURCES["DeletionTaskFailedFunction"]["Properties"]
+RULE = FUNCTION["Events"]["DeletionTaskFailed"]["Properties"]
+
+
+def test_cfn_lint_with_serverless_rules_is_clean() -> None:
+    result = subprocess.run(  # noqa: S603
+        [
+            CFN_LINT,
+            str(TEMPLATE),
+            "--append-rules",
+            "cfn_lint_serverless.rules",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def matches(event: dict[str, Any]) -> bool:
+    pattern = EventPattern.load(json.dumps(RULE["Pattern"]))
+    return bool(pattern.matches_event(cast(Any, event)))
+
+
+@pytest.mark.parametrize("path", sorted(EVENTS.glob("*.json")), ids=lambda p: p.name)
+def test_rule_pattern_matches_every_sample_event(path: Path) -> None:
+    assert matches(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"detail-type": "PERSONAL_DATA_DELETION_TASK_COMPLETED"},
+        {"detail-type": "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"},
+        {"source": "aws.partner/shopify/events"},
+        {"source": "buywithprime"},
+        {"source": "aws.events"},
+    ],
+)
+def test_rule_pattern_matches_nothing_else(changes: dict[str, str]) -> None:
+    assert not matches({**load_event(), **changes})
+
+
+def test_rule_listens_on_the_partner_bus_with_retries_and_a_dead_letter_queue() -> None:
+    assert RULE["EventBusName"] == {"Ref": "PartnerEventBusName"}
+    assert RULE["RetryPolicy"]["MaximumRetryAttempts"] == 185
+    assert RULE["DeadLetterConfig"]["Arn"] == {"GetAtt": "RuleDeadLetterQueue.Arn"}
+    invoke = FUNCTION["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "GetAtt": "OnFailureQueue.Arn"
+    }
+
+
+def _statements() -> list[dict[str, Any]]:
+    return [s for policy in FUNCTION["Policies"] for s in policy["Statement"]]
+
+
+def test_function_policy_is_least_privilege() -> None:
+    for statement in _statements():
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert all("*" not in action for action in actions), statement
+        assert statement["Resource"] != "*"
+        assert "*" not in json.dumps(statement["Resource"]), statement
+    granted = {
+        a
+        for s in _statements()
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert "dynamodb:Scan" not in granted
+    assert "dynamodb:DeleteItem" in granted  # idempotency records only
+    delete = [s for s in _statements() if "dynamodb:DeleteItem" in s["Action"]]
+    assert [s["Resource"] for s in delete] == [{"GetAtt": "IdempotencyTable.Arn"}]
+
+
+def test_runtime_architecture_and_storage_settings() -> None:
+    globals_ = load_template()["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Architectures"] == ["arm64"]
+    table = RESOURCES["FailuresTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert RESOURCES["FailuresTopic"]["Properties"]["KmsMasterKeyId"]
+
+
+def test_every_parameter_is_documented_in_readme() -> None:
+    readme = (TEMPLATE.parent / "README.md").read_text()
+    missing = [name for name in load_template()["Parameters"] if f"`{name}`" not in readme]
+    assert missing == []

@@ -1,0 +1,40 @@
+import pytest
+
+from bwp_privacy.settings import DEFAULT_API_VERSION, Settings, SettingsError
+
+BASE = {
+    "FAILURES_TABLE_NAME": "failures",
+    "FAILURES_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:failures",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency",
+    "BWP_CREDENTIALS_SECRET_ID": "bwp/credentials",
+}
+
+
+def test_defaults_and_values() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.api_version == DEFAULT_API_VERSION
+    assert settings.retention_days == 730
+    assert settings.failures_table_name == "failures"
+
+
+def test_every_missing_setting_is_named() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"FAILURES_TABLE_NAME": ""})
+    message = str(caught.value)
+    for name in ("FAILURES_TABLE_NAME", "FAILURES_TOPIC_ARN", "IDEMPOTENCY_TABLE_NAME"):
+        assert f"missing setting {name}" in message
+
+
+def test_credentials_source_is_required() -> None:
+    environ = {k: v for k, v in BASE.items() if k != "BWP_CREDENTIALS_SECRET_ID"}
+    with pytest.raises(SettingsError, match="set BWP_CREDENTIALS_SECRET_ID, or BWP_CLIENT_ID"):
+        Settings.from_env({**environ, "BWP_CLIENT_ID": "id"})
+    local = Settings.from_env({**environ, "BWP_CLIENT_ID": "id", "BWP_CLIENT_SECRET": "s3cr3t"})
+    assert "s3cr3t" not in repr(local)
+
+
+def test_invalid_values_name_the_variable() -> None:
+    with pytest.raises(
+        SettingsError, match="setting RETENTION_DAYS: Input should be a valid integer"
+    ):
+        Settings.from_env({**BASE, "RETENTION_DAYS": "forever"})
