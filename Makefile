@@ -41,10 +41,10 @@ format: setup ## apply ruff format and the safe fixes
 	$(RUN) ruff check --fix .
 
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --no-header -o shared/requirements.txt -q
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --no-header -o shared/requirements.txt -q
 
 check-requirements: setup ## the layer's requirements match uv.lock
-	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --no-header -q | diff -u shared/requirements.txt - \
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --no-header -q | diff -u shared/requirements.txt - \
 		|| { echo "shared/requirements.txt is stale: run 'make requirements'"; exit 1; }
 
 validate: setup ## cfn-lint with the serverless rules

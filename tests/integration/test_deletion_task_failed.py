@@ -274,3 +274,15 @@ def test_subscription_filter_policies_can_select_on_error_code(
     bodies = [json.loads(m["Body"]) for m in drain_queue(queue_url)]
     assert [b["taskId"] for b in bodies] == [ORDERS_TASK]
     assert len(published(sandbox.stack)) == 2
+
+
+def test_retries_stop_at_the_invocation_deadline(app: ModuleType, sandbox: Sandbox) -> None:
+    # Every answer would take 30 s; the invocation has 2 s: each request is cut by its
+    # timeout, no retry starts that cannot finish, and the error surfaces for Lambda to retry.
+    sandbox.emulator.inject("timeout", seconds=30, times=10)
+    context = LocalLambdaContext(timeout_seconds=2.0)
+    with pytest.raises(TransientApiError, match="ReadTimeout"):
+        app.handler(load_event(), context)
+    assert context.get_remaining_time_in_millis() > 0
+    assert 1 <= len(graphql_requests(sandbox.emulator)) < 5
+    assert stored_items(sandbox.stack) == []
