@@ -10,8 +10,9 @@ from bwp_privacy.bwp_api.client import BwpClient
 from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
 from bwp_privacy.credentials import load_credentials
 from bwp_privacy.failure_store import FailureStore
+from bwp_privacy.observability import MetricsSink
 from bwp_privacy.publisher import FailurePublisher
-from bwp_privacy.recorder import FailureRecorder, MetricsSink
+from bwp_privacy.recorder import FailureRecorder
 from bwp_privacy.retry import Backoff
 from bwp_privacy.settings import Settings
 

@@ -19,6 +19,7 @@ from bwp_privacy.bwp_api.models import DeletionTask
 from bwp_privacy.events import TaskRef
 from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
 from bwp_privacy.failure_store import FailureStore
+from bwp_privacy.observability import MetricsSink
 from bwp_privacy.publisher import FailurePublisher
 
 logger = Logger(child=True)
@@ -34,10 +35,6 @@ class TaskLookup(Protocol):
     def get_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> DeletionTask: ...
-
-
-class MetricsSink(Protocol):
-    def count(self, name: str, **dimensions: str) -> None: ...
 
 
 class RecordOutcome(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -16,10 +17,24 @@ class SettingsError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
-class Settings(BaseModel):
-    """Environment variables of the DeletionTaskFailed function (README lists each)."""
+class EnvSettings(BaseModel):
+    """Settings read from environment variables, with errors that name the variables."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read settings from ``environ`` (default os.environ); empty values count as unset."""
+        source = os.environ if environ is None else environ
+        values = {key: value for key, value in source.items() if value != ""}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
+
+
+class Settings(EnvSettings):
+    """Environment variables of DeletionTaskFailedFunction (README lists each)."""
 
     api_url: str = Field(DEFAULT_API_URL, alias="BWP_API_URL", min_length=1)
     token_url: str = Field(DEFAULT_TOKEN_URL, alias="BWP_TOKEN_URL", min_length=1)
@@ -45,15 +60,22 @@ class Settings(BaseModel):
             )
         return self
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read settings from ``environ`` (default os.environ); empty values count as unset."""
-        source = os.environ if environ is None else environ
-        values = {key: value for key, value in source.items() if value != ""}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as error:
-            raise SettingsError(_describe(error)) from None
+
+class RouterSettings(EnvSettings):
+    """Environment variables of AlertRouterFunction; a receiver without its variable is off."""
+
+    ledger_table_name: str = Field(alias="LEDGER_TABLE_NAME", min_length=1)
+    routes_parameter_name: str | None = Field(None, alias="ROUTES_PARAMETER_NAME")
+    pagerduty_secret_id: str | None = Field(None, alias="PAGERDUTY_SECRET_ID")
+    pagerduty_events_url: str = Field(
+        "https://events.pagerduty.com/v2/enqueue", alias="PAGERDUTY_EVENTS_URL"
+    )
+    slack_secret_id: str | None = Field(None, alias="SLACK_SECRET_ID")
+    teams_secret_id: str | None = Field(None, alias="TEAMS_SECRET_ID")
+    webhook_secret_id: str | None = Field(None, alias="WEBHOOK_SECRET_ID")
+    amazon_q_topic_arn: str | None = Field(None, alias="AMAZON_Q_TOPIC_ARN")
+    alert_event_bus_name: str | None = Field(None, alias="ALERT_EVENT_BUS_NAME")
+    http_timeout_seconds: float = Field(5.0, alias="ALERT_HTTP_TIMEOUT_SECONDS", gt=0, le=30)
 
 
 def _describe(error: ValidationError) -> str:
