@@ -1,0 +1,149 @@
+"""The alert: a failure enriched with severity, runbook, regulatory clocks and next steps."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from bwp_privacy.bwp_api.models import TaskError
+from bwp_privacy.failure import DeletionFailure, LookupStatus
+
+CCPA_DAYS = 45
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Runbook(BaseModel):
+    """What to do about one error code (or a failed lookup)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    text: str
+    url: str | None = None
+
+
+class Alert(BaseModel):
+    """Everything a receiver needs to tell on-call what failed and what to do. No PII."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    business_product_id: str
+    event_id: str
+    detail_type: str
+    error_codes: list[str]
+    errors: list[TaskError]
+    status: str | None
+    lookup_status: LookupStatus
+    lookup_error: str | None
+    submission_date: str | None
+    submitted_days_ago: int | None
+    deadlines: str
+    severity: Severity
+    runbooks: list[Runbook]
+    inspect: list[str]
+    received_at: str
+    replay_name: str | None = None
+
+    def labels(self) -> dict[str, list[str]]:
+        """Values route matchers and group_by see; errorCode is multi-valued."""
+        return {
+            "errorCode": list(self.error_codes),
+            "businessProductId": [self.business_product_id],
+            "lookupStatus": [self.lookup_status.value],
+            "severity": [self.severity.value],
+            "detailType": [self.detail_type],
+        }
+
+    @property
+    def summary(self) -> str:
+        """One line: severity, what failed, why."""
+        why = (
+            ", ".join(self.error_codes)
+            if self.lookup_status is LookupStatus.OK
+            else (f"lookup {self.lookup_status.value}")
+        )
+        level = self.severity.value.upper()
+        return f"[{level}] Personal-data deletion failed: task {self.task_id} ({why})"
+
+
+def build_alert(
+    failure: DeletionFailure, severity: Severity, runbooks: list[Runbook], now: datetime
+) -> Alert:
+    """Combine a published failure with its severity and runbooks at time ``now``."""
+    submitted = _parse_date(failure.submission_date)
+    days_ago = (now.date() - submitted.date()).days if submitted else None
+    lookup = failure.lookup
+    return Alert(
+        task_id=failure.task_id,
+        business_product_id=failure.business_product_id,
+        event_id=failure.event_id,
+        detail_type=failure.detail_type,
+        error_codes=failure.error_codes,
+        errors=list(failure.errors),
+        status=failure.status,
+        lookup_status=lookup.status,
+        lookup_error=None
+        if lookup.status is LookupStatus.OK
+        else f"{lookup.error_type or 'error'}: {lookup.message or 'no message'}",
+        submission_date=failure.submission_date,
+        submitted_days_ago=days_ago,
+        deadlines=describe_deadlines(submitted.date() if submitted else None, now.date()),
+        severity=severity,
+        runbooks=runbooks,
+        inspect=[
+            f"bwp-privacy task show {failure.task_id}"
+            f" --business-product-id {failure.business_product_id}",
+            f"bwp-privacy failures show {failure.task_id}",
+        ],
+        received_at=failure.received_at,
+        replay_name=failure.replay_name,
+    )
+
+
+def describe_deadlines(submitted: date | None, today: date) -> str:
+    """Where the request stands against CCPA's 45 days and GDPR's one month."""
+    if submitted is None:
+        return "Submission date unknown: check the regulatory deadlines by hand."
+    ccpa = submitted + timedelta(days=CCPA_DAYS)
+    gdpr = _add_month(submitted)
+    return (
+        f"Submitted {submitted.isoformat()} ({(today - submitted).days} days ago). "
+        f"CCPA 45 days: {_standing(ccpa, today)}. GDPR one month: {_standing(gdpr, today)}."
+    )
+
+
+def _standing(deadline: date, today: date) -> str:
+    left = (deadline - today).days
+    if left < 0:
+        return f"passed {deadline.isoformat()} ({-left} days ago; extension needed)"
+    return f"due {deadline.isoformat()} ({left} days left)"
+
+
+def _add_month(day: date) -> date:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Alert receivers: one module per destination."""

@@ -1,0 +1,173 @@
+"""Amazon Q Developer in chat applications (ex AWS Chatbot): custom notifications over SNS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.alerting.receivers.base import DeliveryError, Group
+
+EVENT_TYPE = "PERSONAL_DATA_DELETION_TASK_FAILED"
+# The published schema names no field limits; these keep every field short enough to render
+# whole in Slack (3000-character sections) and Teams, far below SNS's 256 KiB message limit.
+TITLE_LIMIT = 250
+DESCRIPTION_LIMIT = 3000
+SUMMARY_LIMIT = 250
+MAX_NEXT_STEPS = 10
+NEXT_STEP_LIMIT = 500
+MAX_KEYWORDS = 10
+KEYWORD_LIMIT = 75
+THREAD_ID_LIMIT = 128
+CONTEXT_VALUE_LIMIT = 256
+MESSAGE_LIMIT = 300
+
+_RETRYABLE_CODES = frozenset(
+    {
+        "Throttled",
+        "Throttling",
+        "ThrottlingException",
+        "KMSThrottling",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
+
+
+class SnsPublisher(Protocol):
+    """The one call this receiver makes on a boto3 SNS client."""
+
+    def publish(self, **kwargs: Any) -> Any:
+        """SNS Publish."""
+        ...
+
+
+class AmazonQReceiver:
+    """Publishes one custom notification per alert to the SNS topic Amazon Q watches."""
+
+    name: str = "amazon-q"
+    grouped: bool = False
+
+    def __init__(self, sns_client: SnsPublisher, topic_arn: str) -> None:
+        self._sns = sns_client
+        self._topic_arn = topic_arn
+
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+        """Publish each alert; the client's own timeouts and retries bound the call."""
+        for alert in alerts:
+            message = json.dumps(amazon_q_notification(alert), separators=(",", ":"))
+            try:
+                self._sns.publish(TopicArn=self._topic_arn, Message=message)
+            except ClientError as error:
+                code, status = _code_and_status(error)
+                raise DeliveryError(
+                    self.name,
+                    f"SNS Publish failed: {code} (HTTP {status})",
+                    retryable=sns_error_retryable(code, status),
+                ) from None
+            except (BotoConnectionError, HTTPClientError) as error:
+                reason = f"SNS Publish failed: {type(error).__name__}"
+                raise DeliveryError(self.name, reason, retryable=True) from None
+            except BotoCoreError as error:
+                reason = f"SNS Publish failed: {type(error).__name__}"
+                raise DeliveryError(self.name, reason, retryable=False) from None
+
+
+def amazon_q_notification(alert: Alert) -> dict[str, Any]:
+    """The custom notification JSON for ``alert``, every field within its limit."""
+    keywords = dict.fromkeys(
+        _truncate(word, KEYWORD_LIMIT) for word in [alert.severity.value, *alert.error_codes]
+    )
+    context = {
+        "taskId": alert.task_id,
+        "businessProductId": alert.business_product_id,
+        "severity": alert.severity.value,
+        "errorCodes": ", ".join(alert.error_codes),
+        "status": alert.status or "unknown",
+        "lookupStatus": alert.lookup_status.value,
+        "submissionDate": alert.submission_date or "unknown",
+        "submittedDaysAgo": "unknown"
+        if alert.submitted_days_ago is None
+        else str(alert.submitted_days_ago),
+        "eventId": alert.event_id,
+        "receivedAt": alert.received_at,
+    }
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": alert.event_id,
+        "content": {
+            "textType": "client-markdown",
+            "title": _truncate(f":rotating_light: {alert.summary}", TITLE_LIMIT),
+            "description": _description(alert),
+            "nextSteps": _next_steps(alert),
+            "keywords": list(keywords)[:MAX_KEYWORDS],
+        },
+        "metadata": {
+            "threadId": alert.task_id[:THREAD_ID_LIMIT],
+            "summary": _truncate(alert.summary, SUMMARY_LIMIT),
+            "eventType": EVENT_TYPE,
+            "relatedResources": [alert.task_id, alert.business_product_id],
+            "additionalContext": {
+                key: _truncate(value, CONTEXT_VALUE_LIMIT) for key, value in context.items()
+            },
+        },
+    }
+
+
+def sns_error_retryable(code: str, status: int | None) -> bool:
+    """Whether an SNS error code (or its HTTP status) says a later attempt may succeed."""
+    return code in _RETRYABLE_CODES or status == 429 or (status is not None and status >= 500)
+
+
+def _description(alert: Alert) -> str:
+    lines = [
+        f"*Task:* `{alert.task_id}` · *Business product:* `{alert.business_product_id}`",
+        f"*Status:* `{alert.status or 'unknown'}` · *Lookup:* `{alert.lookup_status.value}`",
+    ]
+    if alert.lookup_error:
+        lines.append(f"*Lookup error:* {_truncate(alert.lookup_error, MESSAGE_LIMIT)}")
+    lines.append(f"*Deadlines:* {alert.deadlines}")
+    if alert.errors:
+        lines.append("*Errors:*")
+    lines += [
+        f"• `{error.code or 'UNSPECIFIED'}`: {_truncate(error.message, MESSAGE_LIMIT)}"
+        for error in alert.errors
+    ]
+    text = ""
+    for index, line in enumerate(lines):
+        more = f"\n…and {len(lines) - index} more lines: bwp-privacy failures show {alert.task_id}"
+        if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT:
+            return _truncate(text + more, DESCRIPTION_LIMIT)
+        text = f"{text}\n{line}" if text else line
+    return text
+
+
+def _next_steps(alert: Alert) -> list[str]:
+    steps = [
+        f"Runbook {runbook.code}: {runbook.text}" + (f" ({runbook.url})" if runbook.url else "")
+        for runbook in alert.runbooks
+    ]
+    steps += [f"Inspect: `{command}`" for command in alert.inspect]
+    if len(steps) > MAX_NEXT_STEPS:
+        # The inspect commands come last and matter most when runbooks are cut.
+        steps = steps[: MAX_NEXT_STEPS - len(alert.inspect)] + steps[-len(alert.inspect) :]
+    return [_truncate(step, NEXT_STEP_LIMIT) for step in steps[:MAX_NEXT_STEPS]]
+
+
+def _code_and_status(error: Any) -> tuple[str, int | None]:
+    response = getattr(error, "response", None) or {}
+    code = str(response.get("Error", {}).get("Code") or "Unknown")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code, status if isinstance(status, int) else None
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

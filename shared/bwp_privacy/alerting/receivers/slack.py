@@ -1,0 +1,186 @@
+"""Slack incoming webhook: one Block Kit message per group of alerts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bwp_privacy.alerting.alert import Alert, Runbook, Severity
+from bwp_privacy.alerting.receivers.base import Group
+from bwp_privacy.alerting.receivers.http import JsonPoster
+
+# Block Kit and chat.postMessage limits.
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+TEXT_LIMIT = 40_000
+# Per-item caps keep one alert's details readable and well inside the section budget.
+MESSAGE_LIMIT = 500
+MAX_ERRORS = 20
+MAX_RUNBOOK_BLOCKS = 3
+MORE_HINT = "bwp-privacy failures list --since 1d"
+
+_SAFE_URL = re.compile(r"https?://[^\s<>|]+")
+
+
+class SlackReceiver:
+    """Posts a group's alerts as one message to a Slack incoming webhook."""
+
+    name: str = "slack"
+    grouped: bool = True
+
+    def __init__(self, poster: JsonPoster, webhook_url: str) -> None:
+        self._poster = poster
+        self._webhook_url = webhook_url
+
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+        """POST the message; Slack answers 200 "ok" on success."""
+        body = json.dumps(slack_message(alerts, group), separators=(",", ":")).encode()
+        self._poster.post(self.name, self._webhook_url, body, success=(200,), deadline=deadline)
+
+
+def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
+    """The webhook body: ``text`` fallback and ``blocks`` within Slack's limits."""
+    if not alerts:
+        raise ValueError("a Slack message needs at least one alert")
+    severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(_truncate(_title(alerts, severity), HEADER_LIMIT))},
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": _context(group, severity, len(alerts))}],
+        },
+    ]
+    if len(alerts) == 1:
+        texts, _ = _pack(_detail_lines(alerts[0]), MAX_BLOCKS - len(blocks))
+        blocks += [_section(text) for text in texts]
+    else:
+        runbooks, _ = _pack(_runbook_lines(alerts), MAX_RUNBOOK_BLOCKS)
+        blocks += [_section(text) for text in runbooks]
+        # One block stays free for the "…and N more" note.
+        texts, shown = _pack([_task_line(alert) for alert in alerts], MAX_BLOCKS - len(blocks) - 1)
+        blocks += [_section(text) for text in texts]
+        if shown < len(alerts):
+            blocks.append(_section(more_tasks(len(alerts) - shown)))
+    return {"text": fallback_text(alerts, severity), "blocks": blocks}
+
+
+def more_tasks(count: int) -> str:
+    """The note that ends a cut list of tasks."""
+    return f"…and {count} more tasks: {MORE_HINT}"
+
+
+def fallback_text(alerts: Sequence[Alert], severity: Severity) -> str:
+    """Plain text for notifications and clients without blocks: the title and every task."""
+    lines = [_esc(_title(alerts, severity))]
+    size = len(lines[0])
+    for index, alert in enumerate(alerts):
+        line = _esc(f"- {alert.task_id} ({', '.join(alert.error_codes)})")
+        # Room for this line and, if others follow, the closing note.
+        if size + 1 + len(line) + 1 + len(more_tasks(len(alerts))) > TEXT_LIMIT:
+            lines.append(more_tasks(len(alerts) - index))
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
+
+
+def _title(alerts: Sequence[Alert], severity: Severity) -> str:
+    if len(alerts) == 1:
+        return alerts[0].summary
+    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
+
+
+def _context(group: Group, severity: Severity, count: int) -> str:
+    parts = [
+        f"*Severity:* {severity.value}",
+        f"*Tasks:* {count}",
+        f"*Route:* `{_esc(group.route)}`",
+    ]
+    parts += [f"*{_esc(name)}:* `{_esc(value)}`" for name, value in group.labels.items()]
+    return _truncate(" · ".join(parts), SECTION_LIMIT)
+
+
+def _detail_lines(alert: Alert) -> list[str]:
+    lines = [
+        f"*Task:* `{_esc(alert.task_id)}`",
+        f"*Business product:* `{_esc(alert.business_product_id)}`",
+        f"*Status:* `{_esc(alert.status or 'unknown')}` · *Lookup:* `{alert.lookup_status.value}`",
+    ]
+    if alert.lookup_error:
+        lines.append(f"*Lookup error:* {_esc(_truncate(alert.lookup_error, MESSAGE_LIMIT))}")
+    lines.append(f"*Error codes:* {', '.join(f'`{_esc(code)}`' for code in alert.error_codes)}")
+    if alert.errors:
+        lines.append("*Errors:*")
+        lines += [
+            f"• `{_esc(error.code or 'UNSPECIFIED')}`: "
+            + _esc(_truncate(error.message, MESSAGE_LIMIT))
+            for error in alert.errors[:MAX_ERRORS]
+        ]
+        if len(alert.errors) > MAX_ERRORS:
+            lines.append(f"…and {len(alert.errors) - MAX_ERRORS} more errors")
+    lines.append(f"*Deadlines:* {_esc(alert.deadlines)}")
+    lines += [_runbook_line(runbook) for runbook in alert.runbooks]
+    lines.append("*Inspect:*")
+    lines += [f"`{_esc(command)}`" for command in alert.inspect]
+    lines.append(f"*Event:* `{_esc(alert.event_id)}` · *Received:* {_esc(alert.received_at)}")
+    if alert.replay_name:
+        lines.append(f"*Replay:* `{_esc(alert.replay_name)}`")
+    return lines
+
+
+def _runbook_lines(alerts: Sequence[Alert]) -> list[str]:
+    runbooks = {runbook.code: runbook for alert in alerts for runbook in alert.runbooks}
+    return [_runbook_line(runbook) for runbook in runbooks.values()]
+
+
+def _runbook_line(runbook: Runbook) -> str:
+    text = f"*Runbook `{_esc(runbook.code)}`:* {_esc(_truncate(runbook.text, MESSAGE_LIMIT))}"
+    if runbook.url and _SAFE_URL.fullmatch(runbook.url):
+        text += f" <{runbook.url}|Open runbook>"
+    return text
+
+
+def _task_line(alert: Alert) -> str:
+    days = alert.submitted_days_ago
+    age = "submission date unknown" if days is None else f"{days} days ago"
+    codes = ", ".join(_esc(code) for code in alert.error_codes)
+    return f"• `{_esc(alert.task_id)}` {codes} — {age}"
+
+
+def _pack(lines: Sequence[str], max_blocks: int) -> tuple[list[str], int]:
+    """Join lines into at most ``max_blocks`` texts of ≤ SECTION_LIMIT; how many lines fit."""
+    texts: list[str] = []
+    current = ""
+    for count, raw in enumerate(lines):
+        line = _truncate(raw, SECTION_LIMIT)
+        if current and len(current) + 1 + len(line) <= SECTION_LIMIT:
+            current += "\n" + line
+            continue
+        if current:
+            texts.append(current)
+        if len(texts) >= max_blocks:
+            return texts, count
+        current = line
+    if current:
+        texts.append(current)
+    return texts, len(lines)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _esc(text: str) -> str:
+    """Slack's mrkdwn escaping: these three characters are control characters there."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,168 @@
+"""Microsoft Teams Workflows webhook: one Adaptive Card per group of alerts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bwp_privacy.alerting.alert import Alert, Runbook, Severity
+from bwp_privacy.alerting.receivers.base import Group
+from bwp_privacy.alerting.receivers.http import JsonPoster
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+# Teams rejects messages over about 28 KB: these caps keep a card of any group below that.
+MAX_TASKS = 100
+LINE_LIMIT = 150
+TITLE_LIMIT = 200
+MESSAGE_LIMIT = 400
+MAX_ERRORS = 20
+MAX_RUNBOOKS = 10
+MAX_ACTIONS = 5
+MORE_HINT = "bwp-privacy failures list --since 1d"
+
+_COLOR = {Severity.CRITICAL: "Attention", Severity.WARNING: "Warning", Severity.INFO: "Default"}
+_SAFE_URL = re.compile(r"https?://[^\s()\[\]]+")
+
+
+class TeamsReceiver:
+    """Posts a group's alerts as one Adaptive Card to a Teams Workflows webhook."""
+
+    name: str = "teams"
+    grouped: bool = True
+
+    def __init__(self, poster: JsonPoster, webhook_url: str) -> None:
+        self._poster = poster
+        self._webhook_url = webhook_url
+
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+        """POST the card; Workflows answers 202 (older connectors 200)."""
+        body = json.dumps(teams_message(alerts, group), separators=(",", ":")).encode()
+        self._poster.post(self.name, self._webhook_url, body, success=(200, 202), deadline=deadline)
+
+
+def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
+    """The webhook body: a message with one Adaptive Card 1.4 attachment."""
+    if not alerts:
+        raise ValueError("a Teams message needs at least one alert")
+    severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
+    body: list[dict[str, Any]] = [
+        _text(
+            _truncate(_title(alerts, severity), TITLE_LIMIT),
+            size="Large",
+            weight="Bolder",
+            color=_COLOR[severity],
+        ),
+        _facts(
+            [
+                ("Severity", severity.value),
+                ("Tasks", str(len(alerts))),
+                ("Route", group.route),
+                *group.labels.items(),
+            ]
+        ),
+    ]
+    runbooks = list({rb.code: rb for alert in alerts for rb in alert.runbooks}.values())
+    if len(alerts) == 1:
+        body += _details(alerts[0])
+    else:
+        body.append(_text("Tasks", weight="Bolder", separator=True))
+        shown = alerts[:MAX_TASKS]
+        body.append(_text("\r".join(_truncate(_task_line(alert), LINE_LIMIT) for alert in shown)))
+        if len(alerts) > len(shown):
+            body.append(_text(more_tasks(len(alerts) - len(shown)), isSubtle=True))
+    if runbooks:
+        body.append(_text("Runbooks", weight="Bolder", separator=True))
+        body += [_text(_runbook_line(runbook)) for runbook in runbooks[:MAX_RUNBOOKS]]
+    card: dict[str, Any] = {
+        "$schema": CARD_SCHEMA,
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    actions = [
+        {"type": "Action.OpenUrl", "title": f"Runbook {runbook.code}"[:50], "url": runbook.url}
+        for runbook in runbooks
+        if runbook.url and _SAFE_URL.fullmatch(runbook.url)
+    ][:MAX_ACTIONS]
+    if actions:
+        card["actions"] = actions
+    return {
+        "type": "message",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "contentUrl": None, "content": card}],
+    }
+
+
+def more_tasks(count: int) -> str:
+    """The note that ends a cut list of tasks."""
+    return f"…and {count} more tasks: {MORE_HINT}"
+
+
+def _details(alert: Alert) -> list[dict[str, Any]]:
+    facts = [
+        ("Task", alert.task_id),
+        ("Business product", alert.business_product_id),
+        ("Status", alert.status or "unknown"),
+        ("Lookup", alert.lookup_status.value),
+        ("Error codes", ", ".join(alert.error_codes)),
+        ("Submitted", alert.submission_date or "unknown"),
+        ("Event", alert.event_id),
+        ("Received", alert.received_at),
+    ]
+    if alert.lookup_error:
+        facts.insert(4, ("Lookup error", _truncate(alert.lookup_error, MESSAGE_LIMIT)))
+    if alert.replay_name:
+        facts.append(("Replay", alert.replay_name))
+    blocks = [_facts(facts)]
+    if alert.errors:
+        lines = [
+            f"- **{error.code or 'UNSPECIFIED'}**: {_truncate(error.message, MESSAGE_LIMIT)}"
+            for error in alert.errors[:MAX_ERRORS]
+        ]
+        if len(alert.errors) > MAX_ERRORS:
+            lines.append(f"- …and {len(alert.errors) - MAX_ERRORS} more errors")
+        blocks += [_text("Errors", weight="Bolder", separator=True), _text("\r".join(lines))]
+    blocks += [
+        _text("Deadlines", weight="Bolder", separator=True),
+        _text(alert.deadlines),
+        _text("Inspect", weight="Bolder", separator=True),
+        _text("\n\n".join(alert.inspect), fontType="Monospace"),
+    ]
+    return blocks
+
+
+def _title(alerts: Sequence[Alert], severity: Severity) -> str:
+    if len(alerts) == 1:
+        return alerts[0].summary
+    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
+
+
+def _task_line(alert: Alert) -> str:
+    days = alert.submitted_days_ago
+    age = "submission date unknown" if days is None else f"{days} days ago"
+    return f"- **{alert.task_id}** {', '.join(alert.error_codes)} — {age}"
+
+
+def _runbook_line(runbook: Runbook) -> str:
+    text = f"**{runbook.code}**: {_truncate(runbook.text, MESSAGE_LIMIT)}"
+    if runbook.url and _SAFE_URL.fullmatch(runbook.url):
+        text += f" [Open runbook]({runbook.url})"
+    return text
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "FactSet",
+        "facts": [{"title": t, "value": _truncate(v, MESSAGE_LIMIT)} for t, v in pairs],
+    }
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,209 @@
+"""The routing tree (modelled on Alertmanager's) and the severity catalogue, as data.
+
+A routes file is JSON. It is validated at load; every error names the key (or the line, for
+JSON syntax) that is wrong, so a broken file fails loudly instead of routing to nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from bwp_privacy.alerting.alert import Runbook, Severity
+from bwp_privacy.failure import DeletionFailure, LookupStatus
+
+ReceiverName = Literal["pagerduty", "slack", "teams", "amazon-q", "webhook", "eventbridge"]
+Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
+RECEIVER_NAMES: tuple[str, ...] = ReceiverName.__args__  # type: ignore[attr-defined]
+
+_DURATION = re.compile(r"(\d+)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class RoutesError(ValueError):
+    """The routes file is invalid; the message names the file and the key or line."""
+
+
+def _duration(text: str) -> str:
+    if not _DURATION.fullmatch(text) or duration_seconds(text) <= 0:
+        raise ValueError("must be a duration like 30m, 4h or 7d")
+    return text
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as error:
+        raise ValueError(f"is not a valid regular expression: {error}") from None
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
+def duration_seconds(text: str) -> int:
+    """'4h' -> 14400."""
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a duration: {text!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+class SeverityRule(BaseModel):
+    """Severity and runbook for one error code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    severity: Severity
+    runbook: str = Field(min_length=1, max_length=1000)
+    runbook_url: str | None = Field(None, alias="runbookUrl", pattern=r"^https://")
+
+
+class Route(BaseModel):
+    """A node of the tree: matchers, receivers, grouping, repeat window, child routes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str | None = Field(None, min_length=1, max_length=64)
+    match: dict[Label, list[str]] = Field(default_factory=dict)
+    match_re: dict[Label, Regex] = Field(default_factory=dict)
+    receivers: list[ReceiverName] = Field(default_factory=list)
+    continue_: bool = Field(False, alias="continue")
+    group_by: list[Label] | None = None
+    repeat_window: Duration | None = None
+    routes: list[Route] = Field(default_factory=list)
+
+    def matches(self, labels: dict[str, list[str]]) -> bool:
+        """Every matcher holds: equality against a list of values, or a full regex match."""
+        for label, wanted in self.match.items():
+            if not set(labels.get(label, ())) & set(wanted):
+                return False
+        return all(
+            any(re.fullmatch(pattern, value) for value in labels.get(label, ()))
+            for label, pattern in self.match_re.items()
+        )
+
+
+class RoutingConfig(BaseModel):
+    """The whole routes file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    version: Literal[1]
+    severities: dict[str, SeverityRule] = Field(default_factory=dict)
+    default_severity: SeverityRule = Field(alias="defaultSeverity")
+    lookup_error_severity: SeverityRule = Field(alias="lookupErrorSeverity")
+    route: Route
+
+    @model_validator(mode="after")
+    def _root_is_the_default_route(self) -> RoutingConfig:
+        if self.route.match or self.route.match_re:
+            raise ValueError("route: the root route is the default route and takes no matchers")
+        if not self.route.receivers:
+            raise ValueError("route.receivers: the default route needs at least one receiver")
+        if self.route.group_by is None or self.route.repeat_window is None:
+            raise ValueError("route: the default route must set group_by and repeat_window")
+        return self
+
+    def classify(self, failure: DeletionFailure) -> tuple[Severity, list[Runbook]]:
+        """Severity (the highest of the codes') and the runbooks that apply."""
+        if failure.lookup.status is not LookupStatus.OK:
+            rule = self.lookup_error_severity
+            return rule.severity, [_runbook(failure.lookup.status.value, rule)]
+        rules = {
+            code: self.severities.get(code, self.default_severity) for code in failure.error_codes
+        }
+        severity = max((rule.severity for rule in rules.values()), key=lambda s: s.rank)
+        return severity, [_runbook(code, rule) for code, rule in rules.items()]
+
+    def default_route(self) -> RouteMatch:
+        """The root route, where alerts that match no child route end."""
+        return RouteMatch(
+            path="route",
+            name=self.route.name or "default",
+            receivers=tuple(self.route.receivers),
+            group_by=tuple(self.route.group_by or ()),
+            repeat_window_seconds=duration_seconds(self.route.repeat_window or "1d"),
+        )
+
+    def resolve(self, labels: dict[str, list[str]]) -> list[RouteMatch]:
+        """The routes an alert with ``labels`` ends at, in order (Alertmanager semantics)."""
+        return _walk(self.route, self.default_route(), labels)
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """A matched route with its inherited receivers, grouping and repeat window."""
+
+    path: str
+    name: str
+    receivers: tuple[str, ...]
+    group_by: tuple[str, ...]
+    repeat_window_seconds: int
+
+
+def _walk(node: Route, here: RouteMatch, labels: dict[str, list[str]]) -> list[RouteMatch]:
+    found: list[RouteMatch] = []
+    for index, child in enumerate(node.routes):
+        if not child.matches(labels):
+            continue
+        path = f"{here.path}.routes[{index}]"
+        inherited = RouteMatch(
+            path=path,
+            name=child.name or path,
+            receivers=tuple(child.receivers) or here.receivers,
+            group_by=tuple(child.group_by) if child.group_by is not None else here.group_by,
+            repeat_window_seconds=duration_seconds(child.repeat_window)
+            if child.repeat_window
+            else here.repeat_window_seconds,
+        )
+        found.extend(_walk(child, inherited, labels))
+        if not child.continue_:
+            break
+    return found or [here]
+
+
+def _runbook(code: str, rule: SeverityRule) -> Runbook:
+    return Runbook(code=code, text=rule.runbook, url=rule.runbook_url)
+
+
+def load_routes(text: str, source: str) -> RoutingConfig:
+    """Parse and validate a routes file; raise RoutesError naming ``source`` and the key."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RoutesError(
+            f"{source}: line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    try:
+        return RoutingConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            f"{source}: {_key_path(item['loc'])}: {item['msg'].removeprefix('Value error, ')}"
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        raise RoutesError("\n".join(problems)) from None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not path:
+            path = part
+        else:
+            path += f".{part}"
+    return path or "(top level)"

@@ -1,0 +1,43 @@
+"""Long-lived parts of the alert router, built once per execution environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+
+from bwp_privacy.alerting.ledger import DeliveryLedger
+from bwp_privacy.alerting.receiver_config import build_receivers
+from bwp_privacy.alerting.receivers.http import JsonPoster
+from bwp_privacy.alerting.router import AlertBatch
+from bwp_privacy.alerting.routes_source import RoutesSource
+from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG
+from bwp_privacy.observability import MetricsSink
+from bwp_privacy.settings import RouterSettings
+
+
+class RouterRuntime:
+    """Clients, HTTP session, ledger and routes; `new_batch` per invocation."""
+
+    def __init__(
+        self, settings: RouterSettings, bundled_routes: Path, metrics: MetricsSink
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._routes = RoutesSource(bundled_routes, settings.routes_parameter_name)
+        self._poster = JsonPoster(timeout_seconds=settings.http_timeout_seconds)
+        self._sns = boto3.client("sns", config=AWS_CLIENT_CONFIG)
+        self._events = boto3.client("events", config=AWS_CLIENT_CONFIG)
+        self._ledger = DeliveryLedger(
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG), settings.ledger_table_name
+        )
+
+    def new_batch(self, *, deadline: float | None) -> AlertBatch:
+        """A batch with the current routes and receivers (secrets and SSM are cached)."""
+        return AlertBatch(
+            self._routes.get(),
+            build_receivers(self._settings, self._poster, self._sns, self._events),
+            self._ledger,
+            self._metrics,
+            deadline=deadline,
+        )
