@@ -1,4 +1,4 @@
-"""Shared fixtures: one emulator and one moto server per session, reset before each test."""
+"""Shared fixtures: one emulator, moto server and sink per session, reset before each test."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ import pytest
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.local_aws import LocalAws
-from bwp_sandbox.sandbox import Sandbox, patched_environ
-from bwp_sandbox.seed import seed_sample_tasks
-from bwp_sandbox.stack import deploy_local_stack
+from bwp_sandbox.sandbox import Sandbox, patched_environ, prepare
+from bwp_sandbox.sink import ReceiverSink
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -40,25 +39,33 @@ def local_aws() -> Iterator[LocalAws]:
 
 
 @pytest.fixture(scope="session")
-def sandbox_env(emulator: BwpEmulator, local_aws: LocalAws) -> Iterator[dict[str, str]]:
-    """Point the process at the sandbox: the handler reads settings at import, like Lambda."""
+def sink() -> Iterator[ReceiverSink]:
+    with ReceiverSink() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sandbox_env(
+    emulator: BwpEmulator, local_aws: LocalAws, sink: ReceiverSink
+) -> Iterator[dict[str, str]]:
+    """Point the process at the sandbox: handlers read settings at import, like Lambda's."""
     with patched_environ(local_aws.env):
-        stack = deploy_local_stack()
-    env = Sandbox(emulator=emulator, aws=local_aws, stack=stack).function_env()
-    # Read-only to the tests; a test that needs other values patches its own copy.
+        env = prepare(emulator, local_aws, sink).env()
     with patched_environ(env):
         yield env
 
 
 @pytest.fixture
-def sandbox(emulator: BwpEmulator, local_aws: LocalAws, sandbox_env: dict[str, str]) -> Sandbox:
-    """A clean sandbox for one test: empty AWS with the stack, emulator holding sample tasks."""
+def sandbox(
+    emulator: BwpEmulator, local_aws: LocalAws, sink: ReceiverSink, sandbox_env: dict[str, str]
+) -> Sandbox:
+    """A clean sandbox for one test: the stack in an empty AWS, sample tasks, a quiet sink."""
     local_aws.reset()
     emulator.reset()
-    stack = deploy_local_stack()
-    seed_sample_tasks(emulator.add_task)
-    assert stack.function_env().items() <= os.environ.items()
-    return Sandbox(emulator=emulator, aws=local_aws, stack=stack)
+    sink.clear()
+    ready = prepare(emulator, local_aws, sink)
+    assert ready.env().items() <= os.environ.items()  # names are stable across resets
+    return ready
 
 
 @pytest.fixture
@@ -66,6 +73,17 @@ def app(sandbox: Sandbox) -> ModuleType:
     """The real handler module, freshly initialised (a cold start) against the sandbox."""
     from functions.deletion_task_failed import app as module
 
+    return importlib.reload(module)
+
+
+@pytest.fixture
+def router(sandbox: Sandbox) -> ModuleType:
+    """The real alert router module, freshly initialised against the sandbox."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from functions.alert_router import app as module
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     return importlib.reload(module)
 
 

@@ -1,8 +1,10 @@
-"""`make demo`: replay every sample event through the real handler, offline, and show the result.
+"""`make demo`: replay every sample event through the real handlers, offline, and show the result.
 
-Starts the API emulator and moto on 127.0.0.1, creates the stack's table and topic, then runs
-each event in events/ (and the first one a second time, as EventBridge may deliver it) through
-DeletionTaskFailedFunction's handler, printing what was stored and published.
+Starts the API emulator, moto and a receiver sink on 127.0.0.1 and creates the stack in moto.
+Then runs each event in events/ (and the first one a second time, as EventBridge may deliver
+it) through DeletionTaskFailedFunction's handler, printing what was stored and published.
+Last, the alert router takes the published failures from its queue and the demo prints what
+PagerDuty, Slack, Teams, the webhook, Amazon Q and EventBridge would have received.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox, patched_environ, running_sandbox
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
@@ -27,8 +30,11 @@ def main() -> int:
     paths = sorted(EVENTS_DIR.glob("*.json"), key=lambda p: (p.stem != "deletion-task-failed", p))
     runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
     failures = 0
-    with running_sandbox() as sandbox, patched_environ(sandbox.function_env()):
-        print(f"API emulator: {sandbox.emulator.base_url}   local AWS (moto): {sandbox.aws.url}")
+    with running_sandbox() as sandbox, patched_environ(sandbox.env()):
+        print(
+            f"API emulator {sandbox.emulator.base_url}  local AWS (moto) {sandbox.aws.url}"
+            f"  receiver sink {sandbox.sink.base_url}"
+        )
         app = importlib.import_module("functions.deletion_task_failed.app")
         for index, path in enumerate(runs, start=1):
             event = json.loads(path.read_text())
@@ -46,8 +52,42 @@ def main() -> int:
                 continue
             _show(outcome, sandbox)
             print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
-    print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
+        print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
+        failures += _route_alerts(sandbox)
     return 1 if failures else 0
+
+
+def _route_alerts(sandbox: Sandbox) -> int:
+    """Run the alert router over its queue once, then show what each receiver got."""
+    router = importlib.import_module("functions.alert_router.app")
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = SqsEventSource(sandbox.stack.alert_queue_url, router.handler).poll_once()
+    print(
+        f"\nAlert router: {result.received} failure messages in one batch,"
+        f" {result.failed} to retry. What each receiver got:"
+    )
+    sink = sandbox.sink
+    for page in sink.received("pagerduty"):
+        body = page["body"]
+        print(f"  PagerDuty   {body['payload']['severity']:<8} dedup_key {body['dedup_key']}")
+        print(f"              {body['payload']['summary']}")
+    for message in sink.received("slack"):
+        header = next(b for b in message["body"]["blocks"] if b["type"] == "header")
+        print(f"  Slack       {header['text']['text']}  ({len(message['body']['blocks'])} blocks)")
+    for message in sink.received("teams"):
+        card = message["body"]["attachments"][0]["content"]
+        print(f"  Teams       Adaptive Card: {card['body'][0]['text']}")
+    for request in sink.received("webhook"):
+        body = request["body"]
+        tasks = ", ".join(alert["task_id"] for alert in body["alerts"])
+        print(f"  Webhook     route {body['route']}: {tasks} (signature verified)")
+    for message in drain_queue(sandbox.receivers.amazon_q_queue_url):
+        note = json.loads(message["Body"])
+        print(f"  Amazon Q    thread {note['metadata']['threadId']}: {note['content']['title']}")
+    for message in drain_queue(sandbox.receivers.eventbridge_queue_url):
+        event = json.loads(message["Body"])
+        print(f"  EventBridge {event['detail-type']}: task {event['detail']['task_id']}")
+    return result.failed
 
 
 def _show(outcome: dict[str, Any], sandbox: Sandbox) -> None:

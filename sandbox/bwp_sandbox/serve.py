@@ -1,4 +1,4 @@
-"""`make sandbox`: run the API emulator and the local AWS in the foreground until Ctrl-C.
+"""`make sandbox`: run the API emulator, the local AWS and the receiver sink until Ctrl-C.
 
 For `sam local invoke --env-vars sandbox/sam-local-env.json` (Docker reaches the host as
 host.docker.internal: use --host 0.0.0.0 there) or for pointing any other tool at the sandbox.
@@ -11,9 +11,8 @@ import threading
 
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.local_aws import LocalAws
-from bwp_sandbox.sandbox import Sandbox, patched_environ
-from bwp_sandbox.seed import seed_sample_tasks
-from bwp_sandbox.stack import deploy_local_stack
+from bwp_sandbox.sandbox import patched_environ, prepare
+from bwp_sandbox.sink import ReceiverSink
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,15 +21,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--api-port", type=int, default=8787, help="emulator port (8787)")
     parser.add_argument("--aws-port", type=int, default=5000, help="moto server port (5000)")
+    parser.add_argument("--sink-port", type=int, default=8788, help="receiver sink port (8788)")
     args = parser.parse_args(argv)
     with (
         BwpEmulator(host=args.host, port=args.api_port) as emulator,
         LocalAws(host=args.host, port=args.aws_port) as aws,
+        ReceiverSink(host=args.host, port=args.sink_port) as sink,
         patched_environ(aws.env),
     ):
-        stack = deploy_local_stack()
-        seed_sample_tasks(emulator.add_task)
-        env = Sandbox(emulator=emulator, aws=aws, stack=stack).function_env()
+        env = prepare(emulator, aws, sink).env()
         print("Sandbox running. Function settings (export them to use the sandbox):")
         for key, value in sorted(env.items()):
             print(f"  {key}={value}")

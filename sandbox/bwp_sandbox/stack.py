@@ -57,6 +57,9 @@ class LocalStack:
     tap_queue_url: str
     rule_dlq_url: str
     on_failure_queue_url: str
+    ledger_table_name: str
+    alert_queue_url: str
+    alert_dlq_url: str
 
     def function_env(self) -> dict[str, str]:
         """Environment variables the template gives DeletionTaskFailedFunction."""
@@ -65,6 +68,10 @@ class LocalStack:
             "FAILURES_TOPIC_ARN": self.failures_topic_arn,
             "IDEMPOTENCY_TABLE_NAME": self.idempotency_table_name,
         }
+
+    def router_env(self) -> dict[str, str]:
+        """Environment variables the template gives AlertRouterFunction (receivers aside)."""
+        return {"LEDGER_TABLE_NAME": self.ledger_table_name}
 
 
 def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -> LocalStack:
@@ -76,7 +83,7 @@ def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -
     resources = load_template(template)["Resources"]
     dynamodb = boto3.client("dynamodb")
     tables = {}
-    for logical_id in ("FailuresTable", "IdempotencyTable"):
+    for logical_id in ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable"):
         name = f"{prefix}-{logical_id}"
         properties = resources[logical_id]["Properties"]
         dynamodb.create_table(
@@ -91,9 +98,28 @@ def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -
     topic_arn = sns.create_topic(Name=f"{prefix}-FailuresTopic")["TopicArn"]
     queues = {
         logical_id: sqs.create_queue(QueueName=f"{prefix}-{logical_id}")["QueueUrl"]
-        for logical_id in ("FailuresTap", "RuleDeadLetterQueue", "OnFailureQueue")
+        for logical_id in (
+            "FailuresTap",
+            "RuleDeadLetterQueue",
+            "OnFailureQueue",
+            "AlertDeadLetterQueue",
+        )
     }
+    alert_queue = resources["AlertQueue"]["Properties"]
+    queues["AlertQueue"] = sqs.create_queue(
+        QueueName=f"{prefix}-AlertQueue",
+        Attributes={
+            "VisibilityTimeout": str(alert_queue["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": queue_arn(queues["AlertDeadLetterQueue"]),
+                    "maxReceiveCount": 5,
+                }
+            ),
+        },
+    )["QueueUrl"]
     subscribe_queue(topic_arn, queues["FailuresTap"])
+    subscribe_queue(topic_arn, queues["AlertQueue"])
     return LocalStack(
         failures_table_name=tables["FailuresTable"],
         idempotency_table_name=tables["IdempotencyTable"],
@@ -101,22 +127,29 @@ def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -
         tap_queue_url=queues["FailuresTap"],
         rule_dlq_url=queues["RuleDeadLetterQueue"],
         on_failure_queue_url=queues["OnFailureQueue"],
+        ledger_table_name=tables["DeliveryLedgerTable"],
+        alert_queue_url=queues["AlertQueue"],
+        alert_dlq_url=queues["AlertDeadLetterQueue"],
     )
+
+
+def queue_arn(queue_url: str) -> str:
+    """The ARN of a queue, from its URL."""
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]
+    return str(attributes["QueueArn"])
 
 
 def subscribe_queue(
     topic_arn: str, queue_url: str, filter_policy: dict[str, Any] | None = None
 ) -> str:
     """Subscribe an SQS queue to a topic with raw message delivery; return the subscription."""
-    sqs = boto3.client("sqs")
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
     attributes = {"RawMessageDelivery": "true"}
     if filter_policy is not None:
         attributes["FilterPolicy"] = json.dumps(filter_policy)
     answer = boto3.client("sns").subscribe(
-        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn(queue_url), Attributes=attributes
     )
     return str(answer["SubscriptionArn"])
 

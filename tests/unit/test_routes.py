@@ -1,0 +1,186 @@
+import copy
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bwp_privacy.alerting.alert import Severity, build_alert, describe_deadlines
+from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
+from bwp_privacy.bwp_api.models import TaskError
+from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+
+SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
+
+
+def shipped() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SHIPPED.read_text())
+    return loaded
+
+
+def config(raw: dict[str, Any] | None = None) -> RoutingConfig:
+    return load_routes(json.dumps(raw or shipped()), "routes.json")
+
+
+def failure(*codes: str | None, lookup: LookupStatus = LookupStatus.OK) -> DeletionFailure:
+    return DeletionFailure(
+        event_id="e1",
+        event_time="2026-11-20T12:34:56Z",
+        detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
+        business_product_id="bp-1",
+        task_id="t1",
+        status="FAILED" if lookup is LookupStatus.OK else None,
+        submission_date="2026-10-02T09:12:44.638498Z" if lookup is LookupStatus.OK else None,
+        errors=[TaskError(code=c, message=f"{c} happened") for c in codes],
+        lookup=LookupOutcome(status=lookup, error_type="ResourceNotFoundError", message="gone")
+        if lookup is not LookupStatus.OK
+        else LookupOutcome(status=lookup),
+        received_at="2026-11-20T12:35:00Z",
+    )
+
+
+def route_names(cfg: RoutingConfig, f: DeletionFailure) -> list[tuple[str, tuple[str, ...]]]:
+    severity, runbooks = cfg.classify(f)
+    alert = build_alert(f, severity, runbooks, datetime(2026, 11, 22, tzinfo=UTC))
+    return [(m.name, m.receivers) for m in cfg.resolve(alert.labels())]
+
+
+def test_shipped_routes_send_each_severity_where_expected() -> None:
+    cfg = config()
+    assert route_names(cfg, failure("ORDERS_NOT_CLOSED")) == [
+        ("default", ("slack", "teams", "amazon-q", "webhook", "eventbridge"))
+    ]
+    assert route_names(cfg, failure("DATA_SUBJECT_NOT_FOUND")) == [
+        ("quiet-not-found", ("webhook", "eventbridge"))
+    ]
+    critical = (
+        "page-critical",
+        ("pagerduty", "slack", "teams", "amazon-q", "webhook", "eventbridge"),
+    )
+    assert route_names(cfg, failure("SOMETHING_NEW")) == [critical]
+    assert route_names(cfg, failure(lookup=LookupStatus.ACCESS_DENIED)) == [critical]
+    # The highest severity of the codes wins.
+    assert route_names(cfg, failure("DATA_SUBJECT_NOT_FOUND", None)) == [critical]
+
+
+def test_severity_and_runbooks_per_code() -> None:
+    cfg = config()
+    assert cfg.classify(failure("ORDERS_NOT_CLOSED"))[0] is Severity.WARNING
+    assert cfg.classify(failure("DATA_SUBJECT_NOT_FOUND"))[0] is Severity.INFO
+    severity, runbooks = cfg.classify(failure("ORDERS_NOT_CLOSED", "NEW_CODE"))
+    assert severity is Severity.CRITICAL
+    assert [r.code for r in runbooks] == ["ORDERS_NOT_CLOSED", "NEW_CODE"]
+    assert "orders" in runbooks[0].text
+    severity, runbooks = cfg.classify(failure(lookup=LookupStatus.RESOURCE_NOT_FOUND))
+    assert (severity, runbooks[0].code) == (Severity.CRITICAL, "RESOURCE_NOT_FOUND")
+
+
+def test_continue_inheritance_and_nesting() -> None:
+    raw = shipped()
+    raw["route"]["routes"] = [
+        {
+            "name": "bp-1",
+            "match": {"businessProductId": ["bp-1"]},
+            "receivers": ["teams"],
+            "continue": True,
+            "group_by": ["errorCode"],
+            "routes": [
+                {
+                    "name": "bp-1-orders",
+                    "match_re": {"errorCode": "ORDERS_.*"},
+                    "repeat_window": "2h",
+                }
+            ],
+        },
+        {"name": "warnings", "match": {"severity": ["warning"]}, "receivers": ["slack"]},
+        {"name": "never", "match": {"severity": ["warning"]}, "receivers": ["webhook"]},
+    ]
+    cfg = config(raw)
+    severity, runbooks = cfg.classify(failure("ORDERS_NOT_CLOSED"))
+    alert = build_alert(failure("ORDERS_NOT_CLOSED"), severity, runbooks, datetime.now(UTC))
+    matches = cfg.resolve(alert.labels())
+    assert [(m.name, m.receivers, m.group_by, m.repeat_window_seconds) for m in matches] == [
+        ("bp-1-orders", ("teams",), ("errorCode",), 7200),
+        ("warnings", ("slack",), ("businessProductId", "errorCode"), 86400),
+    ]
+
+
+def _mutate(path: list[Any], value: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(shipped())
+    node = raw
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            _mutate(["route", "routes", 1, "receivers"], ["pagerdoody"]),
+            "routes.json: route.routes[1].receivers[0]: Input should be 'pagerduty'",
+        ),
+        (
+            _mutate(["route", "routes", 0, "match"], {"sevrity": ["critical"]}),
+            "routes.json: route.routes[0].match.sevrity",
+        ),
+        (
+            _mutate(["route", "routes", 0, "match_re"], {"errorCode": "(["}),
+            "route.routes[0].match_re.errorCode: is not a valid regular expression",
+        ),
+        (
+            _mutate(["route", "routes", 1, "repeat_window"], "1 week"),
+            "route.routes[1].repeat_window: must be a duration like 30m, 4h or 7d",
+        ),
+        (
+            _mutate(["route", "routes", 1, "recievers"], ["slack"]),
+            "route.routes[1].recievers: Extra inputs are not permitted",
+        ),
+        (
+            _mutate(["severities", "ORDERS_NOT_CLOSED", "severity"], "urgent"),
+            "severities.ORDERS_NOT_CLOSED.severity",
+        ),
+        (_mutate(["route", "receivers"], []), "the default route needs at least one receiver"),
+        (
+            _mutate(["route", "match"], {"severity": ["info"]}),
+            "the root route is the default route",
+        ),
+        (_mutate(["version"], 2), "version: Input should be 1"),
+    ],
+)
+def test_invalid_routes_fail_loudly_naming_the_key(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(RoutesError) as caught:
+        config(raw)
+    assert message in str(caught.value)
+
+
+def test_json_syntax_errors_name_the_line() -> None:
+    text = SHIPPED.read_text().replace('"version": 1,', '"version": 1', 1)
+    with pytest.raises(RoutesError, match=r"routes.json: line 3 column 3: Expecting ',' delimiter"):
+        load_routes(text, "routes.json")
+
+
+def test_alert_tells_the_regulatory_clocks() -> None:
+    text = describe_deadlines(date(2026, 10, 2), date(2026, 11, 22))
+    assert text == (
+        "Submitted 2026-10-02 (51 days ago). CCPA 45 days: passed 2026-11-16 (6 days ago;"
+        " extension needed). GDPR one month: passed 2026-11-02 (20 days ago; extension needed)."
+    )
+    assert "due 2027-01-14 (45 days left)" in describe_deadlines(
+        date(2026, 11, 30), date(2026, 11, 30)
+    )
+    assert "due 2026-02-28" in describe_deadlines(date(2026, 1, 31), date(2026, 1, 31))
+    assert "unknown" in describe_deadlines(None, date(2026, 1, 1))
+
+
+def test_alert_carries_everything_on_call_needs() -> None:
+    cfg = config()
+    f = failure("ORDERS_NOT_CLOSED")
+    severity, runbooks = cfg.classify(f)
+    alert = build_alert(f, severity, runbooks, datetime(2026, 11, 22, tzinfo=UTC))
+    assert alert.submitted_days_ago == 51
+    assert alert.summary == "[WARNING] Personal-data deletion failed: task t1 (ORDERS_NOT_CLOSED)"
+    assert alert.inspect[0].startswith("bwp-privacy task show t1")
+    assert alert.labels()["errorCode"] == ["ORDERS_NOT_CLOSED"]
