@@ -73,6 +73,48 @@ class FailureStore:
         )
         return [_plain(item) for item in answer.get("Items", [])]
 
+    def list_received(
+        self,
+        since: datetime,
+        *,
+        business_product_id: str | None = None,
+        error_code: str | None = None,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Failures received since ``since``, newest first, by index query (never a scan).
+
+        By business product: the ByBusinessProduct index. Otherwise ByReceivedDay, one query
+        per day. An error code filters the results (errorCodes is a list, not a key).
+        """
+        until = until or datetime.now(since.tzinfo)
+        bounds = {":from": {"S": _iso(since)}, ":to": {"S": _iso(until)}}
+        condition = "receivedAt BETWEEN :from AND :to"
+        extra: dict[str, Any] = {}
+        if error_code:
+            extra["FilterExpression"] = "contains(errorCodes, :code)"
+            bounds[":code"] = {"S": error_code}
+        if business_product_id:
+            keys = [("ByBusinessProduct", "businessProductId", business_product_id)]
+        else:
+            days = (until.date() - since.date()).days
+            keys = [
+                ("ByReceivedDay", "receivedDay", (until.date() - timedelta(days=n)).isoformat())
+                for n in range(days + 1)
+            ]
+        items: list[dict[str, Any]] = []
+        paginator = self._client.get_paginator("query")
+        for index, attribute, value in keys:
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName=index,
+                KeyConditionExpression=f"{attribute} = :key AND {condition}",
+                ExpressionAttributeValues={**bounds, ":key": {"S": value}},
+                ScanIndexForward=False,
+                **extra,
+            ):
+                items.extend(_plain(item) for item in page.get("Items", []))
+        return sorted(items, key=lambda item: str(item.get("receivedAt")), reverse=True)
+
     def to_item(self, failure: DeletionFailure, received_at: datetime) -> dict[str, Any]:
         """The stored form: the message fields plus index and TTL attributes."""
         item = {k: v for k, v in failure.to_json_dict().items() if v is not None}

@@ -104,37 +104,44 @@ class FailureRecorder:
 
     def describe(self, ref: TaskRef, *, deadline: float | None = None) -> DeletionFailure:
         """Look the task up and build the failure record, storing nothing."""
-        task: DeletionTask | None = None
-        try:
-            task = self._lookup.get_deletion_task(
-                ref.business_product_id, ref.task_id, deadline=deadline
-            )
-            lookup = LookupOutcome(status=LookupStatus.OK)
-        except BwpApiError as error:
-            if not error.permanent:
-                self._count_lookup("TRANSIENT_ERROR")
-                raise
-            lookup = LookupOutcome(
-                status=_LOOKUP_STATUS.get(type(error), LookupStatus.UNKNOWN_ERROR),
-                error_type=error.classification,
-                error_code=error.code,
-                message=error.message,
-            )
-            logger.warning(
-                "Task lookup failed for good; recording it for a person to look at",
-                extra={"task_id": ref.task_id, "error_type": error.classification},
-            )
-        self._count_lookup(lookup.status.value)
-        failure = _build_failure(ref, task, lookup, self._now())
-        for code in failure.error_codes:
-            self._count_failure(code)
-        return failure
+        return describe_failure(ref, self._lookup, self._metrics, self._now(), deadline=deadline)
 
-    def _count_lookup(self, outcome: str) -> None:
-        self._metrics.count("TaskLookups", outcome=outcome)
 
-    def _count_failure(self, code: str) -> None:
-        self._metrics.count("DeletionFailures", errorCode=code)
+def describe_failure(
+    ref: TaskRef,
+    lookup: TaskLookup,
+    metrics: MetricsSink,
+    received_at: datetime,
+    *,
+    deadline: float | None = None,
+) -> DeletionFailure:
+    """Look the task up and build its failure record (used alone by dry-run replays).
+
+    Permanent API errors become a recorded lookup outcome; transient ones propagate.
+    """
+    task: DeletionTask | None = None
+    try:
+        task = lookup.get_deletion_task(ref.business_product_id, ref.task_id, deadline=deadline)
+        outcome = LookupOutcome(status=LookupStatus.OK)
+    except BwpApiError as error:
+        if not error.permanent:
+            metrics.count("TaskLookups", outcome="TRANSIENT_ERROR")
+            raise
+        outcome = LookupOutcome(
+            status=_LOOKUP_STATUS.get(type(error), LookupStatus.UNKNOWN_ERROR),
+            error_type=error.classification,
+            error_code=error.code,
+            message=error.message,
+        )
+        logger.warning(
+            "Task lookup failed for good; recording it for a person to look at",
+            extra={"task_id": ref.task_id, "error_type": error.classification},
+        )
+    metrics.count("TaskLookups", outcome=outcome.status.value)
+    failure = _build_failure(ref, task, outcome, received_at)
+    for code in failure.error_codes:
+        metrics.count("DeletionFailures", errorCode=code)
+    return failure
 
 
 def _build_failure(
