@@ -16,9 +16,10 @@ import json
 import sys
 from typing import Any
 
+from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.sandbox import Sandbox, patched_environ, running_sandbox
+from bwp_sandbox.sandbox import Sandbox, running_sandbox
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
 
 EVENTS_DIR = PROJECT_ROOT / "events"

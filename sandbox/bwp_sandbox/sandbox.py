@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import seed_sample_tasks
@@ -53,21 +53,6 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         """Both functions' settings (they do not overlap)."""
         return {**self.function_env(), **self.router_env()}
-
-
-@contextmanager
-def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of the block, then restore them."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def prepare(emulator: BwpEmulator, aws: LocalAws, sink: ReceiverSink) -> Sandbox:

@@ -60,6 +60,10 @@ class LocalStack:
     ledger_table_name: str
     alert_queue_url: str
     alert_dlq_url: str
+    partner_bus_arn: str
+    rule_arn: str
+    archive_arn: str
+    rule_target_queue_url: str
 
     def function_env(self) -> dict[str, str]:
         """Environment variables the template gives DeletionTaskFailedFunction."""
@@ -120,6 +124,7 @@ def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -
     )["QueueUrl"]
     subscribe_queue(topic_arn, queues["FailuresTap"])
     subscribe_queue(topic_arn, queues["AlertQueue"])
+    partner = _partner_bus(prefix, resources)
     return LocalStack(
         failures_table_name=tables["FailuresTable"],
         idempotency_table_name=tables["IdempotencyTable"],
@@ -130,7 +135,44 @@ def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -
         ledger_table_name=tables["DeliveryLedgerTable"],
         alert_queue_url=queues["AlertQueue"],
         alert_dlq_url=queues["AlertDeadLetterQueue"],
+        **partner,
     )
+
+
+def _partner_bus(prefix: str, resources: dict[str, Any]) -> dict[str, str]:
+    """The partner bus with the template's rule and archive.
+
+    moto keeps only the last segment of a name with "/", so the local bus has a plain name.
+    Lambda targets cannot run in moto: the rule targets a queue, and whoever plays the
+    function (the CLI) reads it.
+    """
+    events = boto3.client("events")
+    bus = f"{prefix}-partner-bus"
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    function = resources["DeletionTaskFailedFunction"]["Properties"]
+    pattern = json.dumps(function["Events"]["DeletionTaskFailed"]["Properties"]["Pattern"])
+    archive = resources["DeletionTaskFailedArchive"]["Properties"]
+    archive_arn = events.create_archive(
+        ArchiveName=f"{prefix}-archive",
+        EventSourceArn=bus_arn,
+        EventPattern=json.dumps(archive["EventPattern"]),
+    )["ArchiveArn"]
+    rule_arn = events.put_rule(
+        Name=f"{prefix}-DeletionTaskFailed", EventBusName=bus, EventPattern=pattern
+    )["RuleArn"]
+    sqs = boto3.client("sqs")
+    target = sqs.create_queue(QueueName=f"{prefix}-RuleTarget")["QueueUrl"]
+    events.put_targets(
+        Rule=f"{prefix}-DeletionTaskFailed",
+        EventBusName=bus,
+        Targets=[{"Id": "function", "Arn": queue_arn(target)}],
+    )
+    return {
+        "partner_bus_arn": bus_arn,
+        "rule_arn": rule_arn,
+        "archive_arn": archive_arn,
+        "rule_target_queue_url": target,
+    }
 
 
 def queue_arn(queue_url: str) -> str:

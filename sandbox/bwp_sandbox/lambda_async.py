@@ -1,0 +1,76 @@
+"""Lambda's asynchronous invocation, played locally: retries, then the OnFailure destination.
+
+An EventBridge rule invokes the function asynchronously. When the handler raises, Lambda runs
+it twice more and then sends an invocation record (the event and the error) to the OnFailure
+destination. This does the same in-process, without the waits.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from bwp_sandbox.lambda_context import LocalLambdaContext
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:DeletionTaskFailedFunction"
+
+
+@dataclass
+class AsyncOutcome:
+    attempts: int
+    result: Any = None
+    error: BaseException | None = None
+
+
+def invoke_async(
+    handler: Callable[[dict[str, Any], Any], Any],
+    event: dict[str, Any],
+    *,
+    on_failure_queue_url: str,
+    max_retries: int = 2,
+) -> AsyncOutcome:
+    """Invoke with up to ``max_retries`` retries; park the event on the OnFailure queue."""
+    error: BaseException | None = None
+    for attempt in range(1, max_retries + 2):
+        try:
+            return AsyncOutcome(attempts=attempt, result=handler(event, LocalLambdaContext()))
+        except Exception as caught:
+            error = caught
+    assert error is not None
+    boto3.client("sqs").send_message(
+        QueueUrl=on_failure_queue_url,
+        MessageBody=json.dumps(on_failure_record(event, error, max_retries + 1)),
+    )
+    return AsyncOutcome(attempts=max_retries + 1, error=error)
+
+
+def on_failure_record(event: dict[str, Any], error: BaseException, attempts: int) -> dict[str, Any]:
+    """The record Lambda sends to an SQS OnFailure destination."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": LocalLambdaContext().aws_request_id,
+            "functionArn": f"{FUNCTION_ARN}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "responsePayload": {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "requestId": "",
+            "stackTrace": traceback.format_exception(error)[-3:],
+        },
+    }
