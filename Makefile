@@ -15,7 +15,7 @@ help: ## list the targets
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --reinstall-package bwp-privacy
 	@touch $@
 
 setup: .venv/.synced ## create .venv with every dependency from uv.lock
@@ -24,7 +24,7 @@ demo: setup ## offline: start the sandbox and replay every event in events/ thro
 	$(RUN) python -m bwp_sandbox.demo
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
-	$(RUN) python -m bwp_sandbox.serve
+	$(RUN) bwp-privacy sandbox
 
 test: setup lint typecheck check-requirements ## format check, lint, mypy and the whole test suite
 	$(RUN) pytest
@@ -34,17 +34,17 @@ lint: setup ## ruff format --check and ruff check
 	$(RUN) ruff check .
 
 typecheck: setup ## mypy (strict) over the library, functions, sandbox and tests
-	$(RUN) mypy shared functions sandbox tests
+	$(RUN) mypy shared functions sandbox cli tests
 
 format: setup ## apply ruff format and the safe fixes
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --no-header -o shared/requirements.txt -q
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -o shared/requirements.txt -q
 
 check-requirements: setup ## the layer's requirements match uv.lock
-	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --no-header -q | diff -u shared/requirements.txt - \
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -q | diff -u shared/requirements.txt - \
 		|| { echo "shared/requirements.txt is stale: run 'make requirements'"; exit 1; }
 
 validate: setup ## cfn-lint with the serverless rules

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.local_aws import LocalAws
-from bwp_sandbox.sandbox import Sandbox, patched_environ, prepare
+from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

@@ -1,0 +1,1 @@
+"""`bwp-privacy`: the operator CLI (replay, tasks, failures, dead-letter queues, archive)."""

@@ -1,0 +1,114 @@
+"""`bwp-privacy routes check`: validate a routes file and show where sample alerts go."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bwp_privacy.alerting.alert import build_alert
+from bwp_privacy.alerting.routes import RoutingConfig, load_routes
+from bwp_privacy.bwp_api.models import TaskError
+from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.output import console, print_json, print_table
+
+SHIPPED_ROUTES = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
+
+
+@click.group()
+def routes() -> None:
+    """Alert routes."""
+
+
+@routes.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=SHIPPED_ROUTES)
+@click.option(
+    "--sample",
+    "samples",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A failure message (JSON) to route; default: one per known code, an unknown code"
+    " and a failed lookup.",
+)
+@common_options
+@pass_cli
+def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
+    """Validate FILE (default: the shipped routes) and show which receivers samples reach."""
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise UserError(f"cannot read {file}: {error.strerror}") from None
+    config = load_routes(text, str(file))
+    failures = [_load_sample(path) for path in samples] or _default_samples(config)
+    rows: list[dict[str, Any]] = []
+    for failure in failures:
+        severity, runbooks = config.classify(failure)
+        alert = build_alert(failure, severity, runbooks, datetime.now(UTC))
+        for match in config.resolve(alert.labels()):
+            rows.append(
+                {
+                    "task": failure.task_id,
+                    "errorCodes": failure.error_codes,
+                    "lookupStatus": failure.lookup.status.value,
+                    "severity": severity.value,
+                    "route": match.name,
+                    "receivers": list(match.receivers),
+                    "groupBy": list(match.group_by),
+                    "repeatWindowSeconds": match.repeat_window_seconds,
+                }
+            )
+    if cli.json:
+        print_json({"file": str(file), "valid": True, "routing": rows})
+        return
+    console.print(f"{file}: valid")
+    print_table(
+        "Where sample alerts go",
+        ["sample", "severity", "route", "receivers", "group by", "repeat"],
+        (
+            (
+                ", ".join(r["errorCodes"])
+                if r["lookupStatus"] == "OK"
+                else f"lookup {r['lookupStatus']}",
+                r["severity"],
+                r["route"],
+                ", ".join(r["receivers"]),
+                ", ".join(r["groupBy"]),
+                f"{r['repeatWindowSeconds'] // 3600}h",
+            )
+            for r in rows
+        ),
+    )
+
+
+def _load_sample(path: Path) -> DeletionFailure:
+    try:
+        return DeletionFailure.model_validate(json.loads(path.read_text()))
+    except ValueError as error:
+        raise UserError(f"{path}: not a failure message: {str(error).splitlines()[0]}") from None
+
+
+def _default_samples(config: RoutingConfig) -> list[DeletionFailure]:
+    codes: list[str | None] = [*config.severities, "SOME_NEW_CODE"]
+    samples = [_sample(f"sample-{n}", [code]) for n, code in enumerate(codes)]
+    samples.append(_sample("sample-lookup", [], LookupStatus.RESOURCE_NOT_FOUND))
+    return samples
+
+
+def _sample(
+    task_id: str, codes: list[str | None], lookup: LookupStatus = LookupStatus.OK
+) -> DeletionFailure:
+    return DeletionFailure(
+        event_id=f"event-{task_id}",
+        event_time="2026-01-01T00:00:00Z",
+        detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
+        business_product_id="bp-sample",
+        task_id=task_id,
+        status="FAILED" if lookup is LookupStatus.OK else None,
+        errors=[TaskError(code=code, message="sample") for code in codes],
+        lookup=LookupOutcome(status=lookup),
+        received_at="2026-01-01T00:00:00Z",
+    )

@@ -1,0 +1,80 @@
+"""Options every command shares, and the one-line errors users see instead of tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from bwp_privacy_cli.target import Target, open_target
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliContext:
+    env: str = "sandbox"
+    stack_name: str | None = None
+    json: bool = False
+    verbose: bool = False
+
+    @contextmanager
+    def target(self) -> Iterator[Target]:
+        """Open the target and point boto3 at its AWS for the duration."""
+        with open_target(self.env, stack_name=self.stack_name) as target, target.aws():
+            yield target
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix: printed as one line, exit code 1."""
+
+
+def _setter(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value not in (None, False):
+            setattr(ctx.ensure_object(CliContext), field, value)
+
+    return callback
+
+
+def common_options(function: F) -> F:
+    """--env, --stack-name, --json and --verbose, accepted after the subcommand too."""
+    options = [
+        click.option(
+            "--json",
+            "json_",
+            is_flag=True,
+            expose_value=False,
+            callback=_setter("json"),
+            help="Machine-readable JSON on stdout.",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            expose_value=False,
+            callback=_setter("verbose"),
+            help="Show the functions' logs on stderr.",
+        ),
+        click.option(
+            "--stack-name",
+            expose_value=False,
+            callback=_setter("stack_name"),
+            help="Deployed stack (overrides samconfig).",
+        ),
+        click.option(
+            "--env",
+            expose_value=False,
+            callback=_setter("env"),
+            help="sandbox, deployed, or a samconfig environment.",
+        ),
+    ]
+    for option in options:
+        function = option(function)
+    return function

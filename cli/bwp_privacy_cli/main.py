@@ -1,0 +1,111 @@
+"""Entry point of `bwp-privacy`: global options, subcommands, errors as one line."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from bwp_privacy_cli.context import CliContext, UserError
+
+#: Subcommands, imported only when used: `--help` and every command start fast.
+COMMANDS = {
+    "replay": ("bwp_privacy_cli.cmd_replay", "replay", "Run events through the handler."),
+    "events": ("bwp_privacy_cli.cmd_events", "events", "Write sample events."),
+    "task": ("bwp_privacy_cli.cmd_task", "task", "Show or cancel a deletion task."),
+    "failures": ("bwp_privacy_cli.cmd_failures", "failures", "List and show stored failures."),
+    "dlq": ("bwp_privacy_cli.cmd_dlq", "dlq", "List and redrive the dead-letter queues."),
+    "archive": ("bwp_privacy_cli.cmd_archive", "archive", "Replay the partner bus archive."),
+    "routes": ("bwp_privacy_cli.cmd_routes", "routes", "Check a routes file."),
+    "sandbox": ("bwp_privacy_cli.cmd_sandbox", "sandbox", "Keep a local sandbox running."),
+}
+
+
+class FriendlyGroup(click.Group):
+    """Lazy subcommands; errors a user can cause become one line and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as error:
+            message = describe_error(error)
+            if message is None:
+                raise
+            raise UserError(message) from None
+
+
+def describe_error(error: Exception) -> str | None:
+    """A one-line message for errors users cause (bad settings, unreachable endpoints...)."""
+    import requests
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+    from bwp_privacy.alerting.routes import RoutesError
+    from bwp_privacy.bwp_api.errors import BwpApiError
+    from bwp_privacy.events import InvalidEventError
+    from bwp_privacy.settings import SettingsError
+    from bwp_privacy_cli.target import TargetError
+
+    if isinstance(error, SettingsError | InvalidEventError | RoutesError | TargetError):
+        return str(error)
+    if isinstance(error, BwpApiError):
+        return f"Buy with Prime API: {error.classification}: {error.message}"
+    if isinstance(error, NoCredentialsError | NoRegionError):
+        return f"AWS: {error} (configure a profile or pass --env sandbox)"
+    if isinstance(error, ClientError):
+        return f"AWS {error.operation_name}: {error.response['Error'].get('Message', error)}"
+    if isinstance(error, BotoCoreError):
+        return f"AWS: {error}"
+    if isinstance(error, requests.RequestException):
+        return (
+            f"cannot reach {getattr(error.request, 'url', 'the endpoint')}: {type(error).__name__}"
+        )
+    return None
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--env",
+    default="sandbox",
+    show_default=True,
+    envvar="BWP_ENV",
+    help="sandbox (local, nothing to set up), deployed (samconfig default), or a samconfig env.",
+)
+@click.option("--stack-name", envvar="BWP_STACK_NAME", help="Deployed stack (overrides samconfig).")
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON on stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the functions' logs on stderr.")
+@click.version_option(package_name="bwp-privacy")
+@click.pass_context
+def cli(
+    ctx: click.Context, env: str, stack_name: str | None, json_output: bool, verbose: bool
+) -> None:
+    """Replay events, inspect and cancel deletion tasks, read stored failures, drain the
+    dead-letter queues and replay the archive of bwp-privacy."""
+    ctx.obj = CliContext(env=env, stack_name=stack_name, json=json_output, verbose=verbose)
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name="bwp-privacy")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Drive `bwp-privacy` against the test sandbox: in a subprocess (entry point) or in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from bwp_privacy_cli.main import cli
+from bwp_privacy_cli.target import sandbox_target
+from bwp_sandbox.sandbox import Sandbox
+
+ENTRY_POINT = str(Path(sys.executable).with_name("bwp-privacy"))
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def target_file(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's sandbox, announced to the CLI as a running sandbox."""
+    path = tmp_path / "sandbox.json"
+    path.write_text(json.dumps(asdict(sandbox_target(sandbox))))
+    monkeypatch.setenv("BWP_SANDBOX_FILE", str(path))
+    return path
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run_cli(target_file: Path) -> Run:
+    """Run the CLI in a subprocess through its console script, as a user would."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        completed = subprocess.run(  # noqa: S603
+            [ENTRY_POINT, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            timeout=120,
+            check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+@pytest.fixture
+def invoke(target_file: Path) -> Run:
+    """Run the CLI in-process (faster; same code path below the entry point)."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        outcome = runner.invoke(
+            cli, list(args), input=input, env=env, catch_exceptions=False, prog_name="bwp-privacy"
+        )
+        return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
+
+    return run
