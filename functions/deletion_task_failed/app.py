@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bwp_privacy.bootstrap import build_recorder
-from bwp_privacy.events import InvalidEventError, TaskRef, parse_event
+from bwp_privacy.events import InvalidEventError, SpoofedEventError, TaskRef, parse_event
 from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink
 from bwp_privacy.settings import Settings
 
@@ -62,9 +62,11 @@ def record_once(*, event_id: str, ref: TaskRef, deadline: float) -> dict[str, An
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Parse, then record once per event id. Invalid events raise InvalidEventError."""
     try:
-        ref = parse_event(event)
-    except InvalidEventError:
-        metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+        ref = parse_event(event, expected_account=settings.expected_account_id)
+    except InvalidEventError as error:
+        kind = "SpoofedEvents" if isinstance(error, SpoofedEventError) else "InvalidEvents"
+        metrics.add_metric(name=kind, unit=MetricUnit.Count, value=1)
+        logger.warning("Rejected an event", extra={"reason": str(error)[:500]})
         raise
     idempotency.register_lambda_context(context)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000

@@ -28,6 +28,7 @@ DELETION_TASK_FAILED = "PERSONAL_DATA_DELETION_TASK_FAILED"
 # Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing
 # legitimate comes close to these.
 MAX_RESOURCES = 20
+MAX_DATA_DEPTH = 32
 ShortStr = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 ResourceStr = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
@@ -49,6 +50,14 @@ class TaskEventDetail(BaseModel):
     subscription_id: ShortStr | None = Field(None, alias="subscriptionId")
     event_time: datetime | None = Field(None, alias="eventTime")
     data: dict[str, Any] | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _bounded(cls, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Never read, only accepted: still, bound its shape so it costs nothing to hold.
+        if data is not None and _depth(data) > MAX_DATA_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DATA_DEPTH} levels")
+        return data
 
 
 class DeletionTaskFailedEvent(EventBridgeModel):
@@ -101,18 +110,56 @@ class TaskRef(BaseModel):
     task_id: str
 
 
-def parse_event(raw: Any) -> TaskRef:
-    """Validate a raw event and locate its task; raise InvalidEventError on any problem."""
+class SpoofedEventError(InvalidEventError):
+    """The event does not come from Buy with Prime (source) or from the expected account."""
+
+
+def parse_event(raw: Any, *, expected_account: str | None = None) -> TaskRef:
+    """Validate a raw event and locate its task; raise InvalidEventError on any problem.
+
+    Who sent it is checked first (SpoofedEventError), before anything else is read.
+    """
     if not isinstance(raw, dict):
         raise InvalidEventError(f"event: expected a JSON object, got {type(raw).__name__}")
+    _check_sender(raw, expected_account)
     try:
         event = DeletionTaskFailedEvent.model_validate(raw)
     except ValidationError as error:
         raise InvalidEventError(describe_validation_error(error)) from None
+    except RecursionError:
+        raise InvalidEventError("event: nested too deeply") from None
     resource = event.deletion_task()
     task_id = resource.get(DELETION_TASK_KEY)
     assert task_id is not None  # deletion_task() only returns resources that hold one
     return TaskRef(event=event, business_product_id=resource.business_product_id, task_id=task_id)
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON-like data, without recursion (it may be arbitrarily deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DATA_DEPTH:
+            return deepest
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _check_sender(raw: dict[Any, Any], expected_account: str | None) -> None:
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.startswith(PARTNER_SOURCE_PREFIX):
+        shown = repr(source[:80]) if isinstance(source, str) else type(source).__name__
+        raise SpoofedEventError(
+            f"source: {shown} is not a Buy with Prime partner source ({PARTNER_SOURCE_PREFIX}…)"
+        )
+    account = raw.get("account")
+    if expected_account and account != expected_account:
+        shown = repr(account[:20]) if isinstance(account, str) else type(account).__name__
+        raise SpoofedEventError(f"account: {shown} is not the expected account {expected_account}")
 
 
 def describe_validation_error(error: ValidationError, limit: int = 5) -> str:

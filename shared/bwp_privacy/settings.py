@@ -49,6 +49,7 @@ class Settings(EnvSettings):
     idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
     retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
     idempotency_expiry_hours: int = Field(48, alias="IDEMPOTENCY_EXPIRY_HOURS", ge=1, le=720)
+    expected_account_id: str | None = Field(None, alias="EXPECTED_ACCOUNT_ID", pattern=r"^\d{12}$")
 
     @model_validator(mode="after")
     def _credentials_source(self) -> Settings:

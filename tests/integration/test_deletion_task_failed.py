@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from types import ModuleType
 from typing import Any
@@ -10,7 +11,7 @@ import boto3
 import pytest
 
 from bwp_privacy.bwp_api.errors import AuthenticationError, ThrottlingApiError, TransientApiError
-from bwp_privacy.events import InvalidEventError
+from bwp_privacy.events import InvalidEventError, SpoofedEventError
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
@@ -179,7 +180,7 @@ def _mutated(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        (_mutated(source="aws.partner/someoneelse/x"), "source: Value error, must start with"),
+        (_mutated(source="aws.partner/someoneelse/x"), "is not a Buy with Prime partner source"),
         (_mutated(**{"detail-type": "Order Created"}), "detail-type: Input should be"),
         (_mutated(resources=["businessProduct/bp-1/order/o1"]), "found 0"),
         (_mutated(resources=["businessProduct/bp-1/personalDataDeletionTask/"]), "is empty"),
@@ -286,3 +287,53 @@ def test_retries_stop_at_the_invocation_deadline(app: ModuleType, sandbox: Sandb
     assert context.get_remaining_time_in_millis() > 0
     assert 1 <= len(graphql_requests(sandbox.emulator)) < 5
     assert stored_items(sandbox.stack) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected_account"),
+    [
+        ({"source": "aws.events"}, None),
+        ({"source": "buywithprime"}, None),
+        ({"account": "999999999999"}, "123456789012"),
+    ],
+)
+def test_spoofed_events_are_rejected_and_counted_without_an_api_call(
+    app: ModuleType,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    changes: dict[str, str],
+    expected_account: str | None,
+) -> None:
+    if expected_account:
+        monkeypatch.setenv("EXPECTED_ACCOUNT_ID", expected_account)
+        app = importlib.reload(app)
+        assert invoke(app, load_event())["published"] is True  # the right account passes
+        sandbox.emulator.reset()
+    capsys.readouterr()
+    with pytest.raises(SpoofedEventError):
+        invoke(app, _mutated(**changes, id="spoofed-1"))
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(blob.get("SpoofedEvents") == [1.0] for blob in emf)
+    assert sandbox.emulator.requests_log == []
+    assert all(i["eventId"] != "spoofed-1" for i in stored_items(sandbox.stack))
+
+
+def test_graphql_syntax_in_a_task_id_never_reaches_the_api(
+    app: ModuleType, sandbox: Sandbox
+) -> None:
+    injected = 'x") { __schema { types { name } } } #'
+    event = _mutated(resources=[f"businessProduct/bp-1/personalDataDeletionTask/{injected}"])
+    with pytest.raises(InvalidEventError, match="does not match"):
+        invoke(app, event)
+    assert sandbox.emulator.requests_log == []
+    # An odd but valid id travels as inert data, in the variables only.
+    odd = "a.b:c-d_e"
+    sandbox.emulator.add_task("bp-1", {"taskId": odd})
+    invoke(
+        app,
+        _mutated(id="odd-1", resources=[f"businessProduct/bp-1/personalDataDeletionTask/{odd}"]),
+    )
+    [request] = graphql_requests(sandbox.emulator)
+    assert request["body"]["variables"] == {"taskId": odd}
+    assert odd not in request["body"]["query"]

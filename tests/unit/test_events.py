@@ -54,9 +54,9 @@ def mutate(path: str, value: Any) -> dict[str, Any]:
     [
         (
             mutate("source", "aws.partner/other/x"),
-            "source: Value error, must start with 'aws.partner/buywithprime/'",
+            "source: 'aws.partner/other/x' is not a Buy with Prime partner source",
         ),
-        (mutate("source", "aws.partner/buywithprime/"), "must start with"),
+        (mutate("source", "aws.partner/buywithprime/"), "source: Value error, must start with"),
         (
             mutate("detail-type", "PERSONAL_DATA_DELETION_TASK_COMPLETED"),
             "detail-type: Input should be 'PERSONAL_DATA_DELETION_TASK_FAILED'",
@@ -104,3 +104,31 @@ def test_error_never_echoes_input_values() -> None:
     with pytest.raises(InvalidEventError) as caught:
         parse_event(raw)
     assert "example.com" not in str(caught.value)
+
+
+def test_spoofed_sources_and_accounts_are_told_apart() -> None:
+    from bwp_privacy.events import SpoofedEventError
+
+    with pytest.raises(SpoofedEventError, match="is not a Buy with Prime partner source"):
+        parse_event(mutate("source", "aws.events"))
+    with pytest.raises(SpoofedEventError, match="source: int is not"):
+        parse_event(mutate("source", 7))
+    with pytest.raises(
+        SpoofedEventError, match="account: '999999999999' is not the expected account"
+    ):
+        parse_event(mutate("account", "999999999999"), expected_account="123456789012")
+    assert parse_event(sample(), expected_account="123456789012").event.account == "123456789012"
+
+
+def test_deep_nesting_and_huge_arrays_are_rejected_cleanly() -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(5000):
+        node["x"] = {}
+        node = node["x"]
+    raw = sample("deletion-task-failed-rich-detail.json")
+    raw["detail"]["data"] = deep
+    with pytest.raises(InvalidEventError):
+        parse_event(raw)
+    with pytest.raises(InvalidEventError, match="resources: List should have at most 20 items"):
+        parse_event(mutate("resources", ["businessProduct/bp/order/o"] * 100_000))
