@@ -164,20 +164,11 @@ class AlertBatch:
             if receiver.grouped
             else [[item] for item in claimed]
         )
-        delivered: list[Claim] = []
         for chunk in chunks:
-            yield from self._send(receiver, group, chunk, delivered)
-        if delivered:
-            # Marked together after the sends: a crash in between only lets the lease expire
-            # and the retry deliver again (PagerDuty dedups on the task id).
-            self._ledger.mark_delivered(delivered, group.route.repeat_window_seconds)
+            yield from self._send(receiver, group, chunk)
 
     def _send(
-        self,
-        receiver: Receiver,
-        group: _Group,
-        chunk: list[tuple[_Pending, Claim]],
-        delivered: list[Claim],
+        self, receiver: Receiver, group: _Group, chunk: list[tuple[_Pending, Claim]]
     ) -> Iterator[tuple[Any, Exception]]:
         alerts = [pending.alert for pending, _ in chunk]
         try:
@@ -202,5 +193,8 @@ class AlertBatch:
                 self._ledger.release(claim)
                 yield from ((record, error) for record in pending.records)
             return
+        # Marked right after the send: a crash now would only resend this one chunk.
+        self._ledger.mark_delivered(
+            [claim for _, claim in chunk], group.route.repeat_window_seconds
+        )
         self._metrics.count("AlertsDelivered", len(alerts), receiver=group.receiver)
-        delivered.extend(claim for _, claim in chunk)
