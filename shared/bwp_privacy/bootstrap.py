@@ -40,7 +40,9 @@ def build_client(settings: Settings, session: requests.Session | None = None) ->
         api_version=settings.api_version,
         tokens=TokenProvider(fetch_token),
         timeout_seconds=settings.http_timeout_seconds,
-        backoff=Backoff(max_attempts=settings.max_attempts),
+        backoff=Backoff(
+            max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
+        ),
     )
 
 

@@ -44,6 +44,7 @@ class Settings(EnvSettings):
     client_secret: SecretStr | None = Field(None, alias="BWP_CLIENT_SECRET")
     http_timeout_seconds: float = Field(5.0, alias="BWP_HTTP_TIMEOUT_SECONDS", gt=0, le=60)
     max_attempts: int = Field(5, alias="BWP_MAX_ATTEMPTS", ge=1, le=10)
+    retry_base_seconds: float = Field(0.2, alias="BWP_RETRY_BASE_SECONDS", gt=0, le=5)
     failures_table_name: str = Field(alias="FAILURES_TABLE_NAME", min_length=1)
     failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)
     idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
@@ -77,6 +78,8 @@ class RouterSettings(EnvSettings):
     amazon_q_topic_arn: str | None = Field(None, alias="AMAZON_Q_TOPIC_ARN")
     alert_event_bus_name: str | None = Field(None, alias="ALERT_EVENT_BUS_NAME")
     http_timeout_seconds: float = Field(5.0, alias="ALERT_HTTP_TIMEOUT_SECONDS", gt=0, le=30)
+    ledger_lease_seconds: int = Field(300, alias="LEDGER_LEASE_SECONDS", ge=1, le=3600)
+    retry_base_seconds: float = Field(0.5, alias="ALERT_RETRY_BASE_SECONDS", gt=0, le=5)
 
 
 def _describe(error: ValidationError) -> str:

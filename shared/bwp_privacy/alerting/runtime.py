@@ -13,6 +13,7 @@ from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG
 from bwp_privacy.observability import MetricsSink
+from bwp_privacy.retry import Backoff
 from bwp_privacy.settings import RouterSettings
 
 
@@ -25,11 +26,18 @@ class RouterRuntime:
         self._settings = settings
         self._metrics = metrics
         self._routes = RoutesSource(bundled_routes, settings.routes_parameter_name)
-        self._poster = JsonPoster(timeout_seconds=settings.http_timeout_seconds)
+        self._poster = JsonPoster(
+            timeout_seconds=settings.http_timeout_seconds,
+            backoff=Backoff(
+                max_attempts=3, base_seconds=settings.retry_base_seconds, cap_seconds=4
+            ),
+        )
         self._sns = boto3.client("sns", config=AWS_CLIENT_CONFIG)
         self._events = boto3.client("events", config=AWS_CLIENT_CONFIG)
         self._ledger = DeliveryLedger(
-            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG), settings.ledger_table_name
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            settings.ledger_table_name,
+            lease_seconds=settings.ledger_lease_seconds,
         )
 
     def new_batch(self, *, deadline: float | None) -> AlertBatch:
