@@ -54,9 +54,11 @@ class EmulatorCore:
         """Queue a fault for the next ``times`` requests to ``target`` ("graphql" or "token")."""
         self.faults.inject(kind, times=times, target=target, **params)
 
-    def set_chaos(self, rates: dict[str, float], seed: int) -> None:
+    def set_chaos(
+        self, rates: dict[str, float], seed: int, params: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         """Apply faults to GraphQL requests at random (seeded); ``set_chaos({}, 0)`` stops it."""
-        self.faults.set_chaos(rates, seed)
+        self.faults.set_chaos(rates, seed, params)
 
     def reset(self) -> None:
         """Forget tasks, faults, chaos, the request log and every token."""
@@ -140,7 +142,7 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
                 core.inject(kind, times=times, target=target, **params)
                 return 200, {"status": "ok"}
             case "POST", ["chaos"]:
-                core.set_chaos(body["rates"], body["seed"])
+                core.set_chaos(body["rates"], body["seed"], body.get("params"))
                 return 200, {"status": "ok"}
             case "POST", ["reset"]:
                 core.reset()

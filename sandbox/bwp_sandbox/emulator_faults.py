@@ -107,8 +107,12 @@ class FaultPlan:
         with self._lock:
             self._queues[target].append(_Queued(fault, times))
 
-    def set_chaos(self, rates: dict[str, float], seed: int) -> None:
+    def set_chaos(
+        self, rates: dict[str, float], seed: int, params: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         """Apply GraphQL-target faults at random with these per-kind rates; ``{}`` turns it off.
+
+        ``params`` gives a kind its parameters (e.g. ``{"timeout": {"seconds": 0.3}}``).
 
         One draw per request, kinds in sorted order: the same seed and request sequence
         give the same faults.
@@ -119,7 +123,7 @@ class FaultPlan:
         total = 0.0
         for kind in sorted(rates):
             total += rates[kind]
-            thresholds.append((total, make_fault(kind, "graphql", {})))
+            thresholds.append((total, make_fault(kind, "graphql", (params or {}).get(kind, {}))))
         with self._lock:
             self._chaos = thresholds
             self._rng = random.Random(seed)

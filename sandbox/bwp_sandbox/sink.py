@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import socket
 import struct
 import sys
@@ -45,6 +46,8 @@ class _Fault:
     status: int | None = None
     reset: bool = False
     delay_seconds: float | None = None
+    #: Hold the connection, then drop it unanswered: a request that never got processed.
+    hang: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class ReceiverSink:
         self._attempts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._chaos: list[tuple[float, _Fault]] = []
+        self._chaos_rng = random.Random(0)
 
     def start(self) -> Self:
         """Start serving in a daemon thread; returns self."""
@@ -138,8 +143,9 @@ class ReceiverSink:
             return list(self._attempts[kind])
 
     def clear(self) -> None:
-        """Forget recorded requests and pending faults."""
+        """Forget recorded requests, pending faults and chaos."""
         with self._lock:
+            self._chaos = []
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
@@ -157,11 +163,37 @@ class ReceiverSink:
         with self._lock:
             self._faults[kind].append(_Fault(remaining=times, delay_seconds=seconds))
 
+    def set_chaos(self, rates: dict[str, float], seed: int, *, hang_seconds: float = 0.5) -> None:
+        """Fail requests of every kind at random, seeded; ``set_chaos({}, 0)`` stops it.
+
+        Rates per fault: "429", "5xx" (503), "reset" (connection reset) and "timeout" (held
+        for ``hang_seconds``, then dropped unprocessed, so the client times out and retries).
+        """
+        unknown = set(rates) - {"429", "5xx", "reset", "timeout"}
+        if unknown or sum(rates.values()) > 1:
+            raise ValueError(f"chaos rates: unknown {sorted(unknown)} or sum above 1")
+        faults = {
+            "429": _Fault(remaining=1, status=429),
+            "5xx": _Fault(remaining=1, status=503),
+            "reset": _Fault(remaining=1, reset=True),
+            "timeout": _Fault(remaining=1, delay_seconds=hang_seconds, hang=True),
+        }
+        thresholds, total = [], 0.0
+        for name in sorted(rates):
+            total += rates[name]
+            thresholds.append((total, faults[name]))
+        with self._lock:
+            self._chaos = thresholds
+            self._chaos_rng = random.Random(seed)
+
     def _next_fault(self, kind: str) -> _Fault | None:
         with self._lock:
             queue = self._faults[kind]
             if not queue:
-                return None
+                if not self._chaos:
+                    return None
+                draw = self._chaos_rng.random()
+                return next((fault for limit, fault in self._chaos if draw < limit), None)
             fault = queue[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
@@ -179,7 +211,7 @@ class ReceiverSink:
         """The answer for one request, or None to reset the connection."""
         fault = self._next_fault(kind)
         if fault is not None and fault.delay_seconds is not None:
-            if self._stopping.wait(fault.delay_seconds):
+            if self._stopping.wait(fault.delay_seconds) or fault.hang:
                 self._record(kind, request, None)
                 return None
         elif fault is not None:

@@ -1,0 +1,290 @@
+"""Run the soak: recorder under Lambda-async rules, router under SQS rules, faults on; then
+faults off, redrive the dead-letter queues with `bwp-privacy dlq redrive`, route again."""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import importlib
+import io
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from bwp_sandbox.environ import patched_environ
+from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.lambda_async import on_failure_record
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.soak.accounting import Accounting, Observations, account
+from bwp_sandbox.soak.aws_faults import AwsFaultPlan, SimulatedCrash, injected
+from bwp_sandbox.soak.workload import Workload, build_workload
+
+API_RATES = {
+    "throttle": 0.04,
+    "internal_error": 0.02,
+    "http_status": 0.02,
+    "timeout": 0.01,
+    "slow": 0.02,
+    "malformed_json": 0.02,
+    "unauthorized": 0.01,
+    "not_found": 0.01,
+}
+API_PARAMS: dict[str, dict[str, Any]] = {
+    "timeout": {"seconds": 0.6},
+    "slow": {"seconds": 0.05},
+    "http_status": {"status": 503},
+}
+RECEIVER_RATES = {"429": 0.03, "5xx": 0.03, "reset": 0.02, "timeout": 0.01}
+#: Short leases and timeouts, so the soak plays hours of retries in seconds.
+FUNCTION_TIMEOUT_SECONDS = 1.5
+FAST_SETTINGS = {
+    "BWP_RETRY_BASE_SECONDS": "0.01",
+    "BWP_HTTP_TIMEOUT_SECONDS": "0.4",
+    "ALERT_HTTP_TIMEOUT_SECONDS": "0.4",
+    "ALERT_RETRY_BASE_SECONDS": "0.01",
+    "LEDGER_LEASE_SECONDS": "1",
+    "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+}
+ALERT_VISIBILITY_SECONDS = 1
+LAMBDA_ATTEMPTS = 3  # the first invocation and Lambda's two retries
+TOKEN_REVOKE_EVERY = 150  # deliveries between forced token expiries (401 on an expired token)
+
+
+@dataclass
+class SoakConfig:
+    events: int = 2000
+    seed: int = 7
+    workers: int = 2
+    duplicate_alert_rate: float = 0.05
+
+
+@dataclass
+class SoakReport:
+    config: SoakConfig
+    workload: dict[str, int]
+    faults: dict[str, Any]
+    under_faults: Accounting
+    after_redrive: Accounting
+    seconds: float
+    redrive: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_soak(
+    config: SoakConfig, sandbox: Sandbox, log: Callable[[str], None] = print
+) -> SoakReport:
+    """Everything in order; returns the accounting before and after the redrive."""
+    started = time.monotonic()
+    workload = build_workload(config.events, config.seed)
+    for business_product, task in workload.tasks:
+        sandbox.emulator.add_task(business_product, task)
+    boto3.client("sqs").set_queue_attributes(
+        QueueUrl=sandbox.stack.alert_queue_url,
+        Attributes={"VisibilityTimeout": str(ALERT_VISIBILITY_SECONDS)},
+    )
+    plan = AwsFaultPlan(
+        seed=config.seed,
+        failures_topic_arn=sandbox.stack.failures_topic_arn,
+        alert_bus_name=sandbox.receivers.env["ALERT_EVENT_BUS_NAME"],
+    )
+    quiet = io.StringIO()
+    with (
+        patched_environ({**sandbox.env(), **FAST_SETTINGS}),
+        contextlib.redirect_stdout(quiet),  # EMF metrics and logs: not the report's business
+        injected(plan),
+    ):
+        app = _fresh("functions.deletion_task_failed.app")
+        router = _fresh("functions.alert_router.app")
+        sandbox.emulator.set_chaos(API_RATES, config.seed, API_PARAMS)
+        sandbox.sink.set_chaos(RECEIVER_RATES, config.seed, hang_seconds=0.6)
+        revocations = _record_all(app, workload, sandbox, config)
+        log(f"recorder done in {time.monotonic() - started:.0f}s")
+        _duplicate_alert_messages(sandbox, config)
+        _route_until_empty(router, sandbox)
+        log(f"router done in {time.monotonic() - started:.0f}s")
+        sandbox.emulator.set_chaos({}, 0)
+        sandbox.sink.set_chaos({}, 0)
+        plan.enabled = False
+    seen = Observations()
+    under_faults = account(workload, sandbox, seen)
+    redrive = _redrive(sandbox)
+    with (
+        patched_environ({**sandbox.env(), **FAST_SETTINGS}),
+        contextlib.redirect_stdout(quiet),
+    ):
+        _route_until_empty(_fresh("functions.alert_router.app"), sandbox)
+    after = account(workload, sandbox, seen)
+    return SoakReport(
+        config=config,
+        workload={
+            "deliveries": len(workload.deliveries),
+            "valid events": len(workload.valid),
+            "duplicates and replays": len(workload.deliveries)
+            - len(workload.valid)
+            - len(workload.malformed),
+            "malformed": len(workload.malformed),
+        },
+        faults={
+            "api (rates per request)": API_RATES,
+            "receivers (rates per request)": RECEIVER_RATES,
+            "aws (injected)": dict(plan.counts),
+            "token revocations": revocations,
+        },
+        under_faults=under_faults,
+        after_redrive=after,
+        seconds=round(time.monotonic() - started, 1),
+        redrive=redrive,
+    )
+
+
+def _fresh(module: str) -> ModuleType:
+    loaded = importlib.import_module(module)
+    return importlib.reload(loaded)
+
+
+def _record_all(app: ModuleType, workload: Workload, sandbox: Sandbox, config: SoakConfig) -> int:
+    """Lambda async semantics: 3 attempts per delivery, retries later, then OnFailure."""
+    queue: list[tuple[float, int, int]] = [(0.0, i, 1) for i in range(len(workload.deliveries))]
+    heapq.heapify(queue)
+    lock = threading.Condition()
+    running = 0
+    revocations = 0
+    done = 0
+
+    def attempt(index: int, number: int) -> None:
+        nonlocal running, done, revocations
+        event = workload.deliveries[index]
+        retry_in: float | None = None
+        error: BaseException | None = None
+        try:
+            app.handler(event, LocalLambdaContext(timeout_seconds=FUNCTION_TIMEOUT_SECONDS))
+        except SimulatedCrash as crash:
+            error, retry_in = crash, FUNCTION_TIMEOUT_SECONDS + 0.1  # the lease must run out
+        except Exception as failure:
+            error, retry_in = failure, 0.2
+        with lock:
+            running -= 1
+            if error is not None and number < LAMBDA_ATTEMPTS:
+                heapq.heappush(queue, (time.monotonic() + (retry_in or 0), index, number + 1))
+            else:
+                done += 1
+                if done % TOKEN_REVOKE_EVERY == 0:
+                    sandbox.emulator.revoke_tokens()
+                    revocations += 1
+            lock.notify_all()
+        if error is not None and number >= LAMBDA_ATTEMPTS:
+            boto3.client("sqs").send_message(
+                QueueUrl=sandbox.stack.on_failure_queue_url,
+                MessageBody=json.dumps(on_failure_record(event, error, LAMBDA_ATTEMPTS)),
+            )
+
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        while True:
+            with lock:
+                while queue and (running >= config.workers or queue[0][0] > time.monotonic()):
+                    lock.wait(timeout=max(0.01, queue[0][0] - time.monotonic()) if queue else None)
+                if not queue:
+                    if running == 0:
+                        break
+                    lock.wait()
+                    continue
+                _, index, number = heapq.heappop(queue)
+                running += 1
+            pool.submit(attempt, index, number)
+    return revocations
+
+
+def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig) -> None:
+    """SQS delivers at least once: send a copy of some failure messages to the alert queue."""
+    import random
+
+    rng = random.Random(config.seed)
+    sqs = boto3.client("sqs")
+    bodies = [m["Body"] for m in _peek_tap(sandbox)]
+    for body in bodies:
+        if rng.random() < config.duplicate_alert_rate:
+            sqs.send_message(QueueUrl=sandbox.stack.alert_queue_url, MessageBody=body)
+
+
+def _peek_tap(sandbox: Sandbox) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    seen: dict[str, dict[str, Any]] = {}
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=sandbox.stack.tap_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+        ).get("Messages", [])
+        fresh = [m for m in batch if m["MessageId"] not in seen]
+        if not fresh:
+            break
+        seen.update((m["MessageId"], m) for m in fresh)
+    for message in seen.values():
+        sqs.change_message_visibility(
+            QueueUrl=sandbox.stack.tap_queue_url,
+            ReceiptHandle=message["ReceiptHandle"],
+            VisibilityTimeout=0,
+        )
+    return list(seen.values())
+
+
+def _route_until_empty(router: ModuleType, sandbox: Sandbox, timeout: float = 600) -> None:
+    """Poll like the event source mapping until nothing is visible or in flight."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        try:
+            return router.handler(event, context)
+        except SimulatedCrash as crash:
+            raise RuntimeError(str(crash)) from None  # the invocation died: batch comes back
+
+    source = SqsEventSource(sandbox.stack.alert_queue_url, handler, batch_size=100)
+    sqs = boto3.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if source.poll_once().received:
+            continue
+        counts = sqs.get_queue_attributes(
+            QueueUrl=sandbox.stack.alert_queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        if (
+            int(counts["ApproximateNumberOfMessages"])
+            + int(counts["ApproximateNumberOfMessagesNotVisible"])
+            == 0
+        ):
+            return
+        time.sleep(0.1)  # simulated time: wait for visibility timeouts to run out
+
+
+def _redrive(sandbox: Sandbox) -> dict[str, Any]:
+    """`bwp-privacy dlq redrive` (in-process) against this sandbox."""
+    from click.testing import CliRunner
+
+    from bwp_privacy_cli.main import cli
+    from bwp_privacy_cli.target import sandbox_target, write_sandbox_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sandbox.json"
+        write_sandbox_file(sandbox_target(sandbox), path)
+        result = CliRunner().invoke(
+            cli,
+            ["dlq", "redrive", "--json"],
+            env={"BWP_SANDBOX_FILE": str(path)},
+            catch_exceptions=False,
+        )
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return {
+        "exit code": result.exit_code,
+        "redriven": payload["redriven"],
+        "kept": len(payload["results"]) - payload["redriven"],
+    }

@@ -1,0 +1,51 @@
+"""The soak's accounting as tables a person can read."""
+
+from __future__ import annotations
+
+from bwp_sandbox.soak.accounting import Accounting
+from bwp_sandbox.soak.engine import SoakReport
+
+
+def render(report: SoakReport) -> str:
+    """Workload, faults, and the accounting under faults and after the redrive."""
+    lines = [
+        f"Chaos soak: seed {report.config.seed}, {report.seconds}s",
+        "",
+        "Workload: " + ", ".join(f"{value} {name}" for name, value in report.workload.items()),
+        "Faults:",
+    ]
+    lines += [f"  {name}: {value}" for name, value in report.faults.items()]
+    lines.append(f"Redrive: {report.redrive}")
+    lines.append("")
+    lines.append(f"{'':34}{'under faults':>14}{'after redrive':>15}")
+    for label, attribute in (
+        ("valid events", "valid_events"),
+        ("stored exactly once", "stored_once"),
+        ("published exactly once", "published_once"),
+        ("published more than once", "published_twice_or_more"),
+        ("parked in OnFailure (with reason)", "parked_on_failure"),
+        ("LOST", "lost"),
+        ("malformed events", "malformed"),
+        ("malformed rejected with reason", "malformed_rejected_with_reason"),
+        ("malformed stored", "malformed_stored"),
+        ("duplicate pages", "duplicate_pages"),
+        ("duplicate chat posts", "duplicate_chat_posts"),
+    ):
+        lines.append(_row(label, report.under_faults, report.after_redrive, attribute))
+    lines.append("")
+    lines.append(
+        f"{'receiver':14}{'expected':>10}{'once':>8}{'twice+':>8}{'parked':>8}{'LOST':>6}"
+        "   (after redrive)"
+    )
+    for name, count in report.after_redrive.receivers.items():
+        lines.append(
+            f"{name:14}{count.expected:>10}{count.once:>8}{count.duplicated:>8}"
+            f"{count.parked:>8}{count.lost:>6}"
+        )
+    if report.after_redrive.examples:
+        lines.append(f"examples: {report.after_redrive.examples}")
+    return "\n".join(lines)
+
+
+def _row(label: str, before: Accounting, after: Accounting, attribute: str) -> str:
+    return f"{label:34}{getattr(before, attribute):>14}{getattr(after, attribute):>15}"

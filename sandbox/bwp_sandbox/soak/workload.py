@@ -1,0 +1,94 @@
+"""The soak's events and the emulator's tasks behind them, all from one seed."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bwp_sandbox.stack import PROJECT_ROOT
+
+BUSINESS_PRODUCTS = ("bp-soak-a", "bp-soak-b", "bp-soak-c")
+CODES = (
+    ("ORDERS_NOT_CLOSED", 0.6),
+    ("DATA_SUBJECT_NOT_FOUND", 0.25),
+    ("SOAK_UNKNOWN_CODE", 0.1),
+    (None, 0.05),  # the task is missing: the lookup fails for good (ResourceNotFound)
+)
+
+
+@dataclass
+class Workload:
+    """Deliveries in order, which of them are valid, and the tasks to seed."""
+
+    deliveries: list[dict[str, Any]]
+    valid: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id -> event
+    malformed: dict[str, str] = field(default_factory=dict)  # marker -> what is wrong
+    tasks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def build_workload(total: int, seed: int) -> Workload:
+    """About ``total`` deliveries: 20% duplicates, replays, 5% malformed, shuffled."""
+    rng = random.Random(seed)
+    template = json.loads((Path(PROJECT_ROOT) / "events" / "deletion-task-failed.json").read_text())
+    malformed_count = max(1, total * 5 // 100)
+    duplicate_count = total * 20 // 100
+    replay_count = total * 5 // 100
+    unique = max(1, total - malformed_count - duplicate_count - replay_count)
+    workload = Workload(deliveries=[])
+    for n in range(unique):
+        bp = rng.choice(BUSINESS_PRODUCTS)
+        task_id = f"soak-{seed}-{n:05d}"
+        event = copy.deepcopy(template)
+        event["id"] = f"soak-event-{seed}-{n:05d}"
+        event["resources"] = [f"businessProduct/{bp}/personalDataDeletionTask/{task_id}"]
+        workload.valid[event["id"]] = event
+        workload.deliveries.append(event)
+        code = _pick(rng)
+        if code is not None:
+            workload.tasks.append(
+                (bp, {"taskId": task_id, "errors": [{"code": code, "message": f"{code} (soak)"}]})
+            )
+    originals = list(workload.valid.values())
+    for _ in range(duplicate_count):
+        workload.deliveries.append(copy.deepcopy(rng.choice(originals)))
+    for n in range(replay_count):
+        replayed = copy.deepcopy(rng.choice(originals))
+        replayed["replay-name"] = f"soak-replay-{n}"
+        workload.deliveries.append(replayed)
+    for n in range(malformed_count):
+        event, reason = _malformed(rng, copy.deepcopy(template), n, seed)
+        workload.malformed[f"soak-malformed-{seed}-{n}"] = reason
+        workload.deliveries.append(event)
+    rng.shuffle(workload.deliveries)  # out of order
+    return workload
+
+
+def _pick(rng: random.Random) -> str | None:
+    draw, total = rng.random(), 0.0
+    for code, weight in CODES:
+        total += weight
+        if draw < total:
+            return code
+    return CODES[0][0]
+
+
+def _malformed(
+    rng: random.Random, event: dict[str, Any], n: int, seed: int
+) -> tuple[dict[str, Any], str]:
+    event["id"] = f"soak-malformed-{seed}-{n}"
+    kind = rng.choice(["source", "resource", "detail-type", "detail", "time"])
+    if kind == "source":
+        event["source"] = "aws.partner/not-buywithprime/x"
+    elif kind == "resource":
+        event["resources"] = ["businessProduct/bp-soak-a/personalDataDeletionTask/"]
+    elif kind == "detail-type":
+        event["detail-type"] = "PERSONAL_DATA_DELETION_TASK_COMPLETED"
+    elif kind == "detail":
+        event["detail"] = "not an object"
+    else:
+        event["time"] = "yesterday"
+    return event, kind

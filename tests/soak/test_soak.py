@@ -1,0 +1,40 @@
+"""The chaos soak, shortened: every valid event stored and delivered once, nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.soak.engine import SoakConfig, run_soak
+from bwp_sandbox.soak.report import render
+
+pytestmark = pytest.mark.integration
+
+
+def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
+    report = run_soak(SoakConfig(events=100, seed=11), sandbox, log=lambda _: None)
+    print(render(report))  # shown with -s or on failure: the table a person reads
+    faults = report.faults["aws (injected)"]
+    assert sum(faults.values()) > 0  # faults really were injected
+
+    under = report.under_faults
+    # Under faults: every valid event is stored, or parked on the OnFailure queue with its
+    # reason; none is lost, none published twice.
+    assert under.lost == 0
+    assert under.stored_once + under.parked_on_failure == under.valid_events
+    assert under.published_twice_or_more == 0
+    assert under.malformed_rejected_with_reason == under.malformed
+    assert under.malformed_stored == 0
+
+    final = report.after_redrive
+    assert final.stored_once == final.valid_events
+    assert final.published_once == final.valid_events
+    assert final.lost == 0
+    assert final.delivery_lost == 0
+    assert final.duplicate_pages == 0
+    assert final.duplicate_chat_posts == 0
+    for name, count in final.receivers.items():
+        assert count.expected > 0, name
+        assert count.once == count.expected, (name, count)
+    # Only the malformed events stay parked after the redrive, each with its reason.
+    assert report.redrive["kept"] == final.malformed
