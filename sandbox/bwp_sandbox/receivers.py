@@ -22,14 +22,26 @@ class LocalReceivers:
     eventbridge_queue_url: str
 
 
-def configure_receivers(sink: ReceiverSink, prefix: str = "bwp-privacy") -> LocalReceivers:
-    """Create the receivers' secrets, the Amazon Q topic and the alert bus in the local AWS."""
+def configure_receivers(
+    sink: ReceiverSink,
+    prefix: str = "bwp-privacy",
+    *,
+    routing_key: str = PAGERDUTY_ROUTING_KEY,
+    hook_path: str = "local",
+) -> LocalReceivers:
+    """Create the receivers' secrets, the Amazon Q topic and the alert bus in the local AWS.
+
+    ``routing_key`` and ``hook_path`` (the secret part of the webhook URLs) can be canaries.
+    """
     secrets = boto3.client("secretsmanager")
     values = {
-        "PAGERDUTY_SECRET_ID": {"routingKey": PAGERDUTY_ROUTING_KEY},
-        "SLACK_SECRET_ID": {"webhookUrl": sink.url("slack", "T000/B000/local")},
-        "TEAMS_SECRET_ID": {"webhookUrl": sink.url("teams", "workflows/local")},
-        "WEBHOOK_SECRET_ID": {"url": sink.url("webhook"), "signingSecret": sink.webhook_secret},
+        "PAGERDUTY_SECRET_ID": {"routingKey": routing_key},
+        "SLACK_SECRET_ID": {"webhookUrl": sink.url("slack", f"T000/B000/{hook_path}")},
+        "TEAMS_SECRET_ID": {"webhookUrl": sink.url("teams", f"workflows/{hook_path}")},
+        "WEBHOOK_SECRET_ID": {
+            "url": sink.url("webhook", hook_path),
+            "signingSecret": sink.webhook_secret,
+        },
     }
     env: dict[str, str] = {}
     for setting, value in values.items():

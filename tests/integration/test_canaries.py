@@ -1,0 +1,182 @@
+"""Canaries: a shopper email and every secret, seeded everywhere they could enter, found
+nowhere they must not go after a full run with faults (recorder, router, receivers, CLI)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from bwp_privacy_cli.main import cli
+from bwp_privacy_cli.target import sandbox_target
+from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.environ import patched_environ
+from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.receivers import configure_receivers
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.sink import ReceiverSink
+from bwp_sandbox.stack import deploy_local_stack
+from tests.conftest import load_event
+
+pytestmark = pytest.mark.integration
+
+EMAIL = "canary.person+pii@canary-mail.test"
+CLIENT_SECRET = "canary-client-secret-7f3a9"
+ROUTING_KEY = "canaryroutingkey0000000000000000"
+HOOK_PATH = "canary-hook-path-b81c"
+SIGNING_SECRET = "canary-signing-secret-2d6e0"
+SECRETS = (CLIENT_SECRET, ROUTING_KEY, HOOK_PATH, SIGNING_SECRET)
+BP = "bp-canary"
+
+
+@pytest.fixture
+def canary_sandbox(local_aws: LocalAws, sandbox_env: dict[str, str]) -> Iterator[Sandbox]:
+    local_aws.reset()
+    with (
+        BwpEmulator(client_secret=CLIENT_SECRET) as emulator,
+        ReceiverSink(webhook_secret=SIGNING_SECRET) as sink,
+    ):
+        stack = deploy_local_stack()
+        receivers = configure_receivers(sink, routing_key=ROUTING_KEY, hook_path=HOOK_PATH)
+        sandbox = Sandbox(
+            emulator=emulator, aws=local_aws, stack=stack, sink=sink, receivers=receivers
+        )
+        with patched_environ(sandbox.env()):
+            yield sandbox
+
+
+def _task(task_id: str, code: str | None) -> dict[str, Any]:
+    return {
+        "taskId": task_id,
+        "status": "FAILED",
+        "dataSubject": {"type": "SHOPPER", "email": EMAIL},
+        "errors": [
+            {"code": code, "message": f"Open orders for {EMAIL}; contact <{EMAIL}>"},
+            {"code": None, "message": f"{EMAIL} could not be erased"},
+        ],
+    }
+
+
+def _event(task_id: str) -> dict[str, Any]:
+    event = load_event()
+    event["id"] = f"event-{task_id}"
+    event["resources"] = [f"businessProduct/{BP}/personalDataDeletionTask/{task_id}"]
+    return event
+
+
+def test_no_email_and_no_secret_leaks_anywhere(
+    canary_sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Our loggers at DEBUG; libraries at INFO (botocore's DEBUG dumps raw AWS answers, and
+    # nothing in the functions turns it on).
+    caplog.set_level(logging.INFO)
+    for service in ("deletion-task-failed", "alert-router"):
+        caplog.set_level(logging.DEBUG, logger=service)
+    sandbox = canary_sandbox
+    for n, code in enumerate(("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND", "NEW_CODE")):
+        sandbox.emulator.add_task(BP, _task(f"canary-{n}", code))
+    app = importlib.reload(importlib.import_module("functions.deletion_task_failed.app"))
+    router = importlib.reload(importlib.import_module("functions.alert_router.app"))
+    errors: list[str] = []
+
+    # Recorder, with faults on the way: retries, a refused token, a permanent error.
+    sandbox.emulator.inject("http_status", status=503)
+    sandbox.emulator.inject("throttle")
+    for n in range(3):
+        app.handler(_event(f"canary-{n}"), LocalLambdaContext())
+    sandbox.emulator.revoke_tokens()
+    sandbox.emulator.inject("unauthorized", target="token", times=2)
+    sandbox.emulator.inject("unauthorized", target="graphql", times=2)
+    with pytest.raises(Exception) as refused:  # noqa: PT011 (any error: its text is what matters)
+        app.handler(_event("canary-0-again"), LocalLambdaContext())
+    errors.append(repr(refused.value))
+
+    # Router, with failing receivers: retried, rejected, then delivered.
+    sandbox.sink.fail("slack", status=500, times=3)
+    sandbox.sink.fail("pagerduty", status=400, times=1)
+    sandbox.sink.fail("webhook", reset=True, times=1)
+    source = SqsEventSource(sandbox.stack.alert_queue_url, router.handler)
+    for _ in range(3):
+        source.poll_once(retry_now=True)
+
+    # The CLI, as an operator would use it.
+    target = tmp_path / "sandbox.json"
+    target.write_text(json.dumps(asdict(sandbox_target(sandbox))))
+    runner = CliRunner()
+    cli_output = []
+    for args in (
+        ["replay", "--json", "-"],
+        ["task", "show", "canary-0", "--business-product-id", BP],
+        ["failures", "show", "canary-1"],
+        ["failures", "list", "--json"],
+        ["dlq", "list"],
+    ):
+        result = runner.invoke(
+            cli,
+            args,
+            input=json.dumps(_event("canary-2")),
+            env={"BWP_SANDBOX_FILE": str(target)},
+            catch_exceptions=False,
+        )
+        cli_output.append(result.stdout + result.stderr)
+
+    captured = capsys.readouterr()
+    stored = boto3.client("dynamodb").scan(TableName=sandbox.stack.failures_table_name)["Items"]
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "exceptions": "\n".join(errors),
+        "stored items": json.dumps(stored),
+        "SNS messages": json.dumps(
+            boto3.client("sqs")
+            .receive_message(QueueUrl=sandbox.stack.tap_queue_url, MaxNumberOfMessages=10)
+            .get("Messages", [])
+        ),
+        "receiver payloads": json.dumps(
+            [
+                r["body"]
+                for kind in ("pagerduty", "slack", "teams", "webhook")
+                for r in sandbox.sink.attempts(kind)
+            ]
+        ),
+        "Amazon Q and EventBridge": json.dumps(
+            [
+                boto3.client("sqs")
+                .receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+                .get("Messages", [])
+                for url in (
+                    sandbox.receivers.amazon_q_queue_url,
+                    sandbox.receivers.eventbridge_queue_url,
+                )
+            ]
+        ),
+        "CLI output": "\n".join(cli_output),
+        "emulator request log": json.dumps(sandbox.emulator.requests_log),
+    }
+    assert len(sandbox.sink.received("pagerduty")) >= 1  # the flow really ran end to end
+    assert "<email redacted>" in surfaces["stored items"]
+    for canary in (EMAIL, "canary-mail.test", *SECRETS):
+        leaks = [name for name, text in surfaces.items() if canary in text]
+        if canary == ROUTING_KEY:
+            # The routing key is PagerDuty's own field: it must be in PagerDuty's payload only.
+            pagerduty = json.dumps([r["body"] for r in sandbox.sink.attempts("pagerduty")])
+            assert ROUTING_KEY in pagerduty
+            others = surfaces["receiver payloads"].replace(pagerduty[1:-1], "")
+            leaks = [n for n in leaks if n != "receiver payloads"] + (
+                ["receiver payloads (not PagerDuty)"] if ROUTING_KEY in others else []
+            )
+        assert leaks == [], f"{canary} leaked into {leaks}"
