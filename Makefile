@@ -7,8 +7,11 @@ export SAM_CLI_TELEMETRY := 0
 # aws-sam-cli pins old boto3/pydantic: it runs in its own throwaway environment, never ours.
 SAM := $(UV) tool run --from aws-sam-cli==1.170.0 sam
 SAM_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin
+# checkov and aws-sam-translator pin old boto3/pydantic too: same treatment.
+CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
-.PHONY: help setup demo sandbox test lint typecheck format check-requirements requirements sam-build validate
+.PHONY: help setup demo sandbox test lint typecheck format check-requirements requirements sam-build validate \
+	check checkov bandit audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -26,7 +29,7 @@ demo: setup ## offline: start the sandbox and replay every event in events/ thro
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox
 
-test: setup lint typecheck check-requirements ## format check, lint, mypy and the whole test suite
+test: setup lint typecheck check-requirements check ## format check, lint, mypy, security checks and the whole test suite
 	$(RUN) pytest
 
 lint: setup ## ruff format --check and ruff check
@@ -50,5 +53,36 @@ check-requirements: setup ## the layer's requirements match uv.lock
 validate: setup ## cfn-lint with the serverless rules
 	$(RUN) cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 
+check: checkov bandit audit ## security checks: checkov, bandit, pip-audit
+
+checkov: ## checkov on template.yaml, as written and after the SAM transform (own environment)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(CHECKOV_ENV) python tests/template/sam_transform.py template.yaml "$$tmp/transformed.json" && \
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_ENV) checkov --framework cloudformation --quiet --compact \
+		--skip-download -f template.yaml -f "$$tmp/transformed.json"
+
+# sandbox/ (local stand-ins, never deployed) also skips B311 (fault injection and jitter are not
+# cryptography) and B506 (stack.py's loader subclasses yaml.SafeLoader): ruff ignores or noqa's both.
+bandit: setup ## bandit over the shipped code, the CLI and the sandbox (skips: pyproject [tool.bandit])
+	$(RUN) bandit -q -c pyproject.toml -r shared functions cli
+	$(RUN) bandit -q -c pyproject.toml -r sandbox -s B101,B105,B106,B108,B311,B506
+
+# Asks PyPI for each locked version's known vulnerabilities. Where PyPI has no answer for a
+# version the dependency is counted as unaudited, not failed: PIP_AUDIT_FLAGS=--strict fails then.
+audit: setup ## pip-audit over every locked dependency (dev tools included)
+	@set -o pipefail; tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(UV) export --frozen --all-groups --no-emit-project -q -o "$$tmp/requirements.txt" && \
+	$(RUN) pip-audit --disable-pip --require-hashes --progress-spinner off $(PIP_AUDIT_FLAGS) \
+		-r "$$tmp/requirements.txt" 2>&1 \
+	| awk '/could not be audited/ {n++; next} /^Name +Skip Reason|^-+ +-+$$/ {next} {print} \
+		END {if (n) printf "pip-audit: %d dependencies could not be audited: PyPI had no vulnerability data for them\n", n}'
+
 sam-build: ## sam build (needs python3.13 on PATH; no Docker)
 	PATH="$(SAM_PYTHON):$$PATH" $(SAM) build --template template.yaml
+
+# The bulk replay runs BENCH_EVENTS events per run (12 runs): 250 keeps `make bench` near
+# 10 minutes on 2 cores; BENCH_EVENTS=5000 is the full measurement (about an hour here).
+BENCH_EVENTS ?= 250
+.PHONY: bench
+bench: setup ## benchmark against a bare baseline: tables, bench/results/latest.json, docs/performance.md
+	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS)

@@ -20,7 +20,8 @@ from bwp_sandbox.environ import patched_environ
 if TYPE_CHECKING:
     from bwp_sandbox.sandbox import Sandbox
 
-DEFAULT_SANDBOX_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / "bwp-privacy-sandbox.json"  # noqa: S108
+# In the user's own cache folder, not a shared /tmp path another user could plant.
+DEFAULT_SANDBOX_FILE = Path.home() / ".cache" / "bwp-privacy" / "sandbox.json"
 SAMCONFIG = Path("samconfig.toml")
 
 
@@ -95,6 +96,7 @@ def sandbox_target(sandbox: Sandbox, label: str = "sandbox") -> Target:
 
 def write_sandbox_file(target: Target, path: Path) -> None:
     """Let later commands find a running sandbox."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(target), indent=2))
 
 

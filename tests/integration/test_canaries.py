@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from click.testing import CliRunner
 
 from bwp_privacy_cli.main import cli
@@ -88,6 +89,7 @@ def test_no_email_and_no_secret_leaks_anywhere(
     sandbox = canary_sandbox
     for n, code in enumerate(("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND", "NEW_CODE")):
         sandbox.emulator.add_task(BP, _task(f"canary-{n}", code))
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # secrets of earlier tests
     app = importlib.reload(importlib.import_module("functions.deletion_task_failed.app"))
     router = importlib.reload(importlib.import_module("functions.alert_router.app"))
     errors: list[str] = []

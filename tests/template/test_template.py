@@ -108,3 +108,35 @@ def test_every_parameter_is_documented_in_readme() -> None:
     readme = (TEMPLATE.parent / "README.md").read_text()
     missing = [name for name in load_template()["Parameters"] if f"`{name}`" not in readme]
     assert missing == []
+
+
+def _router_statements() -> list[dict[str, Any]]:
+    """The router's statements, each conditional one as it is when its receiver is set."""
+    policies = RESOURCES["AlertRouterFunction"]["Properties"]["Policies"]
+    statements = [s for policy in policies for s in policy["Statement"]]
+    return [s["If"][1] if "If" in s else s for s in statements]
+
+
+@pytest.mark.parametrize(
+    "statements", [_statements(), _router_statements()], ids=["recorder", "router"]
+)
+def test_no_function_statement_uses_a_wildcard(statements: list[dict[str, Any]]) -> None:
+    for statement in statements:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert all("*" not in action for action in actions), statement
+        assert "*" not in json.dumps(statement["Resource"]), statement
+
+
+def test_recorder_may_use_exactly_the_topic_key() -> None:
+    kms = [s for s in _statements() if any(a.startswith("kms:") for a in s["Action"])]
+    assert kms == [
+        {
+            "Sid": "EncryptFailureMessages",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": {"GetAtt": "AlertsKey.Arn"},
+        }
+    ]
+    assert RESOURCES["FailuresTopic"]["Properties"]["KmsMasterKeyId"] == {"GetAtt": "AlertsKey.Arn"}

@@ -1,0 +1,61 @@
+"""Write template.yaml as plain CloudFormation (the SAM transform applied) for checkov.
+
+checkov reads AWS::Serverless::Function itself but not what SAM makes of it (the roles, the
+event invoke config, the event source mapping...): `make check` scans both files.
+
+Runs in checkov's own environment, next to aws-sam-translator (both pin older boto3 and pydantic
+than the project): `uv tool run --from checkov==… --with aws-sam-translator==… python THIS IN OUT`.
+Offline: local CodeUri/ContentUri become placeholder S3 URIs, and no managed policy is looked up
+(the template names none).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+PLACEHOLDER_BUCKET = "s3://bwp-privacy-checkov/"
+
+
+class _NoManagedPolicies:
+    """Stands in for the IAM look-up of managed policy ARNs; the template uses none."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def transform(source: Path) -> dict[str, Any]:
+    """The CloudFormation template that SAM deploys for ``source``."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    from samtranslator.translator.transform import (  # type: ignore[import-not-found,unused-ignore]
+        transform as sam_transform,
+    )
+    from samtranslator.yaml_helper import (  # type: ignore[import-not-found,unused-ignore]
+        yaml_parse,
+    )
+
+    template: dict[str, Any] = yaml_parse(source.read_text())
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties") or {}
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = PLACEHOLDER_BUCKET + properties[key].strip("/")
+    transformed: dict[str, Any] = sam_transform(template, {}, _NoManagedPolicies())
+    return transformed
+
+
+def main(argv: list[str]) -> int:
+    """``sam_transform.py TEMPLATE OUTPUT``: write the transformed template as JSON."""
+    if len(argv) != 2:
+        print("usage: sam_transform.py TEMPLATE OUTPUT", file=sys.stderr)
+        return 2
+    source, output = Path(argv[0]), Path(argv[1])
+    output.write_text(json.dumps(transform(source), indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
