@@ -10,7 +10,7 @@ SAM_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin
 # checkov and aws-sam-translator pin old boto3/pydantic too: same treatment.
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
-.PHONY: help setup demo sandbox test lint typecheck format check-requirements requirements sam-build validate \
+.PHONY: help setup demo soak sandbox test lint typecheck format check-requirements requirements sam-build validate \
 	check checkov bandit audit
 
 help: ## list the targets
@@ -25,6 +25,11 @@ setup: .venv/.synced ## create .venv with every dependency from uv.lock
 
 demo: setup ## offline: start the sandbox and replay every event in events/ through the handler
 	$(RUN) python -m bwp_sandbox.demo
+
+EVENTS ?= 2000
+SEED ?= 7
+soak: setup ## chaos soak: EVENTS deliveries (default 2000) with seeded faults; writes docs/soak.md
+	$(RUN) python -m bwp_sandbox.soak --events $(EVENTS) --seed $(SEED) --markdown docs/soak.md
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox
