@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bwp_privacy.alerting.batch import route_batch
 from bwp_privacy.alerting.runtime import RouterRuntime
-from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink
+from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.settings import RouterSettings
 
 SERVICE = "alert-router"
@@ -19,13 +19,12 @@ ROUTES_FILE = Path(__file__).with_name("routes.json")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 runtime = RouterRuntime(RouterSettings.from_env(), ROUTES_FILE, PowertoolsMetricsSink(metrics))
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@trace_handler(SERVICE)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Route one SQS batch; the answer lists the records SQS must deliver again."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import boto3
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
@@ -16,19 +17,20 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bwp_privacy.bootstrap import build_recorder
+from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG, build_recorder
 from bwp_privacy.events import InvalidEventError, SpoofedEventError, TaskRef, parse_event
-from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink
+from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.settings import Settings
 
 SERVICE = "deletion-task-failed"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 settings = Settings.from_env()
-recorder = build_recorder(settings, PowertoolsMetricsSink(metrics))
+# One DynamoDB client for the failures table and the idempotency records.
+dynamodb = boto3.client("dynamodb", config=AWS_CLIENT_CONFIG)
+recorder = build_recorder(settings, PowertoolsMetricsSink(metrics), dynamodb)
 
 
 def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
@@ -41,7 +43,9 @@ idempotency = IdempotencyConfig(
     expires_after_seconds=settings.idempotency_expiry_hours * 3600,
     response_hook=_on_duplicate,
 )
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+persistence = DynamoDBPersistenceLayer(
+    table_name=settings.idempotency_table_name, boto3_client=dynamodb
+)
 
 
 @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools ships it untyped
@@ -57,7 +61,7 @@ def record_once(*, event_id: str, ref: TaskRef, deadline: float) -> dict[str, An
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@trace_handler(SERVICE)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Parse, then record once per event id. Invalid events raise InvalidEventError."""

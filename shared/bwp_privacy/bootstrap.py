@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import requests
 from botocore.config import Config
@@ -46,12 +48,14 @@ def build_client(settings: Settings, session: requests.Session | None = None) ->
     )
 
 
-def build_recorder(settings: Settings, metrics: MetricsSink) -> FailureRecorder:
+def build_recorder(
+    settings: Settings, metrics: MetricsSink, dynamodb: Any | None = None
+) -> FailureRecorder:
     """Wire the recorder to the API, the failures table and the failures topic."""
     return FailureRecorder(
         lookup=build_client(settings),
         store=FailureStore(
-            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            dynamodb or boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
             settings.failures_table_name,
             settings.retention_days,
         ),

@@ -42,9 +42,10 @@ def layer_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
+@pytest.mark.parametrize("tracer", ["true", "false"], ids=["tracer-off", "tracer-on"])
 @pytest.mark.parametrize("handler_dir", HANDLERS, ids=lambda p: p.name)
 def test_handler_imports_with_the_layer_alone(
-    layer_python: Path, handler_dir: Path, sandbox_env: dict[str, str]
+    layer_python: Path, handler_dir: Path, tracer: str, sandbox_env: dict[str, str]
 ) -> None:
     env = {
         key: value
@@ -53,6 +54,7 @@ def test_handler_imports_with_the_layer_alone(
     }
     # The layer is unpacked under /opt/python and the function code is the working directory.
     env["PYTHONPATH"] = str(ROOT / "shared")
+    env["POWERTOOLS_TRACE_DISABLED"] = tracer  # EnableTracer: the X-Ray SDK must be there
     result = subprocess.run(  # noqa: S603
         [
             str(layer_python),
