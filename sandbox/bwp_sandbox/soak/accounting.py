@@ -61,12 +61,15 @@ class Observations:
 
     def __init__(self) -> None:
         self.published: Counter[str] = Counter()
+        self.bodies: dict[str, str] = {}  # event id -> the failure message, as published
         self.amazon_q: Counter[str] = Counter()
         self.eventbridge: Counter[str] = Counter()
 
     def collect(self, sandbox: Sandbox) -> None:
         for message in drain_queue(sandbox.stack.tap_queue_url, max_messages=100_000):
-            self.published[json.loads(message["Body"])["eventId"]] += 1
+            event_id = json.loads(message["Body"])["eventId"]
+            self.published[event_id] += 1
+            self.bodies[event_id] = message["Body"]
         for message in drain_queue(sandbox.receivers.amazon_q_queue_url, max_messages=100_000):
             self.amazon_q[json.loads(message["Body"])["metadata"]["threadId"]] += 1
         for message in drain_queue(sandbox.receivers.eventbridge_queue_url, max_messages=100_000):

@@ -8,6 +8,7 @@ import heapq
 import importlib
 import io
 import json
+import random
 import tempfile
 import threading
 import time
@@ -57,7 +58,8 @@ FAST_SETTINGS = {
 }
 ALERT_VISIBILITY_SECONDS = 1
 LAMBDA_ATTEMPTS = 3  # the first invocation and Lambda's two retries
-TOKEN_REVOKE_EVERY = 150  # deliveries between forced token expiries (401 on an expired token)
+TOKEN_REVOKE_EVERY = 150
+COLLECT_EVERY = 50  # deliveries between forced token expiries (401 on an expired token)
 
 
 @dataclass
@@ -99,6 +101,7 @@ def run_soak(
         failures_topic_arn=sandbox.stack.failures_topic_arn,
         alert_bus_name=sandbox.receivers.env["ALERT_EVENT_BUS_NAME"],
     )
+    seen = Observations()  # drained as the soak goes: moto slows down with long queues
     quiet = io.StringIO()
     with (
         patched_environ({**sandbox.env(), **FAST_SETTINGS}),
@@ -109,22 +112,22 @@ def run_soak(
         router = _fresh("functions.alert_router.app")
         sandbox.emulator.set_chaos(API_RATES, config.seed, API_PARAMS)
         sandbox.sink.set_chaos(RECEIVER_RATES, config.seed, hang_seconds=0.6)
-        revocations = _record_all(app, workload, sandbox, config)
+        revocations = _record_all(app, workload, sandbox, config, seen)
         log(f"recorder done in {time.monotonic() - started:.0f}s")
-        _duplicate_alert_messages(sandbox, config)
-        _route_until_empty(router, sandbox)
+        seen.collect(sandbox)
+        _duplicate_alert_messages(sandbox, config, seen)
+        _route_until_empty(router, sandbox, seen)
         log(f"router done in {time.monotonic() - started:.0f}s")
         sandbox.emulator.set_chaos({}, 0)
         sandbox.sink.set_chaos({}, 0)
         plan.enabled = False
-    seen = Observations()
     under_faults = account(workload, sandbox, seen)
     redrive = _redrive(sandbox)
     with (
         patched_environ({**sandbox.env(), **FAST_SETTINGS}),
         contextlib.redirect_stdout(quiet),
     ):
-        _route_until_empty(_fresh("functions.alert_router.app"), sandbox)
+        _route_until_empty(_fresh("functions.alert_router.app"), sandbox, seen)
     after = account(workload, sandbox, seen)
     return SoakReport(
         config=config,
@@ -154,7 +157,9 @@ def _fresh(module: str) -> ModuleType:
     return importlib.reload(loaded)
 
 
-def _record_all(app: ModuleType, workload: Workload, sandbox: Sandbox, config: SoakConfig) -> int:
+def _record_all(
+    app: ModuleType, workload: Workload, sandbox: Sandbox, config: SoakConfig, seen: Observations
+) -> int:
     """Lambda async semantics: 3 attempts per delivery, retries later, then OnFailure."""
     queue: list[tuple[float, int, int]] = [(0.0, i, 1) for i in range(len(workload.deliveries))]
     heapq.heapify(queue)
@@ -203,42 +208,25 @@ def _record_all(app: ModuleType, workload: Workload, sandbox: Sandbox, config: S
                 _, index, number = heapq.heappop(queue)
                 running += 1
             pool.submit(attempt, index, number)
+            if index % COLLECT_EVERY == 0:
+                seen.collect(sandbox)
     return revocations
 
 
-def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig) -> None:
+def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig, seen: Observations) -> None:
     """SQS delivers at least once: send a copy of some failure messages to the alert queue."""
-    import random
-
     rng = random.Random(config.seed)
     sqs = boto3.client("sqs")
-    bodies = [m["Body"] for m in _peek_tap(sandbox)]
-    for body in bodies:
+    for event_id in sorted(seen.bodies):
         if rng.random() < config.duplicate_alert_rate:
-            sqs.send_message(QueueUrl=sandbox.stack.alert_queue_url, MessageBody=body)
+            sqs.send_message(
+                QueueUrl=sandbox.stack.alert_queue_url, MessageBody=seen.bodies[event_id]
+            )
 
 
-def _peek_tap(sandbox: Sandbox) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs")
-    seen: dict[str, dict[str, Any]] = {}
-    while True:
-        batch = sqs.receive_message(
-            QueueUrl=sandbox.stack.tap_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
-        ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in seen]
-        if not fresh:
-            break
-        seen.update((m["MessageId"], m) for m in fresh)
-    for message in seen.values():
-        sqs.change_message_visibility(
-            QueueUrl=sandbox.stack.tap_queue_url,
-            ReceiptHandle=message["ReceiptHandle"],
-            VisibilityTimeout=0,
-        )
-    return list(seen.values())
-
-
-def _route_until_empty(router: ModuleType, sandbox: Sandbox, timeout: float = 600) -> None:
+def _route_until_empty(
+    router: ModuleType, sandbox: Sandbox, seen: Observations, timeout: float = 600
+) -> None:
     """Poll like the event source mapping until nothing is visible or in flight."""
 
     def handler(event: dict[str, Any], context: Any) -> Any:
@@ -251,7 +239,9 @@ def _route_until_empty(router: ModuleType, sandbox: Sandbox, timeout: float = 60
     sqs = boto3.client("sqs")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if source.poll_once().received:
+        received = source.poll_once().received
+        seen.collect(sandbox)
+        if received:
             continue
         counts = sqs.get_queue_attributes(
             QueueUrl=sandbox.stack.alert_queue_url,
