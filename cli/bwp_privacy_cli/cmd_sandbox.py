@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -48,9 +49,11 @@ def sandbox(cli: CliContext, host: str, api_port: int, aws_port: int, sink_port:
         for key, value in sorted(ready.env().items()):
             console.print(f"  {key}={value}")
         console.print("Ctrl-C to stop.")
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
+            stop.wait()
             console.print("stopped")
         finally:
             path.unlink(missing_ok=True)

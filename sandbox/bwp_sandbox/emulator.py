@@ -8,8 +8,8 @@ operations in schema.graphql) and ``/_control/...`` (the control API over HTTP).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import signal
 import socket
 import struct
 import sys
@@ -285,10 +285,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token-ttl", type=int, default=900, help="access token lifetime (s)")
     args = parser.parse_args(argv)
     emulator = BwpEmulator(args.host, args.port, args.client_id, args.client_secret, args.token_ttl)
+    stop = threading.Event()
+    # Explicit handlers: a shell running us in the background may have SIGINT ignored, and
+    # SIGTERM is what service managers and test harnesses send.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with emulator:
         print(emulator.base_url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        stop.wait()
 
 
 if __name__ == "__main__":

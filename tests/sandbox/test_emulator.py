@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -497,5 +496,5 @@ def test_the_module_runs_a_server_until_interrupted() -> None:
             health = requests.get(base_url + "/_control/health", timeout=TIMEOUT)
             assert health.json() == {"status": "ok"}
         finally:
-            process.send_signal(signal.SIGINT)
+            process.terminate()
             assert process.wait(timeout=5) == 0
