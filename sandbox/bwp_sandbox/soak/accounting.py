@@ -82,7 +82,12 @@ def account(workload: Workload, sandbox: Sandbox, seen: Observations) -> Account
     items = _stored(sandbox)
     published = seen.published
     parked = _parked_events(sandbox.stack.on_failure_queue_url)
-    router_parked = {json.loads(m["Body"]).get("taskId") for m in _all(sandbox.stack.alert_dlq_url)}
+    # Still on the router's queue (routing ran out of time) counts as parked, not as lost.
+    router_parked = {
+        json.loads(m["Body"]).get("taskId")
+        for url in (sandbox.stack.alert_dlq_url, sandbox.stack.alert_queue_url)
+        for m in _all(url)
+    }
     deliveries = _deliveries(sandbox, seen)
     result = Accounting(valid_events=len(workload.valid), malformed=len(workload.malformed))
     result.receivers = {name: ReceiverCount() for name in RECEIVERS}

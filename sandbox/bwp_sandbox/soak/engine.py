@@ -116,7 +116,8 @@ def run_soak(
         log(f"recorder done in {time.monotonic() - started:.0f}s")
         seen.collect(sandbox)
         _duplicate_alert_messages(sandbox, config, seen)
-        _route_until_empty(router, sandbox, seen)
+        if not _route_until_empty(router, sandbox, seen):
+            log("router: gave up after 600 s with messages still on its queue")
         log(f"router done in {time.monotonic() - started:.0f}s")
         sandbox.emulator.set_chaos({}, 0)
         sandbox.sink.set_chaos({}, 0)
@@ -127,7 +128,8 @@ def run_soak(
         patched_environ({**sandbox.env(), **FAST_SETTINGS}),
         contextlib.redirect_stdout(quiet),
     ):
-        _route_until_empty(_fresh("functions.alert_router.app"), sandbox, seen)
+        if not _route_until_empty(_fresh("functions.alert_router.app"), sandbox, seen):
+            log("router: gave up after 600 s with messages still on its queue")
     after = account(workload, sandbox, seen)
     return SoakReport(
         config=config,
@@ -226,7 +228,7 @@ def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig, seen: Observ
 
 def _route_until_empty(
     router: ModuleType, sandbox: Sandbox, seen: Observations, timeout: float = 600
-) -> None:
+) -> bool:
     """Poll like the event source mapping until nothing is visible or in flight."""
 
     def handler(event: dict[str, Any], context: Any) -> Any:
@@ -252,8 +254,9 @@ def _route_until_empty(
             + int(counts["ApproximateNumberOfMessagesNotVisible"])
             == 0
         ):
-            return
+            return True
         time.sleep(0.1)  # simulated time: wait for visibility timeouts to run out
+    return False  # gave up: what is left is counted as still queued
 
 
 def _redrive(sandbox: Sandbox) -> dict[str, Any]:
