@@ -85,7 +85,7 @@ audit: setup ## pip-audit over every locked dependency (dev tools included)
 sam-build: ## sam build (needs python3.13 on PATH; no Docker)
 	PATH="$(SAM_PYTHON):$$PATH" $(SAM) build --template template.yaml
 
-# The bulk replay runs BENCH_EVENTS events per run (12 runs): 250 keeps `make bench` near
+# The bulk replay runs BENCH_EVENTS events per run (14 runs): 250 keeps `make bench` near
 # 10 minutes on 2 cores; BENCH_EVENTS=5000 is the full measurement (about an hour here).
 BENCH_EVENTS ?= 250
 .PHONY: bench

@@ -1,0 +1,1 @@
+"""A deliberately minimal handler, written for the benchmark only: never deployed."""
