@@ -42,7 +42,7 @@ lint: setup ## ruff format --check and ruff check
 	$(RUN) ruff check .
 
 typecheck: setup ## mypy (strict) over the library, functions, sandbox and tests
-	$(RUN) mypy shared functions sandbox cli tests
+	$(RUN) mypy shared functions sandbox cli bench tests
 
 format: setup ## apply ruff format and the safe fixes
 	$(RUN) ruff format .
