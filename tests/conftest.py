@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities import parameters
 
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.environ import patched_environ
@@ -64,6 +65,8 @@ def sandbox(
     local_aws.reset()
     emulator.reset()
     sink.clear()
+    # Secrets are recreated with each reset: no test may see another's cached values.
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     ready = prepare(emulator, local_aws, sink)
     assert ready.env().items() <= os.environ.items()  # names are stable across resets
     return ready
@@ -80,11 +83,8 @@ def app(sandbox: Sandbox) -> ModuleType:
 @pytest.fixture
 def router(sandbox: Sandbox) -> ModuleType:
     """The real alert router module, freshly initialised against the sandbox."""
-    from aws_lambda_powertools.utilities import parameters
-
     from functions.alert_router import app as module
 
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     return importlib.reload(module)
 
 

@@ -155,6 +155,10 @@ def run_soak(
 
 
 def _fresh(module: str) -> ModuleType:
+    """A cold start: the module initialised anew, with Powertools' secret cache empty."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     loaded = importlib.import_module(module)
     return importlib.reload(loaded)
 
