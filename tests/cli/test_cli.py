@@ -361,10 +361,19 @@ def test_interrupted_redrive_loses_nothing(
     assert len(stored) + remaining >= len(parked)
 
     # Run redrive again until the queue is empty: every event ends stored, exactly once.
+    def settled() -> bool:
+        stored_now = {i["taskId"] for i in stored_items(sandbox.stack)}
+        counts = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=sandbox.stack.on_failure_queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        in_queue = sum(int(v) for v in counts.values())
+        return stored_now == set(parked) and in_queue == 0
+
     deadline = time.monotonic() + 30
     finished = run_cli("dlq", "redrive", "--queue", "on-failure", "--json", env=env)
-    while finished.exit_code != 0 and time.monotonic() < deadline:
-        time.sleep(0.5)  # a lease has to run out: there is no event to wait on
+    while not (finished.exit_code == 0 and settled()) and time.monotonic() < deadline:
+        time.sleep(0.5)  # a lease or visibility timeout has to run out: no event to wait on
         finished = run_cli("dlq", "redrive", "--queue", "on-failure", "--json", env=env)
     assert finished.exit_code == 0, finished.stdout
     items = stored_items(sandbox.stack)
