@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import cProfile
+    from collections.abc import Callable
 
 _ENTERED = time.time()  # the interpreter is up and the harness is running
 
@@ -253,14 +254,36 @@ def _summarise(profiler: cProfile.Profile, per: int) -> dict[str, object]:
         )
     top_cumulative = sorted(rows, key=lambda row: -float(row["cumulative_ms"]))  # type: ignore[arg-type]
     top_own = sorted(rows, key=lambda row: -float(row["own_ms"]))  # type: ignore[arg-type]
+    shares = {
+        label: sum(
+            entry[3] for (filename, _, function), entry in raw.items() if match(filename, function)
+        )
+        * 1000
+        / per
+        for label, match in SHARES.items()
+    }
+    shares["X-Ray SDK (own time)"] = by_package.get("aws_xray_sdk", 0.0) * 1000 / per
     return {
         "total_ms": total * 1000 / per,
+        "shares_ms": shares,
         "by_package_ms": dict(
             sorted(((k, v * 1000 / per) for k, v in by_package.items()), key=lambda kv: -kv[1])
         ),
         "top_cumulative": top_cumulative[:40],
         "top_own": top_own[:30],
     }
+
+
+#: Where a warm invocation's time goes, by cumulative time of these entry points.
+SHARES: dict[str, Callable[[str, str], bool]] = {
+    "handler, all of it": lambda f, n: n == "handler" and f.endswith(("/app.py", "/app.pyc")),
+    "AWS SDK calls (botocore BaseClient._make_api_call)": lambda f, n: (
+        n == "_make_api_call" and f.endswith("botocore/client.py")
+    ),
+    "HTTP API calls (requests Session.request)": lambda f, n: (
+        n == "request" and f.endswith("requests/sessions.py")
+    ),
+}
 
 
 def _package(filename: str, function: str) -> str:
@@ -278,8 +301,11 @@ def _package(filename: str, function: str) -> str:
     if "/lib/python" in filename:
         rest = filename.split("/lib/python", 1)[1].split("/", 1)
         return "stdlib " + (rest[1].split("/", 1)[0].removesuffix(".py") if len(rest) > 1 else "?")
-    if filename.startswith("<frozen"):
-        return "import system"
+    if filename.startswith("<frozen importlib"):
+        return "importlib (frozen)"
+    if filename.startswith("<frozen "):
+        # os.environ and collections.abc live here: reads of the environment, not imports.
+        return "stdlib " + filename.removeprefix("<frozen ").removesuffix(">") + " (frozen)"
     return filename
 
 

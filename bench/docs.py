@@ -180,10 +180,34 @@ def _profile_rows(summary: dict[str, Any], part: str) -> str:
 
 def _top_functions(summary: dict[str, Any], part: str, count: int = 12) -> str:
     rows = [
-        [f"`{row['function']}`", f"{row['calls']:.1f}", ms(row["cumulative_ms"])]
+        [f"`{row['function']}`", f"{row['calls']:g}", ms(row["cumulative_ms"])]
         for row in summary["profile"]["real"][part]["top_cumulative"][:count]
     ]
-    return md_table(["function (real handler)", "calls per event", "cumulative ms"], rows)
+    calls = "calls" if part == "cold" else "calls per event"
+    return md_table(["function (real handler)", calls, "cumulative ms"], rows)
+
+
+def _shares(summary: dict[str, Any]) -> list[str]:
+    profile = summary["profile"]
+    real = profile["real"]["warm_cpu"].get("shares_ms", {})
+    base = profile["baseline"]["warm_cpu"].get("shares_ms", {})
+    if not real:
+        return []
+    whole = "handler, all of it"
+
+    def cell(shares: dict[str, float], label: str) -> str:
+        if not shares.get(whole):
+            return ms(shares.get(label, 0.0))
+        return f"{ms(shares.get(label, 0.0))} ({shares.get(label, 0.0) / shares[whole]:.0%})"
+
+    rows = [[label, cell(real, label), cell(base, label)] for label in real]
+    return [
+        "Where the handler's CPU goes, by entry point (ms per event under the profiler, "
+        "share of the whole handler):",
+        "",
+        md_table(["", "real", "baseline"], rows),
+        "",
+    ]
 
 
 def _calls(summary: dict[str, Any]) -> str:
@@ -264,6 +288,9 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "make bench                          # about 10 minutes on 2 cores",
         "BENCH_EVENTS=5000 make bench        # the full bulk replay (about an hour here)",
         "uv run python -m bench.run --help   # every knob; --quick tries the harness in ~4 min",
+        "# the Before column: the same bench on an older commit, written to before.json",
+        "mkdir -p /tmp/before && git archive COMMIT | tar -x -C /tmp/before",
+        "BENCH_CODE=/tmp/before BENCH_CODE_LABEL=COMMIT uv run python -m bench.run --as-before",
         "```",
         "",
         f"Machine: {machine['nproc']} cores, {machine['cpu_model']} ({machine['machine']}), "
@@ -369,6 +396,7 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "",
         "### Where a warm invocation's CPU goes",
         "",
+        *_shares(summary),
         _profile_rows(summary, "warm_cpu"),
         "",
         _top_functions(summary, "warm_cpu"),

@@ -77,6 +77,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: summarise bench/results/latest.json again and rewrite the docs",
+    )
+    parser.add_argument(
         "--as-before",
         action="store_true",
         help="write bench/results/before.json (the Before of docs/performance.md) and nothing "
@@ -237,8 +242,35 @@ def measure_in_sandbox(args: argparse.Namespace, log: Log, tmp: Path) -> dict[st
     return raw
 
 
+def write_results(raw: dict[str, Any], path: Path, *, docs: bool) -> None:
+    """Summarise, print, write ``path`` (and before.json the first time) and the docs."""
+    summary = summarise(raw)
+    result = {"summary": summary, "raw": raw}
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    before = RESULTS / "before.json"
+    if not before.exists() and path.name != "quick.tmp":
+        # The first run is the "before" of docs/performance.md's Before and after.
+        before.write_text(json.dumps(result, indent=1) + "\n")
+    print(terminal_report(summary))
+    wrote = [str(path.relative_to(ROOT))]
+    if docs:
+        existing = DOCS.read_text() if DOCS.exists() else None
+        saved = json.loads(before.read_text())
+        # Summarised again, so that both columns are computed the same way.
+        before_summary = summarise(saved["raw"]) if "raw" in saved else saved["summary"]
+        document = render_markdown(summary, before_summary)
+        DOCS.parent.mkdir(exist_ok=True)
+        DOCS.write_text(report.keep_before_and_after(existing, document))
+        wrote.append(str(DOCS.relative_to(ROOT)))
+    print("\nwrote " + " and ".join(wrote))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render_only:
+        latest = RESULTS / "latest.json"
+        write_results(json.loads(latest.read_text())["raw"], latest, docs=not args.no_docs)
+        return 0
     log = Log()
     try:
         import awscrt  # type: ignore[import-not-found]  # noqa: F401
@@ -278,28 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     raw["machine"]["load_average_end"] = list(os.getloadavg())
     raw["machine"]["bench_seconds"] = round(time.monotonic() - log._started, 1)
 
-    summary = summarise(raw)
-    result = {"summary": summary, "raw": raw}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    before = RESULTS / "before.json"
     name = "before.json" if args.as_before else "quick.tmp" if args.quick else "latest.json"
-    latest = RESULTS / name
-    latest.write_text(json.dumps(result, indent=1) + "\n")
-    if not before.exists() and not args.quick:
-        # The first run is the "before" of docs/performance.md's Before and after.
-        before.write_text(json.dumps(result, indent=1) + "\n")
-    print(terminal_report(summary))
-    wrote = [str(latest.relative_to(ROOT))]
-    if not (args.no_docs or args.quick or args.as_before):
-        existing = DOCS.read_text() if DOCS.exists() else None
-        saved = json.loads(before.read_text())
-        # Summarised again, so that both columns are computed the same way.
-        before_summary = summarise(saved["raw"]) if "raw" in saved else saved["summary"]
-        document = render_markdown(summary, before_summary)
-        DOCS.parent.mkdir(exist_ok=True)
-        DOCS.write_text(report.keep_before_and_after(existing, document))
-        wrote.append(str(DOCS.relative_to(ROOT)))
-    print("\nwrote " + " and ".join(wrote))
+    write_results(raw, RESULTS / name, docs=not (args.no_docs or args.quick or args.as_before))
     return 0
 
 

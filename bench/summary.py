@@ -19,6 +19,9 @@ def names(summary: dict[str, Any]) -> dict[str, str]:
     }
 
 
+LEGACY_FROZEN = "frozen stdlib (os.environ, collections.abc, importlib)"
+
+
 def tracer_off_key(summary: dict[str, Any]) -> str:
     """The real handler's variant without the Powertools Tracer (as `bwp-privacy` runs it)."""
     return "real-alt" if summary["config"]["tracer_default"] else "real"
@@ -99,12 +102,23 @@ def _profile(raw: dict[str, Any]) -> dict[str, Any]:
                 top = [
                     row
                     for row in top
-                    if row["package"] not in ("import system", "builtins (C)")
+                    if row["package"] not in ("import system", "importlib (frozen)", "builtins (C)")
                     and "<module>" not in row["function"]
+                    and "importlib/__init__.py" not in row["function"]
                 ]
+            else:
+                # Leave out the wrappers around everything (harness, decorators).
+                top = [row for row in top if row["cumulative_ms"] < 0.9 * data["total_ms"]]
+            by_package = {
+                # Runs before 2026-11-23 lumped every frozen module under "import system":
+                # mostly os.environ reads (proxy lookups of requests and botocore), few imports.
+                LEGACY_FROZEN if name == "import system" else name: value
+                for name, value in data["by_package_ms"].items()
+            }
             result[name][part] = {
                 "total_ms": data["total_ms"],
-                "by_package_ms": dict(list(data["by_package_ms"].items())[:12]),
+                "by_package_ms": dict(list(by_package.items())[:12]),
+                "shares_ms": data.get("shares_ms", {}),
                 "top_cumulative": top[:15],
                 "top_own": data["top_own"][:12],
             }
