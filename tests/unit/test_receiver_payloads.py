@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert
-from bwp_privacy.alerting.receivers.amazon_q import amazon_q_notification, sns_error_retryable
+from bwp_privacy.alerting.receivers.amazon_q import amazon_q_notification
+from bwp_privacy.alerting.receivers.aws_calls import aws_error_retryable
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.eventbridge import (
     DETAIL_TYPE,
     eventbridge_entry,
-    eventbridge_error_retryable,
 )
 from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event
 from bwp_privacy.alerting.receivers.slack import MORE_HINT, slack_message
@@ -329,7 +329,7 @@ def test_amazon_q_notification_respects_field_limits() -> None:
     ],
 )
 def test_sns_error_classification(code: str, status: int, retryable: bool) -> None:
-    assert sns_error_retryable(code, status) is retryable
+    assert aws_error_retryable(code, status) is retryable
 
 
 # EventBridge
@@ -359,7 +359,7 @@ def test_eventbridge_entry_is_the_alert_json() -> None:
     ],
 )
 def test_eventbridge_error_classification(code: str, status: int | None, retryable: bool) -> None:
-    assert eventbridge_error_retryable(code, status) is retryable
+    assert aws_error_retryable(code, status) is retryable
 
 
 # Webhook

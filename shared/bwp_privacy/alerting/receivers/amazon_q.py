@@ -6,11 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.alerting.receivers.base import DeliveryError, Group
+from bwp_privacy.alerting.receivers.aws_calls import delivery_errors
+from bwp_privacy.alerting.receivers.base import Group
 
 EVENT_TYPE = "PERSONAL_DATA_DELETION_TASK_FAILED"
 # The published schema names no field limits; these keep every field short enough to render
@@ -25,20 +23,6 @@ KEYWORD_LIMIT = 75
 THREAD_ID_LIMIT = 128
 CONTEXT_VALUE_LIMIT = 256
 MESSAGE_LIMIT = 300
-
-_RETRYABLE_CODES = frozenset(
-    {
-        "Throttled",
-        "Throttling",
-        "ThrottlingException",
-        "KMSThrottling",
-        "RequestLimitExceeded",
-        "TooManyRequestsException",
-        "InternalError",
-        "InternalFailure",
-        "ServiceUnavailable",
-    }
-)
 
 
 class SnsPublisher(Protocol):
@@ -63,21 +47,8 @@ class AmazonQReceiver:
         """Publish each alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             message = json.dumps(amazon_q_notification(alert), separators=(",", ":"))
-            try:
+            with delivery_errors(self.name, "SNS Publish"):
                 self._sns.publish(TopicArn=self._topic_arn, Message=message)
-            except ClientError as error:
-                code, status = _code_and_status(error)
-                raise DeliveryError(
-                    self.name,
-                    f"SNS Publish failed: {code} (HTTP {status})",
-                    retryable=sns_error_retryable(code, status),
-                ) from None
-            except (BotoConnectionError, HTTPClientError) as error:
-                reason = f"SNS Publish failed: {type(error).__name__}"
-                raise DeliveryError(self.name, reason, retryable=True) from None
-            except BotoCoreError as error:
-                reason = f"SNS Publish failed: {type(error).__name__}"
-                raise DeliveryError(self.name, reason, retryable=False) from None
 
 
 def amazon_q_notification(alert: Alert) -> dict[str, Any]:
@@ -122,11 +93,6 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
     }
 
 
-def sns_error_retryable(code: str, status: int | None) -> bool:
-    """Whether an SNS error code (or its HTTP status) says a later attempt may succeed."""
-    return code in _RETRYABLE_CODES or status == 429 or (status is not None and status >= 500)
-
-
 def _description(alert: Alert) -> str:
     lines = [
         f"*Task:* `{alert.task_id}` · *Business product:* `{alert.business_product_id}`",
@@ -160,13 +126,6 @@ def _next_steps(alert: Alert) -> list[str]:
         # The inspect commands come last and matter most when runbooks are cut.
         steps = steps[: MAX_NEXT_STEPS - len(alert.inspect)] + steps[-len(alert.inspect) :]
     return [_truncate(step, NEXT_STEP_LIMIT) for step in steps[:MAX_NEXT_STEPS]]
-
-
-def _code_and_status(error: Any) -> tuple[str, int | None]:
-    response = getattr(error, "response", None) or {}
-    code = str(response.get("Error", {}).get("Code") or "Unknown")
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code, status if isinstance(status, int) else None
 
 
 def _truncate(text: str, limit: int) -> str:

@@ -6,25 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
 from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.alerting.receivers.aws_calls import aws_error_retryable, delivery_errors
 from bwp_privacy.alerting.receivers.base import DeliveryError, Group
 
 DETAIL_TYPE = "Personal Data Deletion Failure Alert"
 SOURCE = "bwp-privacy"
-
-_RETRYABLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "InternalException",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-    }
-)
 
 
 class EventPutter(Protocol):
@@ -50,28 +37,15 @@ class EventBridgeReceiver:
         """Put one entry per alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             entry = eventbridge_entry(alert, self._bus_name, self._source)
-            try:
+            with delivery_errors(self.name, "PutEvents"):
                 response = self._events.put_events(Entries=[entry])
-            except ClientError as error:
-                code, status = _code_and_status(error)
-                raise DeliveryError(
-                    self.name,
-                    f"PutEvents failed: {code} (HTTP {status})",
-                    retryable=eventbridge_error_retryable(code, status),
-                ) from None
-            except (BotoConnectionError, HTTPClientError) as error:
-                reason = f"PutEvents failed: {type(error).__name__}"
-                raise DeliveryError(self.name, reason, retryable=True) from None
-            except BotoCoreError as error:
-                reason = f"PutEvents failed: {type(error).__name__}"
-                raise DeliveryError(self.name, reason, retryable=False) from None
             if response.get("FailedEntryCount", 0):
                 failed = (response.get("Entries") or [{}])[0]
                 code = str(failed.get("ErrorCode") or "Unknown")
                 raise DeliveryError(
                     self.name,
                     f"PutEvents entry failed: {code}",
-                    retryable=eventbridge_error_retryable(code, None),
+                    retryable=aws_error_retryable(code, None),
                 )
 
 
@@ -84,15 +58,3 @@ def eventbridge_entry(alert: Alert, bus_name: str, source: str = SOURCE) -> dict
         "EventBusName": bus_name,
         "Resources": [],
     }
-
-
-def eventbridge_error_retryable(code: str, status: int | None) -> bool:
-    """Whether an EventBridge error code (or its HTTP status) says a retry may succeed."""
-    return code in _RETRYABLE_CODES or status == 429 or (status is not None and status >= 500)
-
-
-def _code_and_status(error: Any) -> tuple[str, int | None]:
-    response = getattr(error, "response", None) or {}
-    code = str(response.get("Error", {}).get("Code") or "Unknown")
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code, status if isinstance(status, int) else None
