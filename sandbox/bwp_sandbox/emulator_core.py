@@ -7,7 +7,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +49,10 @@ class EmulatorCore:
     def remove_task(self, business_product_id: str, task_id: str) -> bool:
         """Forget a task; True if it existed."""
         return self.tasks.remove(business_product_id, task_id)
+
+    def set_outage(self, task_ids: Iterable[str]) -> None:
+        """Lookups of these tasks fail (InternalServerError) until ``set_outage([])``."""
+        self.tasks.set_unavailable(task_ids)
 
     def inject(self, kind: str, *, times: int = 1, target: str = "graphql", **params: Any) -> None:
         """Queue a fault for the next ``times`` requests to ``target`` ("graphql" or "token")."""
@@ -140,6 +144,9 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
                 times = params.pop("times", 1)
                 target = params.pop("target", "graphql")
                 core.inject(kind, times=times, target=target, **params)
+                return 200, {"status": "ok"}
+            case "POST", ["outage"]:
+                core.set_outage([str(task_id) for task_id in body["taskIds"]])
                 return 200, {"status": "ok"}
             case "POST", ["chaos"]:
                 core.set_chaos(body["rates"], body["seed"], body.get("params"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .emulator_errors import BwpError, invalid_input, not_found
+from .emulator_errors import INTERNAL_MESSAGE, BwpError, invalid_input, not_found
 
 Task = dict[str, Any]
 
@@ -45,6 +46,12 @@ class TaskStore:
         self._lock = threading.Lock()
         self._tasks: dict[tuple[str, str], Task] = {}
         self._client_tokens: dict[tuple[str, str], str] = {}
+        self._unavailable: frozenset[str] = frozenset()
+
+    def set_unavailable(self, task_ids: Iterable[str]) -> None:
+        """Answer InternalServerError to every lookup of these tasks; ``[]`` ends the outage."""
+        with self._lock:
+            self._unavailable = frozenset(task_ids)
 
     def add(self, business_product_id: str, task: Task) -> Task:
         """Store (or replace) a task; return the stored copy."""
@@ -61,6 +68,8 @@ class TaskStore:
     def get(self, business_product_id: str, task_id: str) -> Task:
         """A copy of the task, or the documented not-found error."""
         with self._lock:
+            if task_id in self._unavailable:
+                raise BwpError("InternalServerError", INTERNAL_MESSAGE)
             task = self._tasks.get((business_product_id, task_id))
         if task is None:
             raise not_found()
@@ -108,10 +117,11 @@ class TaskStore:
             return task_id
 
     def clear(self) -> None:
-        """Forget every task and client token."""
+        """Forget every task, client token and outage."""
         with self._lock:
             self._tasks.clear()
             self._client_tokens.clear()
+            self._unavailable = frozenset()
 
 
 def _holding_period(value: int | None) -> int:

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -79,6 +80,7 @@ class ReceiverSink:
         self._thread: threading.Thread | None = None
         self._chaos: list[tuple[float, _Fault]] = []
         self._chaos_rng = random.Random(0)
+        self._refused: dict[str, tuple[frozenset[bytes], int]] = {}
 
     def start(self) -> Self:
         """Start serving in a daemon thread; returns self."""
@@ -150,6 +152,18 @@ class ReceiverSink:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
                 self._faults[kind].clear()
+            self._refused.clear()
+
+    def refuse(self, kind: str, markers: Iterable[str], status: int = 503) -> None:
+        """Answer ``status`` to every request of ``kind`` whose body holds one of ``markers``
+        (a task id, say) until ``refuse(kind, [])``: an outage that hits some alerts only."""
+        _check_kind(kind)
+        encoded = frozenset(marker.encode() for marker in markers)
+        with self._lock:
+            if encoded:
+                self._refused[kind] = (encoded, status)
+            else:
+                self._refused.pop(kind, None)
 
     def fail(self, kind: str, status: int = 503, *, reset: bool = False, times: int = 1) -> None:
         """Answer the next ``times`` requests of ``kind`` with ``status`` (or a TCP reset)."""
@@ -209,6 +223,11 @@ class ReceiverSink:
 
     def _handle(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer | None:
         """The answer for one request, or None to reset the connection."""
+        with self._lock:
+            markers, refused_status = self._refused.get(kind, (frozenset(), 503))
+        if any(marker in raw for marker in markers):
+            self._record(kind, request, refused_status)
+            return _Answer(refused_status, json.dumps({"message": "refused (outage)"}).encode())
         fault = self._next_fault(kind)
         if fault is not None and fault.delay_seconds is not None:
             if self._stopping.wait(fault.delay_seconds) or fault.hang:

@@ -163,6 +163,24 @@ def test_persistent_503_is_a_retryable_error(
 
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
+def test_an_outage_refuses_only_the_alerts_it_names(
+    kind: str, sink: ReceiverSink, poster: JsonPoster
+) -> None:
+    receiver = receiver_for(kind, sink, poster)
+    sink.refuse(kind, ["task-refused"])
+    error = deliver_failing(receiver, [make_alert("task-refused")])
+    assert error.reason == "HTTP 503"
+    receiver.deliver([make_alert("task-other")], GROUP, deadline=None)
+
+    sink.refuse(kind, [])  # the outage ends
+    receiver.deliver([make_alert("task-refused")], GROUP, deadline=None)
+    delivered = [json.dumps(request["body"]) for request in sink.received(kind)]
+    assert len(delivered) == 2
+    assert "task-other" in delivered[0]
+    assert "task-refused" in delivered[1]
+
+
+@pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_400_is_permanent_and_not_retried(
     kind: str, sink: ReceiverSink, poster: JsonPoster
 ) -> None:

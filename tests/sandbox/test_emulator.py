@@ -462,6 +462,19 @@ def test_reset_forgets_everything(emulator: BwpEmulator) -> None:
     assert classification(query_task(emulator))["type"] == "ResourceNotFoundError"
 
 
+def test_an_outage_fails_lookups_of_its_tasks_until_lifted(emulator: BwpEmulator) -> None:
+    other = "1a2b3c4d-0000-4000-8000-000000000002"
+    emulator.add_task(BP, {"taskId": TASK_ID})
+    emulator.add_task(BP, {"taskId": other})
+
+    emulator.set_outage([TASK_ID])
+    assert classification(query_task(emulator)) == {"type": "InternalServerError"}
+    assert query_task(emulator, other).json()["data"]["personalDataDeletionTask"]["taskId"] == other
+
+    emulator.set_outage([])
+    assert query_task(emulator).json()["data"]["personalDataDeletionTask"]["taskId"] == TASK_ID
+
+
 def test_the_control_api_works_over_http(emulator: BwpEmulator) -> None:
     control = emulator.base_url + "/_control"
 
@@ -477,8 +490,12 @@ def test_the_control_api_works_over_http(emulator: BwpEmulator) -> None:
     assert post("/chaos", {"rates": {"throttle": 1.0}, "seed": 1}).ok
     assert classification(query_task(emulator))["type"] == "ThrottlingError"
     assert post("/chaos", {"rates": {}, "seed": 0}).ok
+    assert post("/outage", {"taskIds": [TASK_ID]}).ok
+    assert classification(query_task(emulator))["type"] == "InternalServerError"
+    assert post("/outage", {"taskIds": []}).ok
+    assert query_task(emulator).json()["data"]["personalDataDeletionTask"]["taskId"] == TASK_ID
     logged = requests.get(control + "/requests", timeout=TIMEOUT).json()["requests"]
-    assert len(logged) == 6
+    assert len(logged) == 10
     removed = requests.delete(f"{control}/tasks/{BP}/{TASK_ID}", timeout=TIMEOUT)
     assert removed.json() == {"removed": True}
     assert post("/faults", {"kind": "explode"}).status_code == 400

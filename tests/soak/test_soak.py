@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
-    report = run_soak(SoakConfig(events=100, seed=11), sandbox, log=lambda _: None)
+    report = run_soak(SoakConfig(events=200, seed=11), sandbox, log=lambda _: None)
     print(render(report))  # shown with -s or on failure: the table a person reads
     faults = report.faults["aws (injected)"]
     assert sum(faults.values()) > 0  # faults really were injected
@@ -25,6 +25,14 @@ def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
     assert under.published_twice_or_more == 0
     assert under.malformed_rejected_with_reason == under.malformed
     assert under.malformed_stored == 0
+    # The outages parked what they hit: events in OnFailure, alerts in the router DLQ.
+    outages = report.faults["outages (tasks)"]
+    assert under.parked_on_failure >= outages["api"] > 0
+    assert under.receivers["webhook"].parked >= outages["webhook"] > 0
+    assert report.redrive["redriven"] >= outages["api"] + outages["webhook"]
+
+    # Routing never stalled: nothing was left on the alert queue to be counted as parked.
+    assert report.router_queue_drained == {"under faults": True, "after redrive": True}
 
     final = report.after_redrive
     assert final.stored_once == final.valid_events

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from moto.events.models import EventPattern
 
+from bwp_privacy.settings import RouterSettings
 from bwp_sandbox.stack import TEMPLATE, load_template
 from tests.conftest import EVENTS, load_event
 
@@ -140,3 +141,21 @@ def test_recorder_may_use_exactly_the_topic_key() -> None:
         }
     ]
     assert RESOURCES["FailuresTopic"]["Properties"]["KmsMasterKeyId"] == {"GetAtt": "AlertsKey.Arn"}
+
+
+def test_router_timings_let_a_crashed_batch_come_back_to_free_claims() -> None:
+    """Function timeout < ledger lease < visibility timeout: a live delivery is never taken
+    over, and a batch whose invocation died returns only after its claims have expired
+    (otherwise it fails as "in progress" and bounces towards the DLQ)."""
+    function_timeout = RESOURCES["AlertRouterFunction"]["Properties"].get(
+        "Timeout", load_template()["Globals"]["Function"]["Timeout"]
+    )
+    variables = RESOURCES["AlertRouterFunction"]["Properties"]["Environment"]["Variables"]
+    lease = int(
+        variables.get(
+            "LEDGER_LEASE_SECONDS", RouterSettings.model_fields["ledger_lease_seconds"].default
+        )
+    )
+    visibility = RESOURCES["AlertQueue"]["Properties"]["VisibilityTimeout"]
+    assert function_timeout < lease
+    assert lease + 1 < visibility  # +1: leases are kept in whole seconds

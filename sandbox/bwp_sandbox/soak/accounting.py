@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,9 +84,10 @@ def account(workload: Workload, sandbox: Sandbox, seen: Observations) -> Account
     published = seen.published
     parked = _parked_events(sandbox.stack.on_failure_queue_url)
     # Still on the router's queue (routing ran out of time) counts as parked, not as lost.
+    # The queue is read before its DLQ: a receive can move a message there (maxReceiveCount).
     router_parked = {
         json.loads(m["Body"]).get("taskId")
-        for url in (sandbox.stack.alert_dlq_url, sandbox.stack.alert_queue_url)
+        for url in (sandbox.stack.alert_queue_url, sandbox.stack.alert_dlq_url)
         for m in _all(url)
     }
     deliveries = _deliveries(sandbox, seen)
@@ -162,9 +164,16 @@ def _stored(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     return items
 
 
-def _all(queue_url: str) -> list[dict[str, Any]]:
-    """Every message now in a queue, left in place (received, then made visible again)."""
+def _all(queue_url: str, settle_seconds: float = 60) -> list[dict[str, Any]]:
+    """Every message now in a queue, left in place (received, then made visible again).
+
+    Messages still in flight (a consumer's visibility timeout) are waited for first: a
+    receive cannot see them, and they are neither delivered nor parked.
+    """
     sqs = boto3.client("sqs")
+    give_up = time.monotonic() + settle_seconds
+    while time.monotonic() < give_up and _in_flight(sqs, queue_url):
+        time.sleep(0.2)  # in-flight messages reappear when their visibility timeout ends
     seen: dict[str, dict[str, Any]] = {}
     while True:
         batch = sqs.receive_message(
@@ -179,6 +188,13 @@ def _all(queue_url: str) -> list[dict[str, Any]]:
             QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
         )
     return list(seen.values())
+
+
+def _in_flight(sqs: Any, queue_url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
 def _parked_events(queue_url: str) -> dict[str, str]:

@@ -46,6 +46,9 @@ API_PARAMS: dict[str, dict[str, Any]] = {
     "http_status": {"status": 503},
 }
 RECEIVER_RATES = {"429": 0.03, "5xx": 0.03, "reset": 0.02, "timeout": 0.01}
+#: The receiver that refuses the alerts of ``Workload.receiver_outage`` (every task routes
+#: to it): a grouped receiver, so other alerts sent with a refused one are retried too.
+OUTAGE_RECEIVER = "webhook"
 #: Short leases and timeouts, so the soak plays hours of retries in seconds.
 FUNCTION_TIMEOUT_SECONDS = 1.5
 FAST_SETTINGS = {
@@ -56,9 +59,14 @@ FAST_SETTINGS = {
     "LEDGER_LEASE_SECONDS": "1",
     "POWERTOOLS_LOG_LEVEL": "CRITICAL",
 }
-ALERT_VISIBILITY_SECONDS = 1
+#: As in template.yaml, the alert queue's visibility timeout outlasts a ledger lease (kept in
+#: whole seconds): a batch whose invocation died comes back to claims that have expired.
+ALERT_VISIBILITY_SECONDS = int(FAST_SETTINGS["LEDGER_LEASE_SECONDS"]) + 2
 LAMBDA_ATTEMPTS = 3  # the first invocation and Lambda's two retries
 TOKEN_REVOKE_EVERY = 150
+#: Routing gives up only when nothing could be received for this long (never on a busy queue).
+ROUTER_STALL_SECONDS = 120
+PROGRESS_EVERY_SECONDS = 60
 COLLECT_EVERY = 50  # deliveries between forced token expiries (401 on an expired token)
 
 
@@ -79,6 +87,9 @@ class SoakReport:
     after_redrive: Accounting
     seconds: float
     redrive: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    #: False if routing stalled with messages left (they are counted as parked).
+    router_queue_drained: dict[str, bool] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,16 +122,20 @@ def run_soak(
         app = _fresh("functions.deletion_task_failed.app")
         router = _fresh("functions.alert_router.app")
         sandbox.emulator.set_chaos(API_RATES, config.seed, API_PARAMS)
+        sandbox.emulator.set_outage(workload.api_outage)
         sandbox.sink.set_chaos(RECEIVER_RATES, config.seed, hang_seconds=0.6)
+        sandbox.sink.refuse(OUTAGE_RECEIVER, workload.receiver_outage)
         revocations = _record_all(app, workload, sandbox, config, seen)
-        log(f"recorder done in {time.monotonic() - started:.0f}s")
+        laps = _Laps(started, log)
+        phases = {"recorder (s)": laps.lap("recorder")}
         seen.collect(sandbox)
         _duplicate_alert_messages(sandbox, config, seen)
-        if not _route_until_empty(router, sandbox, seen):
-            log("router: gave up after 600 s with messages still on its queue")
-        log(f"router done in {time.monotonic() - started:.0f}s")
+        drained = {"under faults": _route_until_empty(router, sandbox, seen, log)}
+        phases["router (s)"] = laps.lap("router")
         sandbox.emulator.set_chaos({}, 0)
+        sandbox.emulator.set_outage([])
         sandbox.sink.set_chaos({}, 0)
+        sandbox.sink.refuse(OUTAGE_RECEIVER, [])
         plan.enabled = False
     under_faults = account(workload, sandbox, seen)
     redrive = _redrive(sandbox)
@@ -128,8 +143,9 @@ def run_soak(
         patched_environ({**sandbox.env(), **FAST_SETTINGS}),
         contextlib.redirect_stdout(quiet),
     ):
-        if not _route_until_empty(_fresh("functions.alert_router.app"), sandbox, seen):
-            log("router: gave up after 600 s with messages still on its queue")
+        router = _fresh("functions.alert_router.app")
+        drained["after redrive"] = _route_until_empty(router, sandbox, seen, log)
+    phases["accounting, redrive, routing (s)"] = laps.lap("redrive")
     after = account(workload, sandbox, seen)
     return SoakReport(
         config=config,
@@ -146,12 +162,32 @@ def run_soak(
             "receivers (rates per request)": RECEIVER_RATES,
             "aws (injected)": dict(plan.counts),
             "token revocations": revocations,
+            "outages (tasks)": {
+                "api": len(workload.api_outage),
+                OUTAGE_RECEIVER: len(workload.receiver_outage),
+            },
         },
         under_faults=under_faults,
         after_redrive=after,
         seconds=round(time.monotonic() - started, 1),
         redrive=redrive,
+        phases=phases,
+        router_queue_drained=drained,
     )
+
+
+class _Laps:
+    """Seconds per phase, logged as each ends (the soak runs for minutes)."""
+
+    def __init__(self, started: float, log: Callable[[str], None]) -> None:
+        self._last = started
+        self._log = log
+
+    def lap(self, phase: str) -> float:
+        now = time.monotonic()
+        seconds, self._last = round(now - self._last, 1), now
+        self._log(f"{phase} done in {seconds:.0f}s")
+        return seconds
 
 
 def _fresh(module: str) -> ModuleType:
@@ -231,9 +267,18 @@ def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig, seen: Observ
 
 
 def _route_until_empty(
-    router: ModuleType, sandbox: Sandbox, seen: Observations, timeout: float = 600
+    router: ModuleType,
+    sandbox: Sandbox,
+    seen: Observations,
+    log: Callable[[str], None],
+    stall_seconds: float = ROUTER_STALL_SECONDS,
 ) -> bool:
-    """Poll like the event source mapping until nothing is visible or in flight."""
+    """Poll like the event source mapping until nothing is visible or in flight.
+
+    The loop ends by itself: each message is deleted or, after maxReceiveCount receives,
+    moved to the DLQ. It gives up only if nothing could be received for ``stall_seconds``
+    while messages remain (what is left is then counted as parked, never as delivered).
+    """
 
     def handler(event: dict[str, Any], context: Any) -> Any:
         try:
@@ -243,24 +288,34 @@ def _route_until_empty(
 
     source = SqsEventSource(sandbox.stack.alert_queue_url, handler, batch_size=100)
     sqs = boto3.client("sqs")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    last_progress = next_report = time.monotonic()
+    while time.monotonic() - last_progress < stall_seconds:
         received = source.poll_once().received
         seen.collect(sandbox)
+        now = time.monotonic()
         if received:
-            continue
-        counts = sqs.get_queue_attributes(
-            QueueUrl=sandbox.stack.alert_queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        if (
-            int(counts["ApproximateNumberOfMessages"])
-            + int(counts["ApproximateNumberOfMessagesNotVisible"])
-            == 0
-        ):
+            last_progress = now
+        elif _queued(sqs, sandbox.stack.alert_queue_url) == 0:
             return True
-        time.sleep(0.1)  # simulated time: wait for visibility timeouts to run out
-    return False  # gave up: what is left is counted as still queued
+        else:
+            time.sleep(0.1)  # simulated time: wait for visibility timeouts to run out
+        if now >= next_report:
+            queued = _queued(sqs, sandbox.stack.alert_queue_url)
+            log(f"router: {queued} message(s) on the alert queue")
+            next_report = now + PROGRESS_EVERY_SECONDS
+    log(f"router: stalled for {stall_seconds:.0f}s with messages still queued")
+    return False
+
+
+def _queued(sqs: Any, queue_url: str) -> int:
+    """Messages visible or in flight."""
+    counts = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(counts["ApproximateNumberOfMessages"]) + int(
+        counts["ApproximateNumberOfMessagesNotVisible"]
+    )
 
 
 def _redrive(sandbox: Sandbox) -> dict[str, Any]:

@@ -16,6 +16,8 @@ def render(report: SoakReport) -> str:
     ]
     lines += [f"  {name}: {value}" for name, value in report.faults.items()]
     lines.append(f"Redrive: {report.redrive}")
+    lines.append(f"Phases: {report.phases}")
+    lines.append(f"Router queue drained: {report.router_queue_drained}")
     lines.append("")
     lines.append(f"{'':34}{'under faults':>14}{'after redrive':>15}")
     for label, attribute in (
@@ -32,16 +34,11 @@ def render(report: SoakReport) -> str:
         ("duplicate chat posts", "duplicate_chat_posts"),
     ):
         lines.append(_row(label, report.under_faults, report.after_redrive, attribute))
-    lines.append("")
-    lines.append(
-        f"{'receiver':14}{'expected':>10}{'once':>8}{'twice+':>8}{'parked':>8}{'LOST':>6}"
-        "   (after redrive)"
-    )
-    for name, count in report.after_redrive.receivers.items():
-        lines.append(
-            f"{name:14}{count.expected:>10}{count.once:>8}{count.duplicated:>8}"
-            f"{count.parked:>8}{count.lost:>6}"
-        )
+    for title, accounting in (
+        ("under faults", report.under_faults),
+        ("after redrive", report.after_redrive),
+    ):
+        lines += ["", *_receivers(title, accounting)]
     if report.after_redrive.examples:
         lines.append(f"examples: {report.after_redrive.examples}")
     return "\n".join(lines)
@@ -49,3 +46,16 @@ def render(report: SoakReport) -> str:
 
 def _row(label: str, before: Accounting, after: Accounting, attribute: str) -> str:
     return f"{label:34}{getattr(before, attribute):>14}{getattr(after, attribute):>15}"
+
+
+def _receivers(title: str, accounting: Accounting) -> list[str]:
+    lines = [
+        f"{'receiver':14}{'expected':>10}{'once':>8}{'twice+':>8}{'parked':>8}{'LOST':>6}"
+        f"   ({title})"
+    ]
+    for name, count in accounting.receivers.items():
+        lines.append(
+            f"{name:14}{count.expected:>10}{count.once:>8}{count.duplicated:>8}"
+            f"{count.parked:>8}{count.lost:>6}"
+        )
+    return lines

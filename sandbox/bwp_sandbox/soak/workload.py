@@ -19,6 +19,9 @@ CODES = (
     (None, 0.05),  # the task is missing: the lookup fails for good (ResourceNotFound)
 )
 
+OUTAGE_PERCENT = 1
+OUTAGE_SEED_OFFSET = 1_000_003  # the outages' own random stream: the events stay the same
+
 
 @dataclass
 class Workload:
@@ -28,6 +31,10 @@ class Workload:
     valid: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id -> event
     malformed: dict[str, str] = field(default_factory=dict)  # marker -> what is wrong
     tasks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Tasks the API cannot serve while faults are on: their events exhaust Lambda's retries.
+    api_outage: set[str] = field(default_factory=set)
+    #: Tasks a receiver refuses while faults are on: their alerts exhaust SQS's receives.
+    receiver_outage: set[str] = field(default_factory=set)
 
 
 def build_workload(total: int, seed: int) -> Workload:
@@ -64,7 +71,17 @@ def build_workload(total: int, seed: int) -> Workload:
         workload.malformed[f"soak-malformed-{seed}-{n}"] = reason
         workload.deliveries.append(event)
     rng.shuffle(workload.deliveries)  # out of order
+    _pick_outages(workload, random.Random(seed + OUTAGE_SEED_OFFSET))
     return workload
+
+
+def _pick_outages(workload: Workload, rng: random.Random) -> None:
+    """About 1% of the tasks each (at least one): disjoint, so each outage parks its own."""
+    task_ids = sorted(task["taskId"] for _, task in workload.tasks)
+    count = max(1, len(task_ids) * OUTAGE_PERCENT // 100)
+    chosen = rng.sample(task_ids, min(len(task_ids), 2 * count))
+    workload.api_outage = set(chosen[:count])
+    workload.receiver_outage = set(chosen[count:])
 
 
 def _pick(rng: random.Random) -> str | None:
