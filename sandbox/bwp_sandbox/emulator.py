@@ -83,6 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
         logged = body if body is not None else raw.decode("utf-8", "replace")[:1000]
         headers = {name.lower(): value for name, value in self.headers.items()}
         self.server.core.record(self.command, path, headers, logged)
+        if target == "graphql" and self._in_outage(body):
+            self._answer_fault(Fault("internal_error"), target, body)
+            return
         fault = self.server.core.faults.next_fault(target)
         if fault is not None and self._answer_fault(fault, target, body):
             return
@@ -90,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._token(body)
         else:
             self._graphql(body)
+
+    def _in_outage(self, body: Any) -> bool:
+        variables = body.get("variables") if isinstance(body, dict) else None
+        task_id = variables.get("taskId") if isinstance(variables, dict) else None
+        return isinstance(task_id, str) and self.server.core.tasks.unavailable(task_id)
 
     def _answer_fault(self, fault: Fault, target: str, body: Any) -> bool:
         """Answer as the fault says; False when the request should then be served normally."""

@@ -51,7 +51,8 @@ class EmulatorCore:
         return self.tasks.remove(business_product_id, task_id)
 
     def set_outage(self, task_ids: Iterable[str]) -> None:
-        """Lookups of these tasks fail (InternalServerError) until ``set_outage([])``."""
+        """Every GraphQL request about these tasks fails with InternalServerError, before any
+        other fault or check, until ``set_outage([])``."""
         self.tasks.set_unavailable(task_ids)
 
     def inject(self, kind: str, *, times: int = 1, target: str = "graphql", **params: Any) -> None:

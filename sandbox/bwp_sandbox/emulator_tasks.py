@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .emulator_errors import INTERNAL_MESSAGE, BwpError, invalid_input, not_found
+from .emulator_errors import BwpError, invalid_input, not_found
 
 Task = dict[str, Any]
 
@@ -49,9 +49,14 @@ class TaskStore:
         self._unavailable: frozenset[str] = frozenset()
 
     def set_unavailable(self, task_ids: Iterable[str]) -> None:
-        """Answer InternalServerError to every lookup of these tasks; ``[]`` ends the outage."""
+        """Mark these tasks as in an outage; ``[]`` ends it."""
         with self._lock:
             self._unavailable = frozenset(task_ids)
+
+    def unavailable(self, task_id: str) -> bool:
+        """True while ``task_id`` is in an outage."""
+        with self._lock:
+            return task_id in self._unavailable
 
     def add(self, business_product_id: str, task: Task) -> Task:
         """Store (or replace) a task; return the stored copy."""
@@ -68,8 +73,6 @@ class TaskStore:
     def get(self, business_product_id: str, task_id: str) -> Task:
         """A copy of the task, or the documented not-found error."""
         with self._lock:
-            if task_id in self._unavailable:
-                raise BwpError("InternalServerError", INTERNAL_MESSAGE)
             task = self._tasks.get((business_product_id, task_id))
         if task is None:
             raise not_found()
