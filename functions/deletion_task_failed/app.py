@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG, build_recorder
+from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
+from bwp_privacy.bootstrap import build_recorder
 from bwp_privacy.events import InvalidEventError, SpoofedEventError, TaskRef, parse_event
 from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.settings import Settings

@@ -6,8 +6,8 @@ from typing import Any
 
 import boto3
 import requests
-from botocore.config import Config
 
+from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
 from bwp_privacy.bwp_api.client import BwpClient
 from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
 from bwp_privacy.credentials import load_credentials
@@ -17,12 +17,6 @@ from bwp_privacy.publisher import FailurePublisher
 from bwp_privacy.recorder import FailureRecorder
 from bwp_privacy.retry import Backoff
 from bwp_privacy.settings import Settings
-
-# Standard retry mode backs off on DynamoDB/SNS throttling; a bounded timeout keeps one slow
-# call from eating the invocation.
-AWS_CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=5
-)
 
 
 def build_client(settings: Settings, session: requests.Session | None = None) -> BwpClient:

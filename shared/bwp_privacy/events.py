@@ -21,9 +21,9 @@ from bwp_privacy.resources import (
     ResourceFormatError,
     parse_resource,
 )
+from bwp_privacy.validation import describe_validation_error
 
 PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
-DELETION_TASK_FAILED = "PERSONAL_DATA_DELETION_TASK_FAILED"
 
 # Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing
 # legitimate comes close to these.
@@ -160,13 +160,3 @@ def _check_sender(raw: dict[Any, Any], expected_account: str | None) -> None:
     if expected_account and account != expected_account:
         shown = repr(account[:20]) if isinstance(account, str) else type(account).__name__
         raise SpoofedEventError(f"account: {shown} is not the expected account {expected_account}")
-
-
-def describe_validation_error(error: ValidationError, limit: int = 5) -> str:
-    """Summarise a pydantic error as 'field: problem' pairs, without echoing input values."""
-    problems = [
-        f"{'.'.join(str(part) for part in item['loc']) or 'event'}: {item['msg']}"
-        for item in error.errors(include_url=False, include_input=False)
-    ]
-    more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
-    return "invalid event: " + "; ".join(problems[:limit]) + more

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.bwp_api.models import TaskError
 
-SCHEMA_NAME = "bwp-privacy.deletion-task-failure"
 SCHEMA_VERSION = "1.0"
 #: errorCode attribute value for an error whose code is null.
 UNSPECIFIED_CODE = "UNSPECIFIED"

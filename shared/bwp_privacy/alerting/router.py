@@ -22,9 +22,9 @@ from bwp_privacy.alerting.alert import Alert, build_alert
 from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
 from bwp_privacy.alerting.receivers.base import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
-from bwp_privacy.events import describe_validation_error
 from bwp_privacy.failure import DeletionFailure
 from bwp_privacy.observability import MetricsSink
+from bwp_privacy.validation import describe_validation_error
 
 logger = Logger(child=True)
 
@@ -88,7 +88,7 @@ class AlertBatch:
         try:
             failure = DeletionFailure.model_validate_json(record.body)
         except ValidationError as error:
-            reason = describe_validation_error(error).replace("invalid event", "invalid message")
+            reason = describe_validation_error(error, subject="message")
             logger.warning("Rejected a queue message", extra={"reason": reason})
             raise InvalidAlertMessage(reason) from None
         severity, runbooks = self._config.classify(failure)

@@ -25,7 +25,6 @@ from bwp_privacy.failure import DeletionFailure, LookupStatus
 
 ReceiverName = Literal["pagerduty", "slack", "teams", "amazon-q", "webhook", "eventbridge"]
 Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
-RECEIVER_NAMES: tuple[str, ...] = ReceiverName.__args__  # type: ignore[attr-defined]
 
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

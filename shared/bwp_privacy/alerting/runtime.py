@@ -11,7 +11,7 @@ from bwp_privacy.alerting.receiver_config import build_receivers
 from bwp_privacy.alerting.receivers.http import JsonPoster
 from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
-from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG
+from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
 from bwp_privacy.observability import MetricsSink
 from bwp_privacy.retry import Backoff
 from bwp_privacy.settings import RouterSettings
@@ -32,8 +32,15 @@ class RouterRuntime:
                 max_attempts=3, base_seconds=settings.retry_base_seconds, cap_seconds=4
             ),
         )
-        self._sns = boto3.client("sns", config=AWS_CLIENT_CONFIG)
-        self._events = boto3.client("events", config=AWS_CLIENT_CONFIG)
+        # Only the receivers this stack deploys get a client: each costs cold-start time.
+        self._sns = (
+            boto3.client("sns", config=AWS_CLIENT_CONFIG) if settings.amazon_q_topic_arn else None
+        )
+        self._events = (
+            boto3.client("events", config=AWS_CLIENT_CONFIG)
+            if settings.alert_event_bus_name
+            else None
+        )
         self._ledger = DeliveryLedger(
             boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
             settings.ledger_table_name,
