@@ -18,7 +18,6 @@ from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.replay_runner import EventRunner, ReplayResult
 from bwp_sandbox.lambda_async import on_failure_record
-from bwp_sandbox.stack import drain_queue
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 
@@ -103,6 +102,10 @@ def _follow(events: Any, name: str, timeout: int, *, quiet: bool) -> dict[str, A
 
 def _deliver(queue_url: str, on_failure_url: str, *, verbose: bool) -> list[ReplayResult]:
     """Run what the rule delivered through the handler; park failures as Lambda would."""
+    # Sandbox only, and bwp_sandbox.stack needs PyYAML (a dev dependency): imported here so
+    # that `archive replay` on a deployed stack works from a plain install.
+    from bwp_sandbox.stack import drain_queue
+
     runner = EventRunner(dry_run=False, log_stream=sys.stderr if verbose else io.StringIO())
     results = []
     for message in drain_queue(queue_url):

@@ -9,12 +9,11 @@ from typing import Any
 import boto3
 import click
 
-from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG
+from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
 from bwp_privacy.failure_store import FailureStore
 from bwp_privacy.settings import Settings
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.output import console, print_json, print_table
-from bwp_privacy_cli.target import Target
 
 _RELATIVE = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -50,7 +49,7 @@ def list_(
     """Failures received since --since, newest first."""
     start = parse_since(since)
     with cli.target() as target:
-        items = _store(target).list_received(
+        items = failure_store(Settings.from_env(target.function_env)).list_received(
             start, business_product_id=business_product_id, error_code=error_code
         )
     if cli.json:
@@ -81,7 +80,7 @@ def list_(
 def show(cli: CliContext, task_id: str) -> None:
     """Every stored event of TASK_ID, in full (never the shopper's email: it is not stored)."""
     with cli.target() as target:
-        items = _store(target).for_task(task_id)
+        items = failure_store(Settings.from_env(target.function_env)).for_task(task_id)
     if not items:
         raise UserError(f"no stored failure for task {task_id}")
     if cli.json:
@@ -91,10 +90,12 @@ def show(cli: CliContext, task_id: str) -> None:
         _print_item(item)
 
 
-def _store(target: Target) -> FailureStore:
-    settings = Settings.from_env(target.function_env)
+def failure_store(settings: Settings) -> FailureStore:
+    """The function's failures table, for reading."""
     return FailureStore(
-        boto3.client("dynamodb", config=AWS_CLIENT_CONFIG), settings.failures_table_name, 1
+        boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+        settings.failures_table_name,
+        settings.retention_days,
     )
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 
-import boto3
 import click
 
-from bwp_privacy.bootstrap import AWS_CLIENT_CONFIG, build_client
+from bwp_privacy.bootstrap import build_client
 from bwp_privacy.bwp_api.errors import ResourceNotFoundApiError, ValidationApiError
 from bwp_privacy.bwp_api.models import DeletionTask
-from bwp_privacy.failure_store import FailureStore
 from bwp_privacy.settings import Settings
+from bwp_privacy_cli.cmd_failures import failure_store
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.output import console, print_json, print_table
 
@@ -76,10 +75,7 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
 
 
 def _stored_business_product(settings: Settings, task_id: str) -> str:
-    store = FailureStore(
-        boto3.client("dynamodb", config=AWS_CLIENT_CONFIG), settings.failures_table_name, 1
-    )
-    for item in store.for_task(task_id):
+    for item in failure_store(settings).for_task(task_id):
         return str(item["businessProductId"])
     raise UserError(
         f"no stored failure for task {task_id}: pass --business-product-id "

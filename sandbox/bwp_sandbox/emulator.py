@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _in_outage(self, body: Any) -> bool:
         variables = body.get("variables") if isinstance(body, dict) else None
         task_id = variables.get("taskId") if isinstance(variables, dict) else None
-        return isinstance(task_id, str) and self.server.core.tasks.unavailable(task_id)
+        return isinstance(task_id, str) and self.server.core.faults.in_outage(task_id)
 
     def _answer_fault(self, fault: Fault, target: str, body: Any) -> bool:
         """Answer as the fault says; False when the request should then be served normally."""

@@ -53,7 +53,7 @@ class EmulatorCore:
     def set_outage(self, task_ids: Iterable[str]) -> None:
         """Every GraphQL request about these tasks fails with InternalServerError, before any
         other fault or check, until ``set_outage([])``."""
-        self.tasks.set_unavailable(task_ids)
+        self.faults.set_outage(task_ids)
 
     def inject(self, kind: str, *, times: int = 1, target: str = "graphql", **params: Any) -> None:
         """Queue a fault for the next ``times`` requests to ``target`` ("graphql" or "token")."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,17 @@ class FaultPlan:
         self._queues: dict[str, deque[_Queued]] = {target: deque() for target in TARGETS}
         self._chaos: list[tuple[float, Fault]] = []
         self._rng = random.Random(0)
+        self._outage: frozenset[str] = frozenset()
+
+    def set_outage(self, task_ids: Iterable[str]) -> None:
+        """Tasks whose GraphQL requests all fail; ``[]`` ends the outage."""
+        with self._lock:
+            self._outage = frozenset(task_ids)
+
+    def in_outage(self, task_id: str) -> bool:
+        """True while ``task_id`` is in an outage."""
+        with self._lock:
+            return task_id in self._outage
 
     def inject(self, kind: str, *, times: int = 1, target: str = "graphql", **params: Any) -> None:
         """Queue ``kind`` for the next ``times`` requests to ``target``."""
@@ -144,8 +156,9 @@ class FaultPlan:
             return next((fault for limit, fault in self._chaos if draw < limit), None)
 
     def clear(self) -> None:
-        """Drop queued faults and turn chaos off."""
+        """Drop queued faults and turn chaos and outages off."""
         with self._lock:
             for queue in self._queues.values():
                 queue.clear()
             self._chaos = []
+            self._outage = frozenset()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,17 +45,6 @@ class TaskStore:
         self._lock = threading.Lock()
         self._tasks: dict[tuple[str, str], Task] = {}
         self._client_tokens: dict[tuple[str, str], str] = {}
-        self._unavailable: frozenset[str] = frozenset()
-
-    def set_unavailable(self, task_ids: Iterable[str]) -> None:
-        """Mark these tasks as in an outage; ``[]`` ends it."""
-        with self._lock:
-            self._unavailable = frozenset(task_ids)
-
-    def unavailable(self, task_id: str) -> bool:
-        """True while ``task_id`` is in an outage."""
-        with self._lock:
-            return task_id in self._unavailable
 
     def add(self, business_product_id: str, task: Task) -> Task:
         """Store (or replace) a task; return the stored copy."""
@@ -120,11 +108,10 @@ class TaskStore:
             return task_id
 
     def clear(self) -> None:
-        """Forget every task, client token and outage."""
+        """Forget every task and client token."""
         with self._lock:
             self._tasks.clear()
             self._client_tokens.clear()
-            self._unavailable = frozenset()
 
 
 def _holding_period(value: int | None) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.stack import queue_arn
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -33,9 +34,7 @@ class SqsEventSource:
         self._handler = handler
         self._batch_size = batch_size
         self._sqs = boto3.client("sqs")
-        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        self._arn = queue_arn(queue_url)
 
     def poll_once(self, *, retry_now: bool = False) -> PollResult:
         """One invocation with whatever is visible now (nothing if the queue is empty)."""

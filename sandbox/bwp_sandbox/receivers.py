@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import boto3
 
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import subscribe_queue
+from bwp_sandbox.stack import queue_arn, subscribe_queue
 
 PAGERDUTY_ROUTING_KEY = "local-routing-key-0000000000000000"
 
@@ -60,9 +60,7 @@ def configure_receivers(
     bus = f"{prefix}-alerts"
     events.create_event_bus(Name=bus)
     bus_queue = sqs.create_queue(QueueName=f"{prefix}-AlertBusTap")["QueueUrl"]
-    bus_queue_arn = sqs.get_queue_attributes(QueueUrl=bus_queue, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    bus_queue_arn = queue_arn(bus_queue)
     events.put_rule(
         Name=f"{prefix}-all-alerts",
         EventBusName=bus,

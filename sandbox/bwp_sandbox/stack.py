@@ -196,6 +196,18 @@ def subscribe_queue(
     return str(answer["SubscriptionArn"])
 
 
+def queue_depth(queue_url: str) -> tuple[int, int]:
+    """(visible, in flight) messages of a queue, as SQS approximates them."""
+    counts = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(counts["ApproximateNumberOfMessages"]),
+        int(counts["ApproximateNumberOfMessagesNotVisible"]),
+    )
+
+
 def drain_queue(queue_url: str, max_messages: int = 1000) -> list[dict[str, Any]]:
     """Receive and delete every message now in a queue (body and attributes)."""
     sqs = boto3.client("sqs")

@@ -7,7 +7,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,10 +17,10 @@ from bwp_privacy.alerting.routes import load_routes
 from bwp_privacy.failure import DeletionFailure
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.soak.workload import Workload
-from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
+from bwp_sandbox.stack import PROJECT_ROOT, drain_queue, queue_depth
 
 RECEIVERS = ("pagerduty", "slack", "teams", "webhook", "amazon-q", "eventbridge")
-ROUTES = Path(PROJECT_ROOT) / "functions" / "alert_router" / "routes.json"
+ROUTES = PROJECT_ROOT / "functions" / "alert_router" / "routes.json"
 
 
 @dataclass
@@ -172,7 +171,7 @@ def _all(queue_url: str, settle_seconds: float = 60) -> list[dict[str, Any]]:
     """
     sqs = boto3.client("sqs")
     give_up = time.monotonic() + settle_seconds
-    while time.monotonic() < give_up and _in_flight(sqs, queue_url):
+    while time.monotonic() < give_up and queue_depth(queue_url)[1]:
         time.sleep(0.2)  # in-flight messages reappear when their visibility timeout ends
     seen: dict[str, dict[str, Any]] = {}
     while True:
@@ -188,13 +187,6 @@ def _all(queue_url: str, settle_seconds: float = 60) -> list[dict[str, Any]]:
             QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
         )
     return list(seen.values())
-
-
-def _in_flight(sqs: Any, queue_url: str) -> int:
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
 def _parked_events(queue_url: str) -> dict[str, str]:

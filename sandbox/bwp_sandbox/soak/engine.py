@@ -29,6 +29,7 @@ from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.soak.accounting import Accounting, Observations, account
 from bwp_sandbox.soak.aws_faults import AwsFaultPlan, SimulatedCrash, injected
 from bwp_sandbox.soak.workload import Workload, build_workload
+from bwp_sandbox.stack import queue_depth
 
 API_RATES = {
     "throttle": 0.04,
@@ -67,7 +68,7 @@ TOKEN_REVOKE_EVERY = 150
 #: Routing gives up only when nothing could be received for this long (never on a busy queue).
 ROUTER_STALL_SECONDS = 120
 PROGRESS_EVERY_SECONDS = 60
-COLLECT_EVERY = 50  # deliveries between forced token expiries (401 on an expired token)
+COLLECT_EVERY = 50  # deliveries between drains of the tap queues
 
 
 @dataclass
@@ -287,7 +288,6 @@ def _route_until_empty(
             raise RuntimeError(str(crash)) from None  # the invocation died: batch comes back
 
     source = SqsEventSource(sandbox.stack.alert_queue_url, handler, batch_size=100)
-    sqs = boto3.client("sqs")
     last_progress = next_report = time.monotonic()
     while time.monotonic() - last_progress < stall_seconds:
         received = source.poll_once().received
@@ -295,27 +295,16 @@ def _route_until_empty(
         now = time.monotonic()
         if received:
             last_progress = now
-        elif _queued(sqs, sandbox.stack.alert_queue_url) == 0:
+        elif sum(queue_depth(sandbox.stack.alert_queue_url)) == 0:
             return True
         else:
             time.sleep(0.1)  # simulated time: wait for visibility timeouts to run out
         if now >= next_report:
-            queued = _queued(sqs, sandbox.stack.alert_queue_url)
+            queued = sum(queue_depth(sandbox.stack.alert_queue_url))
             log(f"router: {queued} message(s) on the alert queue")
             next_report = now + PROGRESS_EVERY_SECONDS
     log(f"router: stalled for {stall_seconds:.0f}s with messages still queued")
     return False
-
-
-def _queued(sqs: Any, queue_url: str) -> int:
-    """Messages visible or in flight."""
-    counts = sqs.get_queue_attributes(
-        QueueUrl=queue_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(counts["ApproximateNumberOfMessages"]) + int(
-        counts["ApproximateNumberOfMessagesNotVisible"]
-    )
 
 
 def _redrive(sandbox: Sandbox) -> dict[str, Any]:

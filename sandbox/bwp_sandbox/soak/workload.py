@@ -6,7 +6,6 @@ import copy
 import json
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bwp_sandbox.stack import PROJECT_ROOT
@@ -40,7 +39,7 @@ class Workload:
 def build_workload(total: int, seed: int) -> Workload:
     """About ``total`` deliveries: 20% duplicates, replays, 5% malformed, shuffled."""
     rng = random.Random(seed)
-    template = json.loads((Path(PROJECT_ROOT) / "events" / "deletion-task-failed.json").read_text())
+    template = json.loads((PROJECT_ROOT / "events" / "deletion-task-failed.json").read_text())
     malformed_count = max(1, total * 5 // 100)
     duplicate_count = total * 20 // 100
     replay_count = total * 5 // 100
