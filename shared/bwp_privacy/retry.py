@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -58,3 +58,12 @@ def call_with_retries(
                 raise
             sleep(wait)
             attempt += 1
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """An HTTP answer's ``Retry-After`` in seconds, or None if absent or not a number."""
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -19,8 +19,9 @@ from bwp_privacy.alerting.receivers.eventbridge import (
     eventbridge_entry,
 )
 from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event
-from bwp_privacy.alerting.receivers.slack import MORE_HINT, slack_message
+from bwp_privacy.alerting.receivers.slack import slack_message
 from bwp_privacy.alerting.receivers.teams import CARD_CONTENT_TYPE, teams_message
+from bwp_privacy.alerting.receivers.text import MORE_HINT
 from bwp_privacy.alerting.receivers.webhook import sign, verify_signature, webhook_body
 from bwp_privacy.bwp_api.models import TaskError
 from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus

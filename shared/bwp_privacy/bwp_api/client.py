@@ -17,7 +17,7 @@ from bwp_privacy.bwp_api.errors import (
 )
 from bwp_privacy.bwp_api.models import DeletionTask
 from bwp_privacy.bwp_api.token import TokenProvider
-from bwp_privacy.retry import Backoff, call_with_retries
+from bwp_privacy.retry import Backoff, call_with_retries, retry_after_seconds
 
 # The task id travels only as a variable: event data never becomes query text. The data
 # subject (the shopper's email) is never selected.
@@ -160,7 +160,9 @@ def _read_response(response: requests.Response) -> dict[str, Any]:
         # The HTTP status of a GraphQL error answer is undocumented: trust the classification.
         return _raise(error_from_graphql(errors), response)
     if status == 429 or status >= 500:
-        raise TransientApiError(f"API answered HTTP {status}", retry_after=_retry_after(response))
+        raise TransientApiError(
+            f"API answered HTTP {status}", retry_after=retry_after_seconds(response.headers)
+        )
     if status >= 400:
         raise UnknownApiError(f"API answered HTTP {status}")
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
@@ -171,16 +173,8 @@ def _read_response(response: requests.Response) -> dict[str, Any]:
 
 def _raise(error: BwpApiError, response: requests.Response) -> dict[str, Any]:
     if isinstance(error, TransientApiError):
-        error.retry_after = _retry_after(response)
+        error.retry_after = retry_after_seconds(response.headers)
     raise error
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _field(data: dict[str, Any], name: str, model: type[DeletionTask]) -> DeletionTask:

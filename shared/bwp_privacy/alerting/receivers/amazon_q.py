@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.receivers.aws_calls import delivery_errors
 from bwp_privacy.alerting.receivers.base import Group
+from bwp_privacy.alerting.receivers.text import truncate
 
 EVENT_TYPE = "PERSONAL_DATA_DELETION_TASK_FAILED"
 # The published schema names no field limits; these keep every field short enough to render
@@ -54,7 +55,7 @@ class AmazonQReceiver:
 def amazon_q_notification(alert: Alert) -> dict[str, Any]:
     """The custom notification JSON for ``alert``, every field within its limit."""
     keywords = dict.fromkeys(
-        _truncate(word, KEYWORD_LIMIT) for word in [alert.severity.value, *alert.error_codes]
+        truncate(word, KEYWORD_LIMIT) for word in [alert.severity.value, *alert.error_codes]
     )
     context = {
         "taskId": alert.task_id,
@@ -76,18 +77,18 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
         "id": alert.event_id,
         "content": {
             "textType": "client-markdown",
-            "title": _truncate(f":rotating_light: {alert.summary}", TITLE_LIMIT),
+            "title": truncate(f":rotating_light: {alert.summary}", TITLE_LIMIT),
             "description": _description(alert),
             "nextSteps": _next_steps(alert),
             "keywords": list(keywords)[:MAX_KEYWORDS],
         },
         "metadata": {
             "threadId": alert.task_id[:THREAD_ID_LIMIT],
-            "summary": _truncate(alert.summary, SUMMARY_LIMIT),
+            "summary": truncate(alert.summary, SUMMARY_LIMIT),
             "eventType": EVENT_TYPE,
             "relatedResources": [alert.task_id, alert.business_product_id],
             "additionalContext": {
-                key: _truncate(value, CONTEXT_VALUE_LIMIT) for key, value in context.items()
+                key: truncate(value, CONTEXT_VALUE_LIMIT) for key, value in context.items()
             },
         },
     }
@@ -99,19 +100,19 @@ def _description(alert: Alert) -> str:
         f"*Status:* `{alert.status or 'unknown'}` · *Lookup:* `{alert.lookup_status.value}`",
     ]
     if alert.lookup_error:
-        lines.append(f"*Lookup error:* {_truncate(alert.lookup_error, MESSAGE_LIMIT)}")
+        lines.append(f"*Lookup error:* {truncate(alert.lookup_error, MESSAGE_LIMIT)}")
     lines.append(f"*Deadlines:* {alert.deadlines}")
     if alert.errors:
         lines.append("*Errors:*")
     lines += [
-        f"• `{error.code or 'UNSPECIFIED'}`: {_truncate(error.message, MESSAGE_LIMIT)}"
+        f"• `{error.code or 'UNSPECIFIED'}`: {truncate(error.message, MESSAGE_LIMIT)}"
         for error in alert.errors
     ]
     text = ""
     for index, line in enumerate(lines):
         more = f"\n…and {len(lines) - index} more lines: bwp-privacy failures show {alert.task_id}"
         if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT:
-            return _truncate(text + more, DESCRIPTION_LIMIT)
+            return truncate(text + more, DESCRIPTION_LIMIT)
         text = f"{text}\n{line}" if text else line
     return text
 
@@ -125,8 +126,4 @@ def _next_steps(alert: Alert) -> list[str]:
     if len(steps) > MAX_NEXT_STEPS:
         # The inspect commands come last and matter most when runbooks are cut.
         steps = steps[: MAX_NEXT_STEPS - len(alert.inspect)] + steps[-len(alert.inspect) :]
-    return [_truncate(step, NEXT_STEP_LIMIT) for step in steps[:MAX_NEXT_STEPS]]
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return [truncate(step, NEXT_STEP_LIMIT) for step in steps[:MAX_NEXT_STEPS]]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 import requests
 
 from bwp_privacy.alerting.receivers.base import DeliveryError
-from bwp_privacy.retry import Backoff, RetryableError, call_with_retries
+from bwp_privacy.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
 
 
 class _Retryable(RetryableError):
@@ -68,7 +68,9 @@ class JsonPoster:
             if response.status_code in success:
                 return response
             if response.status_code == 429 or response.status_code >= 500:
-                raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
+                raise _Retryable(
+                    f"HTTP {response.status_code}", retry_after_seconds(response.headers)
+                )
             raise DeliveryError(receiver, f"HTTP {response.status_code}", retryable=False)
 
         try:
@@ -77,10 +79,3 @@ class JsonPoster:
             )
         except _Retryable as error:
             raise DeliveryError(receiver, error.reason, retryable=True) from None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None

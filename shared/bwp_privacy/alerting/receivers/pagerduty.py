@@ -9,6 +9,7 @@ from typing import Any
 from bwp_privacy.alerting.alert import Alert, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
+from bwp_privacy.alerting.receivers.text import truncate
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 SOURCE = "bwp-privacy"
@@ -53,7 +54,7 @@ def pagerduty_event(alert: Alert, routing_key: str) -> dict[str, Any]:
         "dedup_key": alert.task_id[:DEDUP_KEY_LIMIT],
         "client": SOURCE,
         "payload": {
-            "summary": _truncate(alert.summary, SUMMARY_LIMIT),
+            "summary": truncate(alert.summary, SUMMARY_LIMIT),
             "source": SOURCE,
             "severity": _SEVERITY[alert.severity],
             "component": COMPONENT,
@@ -89,7 +90,3 @@ def _details(alert: Alert) -> dict[str, Any]:
         "received_at": alert.received_at,
         "replay_name": alert.replay_name,
     }
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,6 +10,7 @@ from typing import Any
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
+from bwp_privacy.alerting.receivers.text import group_title, more_tasks, truncate
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -20,7 +21,6 @@ TEXT_LIMIT = 40_000
 MESSAGE_LIMIT = 500
 MAX_ERRORS = 20
 MAX_RUNBOOK_BLOCKS = 3
-MORE_HINT = "bwp-privacy failures list --since 1d"
 
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
@@ -47,7 +47,7 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         raise ValueError("a Slack message needs at least one alert")
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(_truncate(_title(alerts, severity), HEADER_LIMIT))},
+        {"type": "header", "text": _plain(truncate(group_title(alerts, severity), HEADER_LIMIT))},
         {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": _context(group, severity, len(alerts))}],
@@ -67,14 +67,9 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     return {"text": fallback_text(alerts, severity), "blocks": blocks}
 
 
-def more_tasks(count: int) -> str:
-    """The note that ends a cut list of tasks."""
-    return f"…and {count} more tasks: {MORE_HINT}"
-
-
 def fallback_text(alerts: Sequence[Alert], severity: Severity) -> str:
     """Plain text for notifications and clients without blocks: the title and every task."""
-    lines = [_esc(_title(alerts, severity))]
+    lines = [_esc(group_title(alerts, severity))]
     size = len(lines[0])
     for index, alert in enumerate(alerts):
         line = _esc(f"- {alert.task_id} ({', '.join(alert.error_codes)})")
@@ -87,12 +82,6 @@ def fallback_text(alerts: Sequence[Alert], severity: Severity) -> str:
     return "\n".join(lines)
 
 
-def _title(alerts: Sequence[Alert], severity: Severity) -> str:
-    if len(alerts) == 1:
-        return alerts[0].summary
-    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
-
-
 def _context(group: Group, severity: Severity, count: int) -> str:
     parts = [
         f"*Severity:* {severity.value}",
@@ -100,7 +89,7 @@ def _context(group: Group, severity: Severity, count: int) -> str:
         f"*Route:* `{_esc(group.route)}`",
     ]
     parts += [f"*{_esc(name)}:* `{_esc(value)}`" for name, value in group.labels.items()]
-    return _truncate(" · ".join(parts), SECTION_LIMIT)
+    return truncate(" · ".join(parts), SECTION_LIMIT)
 
 
 def _detail_lines(alert: Alert) -> list[str]:
@@ -110,13 +99,13 @@ def _detail_lines(alert: Alert) -> list[str]:
         f"*Status:* `{_esc(alert.status or 'unknown')}` · *Lookup:* `{alert.lookup_status.value}`",
     ]
     if alert.lookup_error:
-        lines.append(f"*Lookup error:* {_esc(_truncate(alert.lookup_error, MESSAGE_LIMIT))}")
+        lines.append(f"*Lookup error:* {_esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")
     lines.append(f"*Error codes:* {', '.join(f'`{_esc(code)}`' for code in alert.error_codes)}")
     if alert.errors:
         lines.append("*Errors:*")
         lines += [
             f"• `{_esc(error.code or 'UNSPECIFIED')}`: "
-            + _esc(_truncate(error.message, MESSAGE_LIMIT))
+            + _esc(truncate(error.message, MESSAGE_LIMIT))
             for error in alert.errors[:MAX_ERRORS]
         ]
         if len(alert.errors) > MAX_ERRORS:
@@ -137,7 +126,7 @@ def _runbook_lines(alerts: Sequence[Alert]) -> list[str]:
 
 
 def _runbook_line(runbook: Runbook) -> str:
-    text = f"*Runbook `{_esc(runbook.code)}`:* {_esc(_truncate(runbook.text, MESSAGE_LIMIT))}"
+    text = f"*Runbook `{_esc(runbook.code)}`:* {_esc(truncate(runbook.text, MESSAGE_LIMIT))}"
     if runbook.url and _SAFE_URL.fullmatch(runbook.url):
         text += f" <{runbook.url}|Open runbook>"
     return text
@@ -155,7 +144,7 @@ def _pack(lines: Sequence[str], max_blocks: int) -> tuple[list[str], int]:
     texts: list[str] = []
     current = ""
     for count, raw in enumerate(lines):
-        line = _truncate(raw, SECTION_LIMIT)
+        line = truncate(raw, SECTION_LIMIT)
         if current and len(current) + 1 + len(line) <= SECTION_LIMIT:
             current += "\n" + line
             continue
@@ -180,7 +169,3 @@ def _plain(text: str) -> dict[str, Any]:
 def _esc(text: str) -> str:
     """Slack's mrkdwn escaping: these three characters are control characters there."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

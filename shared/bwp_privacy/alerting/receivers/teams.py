@@ -10,6 +10,7 @@ from typing import Any
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
+from bwp_privacy.alerting.receivers.text import group_title, more_tasks, truncate
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -21,7 +22,6 @@ MESSAGE_LIMIT = 400
 MAX_ERRORS = 20
 MAX_RUNBOOKS = 10
 MAX_ACTIONS = 5
-MORE_HINT = "bwp-privacy failures list --since 1d"
 
 _COLOR = {Severity.CRITICAL: "Attention", Severity.WARNING: "Warning", Severity.INFO: "Default"}
 _SAFE_URL = re.compile(r"https?://[^\s()\[\]]+")
@@ -50,7 +50,7 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
     body: list[dict[str, Any]] = [
         _text(
-            _truncate(_title(alerts, severity), TITLE_LIMIT),
+            truncate(group_title(alerts, severity), TITLE_LIMIT),
             size="Large",
             weight="Bolder",
             color=_COLOR[severity],
@@ -70,7 +70,7 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     else:
         body.append(_text("Tasks", weight="Bolder", separator=True))
         shown = alerts[:MAX_TASKS]
-        body.append(_text("\r".join(_truncate(_task_line(alert), LINE_LIMIT) for alert in shown)))
+        body.append(_text("\r".join(truncate(_task_line(alert), LINE_LIMIT) for alert in shown)))
         if len(alerts) > len(shown):
             body.append(_text(more_tasks(len(alerts) - len(shown)), isSubtle=True))
     if runbooks:
@@ -96,11 +96,6 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     }
 
 
-def more_tasks(count: int) -> str:
-    """The note that ends a cut list of tasks."""
-    return f"…and {count} more tasks: {MORE_HINT}"
-
-
 def _details(alert: Alert) -> list[dict[str, Any]]:
     facts = [
         ("Task", alert.task_id),
@@ -113,13 +108,13 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
         ("Received", alert.received_at),
     ]
     if alert.lookup_error:
-        facts.insert(4, ("Lookup error", _truncate(alert.lookup_error, MESSAGE_LIMIT)))
+        facts.insert(4, ("Lookup error", truncate(alert.lookup_error, MESSAGE_LIMIT)))
     if alert.replay_name:
         facts.append(("Replay", alert.replay_name))
     blocks = [_facts(facts)]
     if alert.errors:
         lines = [
-            f"- **{error.code or 'UNSPECIFIED'}**: {_truncate(error.message, MESSAGE_LIMIT)}"
+            f"- **{error.code or 'UNSPECIFIED'}**: {truncate(error.message, MESSAGE_LIMIT)}"
             for error in alert.errors[:MAX_ERRORS]
         ]
         if len(alert.errors) > MAX_ERRORS:
@@ -134,12 +129,6 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
     return blocks
 
 
-def _title(alerts: Sequence[Alert], severity: Severity) -> str:
-    if len(alerts) == 1:
-        return alerts[0].summary
-    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
-
-
 def _task_line(alert: Alert) -> str:
     days = alert.submitted_days_ago
     age = "submission date unknown" if days is None else f"{days} days ago"
@@ -147,7 +136,7 @@ def _task_line(alert: Alert) -> str:
 
 
 def _runbook_line(runbook: Runbook) -> str:
-    text = f"**{runbook.code}**: {_truncate(runbook.text, MESSAGE_LIMIT)}"
+    text = f"**{runbook.code}**: {truncate(runbook.text, MESSAGE_LIMIT)}"
     if runbook.url and _SAFE_URL.fullmatch(runbook.url):
         text += f" [Open runbook]({runbook.url})"
     return text
@@ -160,9 +149,5 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {
         "type": "FactSet",
-        "facts": [{"title": t, "value": _truncate(v, MESSAGE_LIMIT)} for t, v in pairs],
+        "facts": [{"title": t, "value": truncate(v, MESSAGE_LIMIT)} for t, v in pairs],
     }
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,26 @@
+"""Text helpers the chat and paging payloads share: cut to a service's limits, titles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bwp_privacy.alerting.alert import Alert, Severity
+
+MORE_HINT = "bwp-privacy failures list --since 1d"
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def group_title(alerts: Sequence[Alert], severity: Severity) -> str:
+    """The alert's summary, or the count and severity of a group."""
+    if len(alerts) == 1:
+        return alerts[0].summary
+    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
+
+
+def more_tasks(count: int) -> str:
+    """The note that ends a cut list of tasks."""
+    return f"…and {count} more tasks: {MORE_HINT}"
