@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
@@ -34,6 +31,7 @@ def sandbox(cli: CliContext, host: str, api_port: int, aws_port: int, sink_port:
     from bwp_sandbox.environ import patched_environ
     from bwp_sandbox.local_aws import LocalAws
     from bwp_sandbox.sandbox import prepare
+    from bwp_sandbox.signals import wait_for_stop_signal
     from bwp_sandbox.sink import ReceiverSink
 
     with (
@@ -49,11 +47,8 @@ def sandbox(cli: CliContext, host: str, api_port: int, aws_port: int, sink_port:
         for key, value in sorted(ready.env().items()):
             console.print(f"  {key}={value}")
         console.print("Ctrl-C to stop.")
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
         try:
-            stop.wait()
+            wait_for_stop_signal()
             console.print("stopped")
         finally:
             path.unlink(missing_ok=True)

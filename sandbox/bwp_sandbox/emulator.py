@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import socket
 import struct
 import sys
@@ -22,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .emulator_core import EmulatorCore, handle_control
 from .emulator_faults import Fault
 from .emulator_graphql import RequestContext, execute, fault_response
+from .signals import wait_for_stop_signal
 
 DEFAULT_CLIENT_ID = "local-client-id"
 DEFAULT_CLIENT_SECRET = "local-client-secret"
@@ -293,14 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token-ttl", type=int, default=900, help="access token lifetime (s)")
     args = parser.parse_args(argv)
     emulator = BwpEmulator(args.host, args.port, args.client_id, args.client_secret, args.token_ttl)
-    stop = threading.Event()
-    # Explicit handlers: a shell running us in the background may have SIGINT ignored, and
-    # SIGTERM is what service managers and test harnesses send.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     with emulator:
         print(emulator.base_url, flush=True)
-        stop.wait()
+        wait_for_stop_signal()
 
 
 if __name__ == "__main__":

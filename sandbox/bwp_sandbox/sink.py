@@ -28,6 +28,7 @@ from bwp_privacy.alerting.receivers.webhook import (
     TIMESTAMP_HEADER,
     verify_signature,
 )
+from bwp_sandbox.signals import wait_for_stop_signal
 
 KINDS = ("pagerduty", "slack", "teams", "webhook")
 DEFAULT_WEBHOOK_SECRET = "local-webhook-secret"
@@ -428,11 +429,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Receiver sink on {sink.base_url}:")
         for kind in KINDS:
             print(f"  {kind:<9} {sink.url(kind)}")
-        print("Ctrl-C to stop.")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopped")
+        print("Ctrl-C to stop.", flush=True)
+        wait_for_stop_signal()
+        print("stopped")
 
 
 if __name__ == "__main__":
