@@ -62,7 +62,7 @@ check: checkov bandit audit ## security checks: checkov, bandit, pip-audit
 
 checkov: ## checkov on template.yaml, as written and after the SAM transform (own environment)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(CHECKOV_ENV) python tests/template/sam_transform.py template.yaml "$$tmp/transformed.json" && \
+	$(CHECKOV_ENV) python sandbox/bwp_sandbox/iam/sam_transform.py template.yaml "$$tmp/transformed.json" && \
 	BC_SKIP_MAPPING=TRUE $(CHECKOV_ENV) checkov --framework cloudformation --quiet --compact \
 		--skip-download -f template.yaml -f "$$tmp/transformed.json"
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.baseline.runner import run_baseline
-from bench.harness import EVENT, bench_sandbox, publish_ms, refresh
+from bench.harness import EVENT, bench_sandbox, function_env, publish_ms, refresh
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.replay_runner import run_events
 from bwp_privacy_cli.target import FUNCTION_SETTINGS
@@ -103,7 +103,7 @@ def bulk_replay(
     rows: list[dict[str, Any]] = []
     label = ", topic fan-out to the queues on" if fanout else ""
     with bench_sandbox(moto, fanout=fanout) as sandbox:
-        env = {**sandbox.aws.env, **sandbox.function_env()}
+        env = {**sandbox.aws.env, **function_env(sandbox)}
         for workers in worker_counts:
             for name, runner in RUNNERS.items():
                 refresh(sandbox, fanout=fanout)

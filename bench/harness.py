@@ -21,11 +21,11 @@ import requests
 
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.environ import patched_environ
+from bwp_sandbox.iam import IamEnforcer
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
-from bwp_sandbox.seed import seed_sample_tasks
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import deploy_local_stack, load_template
+from bwp_sandbox.stack import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the code under test comes from: this checkout, or BENCH_CODE (for instance an
@@ -104,6 +104,9 @@ class MotoProcess(LocalAws):
         self._host = host
         self._process: subprocess.Popen[bytes] | None = None
         self._url: str | None = None
+        # moto's own server, without the sandbox's IAM layer: roles are registered with an
+        # enforcer that sees no request. The benchmark measures speed, not permissions.
+        self.iam = IamEnforcer(lambda environ, start_response: [])
 
     def start(self) -> MotoProcess:
         port = free_port(self._host)
@@ -132,6 +135,12 @@ class MotoProcess(LocalAws):
                 self._process.kill()
                 self._process.wait()
             self._process = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("moto is not started")
+        return self._url
 
     @property
     def pid(self) -> int | None:
@@ -174,17 +183,31 @@ def stop_fanout(sandbox: Sandbox) -> int:
     return len(subscriptions)
 
 
+def function_env(sandbox: Sandbox) -> dict[str, str]:
+    """DeletionTaskFailedFunction's environment in the sandbox, with its role's credentials.
+
+    The API credentials come from the environment, as the baseline reads them, not from
+    Secrets Manager: both handlers then make the same calls for an event.
+    """
+    return {
+        **sandbox.function_env(),
+        **sandbox.recorder.role.credentials(),
+        "BWP_CREDENTIALS_SECRET_ID": "",
+        "BWP_CLIENT_ID": sandbox.emulator.client_id,
+        "BWP_CLIENT_SECRET": sandbox.emulator.client_secret,
+    }
+
+
 def refresh(sandbox: Sandbox, *, fanout: bool = False) -> None:
-    """Empty AWS and the emulator, then deploy and seed again (names stay the same)."""
+    """Empty AWS and the emulator, then deploy and seed again (names and roles stay the same)."""
     before = sandbox.function_env()
     sandbox.aws.reset()
     sandbox.emulator.reset()
     with patched_environ(sandbox.aws.env):
-        deploy_local_stack()
-    seed_sample_tasks(sandbox.emulator.add_task)
+        again = prepare(sandbox.emulator, sandbox.aws, sandbox.sink)
     if not fanout:
         stop_fanout(sandbox)
-    assert sandbox.function_env() == before
+    assert again.function_env() == before
 
 
 def publish_ms(sandbox: Sandbox, count: int = 20) -> float:

@@ -35,6 +35,7 @@ from bench.harness import (
     Subject,
     XRaySink,
     bench_sandbox,
+    function_env,
     lambda_env,
     refresh,
     run_child,
@@ -192,7 +193,7 @@ def measure_in_sandbox(args: argparse.Namespace, log: Log, tmp: Path) -> dict[st
     out = tmp / "child.json"
     with XRaySink() as xray, bench_sandbox("thread") as sandbox:
         caches = bytecode_caches(tmp)
-        plain = subjects(sandbox.function_env(), xray.address)
+        plain = subjects(function_env(sandbox), xray.address)
         variants = {
             (name, mode): with_bytecode(subject, caches[mode])
             for name, subject in plain.items()

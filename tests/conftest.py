@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
@@ -47,45 +44,49 @@ def sink() -> Iterator[ReceiverSink]:
 
 
 @pytest.fixture(scope="session")
-def sandbox_env(
-    emulator: BwpEmulator, local_aws: LocalAws, sink: ReceiverSink
-) -> Iterator[dict[str, str]]:
-    """Point the process at the sandbox: handlers read settings at import, like Lambda's."""
+def sandbox_env(local_aws: LocalAws) -> Iterator[dict[str, str]]:
+    """Point the tests' own AWS calls at the sandbox, with the sandbox's own credentials.
+
+    The functions never run with these: each runs in its own environment, with its role's
+    credentials, and the local AWS holds it to that role.
+    """
     with patched_environ(local_aws.env):
-        env = prepare(emulator, local_aws, sink).env()
-    with patched_environ(env):
-        yield env
+        yield local_aws.env
 
 
 @pytest.fixture
 def sandbox(
-    emulator: BwpEmulator, local_aws: LocalAws, sink: ReceiverSink, sandbox_env: dict[str, str]
-) -> Sandbox:
-    """A clean sandbox for one test: the stack in an empty AWS, sample tasks, a quiet sink."""
+    request: pytest.FixtureRequest,
+    emulator: BwpEmulator,
+    local_aws: LocalAws,
+    sink: ReceiverSink,
+    sandbox_env: dict[str, str],
+) -> Iterator[Sandbox]:
+    """A clean sandbox for one test: the stack in an empty AWS, sample tasks, a quiet sink.
+
+    A call the template's IAM refused fails the test, even if the code under test swallowed
+    the error, unless the test is marked ``iam_denials_expected``.
+    """
     local_aws.reset()
     emulator.reset()
     sink.clear()
-    # Secrets are recreated with each reset: no test may see another's cached values.
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     ready = prepare(emulator, local_aws, sink)
-    assert ready.env().items() <= os.environ.items()  # names are stable across resets
-    return ready
+    yield ready
+    if request.node.get_closest_marker("iam_denials_expected") is None:
+        denied = [f"{r.function}: {r.action} on {r.resource}" for r in local_aws.iam.denied()]
+        assert denied == [], f"calls the template's IAM refused: {denied}"
 
 
 @pytest.fixture
-def app(sandbox: Sandbox) -> ModuleType:
-    """The real handler module, freshly initialised (a cold start) against the sandbox."""
-    from functions.deletion_task_failed import app as module
-
-    return importlib.reload(module)
+def app(sandbox: Sandbox) -> LocalFunction:
+    """DeletionTaskFailedFunction, freshly initialised (a cold start) in the sandbox."""
+    return sandbox.recorder.cold_start()
 
 
 @pytest.fixture
-def router(sandbox: Sandbox) -> ModuleType:
-    """The real alert router module, freshly initialised against the sandbox."""
-    from functions.alert_router import app as module
-
-    return importlib.reload(module)
+def router(sandbox: Sandbox) -> LocalFunction:
+    """AlertRouterFunction, freshly initialised (a cold start) in the sandbox."""
+    return sandbox.router.cold_start()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.replay_runner import EventRunner, ReplayResult
+from bwp_privacy_cli.target import Target
 from bwp_sandbox.lambda_async import on_failure_record
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
@@ -63,9 +64,7 @@ def replay(cli: CliContext, start: str, end: str | None, name: str | None, timeo
         if target.is_sandbox and target.rule_target_queue_url:
             # No Lambda in the sandbox: the rule's target queue stands for the function.
             with target.function_environment():
-                delivered = _deliver(
-                    target.rule_target_queue_url, target.queues["on-failure"], verbose=cli.verbose
-                )
+                delivered = _deliver(target, verbose=cli.verbose)
     summary: dict[str, Any] = {
         "replay": name,
         "state": state.get("State"),
@@ -100,21 +99,27 @@ def _follow(events: Any, name: str, timeout: int, *, quiet: bool) -> dict[str, A
             time.sleep(2)
 
 
-def _deliver(queue_url: str, on_failure_url: str, *, verbose: bool) -> list[ReplayResult]:
+def _deliver(target: Target, *, verbose: bool) -> list[ReplayResult]:
     """Run what the rule delivered through the handler; park failures as Lambda would."""
     # Sandbox only, and bwp_sandbox.stack needs PyYAML (a dev dependency): imported here so
     # that `archive replay` on a deployed stack works from a plain install.
     from bwp_sandbox.stack import drain_queue
 
-    runner = EventRunner(dry_run=False, log_stream=sys.stderr if verbose else io.StringIO())
+    assert target.rule_target_queue_url is not None
+    runner = EventRunner(
+        dry_run=False,
+        log_stream=sys.stderr if verbose else io.StringIO(),
+        credentials=target.function_credentials,
+    )
     results = []
-    for message in drain_queue(queue_url):
+    for message in drain_queue(target.rule_target_queue_url):
         event = json.loads(message["Body"])
         result = runner.run(SourcedEvent(message["MessageId"], event=event))
         if not result.ok:
             record = on_failure_record(event, RuntimeError(result.detail), attempts=3)
-            boto3.client("sqs").send_message(
-                QueueUrl=on_failure_url, MessageBody=json.dumps(record)
+            # Lambda sends the OnFailure record with the function's role.
+            target.function_client("sqs").send_message(
+                QueueUrl=target.queues["on-failure"], MessageBody=json.dumps(record)
             )
         results.append(result)
     return results

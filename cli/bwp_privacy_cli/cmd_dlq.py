@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import click
 
+from bwp_privacy.alerting.router import REDRIVE_ATTRIBUTE
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.output import console, print_json, print_table, progress
@@ -126,10 +127,19 @@ class _Resender:
         if message.payload is None:
             return False, "body is not JSON: left for a person to look at"
         if message.queue == "router-dlq":
-            boto3.client("sqs").send_message(
-                QueueUrl=self._target.queues["alert-queue"], MessageBody=json.dumps(message.payload)
+            # A parked delivery goes back for the receiver that refused it, and that one only.
+            attributes = (
+                {REDRIVE_ATTRIBUTE: {"DataType": "String", "StringValue": message.receiver}}
+                if message.receiver
+                else {}
             )
-            return True, "back on the alert queue"
+            boto3.client("sqs").send_message(
+                QueueUrl=self._target.queues["alert-queue"],
+                MessageBody=json.dumps(message.payload),
+                MessageAttributes=attributes,
+            )
+            where = f" for {message.receiver}" if message.receiver else ""
+            return True, f"back on the alert queue{where}"
         if not self._target.is_sandbox:
             answer = boto3.client("lambda").invoke(
                 FunctionName=self._target.function_arn,
@@ -144,7 +154,9 @@ class _Resender:
         # The sandbox has no Lambda: the function runs here, the way Lambda would run it.
         if self._runner is None:
             self._runner = EventRunner(
-                dry_run=False, log_stream=sys.stderr if self._verbose else io.StringIO()
+                dry_run=False,
+                log_stream=sys.stderr if self._verbose else io.StringIO(),
+                credentials=self._target.function_credentials,
             )
         result = self._runner.run(SourcedEvent(message.message_id, event=message.payload))
         return result.ok, f"{result.outcome}: {result.detail}"

@@ -49,6 +49,7 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
                 workers=workers,
                 log_stream=log_stream,
                 on_result=lambda _: bar.advance(bar.task_ids[0]),
+                credentials=target.function_credentials,
             )
     counts = Counter(result.outcome for result in results)
     if cli.json:

@@ -43,8 +43,8 @@ def sandbox(cli: CliContext, host: str, api_port: int, aws_port: int, sink_port:
         ready = prepare(emulator, aws, sink)
         path = sandbox_file()
         write_sandbox_file(sandbox_target(ready), path)
-        console.print(f"Sandbox running (state in {path}). Function settings:")
-        for key, value in sorted(ready.env().items()):
+        console.print(f"Sandbox running (state in {path}). DeletionTaskFailedFunction settings:")
+        for key, value in sorted(ready.function_env().items()):
             console.print(f"  {key}={value}")
         console.print("Ctrl-C to stop.")
         try:

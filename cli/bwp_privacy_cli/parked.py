@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bwp_privacy.alerting.queues import PARKED_REASON_ATTRIBUTE, PARKED_RECEIVER_ATTRIBUTE
+
 QUEUES = {
     "rule-dlq": "EventBridge rule dead-letter queue (the function could not be invoked)",
     "on-failure": "DeletionTaskFailedFunction OnFailure queue (the handler kept failing)",
@@ -23,6 +25,8 @@ class ParkedMessage:
     sent_at: str | None
     payload: dict[str, Any] | None  # the event (or, for router-dlq, the failure message)
     reason: str
+    #: For a delivery the router parked: the receiver that refused it (a redrive retries it).
+    receiver: str | None = None
 
     @property
     def task_id(self) -> str | None:
@@ -43,6 +47,7 @@ class ParkedMessage:
             "taskId": self.task_id,
             "eventId": (self.payload or {}).get("id") or (self.payload or {}).get("eventId"),
             "reason": self.reason,
+            "receiver": self.receiver,
         }
 
 
@@ -57,6 +62,7 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         for name, value in message.get("MessageAttributes", {}).items()
     }
     receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+    receiver = attributes.get(PARKED_RECEIVER_ATTRIBUTE) if queue == "router-dlq" else None
     payload: dict[str, Any] | None = body if isinstance(body, dict) else None
     if queue == "on-failure" and payload is not None and "requestPayload" in payload:
         context = payload.get("requestContext", {})
@@ -70,6 +76,10 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         code = attributes.get("ERROR_CODE", "delivery failed")
         detail = attributes.get("ERROR_MESSAGE", "")
         reason = f"{code}: {detail} (rule {attributes.get('RULE_ARN', '?')})"
+    elif queue == "router-dlq" and PARKED_RECEIVER_ATTRIBUTE in attributes:
+        receiver = attributes[PARKED_RECEIVER_ATTRIBUTE]
+        answer = attributes.get(PARKED_REASON_ATTRIBUTE, "refused")
+        reason = f"{receiver} refused it for good: {answer}"
     elif queue == "router-dlq":
         reason = f"not delivered after {receives} receive(s); see the alert router's logs"
     else:
@@ -83,4 +93,5 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         sent_at=message.get("Attributes", {}).get("SentTimestamp"),
         payload=payload,
         reason=reason,
+        receiver=receiver,
     )

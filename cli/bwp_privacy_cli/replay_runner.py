@@ -10,7 +10,7 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from bwp_privacy.events import InvalidEventError, parse_event
 from bwp_privacy.recorder import describe_failure
 from bwp_privacy.settings import Settings
 from bwp_privacy_cli.event_input import SourcedEvent
+from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.lambda_context import LocalLambdaContext
 
 HANDLER_MODULE = "functions.deletion_task_failed.app"
@@ -60,9 +61,14 @@ class _NoMetrics:
 class EventRunner:
     """Holds the handler module (or, for dry runs, an API client) for many events."""
 
-    def __init__(self, *, dry_run: bool, log_stream: Any) -> None:
+    def __init__(
+        self, *, dry_run: bool, log_stream: Any, credentials: Mapping[str, str] | None = None
+    ) -> None:
         self._dry_run = dry_run
         self._log_stream = log_stream
+        # The function's own credentials, as Lambda would give them (the sandbox's roles);
+        # none on a deployed stack, where the handler runs with the operator's.
+        self._credentials = dict(credentials or {})
         self._handler: ModuleType | None = None
         self._client: BwpClient | None = None
         if dry_run:
@@ -70,8 +76,8 @@ class EventRunner:
             Logger(logger_handler=logging.StreamHandler(log_stream))
             self._client = build_client(Settings.from_env())
         else:
-            with contextlib.redirect_stdout(log_stream):
-                # Logger binds its stream at import: keep function logs off our stdout.
+            # Logger binds its stream at import: keep function logs off our stdout.
+            with contextlib.redirect_stdout(log_stream), patched_environ(self._credentials):
                 module = sys.modules.get(HANDLER_MODULE)
                 self._handler = (
                     importlib.reload(module) if module else importlib.import_module(HANDLER_MODULE)
@@ -86,7 +92,7 @@ class EventRunner:
             if self._dry_run:
                 return self._look_up(item, event_id)
             assert self._handler is not None
-            with contextlib.redirect_stdout(self._log_stream):
+            with contextlib.redirect_stdout(self._log_stream), patched_environ(self._credentials):
                 context = LocalLambdaContext(timeout_seconds=FUNCTION_TIMEOUT_SECONDS)
                 answer = self._handler.handler(item.event, context)
         except InvalidEventError as error:
@@ -138,10 +144,10 @@ def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
 _worker: EventRunner | None = None
 
 
-def _init_worker(env: dict[str, str], dry_run: bool) -> None:
+def _init_worker(env: dict[str, str], dry_run: bool, credentials: dict[str, str]) -> None:
     global _worker
     os.environ.update(env)
-    _worker = EventRunner(dry_run=dry_run, log_stream=io.StringIO())
+    _worker = EventRunner(dry_run=dry_run, log_stream=io.StringIO(), credentials=credentials)
 
 
 def _run_in_worker(item: SourcedEvent) -> ReplayResult:
@@ -161,10 +167,11 @@ def run_events(
     workers: int,
     log_stream: Any,
     on_result: Callable[[ReplayResult], None],
+    credentials: Mapping[str, str] | None = None,
 ) -> list[ReplayResult]:
     """Run ``items`` with ``workers`` processes (1 = in this process); results in input order."""
     if workers <= 1:
-        runner = EventRunner(dry_run=dry_run, log_stream=log_stream)
+        runner = EventRunner(dry_run=dry_run, log_stream=log_stream, credentials=credentials)
         results = []
         for item in items:
             results.append(runner.run(item))
@@ -173,7 +180,10 @@ def run_events(
     # Spawned, not forked: the sandbox's server threads must not be copied into workers.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(env, dry_run)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(env, dry_run, dict(credentials or {})),
     ) as pool:
         results = []
         for result in pool.map(

@@ -44,6 +44,9 @@ class Target:
     function_env: dict[str, str]
     queues: dict[str, str]
     aws_env: dict[str, str] = field(default_factory=dict)
+    #: The role credentials an in-process run of the handler signs with (sandbox only: on a
+    #: deployed stack the handler runs here with the operator's own credentials).
+    function_credentials: dict[str, str] = field(default_factory=dict)
     function_arn: str | None = None
     rule_arn: str | None = None
     archive_arn: str | None = None
@@ -60,6 +63,20 @@ class Target:
         """boto3 calls inside the block go to this target's AWS (moto for the sandbox)."""
         with patched_environ(self.aws_env):
             yield
+
+    def function_client(self, service: str) -> Any:
+        """A client for a call Lambda makes with the function's role (the OnFailure send)."""
+        import boto3
+
+        credentials = self.function_credentials
+        if not credentials:
+            return boto3.client(service)
+        return boto3.client(
+            service,
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
+        )
 
     @contextmanager
     def function_environment(self) -> Iterator[None]:
@@ -79,6 +96,7 @@ def sandbox_target(sandbox: Sandbox, label: str = "sandbox") -> Target:
         kind="sandbox",
         label=label,
         function_env=sandbox.function_env(),
+        function_credentials=sandbox.recorder.role.credentials(),
         queues={
             "rule-dlq": stack.rule_dlq_url,
             "on-failure": stack.on_failure_queue_url,

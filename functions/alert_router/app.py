@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bwp_privacy.alerting.batch import route_batch
 from bwp_privacy.alerting.runtime import RouterRuntime
+from bwp_privacy.budget import Budget
 from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.settings import RouterSettings
 
 SERVICE = "alert-router"
 ROUTES_FILE = Path(__file__).with_name("routes.json")
+#: Kept back from the invocation for answering: releasing claims, delaying records, flushing
+#: metrics and returning the partial batch answer before Lambda's timeout.
+ANSWER_MARGIN_SECONDS = 2.0
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
@@ -28,5 +31,7 @@ runtime = RouterRuntime(RouterSettings.from_env(), ROUTES_FILE, PowertoolsMetric
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Route one SQS batch; the answer lists the records SQS must deliver again."""
-    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
-    return dict(route_batch(event, runtime.new_batch(deadline=deadline)))
+    budget = Budget.from_remaining(
+        context.get_remaining_time_in_millis() / 1000, ANSWER_MARGIN_SECONDS
+    )
+    return dict(route_batch(event, runtime.new_batch(budget), runtime.delayer))

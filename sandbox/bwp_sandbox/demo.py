@@ -10,13 +10,11 @@ PagerDuty, Slack, Teams, the webhook, Amazon Q and EventBridge would have receiv
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import sys
 from typing import Any
 
-from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox, running_sandbox
@@ -31,12 +29,14 @@ def main() -> int:
     paths = sorted(EVENTS_DIR.glob("*.json"), key=lambda p: (p.stem != "deletion-task-failed", p))
     runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
     failures = 0
-    with running_sandbox() as sandbox, patched_environ(sandbox.env()):
+    with running_sandbox() as started:
+        # JSON log lines would interleave with the report; warnings and errors still show.
+        sandbox = started.deploy(LogLevel="ERROR")
         print(
             f"API emulator {sandbox.emulator.base_url}  local AWS (moto) {sandbox.aws.url}"
             f"  receiver sink {sandbox.sink.base_url}"
         )
-        app = importlib.import_module("functions.deletion_task_failed.app")
+        app = sandbox.recorder.cold_start()
         for index, path in enumerate(runs, start=1):
             event = json.loads(path.read_text())
             label = f"[{index}/{len(runs)}] {path.relative_to(PROJECT_ROOT)}"
@@ -55,14 +55,21 @@ def main() -> int:
             print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
         print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
         failures += _route_alerts(sandbox)
-    return 1 if failures else 0
+        refused = sandbox.aws.iam.denied()
+        for call in refused:
+            print(f"IAM refused {call.function}: {call.action} on {call.resource}")
+        print(
+            f"\nEvery AWS call the functions made was checked against their roles in template.yaml:"
+            f" {len(sandbox.aws.iam.records()) - len(refused)} allowed, {len(refused)} refused."
+        )
+    return 1 if failures or refused else 0
 
 
 def _route_alerts(sandbox: Sandbox) -> int:
     """Run the alert router over its queue once, then show what each receiver got."""
-    router = importlib.import_module("functions.alert_router.app")
+    router = sandbox.router.cold_start()
     with contextlib.redirect_stdout(io.StringIO()):
-        result = SqsEventSource(sandbox.stack.alert_queue_url, router.handler).poll_once()
+        result = SqsEventSource(sandbox.stack.alert_queue_url, router).poll_once()
     print(
         f"\nAlert router: {result.received} failure messages in one batch,"
         f" {result.failed} to retry. What each receiver got:"
@@ -124,6 +131,4 @@ def _metrics(emf_output: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    # JSON log lines would interleave with the report; warnings and errors still show.
-    with patched_environ({"POWERTOOLS_LOG_LEVEL": "ERROR"}):
-        sys.exit(main())
+    sys.exit(main())

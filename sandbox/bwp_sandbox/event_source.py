@@ -14,7 +14,9 @@ from typing import Any
 
 import boto3
 
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction, ProcessCrash
 from bwp_sandbox.stack import queue_arn
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -27,14 +29,34 @@ class PollResult:
 
 
 class SqsEventSource:
-    """Feeds one queue to one handler."""
+    """Feeds one queue to one function.
 
-    def __init__(self, queue_url: str, handler: Handler, *, batch_size: int = 100) -> None:
+    Lambda polls with the function's role (its SQS permissions come from the role): given a
+    `LocalFunction`, so does this. A bare handler is polled with the caller's credentials.
+    """
+
+    def __init__(
+        self,
+        queue_url: str,
+        function: LocalFunction | Handler,
+        *,
+        batch_size: int = 100,
+        timeout_seconds: float | None = None,
+    ) -> None:
         self._queue_url = queue_url
-        self._handler = handler
         self._batch_size = batch_size
-        self._sqs = boto3.client("sqs")
+        self._timeout = timeout_seconds
+        if isinstance(function, LocalFunction):
+            self._handler: Handler = function.handler
+            self._sqs = function.client("sqs")
+            self._function_name = function.logical_id
+            self._timeout = self._timeout or function.timeout_seconds
+        else:
+            self._handler = function
+            self._sqs = boto3.client("sqs")
+            self._function_name = "AlertRouterFunction"
         self._arn = queue_arn(queue_url)
+        self._failed: list[str] = []
 
     def poll_once(self, *, retry_now: bool = False) -> PollResult:
         """One invocation with whatever is visible now (nothing if the queue is empty)."""
@@ -43,9 +65,9 @@ class SqsEventSource:
             return PollResult(0, 0)
         event = {"Records": [self._record(m) for m in messages]}
         try:
-            answer = self._handler(event, LocalLambdaContext(function_name="AlertRouterFunction"))
+            answer = self._handler(event, self._context())
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        except Exception:
+        except (Exception, ProcessCrash):
             failed = {m["MessageId"] for m in messages}  # the whole batch returns to the queue
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
@@ -56,15 +78,25 @@ class SqsEventSource:
                     for i, m in enumerate(done[start : start + 10])
                 ],
             )
+        self._failed = [m["ReceiptHandle"] for m in messages if m["MessageId"] in failed]
         if retry_now:
-            for message in messages:
-                if message["MessageId"] in failed:
-                    self._sqs.change_message_visibility(
-                        QueueUrl=self._queue_url,
-                        ReceiptHandle=message["ReceiptHandle"],
-                        VisibilityTimeout=0,
-                    )
+            self.release_failed()
         return PollResult(len(messages), len(failed))
+
+    def release_failed(self) -> None:
+        """Make the records the last poll failed visible at once: the sandbox skips the wait
+        for their visibility timeout (with its own credentials: Lambda never does this)."""
+        clock = admin_client("sqs")
+        for handle in self._failed:
+            clock.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
+        self._failed = []
+
+    def _context(self) -> LocalLambdaContext:
+        return LocalLambdaContext(
+            function_name=self._function_name, timeout_seconds=self._timeout or 60.0
+        )
 
     def drain(self, *, max_invocations: int = 100, retry_now: bool = True) -> list[PollResult]:
         """Poll until the queue is empty (failures retried at once until they reach the DLQ)."""

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:DeletionTaskFailedFunction"
 
@@ -29,21 +27,27 @@ class AsyncOutcome:
 
 
 def invoke_async(
-    handler: Callable[[dict[str, Any], Any], Any],
+    function: LocalFunction,
     event: dict[str, Any],
     *,
     on_failure_queue_url: str,
     max_retries: int = 2,
 ) -> AsyncOutcome:
-    """Invoke with up to ``max_retries`` retries; park the event on the OnFailure queue."""
+    """Invoke with up to ``max_retries`` retries; park the event on the OnFailure queue.
+
+    Lambda sends the OnFailure record with the function's role (SAM grants it
+    sqs:SendMessage on the destination), so the local send does too.
+    """
     error: BaseException | None = None
     for attempt in range(1, max_retries + 2):
         try:
-            return AsyncOutcome(attempts=attempt, result=handler(event, LocalLambdaContext()))
+            return AsyncOutcome(
+                attempts=attempt, result=function.handler(event, LocalLambdaContext())
+            )
         except Exception as caught:
             error = caught
     assert error is not None
-    boto3.client("sqs").send_message(
+    function.client("sqs").send_message(
         QueueUrl=on_failure_queue_url,
         MessageBody=json.dumps(on_failure_record(event, error, max_retries + 1)),
     )

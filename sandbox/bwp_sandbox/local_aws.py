@@ -1,35 +1,54 @@
-"""The local AWS: a moto server on 127.0.0.1, reached over HTTP through AWS_ENDPOINT_URL."""
+"""The local AWS: a moto server on 127.0.0.1, reached over HTTP through AWS_ENDPOINT_URL,
+with IAM enforced for the functions' roles (`bwp_sandbox.iam`)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from bwp_sandbox.admin import ADMIN_CREDENTIALS
+from bwp_sandbox.iam import IamEnforcer, MotoResources
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
 
 class LocalAws:
-    """A moto server in a background thread; `env` points boto3 at it."""
+    """A moto server in a background thread; `env` points boto3 at it, `iam` enforces roles."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._url: str | None = None
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
 
     def start(self) -> LocalAws:
         """Start serving; returns self."""
         # One access-log line per AWS call drowns the demo and test output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self._url = f"http://{host}:{port}"
+        self._server = make_server(
+            self._host, self._port, self.iam, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        self._server.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
 
     def __enter__(self) -> LocalAws:
         return self.start()
@@ -40,22 +59,39 @@ class LocalAws:
     @property
     def url(self) -> str:
         """Base URL of the moto server."""
-        if self._url is None:
+        if self._server is None:
             raise RuntimeError("LocalAws is not started")
-        return self._url
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for boto3: endpoint, region and dummy credentials."""
+        """Environment for boto3: endpoint, region and the sandbox's own credentials."""
         return {
             "AWS_ENDPOINT_URL": self.url,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
+            **ADMIN_CREDENTIALS,
         }
 
+    def hidden_for(self, queue_url: str) -> list[float]:
+        """Seconds until each message of a queue that is out of sight becomes visible again.
+
+        What SQS does not tell over its API (visibility is per message): read from moto's own
+        state, so a test can check a visibility timeout without waiting it out.
+        """
+        from moto.core.utils import unix_time_millis
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT_ID][REGION].queues[queue_url.rstrip("/").rsplit("/", 1)[-1]]
+        now = unix_time_millis()
+        return sorted(
+            (message.visible_at - now) / 1000
+            for message in queue._messages
+            if message.visible_at > now
+        )
+
     def reset(self) -> None:
-        """Forget every resource (moto's reset API)."""
+        """Forget every resource (moto's reset API) and every role and IAM record."""
         requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
+        self.iam.reset()

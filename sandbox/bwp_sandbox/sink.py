@@ -50,6 +50,7 @@ class _Fault:
     delay_seconds: float | None = None
     #: Hold the connection, then drop it unanswered: a request that never got processed.
     hang: bool = False
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class ReceiverSink:
         self._chaos: list[tuple[float, _Fault]] = []
         self._chaos_rng = random.Random(0)
         self._refused: dict[str, tuple[frozenset[bytes], int]] = {}
+        #: Bumped by clear(): a request still held from before records nothing afterwards.
+        self._generation = 0
 
     def start(self) -> Self:
         """Start serving in a daemon thread; returns self."""
@@ -148,6 +151,7 @@ class ReceiverSink:
     def clear(self) -> None:
         """Forget recorded requests, pending faults and chaos."""
         with self._lock:
+            self._generation += 1
             self._chaos = []
             for kind in KINDS:
                 self._received[kind].clear()
@@ -166,11 +170,29 @@ class ReceiverSink:
             else:
                 self._refused.pop(kind, None)
 
-    def fail(self, kind: str, status: int = 503, *, reset: bool = False, times: int = 1) -> None:
-        """Answer the next ``times`` requests of ``kind`` with ``status`` (or a TCP reset)."""
+    def fail(
+        self,
+        kind: str,
+        status: int = 503,
+        *,
+        reset: bool = False,
+        times: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests of ``kind`` with ``status`` (or a TCP reset),
+        with a ``Retry-After`` header when given (429s carry ``0`` otherwise)."""
         _check_kind(kind)
         with self._lock:
-            self._faults[kind].append(_Fault(remaining=times, status=status, reset=reset))
+            self._faults[kind].append(
+                _Fault(remaining=times, status=status, reset=reset, retry_after=retry_after)
+            )
+
+    def hang(self, kind: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` requests of ``kind`` for ``seconds``, then drop them
+        unanswered and unprocessed: a receiver that never answers."""
+        _check_kind(kind)
+        with self._lock:
+            self._faults[kind].append(_Fault(remaining=times, delay_seconds=seconds, hang=True))
 
     def delay(self, kind: str, seconds: float, *, times: int = 1) -> None:
         """Hold the next ``times`` requests of ``kind`` for ``seconds``, then serve them."""
@@ -218,6 +240,8 @@ class ReceiverSink:
     def _record(self, kind: str, request: dict[str, Any], status: int | None) -> None:
         entry = {**request, "status": status}
         with self._lock:
+            if request["generation"] != self._generation:
+                return  # held since before clear(): it belongs to an earlier test
             self._attempts[kind].append(entry)
             if status is not None and 200 <= status < 300:
                 self._received[kind].append(entry)
@@ -225,6 +249,7 @@ class ReceiverSink:
     def _handle(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer | None:
         """The answer for one request, or None to reset the connection."""
         with self._lock:
+            request["generation"] = self._generation
             markers, refused_status = self._refused.get(kind, (frozenset(), 503))
         if any(marker in raw for marker in markers):
             self._record(kind, request, refused_status)
@@ -239,7 +264,11 @@ class ReceiverSink:
                 self._record(kind, request, None)
                 return None
             status = fault.status or 503
-            headers = (("Retry-After", "0"),) if status == 429 else ()
+            headers: tuple[tuple[str, str], ...] = ()
+            if fault.retry_after is not None:
+                headers = (("Retry-After", f"{fault.retry_after:g}"),)
+            elif status == 429:
+                headers = (("Retry-After", "0"),)
             self._record(kind, request, status)
             return _Answer(
                 status, json.dumps({"message": "injected fault"}).encode(), headers=headers
@@ -380,6 +409,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_json(404, {"message": "Not Found"}))
             return
         request = {
+            "arrived": time.monotonic(),  # when it reached the sink, before any injected delay
             "path": path,
             "headers": {name.lower(): value for name, value in self.headers.items()},
             "body": _parse(raw),

@@ -1,21 +1,38 @@
-"""Create the template's stateful resources in the local AWS, from template.yaml itself.
+"""Deploy the template into the local AWS, from template.yaml itself.
 
-moto cannot run the SAM transform, so the tables are built from their declared properties
-(one source of truth for keys and indexes) and the topic and queues by name.
+moto cannot run the SAM transform or CloudFormation's intrinsics the way AWS does, so the
+sandbox plays CloudFormation: it creates each stateful resource from its declared properties
+(one source of truth for keys, indexes and attributes), then resolves the transformed
+template against those resources and the stack's parameters. That gives every function the
+environment variables and the execution role (`bwp_sandbox.iam`) it has in AWS.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import yaml
+
+from bwp_sandbox.admin import admin_client
+from bwp_sandbox.iam import (
+    FunctionSpec,
+    PhysicalResource,
+    TemplateResolver,
+    function_specs,
+    transformed_template,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT_ROOT / "template.yaml"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+STACK_NAME = "bwp-privacy"
 
 _TABLE_KEYS = (
     "AttributeDefinitions",
@@ -24,6 +41,8 @@ _TABLE_KEYS = (
     "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes",
 )
+_TABLES = ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable")
+_QUEUES = ("RuleDeadLetterQueue", "OnFailureQueue", "AlertDeadLetterQueue", "AlertQueue")
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -42,14 +61,21 @@ _CfnLoader.add_multi_constructor("!", _tag)
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """Parse template.yaml, short-form intrinsic functions included."""
+    """Parse template.yaml, short-form intrinsic functions included (a copy: callers may
+    change it; the parse itself is kept while the file is unchanged)."""
+    status = path.stat()
+    return copy.deepcopy(_parsed(path, status.st_mtime_ns, status.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506
     return loaded
 
 
 @dataclass(frozen=True)
 class LocalStack:
-    """Names of the resources the functions are configured with."""
+    """The deployed stack: resource names, and what the template makes of its parameters."""
 
     failures_table_name: str
     idempotency_table_name: str
@@ -64,90 +90,116 @@ class LocalStack:
     rule_arn: str
     archive_arn: str
     rule_target_queue_url: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, PhysicalResource] = field(default_factory=dict)
+    template: Path = TEMPLATE
 
-    def function_env(self) -> dict[str, str]:
-        """Environment variables the template gives DeletionTaskFailedFunction."""
-        return {
-            "FAILURES_TABLE_NAME": self.failures_table_name,
-            "FAILURES_TOPIC_ARN": self.failures_topic_arn,
-            "IDEMPOTENCY_TABLE_NAME": self.idempotency_table_name,
-        }
+    def resolver(self, parameters: Mapping[str, str] | None = None) -> TemplateResolver:
+        """The template's intrinsics, resolved for these resources and parameter values."""
+        return TemplateResolver(
+            transformed_template(self.template),
+            {**self.parameters, **(parameters or {})},
+            self.resources,
+            region=REGION,
+            account=ACCOUNT_ID,
+            stack_name=STACK_NAME,
+        )
 
-    def router_env(self) -> dict[str, str]:
-        """Environment variables the template gives AlertRouterFunction (receivers aside)."""
-        return {"LEDGER_TABLE_NAME": self.ledger_table_name}
+    def functions(self, parameters: Mapping[str, str] | None = None) -> dict[str, FunctionSpec]:
+        """Each function's role and environment with these parameters (default: the stack's)."""
+        resolver = self.resolver(parameters)
+        return function_specs(transformed_template(self.template), resolver)
 
 
-def deploy_local_stack(prefix: str = "bwp-privacy", template: Path = TEMPLATE) -> LocalStack:
-    """Create tables, topic and queues in whatever AWS endpoint boto3 is pointed at.
+def deploy_local_stack(
+    parameters: Mapping[str, str], prefix: str = STACK_NAME, template: Path = TEMPLATE
+) -> LocalStack:
+    """Create the stack's resources in whatever AWS endpoint boto3 is pointed at.
 
     A "tap" queue is subscribed to the failures topic (raw delivery) so that the demo and the
     tests can read what was published.
     """
     resources = load_template(template)["Resources"]
-    dynamodb = boto3.client("dynamodb")
-    tables = {}
-    for logical_id in ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable"):
+    physical: dict[str, PhysicalResource] = {}
+    dynamodb = admin_client("dynamodb")
+    for logical_id in _TABLES:
         name = f"{prefix}-{logical_id}"
         properties = resources[logical_id]["Properties"]
-        dynamodb.create_table(
+        table = dynamodb.create_table(
             TableName=name, **{k: properties[k] for k in _TABLE_KEYS if k in properties}
-        )
+        )["TableDescription"]
         ttl = properties.get("TimeToLiveSpecification")
         if ttl:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        tables[logical_id] = name
-    sqs = boto3.client("sqs")
-    sns = boto3.client("sns")
-    topic_arn = sns.create_topic(Name=f"{prefix}-FailuresTopic")["TopicArn"]
-    queues = {
-        logical_id: sqs.create_queue(QueueName=f"{prefix}-{logical_id}")["QueueUrl"]
-        for logical_id in (
-            "FailuresTap",
-            "RuleDeadLetterQueue",
-            "OnFailureQueue",
-            "AlertDeadLetterQueue",
+        physical[logical_id] = PhysicalResource(name, {"Arn": table["TableArn"]})
+    key = admin_client("kms").create_key(
+        Description=resources["AlertsKey"]["Properties"]["Description"]
+    )["KeyMetadata"]
+    physical["AlertsKey"] = PhysicalResource(key["KeyId"], {"Arn": key["Arn"]})
+    sqs = admin_client("sqs")
+    for logical_id in _QUEUES:
+        attributes: dict[str, str] = {}
+        if logical_id == "AlertQueue":
+            declared = resources[logical_id]["Properties"]
+            attributes = {
+                "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": physical["AlertDeadLetterQueue"].attributes["Arn"],
+                        "maxReceiveCount": int(parameters.get("RouterMaxReceiveCount", 5)),
+                    }
+                ),
+            }
+        url = sqs.create_queue(QueueName=f"{prefix}-{logical_id}", Attributes=attributes)[
+            "QueueUrl"
+        ]
+        physical[logical_id] = PhysicalResource(
+            url, {"Arn": queue_arn(url), "QueueName": f"{prefix}-{logical_id}", "QueueUrl": url}
         )
-    }
-    alert_queue = resources["AlertQueue"]["Properties"]
-    queues["AlertQueue"] = sqs.create_queue(
-        QueueName=f"{prefix}-AlertQueue",
-        Attributes={
-            "VisibilityTimeout": str(alert_queue["VisibilityTimeout"]),
-            "RedrivePolicy": json.dumps(
-                {
-                    "deadLetterTargetArn": queue_arn(queues["AlertDeadLetterQueue"]),
-                    "maxReceiveCount": 5,
-                }
-            ),
-        },
-    )["QueueUrl"]
-    subscribe_queue(topic_arn, queues["FailuresTap"])
-    subscribe_queue(topic_arn, queues["AlertQueue"])
-    partner = _partner_bus(prefix, resources)
+    topic_name = f"{prefix}-FailuresTopic"
+    topic_arn = admin_client("sns").create_topic(
+        Name=topic_name, Attributes={"KmsMasterKeyId": key["Arn"]}
+    )["TopicArn"]
+    physical["FailuresTopic"] = PhysicalResource(topic_arn, {"TopicName": topic_name})
+    tap = sqs.create_queue(QueueName=f"{prefix}-FailuresTap")["QueueUrl"]
+    subscribe_queue(topic_arn, tap)
+    subscribe_queue(topic_arn, physical["AlertQueue"].ref)
+    partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"])
+    physical["DeletionTaskFailedFunctionDeletionTaskFailed"] = PhysicalResource(
+        f"{prefix}-DeletionTaskFailed", {"Arn": partner["rule_arn"]}
+    )
+    physical["DeletionTaskFailedArchive"] = PhysicalResource(
+        f"{prefix}-archive", {"Arn": partner["archive_arn"]}
+    )
+    for function in ("DeletionTaskFailedFunction", "AlertRouterFunction"):
+        name = f"{prefix}-{function}"
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        physical[function] = PhysicalResource(name, {"Arn": arn})
     return LocalStack(
-        failures_table_name=tables["FailuresTable"],
-        idempotency_table_name=tables["IdempotencyTable"],
+        failures_table_name=physical["FailuresTable"].ref,
+        idempotency_table_name=physical["IdempotencyTable"].ref,
         failures_topic_arn=topic_arn,
-        tap_queue_url=queues["FailuresTap"],
-        rule_dlq_url=queues["RuleDeadLetterQueue"],
-        on_failure_queue_url=queues["OnFailureQueue"],
-        ledger_table_name=tables["DeliveryLedgerTable"],
-        alert_queue_url=queues["AlertQueue"],
-        alert_dlq_url=queues["AlertDeadLetterQueue"],
+        tap_queue_url=tap,
+        rule_dlq_url=physical["RuleDeadLetterQueue"].ref,
+        on_failure_queue_url=physical["OnFailureQueue"].ref,
+        ledger_table_name=physical["DeliveryLedgerTable"].ref,
+        alert_queue_url=physical["AlertQueue"].ref,
+        alert_dlq_url=physical["AlertDeadLetterQueue"].ref,
+        parameters=dict(parameters),
+        resources=physical,
+        template=template,
         **partner,
     )
 
 
-def _partner_bus(prefix: str, resources: dict[str, Any]) -> dict[str, str]:
+def _partner_bus(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:
     """The partner bus with the template's rule and archive.
 
     moto keeps only the last segment of a name with "/", so the local bus has a plain name.
     Lambda targets cannot run in moto: the rule targets a queue, and whoever plays the
     function (the CLI) reads it.
     """
-    events = boto3.client("events")
-    bus = f"{prefix}-partner-bus"
+    events = admin_client("events")
     bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
     function = resources["DeletionTaskFailedFunction"]["Properties"]
     pattern = json.dumps(function["Events"]["DeletionTaskFailed"]["Properties"]["Pattern"])
@@ -160,7 +212,7 @@ def _partner_bus(prefix: str, resources: dict[str, Any]) -> dict[str, str]:
     rule_arn = events.put_rule(
         Name=f"{prefix}-DeletionTaskFailed", EventBusName=bus, EventPattern=pattern
     )["RuleArn"]
-    sqs = boto3.client("sqs")
+    sqs = admin_client("sqs")
     target = sqs.create_queue(QueueName=f"{prefix}-RuleTarget")["QueueUrl"]
     events.put_targets(
         Rule=f"{prefix}-DeletionTaskFailed",
@@ -177,7 +229,7 @@ def _partner_bus(prefix: str, resources: dict[str, Any]) -> dict[str, str]:
 
 def queue_arn(queue_url: str) -> str:
     """The ARN of a queue, from its URL."""
-    attributes = boto3.client("sqs").get_queue_attributes(
+    attributes = admin_client("sqs").get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]
     return str(attributes["QueueArn"])
@@ -190,7 +242,7 @@ def subscribe_queue(
     attributes = {"RawMessageDelivery": "true"}
     if filter_policy is not None:
         attributes["FilterPolicy"] = json.dumps(filter_policy)
-    answer = boto3.client("sns").subscribe(
+    answer = admin_client("sns").subscribe(
         TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn(queue_url), Attributes=attributes
     )
     return str(answer["SubscriptionArn"])
@@ -198,7 +250,7 @@ def subscribe_queue(
 
 def queue_depth(queue_url: str) -> tuple[int, int]:
     """(visible, in flight) messages of a queue, as SQS approximates them."""
-    counts = boto3.client("sqs").get_queue_attributes(
+    counts = admin_client("sqs").get_queue_attributes(
         QueueUrl=queue_url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
@@ -210,13 +262,14 @@ def queue_depth(queue_url: str) -> tuple[int, int]:
 
 def drain_queue(queue_url: str, max_messages: int = 1000) -> list[dict[str, Any]]:
     """Receive and delete every message now in a queue (body and attributes)."""
-    sqs = boto3.client("sqs")
+    sqs = admin_client("sqs")
     messages: list[dict[str, Any]] = []
     while len(messages) < max_messages:
         batch = sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=10,
             MessageAttributeNames=["All"],
+            AttributeNames=["All"],
             WaitTimeSeconds=0,
         ).get("Messages", [])
         if not batch:

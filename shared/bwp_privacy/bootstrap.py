@@ -16,18 +16,30 @@ from bwp_privacy.observability import MetricsSink
 from bwp_privacy.publisher import FailurePublisher
 from bwp_privacy.recorder import FailureRecorder
 from bwp_privacy.retry import Backoff
+from bwp_privacy.secrets import JsonSecrets
 from bwp_privacy.settings import Settings
 
 
-def build_client(settings: Settings, session: requests.Session | None = None) -> BwpClient:
-    """A GraphQL client whose token cache and connections live as long as the process."""
-    session = session or requests.Session()
+def build_client(settings: Settings) -> BwpClient:
+    """A GraphQL client whose token cache and connections live as long as the process.
 
-    def fetch_token() -> AccessToken:
-        # Credentials are read per token (every ~14 min): Parameters caches the secret and a
+    Every AWS client it needs is made here, at cold start, with the project's configuration.
+    """
+    session = requests.Session()
+    secrets = (
+        JsonSecrets(boto3.client("secretsmanager", config=AWS_CLIENT_CONFIG))
+        if settings.credentials_secret_id
+        else None
+    )
+
+    def fetch_token(timeout: float | None) -> AccessToken:
+        # Credentials are read per token (every ~14 min): the secret is cached 5 minutes and a
         # rotated secret is picked up without a cold start.
         return request_access_token(
-            session, settings.token_url, load_credentials(settings), settings.http_timeout_seconds
+            session,
+            settings.token_url,
+            load_credentials(settings, secrets),
+            settings.http_timeout_seconds if timeout is None else timeout,
         )
 
     return BwpClient(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from bwp_privacy.settings import Settings, SettingsError
-
-SECRET_MAX_AGE_SECONDS = 300
+from bwp_privacy.secrets import JsonSecrets
+from bwp_privacy.settings import Settings
 
 
 class ClientCredentials(BaseModel):
@@ -18,23 +17,14 @@ class ClientCredentials(BaseModel):
     client_secret: SecretStr = Field(alias="clientSecret", min_length=1)
 
 
-def load_credentials(settings: Settings) -> ClientCredentials:
-    """Return the credentials; the secret is cached by Powertools Parameters for 5 minutes."""
+def load_credentials(settings: Settings, secrets: JsonSecrets | None) -> ClientCredentials:
+    """The credentials: the secret (cached 5 minutes) when one is set, else the environment."""
     if settings.credentials_secret_id:
-        # Imported here: Parameters pulls in boto3 machinery that local runs never need.
-        from aws_lambda_powertools.utilities import parameters
-
-        raw = parameters.get_secret(
-            settings.credentials_secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS
+        if secrets is None:
+            raise ValueError("a secret id is set but no Secrets Manager reader was given")
+        return secrets.read(
+            settings.credentials_secret_id, ClientCredentials, "BWP_CREDENTIALS_SECRET_ID"
         )
-        try:
-            return ClientCredentials.model_validate(raw)
-        except ValidationError:
-            # Never echo the pydantic error: its input is the secret itself.
-            raise SettingsError(
-                f"secret {settings.credentials_secret_id} (BWP_CREDENTIALS_SECRET_ID) must be "
-                'JSON {"clientId": "...", "clientSecret": "..."}'
-            ) from None
     assert settings.client_id is not None
     assert settings.client_secret is not None
     return ClientCredentials(client_id=settings.client_id, client_secret=settings.client_secret)

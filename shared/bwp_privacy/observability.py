@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -46,15 +47,18 @@ class MetricsSink(Protocol):
 
 
 class PowertoolsMetricsSink:
-    """Counts events as EMF metrics through Powertools."""
+    """Counts events as EMF metrics through Powertools; safe to call from several threads
+    (the router delivers receivers side by side)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
+        self._lock = threading.Lock()
 
     def count(self, name: str, value: int = 1, **dimensions: str) -> None:
         """Add ``value`` to ``name``; with dimensions it is flushed at once as its own EMF blob."""
         if not dimensions:
-            self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+            with self._lock:
+                self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
             return
         with single_metric(
             name=name,

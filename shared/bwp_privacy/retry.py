@@ -27,10 +27,15 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        """Seconds to wait after failed attempt number ``attempt`` (1-based).
+
+        A server's ``Retry-After`` is honoured in full, never capped: retrying sooner only
+        earns another refusal. When it does not fit in the time left, the caller gives up
+        and hands the hint on (`call_with_retries` re-raises the error that carries it).
+        """
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
         jittered = self.rng.uniform(0, ceiling)
-        return max(jittered, min(retry_after, self.cap_seconds)) if retry_after else jittered
+        return max(jittered, retry_after) if retry_after else jittered
 
 
 def call_with_retries(

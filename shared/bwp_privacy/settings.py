@@ -67,6 +67,8 @@ class RouterSettings(EnvSettings):
     """Environment variables of AlertRouterFunction; a receiver without its variable is off."""
 
     ledger_table_name: str = Field(alias="LEDGER_TABLE_NAME", min_length=1)
+    alert_queue_url: str | None = Field(None, alias="ALERT_QUEUE_URL")
+    alert_dlq_url: str | None = Field(None, alias="ALERT_DLQ_URL")
     routes_parameter_name: str | None = Field(None, alias="ROUTES_PARAMETER_NAME")
     pagerduty_secret_id: str | None = Field(None, alias="PAGERDUTY_SECRET_ID")
     pagerduty_events_url: str = Field(
@@ -80,6 +82,16 @@ class RouterSettings(EnvSettings):
     http_timeout_seconds: float = Field(5.0, alias="ALERT_HTTP_TIMEOUT_SECONDS", gt=0, le=30)
     ledger_lease_seconds: int = Field(300, alias="LEDGER_LEASE_SECONDS", ge=1, le=3600)
     retry_base_seconds: float = Field(0.5, alias="ALERT_RETRY_BASE_SECONDS", gt=0, le=5)
+
+    def receiver_secret_ids(self) -> list[str]:
+        """The Secrets Manager secrets of the receivers this stack deploys."""
+        secrets = (
+            self.pagerduty_secret_id,
+            self.slack_secret_id,
+            self.teams_secret_id,
+            self.webhook_secret_id,
+        )
+        return [secret for secret in secrets if secret]
 
 
 def _describe(error: ValidationError) -> str:

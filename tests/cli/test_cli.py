@@ -131,7 +131,7 @@ def test_missing_credentials_and_unreachable_api_are_one_line(
     run_cli: Run, target_file: Path, sandbox: Sandbox
 ) -> None:
     target = json.loads(target_file.read_text())
-    without = {k: v for k, v in target["function_env"].items() if k != "BWP_CLIENT_SECRET"}
+    without = {k: v for k, v in target["function_env"].items() if k != "BWP_CREDENTIALS_SECRET_ID"}
     target_file.write_text(json.dumps({**target, "function_env": without}))
     result = run_cli("replay", SAMPLES[0])
     assert_one_line_error(
@@ -249,9 +249,7 @@ def park_events(app: Any, sandbox: Sandbox, count: int) -> list[str]:
         ]
         sandbox.emulator.revoke_tokens()
         sandbox.emulator.inject("unauthorized", target="token", times=3)
-        outcome = invoke_async(
-            app.handler, event, on_failure_queue_url=sandbox.stack.on_failure_queue_url
-        )
+        outcome = invoke_async(app, event, on_failure_queue_url=sandbox.stack.on_failure_queue_url)
         assert outcome.attempts == 3
         assert outcome.error is not None
         task_ids.append(task_id)
@@ -305,6 +303,32 @@ def test_dlq_list_shows_why_and_redrive_brings_everything_home(
         QueueUrl=sandbox.stack.alert_queue_url, MaxNumberOfMessages=10
     )["Messages"]
     assert any(json.loads(m["Body"]).get("taskId") == "t-alert" for m in alert_queue)
+
+
+def test_a_parked_refusal_is_listed_with_the_answer_and_redriven_for_its_receiver(
+    invoke: Run, sandbox: Sandbox
+) -> None:
+    body = json.dumps({"schema": "bwp-privacy.deletion-task-failure", "taskId": "t-refused"})
+    sqs = boto3.client("sqs")
+    sqs.send_message(
+        QueueUrl=sandbox.stack.alert_dlq_url,
+        MessageBody=body,
+        MessageAttributes={
+            "parkedReceiver": {"DataType": "String", "StringValue": "webhook"},
+            "parkedReason": {"DataType": "String", "StringValue": "HTTP 400: invalid_payload"},
+        },
+    )
+    [listed] = invoke("dlq", "list", "--queue", "router-dlq", "--json").json()["messages"]
+    assert listed["reason"] == "webhook refused it for good: HTTP 400: invalid_payload"
+    assert listed["receiver"] == "webhook"
+
+    redriven = invoke("dlq", "redrive", "--queue", "router-dlq", "--json").json()
+    assert [r["detail"] for r in redriven["results"]] == ["back on the alert queue for webhook"]
+    [message] = sqs.receive_message(
+        QueueUrl=sandbox.stack.alert_queue_url, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert json.loads(message["Body"]) == json.loads(body)
+    assert message["MessageAttributes"]["redriveFor"]["StringValue"] == "webhook"
 
 
 def test_redrive_keeps_what_still_fails(app: Any, invoke: Run, sandbox: Sandbox) -> None:

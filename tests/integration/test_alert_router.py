@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-from types import ModuleType
+import time
 from typing import Any
 
 import boto3
@@ -14,9 +13,10 @@ from bwp_privacy.bwp_api.models import TaskError
 from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
 from bwp_sandbox.event_source import SqsEventSource, sqs_record
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_SHOPPER_EMAIL
-from bwp_sandbox.stack import drain_queue
+from bwp_sandbox.stack import drain_queue, queue_depth
 from tests.conftest import EVENTS
 
 pytestmark = pytest.mark.integration
@@ -58,8 +58,15 @@ def publish(
     return body
 
 
-def source(sandbox: Sandbox, router: ModuleType, batch_size: int = 100) -> SqsEventSource:
-    return SqsEventSource(sandbox.stack.alert_queue_url, router.handler, batch_size=batch_size)
+def source(
+    sandbox: Sandbox, router: LocalFunction, batch_size: int = 100, timeout_seconds: float = 60
+) -> SqsEventSource:
+    return SqsEventSource(
+        sandbox.stack.alert_queue_url,
+        router,
+        batch_size=batch_size,
+        timeout_seconds=timeout_seconds,
+    )
 
 
 def delivered(sandbox: Sandbox) -> dict[str, list[str]]:
@@ -93,7 +100,7 @@ def tasks(*ids: str) -> tuple[str, ...]:
     return ids
 
 
-def test_routing_matrix_with_the_shipped_routes(router: ModuleType, sandbox: Sandbox) -> None:
+def test_routing_matrix_with_the_shipped_routes(router: LocalFunction, sandbox: Sandbox) -> None:
     orders, not_found, unknown, lookup = tasks("t-orders", "t-notfound", "t-unknown", "t-lookup")
     publish(sandbox, orders, "ORDERS_NOT_CLOSED")
     publish(sandbox, not_found, "DATA_SUBJECT_NOT_FOUND", bp="bp-2")
@@ -115,7 +122,7 @@ def test_routing_matrix_with_the_shipped_routes(router: ModuleType, sandbox: San
     )
 
 
-def test_every_alert_carries_what_on_call_needs(router: ModuleType, sandbox: Sandbox) -> None:
+def test_every_alert_carries_what_on_call_needs(router: LocalFunction, sandbox: Sandbox) -> None:
     [task] = tasks("t-full")
     publish(sandbox, task, "BRAND_NEW_CODE")
     source(sandbox, router).poll_once()
@@ -144,7 +151,7 @@ def test_every_alert_carries_what_on_call_needs(router: ModuleType, sandbox: San
 
 
 def test_redelivered_message_reaches_each_receiver_once(
-    router: ModuleType, sandbox: Sandbox
+    router: LocalFunction, sandbox: Sandbox
 ) -> None:
     [task] = tasks("t-dup")
     body = publish(sandbox, task, "BRAND_NEW_CODE")
@@ -161,7 +168,7 @@ def test_redelivered_message_reaches_each_receiver_once(
 
 
 def test_one_failing_receiver_only_retries_its_own_delivery(
-    router: ModuleType, sandbox: Sandbox
+    router: LocalFunction, sandbox: Sandbox
 ) -> None:
     [task] = tasks("t-partial")
     publish(sandbox, task, "BRAND_NEW_CODE")
@@ -179,21 +186,95 @@ def test_one_failing_receiver_only_retries_its_own_delivery(
     assert all(ids == [task] for ids in got.values()), got  # nothing resent to the others
 
 
-def test_permanent_rejection_ends_in_the_dead_letter_queue(
-    router: ModuleType, sandbox: Sandbox
+def test_a_permanent_refusal_is_parked_at_once_and_a_redrive_retries_that_receiver_alone(
+    router: LocalFunction, sandbox: Sandbox
 ) -> None:
     [task] = tasks("t-400")
-    publish(sandbox, task, "BRAND_NEW_CODE")
+    body = publish(sandbox, task, "BRAND_NEW_CODE")
     sandbox.sink.fail("pagerduty", status=400, times=100)
-    source(sandbox, router).drain(retry_now=True)
-    # 400 is not retried within a delivery: one attempt per receive, 5 receives, then the DLQ.
-    assert len(sandbox.sink.attempts("pagerduty")) == 5
+    events = source(sandbox, router)
+    first = events.poll_once()
+    # Not retried, not reported failed: parked at once with PagerDuty's answer as the reason.
+    assert (first.received, first.failed) == (1, 0)
+    assert len(sandbox.sink.attempts("pagerduty")) == 1
     [parked] = drain_queue(sandbox.stack.alert_dlq_url)
     assert json.loads(parked["Body"])["taskId"] == task
+    attributes = {k: v["StringValue"] for k, v in parked["MessageAttributes"].items()}
+    assert attributes == {
+        "parkedReceiver": "pagerduty",
+        "parkedReason": 'HTTP 400: {"message": "injected fault"}',
+    }
+    assert delivered(sandbox)["slack"] == [task]  # the others are unaffected
+
+    # The same message again (SQS delivers at least once): nobody is asked again, PagerDuty
+    # included, although it would now accept (a fixed receiver is a redrive's business).
+    sandbox.sink.clear()
+    boto3.client("sns").publish(TopicArn=sandbox.stack.failures_topic_arn, Message=json.dumps(body))
+    assert events.poll_once().failed == 0
+    assert sandbox.sink.attempts("pagerduty") == []
+    assert all(ids == [] for ids in delivered(sandbox).values())
+
+    # `dlq redrive` sends it back for PagerDuty alone.
+    boto3.client("sqs").send_message(
+        QueueUrl=sandbox.stack.alert_queue_url,
+        MessageBody=parked["Body"],
+        MessageAttributes={"redriveFor": {"DataType": "String", "StringValue": "pagerduty"}},
+    )
+    assert events.poll_once().failed == 0
+    got = delivered(sandbox)
+    assert got["pagerduty"] == [task]
+    assert all(ids == [] for kind, ids in got.items() if kind != "pagerduty"), got
+
+
+def test_a_retry_after_longer_than_the_time_left_keeps_the_record_away_until_then(
+    router: LocalFunction, sandbox: Sandbox
+) -> None:
+    [task] = tasks("t-429")
+    publish(sandbox, task, "BRAND_NEW_CODE")
+    sandbox.sink.fail("slack", status=429, retry_after=2, times=1)
+    # 3.5 s of invocation: 1.5 s to work with once the 2 s answer margin is kept back, so
+    # the 2 s wait Slack asks for does not fit.
+    events = source(sandbox, router, timeout_seconds=3.5)
+    first = events.poll_once()
+    assert first.failed == 1
+    assert [a["status"] for a in sandbox.sink.attempts("slack")] == [429]  # no early retry
+    sqs = boto3.client("sqs")
+    assert sqs.receive_message(QueueUrl=sandbox.stack.alert_queue_url).get("Messages") is None
+    # Back after Slack's 2 s, not after the queue's 360 s visibility timeout.
+    give_up = time.monotonic() + 10
+    while sum(queue_depth(sandbox.stack.alert_queue_url)) and time.monotonic() < give_up:
+        if events.poll_once().received:
+            break
+        time.sleep(0.2)
     assert delivered(sandbox)["slack"] == [task]
 
 
-def test_invalid_message_is_rejected_alone(router: ModuleType, sandbox: Sandbox) -> None:
+def test_a_receiver_that_never_answers_holds_neither_the_others_nor_the_answer(
+    sandbox: Sandbox,
+) -> None:
+    router = sandbox.router.with_environment(ALERT_HTTP_TIMEOUT_SECONDS="5").cold_start()
+    [task] = tasks("t-hung")
+    publish(sandbox, task, "BRAND_NEW_CODE")
+    sandbox.sink.hang("slack", 30, times=10)  # every attempt held far past the invocation
+    context = LocalLambdaContext(function_name="AlertRouterFunction", timeout_seconds=8)
+    [message] = boto3.client("sqs").receive_message(
+        QueueUrl=sandbox.stack.alert_queue_url, AttributeNames=["All"]
+    )["Messages"]
+    started = time.monotonic()
+    answer = router.handler(
+        {"Records": [sqs_record(message, sandbox.stack.resources["AlertQueue"].attributes["Arn"])]},
+        context,
+    )
+    # Answered in time, with room to spare (Lambda would otherwise fail the whole batch).
+    assert context.get_remaining_time_in_millis() > 1000
+    assert answer["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
+    got = delivered(sandbox)
+    assert got["pagerduty"] == got["teams"] == got["webhook"] == [task]
+    # Delivered side by side: Teams was not kept waiting behind Slack's 5 s timeouts.
+    assert sandbox.sink.received("teams")[0]["arrived"] < started + 2.0
+
+
+def test_invalid_message_is_rejected_alone(router: LocalFunction, sandbox: Sandbox) -> None:
     [task] = tasks("t-good")
     publish(sandbox, task, "ORDERS_NOT_CLOSED")
     sns = boto3.client("sns")
@@ -208,14 +289,15 @@ def test_invalid_message_is_rejected_alone(router: ModuleType, sandbox: Sandbox)
 
 
 def _override_routes(
-    monkeypatch: pytest.MonkeyPatch, router: ModuleType, routes: dict[str, Any] | str
-) -> ModuleType:
+    sandbox: Sandbox, routes: dict[str, Any] | str, **parameters: str
+) -> LocalFunction:
+    """Put a routes file in SSM and redeploy the router with RoutesParameterName naming it."""
     text = routes if isinstance(routes, str) else json.dumps(routes)
     boto3.client("ssm").put_parameter(
         Name="/bwp-privacy/routes", Value=text, Type="String", Overwrite=True
     )
-    monkeypatch.setenv("ROUTES_PARAMETER_NAME", "/bwp-privacy/routes")
-    return importlib.reload(router)
+    deployed = sandbox.deploy(RoutesParameterName="/bwp-privacy/routes", **parameters)
+    return deployed.router.cold_start()
 
 
 STORM_ROUTES: dict[str, Any] = {
@@ -231,10 +313,8 @@ STORM_ROUTES: dict[str, Any] = {
 }
 
 
-def test_storm_is_grouped_for_chat_and_one_page_per_task(
-    router: ModuleType, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    router = _override_routes(monkeypatch, router, STORM_ROUTES)
+def test_storm_is_grouped_for_chat_and_one_page_per_task(sandbox: Sandbox) -> None:
+    router = _override_routes(sandbox, STORM_ROUTES)
     ids = tasks(*(f"storm-{n:04d}" for n in range(500)))
     # Five full batches, as the event source mapping hands them over within one window. The
     # records are built directly: moto's ReceiveMessage slows down with hundreds queued.
@@ -263,11 +343,9 @@ def test_storm_is_grouped_for_chat_and_one_page_per_task(
     assert sorted(pages) == sorted(ids)
 
 
-def test_invalid_routes_override_fails_loudly(
-    router: ModuleType, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_invalid_routes_override_fails_loudly(sandbox: Sandbox) -> None:
     broken = {**STORM_ROUTES, "route": {**STORM_ROUTES["route"], "receivers": ["pager"]}}
-    router = _override_routes(monkeypatch, router, broken)
+    router = _override_routes(sandbox, broken)
     [task] = tasks("t-broken-routes")
     publish(sandbox, task, "ORDERS_NOT_CLOSED")
     result = source(sandbox, router).poll_once()
@@ -282,12 +360,9 @@ def test_invalid_routes_override_fails_loudly(
         router.handler({"Records": []}, LocalLambdaContext())
 
 
-def test_routes_to_undeployed_receivers_fall_back_to_the_default_route(
-    router: ModuleType, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for setting in ("WEBHOOK_SECRET_ID", "ALERT_EVENT_BUS_NAME"):
-        monkeypatch.setenv(setting, "")  # not deployed
-    router = importlib.reload(router)
+def test_routes_to_undeployed_receivers_fall_back_to_the_default_route(sandbox: Sandbox) -> None:
+    # Not deployed: their parameters are empty, so the router has neither setting nor grant.
+    router = sandbox.deploy(WebhookSecretName="", AlertEventBusName="").router.cold_start()
     [task] = tasks("t-fallback")
     publish(sandbox, task, "DATA_SUBJECT_NOT_FOUND")  # quiet route: webhook + eventbridge only
     assert source(sandbox, router).poll_once().failed == 0
@@ -295,19 +370,33 @@ def test_routes_to_undeployed_receivers_fall_back_to_the_default_route(
     assert got["slack"] == got["teams"] == got["amazon-q"] == [task]
 
 
-def test_no_deployed_receiver_at_all_keeps_the_message(
-    router: ModuleType, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_deployed_receiver_at_all_keeps_the_message(sandbox: Sandbox) -> None:
     routes = {**STORM_ROUTES, "route": {**STORM_ROUTES["route"], "receivers": ["teams"]}}
-    monkeypatch.setenv("TEAMS_SECRET_ID", "")
-    router = _override_routes(monkeypatch, router, routes)
+    router = _override_routes(sandbox, routes, TeamsSecretName="")
     tasks("t-nowhere")
     publish(sandbox, "t-nowhere", "ORDERS_NOT_CLOSED")
     assert source(sandbox, router).poll_once().failed == 1
 
 
+def test_free_text_is_masked_again_whatever_wrote_the_message(
+    router: LocalFunction, sandbox: Sandbox
+) -> None:
+    [task] = tasks("t-unmasked")
+    body = failure_body(task, lookup=LookupStatus.ACCESS_DENIED)
+    body["lookup"]["message"] = f"no access to the data of {SAMPLE_SHOPPER_EMAIL}"
+    boto3.client("sns").publish(TopicArn=sandbox.stack.failures_topic_arn, Message=json.dumps(body))
+    assert source(sandbox, router).poll_once().failed == 0
+    everything = json.dumps(
+        [sandbox.sink.attempts(kind) for kind in HTTP_KINDS]
+        + [drain_queue(sandbox.receivers.amazon_q_queue_url)]
+        + [drain_queue(sandbox.receivers.eventbridge_queue_url)]
+    )
+    assert "no access to the data of <email redacted>" in everything
+    assert SAMPLE_SHOPPER_EMAIL not in everything
+
+
 def test_end_to_end_from_event_to_receivers_without_personal_data(
-    app: ModuleType, router: ModuleType, sandbox: Sandbox
+    app: LocalFunction, router: LocalFunction, sandbox: Sandbox
 ) -> None:
     for path in sorted(EVENTS.glob("*.json")):
         app.handler(json.loads(path.read_text()), LocalLambdaContext())

@@ -3,7 +3,6 @@ nowhere they must not go after a full run with faults (recorder, router, receive
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from collections.abc import Iterator
@@ -13,20 +12,16 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from click.testing import CliRunner
 
 from bwp_privacy_cli.main import cli
 from bwp_privacy_cli.target import sandbox_target
 from bwp_sandbox.emulator import BwpEmulator
-from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.local_aws import LocalAws
-from bwp_sandbox.receivers import configure_receivers
-from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import deploy_local_stack
 from tests.conftest import load_event
 
 pytestmark = pytest.mark.integration
@@ -47,13 +42,9 @@ def canary_sandbox(local_aws: LocalAws, sandbox_env: dict[str, str]) -> Iterator
         BwpEmulator(client_secret=CLIENT_SECRET) as emulator,
         ReceiverSink(webhook_secret=SIGNING_SECRET) as sink,
     ):
-        stack = deploy_local_stack()
-        receivers = configure_receivers(sink, routing_key=ROUTING_KEY, hook_path=HOOK_PATH)
-        sandbox = Sandbox(
-            emulator=emulator, aws=local_aws, stack=stack, sink=sink, receivers=receivers
-        )
-        with patched_environ(sandbox.env()):
-            yield sandbox
+        yield prepare(emulator, local_aws, sink, routing_key=ROUTING_KEY, hook_path=HOOK_PATH)
+    denied = local_aws.iam.denied()
+    assert denied == [], denied
 
 
 def _task(task_id: str, code: str | None) -> dict[str, Any]:
@@ -89,9 +80,8 @@ def test_no_email_and_no_secret_leaks_anywhere(
     sandbox = canary_sandbox
     for n, code in enumerate(("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND", "NEW_CODE")):
         sandbox.emulator.add_task(BP, _task(f"canary-{n}", code))
-    parameters.clear_caches()  # type: ignore[no-untyped-call]  # secrets of earlier tests
-    app = importlib.reload(importlib.import_module("functions.deletion_task_failed.app"))
-    router = importlib.reload(importlib.import_module("functions.alert_router.app"))
+    app = sandbox.recorder.cold_start()
+    router = sandbox.router.cold_start()
     errors: list[str] = []
 
     # Recorder, with faults on the way: retries, a refused token, a permanent error.
@@ -111,7 +101,7 @@ def test_no_email_and_no_secret_leaks_anywhere(
     sandbox.sink.fail("slack", status=500, times=3)
     sandbox.sink.fail("pagerduty", status=400, times=1)
     sandbox.sink.fail("webhook", reset=True, times=1)
-    source = SqsEventSource(sandbox.stack.alert_queue_url, router.handler)
+    source = SqsEventSource(sandbox.stack.alert_queue_url, router)
     for _ in range(3):
         source.poll_once(retry_now=True)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from types import ModuleType
 
 import pytest
 
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL
 from tests.conftest import EVENTS, load_event
@@ -20,7 +20,7 @@ CANARY = "canary.shopper+leak@canary-domain.test"
 
 
 def test_no_email_anywhere_after_every_sample_event(
-    app: ModuleType,
+    app: LocalFunction,
     sandbox: Sandbox,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
@@ -65,7 +65,7 @@ def test_no_email_anywhere_after_every_sample_event(
     assert "<email redacted>" in surfaces["stored items"]
 
 
-def test_the_query_never_selects_the_data_subject(app: ModuleType, sandbox: Sandbox) -> None:
+def test_the_query_never_selects_the_data_subject(app: LocalFunction, sandbox: Sandbox) -> None:
     app.handler(load_event(), LocalLambdaContext())
     query = next(r for r in sandbox.emulator.requests_log if r["path"] == "/graphql")["body"][
         "query"

@@ -23,6 +23,7 @@ from bwp_privacy.alerting.receivers.pagerduty import PagerDutyReceiver
 from bwp_privacy.alerting.receivers.slack import SlackReceiver
 from bwp_privacy.alerting.receivers.teams import TeamsReceiver
 from bwp_privacy.alerting.receivers.webhook import WebhookReceiver, webhook_body
+from bwp_privacy.budget import Budget
 from bwp_privacy.bwp_api.models import TaskError
 from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
 from bwp_privacy.retry import Backoff
@@ -37,6 +38,7 @@ SIGNING_SECRET = "whsec-do-not-leak-9876543210"
 SLACK_PATH = "T0000/B0000/SlackTokenDoNotLeak42"
 TEAMS_PATH = "workflows/run?sig=TeamsSigDoNotLeak42"
 GROUP = Group(route="privacy-oncall", labels={"businessProductId": "bp-1"})
+NO_LIMIT = Budget(None, 0.0)
 HTTP_KINDS = ["pagerduty", "slack", "teams", "webhook"]
 
 
@@ -103,7 +105,7 @@ def sink_ok(kind: str) -> int:
 
 def deliver_failing(receiver: Receiver, alerts: list[Alert]) -> DeliveryError:
     with pytest.raises(DeliveryError) as caught:
-        receiver.deliver(alerts, GROUP, deadline=None)
+        receiver.deliver(alerts, GROUP, budget=NO_LIMIT)
     return caught.value
 
 
@@ -126,7 +128,7 @@ def assert_leaks_nothing(error: BaseException, secrets: list[str]) -> None:
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_delivers(kind: str, sink: ReceiverSink, poster: JsonPoster) -> None:
-    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, deadline=None)
+    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, budget=NO_LIMIT)
     [request] = sink.received(kind)
     assert "example.com" not in json.dumps(request["body"])
     assert len(sink.attempts(kind)) == 1
@@ -135,7 +137,7 @@ def test_delivers(kind: str, sink: ReceiverSink, poster: JsonPoster) -> None:
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_429_is_retried(kind: str, sink: ReceiverSink, poster: JsonPoster) -> None:
     sink.fail(kind, status=429)
-    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, deadline=None)
+    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, budget=NO_LIMIT)
     assert [attempt["status"] for attempt in sink.attempts(kind)] == [429, sink_ok(kind)]
     assert len(sink.received(kind)) == 1
 
@@ -143,7 +145,7 @@ def test_429_is_retried(kind: str, sink: ReceiverSink, poster: JsonPoster) -> No
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_connection_reset_is_retried(kind: str, sink: ReceiverSink, poster: JsonPoster) -> None:
     sink.fail(kind, reset=True)
-    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, deadline=None)
+    receiver_for(kind, sink, poster).deliver([make_alert()], GROUP, budget=NO_LIMIT)
     assert [attempt["status"] for attempt in sink.attempts(kind)] == [None, sink_ok(kind)]
     assert len(sink.received(kind)) == 1
 
@@ -170,10 +172,10 @@ def test_an_outage_refuses_only_the_alerts_it_names(
     sink.refuse(kind, ["task-refused"])
     error = deliver_failing(receiver, [make_alert("task-refused")])
     assert error.reason == "HTTP 503"
-    receiver.deliver([make_alert("task-other")], GROUP, deadline=None)
+    receiver.deliver([make_alert("task-other")], GROUP, budget=NO_LIMIT)
 
     sink.refuse(kind, [])  # the outage ends
-    receiver.deliver([make_alert("task-refused")], GROUP, deadline=None)
+    receiver.deliver([make_alert("task-refused")], GROUP, budget=NO_LIMIT)
     delivered = [json.dumps(request["body"]) for request in sink.received(kind)]
     assert len(delivered) == 2
     assert "task-other" in delivered[0]
@@ -187,7 +189,7 @@ def test_400_is_permanent_and_not_retried(
     sink.fail(kind, status=400)
     error = deliver_failing(receiver_for(kind, sink, poster), [make_alert()])
     assert error.retryable is False
-    assert error.reason == "HTTP 400"
+    assert error.reason == 'HTTP 400: {"message": "injected fault"}'  # the receiver's answer
     assert len(sink.attempts(kind)) == 1
     assert_leaks_nothing(error, secrets_of(sink))
 
@@ -195,7 +197,7 @@ def test_400_is_permanent_and_not_retried(
 def test_pagerduty_event_reaches_the_sink_whole(sink: ReceiverSink, poster: JsonPoster) -> None:
     alert = make_alert()
     PagerDutyReceiver(poster, ROUTING_KEY, sink.url("pagerduty")).deliver(
-        [alert], GROUP, deadline=None
+        [alert], GROUP, budget=NO_LIMIT
     )
     [request] = sink.received("pagerduty")
     assert request["path"] == "/pagerduty/v2/enqueue"
@@ -215,7 +217,7 @@ def test_slack_accepts_a_large_group_within_its_limits(
     sink: ReceiverSink, poster: JsonPoster
 ) -> None:
     alerts = [make_alert(f"task-{index:05d}") for index in range(2000)]
-    SlackReceiver(poster, sink.url("slack", SLACK_PATH)).deliver(alerts, GROUP, deadline=None)
+    SlackReceiver(poster, sink.url("slack", SLACK_PATH)).deliver(alerts, GROUP, budget=NO_LIMIT)
     [request] = sink.received("slack")
     assert request["path"] == f"/slack/{SLACK_PATH}"
     assert len(request["body"]["blocks"]) <= 50
@@ -224,7 +226,7 @@ def test_slack_accepts_a_large_group_within_its_limits(
 def test_webhook_signature_is_verified_by_the_sink(sink: ReceiverSink, poster: JsonPoster) -> None:
     alerts = [make_alert("a"), make_alert("b")]
     WebhookReceiver(poster, sink.url("webhook"), SIGNING_SECRET).deliver(
-        alerts, GROUP, deadline=None
+        alerts, GROUP, budget=NO_LIMIT
     )
     [request] = sink.received("webhook")
     assert request["body"] == json.loads(webhook_body(alerts, GROUP))
@@ -236,7 +238,7 @@ def test_webhook_with_the_wrong_secret_is_refused(sink: ReceiverSink, poster: Js
     receiver = WebhookReceiver(poster, sink.url("webhook"), "not-the-shared-secret")
     error = deliver_failing(receiver, [make_alert()])
     assert error.retryable is False
-    assert error.reason == "HTTP 401"
+    assert error.reason == 'HTTP 401: {"error": "invalid signature"}'
     assert [attempt["status"] for attempt in sink.attempts("webhook")] == [401]
     assert_leaks_nothing(error, [*secrets_of(sink), "not-the-shared-secret"])
 
@@ -245,7 +247,7 @@ def test_webhook_with_a_stale_timestamp_is_refused(sink: ReceiverSink, poster: J
     receiver = WebhookReceiver(
         poster, sink.url("webhook"), SIGNING_SECRET, clock=lambda: time.time() - 3600
     )
-    assert deliver_failing(receiver, [make_alert()]).reason == "HTTP 401"
+    assert deliver_failing(receiver, [make_alert()]).reason.startswith("HTTP 401")
 
 
 def test_a_slow_receiver_times_out_and_is_retried(sink: ReceiverSink) -> None:
@@ -254,7 +256,7 @@ def test_a_slow_receiver_times_out_and_is_retried(sink: ReceiverSink) -> None:
     )
     sink.delay("teams", 0.5)
     TeamsReceiver(poster, sink.url("teams", TEAMS_PATH)).deliver(
-        [make_alert()], GROUP, deadline=None
+        [make_alert()], GROUP, budget=NO_LIMIT
     )
     # The slow answer still lands afterwards: a real receiver may see a retry as a duplicate.
     give_up = time.monotonic() + 3
@@ -315,7 +317,7 @@ def test_amazon_q_publishes_the_custom_notification(local_aws: LocalAws) -> None
         Attributes={"RawMessageDelivery": "true"},
     )
     alert = make_alert()
-    AmazonQReceiver(sns, topic_arn).deliver([alert], GROUP, deadline=None)
+    AmazonQReceiver(sns, topic_arn).deliver([alert], GROUP, budget=NO_LIMIT)
     notification = read_one(sqs, queue_url)
     assert notification == amazon_q_notification(alert)
     assert notification["metadata"]["threadId"] == "task-1"
@@ -347,7 +349,7 @@ def test_eventbridge_puts_the_alert_on_the_bus(local_aws: LocalAws) -> None:
     )
     events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
     alert = make_alert()
-    EventBridgeReceiver(events, bus).deliver([alert], GROUP, deadline=None)
+    EventBridgeReceiver(events, bus).deliver([alert], GROUP, budget=NO_LIMIT)
     event = read_one(sqs, queue_url)
     assert event["source"] == "bwp-privacy"
     assert event["detail-type"] == DETAIL_TYPE

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bwp_sandbox.sandbox import Sandbox
+
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = sorted(p.parent for p in (ROOT / "functions").glob("*/app.py"))
 
@@ -45,12 +47,20 @@ def layer_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("tracer", ["true", "false"], ids=["tracer-off", "tracer-on"])
 @pytest.mark.parametrize("handler_dir", HANDLERS, ids=lambda p: p.name)
 def test_handler_imports_with_the_layer_alone(
-    layer_python: Path, handler_dir: Path, tracer: str, sandbox_env: dict[str, str]
+    layer_python: Path, handler_dir: Path, tracer: str, sandbox: Sandbox
 ) -> None:
+    [function] = [
+        f
+        for f in sandbox.functions.values()
+        if f.module_name == f"functions.{handler_dir.name}.app"
+    ]
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTHON", "VIRTUAL_ENV"))
+        **{
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTHON", "VIRTUAL_ENV"))
+        },
+        **function.environment,  # as the template deploys it
     }
     # The layer is unpacked under /opt/python and the function code is the working directory.
     env["PYTHONPATH"] = str(ROOT / "shared")

@@ -101,7 +101,7 @@ def test_pagerduty_event_carries_every_field_and_dedups_on_the_task() -> None:
         "message": "orders still open for <email redacted>",
     }
     assert details["submitted_days_ago"] == 50
-    assert "CCPA 45 days: passed" in details["deadlines"]
+    assert "CCPA 45 days: past due since" in details["deadlines"]
     assert details["inspect"] == alert.inspect
     assert details["runbooks"][0].startswith("ORDERS_NOT_CLOSED: Close or cancel")
     assert details["event_id"] == "event-task-1"
@@ -181,21 +181,33 @@ def test_slack_single_alert_with_huge_fields_stays_within_limits() -> None:
     assert "…and 80 more errors" in "\n".join(texts_of(message["blocks"]))
 
 
-def test_slack_500_alerts_fit_as_a_compact_list() -> None:
-    alerts = many(500)
+BRIEF = "submitted 50 days ago · CCPA past due since 2026-11-15 · GDPR past due since 2026-11-01"
+
+
+def test_slack_a_full_group_lists_every_task_with_its_deadlines_and_errors() -> None:
+    alerts = many(100)  # the most the router puts in one message
     message = slack_message(alerts, GROUP)
     assert_slack_limits(message)
     assert message["blocks"][0]["text"]["text"] == (
-        "[CRITICAL] 500 personal-data deletion tasks failed"
+        "[CRITICAL] 100 personal-data deletion tasks failed"
     )
     body = "\n".join(texts_of(message["blocks"][1:]))
-    assert all(
-        f"`{alert.task_id}` ORDERS_NOT_CLOSED, UNSPECIFIED — 50 days ago" in body
-        for alert in alerts
-    )
+    for alert in alerts:
+        line = f"• `{alert.task_id}` ORDERS_NOT_CLOSED, UNSPECIFIED — {BRIEF} — "
+        assert f"{line}ORDERS_NOT_CLOSED: orders still open for &lt;email redacted&gt;" in body
     assert body.count("*Runbook `ORDERS_NOT_CLOSED`:*") == 1
     assert "more tasks" not in body
     assert all(alert.task_id in message["text"] for alert in alerts)
+
+
+def test_slack_shortens_error_messages_before_anything_else() -> None:
+    alerts = [
+        a.model_copy(update={"errors": make_alert(message=LONG_MESSAGE).errors}) for a in many(100)
+    ]
+    body = "\n".join(texts_of(slack_message(alerts, GROUP)["blocks"][1:]))
+    assert body.count(BRIEF) == 100  # every task keeps its deadlines whole
+    assert body.count("word word") >= 100  # and some of its message, cut
+    assert "…" in body
 
 
 def test_slack_cuts_a_list_that_does_not_fit_and_says_how_many_more() -> None:
@@ -236,13 +248,16 @@ def test_teams_card_shape() -> None:
     assert card["version"] == "1.4"
     title, facts = card["body"][:2]
     assert title["type"] == "TextBlock"
-    assert title["text"] == alert.summary
+    assert title["text"] == (  # Markdown escaped: shown as written
+        r"\[CRITICAL\] Personal-data deletion failed: task task-1"
+        r" \(ORDERS\_NOT\_CLOSED, UNSPECIFIED\)"
+    )
     assert title["color"] == "Attention"
     assert facts["type"] == "FactSet"
     assert {"title": "Route", "value": "privacy-oncall"} in facts["facts"]
     assert {"title": "businessProductId", "value": "bp-1"} in facts["facts"]
     dumped = json.dumps(card)
-    for expected in ["task-1", alert.deadlines, "bwp-privacy failures show task-1", "Runbooks"]:
+    for expected in ["task-1", "CCPA 45 days: past due since", "failures show task-1", "Runbooks"]:
         assert expected in dumped
     assert card["actions"] == [
         {"type": "Action.OpenUrl", "title": "Runbook ORDERS_NOT_CLOSED", "url": RUNBOOKS[0].url}
@@ -250,15 +265,32 @@ def test_teams_card_shape() -> None:
     assert EMAIL not in dumped
 
 
-def test_teams_caps_the_task_list_and_stays_under_the_message_size_limit() -> None:
-    message = teams_message(many(500), GROUP)
-    card = message["attachments"][0]["content"]
+def test_teams_lists_a_full_group_with_deadlines_under_the_message_size_limit() -> None:
+    message = teams_message(many(100), GROUP)
     dumped = json.dumps(message, ensure_ascii=False)
-    assert "…and 400 more tasks: bwp-privacy failures list --since 1d" in dumped
-    assert "task-00099" in dumped
-    assert "task-00100" not in dumped
     assert len(dumped.encode()) < 28_000
-    assert card["body"][0]["text"] == "[CRITICAL] 500 personal-data deletion tasks failed"
+    assert dumped.count(BRIEF) == 100  # every task keeps its deadlines whole
+    assert "more tasks" not in dumped
+    assert "task-00099" in dumped
+
+
+def test_teams_caps_a_larger_list_and_says_how_many_more() -> None:
+    message = teams_message(many(500), GROUP)
+    assert message["attachments"][0]["content"]["body"][0]["text"] == (
+        r"\[CRITICAL\] 500 personal-data deletion tasks failed"
+    )
+    dumped = json.dumps(message, ensure_ascii=False)
+    assert len(dumped.encode()) < 28_000
+    shown = dumped.count(BRIEF)
+    assert f"…and {500 - shown} more tasks: bwp-privacy failures list --since 1d" in dumped
+
+
+def test_teams_shows_api_text_as_written_never_as_a_live_link() -> None:
+    alert = make_alert(message="see [x](https://evil.example/phish) *now*")
+    for alerts in ([alert], [alert, make_alert("task-2")]):
+        dumped = json.dumps(teams_message(alerts, GROUP))
+        assert "[x](" not in dumped
+        assert r"\\[x\\]\\(https://evil.example/phish\\) \\*now\\*" in dumped
 
 
 # Amazon Q

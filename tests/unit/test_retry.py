@@ -61,6 +61,20 @@ def test_no_retry_starts_past_the_deadline() -> None:
     assert clock.sleeps == [2.0, 2.0]
 
 
+def test_a_retry_after_longer_than_the_backoff_cap_is_honoured_in_full() -> None:
+    clock = FakeTime()
+    flaky = Flaky(failures=1, retry_after=30.0)
+    backoff = Backoff(max_attempts=3, cap_seconds=4.0, rng=random.Random(1))
+    call_with_retries(flaky, backoff, deadline=60.0, clock=lambda: clock.now, sleep=clock.sleep)
+    assert clock.sleeps == [30.0]
+    # It does not fit before the deadline: no wait, the error (and its hint) goes up.
+    clock, flaky = FakeTime(), Flaky(failures=1, retry_after=30.0)
+    with pytest.raises(RetryableError) as caught:
+        call_with_retries(flaky, backoff, deadline=10.0, clock=lambda: clock.now, sleep=clock.sleep)
+    assert clock.sleeps == []
+    assert caught.value.retry_after == 30.0
+
+
 def test_other_errors_are_not_retried() -> None:
     calls = []
 

@@ -64,6 +64,43 @@ def test_shipped_routes_send_each_severity_where_expected() -> None:
     assert route_names(cfg, failure("DATA_SUBJECT_NOT_FOUND", None)) == [critical]
 
 
+DEFAULT = ("default", ("slack", "teams", "amazon-q", "webhook", "eventbridge"))
+QUIET = ("quiet-not-found", ("webhook", "eventbridge"))
+PAGE = ("page-critical", ("pagerduty", "slack", "teams", "amazon-q", "webhook", "eventbridge"))
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (("DATA_SUBJECT_NOT_FOUND",), QUIET),
+        # A code that needs a person is never silenced by a quiet one beside it.
+        (("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND"), DEFAULT),
+        (("DATA_SUBJECT_NOT_FOUND", "ORDERS_NOT_CLOSED"), DEFAULT),
+        (("DATA_SUBJECT_NOT_FOUND", "BRAND_NEW"), PAGE),
+        (("DATA_SUBJECT_NOT_FOUND", None), PAGE),
+        (("ORDERS_NOT_CLOSED", "BRAND_NEW"), PAGE),
+    ],
+)
+def test_a_task_with_several_codes_goes_where_its_most_demanding_code_needs(
+    codes: tuple[str | None, ...], expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert route_names(config(), failure(*codes)) == [expected]
+
+
+def test_match_wants_every_value_listed_and_match_any_one() -> None:
+    raw = shipped()
+    raw["route"]["routes"] = [
+        {"name": "all", "match": {"errorCode": ["A", "B"]}, "receivers": ["teams"]},
+        {"name": "any", "match_any": {"errorCode": ["C"]}, "receivers": ["slack"]},
+        {"name": "re", "match_re": {"errorCode": "D.*"}, "receivers": ["webhook"]},
+    ]
+    cfg = config(raw)
+    assert route_names(cfg, failure("A", "B"))[0][0] == "all"
+    assert route_names(cfg, failure("A", "C"))[0][0] == "any"  # not every code is A or B
+    assert route_names(cfg, failure("D1", "D2"))[0][0] == "re"
+    assert route_names(cfg, failure("D1", "E"))[0][0] == "default"  # E does not match D.*
+
+
 def test_severity_and_runbooks_per_code() -> None:
     cfg = config()
     assert cfg.classify(failure("ORDERS_NOT_CLOSED"))[0] is Severity.WARNING
@@ -165,13 +202,19 @@ def test_json_syntax_errors_name_the_line() -> None:
 def test_alert_tells_the_regulatory_clocks() -> None:
     text = describe_deadlines(date(2026, 10, 2), date(2026, 11, 22))
     assert text == (
-        "Submitted 2026-10-02 (51 days ago). CCPA 45 days: passed 2026-11-16 (6 days ago;"
-        " extension needed). GDPR one month: passed 2026-11-02 (20 days ago; extension needed)."
+        "Submitted 2026-10-02 (51 days ago). CCPA 45 days: past due since 2026-11-16 (6 days"
+        " ago). GDPR one month: past due since 2026-11-02 (20 days ago)."
     )
-    assert "due 2027-01-14 (45 days left)" in describe_deadlines(
-        date(2026, 11, 30), date(2026, 11, 30)
+    assert (
+        "due 2027-01-14 (45 days left; an extension must be noticed by then)"
+        in describe_deadlines(date(2026, 11, 30), date(2026, 11, 30))
     )
     assert "due 2026-02-28" in describe_deadlines(date(2026, 1, 31), date(2026, 1, 31))
+    # 58 days old: the first deadline has passed, so it is past due, not "extension needed"
+    # (an extension must be noticed to the consumer before the first deadline).
+    late = describe_deadlines(date(2026, 10, 2), date(2026, 11, 29))
+    assert "CCPA 45 days: past due since 2026-11-16 (13 days ago)" in late
+    assert "extension" not in late
     assert "unknown" in describe_deadlines(None, date(2026, 1, 1))
 
 

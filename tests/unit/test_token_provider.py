@@ -12,7 +12,7 @@ def test_token_is_cached_until_shortly_before_expiry_and_invalidated_on_demand()
     clock = Clock()
     issued: list[str] = []
 
-    def fetch() -> AccessToken:
+    def fetch(timeout: float | None) -> AccessToken:
         issued.append(f"t{len(issued) + 1}")
         return AccessToken(value=issued[-1], expires_at=clock.now + 900)
 

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         and final.duplicate_pages == 0
         and final.duplicate_chat_posts == 0
         and final.published_twice_or_more == 0
+        and not report.iam.get("refused")
     )
     return 0 if clean else 1
 

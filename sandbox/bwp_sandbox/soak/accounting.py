@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from bwp_privacy.alerting.alert import build_alert
 from bwp_privacy.alerting.routes import load_routes
 from bwp_privacy.failure import DeletionFailure
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.soak.workload import Workload
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue, queue_depth
@@ -151,7 +151,7 @@ def _count_deliveries(
 def _stored(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     deserializer = TypeDeserializer()
     pages = (
-        boto3.client("dynamodb")
+        admin_client("dynamodb")
         .get_paginator("scan")
         .paginate(TableName=sandbox.stack.failures_table_name, ConsistentRead=True)
     )
@@ -169,7 +169,7 @@ def _all(queue_url: str, settle_seconds: float = 60) -> list[dict[str, Any]]:
     Messages still in flight (a consumer's visibility timeout) are waited for first: a
     receive cannot see them, and they are neither delivered nor parked.
     """
-    sqs = boto3.client("sqs")
+    sqs = admin_client("sqs")
     give_up = time.monotonic() + settle_seconds
     while time.monotonic() < give_up and queue_depth(queue_url)[1]:
         time.sleep(0.2)  # in-flight messages reappear when their visibility timeout ends

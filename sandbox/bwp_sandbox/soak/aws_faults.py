@@ -19,9 +19,10 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.httpsession import URLLib3Session
 
+from bwp_sandbox.lambda_runtime import ProcessCrash
 
-class SimulatedCrash(BaseException):
-    """The Lambda process dies here: nothing after runs, no `except Exception` catches it."""
+#: The Lambda process dies here: nothing after runs, no `except Exception` catches it.
+SimulatedCrash = ProcessCrash
 
 
 @dataclass

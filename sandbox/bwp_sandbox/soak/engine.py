@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import importlib
 import io
 import json
 import random
@@ -16,15 +15,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import boto3
-
-from bwp_sandbox.environ import patched_environ
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.lambda_async import on_failure_record
 from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.soak.accounting import Accounting, Observations, account
 from bwp_sandbox.soak.aws_faults import AwsFaultPlan, SimulatedCrash, injected
@@ -91,6 +88,9 @@ class SoakReport:
     phases: dict[str, float] = field(default_factory=dict)
     #: False if routing stalled with messages left (they are counted as parked).
     router_queue_drained: dict[str, bool] = field(default_factory=dict)
+    #: Every AWS call the functions made, checked against their roles in the template:
+    #: allowed calls per function and action, and every refused one.
+    iam: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,24 +104,23 @@ def run_soak(
     workload = build_workload(config.events, config.seed)
     for business_product, task in workload.tasks:
         sandbox.emulator.add_task(business_product, task)
-    boto3.client("sqs").set_queue_attributes(
+    admin_client("sqs").set_queue_attributes(
         QueueUrl=sandbox.stack.alert_queue_url,
         Attributes={"VisibilityTimeout": str(ALERT_VISIBILITY_SECONDS)},
     )
     plan = AwsFaultPlan(
         seed=config.seed,
         failures_topic_arn=sandbox.stack.failures_topic_arn,
-        alert_bus_name=sandbox.receivers.env["ALERT_EVENT_BUS_NAME"],
+        alert_bus_name=sandbox.receivers.parameters["AlertEventBusName"],
     )
     seen = Observations()  # drained as the soak goes: moto slows down with long queues
     quiet = io.StringIO()
     with (
-        patched_environ({**sandbox.env(), **FAST_SETTINGS}),
         contextlib.redirect_stdout(quiet),  # EMF metrics and logs: not the report's business
         injected(plan),
     ):
-        app = _fresh("functions.deletion_task_failed.app")
-        router = _fresh("functions.alert_router.app")
+        app = sandbox.recorder.with_environment(**FAST_SETTINGS).cold_start()
+        router = sandbox.router.with_environment(**FAST_SETTINGS).cold_start()
         sandbox.emulator.set_chaos(API_RATES, config.seed, API_PARAMS)
         sandbox.emulator.set_outage(workload.api_outage)
         sandbox.sink.set_chaos(RECEIVER_RATES, config.seed, hang_seconds=0.6)
@@ -140,14 +139,12 @@ def run_soak(
         plan.enabled = False
     under_faults = account(workload, sandbox, seen)
     redrive = _redrive(sandbox)
-    with (
-        patched_environ({**sandbox.env(), **FAST_SETTINGS}),
-        contextlib.redirect_stdout(quiet),
-    ):
-        router = _fresh("functions.alert_router.app")
+    with contextlib.redirect_stdout(quiet):
+        router = sandbox.router.with_environment(**FAST_SETTINGS).cold_start()
         drained["after redrive"] = _route_until_empty(router, sandbox, seen, log)
     phases["accounting, redrive, routing (s)"] = laps.lap("redrive")
     after = account(workload, sandbox, seen)
+    refused = sandbox.aws.iam.denied()
     return SoakReport(
         config=config,
         workload={
@@ -174,6 +171,13 @@ def run_soak(
         redrive=redrive,
         phases=phases,
         router_queue_drained=drained,
+        iam={
+            "allowed": {
+                function: dict(sorted(actions.items()))
+                for function, actions in sandbox.aws.iam.summary().items()
+            },
+            "refused": [f"{r.function}: {r.action} on {r.resource}" for r in refused],
+        },
     )
 
 
@@ -191,17 +195,8 @@ class _Laps:
         return seconds
 
 
-def _fresh(module: str) -> ModuleType:
-    """A cold start: the module initialised anew, with Powertools' secret cache empty."""
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    loaded = importlib.import_module(module)
-    return importlib.reload(loaded)
-
-
 def _record_all(
-    app: ModuleType, workload: Workload, sandbox: Sandbox, config: SoakConfig, seen: Observations
+    app: LocalFunction, workload: Workload, sandbox: Sandbox, config: SoakConfig, seen: Observations
 ) -> int:
     """Lambda async semantics: 3 attempts per delivery, retries later, then OnFailure."""
     queue: list[tuple[float, int, int]] = [(0.0, i, 1) for i in range(len(workload.deliveries))]
@@ -233,7 +228,7 @@ def _record_all(
                     revocations += 1
             lock.notify_all()
         if error is not None and number >= LAMBDA_ATTEMPTS:
-            boto3.client("sqs").send_message(
+            app.client("sqs").send_message(  # Lambda's OnFailure send, with the role
                 QueueUrl=sandbox.stack.on_failure_queue_url,
                 MessageBody=json.dumps(on_failure_record(event, error, LAMBDA_ATTEMPTS)),
             )
@@ -259,7 +254,7 @@ def _record_all(
 def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig, seen: Observations) -> None:
     """SQS delivers at least once: send a copy of some failure messages to the alert queue."""
     rng = random.Random(config.seed)
-    sqs = boto3.client("sqs")
+    sqs = admin_client("sqs")
     for event_id in sorted(seen.bodies):
         if rng.random() < config.duplicate_alert_rate:
             sqs.send_message(
@@ -268,7 +263,7 @@ def _duplicate_alert_messages(sandbox: Sandbox, config: SoakConfig, seen: Observ
 
 
 def _route_until_empty(
-    router: ModuleType,
+    router: LocalFunction,
     sandbox: Sandbox,
     seen: Observations,
     log: Callable[[str], None],
@@ -281,13 +276,7 @@ def _route_until_empty(
     while messages remain (what is left is then counted as parked, never as delivered).
     """
 
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        try:
-            return router.handler(event, context)
-        except SimulatedCrash as crash:
-            raise RuntimeError(str(crash)) from None  # the invocation died: batch comes back
-
-    source = SqsEventSource(sandbox.stack.alert_queue_url, handler, batch_size=100)
+    source = SqsEventSource(sandbox.stack.alert_queue_url, router, batch_size=100)
     last_progress = next_report = time.monotonic()
     while time.monotonic() - last_progress < stall_seconds:
         received = source.poll_once().received

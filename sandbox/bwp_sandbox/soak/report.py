@@ -18,6 +18,10 @@ def render(report: SoakReport) -> str:
     lines.append(f"Redrive: {report.redrive}")
     lines.append(f"Phases: {report.phases}")
     lines.append(f"Router queue drained: {report.router_queue_drained}")
+    lines.append("IAM (every call checked against the function's role in template.yaml):")
+    for function, actions in report.iam.get("allowed", {}).items():
+        lines.append(f"  {function} allowed: {actions}")
+    lines.append(f"  refused: {len(report.iam.get('refused', []))} {report.iam.get('refused', [])}")
     lines.append("")
     lines.append(f"{'':34}{'under faults':>14}{'after redrive':>15}")
     for label, attribute in (

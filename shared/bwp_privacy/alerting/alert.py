@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bwp_privacy.bwp_api.models import TaskError
 from bwp_privacy.failure import DeletionFailure, LookupStatus
+from bwp_privacy.redaction import mask_emails
 
 CCPA_DAYS = 45
 
@@ -51,6 +52,8 @@ class Alert(BaseModel):
     submission_date: str | None
     submitted_days_ago: int | None
     deadlines: str
+    #: The same standing in a few words, for one line of a grouped message.
+    deadlines_brief: str
     severity: Severity
     runbooks: list[Runbook]
     inspect: list[str]
@@ -86,21 +89,24 @@ def build_alert(
     submitted = _parse_date(failure.submission_date)
     days_ago = (now.date() - submitted.date()).days if submitted else None
     lookup = failure.lookup
+    # The recorder masks what it publishes; every free-text field is masked again here, so no
+    # receiver can get an email whatever wrote the message.
     return Alert(
         task_id=failure.task_id,
         business_product_id=failure.business_product_id,
         event_id=failure.event_id,
         detail_type=failure.detail_type,
         error_codes=failure.error_codes,
-        errors=list(failure.errors),
+        errors=[TaskError(code=e.code, message=mask_emails(e.message)) for e in failure.errors],
         status=failure.status,
         lookup_status=lookup.status,
         lookup_error=None
         if lookup.status is LookupStatus.OK
-        else f"{lookup.error_type or 'error'}: {lookup.message or 'no message'}",
+        else mask_emails(f"{lookup.error_type or 'error'}: {lookup.message or 'no message'}"),
         submission_date=failure.submission_date,
         submitted_days_ago=days_ago,
         deadlines=describe_deadlines(submitted.date() if submitted else None, now.date()),
+        deadlines_brief=brief_deadlines(submitted.date() if submitted else None, now.date()),
         severity=severity,
         runbooks=runbooks,
         inspect=[
@@ -125,11 +131,33 @@ def describe_deadlines(submitted: date | None, today: date) -> str:
     )
 
 
-def _standing(deadline: date, today: date) -> str:
+def brief_deadlines(submitted: date | None, today: date) -> str:
+    """`describe_deadlines` in a few words: one line of a grouped message carries it whole."""
+    if submitted is None:
+        return "submission date unknown: check the deadlines by hand"
+    ccpa = submitted + timedelta(days=CCPA_DAYS)
+    gdpr = _add_month(submitted)
+    return (
+        f"submitted {(today - submitted).days} days ago · CCPA {_brief(ccpa, today)}"
+        f" · GDPR {_brief(gdpr, today)}"
+    )
+
+
+def _brief(deadline: date, today: date) -> str:
     left = (deadline - today).days
     if left < 0:
-        return f"passed {deadline.isoformat()} ({-left} days ago; extension needed)"
-    return f"due {deadline.isoformat()} ({left} days left)"
+        return f"past due since {deadline.isoformat()}"
+    return f"due {deadline.isoformat()} ({'1 day' if left == 1 else f'{left} days'} left)"
+
+
+def _standing(deadline: date, today: date) -> str:
+    """Before the deadline: when it falls, and that an extension must be noticed by then (both
+    laws require the notice within the first period). After it: past due, nothing else."""
+    left = (deadline - today).days
+    if left < 0:
+        return f"past due since {deadline.isoformat()} ({-left} days ago)"
+    days = "1 day" if left == 1 else f"{left} days"
+    return f"due {deadline.isoformat()} ({days} left; an extension must be noticed by then)"
 
 
 def _add_month(day: date) -> date:

@@ -3,7 +3,9 @@
 SNS, SQS and Lambda all deliver at least once. A delivery first claims its (receiver, task)
 slot with a conditional write, then marks it DELIVERED with an expiry at the end of the
 route's repeat window. A claim whose holder crashed expires after a lease, so nothing is
-lost; a DELIVERED slot makes a redelivery a no-op.
+lost; a DELIVERED slot makes a redelivery a no-op. A delivery the receiver refused for good
+is PARKED (the alert waits in the dead-letter queue): redeliveries skip it too, until a
+redrive asks for it again.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ BATCH_WRITE_LIMIT = 25
 MAX_BATCH_ATTEMPTS = 5
 PENDING = "PENDING"
 DELIVERED = "DELIVERED"
+PARKED = "PARKED"
 
 
 class ClaimState(StrEnum):
     CLAIMED = "CLAIMED"
     ALREADY_DELIVERED = "ALREADY_DELIVERED"
     IN_PROGRESS = "IN_PROGRESS"
+    PARKED = "PARKED"
 
 
 @dataclass(frozen=True)
@@ -51,23 +55,32 @@ class DeliveryLedger:
         self._lease = lease_seconds
         self._clock = clock
 
-    def claim(self, receiver: str, task_id: str) -> Claim:
-        """Take the slot unless it is delivered (within its window) or held by a live claim."""
+    def claim(self, receiver: str, task_id: str, *, retry_parked: bool = False) -> Claim:
+        """Take the slot unless it is delivered or parked (within its window) or held by a
+        live claim; ``retry_parked`` (a redrive) takes a parked slot back."""
         token = uuid.uuid4().hex
-        put = self._claim_put(receiver, task_id, token, int(self._clock()))
+        put = self._claim_put(receiver, task_id, token, int(self._clock()), retry_parked)
         try:
             self._client.put_item(**put, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            old = error.response.get("Item", {})
-            state = (
-                ClaimState.ALREADY_DELIVERED
-                if old.get("state", {}).get("S") == DELIVERED
-                else ClaimState.IN_PROGRESS
-            )
+            old_state = error.response.get("Item", {}).get("state", {}).get("S")
+            state = {
+                DELIVERED: ClaimState.ALREADY_DELIVERED,
+                PARKED: ClaimState.PARKED,
+            }.get(old_state or "", ClaimState.IN_PROGRESS)
             return Claim(state=state, key=put["Item"]["deliveryKey"]["S"], token="")
         return Claim(state=ClaimState.CLAIMED, key=_key(receiver, task_id), token=token)
 
-    def _claim_put(self, receiver: str, task_id: str, token: str, now: int) -> dict[str, Any]:
+    def _claim_put(
+        self, receiver: str, task_id: str, token: str, now: int, retry_parked: bool
+    ) -> dict[str, Any]:
+        condition = (
+            "attribute_not_exists(deliveryKey)"
+            " OR (#state = :pending AND leaseUntil < :now)"
+            " OR (#state IN (:delivered, :parked) AND expiresAt < :now)"
+        )
+        if retry_parked:
+            condition += " OR #state = :parked"
         return {
             "TableName": self._table,
             "Item": {
@@ -79,15 +92,12 @@ class DeliveryLedger:
                 "leaseUntil": {"N": str(now + self._lease)},
                 "expiresAt": {"N": str(now + self._lease)},
             },
-            "ConditionExpression": (
-                "attribute_not_exists(deliveryKey)"
-                " OR (#state = :pending AND leaseUntil < :now)"
-                " OR (#state = :delivered AND expiresAt < :now)"
-            ),
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#state": "state"},
             "ExpressionAttributeValues": {
                 ":pending": {"S": PENDING},
                 ":delivered": {"S": DELIVERED},
+                ":parked": {"S": PARKED},
                 ":now": {"N": str(now)},
             },
         }
@@ -120,6 +130,23 @@ class DeliveryLedger:
                 time.sleep(0.05)
             if pending:
                 raise RuntimeError(f"ledger: {len(pending[self._table])} marks left unprocessed")
+
+    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> None:
+        """The receiver refused the alert for good and it waits in the dead-letter queue:
+        redeliveries skip this slot for the repeat window, a redrive takes it back."""
+        now = int(self._clock())
+        receiver, task_id = claim.key.split("#", 1)
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "deliveryKey": {"S": claim.key},
+                "receiver": {"S": receiver},
+                "taskId": {"S": task_id},
+                "state": {"S": PARKED},
+                "parkedAt": {"N": str(now)},
+                "expiresAt": {"N": str(now + repeat_window_seconds)},
+            },
+        )
 
     def release(self, claim: Claim) -> None:
         """Give a slot back after a failed delivery, so the retry can take it at once."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.alerting.receivers.amazon_q import AmazonQReceiver
 from bwp_privacy.alerting.receivers.base import Receiver
@@ -14,9 +14,9 @@ from bwp_privacy.alerting.receivers.pagerduty import PagerDutyReceiver
 from bwp_privacy.alerting.receivers.slack import SlackReceiver
 from bwp_privacy.alerting.receivers.teams import TeamsReceiver
 from bwp_privacy.alerting.receivers.webhook import WebhookReceiver
-from bwp_privacy.settings import RouterSettings, SettingsError
+from bwp_privacy.secrets import JsonSecrets
+from bwp_privacy.settings import RouterSettings
 
-SECRET_MAX_AGE_SECONDS = 300
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -36,24 +36,15 @@ class SignedWebhookSecret(BaseModel):
     signing_secret: str = Field(alias="signingSecret", min_length=16)
 
 
-def read_secret(secret_id: str, model: type[M], setting: str) -> M:
-    """Fetch a JSON secret (cached 5 minutes) and validate it without echoing its value."""
-    from aws_lambda_powertools.utilities import parameters
-
-    raw = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        fields = sorted({str(e["loc"][0]) for e in error.errors(include_input=False) if e["loc"]})
-        raise SettingsError(
-            f"secret {secret_id} ({setting}) is missing or has invalid fields: {', '.join(fields)}"
-        ) from None
-
-
 def build_receivers(
-    settings: RouterSettings, poster: JsonPoster, sns: Any, events: Any
+    settings: RouterSettings, poster: JsonPoster, secrets: JsonSecrets | None, sns: Any, events: Any
 ) -> dict[str, Receiver]:
-    """Every receiver whose setting is present, by name."""
+    """Every receiver whose setting is present, by name (secrets cached 5 minutes)."""
+
+    def read_secret(secret_id: str, model: type[M], setting: str) -> M:
+        assert secrets is not None, "receiver secrets are set but there is no reader"
+        return secrets.read(secret_id, model, setting)
+
     receivers: dict[str, Receiver] = {}
     if settings.pagerduty_secret_id:
         pd = read_secret(settings.pagerduty_secret_id, PagerDutySecret, "PAGERDUTY_SECRET_ID")

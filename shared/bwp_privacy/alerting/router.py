@@ -3,17 +3,21 @@
 A batch is the event source mapping's batching window, so it is also the grouping wait: the
 alerts of one batch that share a route, a receiver and the route's ``group_by`` values go
 out together (one Slack message listing its tasks), while per-task receivers (PagerDuty,
-Amazon Q, EventBridge) get one call per task. A record fails only when one of its own
-deliveries fails; the ledger makes the retry skip the receivers it already reached.
+Amazon Q, EventBridge) get one call per task. Receivers are delivered side by side, so a
+slow one holds no other back, and the answer is ready before the invocation's time is up
+whatever a receiver does. A record fails only when one of its own deliveries fails for a
+reason a retry can fix; the ledger makes the retry skip the receivers it already reached. A
+receiver's permanent refusal parks that delivery in the dead-letter queue at once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
@@ -22,6 +26,7 @@ from bwp_privacy.alerting.alert import Alert, build_alert
 from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
 from bwp_privacy.alerting.receivers.base import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
+from bwp_privacy.budget import Budget
 from bwp_privacy.failure import DeletionFailure
 from bwp_privacy.observability import MetricsSink
 from bwp_privacy.validation import describe_validation_error
@@ -30,8 +35,12 @@ logger = Logger(child=True)
 
 #: Alerts per grouped message: a batch of up to 100 records is one message per group.
 MAX_GROUP_SIZE = 100
-#: Below this much time left, remaining groups are failed back to the queue untouched.
-MIN_SECONDS_TO_DELIVER = 3.0
+#: Receivers delivered at once (there are six kinds): a thread each.
+MAX_PARALLEL_RECEIVERS = 6
+#: Message attribute a redrive of a parked delivery carries: the one receiver to retry.
+REDRIVE_ATTRIBUTE = "redriveFor"
+
+Failure = tuple[Any, Exception]
 
 
 class InvalidAlertMessage(ValueError):
@@ -46,10 +55,21 @@ class DeliveryInProgress(RuntimeError):
     """Another invocation holds this delivery; the record is retried after it finishes."""
 
 
+class DeliveryOutOfTime(RuntimeError):
+    """The delivery had not ended when the answer was due; the record is retried later."""
+
+
+class Parker(Protocol):
+    """Where a delivery a receiver refused for good waits for a person (the router DLQ)."""
+
+    def park(self, record: Any, receiver: str, reason: str) -> None: ...
+
+
 @dataclass
 class _Pending:
     alert: Alert
     records: list[Any] = field(default_factory=list)
+    redrive_for: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -58,6 +78,9 @@ class _Group:
     route: RouteMatch
     labels: dict[str, str]
     by_task: dict[str, _Pending] = field(default_factory=dict)
+
+    def records(self) -> list[Any]:
+        return [record for pending in self.by_task.values() for record in pending.records]
 
 
 class AlertBatch:
@@ -70,7 +93,8 @@ class AlertBatch:
         ledger: DeliveryLedger,
         metrics: MetricsSink,
         *,
-        deadline: float | None = None,
+        budget: Budget,
+        parker: Parker | None = None,
         now: datetime | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -78,7 +102,8 @@ class AlertBatch:
         self._receivers = receivers
         self._ledger = ledger
         self._metrics = metrics
-        self._deadline = deadline
+        self._budget = budget
+        self._parker = parker
         self._now = now or datetime.now(UTC)
         self._clock = clock
         self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
@@ -93,7 +118,8 @@ class AlertBatch:
             raise InvalidAlertMessage(reason) from None
         severity, runbooks = self._config.classify(failure)
         alert = build_alert(failure, severity, runbooks, self._now)
-        targets = self._targets(alert)
+        redrive = _redrive_for(record)
+        targets = self._targets(alert, redrive)
         self._metrics.count("AlertsRouted")
         for receiver, route in targets:
             values = tuple(",".join(sorted(alert.labels()[label])) for label in route.group_by)
@@ -101,27 +127,60 @@ class AlertBatch:
                 (receiver, route.path, values),
                 _Group(receiver, route, dict(zip(route.group_by, values, strict=True))),
             )
-            group.by_task.setdefault(alert.task_id, _Pending(alert)).records.append(record)
+            pending = group.by_task.setdefault(alert.task_id, _Pending(alert))
+            pending.records.append(record)
+            if redrive == receiver:
+                pending.redrive_for.add(receiver)
 
-    def deliver(self) -> Iterator[tuple[Any, Exception]]:
-        """Deliver every group; yield (record, error) for each record that must be retried."""
+    def deliver(self) -> list[Failure]:
+        """Deliver every group, each receiver in a thread of its own, within the budget.
+
+        Returns (record, error) for each delivery a retry may fix. A receiver still busy when
+        the answer is due fails its records (DeliveryOutOfTime): their claims expire with
+        their lease, and the ledger keeps what did go out from going out again.
+        """
+        by_receiver: dict[str, list[_Group]] = {}
         for group in self._groups.values():
-            if (
-                self._deadline is not None
-                and self._deadline - self._clock() < MIN_SECONDS_TO_DELIVER
-            ):
-                error = DeliveryInProgress("invocation is about to time out; retrying later")
-                yield from ((r, error) for p in group.by_task.values() for r in p.records)
-                continue
-            yield from self._deliver_group(group)
+            by_receiver.setdefault(group.receiver, []).append(group)
+        if not by_receiver:
+            return []
+        pool = ThreadPoolExecutor(
+            max_workers=min(MAX_PARALLEL_RECEIVERS, len(by_receiver)),
+            thread_name_prefix="receiver",
+        )
+        futures = {
+            pool.submit(self._deliver_receiver, groups): receiver
+            for receiver, groups in by_receiver.items()
+        }
+        left = self._budget.left()
+        done, late = wait(futures, timeout=None if left is None else max(left, 0.0))
+        pool.shutdown(wait=False, cancel_futures=True)
+        failures: list[Failure] = []
+        for future in done:
+            failures += future.result()
+        for future in late:
+            receiver = futures[future]
+            error = DeliveryOutOfTime(f"{receiver}: still delivering when the answer was due")
+            logger.warning("Receiver out of time", extra={"receiver": receiver})
+            failures += [(r, error) for g in by_receiver[receiver] for r in g.records()]
+        return failures
 
-    def _targets(self, alert: Alert) -> list[tuple[str, RouteMatch]]:
+    def _deliver_receiver(self, groups: list[_Group]) -> list[Failure]:
+        failures: list[Failure] = []
+        for group in groups:
+            failures += self._deliver_group(group)
+        return failures
+
+    def _targets(self, alert: Alert, redrive: str | None) -> list[tuple[str, RouteMatch]]:
         chosen: dict[str, RouteMatch] = {}
         matches = self._config.resolve(alert.labels())
         for route in matches:
             for receiver in route.receivers:
                 if receiver in self._receivers:
                     chosen.setdefault(receiver, route)
+        if redrive is not None and redrive in self._receivers:
+            # A redrive of a parked delivery retries that receiver alone.
+            return [(redrive, chosen.get(redrive) or self._config.default_route())]
         if not chosen:
             # Routed only to receivers this stack does not deploy: fall back to the default
             # route's deployed ones, so the alert still reaches someone.
@@ -140,21 +199,24 @@ class AlertBatch:
             )
         return list(chosen.items())
 
-    def _deliver_group(self, group: _Group) -> Iterator[tuple[Any, Exception]]:
+    def _deliver_group(self, group: _Group) -> list[Failure]:
         receiver = self._receivers[group.receiver]
+        failures: list[Failure] = []
         claimed: list[tuple[_Pending, Claim]] = []
         skipped = 0
         for task_id, pending in group.by_task.items():
             try:
-                claim = self._ledger.claim(group.receiver, task_id)
+                claim = self._ledger.claim(
+                    group.receiver, task_id, retry_parked=group.receiver in pending.redrive_for
+                )
             except Exception as ledger_error:  # the ledger is unreachable: retry the record later
-                yield from ((record, ledger_error) for record in pending.records)
+                failures += [(record, ledger_error) for record in pending.records]
                 continue
-            if claim.state is ClaimState.ALREADY_DELIVERED:
+            if claim.state in (ClaimState.ALREADY_DELIVERED, ClaimState.PARKED):
                 skipped += 1
             elif claim.state is ClaimState.IN_PROGRESS:
                 busy = DeliveryInProgress(f"{group.receiver}: delivery of {task_id} in progress")
-                yield from ((record, busy) for record in pending.records)
+                failures += [(record, busy) for record in pending.records]
             else:
                 claimed.append((pending, claim))
         if skipped:
@@ -165,36 +227,79 @@ class AlertBatch:
             else [[item] for item in claimed]
         )
         for chunk in chunks:
-            yield from self._send(receiver, group, chunk)
+            failures += self._send(receiver, group, chunk)
+        return failures
 
     def _send(
         self, receiver: Receiver, group: _Group, chunk: list[tuple[_Pending, Claim]]
-    ) -> Iterator[tuple[Any, Exception]]:
+    ) -> list[Failure]:
         alerts = [pending.alert for pending, _ in chunk]
         try:
             receiver.deliver(
-                alerts, Group(route=group.route.name, labels=group.labels), deadline=self._deadline
+                alerts, Group(route=group.route.name, labels=group.labels), budget=self._budget
             )
         except Exception as error:
-            retryable = error.retryable if isinstance(error, DeliveryError) else True
-            logger.warning(
-                "Delivery failed",
-                extra={
-                    "receiver": group.receiver,
-                    "reason": str(error)
-                    if isinstance(error, DeliveryError)
-                    else type(error).__name__,
-                    "retryable": retryable,
-                    "task_ids": [alert.task_id for alert in alerts],
-                },
-            )
-            self._metrics.count("DeliveryFailures", len(alerts), receiver=group.receiver)
-            for pending, claim in chunk:
-                self._ledger.release(claim)
-                yield from ((record, error) for record in pending.records)
-            return
+            return self._failed(receiver, group, chunk, error)
         # Marked right after the send: a crash now would only resend this one chunk.
         self._ledger.mark_delivered(
             [claim for _, claim in chunk], group.route.repeat_window_seconds
         )
         self._metrics.count("AlertsDelivered", len(alerts), receiver=group.receiver)
+        return []
+
+    def _failed(
+        self,
+        receiver: Receiver,
+        group: _Group,
+        chunk: list[tuple[_Pending, Claim]],
+        error: Exception,
+    ) -> list[Failure]:
+        permanent = isinstance(error, DeliveryError) and not error.retryable
+        logger.warning(
+            "Delivery failed",
+            extra={
+                "receiver": group.receiver,
+                "reason": str(error) if isinstance(error, DeliveryError) else type(error).__name__,
+                "retryable": not permanent,
+                "task_ids": [pending.alert.task_id for pending, _ in chunk],
+            },
+        )
+        self._metrics.count("DeliveryFailures", len(chunk), receiver=group.receiver)
+        if permanent and self._parker is not None:
+            assert isinstance(error, DeliveryError)
+            parked = self._park(group, chunk, error.reason)
+            if parked is not None:
+                return parked
+        for _, claim in chunk:
+            self._ledger.release(claim)
+        return [(record, error) for pending, _ in chunk for record in pending.records]
+
+    def _park(
+        self, group: _Group, chunk: list[tuple[_Pending, Claim]], reason: str
+    ) -> list[Failure] | None:
+        """Put each refused alert in the dead-letter queue and mark its slot parked, so no
+        redelivery sends the receiver the same refused request again. None if parking itself
+        failed: the delivery is then retried as any other."""
+        assert self._parker is not None
+        try:
+            for pending, claim in chunk:
+                self._parker.park(pending.records[0], group.receiver, reason)
+                self._ledger.mark_parked(claim, group.route.repeat_window_seconds)
+        except Exception as parking_error:
+            logger.warning(
+                "Could not park a refused delivery; it will be retried",
+                extra={"receiver": group.receiver, "error": type(parking_error).__name__},
+            )
+            return None
+        self._metrics.count("DeliveriesParked", len(chunk), receiver=group.receiver)
+        return []
+
+
+def _redrive_for(record: Any) -> str | None:
+    """The receiver a redrive of a parked delivery names, if the record is one."""
+    attributes = getattr(record, "message_attributes", None) or {}
+    try:
+        value = attributes[REDRIVE_ATTRIBUTE].string_value
+    except (KeyError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None

@@ -71,12 +71,19 @@ class SeverityRule(BaseModel):
 
 
 class Route(BaseModel):
-    """A node of the tree: matchers, receivers, grouping, repeat window, child routes."""
+    """A node of the tree: matchers, receivers, grouping, repeat window, child routes.
+
+    Labels may hold several values (a task fails with several error codes). ``match`` and
+    ``match_re`` hold when *every* value of the label is allowed, so a route for a quiet code
+    never takes a task that also has a code needing a person; ``match_any`` holds when at
+    least one value is listed.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str | None = Field(None, min_length=1, max_length=64)
     match: dict[Label, list[str]] = Field(default_factory=dict)
+    match_any: dict[Label, list[str]] = Field(default_factory=dict)
     match_re: dict[Label, Regex] = Field(default_factory=dict)
     receivers: list[ReceiverName] = Field(default_factory=list)
     continue_: bool = Field(False, alias="continue")
@@ -85,14 +92,19 @@ class Route(BaseModel):
     routes: list[Route] = Field(default_factory=list)
 
     def matches(self, labels: dict[str, list[str]]) -> bool:
-        """Every matcher holds: equality against a list of values, or a full regex match."""
+        """Every matcher holds (see the class: every value, or any value for match_any)."""
         for label, wanted in self.match.items():
+            values = set(labels.get(label, ()))
+            if not values or not values <= set(wanted):
+                return False
+        for label, wanted in self.match_any.items():
             if not set(labels.get(label, ())) & set(wanted):
                 return False
-        return all(
-            any(re.fullmatch(pattern, value) for value in labels.get(label, ()))
-            for label, pattern in self.match_re.items()
-        )
+        for label, pattern in self.match_re.items():
+            listed = labels.get(label, [])
+            if not listed or not all(re.fullmatch(pattern, value) for value in listed):
+                return False
+        return True
 
 
 class RoutingConfig(BaseModel):
@@ -108,7 +120,7 @@ class RoutingConfig(BaseModel):
 
     @model_validator(mode="after")
     def _root_is_the_default_route(self) -> RoutingConfig:
-        if self.route.match or self.route.match_re:
+        if self.route.match or self.route.match_any or self.route.match_re:
             raise ValueError("route: the root route is the default route and takes no matchers")
         if not self.route.receivers:
             raise ValueError("route.receivers: the default route needs at least one receiver")

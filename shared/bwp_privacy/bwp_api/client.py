@@ -9,6 +9,7 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 
+from bwp_privacy.budget import Budget, OutOfTime
 from bwp_privacy.bwp_api.errors import (
     BwpApiError,
     TransientApiError,
@@ -40,8 +41,9 @@ mutation CancelPersonalDataDeletionTask($taskId: String!) {
 }
 """.strip()
 
-# Time kept back from the deadline for the work that follows the call (store, publish).
-MIN_REQUEST_SECONDS = 0.5
+#: Time kept back from the invocation's deadline for the work that follows the lookup (store,
+#: publish, mark published: four quick AWS calls) and the answer itself.
+MARGIN_SECONDS = 1.0
 
 
 class BwpClient:
@@ -101,26 +103,36 @@ class BwpClient:
         deadline: float | None = None,
     ) -> dict[str, Any]:
         """POST one GraphQL operation, retrying transient failures; return its `data`."""
+        budget = Budget(deadline, MARGIN_SECONDS, self._clock)
         return call_with_retries(
-            lambda: self._post_with_fresh_token(query, variables, target_id, deadline),
+            lambda: self._post_with_fresh_token(query, variables, target_id, budget),
             self._backoff,
-            deadline=None if deadline is None else deadline - MIN_REQUEST_SECONDS,
+            deadline=budget.work_deadline,
             clock=self._clock,
             sleep=self._sleep,
         )
 
     def _post_with_fresh_token(
-        self, query: str, variables: dict[str, Any], target_id: str, deadline: float | None
+        self, query: str, variables: dict[str, Any], target_id: str, budget: Budget
     ) -> dict[str, Any]:
-        token = self._tokens.get()
-        response = self._post(query, variables, target_id, token, deadline)
+        token = self._tokens.get(timeout=self._timeout_within(budget))
+        response = self._post(query, variables, target_id, token, budget)
         if response.status_code == 401:
             # Expired or revoked before our cached expiry: one new token, one more try.
             self._tokens.invalidate(token)
-            response = self._post(query, variables, target_id, self._tokens.get(), deadline)
+            fresh = self._tokens.get(timeout=self._timeout_within(budget))
+            response = self._post(query, variables, target_id, fresh, budget)
             if response.status_code == 401:
                 raise TransientApiError("API answered HTTP 401 with a fresh token")
         return _read_response(response)
+
+    def _timeout_within(self, budget: Budget) -> float:
+        """The request timeout, cut so the request ends before the margin; no request starts
+        when too little is left (the error is transient: Lambda retries the event)."""
+        try:
+            return budget.request_timeout(self._timeout)
+        except OutOfTime as error:
+            raise TransientApiError(f"no time left to call the API: {error}") from None
 
     def _post(
         self,
@@ -128,11 +140,9 @@ class BwpClient:
         variables: dict[str, Any],
         target_id: str,
         token: str,
-        deadline: float | None,
+        budget: Budget,
     ) -> requests.Response:
-        timeout = self._timeout
-        if deadline is not None:
-            timeout = max(0.1, min(timeout, deadline - self._clock() - MIN_REQUEST_SECONDS))
+        timeout = self._timeout_within(budget)
         try:
             return self._session.post(
                 self._api_url,

@@ -73,7 +73,7 @@ class TokenProvider:
 
     def __init__(
         self,
-        fetch: Callable[[], AccessToken],
+        fetch: Callable[[float | None], AccessToken],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch = fetch
@@ -81,12 +81,12 @@ class TokenProvider:
         self._token: AccessToken | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> str:
-        """Return a valid token, fetching a new one when needed."""
+    def get(self, *, timeout: float | None = None) -> str:
+        """Return a valid token, fetching a new one (within ``timeout``) when needed."""
         with self._lock:
             token = self._token
             if token is None or self._clock() >= token.expires_at - EXPIRY_MARGIN_SECONDS:
-                token = self._token = self._fetch()
+                token = self._token = self._fetch(timeout)
             return token.value
 
     def invalidate(self, value: str) -> None:

@@ -10,6 +10,7 @@ from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.receivers.aws_calls import delivery_errors
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.text import truncate
+from bwp_privacy.budget import Budget
 
 EVENT_TYPE = "PERSONAL_DATA_DELETION_TASK_FAILED"
 # The published schema names no field limits; these keep every field short enough to render
@@ -44,11 +45,11 @@ class AmazonQReceiver:
         self._sns = sns_client
         self._topic_arn = topic_arn
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """Publish each alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             message = json.dumps(amazon_q_notification(alert), separators=(",", ":"))
-            with delivery_errors(self.name, "SNS Publish"):
+            with delivery_errors(self.name, "SNS Publish", budget):
                 self._sns.publish(TopicArn=self._topic_arn, Message=message)
 
 

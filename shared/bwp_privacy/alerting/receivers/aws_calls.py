@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bwp_privacy.alerting.receivers.base import DeliveryError
+from bwp_privacy.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
 
 _RETRYABLE_CODES = frozenset(
     {
@@ -34,8 +35,13 @@ def aws_error_retryable(code: str, status: int | None) -> bool:
 
 
 @contextmanager
-def delivery_errors(receiver: str, operation: str) -> Iterator[None]:
-    """Raise DeliveryError for a failed call, naming the code and status, never the payload."""
+def delivery_errors(receiver: str, operation: str, budget: Budget) -> Iterator[None]:
+    """Raise DeliveryError for a failed call, naming the code and status, never the payload;
+    no call starts when the budget has too little left (the client's own timeouts bound it)."""
+    try:
+        budget.request_timeout(MIN_REQUEST_SECONDS)
+    except OutOfTime as error:
+        raise DeliveryError(receiver, f"not sent: {error}", retryable=True) from None
     try:
         yield
     except ClientError as error:

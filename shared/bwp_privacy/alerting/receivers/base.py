@@ -7,15 +7,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.budget import Budget
 
 
 class DeliveryError(Exception):
-    """A delivery did not happen. ``retryable`` errors may succeed on a later attempt."""
+    """A delivery did not happen. ``retryable`` errors may succeed on a later attempt (after
+    ``retry_after`` seconds when the receiver said so); the others are permanent refusals."""
 
-    def __init__(self, receiver: str, reason: str, *, retryable: bool) -> None:
+    def __init__(
+        self, receiver: str, reason: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
         self.receiver = receiver
         self.reason = reason
         self.retryable = retryable
+        self.retry_after = retry_after
         super().__init__(f"{receiver}: {reason}")
 
 
@@ -33,6 +38,7 @@ class Receiver(Protocol):
     name: str
     grouped: bool
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
-        """Deliver ``alerts`` (exactly one when not grouped) or raise DeliveryError."""
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
+        """Deliver ``alerts`` (exactly one when not grouped) within ``budget``, or raise
+        DeliveryError; no request may start that cannot end within the budget."""
         ...

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.receivers.aws_calls import aws_error_retryable, delivery_errors
 from bwp_privacy.alerting.receivers.base import DeliveryError, Group
+from bwp_privacy.budget import Budget
 
 DETAIL_TYPE = "Personal Data Deletion Failure Alert"
 SOURCE = "bwp-privacy"
@@ -33,11 +34,11 @@ class EventBridgeReceiver:
         self._bus_name = bus_name
         self._source = source
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """Put one entry per alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             entry = eventbridge_entry(alert, self._bus_name, self._source)
-            with delivery_errors(self.name, "PutEvents"):
+            with delivery_errors(self.name, "PutEvents", budget):
                 response = self._events.put_events(Entries=[entry])
             if response.get("FailedEntryCount", 0):
                 failed = (response.get("Entries") or [{}])[0]

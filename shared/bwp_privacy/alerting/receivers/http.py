@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 
 import requests
 
 from bwp_privacy.alerting.receivers.base import DeliveryError
+from bwp_privacy.budget import Budget, OutOfTime
+from bwp_privacy.redaction import mask_emails
 from bwp_privacy.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
+
+#: What of a refusal's body is kept as its reason (it goes to logs and the dead-letter queue).
+ANSWER_LIMIT = 200
+#: 408 Request Timeout and 429 Too Many Requests are worth another try; other 4xx are not.
+RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 class _Retryable(RetryableError):
@@ -19,22 +27,28 @@ class _Retryable(RetryableError):
 
 
 class JsonPoster:
-    """Shared by the HTTP receivers: one keep-alive session, timeouts, backoff."""
+    """Shared by the HTTP receivers: keep-alive sessions, timeouts within the budget, backoff.
+
+    Receivers are delivered side by side, one thread each: every receiver gets its own
+    session, so no session is ever used by two threads at once.
+    """
 
     def __init__(
         self,
-        session: requests.Session | None = None,
         *,
         timeout_seconds: float = 5.0,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
-        self._session = session or requests.Session()
         self._timeout = timeout_seconds
         self._backoff = backoff or Backoff(max_attempts=3, base_seconds=0.5, cap_seconds=4.0)
         self._clock = clock
         self._sleep = sleep
+        self._session_factory = session_factory
+        self._sessions: dict[str, requests.Session] = {}
+        self._lock = threading.Lock()
 
     def post(
         self,
@@ -42,22 +56,25 @@ class JsonPoster:
         url: str,
         body: bytes,
         *,
+        budget: Budget,
         headers: Mapping[str, str] | None = None,
         success: Collection[int] = (200, 201, 202, 204),
-        deadline: float | None = None,
     ) -> requests.Response:
-        """POST ``body`` as JSON; 429/5xx/network errors are retried, other statuses are not.
+        """POST ``body`` as JSON within ``budget``; 408/429/5xx and network errors are retried
+        (honouring Retry-After when it fits), other statuses are permanent refusals.
 
-        Raises DeliveryError. Its reason names the status, never the URL (URLs of webhooks
-        are secrets).
+        Raises DeliveryError: its reason names the status and the receiver's answer, never the
+        URL (webhook URLs are secrets); a retryable one carries the receiver's Retry-After.
         """
+        session = self._session(receiver)
 
         def attempt() -> requests.Response:
-            timeout = self._timeout
-            if deadline is not None:
-                timeout = max(0.1, min(timeout, deadline - self._clock()))
             try:
-                response = self._session.post(
+                timeout = budget.request_timeout(self._timeout)
+            except OutOfTime as error:
+                raise DeliveryError(receiver, f"not sent: {error}", retryable=True) from None
+            try:
+                response = session.post(
                     url,
                     data=body,
                     headers={"Content-Type": "application/json", **(headers or {})},
@@ -65,17 +82,34 @@ class JsonPoster:
                 )
             except requests.RequestException as error:
                 raise _Retryable(f"request failed: {type(error).__name__}", None) from None
-            if response.status_code in success:
+            status = response.status_code
+            if status in success:
                 return response
-            if response.status_code == 429 or response.status_code >= 500:
-                raise _Retryable(
-                    f"HTTP {response.status_code}", retry_after_seconds(response.headers)
-                )
-            raise DeliveryError(receiver, f"HTTP {response.status_code}", retryable=False)
+            if status in RETRYABLE_STATUSES or status >= 500:
+                raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers))
+            raise DeliveryError(receiver, f"HTTP {status}: {_answer(response)}", retryable=False)
 
         try:
             return call_with_retries(
-                attempt, self._backoff, deadline=deadline, clock=self._clock, sleep=self._sleep
+                attempt,
+                self._backoff,
+                deadline=budget.work_deadline,
+                clock=self._clock,
+                sleep=self._sleep,
             )
         except _Retryable as error:
-            raise DeliveryError(receiver, error.reason, retryable=True) from None
+            raise DeliveryError(
+                receiver, error.reason, retryable=True, retry_after=error.retry_after
+            ) from None
+
+    def _session(self, receiver: str) -> requests.Session:
+        with self._lock:
+            if receiver not in self._sessions:
+                self._sessions[receiver] = self._session_factory()
+            return self._sessions[receiver]
+
+
+def _answer(response: requests.Response) -> str:
+    """The receiver's answer on one short line, emails masked (it may quote our payload)."""
+    text = " ".join(response.text.split())[:ANSWER_LIMIT]
+    return mask_emails(text) or "(empty answer)"

@@ -10,6 +10,7 @@ from bwp_privacy.alerting.alert import Alert, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
 from bwp_privacy.alerting.receivers.text import truncate
+from bwp_privacy.budget import Budget
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 SOURCE = "bwp-privacy"
@@ -37,12 +38,12 @@ class PagerDutyReceiver:
         self._routing_key = routing_key
         self._events_url = events_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """POST one event per alert; only 202 is success."""
         for alert in alerts:
             body = json.dumps(pagerduty_event(alert, self._routing_key), separators=(",", ":"))
             self._poster.post(
-                self.name, self._events_url, body.encode(), success=(202,), deadline=deadline
+                self.name, self._events_url, body.encode(), success=(202,), budget=budget
             )
 
 

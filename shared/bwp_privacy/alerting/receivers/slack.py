@@ -10,7 +10,8 @@ from typing import Any
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.text import group_title, more_tasks, truncate
+from bwp_privacy.alerting.receivers.text import errors_text, group_title, more_tasks, truncate
+from bwp_privacy.budget import Budget
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -21,6 +22,8 @@ TEXT_LIMIT = 40_000
 MESSAGE_LIMIT = 500
 MAX_ERRORS = 20
 MAX_RUNBOOK_BLOCKS = 3
+#: Longest line of one task in a group (a group of 100 fits in the blocks at this length).
+MAX_TASK_LINE = 800
 
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
@@ -35,10 +38,10 @@ class SlackReceiver:
         self._poster = poster
         self._webhook_url = webhook_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """POST the message; Slack answers 200 "ok" on success."""
         body = json.dumps(slack_message(alerts, group), separators=(",", ":")).encode()
-        self._poster.post(self.name, self._webhook_url, body, success=(200,), deadline=deadline)
+        self._poster.post(self.name, self._webhook_url, body, success=(200,), budget=budget)
 
 
 def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
@@ -60,7 +63,10 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         runbooks, _ = _pack(_runbook_lines(alerts), MAX_RUNBOOK_BLOCKS)
         blocks += [_section(text) for text in runbooks]
         # One block stays free for the "…and N more" note.
-        texts, shown = _pack([_task_line(alert) for alert in alerts], MAX_BLOCKS - len(blocks) - 1)
+        free = MAX_BLOCKS - len(blocks) - 1
+        # Each task keeps its codes and deadlines whole; its error messages share what is left.
+        per_line = min(MAX_TASK_LINE, free * SECTION_LIMIT // len(alerts) - 1)
+        texts, shown = _pack([_task_line(alert, per_line) for alert in alerts], free)
         blocks += [_section(text) for text in texts]
         if shown < len(alerts):
             blocks.append(_section(more_tasks(len(alerts) - shown)))
@@ -132,11 +138,12 @@ def _runbook_line(runbook: Runbook) -> str:
     return text
 
 
-def _task_line(alert: Alert) -> str:
-    days = alert.submitted_days_ago
-    age = "submission date unknown" if days is None else f"{days} days ago"
+def _task_line(alert: Alert, limit: int) -> str:
+    """``• `task` CODES — deadlines — errors``: the errors are cut to fit ``limit``."""
     codes = ", ".join(_esc(code) for code in alert.error_codes)
-    return f"• `{_esc(alert.task_id)}` {codes} — {age}"
+    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(alert.deadlines_brief)}"
+    errors = errors_text(alert, limit - len(line) - 3)
+    return f"{line} — {_esc(errors)}" if errors else line
 
 
 def _pack(lines: Sequence[str], max_blocks: int) -> tuple[list[str], int]:

@@ -10,13 +10,15 @@ from typing import Any
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.text import group_title, more_tasks, truncate
+from bwp_privacy.alerting.receivers.text import errors_text, group_title, more_tasks, truncate
+from bwp_privacy.budget import Budget
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # Teams rejects messages over about 28 KB: these caps keep a card of any group below that.
-MAX_TASKS = 100
-LINE_LIMIT = 150
+#: The task list of a group: at most this many characters, each task at most LINE_LIMIT.
+TASKS_TEXT_BUDGET = 20_000
+LINE_LIMIT = 400
 TITLE_LIMIT = 200
 MESSAGE_LIMIT = 400
 MAX_ERRORS = 20
@@ -25,6 +27,9 @@ MAX_ACTIONS = 5
 
 _COLOR = {Severity.CRITICAL: "Attention", Severity.WARNING: "Warning", Severity.INFO: "Default"}
 _SAFE_URL = re.compile(r"https?://[^\s()\[\]]+")
+#: Markdown that Teams renders in TextBlocks and facts; text from outside is escaped, so an
+#: API error like "[x](https://…)" shows as written instead of as a live link.
+_MARKDOWN = re.compile(r"([\\`*_\[\]()~#>!|{}<])")
 
 
 class TeamsReceiver:
@@ -37,10 +42,10 @@ class TeamsReceiver:
         self._poster = poster
         self._webhook_url = webhook_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """POST the card; Workflows answers 202 (older connectors 200)."""
         body = json.dumps(teams_message(alerts, group), separators=(",", ":")).encode()
-        self._poster.post(self.name, self._webhook_url, body, success=(200, 202), deadline=deadline)
+        self._poster.post(self.name, self._webhook_url, body, success=(200, 202), budget=budget)
 
 
 def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
     body: list[dict[str, Any]] = [
         _text(
-            truncate(group_title(alerts, severity), TITLE_LIMIT),
+            _md(truncate(group_title(alerts, severity), TITLE_LIMIT)),
             size="Large",
             weight="Bolder",
             color=_COLOR[severity],
@@ -69,10 +74,10 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         body += _details(alerts[0])
     else:
         body.append(_text("Tasks", weight="Bolder", separator=True))
-        shown = alerts[:MAX_TASKS]
-        body.append(_text("\r".join(truncate(_task_line(alert), LINE_LIMIT) for alert in shown)))
-        if len(alerts) > len(shown):
-            body.append(_text(more_tasks(len(alerts) - len(shown)), isSubtle=True))
+        lines = _task_lines(alerts)
+        body.append(_text("\r".join(lines)))
+        if len(alerts) > len(lines):
+            body.append(_text(_md(more_tasks(len(alerts) - len(lines))), isSubtle=True))
     if runbooks:
         body.append(_text("Runbooks", weight="Bolder", separator=True))
         body += [_text(_runbook_line(runbook)) for runbook in runbooks[:MAX_RUNBOOKS]]
@@ -108,13 +113,14 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
         ("Received", alert.received_at),
     ]
     if alert.lookup_error:
-        facts.insert(4, ("Lookup error", truncate(alert.lookup_error, MESSAGE_LIMIT)))
+        facts.insert(4, ("Lookup error", alert.lookup_error))
     if alert.replay_name:
         facts.append(("Replay", alert.replay_name))
     blocks = [_facts(facts)]
     if alert.errors:
         lines = [
-            f"- **{error.code or 'UNSPECIFIED'}**: {truncate(error.message, MESSAGE_LIMIT)}"
+            f"- **{_md(error.code or 'UNSPECIFIED')}**: "
+            + _md(truncate(error.message, MESSAGE_LIMIT))
             for error in alert.errors[:MAX_ERRORS]
         ]
         if len(alert.errors) > MAX_ERRORS:
@@ -122,21 +128,37 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
         blocks += [_text("Errors", weight="Bolder", separator=True), _text("\r".join(lines))]
     blocks += [
         _text("Deadlines", weight="Bolder", separator=True),
-        _text(alert.deadlines),
+        _text(_md(alert.deadlines)),
         _text("Inspect", weight="Bolder", separator=True),
         _text("\n\n".join(alert.inspect), fontType="Monospace"),
     ]
     return blocks
 
 
-def _task_line(alert: Alert) -> str:
-    days = alert.submitted_days_ago
-    age = "submission date unknown" if days is None else f"{days} days ago"
-    return f"- **{alert.task_id}** {', '.join(alert.error_codes)} — {age}"
+def _task_lines(alerts: Sequence[Alert]) -> list[str]:
+    """One line per task, as many as the budget holds: each keeps its codes and deadlines
+    whole and shortens its error messages to share the budget among all the tasks."""
+    per_line = min(LINE_LIMIT, TASKS_TEXT_BUDGET // len(alerts) - 10)  # 10: escapes
+    lines: list[str] = []
+    used = 0
+    for alert in alerts:
+        line = _task_line(alert, per_line)
+        if used + len(line) + 1 > TASKS_TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return lines
+
+
+def _task_line(alert: Alert, limit: int) -> str:
+    codes = ", ".join(alert.error_codes)
+    line = f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(alert.deadlines_brief)}"
+    errors = errors_text(alert, limit - len(line) - 3)
+    return f"{line} — {_md(errors)}" if errors else line
 
 
 def _runbook_line(runbook: Runbook) -> str:
-    text = f"**{runbook.code}**: {truncate(runbook.text, MESSAGE_LIMIT)}"
+    text = f"**{_md(runbook.code)}**: {_md(truncate(runbook.text, MESSAGE_LIMIT))}"
     if runbook.url and _SAFE_URL.fullmatch(runbook.url):
         text += f" [Open runbook]({runbook.url})"
     return text
@@ -149,5 +171,10 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {
         "type": "FactSet",
-        "facts": [{"title": t, "value": truncate(v, MESSAGE_LIMIT)} for t, v in pairs],
+        "facts": [{"title": _md(t), "value": _md(truncate(v, MESSAGE_LIMIT))} for t, v in pairs],
     }
+
+
+def _md(text: str) -> str:
+    """Text from outside (API errors, codes, labels) shown as written, never as Markdown."""
+    return _MARKDOWN.sub(r"\\\1", text)

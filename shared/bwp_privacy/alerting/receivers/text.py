@@ -21,6 +21,16 @@ def group_title(alerts: Sequence[Alert], severity: Severity) -> str:
     return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
 
 
+def errors_text(alert: Alert, limit: int) -> str:
+    """A task's errors on one line (``CODE: message; …``, or its lookup error), cut to
+    ``limit`` characters: what a grouped message shortens first, before anything else."""
+    parts = [f"{error.code or 'UNSPECIFIED'}: {error.message}" for error in alert.errors]
+    if not parts and alert.lookup_error:
+        parts = [alert.lookup_error]
+    text = " ".join("; ".join(parts).split())
+    return truncate(text, limit) if limit > 1 and text else ""
+
+
 def more_tasks(count: int) -> str:
     """The note that ends a cut list of tasks."""
     return f"…and {count} more tasks: {MORE_HINT}"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.http import JsonPoster
+from bwp_privacy.budget import Budget
 
 VERSION = "1"
 TIMESTAMP_HEADER = "X-Timestamp"
@@ -40,7 +41,7 @@ class WebhookReceiver:
         self._secret = signing_secret
         self._clock = clock
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, deadline: float | None) -> None:
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
         """POST the signed body; any 2xx is success."""
         body = webhook_body(alerts, group)
         timestamp = str(int(self._clock()))
@@ -49,7 +50,7 @@ class WebhookReceiver:
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
         }
         self._poster.post(
-            self.name, self._url, body, headers=headers, success=range(200, 300), deadline=deadline
+            self.name, self._url, body, headers=headers, success=range(200, 300), budget=budget
         )
 
 

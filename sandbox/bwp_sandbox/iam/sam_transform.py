@@ -1,12 +1,13 @@
-"""Write template.yaml as plain CloudFormation (the SAM transform applied) for checkov.
+"""Write template.yaml as plain CloudFormation (the SAM transform applied).
 
-checkov reads AWS::Serverless::Function itself but not what SAM makes of it (the roles, the
-event invoke config, the event source mapping...): `make check` scans both files.
+Two readers need what SAM makes of the template (the roles, the event invoke config, the event
+source mapping...): checkov (`make check` scans both files) and the sandbox's IAM, which runs
+every function with the role the transform gives it (`bwp_sandbox.iam.sam`).
 
-Runs in checkov's own environment, next to aws-sam-translator (both pin older boto3 and pydantic
-than the project): `uv tool run --from checkov==… --with aws-sam-translator==… python THIS IN OUT`.
-Offline: local CodeUri/ContentUri become placeholder S3 URIs, and no managed policy is looked up
-(the template names none).
+A standalone script: it runs in its own environment beside aws-sam-translator, which pins older
+boto3 and pydantic than the project (`uv tool run --from aws-sam-translator==… python THIS IN
+OUT`). Offline: local CodeUri/ContentUri become placeholder S3 URIs, and no managed policy is
+looked up (the template names none; SAM's own are kept as ARNs).
 """
 
 from __future__ import annotations

@@ -1,0 +1,87 @@
+"""template.yaml after the SAM transform, made by aws-sam-translator in its own environment.
+
+The translator pins older boto3 and pydantic than the project, so it never enters the project's
+environment: `uv tool run` gives it a throwaway one (cached by uv, so only the first run needs
+the package registry). The result is cached by the template's content, so a changed template
+is transformed again and a stale role can never be used.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+TRANSLATOR = "aws-sam-translator==1.115.0"
+PYYAML = "pyyaml==6.0.3"
+SCRIPT = Path(__file__).with_name("sam_transform.py")
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bwp-privacy"
+
+
+class TransformError(RuntimeError):
+    """The SAM transform could not run; the message says how to get it running."""
+
+
+def transformed_template(template: Path) -> dict[str, Any]:
+    """The transformed template as JSON, from the cache or a fresh transform."""
+    digest = hashlib.sha256(
+        template.read_bytes() + SCRIPT.read_bytes() + TRANSLATOR.encode()
+    ).hexdigest()[:20]
+    cached = CACHE_DIR / "sam-transform" / f"{template.stem}-{digest}.json"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        _run_transform(template, partial)
+        partial.replace(cached)  # atomic: parallel runs never read half a file
+    return copy.deepcopy(_read(cached))
+
+
+@functools.lru_cache(maxsize=8)
+def _read(cached: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(cached.read_text())
+    return loaded
+
+
+def _run_transform(template: Path, output: Path) -> None:
+    command = [
+        *_uv(),
+        "tool",
+        "run",
+        "--from",
+        TRANSLATOR,
+        "--with",
+        PYYAML,
+        "python",
+        str(SCRIPT),
+        str(template),
+        str(output),
+    ]
+    try:
+        done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+            command, capture_output=True, text=True, timeout=300, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise TransformError(f"the SAM transform did not run ({error}); {_HOW}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise TransformError(f"the SAM transform of {template.name} failed: {last}")
+
+
+_HOW = "the sandbox needs uv (`pip install uv`, or `make setup`) to apply it"
+
+
+def _uv() -> list[str]:
+    configured = os.environ.get("UV")
+    if configured:
+        return configured.split()
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "uv"]

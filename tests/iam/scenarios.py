@@ -1,0 +1,110 @@
+"""A full run of each function through every path that calls AWS, with its outcome checked.
+
+The least-privilege test runs these to record what each function really calls; the
+statement-by-statement test runs them with one statement taken away and expects them to fail.
+A scenario raises (AssertionError or the function's own error) when the function did not do
+its job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bwp_sandbox.admin import admin_client
+from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.lambda_async import invoke_async
+from bwp_sandbox.lambda_context import LocalLambdaContext
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from bwp_sandbox.stack import PROJECT_ROOT, queue_depth
+from tests.conftest import load_event
+
+ROUTES_PARAMETER = "/bwp-privacy/routes"
+SHIPPED_ROUTES = Path(PROJECT_ROOT, "functions", "alert_router", "routes.json")
+#: Retries paced for a test: the run is about which calls are made, not when.
+FAST = {
+    "BWP_RETRY_BASE_SECONDS": "0.01",
+    "BWP_MAX_ATTEMPTS": "2",
+    "ALERT_RETRY_BASE_SECONDS": "0.01",
+}
+
+
+def _event(task_id: str) -> dict[str, Any]:
+    event = load_event()
+    event["id"] = f"event-{task_id}"
+    event["resources"] = [
+        f"businessProduct/{SAMPLE_BUSINESS_PRODUCT_ID}/personalDataDeletionTask/{task_id}"
+    ]
+    return event
+
+
+def recorder_run(sandbox: Sandbox) -> None:
+    """A failure stored and published; one that keeps failing parked in OnFailure."""
+    recorder = sandbox.recorder.with_environment(**FAST).cold_start()
+    published = recorder.handler(load_event(), LocalLambdaContext())
+    assert published["published"] is True, published
+
+    # The API keeps failing: the handler raises (Powertools drops its in-progress record),
+    # Lambda retries twice, then sends the event to the OnFailure destination.
+    sandbox.emulator.add_task(SAMPLE_BUSINESS_PRODUCT_ID, {"taskId": "iam-parked"})
+    sandbox.emulator.set_outage(["iam-parked"])
+    outcome = invoke_async(
+        recorder, _event("iam-parked"), on_failure_queue_url=sandbox.stack.on_failure_queue_url
+    )
+    sandbox.emulator.set_outage([])
+    assert outcome.error is not None
+    assert queue_depth(sandbox.stack.on_failure_queue_url)[0] == 1
+
+
+def with_every_option(sandbox: Sandbox) -> Sandbox:
+    """The stack with every optional part on: all six receivers (as the sandbox has them)
+    and the routes override in SSM."""
+    admin_client("ssm").put_parameter(
+        Name=ROUTES_PARAMETER, Value=SHIPPED_ROUTES.read_text(), Type="String", Overwrite=True
+    )
+    return sandbox.deploy(RoutesParameterName=ROUTES_PARAMETER)
+
+
+def router_run(sandbox: Sandbox) -> None:
+    """A critical failure routed to all six receivers (`with_every_option`): Slack fails
+    once (its claim released, then retried), Teams asks for more time than the invocation
+    has (the record waits off the queue), the webhook refuses it for good (parked); every
+    other receiver gets the alert exactly once."""
+    router = sandbox.router.with_environment(**FAST).cold_start()
+    failure = {
+        "schema": "bwp-privacy.deletion-task-failure",
+        "schemaVersion": "1.0",
+        "eventId": "event-iam-routed",
+        "eventTime": "2026-11-20T12:34:56Z",
+        "detailType": "PERSONAL_DATA_DELETION_TASK_FAILED",
+        "businessProductId": "bp-iam",
+        "taskId": "iam-routed",
+        "status": "FAILED",
+        "submissionDate": "2026-11-01T09:00:00Z",
+        "errors": [{"code": "BRAND_NEW_CODE", "message": "something new"}],
+        "lookup": {"status": "OK"},
+        "receivedAt": "2026-11-20T12:35:00Z",
+    }
+    admin_client("sns").publish(
+        TopicArn=sandbox.stack.failures_topic_arn, Message=json.dumps(failure)
+    )
+    sandbox.sink.fail("slack", status=503, times=3)  # every attempt of the first delivery
+    sandbox.sink.fail("teams", status=429, retry_after=600)
+    sandbox.sink.fail("webhook", status=400)
+    source = SqsEventSource(sandbox.stack.alert_queue_url, router)
+    first = source.poll_once()
+    assert first.failed == 1
+    # Kept away for the 600 s Teams asked for, not the queue's own 360 s.
+    [hidden] = sandbox.aws.hidden_for(sandbox.stack.alert_queue_url)
+    assert 590 < hidden <= 600, hidden
+    source.release_failed()  # the sandbox skips the waiting
+    results = source.drain(max_invocations=5)
+    assert [r.failed for r in results] == [0], results
+    for kind in ("pagerduty", "slack", "teams"):
+        assert len(sandbox.sink.received(kind)) == 1, kind
+    assert sandbox.sink.received("webhook") == []
+    assert queue_depth(sandbox.stack.alert_dlq_url)[0] == 1
+    for url in (sandbox.receivers.amazon_q_queue_url, sandbox.receivers.eventbridge_queue_url):
+        assert queue_depth(url)[0] == 1, url
