@@ -6,12 +6,17 @@ RUN := $(UV) run --frozen
 export SAM_CLI_TELEMETRY := 0
 # aws-sam-cli pins old boto3/pydantic: it runs in its own throwaway environment, never ours.
 SAM := $(UV) tool run --from aws-sam-cli==1.170.0 sam
-SAM_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin
+# sam build needs the functions' runtime, python3.13, on PATH: found on PATH, in pyenv, or
+# among uv's interpreters (`make sam-build` asks uv to install one when none is found).
+# Override with SAM_PYTHON=/path/to/python3.13.
+SAM_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null | grep -v /shims/) \
+	$(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13) \
+	$(shell $(UV) python find 3.13 2>/dev/null))
 # checkov and aws-sam-translator pin old boto3/pydantic too: same treatment.
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
 .PHONY: help setup demo soak sandbox test lint typecheck format check-requirements requirements sam-build validate \
-	check checkov bandit audit
+	check checkov bandit audit deploy cli-schemas
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -28,8 +33,10 @@ demo: setup ## offline: start the sandbox and replay every event in events/ thro
 
 EVENTS ?= 2000
 SEED ?= 7
-soak: setup ## chaos soak: EVENTS deliveries (default 2000) with seeded faults; writes docs/soak.md
-	$(RUN) python -m bwp_sandbox.soak --events $(EVENTS) --seed $(SEED) --markdown docs/soak.md
+REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak.md
+soak: setup ## chaos soak: EVENTS deliveries (default 2000), seeded faults; REPORT=docs/soak.md updates the committed report
+	$(RUN) python -m bwp_sandbox.soak --events $(EVENTS) --seed $(SEED) --markdown $(REPORT)
+	@echo "report: $(REPORT)"
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox
@@ -50,6 +57,9 @@ format: setup ## apply ruff format and the safe fixes
 
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -o shared/requirements.txt -q
+
+cli-schemas: setup ## regenerate cli/bwp_privacy_cli/schemas/*.json (the --json output of each command) from its models
+	$(RUN) python -m bwp_privacy_cli.schemas
 
 check-requirements: setup ## the layer's requirements match uv.lock
 	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -q | diff -u shared/requirements.txt - \
@@ -77,13 +87,25 @@ bandit: setup ## bandit over the shipped code, the CLI and the sandbox (skips: p
 audit: setup ## pip-audit over every locked dependency (dev tools included)
 	@set -o pipefail; tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(UV) export --frozen --all-groups --no-emit-project -q -o "$$tmp/requirements.txt" && \
+	total=$$(grep -cE '^[A-Za-z0-9]' "$$tmp/requirements.txt"); \
 	$(RUN) pip-audit --disable-pip --require-hashes --progress-spinner off $(PIP_AUDIT_FLAGS) \
 		-r "$$tmp/requirements.txt" 2>&1 \
-	| awk '/could not be audited/ {n++; next} /^Name +Skip Reason|^-+ +-+$$/ {next} {print} \
-		END {if (n) printf "pip-audit: %d dependencies could not be audited: PyPI had no vulnerability data for them\n", n}'
+	| awk -v total="$$total" '/could not be audited/ {n++; next} /No known vulnerabilities found/ {clean=1; next} \
+		/^Name +Skip Reason|^-+ +-+$$/ {next} {print} \
+		END {printf "pip-audit: %d of %d dependencies audited%s; %d could not be (PyPI had no vulnerability data for them)\n", total - n, total, clean ? ", no known vulnerabilities" : "", n}'
 
-sam-build: ## sam build (needs python3.13 on PATH; no Docker)
-	PATH="$(SAM_PYTHON):$$PATH" $(SAM) build --template template.yaml
+sam-build: ## sam build without Docker, with a local python3.13 (found or installed; SAM_PYTHON=... to choose)
+	@python=$(SAM_PYTHON); \
+	if [ -z "$$python" ]; then \
+		echo "No python3.13 found: asking uv to install one (SAM_PYTHON=/path/to/python3.13 to use another)"; \
+		$(UV) python install 3.13 && python=$$($(UV) python find 3.13); \
+	fi; \
+	[ -x "$$python" ] || { echo "sam build needs python3.13 (the functions' runtime): install one, or pass SAM_PYTHON=/path/to/python3.13"; exit 1; }; \
+	echo "sam build with $$python"; \
+	PATH="$$(dirname "$$python"):$$PATH" PYTHON="$$python" $(SAM) build --template template.yaml
+
+deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for the parameters; samconfig.toml keeps them)
+	$(SAM) deploy --guided
 
 # The bulk replay runs BENCH_EVENTS events per run (14 runs): 250 keeps `make bench` near
 # 10 minutes on 2 cores; BENCH_EVENTS=5000 is the full measurement (about an hour here).

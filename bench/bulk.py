@@ -44,7 +44,7 @@ def _real(
     events: list[dict[str, Any]], env: dict[str, str], workers: int, tick: Callable[[], None]
 ) -> Counter[str]:
     items = [SourcedEvent(f"bench[{n}]", event=event) for n, event in enumerate(events)]
-    results = run_events(
+    run = run_events(
         items,
         env=env,
         dry_run=False,
@@ -52,7 +52,7 @@ def _real(
         log_stream=io.StringIO(),
         on_result=lambda _: tick(),
     )
-    return Counter(result.outcome for result in results)
+    return Counter(result.outcome for result in run.results)
 
 
 def _baseline(

@@ -1,5 +1,5 @@
 """Bulk runs of the baseline handler, shaped like bwp_privacy_cli.replay_runner.run_events:
-in this process for one worker, else in spawned worker processes with the same chunking."""
+in this process for one worker, else in spawned worker processes fed one event at a time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import importlib
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -60,11 +59,13 @@ def run_baseline(
             on_result()
         return outcomes
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(env,)
-    ) as pool:
-        chunksize = max(1, len(events) // (workers * 8))
-        for outcome in pool.map(_run_in_worker, events, chunksize=chunksize):
-            outcomes.append(outcome)
+    with context.Pool(workers, initializer=_init_worker, initargs=(env,)) as pool:
+        by_index: dict[int, str] = {}
+        for index, outcome in pool.imap_unordered(_run_indexed, list(enumerate(events))):
+            by_index[index] = outcome
             on_result()
-        return outcomes
+        return [by_index[index] for index in sorted(by_index)]
+
+
+def _run_indexed(indexed: tuple[int, dict[str, Any]]) -> tuple[int, str]:
+    return indexed[0], _run_in_worker(indexed[1])

@@ -15,6 +15,7 @@ import click
 from bwp_privacy_cli.cmd_failures import parse_since
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.event_input import SourcedEvent
+from bwp_privacy_cli.json_output import ArchiveReplayOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.replay_runner import EventRunner, ReplayResult
 from bwp_privacy_cli.target import Target
@@ -49,6 +50,7 @@ def replay(cli: CliContext, start: str, end: str | None, name: str | None, timeo
         raise UserError(f"--from ({begin.isoformat()}) must be before --to ({finish.isoformat()})")
     name = name or f"bwp-privacy-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     with cli.target() as target:
+        cli.announce(target)
         if not (target.archive_arn and target.partner_bus_arn and target.rule_arn):
             raise UserError(f"{target.label} has no archive (deploy the current template)")
         events = boto3.client("events")
@@ -65,20 +67,30 @@ def replay(cli: CliContext, start: str, end: str | None, name: str | None, timeo
             # No Lambda in the sandbox: the rule's target queue stands for the function.
             with target.function_environment():
                 delivered = _deliver(target, verbose=cli.verbose)
-    summary: dict[str, Any] = {
-        "replay": name,
-        "state": state.get("State"),
-        "reason": state.get("StateReason"),
-    }
+    # EventBridge does not count what a replay delivered; in the sandbox the CLI does.
+    replayed = len(delivered) if target.is_sandbox else None
     if cli.json:
-        print_json({**summary, "delivered": [r.as_dict() for r in delivered]})
+        print_json(
+            ArchiveReplayOut(
+                target=target.identity(),
+                replay=name,
+                state=state.get("State"),
+                reason=state.get("StateReason"),
+                replayed=replayed,
+                delivered=[r.out() for r in delivered],
+            )
+        )
     else:
-        console.print(f"Replay {name}: {summary['state']} {summary['reason'] or ''}".rstrip())
+        reason = state.get("StateReason") or ""
+        console.print(f"Replay {name}: {state.get('State')} {reason}".rstrip())
+        if replayed is not None:
+            console.print(f"{replayed} event(s) replayed through the function.")
         if delivered:
             print_table(
                 "Replayed events through the handler",
                 ["event", "outcome", "task", "detail"],
                 ((r.event_id, r.outcome, r.task_id, r.detail) for r in delivered),
+                ids=("event", "task"),
             )
     if state.get("State") != "COMPLETED" or any(not r.ok for r in delivered):
         sys.exit(1)
@@ -114,6 +126,10 @@ def _deliver(target: Target, *, verbose: bool) -> list[ReplayResult]:
     results = []
     for message in drain_queue(target.rule_target_queue_url):
         event = json.loads(message["Body"])
+        # moto drops `account` from what a rule delivers; AWS always sets it (the bus's).
+        event.setdefault(
+            "account", target.partner_bus_arn.split(":")[4] if target.partner_bus_arn else ""
+        )
         result = runner.run(SourcedEvent(message["MessageId"], event=event))
         if not result.ok:
             record = on_failure_record(event, RuntimeError(result.detail), attempts=3)

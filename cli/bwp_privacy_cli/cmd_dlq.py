@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -16,7 +15,8 @@ import click
 from bwp_privacy.alerting.router import REDRIVE_ATTRIBUTE
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.event_input import SourcedEvent
-from bwp_privacy_cli.output import console, print_json, print_table, progress
+from bwp_privacy_cli.json_output import DlqDiscardOut, DlqListOut, DlqRedrivenOut, DlqRedriveOut
+from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
 from bwp_privacy_cli.parked import QUEUES, ParkedMessage, parse_parked
 from bwp_privacy_cli.replay_runner import EventRunner
 from bwp_privacy_cli.target import Target
@@ -47,17 +47,17 @@ def dlq() -> None:
 def list_(cli: CliContext, queue_names: str, limit: int) -> None:
     """Show parked messages: task, event, and why they are there."""
     with cli.target() as target:
-        parked = [m for name in _selected(target, queue_names) for m in _peek(target, name, limit)]
+        cli.announce(target)
+        parked = [
+            m.out() for name in _selected(target, queue_names) for m in _peek(target, name, limit)
+        ]
     if cli.json:
-        print_json({"messages": [m.summary() for m in parked], "count": len(parked)})
+        print_json(DlqListOut(target=target.identity(), messages=parked, count=len(parked)))
         return
     print_table(
-        f"Dead-letter queues of {target.label}",
+        "Dead-letter queues",
         ["queue", "sent", "task", "event", "reason"],
-        (
-            (s["queue"], _when(s["sentAt"]), s["taskId"], s["eventId"], s["reason"])
-            for s in (m.summary() for m in parked)
-        ),
+        ((m.queue, m.sent_at, m.task_id, m.event_id, m.reason) for m in parked),
     )
     console.print(f"{len(parked)} message(s)")
 
@@ -73,8 +73,9 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
     A message is deleted only after its re-send succeeded; if the command is interrupted,
     the message in flight reappears on its queue. Exits 1 if any re-send failed.
     """
-    results: list[dict[str, Any]] = []
+    results: list[DlqRedrivenOut] = []
     with cli.target() as target, target.function_environment():
+        cli.announce(target)
         resender = _Resender(target, verbose=cli.verbose)
         for name in _selected(target, queue_names):
             queue_url = target.queues[name]
@@ -88,31 +89,102 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
                         )
                     else:
                         kept.append(message)
-                    results.append({**message.summary(), "redriven": ok, "detail": detail})
+                    results.append(
+                        DlqRedrivenOut(**message.out().model_dump(), redriven=ok, detail=detail)
+                    )
                     bar.advance(bar.task_ids[0])
             # Released at the end, so this run does not take them again.
             for message in kept:
                 _release(queue_url, message)
+    done = sum(r.redriven for r in results)
     if cli.json:
-        print_json({"results": results, "redriven": sum(r["redriven"] for r in results)})
+        print_json(
+            DlqRedriveOut(
+                target=target.identity(), results=results, redriven=done, kept=len(results) - done
+            )
+        )
     else:
         print_table(
             "Redrive",
             ["queue", "task", "result", "detail"],
             (
-                (
-                    r["queue"],
-                    r["taskId"],
-                    "redriven" if r["redriven"] else "[red]kept[/]",
-                    r["detail"],
-                )
+                (r.queue, r.task_id, "redriven" if r.redriven else "[red]kept[/]", r.detail)
                 for r in results
             ),
         )
-        done = sum(r["redriven"] for r in results)
         console.print(f"{done} redriven, {len(results) - done} kept on their queue")
-    if any(not r["redriven"] for r in results):
+        if done < len(results):
+            console.print(
+                "What cannot succeed (an invalid event) stays until removed:"
+                " `bwp-privacy dlq discard`."
+            )
+    if done < len(results):
         sys.exit(1)
+
+
+@dlq.command("discard")
+@QUEUE_OPTION
+@click.option("--task-id", help="Only the messages of this task.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--max", "limit", type=click.IntRange(1, 10000), default=1000, show_default=True)
+@common_options
+@pass_cli
+def discard(cli: CliContext, queue_names: str, task_id: str | None, yes: bool, limit: int) -> None:
+    """Remove parked messages for good (those `dlq redrive` keeps because they can never
+    succeed, such as an invalid event). Asks first; prints what it removed."""
+    with cli.target() as target:
+        cli.announce(target)
+        chosen = [
+            m
+            for name in _selected(target, queue_names)
+            for m in _peek(target, name, limit)
+            if task_id is None or m.task_id == task_id
+        ]
+        if not chosen:
+            if cli.json:
+                print_json(DlqDiscardOut(target=target.identity(), removed=[], count=0))
+            else:
+                console.print("Nothing to discard.")
+            return
+        if not yes:
+            for message in chosen:
+                err_console.print(f"  {message.queue} {message.task_id}: {message.reason}")
+            if not click.confirm(
+                f"Remove these {len(chosen)} message(s) for good from {target.label}?", err=True
+            ):
+                console.print("Nothing removed.")
+                sys.exit(1)
+        removed = _remove(target, chosen, limit)
+    outs = [m.out() for m in removed]
+    if cli.json:
+        print_json(DlqDiscardOut(target=target.identity(), removed=outs, count=len(outs)))
+        return
+    print_table(
+        "Removed",
+        ["queue", "task", "event", "reason"],
+        ((m.queue, m.task_id, m.event_id, m.reason) for m in outs),
+    )
+    console.print(f"{len(outs)} message(s) removed")
+
+
+def _remove(target: Target, chosen: list[ParkedMessage], limit: int) -> list[ParkedMessage]:
+    """Delete the chosen messages (taken again: a peek's receipt handle no longer holds);
+    the others taken on the way are put back at the end."""
+    sqs = boto3.client("sqs")
+    removed: list[ParkedMessage] = []
+    for name in dict.fromkeys(m.queue for m in chosen):
+        url = target.queues[name]
+        wanted = {m.message_id for m in chosen if m.queue == name}
+        others: list[ParkedMessage] = []
+        for message in _take(url, name, limit):
+            if message.message_id in wanted:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message.receipt_handle)
+                removed.append(message)
+            else:
+                others.append(message)
+        for message in others:
+            _release(url, message)
+    return removed
 
 
 class _Resender:
@@ -228,9 +300,3 @@ def _approximate_count(url: str) -> int:
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes.get("ApproximateNumberOfMessages", 0))
-
-
-def _when(millis: str | None) -> str:
-    if not millis:
-        return ""
-    return datetime.fromtimestamp(int(millis) / 1000, UTC).isoformat(timespec="seconds")

@@ -10,10 +10,13 @@ import click
 
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.event_input import read_events
-from bwp_privacy_cli.output import console, print_json, print_table, progress
-from bwp_privacy_cli.replay_runner import ReplayResult, run_events
+from bwp_privacy_cli.json_output import ReplayOut
+from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
+from bwp_privacy_cli.replay_runner import ReplayRun, interruptible, run_events
 
 STYLE = {"published": "green", "stored": "green", "duplicate": "cyan", "looked-up": "cyan"}
+#: The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
+INTERRUPTED_EXIT_CODE = 130
 
 
 @click.command()
@@ -34,15 +37,17 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
     """Run events from FILES (JSON, JSON Lines, or - for stdin) through the handler.
 
     Prints each event's outcome (published, duplicate, rejected with the reason, failed
-    with the error) and a summary. Exits 1 if any event was rejected or failed.
+    with the error, held by another run) and a summary. Exits 1 if any event was rejected,
+    failed or held; Ctrl-C (or SIGTERM) stops at once and exits 130.
     """
     items = list(read_events(list(files)))
     log_stream = sys.stderr if cli.verbose else io.StringIO()
     with cli.target() as target, target.function_environment():
+        cli.announce(target)
         if not cli.json:
-            console.print(f"Replaying {len(items)} event(s) against {target.label}")
-        with progress(len(items), "replaying") as bar:
-            results = run_events(
+            console.print(f"Replaying {len(items)} event(s)")
+        with interruptible(), progress(len(items), "replaying") as bar:
+            run = run_events(
                 items,
                 env={**target.aws_env, **target.function_env},
                 dry_run=dry_run,
@@ -51,23 +56,49 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
                 on_result=lambda _: bar.advance(bar.task_ids[0]),
                 credentials=target.function_credentials,
             )
-    counts = Counter(result.outcome for result in results)
+    counts = Counter(result.outcome for result in run.results)
     if cli.json:
-        print_json({"results": [r.as_dict() for r in results], "summary": dict(counts)})
+        print_json(
+            ReplayOut(
+                target=target.identity(),
+                results=[r.out() for r in run.results],
+                summary=dict(counts),
+                done=len(run.results),
+                total=run.total,
+                interrupted=run.interrupted,
+            )
+        )
     else:
-        _print(results, counts)
-    if any(not result.ok for result in results):
+        _print(run, counts)
+    if run.interrupted:
+        _say_where_it_stopped(run, counts)
+        sys.exit(INTERRUPTED_EXIT_CODE)
+    if any(not result.ok for result in run.results):
         sys.exit(1)
 
 
-def _print(results: list[ReplayResult], counts: Counter[str]) -> None:
+def _print(run: ReplayRun, counts: Counter[str]) -> None:
     print_table(
         "Outcomes",
         ["event", "outcome", "task", "detail"],
         (
             (r.origin, f"[{STYLE.get(r.outcome, 'red')}]{r.outcome}[/]", r.task_id, r.detail)
-            for r in results
+            for r in run.results
         ),
+        ids=("event", "task"),
     )
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
-    console.print(f"{len(results)} event(s): {summary}")
+    console.print(f"{len(run.results)} event(s): {summary or 'none'}")
+
+
+def _say_where_it_stopped(run: ReplayRun, counts: Counter[str]) -> None:
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+    err_console.print(
+        f"Interrupted: {len(run.results)} of {run.total} done ({summary or 'none finished'})."
+    )
+    if run.cut_short:
+        freed = len(run.released)
+        err_console.print(
+            f"{len(run.cut_short)} event(s) were cut short; {freed} claim(s) freed, so running"
+            " the same events again is safe now (what is done is not done twice)."
+        )

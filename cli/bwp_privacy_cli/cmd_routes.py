@@ -14,6 +14,7 @@ from bwp_privacy.alerting.routes import RoutingConfig, load_routes
 from bwp_privacy.bwp_api.models import TaskError
 from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
 from bwp_privacy_cli.output import console, print_json, print_table
 
 SHIPPED_ROUTES = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
@@ -31,8 +32,9 @@ def routes() -> None:
     "samples",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A failure message (JSON) to route; default: one per known code, an unknown code"
-    " and a failed lookup.",
+    help="A failure message (JSON, as `failures show --json` prints each failure) or an event"
+    " (looked up first, storing nothing) to route; default: one per known code, an unknown"
+    " code and a failed lookup.",
 )
 @common_options
 @pass_cli
@@ -43,7 +45,7 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
     except OSError as error:
         raise UserError(f"cannot read {file}: {error.strerror}") from None
     config = load_routes(text, str(file))
-    failures = [_load_sample(path) for path in samples] or _default_samples(config)
+    failures = _load_samples(cli, samples) or _default_samples(config)
     rows: list[dict[str, Any]] = []
     for failure in failures:
         severity, runbooks = config.classify(failure)
@@ -51,7 +53,7 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
         for match in config.resolve(alert.labels()):
             rows.append(
                 {
-                    "task": failure.task_id,
+                    "sample": failure.task_id,
                     "errorCodes": failure.error_codes,
                     "lookupStatus": failure.lookup.status.value,
                     "severity": severity.value,
@@ -62,7 +64,8 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
                 }
             )
     if cli.json:
-        print_json({"file": str(file), "valid": True, "routing": rows})
+        routed = [RouteOut.model_validate(row) for row in rows]
+        print_json(RoutesCheckOut(file=str(file), valid=True, routing=routed))
         return
     console.print(f"{file}: valid")
     print_table(
@@ -84,11 +87,46 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
     )
 
 
-def _load_sample(path: Path) -> DeletionFailure:
-    try:
-        return DeletionFailure.model_validate(json.loads(path.read_text()))
-    except ValueError as error:
-        raise UserError(f"{path}: not a failure message: {str(error).splitlines()[0]}") from None
+def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFailure]:
+    """Each sample as a failure message; an event is looked up first (a dry run)."""
+    failures: list[DeletionFailure] = []
+    events: list[tuple[Path, dict[str, Any]]] = []
+    for path in paths:
+        try:
+            document = json.loads(path.read_text())
+        except ValueError as error:
+            raise UserError(f"{path}: not JSON: {error}") from None
+        if isinstance(document, dict) and "detail-type" in document:
+            events.append((path, document))
+            continue
+        try:
+            failures.append(DeletionFailure.model_validate(document))
+        except ValueError:
+            raise UserError(
+                f"{path}: neither a failure message (the JSON the recorder publishes:"
+                " `bwp-privacy failures show TASK --json` prints one per stored failure) nor"
+                " an EventBridge event (which is looked up first)"
+            ) from None
+    if events:
+        failures += _look_up(cli, events)
+    return failures
+
+
+def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list[DeletionFailure]:
+    """What the recorder would publish for these events, storing and publishing nothing."""
+    from bwp_privacy.bootstrap import build_client
+    from bwp_privacy.events import parse_event
+    from bwp_privacy.recorder import describe_failure
+    from bwp_privacy.settings import Settings
+    from bwp_privacy_cli.replay_runner import NoMetrics
+
+    with cli.target() as target, target.function_environment():
+        cli.announce(target)
+        client = build_client(Settings.from_env())
+        return [
+            describe_failure(parse_event(event), client, NoMetrics(), datetime.now(UTC))
+            for _, event in events
+        ]
 
 
 def _default_samples(config: RoutingConfig) -> list[DeletionFailure]:

@@ -12,6 +12,7 @@ from bwp_privacy.bwp_api.models import DeletionTask
 from bwp_privacy.settings import Settings
 from bwp_privacy_cli.cmd_failures import failure_store
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
 from bwp_privacy_cli.output import console, print_json, print_table
 
 BP_OPTION = click.option(
@@ -34,6 +35,7 @@ def task() -> None:
 def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None:
     """Query TASK_ID: status, dates, holding period and errors."""
     with cli.target() as target, target.function_environment():
+        cli.announce(target)
         settings = Settings.from_env()
         bp = business_product_id or _stored_business_product(settings, task_id)
         try:
@@ -41,7 +43,18 @@ def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None
         except ResourceNotFoundApiError:
             raise UserError(f"task {task_id} not found for business product {bp}") from None
     if cli.json:
-        print_json({"businessProductId": bp, **found.model_dump(mode="json", by_alias=True)})
+        print_json(
+            TaskShowOut(
+                target=target.identity(),
+                business_product_id=bp,
+                task_id=found.task_id,
+                status=found.status,
+                submission_date=found.submission_date,
+                last_updated_date=found.last_updated_date,
+                holding_period=found.holding_period,
+                errors=[TaskErrorOut(code=e.code, message=e.message) for e in found.errors],
+            )
+        )
         return
     _print_task(bp, found)
 
@@ -55,6 +68,7 @@ def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None
 def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: bool) -> None:
     """Cancel TASK_ID while it is in its holding period."""
     with cli.target() as target, target.function_environment():
+        cli.announce(target)
         settings = Settings.from_env()
         bp = business_product_id or _stored_business_product(settings, task_id)
         if not yes and not click.confirm(
@@ -69,7 +83,7 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
         except ValidationApiError as error:
             raise UserError(f"task {task_id} cannot be cancelled: {error.message}") from None
     if cli.json:
-        print_json({"taskId": cancelled, "cancelled": True})
+        print_json(TaskCancelOut(target=target.identity(), task_id=cancelled, cancelled=True))
     else:
         console.print(f"Cancelled deletion task {cancelled}.")
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from bwp_privacy_cli.output import console, err_console
 from bwp_privacy_cli.target import Target, open_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,12 +21,28 @@ class CliContext:
     stack_name: str | None = None
     json: bool = False
     verbose: bool = False
+    #: Whether --env was given (or BWP_ENV set), not left to its default.
+    env_given: bool = False
 
     @contextmanager
     def target(self) -> Iterator[Target]:
-        """Open the target and point boto3 at its AWS for the duration."""
-        with open_target(self.env, stack_name=self.stack_name) as target, target.aws():
+        """Open the target and point boto3 at its AWS for the duration.
+
+        ``--stack-name`` names a deployed stack: with ``--env sandbox`` it is a contradiction.
+        """
+        if self.stack_name is not None and self.env == "sandbox" and self.env_given:
+            raise UserError("--stack-name names a deployed stack: drop --env sandbox")
+        # A sandbox started for this command is announced on stderr: --json stays clean.
+        with (
+            open_target(self.env, stack_name=self.stack_name, notify=err_console.print) as target,
+            target.aws(),
+        ):
             yield target
+
+    def announce(self, target: Target) -> None:
+        """The first line of human output: where the command acts."""
+        if not self.json:
+            console.print(target.banner())
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
@@ -39,6 +56,8 @@ def _setter(field: str) -> Callable[[click.Context, click.Parameter, Any], None]
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value not in (None, False):
             setattr(ctx.ensure_object(CliContext), field, value)
+            if field == "env":
+                ctx.ensure_object(CliContext).env_given = True
 
     return callback
 

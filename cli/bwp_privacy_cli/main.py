@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 import click
@@ -18,7 +19,7 @@ COMMANDS = {
     "dlq": ("bwp_privacy_cli.cmd_dlq", "dlq", "List and redrive the dead-letter queues."),
     "archive": ("bwp_privacy_cli.cmd_archive", "archive", "Replay the partner bus archive."),
     "routes": ("bwp_privacy_cli.cmd_routes", "routes", "Check a routes file."),
-    "sandbox": ("bwp_privacy_cli.cmd_sandbox", "sandbox", "Keep a local sandbox running."),
+    "sandbox": ("bwp_privacy_cli.cmd_sandbox", "sandbox", "Run, start, stop a local sandbox."),
 }
 
 
@@ -99,11 +100,17 @@ def cli(
 ) -> None:
     """Replay events, inspect and cancel deletion tasks, read stored failures, drain the
     dead-letter queues and replay the archive of bwp-privacy."""
-    ctx.obj = CliContext(env=env, stack_name=stack_name, json=json_output, verbose=verbose)
+    given = ctx.get_parameter_source("env") not in (None, click.core.ParameterSource.DEFAULT)
+    ctx.obj = CliContext(
+        env=env, stack_name=stack_name, json=json_output, verbose=verbose, env_given=given
+    )
 
 
 def main() -> None:
     """Console script entry point."""
+    # Powertools warns when an invocation flushes no plain metric: the CLI's own output is
+    # what belongs on stderr (the functions' logs too, with -v).
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     cli(prog_name="bwp-privacy")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bwp_privacy.alerting.queues import PARKED_REASON_ATTRIBUTE, PARKED_RECEIVER_ATTRIBUTE
+from bwp_privacy_cli.json_output import DlqMessageOut, iso_from_millis
 
 QUEUES = {
     "rule-dlq": "EventBridge rule dead-letter queue (the function could not be invoked)",
@@ -39,16 +40,23 @@ class ParkedMessage:
                 return resource.rsplit("/", 1)[-1]
         return None
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "queue": self.queue,
-            "messageId": self.message_id,
-            "sentAt": self.sent_at,
-            "taskId": self.task_id,
-            "eventId": (self.payload or {}).get("id") or (self.payload or {}).get("eventId"),
-            "reason": self.reason,
-            "receiver": self.receiver,
-        }
+    @property
+    def event_id(self) -> str | None:
+        payload = self.payload or {}
+        value = payload.get("id") or payload.get("eventId")
+        return str(value) if value is not None else None
+
+    def out(self) -> DlqMessageOut:
+        """The documented --json form (sentAt in ISO-8601 UTC)."""
+        return DlqMessageOut(
+            queue=self.queue,  # type: ignore[arg-type]
+            message_id=self.message_id,
+            sent_at=iso_from_millis(self.sent_at),
+            task_id=self.task_id,
+            event_id=self.event_id,
+            reason=self.reason,
+            receiver=self.receiver,
+        )
 
 
 def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:

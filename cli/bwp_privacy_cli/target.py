@@ -1,8 +1,9 @@
-"""Where a command runs: the sandbox (a running one, or one started for the command) or a
-deployed stack, whose settings are read from CloudFormation and the function itself."""
+"""Where a command runs: the sandbox (a running one, or one started in the background for it)
+or a deployed stack, whose settings are read from CloudFormation and the function itself."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import tomllib
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from bwp_privacy.settings import Settings
+from bwp_privacy_cli.json_output import TargetOut
 from bwp_sandbox.environ import patched_environ
 
 if TYPE_CHECKING:
@@ -23,6 +25,13 @@ if TYPE_CHECKING:
 # In the user's own cache folder, not a shared /tmp path another user could plant.
 DEFAULT_SANDBOX_FILE = Path.home() / ".cache" / "bwp-privacy" / "sandbox.json"
 SAMCONFIG = Path("samconfig.toml")
+#: What a sandbox needs beyond the CLI's own dependencies (the `sandbox` extra).
+SANDBOX_MODULES = ("moto", "graphql", "yaml")
+SANDBOX_HINT = (
+    "the sandbox needs the development dependencies: run `uv sync` in a checkout of"
+    " bwp-privacy (or `pip install 'bwp-privacy[sandbox]'`), or use a deployed stack with"
+    " --env deployed or --stack-name NAME"
+)
 
 
 #: Every variable the function reads, so a shell's stray values never leak into a target.
@@ -53,10 +62,28 @@ class Target:
     partner_bus_arn: str | None = None
     rule_target_queue_url: str | None = None
     emulator_url: str | None = None
+    #: ``--env`` as given ("sandbox", "deployed" or a samconfig environment), the stack and
+    #: its region (the sandbox's are local).
+    env: str = "sandbox"
+    stack: str | None = None
+    region: str | None = None
+    #: The process that serves a sandbox (`bwp-privacy sandbox stop` ends it).
+    pid: int | None = None
 
     @property
     def is_sandbox(self) -> bool:
         return self.kind == "sandbox"
+
+    def identity(self) -> TargetOut:
+        """What every command's --json says it acted on."""
+        return TargetOut(env=self.env, stack=self.stack, region=self.region)
+
+    def banner(self) -> str:
+        """The first line of every command's human output: where it acts."""
+        if self.is_sandbox:
+            aws = self.aws_env.get("AWS_ENDPOINT_URL", "local")
+            return f"Target: the local sandbox (AWS at {aws}, API emulator at {self.emulator_url})"
+        return f"Target: stack {self.stack} in {self.region} (--env {self.env})"
 
     @contextmanager
     def aws(self) -> Iterator[None]:
@@ -89,12 +116,12 @@ def sandbox_file() -> Path:
     return Path(os.environ.get("BWP_SANDBOX_FILE", str(DEFAULT_SANDBOX_FILE)))
 
 
-def sandbox_target(sandbox: Sandbox, label: str = "sandbox") -> Target:
+def sandbox_target(sandbox: Sandbox, *, pid: int | None = None) -> Target:
     """Describe a started sandbox."""
     stack = sandbox.stack
     return Target(
         kind="sandbox",
-        label=label,
+        label="sandbox",
         function_env=sandbox.function_env(),
         function_credentials=sandbox.recorder.role.credentials(),
         queues={
@@ -109,42 +136,88 @@ def sandbox_target(sandbox: Sandbox, label: str = "sandbox") -> Target:
         partner_bus_arn=stack.partner_bus_arn,
         rule_target_queue_url=stack.rule_target_queue_url,
         emulator_url=sandbox.emulator.base_url,
+        env="sandbox",
+        stack=None,
+        region=sandbox.aws.env.get("AWS_REGION"),
+        pid=pid,
     )
 
 
 def write_sandbox_file(target: Target, path: Path) -> None:
     """Let later commands find a running sandbox."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(target), indent=2))
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(asdict(target), indent=2))
+    partial.replace(path)  # atomic: a command never reads half a file
 
 
-def _running_sandbox() -> Target | None:
-    path = sandbox_file()
+def recorded_sandbox(path: Path | None = None) -> tuple[Target | None, bool]:
+    """The sandbox the state file names, and whether it still answers."""
+    path = path or sandbox_file()
     try:
         target = Target(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
-        return None
+        return None, False
+    return target, sandbox_alive(target)
+
+
+def sandbox_alive(target: Target) -> bool:
+    """Whether the sandbox's emulator answers its health check (a busy machine may take a
+    while: a sandbox whose process still runs gets a few seconds)."""
+    attempts = 5 if target.pid is not None and process_exists(target.pid) else 1
+    for _ in range(attempts):
+        try:
+            requests.get(f"{target.emulator_url}/_control/health", timeout=2).raise_for_status()
+        except requests.RequestException:
+            continue
+        return True
+    return False
+
+
+def process_exists(pid: int) -> bool:
     try:
-        requests.get(f"{target.emulator_url}/_control/health", timeout=0.5).raise_for_status()
-    except requests.RequestException:
-        return None  # a file left by a sandbox that has stopped
-    return target
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sandbox_available() -> bool:
+    """Whether this installation can run a sandbox (the development dependencies)."""
+    return all(importlib.util.find_spec(module) is not None for module in SANDBOX_MODULES)
 
 
 @contextmanager
-def open_target(env: str, *, stack_name: str | None = None) -> Iterator[Target]:
-    """Yield the target named by ``--env``: ``sandbox``, ``deployed`` or a samconfig env."""
-    if env == "sandbox":
-        running = _running_sandbox()
-        if running is not None:
-            yield running
-            return
-        from bwp_sandbox.sandbox import running_sandbox  # moto: only when a sandbox starts
+def open_target(env: str, *, stack_name: str | None = None, notify: Any = None) -> Iterator[Target]:
+    """Yield the target named by ``--env`` (sandbox, deployed or a samconfig environment);
+    ``--stack-name`` always means a deployed stack.
 
-        with running_sandbox() as sandbox:
-            yield sandbox_target(sandbox, label="sandbox (started for this command)")
+    With no sandbox running, one is started in the background, so that what a command
+    stores is still there for the next one; ``notify`` (a callable) is told so, once.
+    """
+    if stack_name is not None or env != "sandbox":
+        deployed_env = "deployed" if env == "sandbox" else env
+        yield deployed_target(stack_name or samconfig_stack_name(env), deployed_env)
         return
-    yield deployed_target(stack_name or samconfig_stack_name(env))
+    running, alive = recorded_sandbox()
+    if running is not None and alive:
+        yield running
+        return
+    if not sandbox_available():
+        raise TargetError(SANDBOX_HINT)
+    from bwp_privacy_cli.sandbox_process import start_background_sandbox
+
+    started = start_background_sandbox(sandbox_file())
+    if notify is not None:
+        gone = f"The sandbox recorded in {sandbox_file()} is gone; " if running else ""
+        notify(
+            f"{gone}Started a{' fresh, empty' if running else ''} sandbox in the background"
+            f" (pid {started.pid}): it keeps what commands store until"
+            " `bwp-privacy sandbox stop`."
+        )
+    yield started
 
 
 def samconfig_stack_name(env: str) -> str:
@@ -162,20 +235,41 @@ def samconfig_stack_name(env: str) -> str:
     return str(name)
 
 
-def deployed_target(stack_name: str) -> Target:
+def aws_region() -> str:
+    """The region, as the AWS CLI finds it: AWS_REGION, AWS_DEFAULT_REGION, the profile."""
+    import boto3
+
+    region = (
+        os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or boto3.session.Session().region_name
+    )
+    if not region:
+        raise TargetError(
+            "AWS: no region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)"
+        )
+    return region
+
+
+def deployed_target(stack_name: str, env: str = "deployed") -> Target:
     """Read a deployed stack's outputs and DeletionTaskFailedFunction's environment."""
     import boto3
     from botocore.exceptions import ClientError
 
+    region = aws_region()
     try:
-        stack = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+        stack = boto3.client("cloudformation", region_name=region).describe_stacks(
+            StackName=stack_name
+        )["Stacks"][0]
     except ClientError as error:
         raise TargetError(f"stack {stack_name}: {error.response['Error']['Message']}") from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     function_arn = outputs.get("DeletionTaskFailedFunctionArn")
     if not function_arn:
         raise TargetError(f"stack {stack_name} has no DeletionTaskFailedFunctionArn output")
-    config = boto3.client("lambda").get_function_configuration(FunctionName=function_arn)
+    config = boto3.client("lambda", region_name=region).get_function_configuration(
+        FunctionName=function_arn
+    )
     queues = {
         name: outputs[key]
         for name, key in (
@@ -191,8 +285,13 @@ def deployed_target(stack_name: str) -> Target:
         label=f"stack {stack_name}",
         function_env=dict(config.get("Environment", {}).get("Variables", {})),
         queues=queues,
+        # boto3 reads AWS_DEFAULT_REGION only; the AWS CLI honours AWS_REGION too.
+        aws_env={"AWS_DEFAULT_REGION": region},
         function_arn=function_arn,
         rule_arn=outputs.get("DeletionTaskFailedRuleArn"),
         archive_arn=outputs.get("ArchiveArn"),
         partner_bus_arn=outputs.get("PartnerEventBusArn"),
+        env=env,
+        stack=stack_name,
+        region=region,
     )

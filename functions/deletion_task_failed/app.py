@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
 from bwp_privacy.bootstrap import build_recorder
 from bwp_privacy.events import InvalidEventError, SpoofedEventError, TaskRef, parse_event
+from bwp_privacy.idempotency import IDEMPOTENCY_KEY_PREFIX
 from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.settings import Settings
 
@@ -54,7 +55,7 @@ persistence = DynamoDBPersistenceLayer(
     config=idempotency,
     persistence_store=persistence,
     # Keys survive function renames and refactors (the default embeds both names).
-    key_prefix="bwp-privacy.deletion-task-failed",
+    key_prefix=IDEMPOTENCY_KEY_PREFIX,
 )
 def record_once(*, event_id: str, ref: TaskRef, deadline: float) -> dict[str, Any]:
     """Record one event; a second delivery of the same event id returns the first result."""

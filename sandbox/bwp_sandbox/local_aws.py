@@ -4,6 +4,7 @@ with IAM enforced for the functions' roles (`bwp_sandbox.iam`)."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 import requests
@@ -35,6 +36,7 @@ class LocalAws:
         """Start serving; returns self."""
         # One access-log line per AWS call drowns the demo and test output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        _check_free(self._host, self._port)
         self._server = make_server(
             self._host, self._port, self.iam, threaded=True, request_handler=MotoRequestHandler
         )
@@ -95,3 +97,12 @@ class LocalAws:
         """Forget every resource (moto's reset API) and every role and IAM record."""
         requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
         self.iam.reset()
+
+
+def _check_free(host: str, port: int) -> None:
+    """Raise OSError(EADDRINUSE) for a port in use: werkzeug would print and exit instead."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        probe.bind((host, port))

@@ -13,9 +13,9 @@ from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
-from bwp_sandbox.seed import seed_sample_tasks
+from bwp_sandbox.seed import archive_sample_events, seed_sample_tasks
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import LocalStack, deploy_local_stack
+from bwp_sandbox.stack import LocalStack, deploy_local_stack, purge
 
 RECORDER = "DeletionTaskFailedFunction"
 ROUTER = "AlertRouterFunction"
@@ -95,6 +95,8 @@ def prepare(
     }
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)
+    archive_sample_events(admin_client("events"), stack.partner_bus_arn)
+    purge(stack.rule_target_queue_url)  # their first delivery: the past, in the sandbox
     sandbox = Sandbox(emulator=emulator, aws=aws, stack=stack, sink=sink, receivers=receivers)
     return sandbox.deploy()
 

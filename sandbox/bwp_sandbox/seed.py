@@ -47,3 +47,28 @@ def seed_sample_tasks(add_task: Any) -> None:
             SAMPLE_BUSINESS_PRODUCT_ID,
             {**task, "dataSubject": {"type": "SHOPPER", "email": SAMPLE_SHOPPER_EMAIL}},
         )
+
+
+#: The partner event source the sandbox's archived events name.
+SAMPLE_SOURCE = "aws.partner/buywithprime/bwp-privacy-sample"
+
+
+def archive_sample_events(events_client: Any, bus_arn: str) -> int:
+    """Put a PERSONAL_DATA_DELETION_TASK_FAILED event for each sample task on the partner bus,
+    so the archive holds history that `bwp-privacy archive replay` can replay. Returns the
+    count; the caller drops the rule's first delivery of them (the past, in the sandbox)."""
+    entries = [
+        {
+            "Source": SAMPLE_SOURCE,
+            "DetailType": "PERSONAL_DATA_DELETION_TASK_FAILED",
+            "Detail": "{}",
+            "Resources": [
+                f"businessProduct/{SAMPLE_BUSINESS_PRODUCT_ID}/personalDataDeletionTask/"
+                f"{task['taskId']}"
+            ],
+            "EventBusName": bus_arn,
+        }
+        for task in SAMPLE_TASKS
+    ]
+    events_client.put_events(Entries=entries)
+    return len(entries)

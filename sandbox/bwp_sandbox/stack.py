@@ -278,3 +278,8 @@ def drain_queue(queue_url: str, max_messages: int = 1000) -> list[dict[str, Any]
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         messages.extend(batch)
     return messages
+
+
+def purge(queue_url: str) -> None:
+    """Empty a queue (what a rule delivered before anyone was there to read it)."""
+    admin_client("sqs").purge_queue(QueueUrl=queue_url)

@@ -150,11 +150,18 @@ def _depth(value: Any) -> int:
 
 
 def _check_sender(raw: dict[Any, Any], expected_account: str | None) -> None:
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.startswith(PARTNER_SOURCE_PREFIX):
-        shown = repr(source[:80]) if isinstance(source, str) else type(source).__name__
+    if "source" not in raw:
         raise SpoofedEventError(
-            f"source: {shown} is not a Buy with Prime partner source ({PARTNER_SOURCE_PREFIX}…)"
+            f"source: missing (a Buy with Prime event names its partner source,"
+            f" {PARTNER_SOURCE_PREFIX}…)"
+        )
+    source = raw["source"]
+    if not isinstance(source, str):
+        raise SpoofedEventError(f"source: expected a string, got {type(source).__name__}")
+    if not source.startswith(PARTNER_SOURCE_PREFIX):
+        raise SpoofedEventError(
+            f"source: {source[:80]!r} is not a Buy with Prime partner source"
+            f" ({PARTNER_SOURCE_PREFIX}…)"
         )
     account = raw.get("account")
     if expected_account and account != expected_account:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,11 +81,13 @@ class FailureStore:
         business_product_id: str | None = None,
         error_code: str | None = None,
         until: datetime | None = None,
+        on_query: Callable[[], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Failures received since ``since``, newest first, by index query (never a scan).
 
         By business product: the ByBusinessProduct index. Otherwise ByReceivedDay, one query
         per day. An error code filters the results (errorCodes is a list, not a key).
+        ``on_query`` is called after each index query (a progress bar counts the days).
         """
         until = until or datetime.now(since.tzinfo)
         bounds = {":from": {"S": _iso(since)}, ":to": {"S": _iso(until)}}
@@ -113,6 +116,8 @@ class FailureStore:
                 **extra,
             ):
                 items.extend(_plain(item) for item in page.get("Items", []))
+            if on_query is not None:
+                on_query()
         return sorted(items, key=lambda item: str(item.get("receivedAt")), reverse=True)
 
     def to_item(self, failure: DeletionFailure, received_at: datetime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 
 from bwp_sandbox.lambda_async import invoke_async, on_failure_record
 from bwp_sandbox.sandbox import Sandbox
-from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL, SAMPLE_TASKS
 from tests.cli.conftest import ENTRY_POINT, Run
 from tests.conftest import EVENTS, load_event
 from tests.integration.helpers import stored_items
@@ -50,7 +50,12 @@ def test_help_on_every_command(run_cli: Run, invoke: Run) -> None:
         ["failures", "show"],
         ["dlq", "list"],
         ["dlq", "redrive"],
+        ["dlq", "discard"],
         ["archive", "replay"],
+        ["sandbox"],
+        ["sandbox", "start"],
+        ["sandbox", "stop"],
+        ["sandbox", "status"],
         ["routes", "check"],
     ):
         result = invoke(*args, "--help")
@@ -63,7 +68,12 @@ def test_replay_sample_events_json(run_cli: Run, sandbox: Sandbox) -> None:
     assert result.exit_code == 0, result.stderr
     payload = result.json()
     assert payload["summary"] == {"published": 3}
-    assert {r["task_id"] for r in payload["results"]} == {
+    assert payload["target"] == {"env": "sandbox", "stack": None, "region": "us-east-1"}
+    assert all(
+        r["thisRun"] == {"stored": True, "published": True, "messageId": r["thisRun"]["messageId"]}
+        for r in payload["results"]
+    )
+    assert {r["taskId"] for r in payload["results"]} == {
         ORDERS_TASK,
         "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f",
         "d4e5f6a7-b8c9-4d0e-a1f2-b3c4d5e6f7a8",
@@ -72,6 +82,11 @@ def test_replay_sample_events_json(run_cli: Run, sandbox: Sandbox) -> None:
     assert SAMPLE_SHOPPER_EMAIL not in result.stdout + result.stderr
     again = run_cli("replay", SAMPLES[0], "--json")
     assert again.json()["summary"] == {"duplicate": 1}
+    # What this run did (nothing), and what an earlier one had done.
+    [duplicate] = again.json()["results"]
+    assert duplicate["thisRun"] == {"stored": False, "published": False, "messageId": None}
+    assert duplicate["earlier"]["stored"] is True
+    assert duplicate["earlier"]["published"] is True
 
 
 def test_replay_reads_stdin_and_json_lines(run_cli: Run, sandbox: Sandbox) -> None:
@@ -123,7 +138,8 @@ def test_dry_run_stores_and_publishes_nothing(run_cli: Run, sandbox: Sandbox) ->
     assert result.exit_code == 0, result.stderr
     [looked_up] = result.json()["results"]
     assert looked_up["outcome"] == "looked-up"
-    assert looked_up["data"]["status"] in {"FAILED"}
+    assert looked_up["failure"]["status"] == "FAILED"
+    assert looked_up["thisRun"] == {"stored": False, "published": False, "messageId": None}
     assert stored_items(sandbox.stack) == []
 
 
@@ -192,7 +208,11 @@ def test_task_cancel(invoke: Run, sandbox: Sandbox) -> None:
     assert "Not cancelled" in declined.stdout
     done = invoke("task", "cancel", "on-hold-1", *bp, "--yes", "--json")
     assert done.exit_code == 0
-    assert done.json() == {"taskId": "on-hold-1", "cancelled": True}
+    assert done.json() == {
+        "target": {"env": "sandbox", "stack": None, "region": "us-east-1"},
+        "taskId": "on-hold-1",
+        "cancelled": True,
+    }
     assert_one_line_error(
         invoke("task", "cancel", "on-hold-1", *bp, "--yes"), "task on-hold-1 not found"
     )
@@ -412,6 +432,8 @@ def test_interrupted_redrive_loses_nothing(
 def test_archive_replay_runs_archived_events_through_the_function(
     invoke: Run, sandbox: Sandbox
 ) -> None:
+    # The sandbox's archive starts with an event per sample task (their first delivery is
+    # the past); one more arrives now, and its delivery is gone too.
     event = load_event()
     boto3.client("events").put_events(
         Entries=[
@@ -426,16 +448,21 @@ def test_archive_replay_runs_archived_events_through_the_function(
     )
     from bwp_sandbox.stack import drain_queue
 
-    drain_queue(sandbox.stack.rule_target_queue_url)  # the original delivery, long gone
+    drain_queue(sandbox.stack.rule_target_queue_url)
     result = invoke("archive", "replay", "--from", "1h", "--json")
     assert result.exit_code == 0, result.stdout
     payload = result.json()
     assert payload["state"] == "COMPLETED"
-    [delivered] = payload["delivered"]
-    assert delivered["outcome"] == "published"
-    assert delivered["task_id"] == ORDERS_TASK
-    [item] = stored_items(sandbox.stack)
-    assert item["replayName"] == payload["replay"]
+    assert payload["replayed"] == len(payload["delivered"]) == 1 + len(SAMPLE_TASKS)
+    assert {d["outcome"] for d in payload["delivered"]} == {"published"}
+    assert sorted(d["taskId"] for d in payload["delivered"]) == sorted(
+        [ORDERS_TASK, *(task["taskId"] for task in SAMPLE_TASKS)]
+    )
+    items = stored_items(sandbox.stack)
+    assert {item["replayName"] for item in items} == {payload["replay"]}
+    human = invoke("archive", "replay", "--from", "1h")
+    assert human.stdout.splitlines()[0].startswith("Target: the local sandbox")
+    assert f"{1 + len(SAMPLE_TASKS)} event(s) replayed through the function." in human.stdout
     assert_one_line_error(
         invoke("archive", "replay", "--from", "1h", "--to", "2h"), "must be before --to"
     )

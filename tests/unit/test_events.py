@@ -57,6 +57,8 @@ def mutate(path: str, value: Any) -> dict[str, Any]:
             "source: 'aws.partner/other/x' is not a Buy with Prime partner source",
         ),
         (mutate("source", "aws.partner/buywithprime/"), "source: Value error, must start with"),
+        (mutate("source", KeyError), "source: missing (a Buy with Prime event names its"),
+        (mutate("source", 7), "source: expected a string, got int"),
         (
             mutate("detail-type", "PERSONAL_DATA_DELETION_TASK_COMPLETED"),
             "detail-type: Input should be 'PERSONAL_DATA_DELETION_TASK_FAILED'",
@@ -111,7 +113,7 @@ def test_spoofed_sources_and_accounts_are_told_apart() -> None:
 
     with pytest.raises(SpoofedEventError, match="is not a Buy with Prime partner source"):
         parse_event(mutate("source", "aws.events"))
-    with pytest.raises(SpoofedEventError, match="source: int is not"):
+    with pytest.raises(SpoofedEventError, match="source: expected a string, got int"):
         parse_event(mutate("source", 7))
     with pytest.raises(
         SpoofedEventError, match="account: '999999999999' is not the expected account"

@@ -84,4 +84,5 @@ def _uv() -> list[str]:
     found = shutil.which("uv")
     if found:
         return [found]
-    return [sys.executable, "-m", "uv"]
+    # `make setup` installs uv with the base interpreter's pip when it is missing.
+    return [getattr(sys, "_base_executable", sys.executable), "-m", "uv"]

@@ -1,0 +1,232 @@
+"""What each command prints with --json, as models: the types are the documented ones
+(integers, null, ISO-8601 UTC), and `schemas/` holds their JSON Schemas (`make cli-schemas`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bwp_privacy.failure import DeletionFailure
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class TargetOut(_Out):
+    """Where the command acted: the sandbox, or a deployed stack in a region."""
+
+    env: str
+    stack: str | None
+    region: str | None
+
+
+class StoredFailure(DeletionFailure):
+    """A stored failure: the published message (schema 1.x, every key, nulls kept) and what
+    the failures table adds to it."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    codes: list[str] = Field(alias="errorCodes")
+    received_day: str = Field(alias="receivedDay")
+    expires_at: str = Field(alias="expiresAt", description="ISO-8601 UTC: when TTL removes it")
+    published_at: str | None = Field(alias="publishedAt")
+    message_id: str | None = Field(alias="messageId")
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> StoredFailure:
+        """A failures-table item (as the store reads it) in the documented types."""
+        values = {key: _plain(value) for key, value in item.items()}
+        values.pop("primaryErrorCode", None)
+        values["expiresAt"] = iso_from_epoch(values.get("expiresAt"))
+        values.setdefault("publishedAt", None)
+        values.setdefault("messageId", None)
+        return cls.model_validate(values)
+
+
+class FailuresListOut(_Out):
+    target: TargetOut
+    since: str
+    days: int = Field(description="how many days of the ByReceivedDay index were read")
+    failures: list[StoredFailure]
+    count: int
+
+
+class FailuresShowOut(_Out):
+    target: TargetOut
+    task_id: str = Field(alias="taskId")
+    events: int = Field(description="stored events of the task (one failure each)")
+    failures: list[StoredFailure] = Field(description="the latest first; all with --all")
+
+
+class RunEffect(_Out):
+    """What one run of the handler did (or found already done) for an event."""
+
+    stored: bool
+    published: bool
+    message_id: str | None = Field(alias="messageId")
+
+
+class ReplayResultOut(_Out):
+    origin: str
+    outcome: Literal["published", "stored", "duplicate", "looked-up", "rejected", "failed", "held"]
+    detail: str
+    task_id: str | None = Field(alias="taskId")
+    event_id: str | None = Field(alias="eventId")
+    this_run: RunEffect | None = Field(alias="thisRun", description="null when nothing ran")
+    earlier: RunEffect | None = Field(description="for a duplicate: what an earlier run did")
+    failure: DeletionFailure | None = Field(description="a dry run's failure message")
+    held_until: str | None = Field(alias="heldUntil", description="ISO-8601 UTC, for held")
+
+
+class ReplayOut(_Out):
+    target: TargetOut
+    results: list[ReplayResultOut]
+    summary: dict[str, int]
+    done: int
+    total: int
+    interrupted: bool
+
+
+class DlqMessageOut(_Out):
+    queue: Literal["rule-dlq", "on-failure", "router-dlq"]
+    message_id: str = Field(alias="messageId")
+    sent_at: str | None = Field(alias="sentAt", description="ISO-8601 UTC")
+    task_id: str | None = Field(alias="taskId")
+    event_id: str | None = Field(alias="eventId")
+    reason: str
+    receiver: str | None = Field(description="router-dlq: the receiver that refused it")
+
+
+class DlqListOut(_Out):
+    target: TargetOut
+    messages: list[DlqMessageOut]
+    count: int
+
+
+class DlqRedrivenOut(DlqMessageOut):
+    redriven: bool
+    detail: str
+
+
+class DlqRedriveOut(_Out):
+    target: TargetOut
+    results: list[DlqRedrivenOut]
+    redriven: int
+    kept: int
+
+
+class DlqDiscardOut(_Out):
+    target: TargetOut
+    removed: list[DlqMessageOut]
+    count: int
+
+
+class TaskErrorOut(_Out):
+    code: str | None
+    message: str
+
+
+class TaskShowOut(_Out):
+    target: TargetOut
+    business_product_id: str = Field(alias="businessProductId")
+    task_id: str = Field(alias="taskId")
+    status: str
+    submission_date: str | None = Field(alias="submissionDate")
+    last_updated_date: str | None = Field(alias="lastUpdatedDate")
+    holding_period: int | None = Field(alias="holdingPeriod")
+    errors: list[TaskErrorOut]
+
+
+class TaskCancelOut(_Out):
+    target: TargetOut
+    task_id: str = Field(alias="taskId")
+    cancelled: bool
+
+
+class ArchiveReplayOut(_Out):
+    target: TargetOut
+    replay: str
+    state: str | None
+    reason: str | None
+    replayed: int | None = Field(
+        description="events the replay delivered to the function (null on a deployed stack:"
+        " EventBridge does not count them)"
+    )
+    delivered: list[ReplayResultOut]
+
+
+class RouteOut(_Out):
+    sample: str
+    error_codes: list[str] = Field(alias="errorCodes")
+    lookup_status: str = Field(alias="lookupStatus")
+    severity: str
+    route: str
+    receivers: list[str]
+    group_by: list[str] = Field(alias="groupBy")
+    repeat_window_seconds: int = Field(alias="repeatWindowSeconds")
+
+
+class RoutesCheckOut(_Out):
+    file: str
+    valid: bool
+    routing: list[RouteOut]
+
+
+class SandboxStatusOut(_Out):
+    running: bool
+    pid: int | None = None
+    aws: str | None = None
+    emulator: str | None = None
+    state_file: str = Field(alias="stateFile")
+
+
+class SandboxStopOut(_Out):
+    stopped: bool
+    pid: int | None
+
+
+#: Every command's --json model, by the name of its schema file in `schemas/`.
+OUTPUTS: dict[str, type[BaseModel]] = {
+    "replay": ReplayOut,
+    "failures-list": FailuresListOut,
+    "failures-show": FailuresShowOut,
+    "task-show": TaskShowOut,
+    "task-cancel": TaskCancelOut,
+    "dlq-list": DlqListOut,
+    "dlq-redrive": DlqRedriveOut,
+    "dlq-discard": DlqDiscardOut,
+    "archive-replay": ArchiveReplayOut,
+    "routes-check": RoutesCheckOut,
+    "sandbox-status": SandboxStatusOut,
+    "sandbox-stop": SandboxStopOut,
+}
+
+
+def iso_from_epoch(value: Any) -> str:
+    """An epoch (seconds) as ISO-8601 UTC; an ISO string stays as it is."""
+    if isinstance(value, str) and not value.isdigit():
+        return value
+    return datetime.fromtimestamp(int(value), UTC).isoformat().replace("+00:00", "Z")
+
+
+def iso_from_millis(value: Any) -> str | None:
+    """SQS's SentTimestamp (epoch milliseconds, as a string) as ISO-8601 UTC."""
+    if value in (None, ""):
+        return None
+    moment = datetime.fromtimestamp(int(value) / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's numbers (Decimal) as int or float, in nested values too."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
