@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Where the code under test comes from: this checkout, or BENCH_CODE (for instance an
 #: older commit unpacked with `git archive`, to measure a "before"; see bench/__init__.py).
 CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
-FUNCTION_DIR = CODE / "functions" / "deletion_task_failed"
+FUNCTION_DIR = CODE / "functions" / "recorder"
 SHARED_DIR = CODE / "shared"
 TEMPLATE = CODE / "template.yaml"
 BASELINE_DIR = ROOT / "bench" / "baseline"

@@ -511,7 +511,7 @@ def package_rows(summary: dict[str, Any]) -> list[list[str]]:
     labels = {
         "layer": "layer as sam build resolves it",
         "layer_exact": "layer, exactly requirements.txt (--no-deps)",
-        "function": "function (functions/deletion_task_failed)",
+        "function": "function (functions/recorder)",
         "baseline": "baseline (app.py + requests)",
     }
     return [

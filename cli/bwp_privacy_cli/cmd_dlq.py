@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import click
 
-from bwp_privacy.alerting.router import REDRIVE_ATTRIBUTE
+from bwp_privacy.alerting import REDRIVE_ATTRIBUTE
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.json_output import DlqDiscardOut, DlqListOut, DlqRedrivenOut, DlqRedriveOut

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bwp_privacy.events import parse_event
+from bwp_privacy.recorder import parse_event
 
 DETAIL_TYPES = {
     "deletion-failed": ("PERSONAL_DATA_DELETION_TASK_FAILED", "personalDataDeletionTask"),

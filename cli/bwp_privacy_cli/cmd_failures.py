@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import click
 
-from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
-from bwp_privacy.failure_store import FailureStore
-from bwp_privacy.settings import Settings
+from bwp_privacy.common import AWS_CLIENT_CONFIG
+from bwp_privacy.recorder import FailureStore, RecorderSettings
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import FailuresListOut, FailuresShowOut, StoredFailure
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
@@ -59,7 +58,7 @@ def list_(
     code = error_code.strip().upper() if error_code else None
     with cli.target() as target:
         cli.announce(target)
-        settings = Settings.from_env(target.function_env)
+        settings = RecorderSettings.from_env(target.function_env)
         # Nothing older than the retention is kept (TTL): reading further only costs queries.
         oldest = now - timedelta(days=settings.retention_days)
         if start < oldest:
@@ -121,7 +120,7 @@ def show(cli: CliContext, task_id: str, show_all: bool) -> None:
     every one). Never the shopper's email: it is not stored."""
     with cli.target() as target:
         cli.announce(target)
-        items = failure_store(Settings.from_env(target.function_env)).for_task(task_id)
+        items = failure_store(RecorderSettings.from_env(target.function_env)).for_task(task_id)
     if not items:
         raise UserError(f"no stored failure for task {task_id}")
     found = sorted(
@@ -149,7 +148,7 @@ def show(cli: CliContext, task_id: str, show_all: bool) -> None:
         )
 
 
-def failure_store(settings: Settings) -> FailureStore:
+def failure_store(settings: RecorderSettings) -> FailureStore:
     """The function's failures table, for reading."""
     return FailureStore(
         boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),

@@ -9,10 +9,8 @@ from typing import Any
 
 import click
 
-from bwp_privacy.alerting.alert import build_alert
-from bwp_privacy.alerting.routes import RoutingConfig, load_routes
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy.alerting import RoutingConfig, build_alert, load_routes
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
 from bwp_privacy_cli.output import console, print_json, print_table
@@ -114,15 +112,13 @@ def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFail
 
 def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list[DeletionFailure]:
     """What the recorder would publish for these events, storing and publishing nothing."""
-    from bwp_privacy.bootstrap import build_client
-    from bwp_privacy.events import parse_event
-    from bwp_privacy.recorder import describe_failure
-    from bwp_privacy.settings import Settings
+    from bwp_privacy.bwp_api import build_client
+    from bwp_privacy.recorder import RecorderSettings, describe_failure, parse_event
     from bwp_privacy_cli.replay_runner import NoMetrics
 
     with cli.target() as target, target.function_environment():
         cli.announce(target)
-        client = build_client(Settings.from_env())
+        client = build_client(RecorderSettings.from_env())
         return [
             describe_failure(parse_event(event), client, NoMetrics(), datetime.now(UTC))
             for _, event in events

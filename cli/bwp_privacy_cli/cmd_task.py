@@ -6,10 +6,13 @@ import sys
 
 import click
 
-from bwp_privacy.bootstrap import build_client
-from bwp_privacy.bwp_api.errors import ResourceNotFoundApiError, ValidationApiError
-from bwp_privacy.bwp_api.models import DeletionTask
-from bwp_privacy.settings import Settings
+from bwp_privacy.bwp_api import (
+    DeletionTask,
+    ResourceNotFoundApiError,
+    ValidationApiError,
+    build_client,
+)
+from bwp_privacy.recorder import RecorderSettings
 from bwp_privacy_cli.cmd_failures import failure_store
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
@@ -36,7 +39,7 @@ def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None
     """Query TASK_ID: status, dates, holding period and errors."""
     with cli.target() as target, target.function_environment():
         cli.announce(target)
-        settings = Settings.from_env()
+        settings = RecorderSettings.from_env()
         bp = business_product_id or _stored_business_product(settings, task_id)
         try:
             found = build_client(settings).get_deletion_task(bp, task_id)
@@ -69,7 +72,7 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
     """Cancel TASK_ID while it is in its holding period."""
     with cli.target() as target, target.function_environment():
         cli.announce(target)
-        settings = Settings.from_env()
+        settings = RecorderSettings.from_env()
         bp = business_product_id or _stored_business_product(settings, task_id)
         if not yes and not click.confirm(
             f"Cancel deletion task {task_id} of {bp} on {target.label}?", err=True
@@ -88,7 +91,7 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
         console.print(f"Cancelled deletion task {cancelled}.")
 
 
-def _stored_business_product(settings: Settings, task_id: str) -> str:
+def _stored_business_product(settings: RecorderSettings, task_id: str) -> str:
     for item in failure_store(settings).for_task(task_id):
         return str(item["businessProductId"])
     raise UserError(

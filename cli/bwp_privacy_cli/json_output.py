@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.failure import DeletionFailure
+from bwp_privacy.contract import DeletionFailure
 
 
 class _Out(BaseModel):

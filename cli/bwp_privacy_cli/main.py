@@ -59,10 +59,10 @@ def describe_error(error: Exception) -> str | None:
     import requests
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    from bwp_privacy.alerting.routes import RoutesError
-    from bwp_privacy.bwp_api.errors import BwpApiError
-    from bwp_privacy.events import InvalidEventError
-    from bwp_privacy.settings import SettingsError
+    from bwp_privacy.alerting import RoutesError
+    from bwp_privacy.bwp_api import BwpApiError
+    from bwp_privacy.common import SettingsError
+    from bwp_privacy.recorder import InvalidEventError
     from bwp_privacy_cli.target import TargetError
 
     if isinstance(error, SettingsError | InvalidEventError | RoutesError | TargetError):

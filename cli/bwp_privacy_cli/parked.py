@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bwp_privacy.alerting.queues import PARKED_REASON_ATTRIBUTE, PARKED_RECEIVER_ATTRIBUTE
+from bwp_privacy.alerting import PARKED_REASON_ATTRIBUTE, PARKED_RECEIVER_ATTRIBUTE
 from bwp_privacy_cli.json_output import DlqMessageOut, iso_from_millis
 
 QUEUES = {

@@ -23,19 +23,21 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from bwp_privacy.bootstrap import build_client
-from bwp_privacy.bwp_api.client import BwpClient
-from bwp_privacy.events import InvalidEventError, parse_event
-from bwp_privacy.failure import DeletionFailure
-from bwp_privacy.idempotency import IdempotencyHolds
-from bwp_privacy.recorder import describe_failure
-from bwp_privacy.settings import Settings
+from bwp_privacy.bwp_api import BwpClient, build_client
+from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.recorder import (
+    IdempotencyHolds,
+    InvalidEventError,
+    RecorderSettings,
+    describe_failure,
+    parse_event,
+)
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.json_output import ReplayResultOut, RunEffect
 from bwp_sandbox.environ import patched_environ
 from bwp_sandbox.lambda_context import LocalLambdaContext
 
-HANDLER_MODULE = "functions.deletion_task_failed.app"
+HANDLER_MODULE = "functions.recorder.app"
 #: The template's function timeout; also how long an interrupted invocation holds its event
 #: (Powertools idempotency in-progress lease).
 FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
@@ -108,7 +110,7 @@ class EventRunner:
         if dry_run:
             # The library logs through the function's logger: give it one, on our stream.
             Logger(logger_handler=logging.StreamHandler(log_stream))
-            self._client = build_client(Settings.from_env())
+            self._client = build_client(RecorderSettings.from_env())
         else:
             # Logger binds its stream at import: keep function logs off our stdout.
             with contextlib.redirect_stdout(log_stream), patched_environ(self._credentials):
@@ -177,7 +179,9 @@ def idempotency_holds() -> IdempotencyHolds:
     """The function's idempotency table, read and freed with the caller's own credentials."""
     import boto3
 
-    return IdempotencyHolds(boto3.client("dynamodb"), Settings.from_env().idempotency_table_name)
+    return IdempotencyHolds(
+        boto3.client("dynamodb"), RecorderSettings.from_env().idempotency_table_name
+    )
 
 
 def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
@@ -286,11 +290,26 @@ def run_events(
     return run
 
 
+class _FunctionLogs(logging.StreamHandler):  # type: ignore[type-arg]
+    """A root handler that keeps the library's records.
+
+    Each time a function's Powertools Logger is made, Powertools puts a SuppressFilter on
+    every root handler: it drops records whose logger name contains the service name, so
+    that the service's own records are not printed twice. Here that drops the library's own
+    records too ("recorder" is in "bwp_privacy.recorder.recorder"), and it is never needed:
+    the function's logger does not propagate to the root, it writes to our stdout.
+    """
+
+    def addFilter(self, filter: Any) -> None:
+        if type(filter).__name__ != "SuppressFilter":
+            super().addFilter(filter)
+
+
 @contextlib.contextmanager
 def _function_logs_to(stream: Any) -> Iterator[None]:
     """The function's log records (whatever logger they reach) go to ``stream``: stderr with
     -v, nowhere otherwise. Without a handler, Python would print warnings on stderr."""
-    handler = logging.StreamHandler(stream)
+    handler = _FunctionLogs(stream)
     root = logging.getLogger()
     root.addHandler(handler)
     try:

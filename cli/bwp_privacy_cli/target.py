@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bwp_privacy.settings import Settings
+from bwp_privacy.recorder import RecorderSettings
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_sandbox.environ import patched_environ
 
@@ -36,7 +36,7 @@ SANDBOX_HINT = (
 
 #: Every variable the function reads, so a shell's stray values never leak into a target.
 FUNCTION_SETTINGS = tuple(
-    str(field.alias) for field in Settings.model_fields.values() if field.alias
+    str(field.alias) for field in RecorderSettings.model_fields.values() if field.alias
 )
 
 

@@ -1,4 +1,5 @@
-"""Lambda entry point of the alert router (SQS batches of failure messages): wiring only."""
+"""AlertRouterFunction: SQS batches of failure messages, routed to the receivers. Wiring
+only: the work is `bwp_privacy.alerting`."""
 
 from __future__ import annotations
 
@@ -8,11 +9,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bwp_privacy.alerting.batch import route_batch
-from bwp_privacy.alerting.runtime import RouterRuntime
-from bwp_privacy.budget import Budget
-from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
-from bwp_privacy.settings import RouterSettings
+from bwp_privacy.alerting import RouterRuntime, RouterSettings, route_batch
+from bwp_privacy.common import NAMESPACE, Budget, PowertoolsMetricsSink, trace_handler
 
 SERVICE = "alert-router"
 ROUTES_FILE = Path(__file__).with_name("routes.json")

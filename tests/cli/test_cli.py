@@ -514,4 +514,4 @@ def test_routes_check(invoke: Run, tmp_path: Path) -> None:
     broken.write_text(json.dumps(text))
     result = invoke("routes", "check", str(broken))
     assert result.exit_code == 1
-    assert "route.routes[0].receivers[0]: Input should be 'pagerduty'" in result.stderr
+    assert "route.routes[0].receivers[0]: Input should be 'amazon-q'" in result.stderr

@@ -9,8 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_sandbox.event_source import SqsEventSource, sqs_record
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.lambda_runtime import LocalFunction
@@ -352,7 +351,7 @@ def test_invalid_routes_override_fails_loudly(sandbox: Sandbox) -> None:
     assert result.failed == 1  # the message stays on the queue; nothing routed anywhere
     got = delivered(sandbox)
     assert all(deliveries == [] for deliveries in got.values()), got
-    from bwp_privacy.alerting.routes import RoutesError
+    from bwp_privacy.alerting import RoutesError
 
     with pytest.raises(
         RoutesError, match=r"SSM parameter /bwp-privacy/routes: route.receivers\[0\]"

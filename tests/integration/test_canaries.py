@@ -75,7 +75,7 @@ def test_no_email_and_no_secret_leaks_anywhere(
     # Our loggers at DEBUG; libraries at INFO (botocore's DEBUG dumps raw AWS answers, and
     # nothing in the functions turns it on).
     caplog.set_level(logging.INFO)
-    for service in ("deletion-task-failed", "alert-router"):
+    for service in ("recorder", "alert-router"):
         caplog.set_level(logging.DEBUG, logger=service)
     sandbox = canary_sandbox
     for n, code in enumerate(("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND", "NEW_CODE")):

@@ -6,7 +6,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,19 +14,21 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting import RECEIVERS, Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.delivery import (
+    DeliveryError,
+    Group,
+    HttpReceiver,
+    JsonPoster,
+    Receiver,
+    ReceiverContext,
+)
+from bwp_privacy.alerting.receivers import pagerduty
 from bwp_privacy.alerting.receivers.amazon_q import AmazonQReceiver, amazon_q_notification
-from bwp_privacy.alerting.receivers.base import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.receivers.eventbridge import DETAIL_TYPE, EventBridgeReceiver
-from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.pagerduty import PagerDutyReceiver
-from bwp_privacy.alerting.receivers.slack import SlackReceiver
-from bwp_privacy.alerting.receivers.teams import TeamsReceiver
-from bwp_privacy.alerting.receivers.webhook import WebhookReceiver, webhook_body
-from bwp_privacy.budget import Budget
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
-from bwp_privacy.retry import Backoff
+from bwp_privacy.alerting.receivers.webhook import webhook_body
+from bwp_privacy.common import Backoff, Budget
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sink import ReceiverSink
 
@@ -89,14 +91,43 @@ def secrets_of(sink: ReceiverSink) -> list[str]:
     ]
 
 
+class StaticSecrets:
+    """Secrets Manager's part, played by a dict: secret id -> JSON."""
+
+    def __init__(self, values: Mapping[str, dict[str, str]]) -> None:
+        self._values = values
+
+    def read(self, secret_id: str, model: Any, setting: str) -> Any:
+        return model.model_validate(self._values[secret_id])
+
+
+def build(
+    kind: str,
+    secret: dict[str, str],
+    sink: ReceiverSink,
+    poster: JsonPoster,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> Receiver:
+    """The receiver as the router builds it: from its registered spec and its secret."""
+    context = ReceiverContext(
+        poster=poster,
+        secrets=StaticSecrets({kind: secret}),
+        clients=lambda service: None,
+        environ={"PAGERDUTY_EVENTS_URL": sink.url("pagerduty")},
+        clock=clock,
+    )
+    return RECEIVERS[kind].build(kind, context)
+
+
 def receiver_for(kind: str, sink: ReceiverSink, poster: JsonPoster) -> Receiver:
-    factories: dict[str, Callable[[], Receiver]] = {
-        "pagerduty": lambda: PagerDutyReceiver(poster, ROUTING_KEY, sink.url("pagerduty")),
-        "slack": lambda: SlackReceiver(poster, sink.url("slack", SLACK_PATH)),
-        "teams": lambda: TeamsReceiver(poster, sink.url("teams", TEAMS_PATH)),
-        "webhook": lambda: WebhookReceiver(poster, sink.url("webhook"), SIGNING_SECRET),
+    secrets = {
+        "pagerduty": {"routingKey": ROUTING_KEY},
+        "slack": {"webhookUrl": sink.url("slack", SLACK_PATH)},
+        "teams": {"webhookUrl": sink.url("teams", TEAMS_PATH)},
+        "webhook": {"url": sink.url("webhook"), "signingSecret": SIGNING_SECRET},
     }
-    return factories[kind]()
+    return build(kind, secrets[kind], sink, poster)
 
 
 def sink_ok(kind: str) -> int:
@@ -196,9 +227,7 @@ def test_400_is_permanent_and_not_retried(
 
 def test_pagerduty_event_reaches_the_sink_whole(sink: ReceiverSink, poster: JsonPoster) -> None:
     alert = make_alert()
-    PagerDutyReceiver(poster, ROUTING_KEY, sink.url("pagerduty")).deliver(
-        [alert], GROUP, budget=NO_LIMIT
-    )
+    receiver_for("pagerduty", sink, poster).deliver([alert], GROUP, budget=NO_LIMIT)
     [request] = sink.received("pagerduty")
     assert request["path"] == "/pagerduty/v2/enqueue"
     assert request["headers"]["content-type"] == "application/json"
@@ -208,7 +237,22 @@ def test_pagerduty_event_reaches_the_sink_whole(sink: ReceiverSink, poster: Json
 
 
 def test_pagerduty_rejects_an_invalid_event_once(sink: ReceiverSink, poster: JsonPoster) -> None:
-    error = deliver_failing(PagerDutyReceiver(poster, "", sink.url("pagerduty")), [make_alert()])
+    # A secret that passed no validation (an empty routing key): the Events API refuses it.
+    empty = pagerduty.PagerDutySecret.model_construct(routing_key="")
+    context = ReceiverContext(
+        poster=poster,
+        secrets=None,
+        clients=lambda service: None,
+        environ={"PAGERDUTY_EVENTS_URL": sink.url("pagerduty")},
+    )
+    receiver = HttpReceiver(
+        "pagerduty",
+        grouped=False,
+        poster=poster,
+        request=lambda alerts, group: pagerduty.build_request(alerts, group, empty, context),
+        success=(202,),
+    )
+    error = deliver_failing(receiver, [make_alert()])
     assert error.retryable is False
     assert [attempt["status"] for attempt in sink.attempts("pagerduty")] == [400]
 
@@ -217,7 +261,7 @@ def test_slack_accepts_a_large_group_within_its_limits(
     sink: ReceiverSink, poster: JsonPoster
 ) -> None:
     alerts = [make_alert(f"task-{index:05d}") for index in range(2000)]
-    SlackReceiver(poster, sink.url("slack", SLACK_PATH)).deliver(alerts, GROUP, budget=NO_LIMIT)
+    receiver_for("slack", sink, poster).deliver(alerts, GROUP, budget=NO_LIMIT)
     [request] = sink.received("slack")
     assert request["path"] == f"/slack/{SLACK_PATH}"
     assert len(request["body"]["blocks"]) <= 50
@@ -225,9 +269,7 @@ def test_slack_accepts_a_large_group_within_its_limits(
 
 def test_webhook_signature_is_verified_by_the_sink(sink: ReceiverSink, poster: JsonPoster) -> None:
     alerts = [make_alert("a"), make_alert("b")]
-    WebhookReceiver(poster, sink.url("webhook"), SIGNING_SECRET).deliver(
-        alerts, GROUP, budget=NO_LIMIT
-    )
+    receiver_for("webhook", sink, poster).deliver(alerts, GROUP, budget=NO_LIMIT)
     [request] = sink.received("webhook")
     assert request["body"] == json.loads(webhook_body(alerts, GROUP))
     assert request["headers"]["x-signature"].startswith("sha256=")
@@ -235,7 +277,8 @@ def test_webhook_signature_is_verified_by_the_sink(sink: ReceiverSink, poster: J
 
 
 def test_webhook_with_the_wrong_secret_is_refused(sink: ReceiverSink, poster: JsonPoster) -> None:
-    receiver = WebhookReceiver(poster, sink.url("webhook"), "not-the-shared-secret")
+    wrong = {"url": sink.url("webhook"), "signingSecret": "not-the-shared-secret"}
+    receiver = build("webhook", wrong, sink, poster)
     error = deliver_failing(receiver, [make_alert()])
     assert error.retryable is False
     assert error.reason == 'HTTP 401: {"error": "invalid signature"}'
@@ -244,9 +287,8 @@ def test_webhook_with_the_wrong_secret_is_refused(sink: ReceiverSink, poster: Js
 
 
 def test_webhook_with_a_stale_timestamp_is_refused(sink: ReceiverSink, poster: JsonPoster) -> None:
-    receiver = WebhookReceiver(
-        poster, sink.url("webhook"), SIGNING_SECRET, clock=lambda: time.time() - 3600
-    )
+    secret = {"url": sink.url("webhook"), "signingSecret": SIGNING_SECRET}
+    receiver = build("webhook", secret, sink, poster, clock=lambda: time.time() - 3600)
     assert deliver_failing(receiver, [make_alert()]).reason.startswith("HTTP 401")
 
 
@@ -255,9 +297,7 @@ def test_a_slow_receiver_times_out_and_is_retried(sink: ReceiverSink) -> None:
         timeout_seconds=0.2, backoff=Backoff(max_attempts=3, base_seconds=0.01, cap_seconds=0.05)
     )
     sink.delay("teams", 0.5)
-    TeamsReceiver(poster, sink.url("teams", TEAMS_PATH)).deliver(
-        [make_alert()], GROUP, budget=NO_LIMIT
-    )
+    receiver_for("teams", sink, poster).deliver([make_alert()], GROUP, budget=NO_LIMIT)
     # The slow answer still lands afterwards: a real receiver may see a retry as a duplicate.
     give_up = time.monotonic() + 3
     while len(sink.received("teams")) < 2 and time.monotonic() < give_up:

@@ -85,7 +85,7 @@ def test_the_built_layer_holds_exactly_the_locked_packages(built_layer: Path) ->
     assert installed == wanted
     assert all(locked[name] == version for name, version in installed.items())
     assert not RUNTIME & set(installed)  # botocore is the runtime's: no 30 MB copy
-    assert (built_layer / "bwp_privacy" / "recorder.py").exists()
+    assert (built_layer / "bwp_privacy" / "recorder" / "recorder.py").exists()
 
 
 def test_every_module_it_ships_has_its_bytecode(built_layer: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from moto.events.models import EventPattern
 
-from bwp_privacy.settings import RouterSettings
+from bwp_privacy.alerting import RouterSettings
 from bwp_sandbox.stack import TEMPLATE, load_template
 from tests.conftest import EVENTS, load_event
 

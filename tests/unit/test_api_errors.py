@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.bwp_api.errors import (
+from bwp_privacy.bwp_api import (
     AccessDeniedApiError,
     ConflictApiError,
     InternalServerApiError,

@@ -1,5 +1,6 @@
-from bwp_privacy.bwp_api.models import DeletionTask, TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy import bwp_api
+from bwp_privacy.bwp_api import DeletionTask
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 
 
 def failure(errors: list[TaskError]) -> DeletionFailure:
@@ -54,4 +55,5 @@ def test_task_model_drops_unrequested_fields_and_masks_messages() -> None:
     )
     dumped = task.model_dump_json()
     assert "example.com" not in dumped
-    assert task.errors == [TaskError(code=None, message="orders open for <email redacted>")]
+    expected = bwp_api.TaskError(code=None, message="orders open for <email redacted>")
+    assert task.errors == [expected]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-from bwp_privacy.idempotency import IDEMPOTENCY_KEY_PREFIX, idempotency_key
+from bwp_privacy.recorder import IDEMPOTENCY_KEY_PREFIX, idempotency_key
 
 
 @pytest.mark.parametrize("event_id", ["6f3c1a2e-8d4b-4e7a-9c1f-2b5d8e7a9c01", 'odd "id" é'])

@@ -10,9 +10,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bwp_privacy.events import InvalidEventError, TaskRef, parse_event
-from bwp_privacy.redaction import EMAIL_MASK, mask_emails
-from bwp_privacy.resources import ParsedResource, ResourceFormatError, parse_resource
+from bwp_privacy.common import EMAIL_MASK, mask_emails
+from bwp_privacy.recorder import (
+    InvalidEventError,
+    ParsedResource,
+    ResourceFormatError,
+    TaskRef,
+    parse_event,
+    parse_resource,
+)
 
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "events" / "deletion-task-failed.json").read_text()

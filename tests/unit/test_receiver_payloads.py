@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.delivery import MORE_HINT, Group, aws_error_retryable
 from bwp_privacy.alerting.receivers.amazon_q import amazon_q_notification
-from bwp_privacy.alerting.receivers.aws_calls import aws_error_retryable
-from bwp_privacy.alerting.receivers.base import Group
 from bwp_privacy.alerting.receivers.eventbridge import (
     DETAIL_TYPE,
     eventbridge_entry,
@@ -21,10 +20,8 @@ from bwp_privacy.alerting.receivers.eventbridge import (
 from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event
 from bwp_privacy.alerting.receivers.slack import slack_message
 from bwp_privacy.alerting.receivers.teams import CARD_CONTENT_TYPE, teams_message
-from bwp_privacy.alerting.receivers.text import MORE_HINT
 from bwp_privacy.alerting.receivers.webhook import sign, verify_signature, webhook_body
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 
 NOW = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
 EMAIL = "shopper@example.com"

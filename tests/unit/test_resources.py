@@ -1,6 +1,6 @@
 import pytest
 
-from bwp_privacy.resources import ResourceFormatError, parse_resource
+from bwp_privacy.recorder import ResourceFormatError, parse_resource
 
 BP = "bp-30b55436-0c3e-4a5c-9e2f-5d1b8f4c7a11"
 

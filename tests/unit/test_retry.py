@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from bwp_privacy.retry import Backoff, RetryableError, call_with_retries
+from bwp_privacy.common import Backoff, RetryableError, call_with_retries
 
 
 class Flaky:

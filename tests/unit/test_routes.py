@@ -6,10 +6,15 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.alerting.alert import Severity, build_alert, describe_deadlines
-from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
+from bwp_privacy.alerting import (
+    RoutesError,
+    RoutingConfig,
+    Severity,
+    build_alert,
+    load_routes,
+)
+from bwp_privacy.alerting.alert import describe_deadlines
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
 
@@ -157,7 +162,7 @@ def _mutate(path: list[Any], value: Any) -> dict[str, Any]:
     [
         (
             _mutate(["route", "routes", 1, "receivers"], ["pagerdoody"]),
-            "routes.json: route.routes[1].receivers[0]: Input should be 'pagerduty'",
+            "routes.json: route.routes[1].receivers[0]: Input should be 'amazon-q', 'eventbridge'",
         ),
         (
             _mutate(["route", "routes", 0, "match"], {"sevrity": ["critical"]}),

@@ -1,4 +1,5 @@
-from bwp_privacy.bwp_api.token import EXPIRY_MARGIN_SECONDS, AccessToken, TokenProvider
+from bwp_privacy.bwp_api import AccessToken, TokenProvider
+from bwp_privacy.bwp_api.token import EXPIRY_MARGIN_SECONDS
 
 
 class Clock:

@@ -27,7 +27,7 @@ class FunctionSpec:
     role: Role
     environment: dict[str, str]
     timeout_seconds: int
-    #: The handler as an importable path: ``functions.deletion_task_failed.app.handler``.
+    #: The handler as an importable path: ``functions.recorder.app.handler``.
     handler: str
 
 

@@ -11,9 +11,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from bwp_privacy.alerting.alert import build_alert
-from bwp_privacy.alerting.routes import load_routes
-from bwp_privacy.failure import DeletionFailure
+from bwp_privacy.alerting import build_alert, load_routes
+from bwp_privacy.contract import DeletionFailure
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.soak.workload import Workload

@@ -1,1 +1,66 @@
-"""On-call alert routing: from published failures to pages, chat messages and events."""
+"""On-call alert routing: from published failure messages to pages, chat messages and events.
+
+A batch of failure messages (`route_batch` over an `AlertBatch`) is classified and routed by
+the routing tree (`RoutingConfig`, built once from routes.json or SSM), grouped, and
+delivered once per receiver and task (`DeliveryLedger`). Receivers are plug-ins
+(`bwp_privacy.alerting.receivers`); a permanent refusal is parked in the dead-letter queue.
+"""
+
+from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver, ReceiverSpec
+from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
+from bwp_privacy.alerting.queues import (
+    PARKED_REASON_ATTRIBUTE,
+    PARKED_RECEIVER_ATTRIBUTE,
+    DeadLetterParker,
+    VisibilityDelayer,
+)
+from bwp_privacy.alerting.receivers import RECEIVERS, ReceiverName, receiver_names
+from bwp_privacy.alerting.router import (
+    REDRIVE_ATTRIBUTE,
+    AlertBatch,
+    InvalidAlertMessage,
+    Ledger,
+    NoReceiverError,
+    Parker,
+)
+from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
+from bwp_privacy.alerting.routes_source import RoutesSource
+from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.alerting.sqs_batch import route_batch
+from bwp_privacy.alerting.wiring import RouterRuntime
+
+__all__ = [
+    "PARKED_REASON_ATTRIBUTE",
+    "PARKED_RECEIVER_ATTRIBUTE",
+    "RECEIVERS",
+    "REDRIVE_ATTRIBUTE",
+    "Alert",
+    "AlertBatch",
+    "Claim",
+    "ClaimState",
+    "DeadLetterParker",
+    "DeliveryError",
+    "DeliveryLedger",
+    "Group",
+    "InvalidAlertMessage",
+    "Ledger",
+    "NoReceiverError",
+    "Parker",
+    "Receiver",
+    "ReceiverName",
+    "ReceiverSpec",
+    "RouterRuntime",
+    "RouterSettings",
+    "RoutesError",
+    "RoutesSource",
+    "RoutingConfig",
+    "Runbook",
+    "Severity",
+    "VisibilityDelayer",
+    "build_alert",
+    "deployed_receivers",
+    "load_routes",
+    "receiver_names",
+    "route_batch",
+]

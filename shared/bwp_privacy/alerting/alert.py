@@ -8,9 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from bwp_privacy.bwp_api.models import TaskError
-from bwp_privacy.failure import DeletionFailure, LookupStatus
-from bwp_privacy.redaction import mask_emails
+from bwp_privacy.common import mask_emails
+from bwp_privacy.contract import DeletionFailure, LookupStatus, TaskError
 
 CCPA_DAYS = 45
 

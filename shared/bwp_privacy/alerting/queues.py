@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bwp_privacy.redaction import mask_emails
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from bwp_privacy.common import mask_emails
 
 #: SQS's longest visibility timeout (12 hours).
 MAX_VISIBILITY_SECONDS = 43_200
@@ -22,7 +24,7 @@ class DeadLetterParker:
         self._sqs = sqs
         self._queue_url = queue_url
 
-    def park(self, record: Any, receiver: str, reason: str) -> None:
+    def park(self, record: SQSRecord, receiver: str, reason: str) -> None:
         """Park the failure message of ``record`` (as it came) for ``receiver``."""
         shown = mask_emails(reason)[:REASON_LIMIT] or "refused"
         self._sqs.send_message(
@@ -42,7 +44,7 @@ class VisibilityDelayer:
         self._sqs = sqs
         self._queue_url = queue_url
 
-    def delay(self, record: Any, seconds: float) -> None:
+    def delay(self, record: SQSRecord, seconds: float) -> None:
         """Make ``record`` visible again in ``seconds`` (rounded up, at most 12 hours)."""
         self._sqs.change_message_visibility(
             QueueUrl=self._queue_url,

@@ -13,23 +13,22 @@ receiver's permanent refusal parks that delivery in the dead-letter queue at onc
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from bwp_privacy.alerting.alert import Alert, build_alert
-from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
-from bwp_privacy.alerting.receivers.base import DeliveryError, Group, Receiver
+from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
+from bwp_privacy.alerting.ledger import Claim, ClaimState
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
-from bwp_privacy.budget import Budget
-from bwp_privacy.failure import DeletionFailure
-from bwp_privacy.observability import MetricsSink
-from bwp_privacy.validation import describe_validation_error
+from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
+from bwp_privacy.contract import DeletionFailure
 
 logger = Logger(child=True)
 
@@ -40,35 +39,47 @@ MAX_PARALLEL_RECEIVERS = 6
 #: Message attribute a redrive of a parked delivery carries: the one receiver to retry.
 REDRIVE_ATTRIBUTE = "redriveFor"
 
-Failure = tuple[Any, Exception]
+Failure = tuple[SQSRecord, Exception]
 
 
-class InvalidAlertMessage(ValueError):
+class InvalidAlertMessage(BwpPrivacyError, ValueError):
     """A queue message is not a valid failure message; it will end in the DLQ."""
 
 
-class NoReceiverError(RuntimeError):
+class NoReceiverError(BwpPrivacyError, RuntimeError):
     """No configured receiver for an alert, even on the default route: never drop silently."""
 
 
-class DeliveryInProgress(RuntimeError):
+class DeliveryInProgress(BwpPrivacyError, RuntimeError):
     """Another invocation holds this delivery; the record is retried after it finishes."""
 
 
-class DeliveryOutOfTime(RuntimeError):
+class DeliveryOutOfTime(BwpPrivacyError, RuntimeError):
     """The delivery had not ended when the answer was due; the record is retried later."""
 
 
 class Parker(Protocol):
     """Where a delivery a receiver refused for good waits for a person (the router DLQ)."""
 
-    def park(self, record: Any, receiver: str, reason: str) -> None: ...
+    def park(self, record: SQSRecord, receiver: str, reason: str) -> None: ...
+
+
+class Ledger(Protocol):
+    """Who has been told what (`DeliveryLedger`): a claim per (receiver, task) slot."""
+
+    def claim(self, receiver: str, task_id: str, *, retry_parked: bool = False) -> Claim: ...
+
+    def mark_delivered(self, claims: Sequence[Claim], repeat_window_seconds: int) -> None: ...
+
+    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> None: ...
+
+    def release(self, claim: Claim) -> None: ...
 
 
 @dataclass
 class _Pending:
     alert: Alert
-    records: list[Any] = field(default_factory=list)
+    records: list[SQSRecord] = field(default_factory=list)
     redrive_for: set[str] = field(default_factory=set)
 
 
@@ -79,7 +90,7 @@ class _Group:
     labels: dict[str, str]
     by_task: dict[str, _Pending] = field(default_factory=dict)
 
-    def records(self) -> list[Any]:
+    def records(self) -> list[SQSRecord]:
         return [record for pending in self.by_task.values() for record in pending.records]
 
 
@@ -90,7 +101,7 @@ class AlertBatch:
         self,
         config: RoutingConfig,
         receivers: Mapping[str, Receiver],
-        ledger: DeliveryLedger,
+        ledger: Ledger,
         metrics: MetricsSink,
         *,
         budget: Budget,
@@ -108,7 +119,7 @@ class AlertBatch:
         self._clock = clock
         self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
 
-    def add(self, record: Any) -> None:
+    def add(self, record: SQSRecord) -> None:
         """Parse one SQS record and place its alert in the groups of its receivers."""
         try:
             failure = DeletionFailure.model_validate_json(record.body)
@@ -295,11 +306,9 @@ class AlertBatch:
         return []
 
 
-def _redrive_for(record: Any) -> str | None:
+def _redrive_for(record: SQSRecord) -> str | None:
     """The receiver a redrive of a parked delivery names, if the record is one."""
-    attributes = getattr(record, "message_attributes", None) or {}
-    try:
-        value = attributes[REDRIVE_ATTRIBUTE].string_value
-    except (KeyError, AttributeError):
-        return None
-    return value if isinstance(value, str) and value else None
+    attributes = record.message_attributes
+    # Indexed, not .get(): Powertools wraps the attribute in __getitem__ only.
+    value = attributes[REDRIVE_ATTRIBUTE].string_value if REDRIVE_ATTRIBUTE in attributes else None
+    return value or None

@@ -21,16 +21,17 @@ from pydantic import (
 )
 
 from bwp_privacy.alerting.alert import Runbook, Severity
-from bwp_privacy.failure import DeletionFailure, LookupStatus
+from bwp_privacy.alerting.receivers import ReceiverName
+from bwp_privacy.common import BwpPrivacyError, validation_problems
+from bwp_privacy.contract import DeletionFailure, LookupStatus
 
-ReceiverName = Literal["pagerduty", "slack", "teams", "amazon-q", "webhook", "eventbridge"]
 Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
 
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class RoutesError(ValueError):
+class RoutesError(BwpPrivacyError, ValueError):
     """The routes file is invalid; the message names the file and the key or line."""
 
 
@@ -202,19 +203,7 @@ def load_routes(text: str, source: str) -> RoutingConfig:
         return RoutingConfig.model_validate(raw)
     except ValidationError as error:
         problems = [
-            f"{source}: {_key_path(item['loc'])}: {item['msg'].removeprefix('Value error, ')}"
-            for item in error.errors(include_url=False, include_input=False)
+            f"{source}: {problem.path or '(top level)'}: {problem.message}"
+            for problem in validation_problems(error)
         ]
         raise RoutesError("\n".join(problems)) from None
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not path:
-            path = part
-        else:
-            path += f".{part}"
-    return path or "(top level)"

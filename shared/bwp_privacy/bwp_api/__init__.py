@@ -1,1 +1,54 @@
-"""Buy with Prime GraphQL API: token, typed errors and the privacy-task client."""
+"""The Buy with Prime GraphQL API: settings, access tokens, typed errors and the privacy-task
+client. It knows nothing of failures, alerts or AWS (but for the credentials secret)."""
+
+from bwp_privacy.bwp_api.build import build_client
+from bwp_privacy.bwp_api.client import BwpClient
+from bwp_privacy.bwp_api.credentials import ClientCredentials, load_credentials
+from bwp_privacy.bwp_api.errors import (
+    AccessDeniedApiError,
+    AuthenticationError,
+    BwpApiError,
+    ConflictApiError,
+    InternalServerApiError,
+    ResourceNotFoundApiError,
+    ThrottlingApiError,
+    TransientApiError,
+    UnknownApiError,
+    ValidationApiError,
+    error_from_graphql,
+)
+from bwp_privacy.bwp_api.models import DeletionTask, TaskError
+from bwp_privacy.bwp_api.settings import (
+    DEFAULT_API_URL,
+    DEFAULT_API_VERSION,
+    DEFAULT_TOKEN_URL,
+    ApiSettings,
+)
+from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_API_VERSION",
+    "DEFAULT_TOKEN_URL",
+    "AccessDeniedApiError",
+    "AccessToken",
+    "ApiSettings",
+    "AuthenticationError",
+    "BwpApiError",
+    "BwpClient",
+    "ClientCredentials",
+    "ConflictApiError",
+    "DeletionTask",
+    "InternalServerApiError",
+    "ResourceNotFoundApiError",
+    "TaskError",
+    "ThrottlingApiError",
+    "TokenProvider",
+    "TransientApiError",
+    "UnknownApiError",
+    "ValidationApiError",
+    "build_client",
+    "error_from_graphql",
+    "load_credentials",
+    "request_access_token",
+]

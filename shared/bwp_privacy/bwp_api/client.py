@@ -9,7 +9,6 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 
-from bwp_privacy.budget import Budget, OutOfTime
 from bwp_privacy.bwp_api.errors import (
     BwpApiError,
     TransientApiError,
@@ -18,7 +17,14 @@ from bwp_privacy.bwp_api.errors import (
 )
 from bwp_privacy.bwp_api.models import DeletionTask
 from bwp_privacy.bwp_api.token import TokenProvider
-from bwp_privacy.retry import Backoff, call_with_retries, retry_after_seconds
+from bwp_privacy.common import (
+    Backoff,
+    Budget,
+    OutOfTime,
+    call_with_retries,
+    retry_after_seconds,
+    validation_problems,
+)
 
 # The task id travels only as a variable: event data never becomes query text. The data
 # subject (the shopper's email) is never selected.
@@ -194,5 +200,5 @@ def _field(data: dict[str, Any], name: str, model: type[DeletionTask]) -> Deleti
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        fields = ", ".join(".".join(map(str, e["loc"])) for e in error.errors(include_input=False))
+        fields = ", ".join(problem.path for problem in validation_problems(error))
         raise UnknownApiError(f"{name} answered an unexpected shape ({fields})") from None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bwp_privacy.redaction import mask_emails
-from bwp_privacy.retry import RetryableError
+from bwp_privacy.common import BwpPrivacyError, RetryableError, mask_emails
 
 
-class BwpApiError(Exception):
+class BwpApiError(BwpPrivacyError):
     """An error answered by (or on the way to) the Buy with Prime API.
 
     ``message`` has email addresses masked: API messages may quote the data subject.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bwp_privacy.redaction import mask_emails
+from bwp_privacy.common import mask_emails
 
 
 class TaskError(BaseModel):

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import requests
 
+from bwp_privacy.bwp_api.credentials import ClientCredentials
 from bwp_privacy.bwp_api.errors import AuthenticationError, TransientApiError
-from bwp_privacy.credentials import ClientCredentials
 
 # Refresh this long before the announced expiry, so a token never expires mid-request.
 EXPIRY_MARGIN_SECONDS = 60.0

@@ -7,10 +7,15 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.alerting.receivers.aws_calls import delivery_errors
-from bwp_privacy.alerting.receivers.base import Group
-from bwp_privacy.alerting.receivers.text import truncate
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import (
+    Group,
+    Receiver,
+    ReceiverContext,
+    ReceiverSpec,
+    delivery_errors,
+    truncate,
+)
+from bwp_privacy.common import Budget
 
 EVENT_TYPE = "PERSONAL_DATA_DELETION_TASK_FAILED"
 # The published schema names no field limits; these keep every field short enough to render
@@ -51,6 +56,21 @@ class AmazonQReceiver:
             message = json.dumps(amazon_q_notification(alert), separators=(",", ":"))
             with delivery_errors(self.name, "SNS Publish", budget):
                 self._sns.publish(TopicArn=self._topic_arn, Message=message)
+
+
+def _build(topic_arn: str, context: ReceiverContext) -> Receiver:
+    return AmazonQReceiver(context.clients("sns"), topic_arn)
+
+
+#: Deployed with AmazonQTopicArn: the SNS topic an Amazon Q channel configuration watches.
+SPEC = ReceiverSpec(
+    name="amazon-q",
+    grouped=False,
+    setting="AMAZON_Q_TOPIC_ARN",
+    parameter="AmazonQTopicArn",
+    resource="sns-topic",
+    build=_build,
+)
 
 
 def amazon_q_notification(alert: Alert) -> dict[str, Any]:

@@ -7,9 +7,16 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.alerting.receivers.aws_calls import aws_error_retryable, delivery_errors
-from bwp_privacy.alerting.receivers.base import DeliveryError, Group
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import (
+    DeliveryError,
+    Group,
+    Receiver,
+    ReceiverContext,
+    ReceiverSpec,
+    aws_error_retryable,
+    delivery_errors,
+)
+from bwp_privacy.common import Budget
 
 DETAIL_TYPE = "Personal Data Deletion Failure Alert"
 SOURCE = "bwp-privacy"
@@ -48,6 +55,21 @@ class EventBridgeReceiver:
                     f"PutEvents entry failed: {code}",
                     retryable=aws_error_retryable(code, None),
                 )
+
+
+def _build(bus_name: str, context: ReceiverContext) -> Receiver:
+    return EventBridgeReceiver(context.clients("events"), bus_name)
+
+
+#: Deployed with AlertEventBusName: a bus other teams' rules route from.
+SPEC = ReceiverSpec(
+    name="eventbridge",
+    grouped=False,
+    setting="ALERT_EVENT_BUS_NAME",
+    parameter="AlertEventBusName",
+    resource="event-bus",
+    build=_build,
+)
 
 
 def eventbridge_entry(alert: Alert, bus_name: str, source: str = SOURCE) -> dict[str, Any]:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from bwp_privacy.alerting.alert import Alert, Severity
-from bwp_privacy.alerting.receivers.base import Group
-from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.text import truncate
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import (
+    Group,
+    HttpRequest,
+    ReceiverContext,
+    http_spec,
+    json_body,
+    truncate,
+)
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+#: The router's variable for another Events API endpoint (the EU service region's).
+EVENTS_URL_SETTING = "PAGERDUTY_EVENTS_URL"
 SOURCE = "bwp-privacy"
 COMPONENT = "personal-data-deletion"
 SUMMARY_LIMIT = 1024
@@ -27,24 +34,33 @@ _SEVERITY = {
 }
 
 
-class PagerDutyReceiver:
-    """Triggers one PagerDuty incident per failed task."""
+class PagerDutySecret(BaseModel):
+    """The secret's JSON: ``{"routingKey": "…"}`` (an Events API v2 integration key)."""
 
-    name: str = "pagerduty"
-    grouped: bool = False
+    model_config = ConfigDict(populate_by_name=True)
+    routing_key: str = Field(alias="routingKey", min_length=1)
 
-    def __init__(self, poster: JsonPoster, routing_key: str, events_url: str = EVENTS_URL) -> None:
-        self._poster = poster
-        self._routing_key = routing_key
-        self._events_url = events_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
-        """POST one event per alert; only 202 is success."""
-        for alert in alerts:
-            body = json.dumps(pagerduty_event(alert, self._routing_key), separators=(",", ":"))
-            self._poster.post(
-                self.name, self._events_url, body.encode(), success=(202,), budget=budget
-            )
+def build_request(
+    alerts: Sequence[Alert], group: Group, secret: PagerDutySecret, context: ReceiverContext
+) -> HttpRequest:
+    # Not grouped: one alert per request, deduplicated on its task id.
+    (alert,) = alerts
+    url = context.environ.get(EVENTS_URL_SETTING) or EVENTS_URL
+    return HttpRequest(url, json_body(pagerduty_event(alert, secret.routing_key)))
+
+
+#: One trigger per failed task; the Events API answers 202 on success.
+SPEC = http_spec(
+    name="pagerduty",
+    grouped=False,
+    parameter="PagerDutySecretName",
+    secret=PagerDutySecret,
+    request=build_request,
+    success=(202,),
+    example_secret=lambda url: {"routingKey": "0123456789abcdef0123456789abcdef"},
+    endpoint_parameter="PagerDutyEventsUrl",
+)
 
 
 def pagerduty_event(alert: Alert, routing_key: str) -> dict[str, Any]:

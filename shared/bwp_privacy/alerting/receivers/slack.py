@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
-from bwp_privacy.alerting.receivers.base import Group
-from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.text import errors_text, group_title, more_tasks, truncate
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import (
+    Group,
+    HttpRequest,
+    ReceiverContext,
+    errors_text,
+    group_title,
+    http_spec,
+    json_body,
+    more_tasks,
+    truncate,
+)
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -28,20 +36,29 @@ MAX_TASK_LINE = 800
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
 
-class SlackReceiver:
-    """Posts a group's alerts as one message to a Slack incoming webhook."""
+class SlackSecret(BaseModel):
+    """The secret's JSON: ``{"webhookUrl": "https://hooks.slack.com/services/…"}``."""
 
-    name: str = "slack"
-    grouped: bool = True
+    model_config = ConfigDict(populate_by_name=True)
+    webhook_url: str = Field(alias="webhookUrl", pattern=r"^https?://")
 
-    def __init__(self, poster: JsonPoster, webhook_url: str) -> None:
-        self._poster = poster
-        self._webhook_url = webhook_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
-        """POST the message; Slack answers 200 "ok" on success."""
-        body = json.dumps(slack_message(alerts, group), separators=(",", ":")).encode()
-        self._poster.post(self.name, self._webhook_url, body, success=(200,), budget=budget)
+def build_request(
+    alerts: Sequence[Alert], group: Group, secret: SlackSecret, context: ReceiverContext
+) -> HttpRequest:
+    return HttpRequest(secret.webhook_url, json_body(slack_message(alerts, group)))
+
+
+#: Slack answers 200 "ok" on success.
+SPEC = http_spec(
+    name="slack",
+    grouped=True,
+    parameter="SlackSecretName",
+    secret=SlackSecret,
+    request=build_request,
+    success=(200,),
+    example_secret=lambda url: {"webhookUrl": url},
+)
 
 
 def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:

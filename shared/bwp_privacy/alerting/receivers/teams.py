@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
-from bwp_privacy.alerting.receivers.base import Group
-from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.alerting.receivers.text import errors_text, group_title, more_tasks, truncate
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import (
+    Group,
+    HttpRequest,
+    ReceiverContext,
+    errors_text,
+    group_title,
+    http_spec,
+    json_body,
+    more_tasks,
+    truncate,
+)
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -32,20 +40,29 @@ _SAFE_URL = re.compile(r"https?://[^\s()\[\]]+")
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~#>!|{}<])")
 
 
-class TeamsReceiver:
-    """Posts a group's alerts as one Adaptive Card to a Teams Workflows webhook."""
+class TeamsSecret(BaseModel):
+    """The secret's JSON: ``{"webhookUrl": "https://…/workflows/…"}`` (a Workflows webhook)."""
 
-    name: str = "teams"
-    grouped: bool = True
+    model_config = ConfigDict(populate_by_name=True)
+    webhook_url: str = Field(alias="webhookUrl", pattern=r"^https?://")
 
-    def __init__(self, poster: JsonPoster, webhook_url: str) -> None:
-        self._poster = poster
-        self._webhook_url = webhook_url
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
-        """POST the card; Workflows answers 202 (older connectors 200)."""
-        body = json.dumps(teams_message(alerts, group), separators=(",", ":")).encode()
-        self._poster.post(self.name, self._webhook_url, body, success=(200, 202), budget=budget)
+def build_request(
+    alerts: Sequence[Alert], group: Group, secret: TeamsSecret, context: ReceiverContext
+) -> HttpRequest:
+    return HttpRequest(secret.webhook_url, json_body(teams_message(alerts, group)))
+
+
+#: Workflows answers 202 (older connectors 200).
+SPEC = http_spec(
+    name="teams",
+    grouped=True,
+    parameter="TeamsSecretName",
+    secret=TeamsSecret,
+    request=build_request,
+    success=(202, 200),
+    example_secret=lambda url: {"webhookUrl": url},
+)
 
 
 def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:

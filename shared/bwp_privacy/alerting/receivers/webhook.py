@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.alerting.receivers.base import Group
-from bwp_privacy.alerting.receivers.http import JsonPoster
-from bwp_privacy.budget import Budget
+from bwp_privacy.alerting.delivery import Group, HttpRequest, ReceiverContext, http_spec
 
 VERSION = "1"
 TIMESTAMP_HEADER = "X-Timestamp"
@@ -23,35 +22,37 @@ SIGNATURE_HEADER = "X-Signature"
 SIGNATURE_PREFIX = "sha256="
 
 
-class WebhookReceiver:
-    """POSTs a group's alerts, signed, to any HTTPS endpoint."""
+class WebhookSecret(BaseModel):
+    """The secret's JSON: ``{"url": "https://…", "signingSecret": "…"}`` (16 characters or
+    more; share it with the receiving end)."""
 
-    name: str = "webhook"
-    grouped: bool = True
+    model_config = ConfigDict(populate_by_name=True)
+    url: str = Field(pattern=r"^https?://")
+    signing_secret: str = Field(alias="signingSecret", min_length=16)
 
-    def __init__(
-        self,
-        poster: JsonPoster,
-        url: str,
-        signing_secret: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._poster = poster
-        self._url = url
-        self._secret = signing_secret
-        self._clock = clock
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
-        """POST the signed body; any 2xx is success."""
-        body = webhook_body(alerts, group)
-        timestamp = str(int(self._clock()))
-        headers = {
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
-        }
-        self._poster.post(
-            self.name, self._url, body, headers=headers, success=range(200, 300), budget=budget
-        )
+def build_request(
+    alerts: Sequence[Alert], group: Group, secret: WebhookSecret, context: ReceiverContext
+) -> HttpRequest:
+    body = webhook_body(alerts, group)
+    timestamp = str(int(context.clock()))
+    headers = {
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(secret.signing_secret, timestamp, body),
+    }
+    return HttpRequest(secret.url, body, headers)
+
+
+#: Any 2xx is success.
+SPEC = http_spec(
+    name="webhook",
+    grouped=True,
+    parameter="WebhookSecretName",
+    secret=WebhookSecret,
+    request=build_request,
+    success=tuple(range(200, 300)),
+    example_secret=lambda url: {"url": url, "signingSecret": "change-me-to-a-long-random-value"},
+)
 
 
 def webhook_body(alerts: Sequence[Alert], group: Group) -> bytes:

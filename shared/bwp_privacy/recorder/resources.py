@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bwp_privacy.common import BwpPrivacyError
+
 BUSINESS_PRODUCT = "businessProduct"
 DELETION_TASK_KEY = "personalDataDeletionTask"
 
@@ -23,7 +25,7 @@ _KEY = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
 
 
-class ResourceFormatError(ValueError):
+class ResourceFormatError(BwpPrivacyError, ValueError):
     """A resource string does not follow the documented grammar."""
 
 

@@ -15,13 +15,13 @@ from pydantic import (
     field_validator,
 )
 
-from bwp_privacy.resources import (
+from bwp_privacy.common import BwpPrivacyError, describe_validation_error
+from bwp_privacy.recorder.resources import (
     DELETION_TASK_KEY,
     ParsedResource,
     ResourceFormatError,
     parse_resource,
 )
-from bwp_privacy.validation import describe_validation_error
 
 PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
 
@@ -33,7 +33,7 @@ ShortStr = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 ResourceStr = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class InvalidEventError(ValueError):
+class InvalidEventError(BwpPrivacyError, ValueError):
     """The event cannot be processed; the message says what is wrong and where."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bwp_privacy.failure import DeletionFailure
+from bwp_privacy.contract import DeletionFailure, message_attributes
 
 
 class FailurePublisher:
@@ -23,14 +23,3 @@ class FailurePublisher:
             MessageAttributes=message_attributes(failure),
         )
         return str(answer["MessageId"])
-
-
-def message_attributes(failure: DeletionFailure) -> dict[str, dict[str, str]]:
-    """SNS message attributes (part of the contract, see README)."""
-    return {
-        "errorCode": {"DataType": "String.Array", "StringValue": json.dumps(failure.error_codes)},
-        "businessProductId": {"DataType": "String", "StringValue": failure.business_product_id},
-        "lookupStatus": {"DataType": "String", "StringValue": failure.lookup.status.value},
-        "detailType": {"DataType": "String", "StringValue": failure.detail_type},
-        "schemaVersion": {"DataType": "String", "StringValue": failure.schema_version},
-    }

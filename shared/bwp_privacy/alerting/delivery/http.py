@@ -1,17 +1,30 @@
-"""POST JSON to a receiver's HTTPS endpoint, retrying what the endpoint says is transient."""
+"""HTTP receivers: POST JSON to an endpoint, retrying what the endpoint says is transient.
+
+Every webhook-style receiver is one `HttpReceiver`: its module gives only the request (URL,
+body, headers) for a group of alerts and the statuses that mean success."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
-from bwp_privacy.alerting.receivers.base import DeliveryError
-from bwp_privacy.budget import Budget, OutOfTime
-from bwp_privacy.redaction import mask_emails
-from bwp_privacy.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
+from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.alerting.delivery.base import DeliveryError, Group
+from bwp_privacy.common import (
+    Backoff,
+    Budget,
+    OutOfTime,
+    RetryableError,
+    call_with_retries,
+    mask_emails,
+    retry_after_seconds,
+)
 
 #: What of a refusal's body is kept as its reason (it goes to logs and the dead-letter queue).
 ANSWER_LIMIT = 200
@@ -113,3 +126,54 @@ def _answer(response: requests.Response) -> str:
     """The receiver's answer on one short line, emails masked (it may quote our payload)."""
     text = " ".join(response.text.split())[:ANSWER_LIMIT]
     return mask_emails(text) or "(empty answer)"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One POST: where, what, and any headers beyond ``Content-Type: application/json``."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_body(document: Any) -> bytes:
+    """Compact JSON, as every receiver sends it."""
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+#: Builds the request for a group of alerts (one alert when the receiver is not grouped).
+RequestBuilder = Callable[[Sequence[Alert], Group], HttpRequest]
+
+
+class HttpReceiver:
+    """A webhook-style receiver: renders a request per call and POSTs it with `JsonPoster`."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        grouped: bool,
+        poster: JsonPoster,
+        request: RequestBuilder,
+        success: Collection[int],
+    ) -> None:
+        self.name = name
+        self.grouped = grouped
+        self._poster = poster
+        self._request = request
+        self._success = success
+
+    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
+        """POST the group (grouped) or each alert (not grouped); raise DeliveryError."""
+        batches = [alerts] if self.grouped else [[alert] for alert in alerts]
+        for batch in batches:
+            request = self._request(batch, group)
+            self._poster.post(
+                self.name,
+                request.url,
+                request.body,
+                headers=request.headers,
+                success=self._success,
+                budget=budget,
+            )

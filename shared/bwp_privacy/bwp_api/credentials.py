@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from bwp_privacy.secrets import JsonSecrets
-from bwp_privacy.settings import Settings
+from bwp_privacy.bwp_api.settings import ApiSettings
+from bwp_privacy.common import JsonSecrets
 
 
 class ClientCredentials(BaseModel):
@@ -17,8 +17,8 @@ class ClientCredentials(BaseModel):
     client_secret: SecretStr = Field(alias="clientSecret", min_length=1)
 
 
-def load_credentials(settings: Settings, secrets: JsonSecrets | None) -> ClientCredentials:
-    """The credentials: the secret (cached 5 minutes) when one is set, else the environment."""
+def load_credentials(settings: ApiSettings, secrets: JsonSecrets | None) -> ClientCredentials:
+    """The credentials: the secret (cached) when one is set, else the environment."""
     if settings.credentials_secret_id:
         if secrets is None:
             raise ValueError("a secret id is set but no Secrets Manager reader was given")

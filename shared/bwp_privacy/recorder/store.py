@@ -9,7 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from bwp_privacy.failure import DeletionFailure
+from bwp_privacy.contract import DeletionFailure
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()

@@ -2,7 +2,8 @@
 
 One reader per function, built at cold start with the project's client configuration
 (bounded timeouts and retries): a hung Secrets Manager call cannot eat the invocation, and
-no process-wide default client is shared between functions.
+no process-wide default client is shared between functions. Every secret of a function is
+read through it, with one cache age: a rotated secret is in use within that time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bwp_privacy.settings import SettingsError
+from bwp_privacy.common.settings import SettingsError
+from bwp_privacy.common.validation import validation_problems
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -37,9 +39,7 @@ class JsonSecrets:
         try:
             return model.model_validate(raw)
         except ValidationError as error:
-            fields = sorted(
-                {str(e["loc"][0]) for e in error.errors(include_input=False) if e["loc"]}
-            )
+            fields = sorted({p.path.split(".")[0] for p in validation_problems(error) if p.path})
             raise SettingsError(
                 f"secret {secret_id} ({setting}) is missing or has invalid fields: "
                 + (", ".join(fields) or "not a JSON object")

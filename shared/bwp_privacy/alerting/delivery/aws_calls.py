@@ -9,8 +9,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from bwp_privacy.alerting.receivers.base import DeliveryError
-from bwp_privacy.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
+from bwp_privacy.alerting.delivery.base import DeliveryError
+from bwp_privacy.common import MIN_REQUEST_SECONDS, Budget, OutOfTime
 
 _RETRYABLE_CODES = frozenset(
     {

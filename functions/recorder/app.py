@@ -1,11 +1,11 @@
-"""Lambda entry point for PERSONAL_DATA_DELETION_TASK_FAILED events: wiring only."""
+"""RecorderFunction: PERSONAL_DATA_DELETION_TASK_FAILED events from the partner bus, each
+recorded once (stored and published). Wiring only: the work is `bwp_privacy.recorder`."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,21 +17,25 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bwp_privacy.aws_config import AWS_CLIENT_CONFIG
-from bwp_privacy.bootstrap import build_recorder
-from bwp_privacy.events import InvalidEventError, SpoofedEventError, TaskRef, parse_event
-from bwp_privacy.idempotency import IDEMPOTENCY_KEY_PREFIX
-from bwp_privacy.observability import NAMESPACE, PowertoolsMetricsSink, trace_handler
-from bwp_privacy.settings import Settings
+from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, aws_client, trace_handler
+from bwp_privacy.recorder import (
+    IDEMPOTENCY_KEY_PREFIX,
+    InvalidEventError,
+    RecorderSettings,
+    SpoofedEventError,
+    TaskRef,
+    build_recorder,
+    parse_event,
+)
 
-SERVICE = "deletion-task-failed"
+SERVICE = "recorder"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
-settings = Settings.from_env()
+settings = RecorderSettings.from_env()
 # One DynamoDB client for the failures table and the idempotency records.
-dynamodb = boto3.client("dynamodb", config=AWS_CLIENT_CONFIG)
+dynamodb = aws_client("dynamodb")
 recorder = build_recorder(settings, PowertoolsMetricsSink(metrics), dynamodb)
 
 

@@ -1,4 +1,5 @@
-"""What every receiver is: a name, whether it takes groups, and a deliver call."""
+"""What every receiver is: a name, whether it takes groups, and a deliver call that either
+delivers or says, with a DeliveryError, whether a later attempt may succeed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.budget import Budget
+from bwp_privacy.common import Budget, BwpPrivacyError
 
 
-class DeliveryError(Exception):
+class DeliveryError(BwpPrivacyError):
     """A delivery did not happen. ``retryable`` errors may succeed on a later attempt (after
     ``retry_after`` seconds when the receiver said so); the others are permanent refusals."""
 

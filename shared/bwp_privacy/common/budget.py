@@ -12,11 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bwp_privacy.common.errors import BwpPrivacyError
+
 #: No request starts with less time than this for itself.
 MIN_REQUEST_SECONDS = 0.25
 
 
-class OutOfTime(Exception):
+class OutOfTime(BwpPrivacyError):
     """Too little of the invocation is left to start a request and still answer in time."""
 
 

@@ -69,3 +69,10 @@ class PowertoolsMetricsSink:
         ) as metric:
             for key, label in dimensions.items():
                 metric.add_dimension(name=key, value=label[:MAX_DIMENSION_VALUE] or "none")
+
+
+class NoMetrics:
+    """Counts nothing: for runs that must not publish metrics (dry runs, the CLI)."""
+
+    def count(self, name: str, value: int = 1, **dimensions: str) -> None:
+        """Drop the count."""

@@ -9,18 +9,17 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.bwp_api.errors import (
+from bwp_privacy.bwp_api import (
     AccessDeniedApiError,
     BwpApiError,
+    DeletionTask,
     ResourceNotFoundApiError,
     ValidationApiError,
 )
-from bwp_privacy.bwp_api.models import DeletionTask
-from bwp_privacy.events import TaskRef
-from bwp_privacy.failure import DeletionFailure, LookupOutcome, LookupStatus
-from bwp_privacy.failure_store import FailureStore
-from bwp_privacy.observability import MetricsSink
-from bwp_privacy.publisher import FailurePublisher
+from bwp_privacy.common import MetricsSink
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.recorder.events import TaskRef
+from bwp_privacy.recorder.store import StoreResult
 
 logger = Logger(child=True)
 
@@ -32,9 +31,25 @@ _LOOKUP_STATUS: dict[type[BwpApiError], LookupStatus] = {
 
 
 class TaskLookup(Protocol):
+    """Where a task's status and errors come from (the API client)."""
+
     def get_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> DeletionTask: ...
+
+
+class Store(Protocol):
+    """Where failures are kept once per event (the failures table)."""
+
+    def put_new(self, failure: DeletionFailure, received_at: datetime) -> StoreResult: ...
+
+    def mark_published(self, failure: DeletionFailure, message_id: str, at: datetime) -> None: ...
+
+
+class Publisher(Protocol):
+    """Where failure messages go (the failures topic); returns the message id."""
+
+    def publish(self, failure: DeletionFailure) -> str: ...
 
 
 class RecordOutcome(BaseModel):
@@ -59,8 +74,8 @@ class FailureRecorder:
     def __init__(
         self,
         lookup: TaskLookup,
-        store: FailureStore,
-        publisher: FailurePublisher,
+        store: Store,
+        publisher: Publisher,
         metrics: MetricsSink,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -159,7 +174,7 @@ def _build_failure(
         submission_date=task.submission_date if task else None,
         last_updated_date=task.last_updated_date if task else None,
         holding_period=task.holding_period if task else None,
-        errors=list(task.errors) if task else [],
+        errors=[TaskError(code=e.code, message=e.message) for e in task.errors] if task else [],
         lookup=lookup,
         received_at=received_at.isoformat().replace("+00:00", "Z"),
     )

@@ -1,4 +1,8 @@
-"""The failure record: what is stored and, as a versioned contract, what is published."""
+"""The failure message ``bwp-privacy.deletion-task-failure`` 1.0: what the recorder stores
+and publishes, and what every consumer (the alert router, the CLI, other teams) reads.
+
+It depends on nothing of the project: the API client's models may change without changing
+what is published, and a consumer can copy this module as it is."""
 
 from __future__ import annotations
 
@@ -7,13 +11,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.bwp_api.models import TaskError
-
 SCHEMA_VERSION = "1.0"
 #: errorCode attribute value for an error whose code is null.
 UNSPECIFIED_CODE = "UNSPECIFIED"
 #: errorCode attribute value when there is no task error at all (the lookup failed).
 NO_ERROR_CODE = "NONE"
+
+
+class TaskError(BaseModel):
+    """One of the task's errors as the API gave it (``PersonalDataTaskError``): a code, which
+    may be null, and a message (the recorder masks email addresses in it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str | None = Field(None, max_length=256)
+    message: str = Field(max_length=4096)
 
 
 class LookupStatus(StrEnum):

@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from bwp_privacy.bwp_api.errors import AuthenticationError, ThrottlingApiError, TransientApiError
-from bwp_privacy.events import InvalidEventError, SpoofedEventError
+from bwp_privacy.bwp_api import AuthenticationError, ThrottlingApiError, TransientApiError
+from bwp_privacy.recorder import InvalidEventError, SpoofedEventError
 from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox

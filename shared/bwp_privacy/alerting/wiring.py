@@ -1,0 +1,85 @@
+"""Long-lived parts of the alert router, built once per execution environment (cold start)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from bwp_privacy.alerting.delivery import JsonPoster, Receiver, ReceiverContext
+from bwp_privacy.alerting.ledger import DeliveryLedger
+from bwp_privacy.alerting.queues import DeadLetterParker, VisibilityDelayer
+from bwp_privacy.alerting.receivers import RECEIVERS
+from bwp_privacy.alerting.router import AlertBatch
+from bwp_privacy.alerting.routes_source import RoutesSource
+from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
+
+#: The AWS client each kind of receiver setting needs.
+_SERVICES = {"sns-topic": "sns", "event-bus": "events"}
+
+
+class RouterRuntime:
+    """Clients, HTTP sessions, ledger and routes; `new_batch` per invocation."""
+
+    def __init__(
+        self,
+        settings: RouterSettings,
+        bundled_routes: Path,
+        metrics: MetricsSink,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        environ = dict(os.environ if environ is None else environ)
+        self._metrics = metrics
+        self._deployed = deployed_receivers(environ)
+        kinds = {RECEIVERS[name].resource for name in self._deployed}
+        # Every AWS client is made here, at cold start, and only for what this stack deploys:
+        # each costs cold-start time.
+        ssm = aws_client("ssm") if settings.routes_parameter_name else None
+        self._routes = RoutesSource(bundled_routes, settings.routes_parameter_name, ssm)
+        clients = {
+            service: aws_client(service) for kind, service in _SERVICES.items() if kind in kinds
+        }
+        self._context = ReceiverContext(
+            poster=JsonPoster(
+                timeout_seconds=settings.http_timeout_seconds,
+                backoff=Backoff(
+                    max_attempts=3, base_seconds=settings.retry_base_seconds, cap_seconds=4
+                ),
+            ),
+            secrets=JsonSecrets(aws_client("secretsmanager")) if "secret" in kinds else None,
+            clients=clients.__getitem__,
+            environ=environ,
+        )
+        self._ledger = DeliveryLedger(
+            aws_client("dynamodb"),
+            settings.ledger_table_name,
+            lease_seconds=settings.ledger_lease_seconds,
+        )
+        sqs = aws_client("sqs") if settings.alert_queue_url or settings.alert_dlq_url else None
+        #: Where permanent refusals wait for a person, and how Retry-After outlives a batch.
+        self.parker = (
+            DeadLetterParker(sqs, settings.alert_dlq_url) if settings.alert_dlq_url else None
+        )
+        self.delayer = (
+            VisibilityDelayer(sqs, settings.alert_queue_url) if settings.alert_queue_url else None
+        )
+
+    def receivers(self) -> dict[str, Receiver]:
+        """Every deployed receiver, built anew (secrets are cached, so a rotated one is used
+        within five minutes; sessions and clients are kept)."""
+        return {
+            name: RECEIVERS[name].build(value, self._context)
+            for name, value in self._deployed.items()
+        }
+
+    def new_batch(self, budget: Budget) -> AlertBatch:
+        """A batch with the current routes and receivers (secrets and SSM are cached)."""
+        return AlertBatch(
+            self._routes.get(),
+            self.receivers(),
+            self._ledger,
+            self._metrics,
+            budget=budget,
+            parker=self.parker,
+        )

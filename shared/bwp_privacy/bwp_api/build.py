@@ -1,0 +1,43 @@
+"""A ready API client from settings: what a function builds once, at cold start."""
+
+from __future__ import annotations
+
+import requests
+
+from bwp_privacy.bwp_api.client import BwpClient
+from bwp_privacy.bwp_api.credentials import load_credentials
+from bwp_privacy.bwp_api.settings import ApiSettings
+from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
+from bwp_privacy.common import Backoff, JsonSecrets, aws_client
+
+
+def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> BwpClient:
+    """A GraphQL client whose token cache and connections live as long as the process.
+
+    The credentials secret is read through ``secrets`` (a new reader when none is given and
+    the settings name a secret).
+    """
+    session = requests.Session()
+    if secrets is None and settings.credentials_secret_id:
+        secrets = JsonSecrets(aws_client("secretsmanager"))
+
+    def fetch_token(timeout: float | None) -> AccessToken:
+        # Credentials are read per token (every ~14 min): the secret is cached 5 minutes and a
+        # rotated secret is picked up without a cold start.
+        return request_access_token(
+            session,
+            settings.token_url,
+            load_credentials(settings, secrets),
+            settings.http_timeout_seconds if timeout is None else timeout,
+        )
+
+    return BwpClient(
+        session,
+        api_url=settings.api_url,
+        api_version=settings.api_version,
+        tokens=TokenProvider(fetch_token),
+        timeout_seconds=settings.http_timeout_seconds,
+        backoff=Backoff(
+            max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
+        ),
+    )

@@ -1,0 +1,48 @@
+"""What every feature stands on: errors, settings, secrets, retries, time budgets, redaction,
+validation messages, metrics and tracing, and the AWS client configuration.
+
+Nothing here knows about Buy with Prime, failures or alerts; every other package may use it.
+"""
+
+from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
+from bwp_privacy.common.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
+from bwp_privacy.common.errors import BwpPrivacyError
+from bwp_privacy.common.observability import (
+    NAMESPACE,
+    MetricsSink,
+    NoMetrics,
+    PowertoolsMetricsSink,
+    trace_handler,
+)
+from bwp_privacy.common.redaction import EMAIL_MASK, mask_emails
+from bwp_privacy.common.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
+from bwp_privacy.common.secrets import SECRET_MAX_AGE_SECONDS, JsonSecrets
+from bwp_privacy.common.settings import EnvSettings, SettingsError
+from bwp_privacy.common.validation import Problem, describe_validation_error, validation_problems
+
+__all__ = [
+    "AWS_CLIENT_CONFIG",
+    "EMAIL_MASK",
+    "MIN_REQUEST_SECONDS",
+    "NAMESPACE",
+    "SECRET_MAX_AGE_SECONDS",
+    "Backoff",
+    "Budget",
+    "BwpPrivacyError",
+    "EnvSettings",
+    "JsonSecrets",
+    "MetricsSink",
+    "NoMetrics",
+    "OutOfTime",
+    "PowertoolsMetricsSink",
+    "Problem",
+    "RetryableError",
+    "SettingsError",
+    "aws_client",
+    "call_with_retries",
+    "describe_validation_error",
+    "mask_emails",
+    "retry_after_seconds",
+    "trace_handler",
+    "validation_problems",
+]

@@ -1,0 +1,19 @@
+"""The SNS message attributes published with each failure: part of the contract, because
+subscription filter policies match on them (README: "Message schema")."""
+
+from __future__ import annotations
+
+import json
+
+from bwp_privacy.contract.failure import DeletionFailure
+
+
+def message_attributes(failure: DeletionFailure) -> dict[str, dict[str, str]]:
+    """The attributes of ``failure``'s message, as SNS Publish takes them."""
+    return {
+        "errorCode": {"DataType": "String.Array", "StringValue": json.dumps(failure.error_codes)},
+        "businessProductId": {"DataType": "String", "StringValue": failure.business_product_id},
+        "lookupStatus": {"DataType": "String", "StringValue": failure.lookup.status.value},
+        "detailType": {"DataType": "String", "StringValue": failure.detail_type},
+        "schemaVersion": {"DataType": "String", "StringValue": failure.schema_version},
+    }

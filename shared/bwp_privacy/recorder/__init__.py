@@ -1,0 +1,66 @@
+"""Intake and recording: a PERSONAL_DATA_DELETION_TASK_FAILED event becomes a stored failure
+and one published failure message.
+
+Parse and check the event (`parse_event`), look the task up (`FailureRecorder` through the
+API client), store it once (`FailureStore`), publish it once (`FailurePublisher`). The
+function's idempotency claims are told and freed with `IdempotencyHolds`.
+"""
+
+from bwp_privacy.recorder.events import (
+    PARTNER_SOURCE_PREFIX,
+    DeletionTaskFailedEvent,
+    InvalidEventError,
+    SpoofedEventError,
+    TaskRef,
+    parse_event,
+)
+from bwp_privacy.recorder.idempotency import (
+    IDEMPOTENCY_KEY_PREFIX,
+    IdempotencyHolds,
+    idempotency_key,
+)
+from bwp_privacy.recorder.publisher import FailurePublisher
+from bwp_privacy.recorder.recorder import (
+    FailureRecorder,
+    Publisher,
+    RecordOutcome,
+    Store,
+    TaskLookup,
+    describe_failure,
+)
+from bwp_privacy.recorder.resources import (
+    DELETION_TASK_KEY,
+    ParsedResource,
+    ResourceFormatError,
+    parse_resource,
+)
+from bwp_privacy.recorder.settings import RecorderSettings
+from bwp_privacy.recorder.store import FailureStore, StoreResult
+from bwp_privacy.recorder.wiring import build_recorder
+
+__all__ = [
+    "DELETION_TASK_KEY",
+    "IDEMPOTENCY_KEY_PREFIX",
+    "PARTNER_SOURCE_PREFIX",
+    "DeletionTaskFailedEvent",
+    "FailurePublisher",
+    "FailureRecorder",
+    "FailureStore",
+    "IdempotencyHolds",
+    "InvalidEventError",
+    "ParsedResource",
+    "Publisher",
+    "RecordOutcome",
+    "RecorderSettings",
+    "ResourceFormatError",
+    "SpoofedEventError",
+    "Store",
+    "StoreResult",
+    "TaskLookup",
+    "TaskRef",
+    "build_recorder",
+    "describe_failure",
+    "idempotency_key",
+    "parse_event",
+    "parse_resource",
+]
