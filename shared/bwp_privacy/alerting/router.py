@@ -309,6 +309,8 @@ class AlertBatch:
 def _redrive_for(record: SQSRecord) -> str | None:
     """The receiver a redrive of a parked delivery names, if the record is one."""
     attributes = record.message_attributes
+    if REDRIVE_ATTRIBUTE not in attributes:
+        return None
     # Indexed, not .get(): Powertools wraps the attribute in __getitem__ only.
-    value = attributes[REDRIVE_ATTRIBUTE].string_value if REDRIVE_ATTRIBUTE in attributes else None
-    return value or None
+    attribute = attributes[REDRIVE_ATTRIBUTE]
+    return (attribute.string_value if attribute is not None else None) or None
