@@ -44,12 +44,13 @@ sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, s
 test: setup lint typecheck check-requirements check ## format check, lint, mypy, security checks and the whole test suite
 	$(RUN) pytest
 
-lint: setup ## ruff format --check and ruff check
+lint: setup ## ruff format --check, ruff check, and the import rules (pyproject [tool.importlinter])
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
+	$(RUN) lint-imports --no-cache
 
-typecheck: setup ## mypy (strict) over the library, functions, sandbox and tests
-	$(RUN) mypy shared functions sandbox cli bench tests
+typecheck: setup ## mypy (strict) over the library, functions, CLI, dev tooling and tests
+	$(RUN) mypy shared functions cli dev tests
 
 format: setup ## apply ruff format and the safe fixes
 	$(RUN) ruff format .
@@ -66,21 +67,21 @@ check-requirements: setup ## the layer's requirements match uv.lock
 		|| { echo "shared/requirements.txt is stale: run 'make requirements'"; exit 1; }
 
 validate: setup ## cfn-lint with the serverless rules
-	$(RUN) cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	$(RUN) cfn-lint template.yaml templates/*.yaml --append-rules cfn_lint_serverless.rules
 
 check: checkov bandit audit ## security checks: checkov, bandit, pip-audit
 
 checkov: ## checkov on template.yaml, as written and after the SAM transform (own environment)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(CHECKOV_ENV) python sandbox/bwp_sandbox/iam/sam_transform.py template.yaml "$$tmp/transformed.json" && \
+	$(CHECKOV_ENV) python dev/bwp_sandbox/iam/sam_transform.py template.yaml "$$tmp/transformed.json" && \
 	BC_SKIP_MAPPING=TRUE $(CHECKOV_ENV) checkov --framework cloudformation --quiet --compact \
-		--skip-download -f template.yaml -f "$$tmp/transformed.json"
+		--skip-download -f template.yaml $(addprefix -f ,$(wildcard templates/*.yaml)) -f "$$tmp/transformed.json"
 
-# sandbox/ (local stand-ins, never deployed) also skips B311 (fault injection and jitter are not
+# dev/ (the sandbox's local stand-ins and the benchmark, never deployed) also skips B311 (fault injection and jitter are not
 # cryptography) and B506 (stack.py's loader subclasses yaml.SafeLoader): ruff ignores or noqa's both.
 bandit: setup ## bandit over the shipped code, the CLI and the sandbox (skips: pyproject [tool.bandit])
 	$(RUN) bandit -q -c pyproject.toml -r shared functions cli
-	$(RUN) bandit -q -c pyproject.toml -r sandbox -s B101,B105,B106,B108,B311,B506
+	$(RUN) bandit -q -c pyproject.toml -r dev -s B101,B105,B106,B108,B311,B506
 
 # Asks PyPI for each locked version's known vulnerabilities. Where PyPI has no answer for a
 # version the dependency is counted as unaudited, not failed: PIP_AUDIT_FLAGS=--strict fails then.
@@ -111,5 +112,5 @@ deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for th
 # 10 minutes on 2 cores; BENCH_EVENTS=5000 is the full measurement (about an hour here).
 BENCH_EVENTS ?= 250
 .PHONY: bench
-bench: setup ## benchmark against a bare baseline: tables, bench/results/latest.json, docs/performance.md
+bench: setup ## benchmark against a bare baseline: tables, dev/bench/results/latest.json, docs/performance.md
 	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS)

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, patched_environ
 from bwp_sandbox.emulator import BwpEmulator
-from bwp_sandbox.environ import patched_environ
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
@@ -79,7 +77,7 @@ def sandbox(
 
 @pytest.fixture
 def app(sandbox: Sandbox) -> LocalFunction:
-    """DeletionTaskFailedFunction, freshly initialised (a cold start) in the sandbox."""
+    """RecorderFunction, freshly initialised (a cold start) in the sandbox."""
     return sandbox.recorder.cold_start()
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from bwp_privacy_cli.output import console, err_console
-from bwp_privacy_cli.target import Target, open_target
+from bwp_privacy_cli.targets import Target, open_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,14 +12,14 @@ from bwp_privacy_cli.context import CliContext, UserError
 
 #: Subcommands, imported only when used: `--help` and every command start fast.
 COMMANDS = {
-    "replay": ("bwp_privacy_cli.cmd_replay", "replay", "Run events through the handler."),
-    "events": ("bwp_privacy_cli.cmd_events", "events", "Write sample events."),
-    "task": ("bwp_privacy_cli.cmd_task", "task", "Show or cancel a deletion task."),
-    "failures": ("bwp_privacy_cli.cmd_failures", "failures", "List and show stored failures."),
-    "dlq": ("bwp_privacy_cli.cmd_dlq", "dlq", "List and redrive the dead-letter queues."),
-    "archive": ("bwp_privacy_cli.cmd_archive", "archive", "Replay the partner bus archive."),
-    "routes": ("bwp_privacy_cli.cmd_routes", "routes", "Check a routes file."),
-    "sandbox": ("bwp_privacy_cli.cmd_sandbox", "sandbox", "Run, start, stop a local sandbox."),
+    "replay": ("bwp_privacy_cli.commands.replay", "replay", "Run events through the handler."),
+    "events": ("bwp_privacy_cli.commands.events", "events", "Write sample events."),
+    "task": ("bwp_privacy_cli.commands.task", "task", "Show or cancel a deletion task."),
+    "failures": ("bwp_privacy_cli.commands.failures", "failures", "List and show stored failures."),
+    "dlq": ("bwp_privacy_cli.commands.dlq", "dlq", "List and redrive the dead-letter queues."),
+    "archive": ("bwp_privacy_cli.commands.archive", "archive", "Replay the partner bus archive."),
+    "routes": ("bwp_privacy_cli.commands.routes", "routes", "Check a routes file."),
+    "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
 }
 
 
@@ -59,16 +59,13 @@ def describe_error(error: Exception) -> str | None:
     import requests
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    from bwp_privacy.alerting import RoutesError
     from bwp_privacy.bwp_api import BwpApiError
-    from bwp_privacy.common import SettingsError
-    from bwp_privacy.recorder import InvalidEventError
-    from bwp_privacy_cli.target import TargetError
+    from bwp_privacy.common import BwpPrivacyError
 
-    if isinstance(error, SettingsError | InvalidEventError | RoutesError | TargetError):
-        return str(error)
     if isinstance(error, BwpApiError):
         return f"Buy with Prime API: {error.classification}: {error.message}"
+    if isinstance(error, BwpPrivacyError):  # settings, events, routes, targets...
+        return str(error)
     if isinstance(error, NoCredentialsError | NoRegionError):
         return f"AWS: {error} (configure a profile or pass --env sandbox)"
     if isinstance(error, ClientError):

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy_cli.main import cli
-from bwp_privacy_cli.target import sandbox_target
 from bwp_sandbox.sandbox import Sandbox
 
 ENTRY_POINT = str(Path(sys.executable).with_name("bwp-privacy"))
@@ -35,7 +34,7 @@ class Result:
 def target_file(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The test's sandbox, announced to the CLI as a running sandbox."""
     path = tmp_path / "sandbox.json"
-    path.write_text(json.dumps(asdict(sandbox_target(sandbox))))
+    sandbox.target().write(path)
     monkeypatch.setenv("BWP_SANDBOX_FILE", str(path))
     return path
 

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from bwp_sandbox.lambda_async import invoke_async, on_failure_record
+from bwp_privacy_cli.local import invoke_async, on_failure_record
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL, SAMPLE_TASKS
 from tests.cli.conftest import ENTRY_POINT, Run

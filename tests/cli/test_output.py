@@ -12,11 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from bwp_privacy_cli.json_output import OUTPUTS
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
 from bwp_privacy_cli.schemas import path_of, schema_text
-from bwp_privacy_cli.target import sandbox_target, write_sandbox_file
-from bwp_sandbox.lambda_async import on_failure_record
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from tests.cli.conftest import Run
@@ -100,7 +97,7 @@ def test_failures_list_takes_codes_in_any_case_and_bounds_the_days_it_reads(
 ) -> None:
     # A 30-day retention: the bound is the same, with fewer days to read.
     deployed = sandbox.deploy(RetentionDays="30")
-    write_sandbox_file(sandbox_target(deployed), target_file)
+    deployed.target().write(target_file)
     deployed.recorder.cold_start().handler(load_event(), LocalLambdaContext())
     lower = run_cli("failures", "list", "--error-code", "orders_not_closed", "--json")
     assert [f["taskId"] for f in lower.json()["failures"]] == [ORDERS_TASK]

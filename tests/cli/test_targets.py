@@ -21,8 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
+from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
-from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
 from tests.cli.conftest import ENTRY_POINT, Result, Run
@@ -60,7 +60,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 def deployed(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str, str]:
     """The sandbox's resources presented as a deployed stack: a CloudFormation stack with the
-    template's outputs and DeletionTaskFailedFunction with its environment, in moto. Returns
+    template's outputs and RecorderFunction with its environment, in moto. Returns
     the environment of a shell pointed at it (AWS_REGION only, no AWS_DEFAULT_REGION)."""
     iam = boto3.client("iam")
     role = iam.create_role(
@@ -71,16 +71,16 @@ def deployed(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str,
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "def handler(event, context):\n    return {}\n")
     function = boto3.client("lambda").create_function(
-        FunctionName=f"{STACK}-DeletionTaskFailedFunction",
+        FunctionName=f"{STACK}-RecorderFunction",
         Runtime="python3.13",
         Role=role,
         Handler="app.handler",
         Code={"ZipFile": code.getvalue()},
-        Environment={"Variables": sandbox.function_env()},
+        Environment={"Variables": sandbox.recorder.settings()},
     )["FunctionArn"]
     stack = sandbox.stack
     outputs = {
-        "DeletionTaskFailedFunctionArn": function,
+        "RecorderFunctionArn": function,
         "RuleDeadLetterQueueUrl": stack.rule_dlq_url,
         "OnFailureQueueUrl": stack.on_failure_queue_url,
         "AlertQueueUrl": stack.alert_queue_url,
@@ -150,8 +150,8 @@ def test_a_plain_install_works_against_a_stack_and_says_how_to_get_the_sandbox(
     sandbox = run([str(plain_install), "failures", "list"], deployed)
     assert sandbox.exit_code == 1
     [line] = [line for line in sandbox.stderr.splitlines() if line.strip()]
-    assert "the sandbox needs the development dependencies" in line
-    assert "pip install 'bwp-privacy[sandbox]'" in line
+    assert "the sandbox runs from a checkout of bwp-privacy" in line
+    assert "`uv sync`" in line
 
 
 # -- a sandbox of its own ----------------------------------------------------------------------
@@ -196,7 +196,6 @@ def test_a_sandbox_started_by_a_command_outlives_it_until_stopped(
 
 def _state(status: dict[str, Any]) -> dict[str, Any]:
     return {
-        "kind": "sandbox",
         "label": "sandbox",
         "function_env": {},
         "queues": {},

@@ -12,10 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bwp_privacy_cli.local import LocalLambdaContext, invoke_async
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
-from bwp_sandbox.lambda_async import invoke_async
-from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from bwp_sandbox.stack import PROJECT_ROOT, queue_depth

@@ -16,10 +16,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.iam import Role, Statement
 from bwp_sandbox.iam.managed import MANAGED_POLICIES
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import RECORDER, ROUTER, Sandbox
 from bwp_sandbox.stack import load_template
 from tests.iam.scenarios import SHIPPED_ROUTES, recorder_run, router_run, with_every_option
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.integration
 RUNS: dict[str, Callable[[Sandbox], None]] = {RECORDER: recorder_run, ROUTER: router_run}
 MANAGED = {arn.rsplit("/", 1)[-1] for arn in MANAGED_POLICIES}
 #: Statements SAM writes for a function beside its Policies (by policy name).
-SAM_STATEMENTS = {RECORDER: ["DeletionTaskFailedFunctionEventInvokeConfigOnFailureSQSPolicy"]}
+SAM_STATEMENTS = {RECORDER: ["RecorderFunctionEventInvokeConfigOnFailureSQSPolicy"]}
 
 
 def _declared(function: str) -> list[str]:
@@ -132,7 +131,6 @@ def test_a_call_in_code_without_a_grant_is_refused_as_aws_refuses_it(sandbox: Sa
         logical_id=recorder.logical_id,
         handler_path="tests.iam.test_least_privilege.scan_handler",
         environment=recorder.environment,
-        role=recorder.role,
     )
     sneaky.module = _Module(scan_handler)  # type: ignore[assignment]
     with pytest.raises(ClientError) as refused:
@@ -140,8 +138,8 @@ def test_a_call_in_code_without_a_grant_is_refused_as_aws_refuses_it(sandbox: Sa
     error = refused.value.response["Error"]
     assert error["Code"] == "AccessDeniedException"
     assert error["Message"] == (
-        "User: arn:aws:sts::123456789012:assumed-role/DeletionTaskFailedFunctionRole/"
-        "DeletionTaskFailedFunction is not authorized to perform: dynamodb:Scan on resource: "
+        "User: arn:aws:sts::123456789012:assumed-role/RecorderFunctionRole/"
+        "RecorderFunction is not authorized to perform: dynamodb:Scan on resource: "
         f"arn:aws:dynamodb:us-east-1:123456789012:table/{sandbox.stack.failures_table_name} "
         "because no identity-based policy allows the dynamodb:Scan action"
     )

@@ -10,9 +10,8 @@ import boto3
 import pytest
 
 from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.event_source import SqsEventSource, sqs_record
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_SHOPPER_EMAIL
 from bwp_sandbox.stack import drain_queue, queue_depth

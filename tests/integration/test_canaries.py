@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,10 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
+from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_privacy_cli.main import cli
-from bwp_privacy_cli.target import sandbox_target
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.event_source import SqsEventSource
-from bwp_sandbox.lambda_context import LocalLambdaContext
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
@@ -107,7 +105,7 @@ def test_no_email_and_no_secret_leaks_anywhere(
 
     # The CLI, as an operator would use it.
     target = tmp_path / "sandbox.json"
-    target.write_text(json.dumps(asdict(sandbox_target(sandbox))))
+    sandbox.target().write(target)
     runner = CliRunner()
     cli_output = []
     for args in (

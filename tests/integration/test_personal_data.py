@@ -7,8 +7,7 @@ import logging
 
 import pytest
 
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL
 from tests.conftest import EVENTS, load_event

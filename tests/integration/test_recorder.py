@@ -10,8 +10,7 @@ import pytest
 
 from bwp_privacy.bwp_api import AuthenticationError, ThrottlingApiError, TransientApiError
 from bwp_privacy.recorder import InvalidEventError, SpoofedEventError
-from bwp_sandbox.lambda_context import LocalLambdaContext
-from bwp_sandbox.lambda_runtime import LocalFunction
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from tests.conftest import load_event

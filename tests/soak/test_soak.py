@@ -46,6 +46,6 @@ def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
         assert count.once == count.expected, (name, count)
     # Every call both functions made was one their roles in the template allow.
     assert report.iam["refused"] == []
-    assert set(report.iam["allowed"]) == {"DeletionTaskFailedFunction", "AlertRouterFunction"}
+    assert set(report.iam["allowed"]) == {"RecorderFunction", "AlertRouterFunction"}
     # Only the malformed events stay parked after the redrive, each with its reason.
     assert report.redrive["kept"] == final.malformed

@@ -17,10 +17,25 @@ from bwp_sandbox.stack import TEMPLATE, load_template
 TEMPLATE_DATA = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE_DATA["Resources"]
 CONDITIONS = sorted(TEMPLATE_DATA["Conditions"])
+NESTED = {
+    f"templates/{path.name}": load_template(path)
+    for path in sorted((TEMPLATE.parent / "templates").glob("*.yaml"))
+}
+#: Every template file: the stack's and its nested applications'.
+ALL_TEMPLATES = {"template.yaml": TEMPLATE_DATA, **NESTED}
 
 
-def _of_type(kind: str) -> dict[str, dict[str, Any]]:
-    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+def _of_type(kind: str, resources: dict[str, Any] = RESOURCES) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def _applications(location: str) -> dict[str, dict[str, Any]]:
+    """The stack's nested applications of one template."""
+    return {
+        name: r
+        for name, r in _of_type("AWS::Serverless::Application").items()
+        if r["Properties"]["Location"] == location
+    }
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -34,14 +49,18 @@ def _target(dimension_value: Any) -> str:
     return str(dimension_value["GetAtt"]).split(".")[0]
 
 
-ALARMS = _of_type("AWS::CloudWatch::Alarm")
-WATCHED: dict[tuple[str, str], set[str]] = {
-    (a["Properties"]["Namespace"], a["Properties"]["MetricName"]): set() for a in ALARMS.values()
-}
+#: Each alarm of the stack: one templates/alarm.yaml application, or the one a dead-letter
+#: queue application carries (on its own queue).
+ALARMS = _applications("templates/alarm.yaml")
+DEAD_LETTER_QUEUES = _applications("templates/dead-letter-queue.yaml")
+WATCHED: dict[tuple[str, str], set[str]] = {}
 for _alarm in ALARMS.values():
-    _p = _alarm["Properties"]
-    for _d in _p["Dimensions"]:
-        WATCHED[(_p["Namespace"], _p["MetricName"])].add(_target(_d["Value"]))
+    _p = _alarm["Properties"]["Parameters"]
+    WATCHED.setdefault((_p["Namespace"], _p["MetricName"]), set()).add(
+        _target(_p["DimensionValue"])
+    )
+for _queue in DEAD_LETTER_QUEUES:
+    WATCHED.setdefault(("AWS/SQS", "ApproximateNumberOfMessagesVisible"), set()).add(_queue)
 
 
 @pytest.mark.parametrize(
@@ -52,9 +71,9 @@ for _alarm in ALARMS.values():
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "AlertDeadLetterQueue"),
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "AlertEmailDeadLetterQueue"),
         ("AWS/SQS", "ApproximateAgeOfOldestMessage", "AlertQueue"),
-        ("AWS/Lambda", "Errors", "DeletionTaskFailedFunction"),
-        ("AWS/Lambda", "Throttles", "DeletionTaskFailedFunction"),
-        ("AWS/Lambda", "AsyncEventsDropped", "DeletionTaskFailedFunction"),
+        ("AWS/Lambda", "Errors", "RecorderFunction"),
+        ("AWS/Lambda", "Throttles", "RecorderFunction"),
+        ("AWS/Lambda", "AsyncEventsDropped", "RecorderFunction"),
         ("AWS/Lambda", "Errors", "AlertRouterFunction"),
         ("AWS/Lambda", "Throttles", "AlertRouterFunction"),
     ],
@@ -63,29 +82,42 @@ def test_an_alarm_watches(namespace: str, metric: str, resource: str) -> None:
     assert resource in WATCHED.get((namespace, metric), set())
 
 
-@pytest.mark.parametrize("name", sorted(ALARMS))
+@pytest.mark.parametrize("name", sorted([*ALARMS, *DEAD_LETTER_QUEUES]))
 def test_alarm_has_the_optional_action_and_the_condition_of_what_it_watches(name: str) -> None:
-    alarm = ALARMS[name]
-    properties = alarm["Properties"]
-    assert properties["TreatMissingData"] == "notBreaching"
-    optional = {"If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
-    assert properties["AlarmActions"] == optional
-    assert properties["OKActions"] == optional
-    assert properties["AlarmName"]["Sub"].startswith("${AWS::StackName}-")  # see the key policy
-    watched = {_target(d["Value"]) for d in properties["Dimensions"]}
-    assert {RESOURCES[w].get("Condition") for w in watched} == {alarm.get("Condition")}
+    application = RESOURCES[name]
+    parameters = application["Properties"]["Parameters"]
+    assert parameters["AlarmTopicArn"] == {"Ref": "AlarmTopicArn"}
+    assert parameters["AlarmName"]["Sub"].startswith("${AWS::StackName}-")  # see the key policy
+    if name in ALARMS:  # a queue's own alarm has its queue's condition by being in it
+        watched = _target(parameters["DimensionValue"])
+        assert RESOURCES[watched].get("Condition") == application.get("Condition")
+
+
+@pytest.mark.parametrize("path", sorted(NESTED))
+def test_nested_alarms_notify_only_when_asked_and_never_on_missing_data(path: str) -> None:
+    for alarm in _of_type("AWS::CloudWatch::Alarm", NESTED[path]["Resources"]).values():
+        properties = alarm["Properties"]
+        assert properties["TreatMissingData"] == "notBreaching"
+        optional = {"If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+        assert properties["AlarmActions"] == optional
+        assert properties["OKActions"] == optional
+        assert properties["AlarmName"] == {"Ref": "AlarmName"}
 
 
 def test_dead_letter_alarms_fire_on_the_first_message_and_the_router_queue_on_15_minutes() -> None:
-    for alarm in ALARMS.values():
-        properties = alarm["Properties"]
-        if properties["MetricName"] == "ApproximateAgeOfOldestMessage":
-            assert properties["Threshold"] <= 900
-        elif properties["MetricName"] == "ApproximateNumberOfMessagesVisible":
-            assert (properties["Threshold"], properties["ComparisonOperator"]) == (
-                0,
-                "GreaterThanThreshold",
-            )
+    [queue_alarm] = _of_type(
+        "AWS::CloudWatch::Alarm", NESTED["templates/dead-letter-queue.yaml"]["Resources"]
+    ).values()
+    properties = queue_alarm["Properties"]
+    assert properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (
+        0,
+        "GreaterThanThreshold",
+    )
+    [age] = [
+        a for a in ALARMS.values() if "AgeOfOldest" in a["Properties"]["Parameters"]["MetricName"]
+    ]
+    assert age["Properties"]["Parameters"]["Threshold"] <= 900
 
 
 def _tls_denied(statements: list[dict[str, Any]], resource: Any) -> bool:
@@ -98,19 +130,28 @@ def _tls_denied(statements: list[dict[str, Any]], resource: Any) -> bool:
     )
 
 
-@pytest.mark.parametrize("queue", sorted(_of_type("AWS::SQS::Queue")))
-def test_every_queue_denies_requests_without_tls(queue: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "queue"),
+    [
+        (path, queue)
+        for path, template in ALL_TEMPLATES.items()
+        for queue in sorted(_of_type("AWS::SQS::Queue", template["Resources"]))
+    ],
+)
+def test_every_queue_denies_requests_without_tls(path: str, queue: str) -> None:
+    resources = ALL_TEMPLATES[path]["Resources"]
     policies = [
         p
-        for p in _of_type("AWS::SQS::QueuePolicy").values()
+        for p in _of_type("AWS::SQS::QueuePolicy", resources).values()
         if {"Ref": queue} in p["Properties"]["Queues"]
     ]
     assert policies, f"{queue} has no queue policy"
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [s["If"][1] if "If" in s else s for s in statements]  # conditional writers
     assert _tls_denied(statements, {"GetAtt": f"{queue}.Arn"})
     deny = [s for s in statements if s["Effect"] == "Deny"]
     assert all(s["Action"] == "sqs:*" for s in deny)
-    assert {p.get("Condition") for p in policies} == {RESOURCES[queue].get("Condition")}
+    assert {p.get("Condition") for p in policies} == {resources[queue].get("Condition")}
 
 
 @pytest.mark.parametrize("topic", sorted(_of_type("AWS::SNS::Topic")))
@@ -158,7 +199,7 @@ def test_queues_are_encrypted() -> None:
 
 
 def test_recorder_concurrency_and_expected_account_come_from_parameters() -> None:
-    function = RESOURCES["DeletionTaskFailedFunction"]["Properties"]
+    function = RESOURCES["RecorderFunction"]["Properties"]
     assert function["ReservedConcurrentExecutions"] == {
         "If": [
             "HasRecorderReservedConcurrency",
@@ -256,10 +297,12 @@ def test_dimensioned_metrics_are_searched_with_their_emf_dimension_sets() -> Non
 # -- suppressions -----------------------------------------------------------------------------
 
 
-def _metadata_of(kind: str) -> list[tuple[str, Any]]:
+def _metadata_of(kind: str, path: str | None = None) -> list[tuple[str, Any]]:
     return [
         (name, r["Metadata"][kind])
-        for name, r in RESOURCES.items()
+        for file, template in ALL_TEMPLATES.items()
+        if path in (None, file)
+        for name, r in template["Resources"].items()
         if kind in r.get("Metadata", {})
     ]
 
@@ -272,11 +315,11 @@ def test_every_checkov_skip_gives_a_reason() -> None:
         assert len(skip.get("comment", "").split()) >= 8, (name, skip)
 
 
-def test_every_cfn_lint_ignore_is_preceded_by_a_comment_saying_why() -> None:
-    assert _metadata_of("cfn-lint")
-    lines = TEMPLATE.read_text().splitlines()
+@pytest.mark.parametrize("path", sorted(ALL_TEMPLATES))
+def test_every_cfn_lint_ignore_is_preceded_by_a_comment_saying_why(path: str) -> None:
+    lines = (TEMPLATE.parent / path).read_text().splitlines()
     ignores = [i for i, line in enumerate(lines) if "ignore_checks" in line]
-    assert len(ignores) == len(_metadata_of("cfn-lint"))
+    assert len(ignores) == len(_metadata_of("cfn-lint", path))
     for index in ignores:
         comment = list(
             itertools.takewhile(lambda s: s.strip().startswith("#"), lines[index - 1 :: -1])

@@ -17,15 +17,18 @@ from tests.conftest import EVENTS, load_event
 
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
 RESOURCES = load_template()["Resources"]
-FUNCTION = RESOURCES["DeletionTaskFailedFunction"]["Properties"]
+FUNCTION = RESOURCES["RecorderFunction"]["Properties"]
 RULE = FUNCTION["Events"]["DeletionTaskFailed"]["Properties"]
 
 
 def test_cfn_lint_with_serverless_rules_is_clean() -> None:
+    nested = sorted(str(path) for path in (TEMPLATE.parent / "templates").glob("*.yaml"))
+    assert nested  # the families written once
     result = subprocess.run(  # noqa: S603
         [
             CFN_LINT,
             str(TEMPLATE),
+            *nested,
             "--append-rules",
             "cfn_lint_serverless.rules",
         ],
@@ -63,11 +66,11 @@ def test_rule_pattern_matches_nothing_else(changes: dict[str, str]) -> None:
 def test_rule_listens_on_the_partner_bus_with_retries_and_a_dead_letter_queue() -> None:
     assert RULE["EventBusName"] == {"Ref": "PartnerEventBusName"}
     assert RULE["RetryPolicy"]["MaximumRetryAttempts"] == 185
-    assert RULE["DeadLetterConfig"]["Arn"] == {"GetAtt": "RuleDeadLetterQueue.Arn"}
+    assert RULE["DeadLetterConfig"]["Arn"] == {"GetAtt": "RuleDeadLetterQueue.Outputs.QueueArn"}
     invoke = FUNCTION["EventInvokeConfig"]
     assert invoke["MaximumRetryAttempts"] == 2
     assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "GetAtt": "OnFailureQueue.Arn"
+        "GetAtt": "OnFailureQueue.Outputs.QueueArn"
     }
 
 
@@ -88,6 +91,14 @@ def test_function_policy_is_least_privilege() -> None:
     assert "dynamodb:DeleteItem" in granted  # idempotency records only
     delete = [s for s in _statements() if "dynamodb:DeleteItem" in _actions(s)]
     assert [s["Resource"] for s in delete] == [{"GetAtt": "IdempotencyTable.Arn"}]
+
+
+def test_the_rule_is_named_as_its_dead_letter_queue_policy_names_it() -> None:
+    """The queue's policy lets in the rule by ARN, built from the rule's name: a renamed rule
+    would have its dead letters refused."""
+    writer = RESOURCES["RuleDeadLetterQueue"]["Properties"]["Parameters"]["WriterArn"]["Sub"]
+    assert RULE["RuleName"] == {"Sub": "${AWS::StackName}-recorder"}
+    assert writer.endswith(":rule/${PartnerEventBusName}/${AWS::StackName}-recorder")
 
 
 def test_runtime_architecture_and_storage_settings() -> None:

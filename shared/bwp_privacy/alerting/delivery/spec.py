@@ -70,8 +70,10 @@ class ReceiverSpec:
     example_secret: Callable[[str], dict[str, str]] | None = None
     #: Statuses the endpoint answers on success (the sandbox's fake endpoint answers the first).
     success: tuple[int, ...] = (200,)
-    #: A template parameter that sets the endpoint itself, when it is not in the secret.
+    #: A template parameter that sets the endpoint itself, when it is not in the secret, and
+    #: the router's variable it sets.
     endpoint_parameter: str | None = None
+    endpoint_setting: str | None = None
 
 
 def secret_setting(name: str) -> str:
@@ -89,6 +91,7 @@ def http_spec(
     success: tuple[int, ...],
     example_secret: Callable[[str], dict[str, str]],
     endpoint_parameter: str | None = None,
+    endpoint_setting: str | None = None,
 ) -> ReceiverSpec:
     """The spec of a webhook-style receiver whose secret (``secret``) holds its endpoint or
     its credentials: one `HttpReceiver`, its requests made by ``request``."""
@@ -114,4 +117,5 @@ def http_spec(
         example_secret=example_secret,
         success=success,
         endpoint_parameter=endpoint_parameter,
+        endpoint_setting=endpoint_setting,
     )

@@ -60,6 +60,7 @@ SPEC = http_spec(
     success=(202,),
     example_secret=lambda url: {"routingKey": "0123456789abcdef0123456789abcdef"},
     endpoint_parameter="PagerDutyEventsUrl",
+    endpoint_setting=EVENTS_URL_SETTING,
 )
 
 

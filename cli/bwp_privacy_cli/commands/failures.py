@@ -1,0 +1,153 @@
+"""`bwp-privacy failures list|show`: the failures table, by index query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import FailuresListOut, FailuresShowOut, StoredFailure
+from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
+from bwp_privacy_cli.timeparse import parse_since
+
+
+@click.group()
+def failures() -> None:
+    """Stored deletion failures."""
+
+
+@failures.command("list")
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="7d, 12h, 30m or an ISO date; at most the retention (RetentionDays) is read.",
+)
+@click.option("--business-product-id", help="Only this business product.")
+@click.option(
+    "--error-code", help="Only failures with this error code (e.g. orders_not_closed; any case)."
+)
+@common_options
+@pass_cli
+def list_(
+    cli: CliContext, since: str, business_product_id: str | None, error_code: str | None
+) -> None:
+    """Failures received since --since, newest first."""
+    now = datetime.now(UTC)
+    start = parse_since(since, now)
+    code = error_code.strip().upper() if error_code else None
+    with cli.target() as target:
+        cli.announce(target)
+        settings = target.settings()
+        # Nothing older than the retention is kept (TTL): reading further only costs queries.
+        oldest = now - timedelta(days=settings.retention_days)
+        if start < oldest:
+            err_console.print(
+                f"Reading the last {settings.retention_days} days (RetentionDays): older failures"
+                " are no longer kept."
+            )
+            start = oldest
+        days = (now.date() - start.date()).days + 1
+        queries = 1 if business_product_id else days
+        with progress(queries, f"reading {days} day(s)") as bar:
+            items = target.failure_store().list_received(
+                start,
+                business_product_id=business_product_id,
+                error_code=code,
+                until=now,
+                on_query=lambda: bar.advance(bar.task_ids[0]),
+            )
+    found = [StoredFailure.from_item(item) for item in items]
+    if cli.json:
+        print_json(
+            FailuresListOut(
+                target=target.identity(),
+                since=start.isoformat().replace("+00:00", "Z"),
+                days=days,
+                failures=found,
+                count=len(found),
+            )
+        )
+        return
+    print_table(
+        f"Failures since {start.isoformat(timespec='seconds')}",
+        ["received", "task", "business product", "errors", "lookup", "status"],
+        (
+            (
+                f.received_at,
+                f.task_id,
+                f.business_product_id,
+                ", ".join(f.codes),
+                f.lookup.status.value,
+                f.status,
+            )
+            for f in found
+        ),
+        ids=("task", "business product"),
+    )
+    console.print(f"{len(found)} failure(s)")
+    if code and not found:
+        console.print(f"No failure with error code {code} in that period.")
+
+
+@failures.command("show")
+@click.argument("task_id")
+@click.option("--all", "show_all", is_flag=True, help="Every stored event, not only the latest.")
+@common_options
+@pass_cli
+def show(cli: CliContext, task_id: str, show_all: bool) -> None:
+    """The latest stored failure of TASK_ID in full, and how many events it has (--all for
+    every one). Never the shopper's email: it is not stored."""
+    with cli.target() as target:
+        cli.announce(target)
+        items = target.failure_store().for_task(task_id)
+    if not items:
+        raise UserError(f"no stored failure for task {task_id}")
+    found = sorted(
+        (StoredFailure.from_item(item) for item in items),
+        key=lambda f: f.received_at,
+        reverse=True,
+    )
+    shown = found if show_all else found[:1]
+    if cli.json:
+        print_json(
+            FailuresShowOut(
+                target=target.identity(),
+                task_id=task_id,
+                events=len(found),
+                failures=shown,
+            )
+        )
+        return
+    for failure in shown:
+        _print_failure(failure)
+    if len(found) > len(shown):
+        console.print(
+            f"{len(found)} stored events for this task; the latest is shown"
+            f" (`bwp-privacy failures show {task_id} --all` for every one)."
+        )
+
+
+def _print_failure(failure: StoredFailure) -> None:
+    lookup = failure.lookup
+    rows = [
+        ("event", f"{failure.event_id} at {failure.event_time}"),
+        ("business product", failure.business_product_id),
+        ("status", failure.status),
+        ("submitted", failure.submission_date),
+        ("holding period", failure.holding_period),
+        ("lookup", lookup.status.value),
+        ("received", failure.received_at),
+        ("published", failure.published_at),
+        ("replay", failure.replay_name),
+        ("kept until", failure.expires_at),
+    ]
+    if lookup.error_type:
+        rows.append(("lookup error", f"{lookup.error_type}: {lookup.message}"))
+    print_table(f"Task {failure.task_id}", ["field", "value"], rows)
+    print_table(
+        "Errors",
+        ["code", "message"],
+        ((e.code or "(none)", e.message) for e in failure.errors),
+    )

@@ -1,0 +1,103 @@
+"""`bwp-privacy replay`: events through the real handler, offline or against a stack."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections import Counter
+
+import click
+
+from bwp_privacy_cli.context import CliContext, common_options, pass_cli
+from bwp_privacy_cli.event_input import read_events
+from bwp_privacy_cli.event_runner import ReplayRun, interruptible, run_events
+from bwp_privacy_cli.json_output import ReplayOut
+from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
+
+STYLE = {"published": "green", "stored": "green", "duplicate": "cyan", "looked-up": "cyan"}
+#: The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
+INTERRUPTED_EXIT_CODE = 130
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--dry-run", is_flag=True, help="Look the tasks up and print; store and publish nothing."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Worker processes (each a Lambda-like environment) for bulk replays.",
+)
+@common_options
+@pass_cli
+def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int) -> None:
+    """Run events from FILES (JSON, JSON Lines, or - for stdin) through the handler.
+
+    Prints each event's outcome (published, duplicate, rejected with the reason, failed
+    with the error, held by another run) and a summary. Exits 1 if any event was rejected,
+    failed or held; Ctrl-C (or SIGTERM) stops at once and exits 130.
+    """
+    items = list(read_events(list(files)))
+    log_stream = sys.stderr if cli.verbose else io.StringIO()
+    with cli.target() as target:
+        cli.announce(target)
+        if not cli.json:
+            console.print(f"Replaying {len(items)} event(s)")
+        with interruptible(), progress(len(items), "replaying") as bar:
+            run = run_events(
+                items,
+                function=target.recorder(),
+                dry_run=dry_run,
+                workers=workers,
+                log_stream=log_stream,
+                on_result=lambda _: bar.advance(bar.task_ids[0]),
+            )
+    counts = Counter(result.outcome for result in run.results)
+    if cli.json:
+        print_json(
+            ReplayOut(
+                target=target.identity(),
+                results=[r.out() for r in run.results],
+                summary=dict(counts),
+                done=len(run.results),
+                total=run.total,
+                interrupted=run.interrupted,
+            )
+        )
+    else:
+        _print(run, counts)
+    if run.interrupted:
+        _say_where_it_stopped(run, counts)
+        sys.exit(INTERRUPTED_EXIT_CODE)
+    if any(not result.ok for result in run.results):
+        sys.exit(1)
+
+
+def _print(run: ReplayRun, counts: Counter[str]) -> None:
+    print_table(
+        "Outcomes",
+        ["event", "outcome", "task", "detail"],
+        (
+            (r.origin, f"[{STYLE.get(r.outcome, 'red')}]{r.outcome}[/]", r.task_id, r.detail)
+            for r in run.results
+        ),
+        ids=("event", "task"),
+    )
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+    console.print(f"{len(run.results)} event(s): {summary or 'none'}")
+
+
+def _say_where_it_stopped(run: ReplayRun, counts: Counter[str]) -> None:
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+    err_console.print(
+        f"Interrupted: {len(run.results)} of {run.total} done ({summary or 'none finished'})."
+    )
+    if run.cut_short:
+        freed = len(run.released)
+        err_console.print(
+            f"{len(run.cut_short)} event(s) were cut short; {freed} claim(s) freed, so running"
+            " the same events again is safe now (what is done is not done twice)."
+        )

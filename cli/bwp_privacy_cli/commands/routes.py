@@ -1,0 +1,150 @@
+"""`bwp-privacy routes check`: validate a routes file and show where sample alerts go."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bwp_privacy.alerting import RoutingConfig, build_alert, load_routes
+from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
+from bwp_privacy_cli.output import console, print_json, print_table
+
+#: The routes file the router ships with (the `functions` package is installed with the CLI).
+SHIPPED_ROUTES = Path(str(files("functions.alert_router") / "routes.json"))
+
+
+@click.group()
+def routes() -> None:
+    """Alert routes."""
+
+
+@routes.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=SHIPPED_ROUTES)
+@click.option(
+    "--sample",
+    "samples",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A failure message (JSON, as `failures show --json` prints each failure) or an event"
+    " (looked up first, storing nothing) to route; default: one per known code, an unknown"
+    " code and a failed lookup.",
+)
+@common_options
+@pass_cli
+def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
+    """Validate FILE (default: the shipped routes) and show which receivers samples reach."""
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise UserError(f"cannot read {file}: {error.strerror}") from None
+    config = load_routes(text, str(file))
+    failures = _load_samples(cli, samples) or _default_samples(config)
+    rows: list[dict[str, Any]] = []
+    for failure in failures:
+        severity, runbooks = config.classify(failure)
+        alert = build_alert(failure, severity, runbooks, datetime.now(UTC))
+        for match in config.resolve(alert.labels()):
+            rows.append(
+                {
+                    "sample": failure.task_id,
+                    "errorCodes": failure.error_codes,
+                    "lookupStatus": failure.lookup.status.value,
+                    "severity": severity.value,
+                    "route": match.name,
+                    "receivers": list(match.receivers),
+                    "groupBy": list(match.group_by),
+                    "repeatWindowSeconds": match.repeat_window_seconds,
+                }
+            )
+    if cli.json:
+        routed = [RouteOut.model_validate(row) for row in rows]
+        print_json(RoutesCheckOut(file=str(file), valid=True, routing=routed))
+        return
+    console.print(f"{file}: valid")
+    print_table(
+        "Where sample alerts go",
+        ["sample", "severity", "route", "receivers", "group by", "repeat"],
+        (
+            (
+                ", ".join(r["errorCodes"])
+                if r["lookupStatus"] == "OK"
+                else f"lookup {r['lookupStatus']}",
+                r["severity"],
+                r["route"],
+                ", ".join(r["receivers"]),
+                ", ".join(r["groupBy"]),
+                f"{r['repeatWindowSeconds'] // 3600}h",
+            )
+            for r in rows
+        ),
+    )
+
+
+def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFailure]:
+    """Each sample as a failure message; an event is looked up first (a dry run)."""
+    failures: list[DeletionFailure] = []
+    events: list[tuple[Path, dict[str, Any]]] = []
+    for path in paths:
+        try:
+            document = json.loads(path.read_text())
+        except ValueError as error:
+            raise UserError(f"{path}: not JSON: {error}") from None
+        if isinstance(document, dict) and "detail-type" in document:
+            events.append((path, document))
+            continue
+        try:
+            failures.append(DeletionFailure.model_validate(document))
+        except ValueError:
+            raise UserError(
+                f"{path}: neither a failure message (the JSON the recorder publishes:"
+                " `bwp-privacy failures show TASK --json` prints one per stored failure) nor"
+                " an EventBridge event (which is looked up first)"
+            ) from None
+    if events:
+        failures += _look_up(cli, events)
+    return failures
+
+
+def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list[DeletionFailure]:
+    """What the recorder would publish for these events, storing and publishing nothing."""
+    from bwp_privacy.bwp_api import build_client
+    from bwp_privacy.common import NoMetrics
+    from bwp_privacy.recorder import describe_failure, parse_event
+
+    with cli.target() as target, target.function_environment():
+        cli.announce(target)
+        client = build_client(target.settings())
+        return [
+            describe_failure(parse_event(event), client, NoMetrics(), datetime.now(UTC))
+            for _, event in events
+        ]
+
+
+def _default_samples(config: RoutingConfig) -> list[DeletionFailure]:
+    codes: list[str | None] = [*config.severities, "SOME_NEW_CODE"]
+    samples = [_sample(f"sample-{n}", [code]) for n, code in enumerate(codes)]
+    samples.append(_sample("sample-lookup", [], LookupStatus.RESOURCE_NOT_FOUND))
+    return samples
+
+
+def _sample(
+    task_id: str, codes: list[str | None], lookup: LookupStatus = LookupStatus.OK
+) -> DeletionFailure:
+    return DeletionFailure(
+        event_id=f"event-{task_id}",
+        event_time="2026-01-01T00:00:00Z",
+        detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
+        business_product_id="bp-sample",
+        task_id=task_id,
+        status="FAILED" if lookup is LookupStatus.OK else None,
+        errors=[TaskError(code=code, message="sample") for code in codes],
+        lookup=LookupOutcome(status=lookup),
+        received_at="2026-01-01T00:00:00Z",
+    )

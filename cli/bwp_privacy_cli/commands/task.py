@@ -1,0 +1,118 @@
+"""`bwp-privacy task show|cancel`: a deletion task as the API knows it (never the email)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bwp_privacy.bwp_api import (
+    DeletionTask,
+    ResourceNotFoundApiError,
+    ValidationApiError,
+    build_client,
+)
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
+from bwp_privacy_cli.output import console, print_json, print_table
+from bwp_privacy_cli.targets import Target
+
+BP_OPTION = click.option(
+    "--business-product-id",
+    envvar="BWP_BUSINESS_PRODUCT_ID",
+    help="The task's business product (x-api-target-id). Default: from the stored failure.",
+)
+
+
+@click.group()
+def task() -> None:
+    """Deletion tasks in Buy with Prime."""
+
+
+@task.command("show")
+@click.argument("task_id")
+@BP_OPTION
+@common_options
+@pass_cli
+def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None:
+    """Query TASK_ID: status, dates, holding period and errors."""
+    with cli.target() as target, target.function_environment():
+        cli.announce(target)
+        settings = target.settings()
+        bp = business_product_id or _stored_business_product(target, task_id)
+        try:
+            found = build_client(settings).get_deletion_task(bp, task_id)
+        except ResourceNotFoundApiError:
+            raise UserError(f"task {task_id} not found for business product {bp}") from None
+    if cli.json:
+        print_json(
+            TaskShowOut(
+                target=target.identity(),
+                business_product_id=bp,
+                task_id=found.task_id,
+                status=found.status,
+                submission_date=found.submission_date,
+                last_updated_date=found.last_updated_date,
+                holding_period=found.holding_period,
+                errors=[TaskErrorOut(code=e.code, message=e.message) for e in found.errors],
+            )
+        )
+        return
+    _print_task(bp, found)
+
+
+@task.command("cancel")
+@click.argument("task_id")
+@BP_OPTION
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common_options
+@pass_cli
+def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: bool) -> None:
+    """Cancel TASK_ID while it is in its holding period."""
+    with cli.target() as target, target.function_environment():
+        cli.announce(target)
+        settings = target.settings()
+        bp = business_product_id or _stored_business_product(target, task_id)
+        if not yes and not click.confirm(
+            f"Cancel deletion task {task_id} of {bp} on {target.label}?", err=True
+        ):
+            console.print("Not cancelled.")
+            sys.exit(1)
+        try:
+            cancelled = build_client(settings).cancel_deletion_task(bp, task_id)
+        except ResourceNotFoundApiError:
+            raise UserError(f"task {task_id} not found for business product {bp}") from None
+        except ValidationApiError as error:
+            raise UserError(f"task {task_id} cannot be cancelled: {error.message}") from None
+    if cli.json:
+        print_json(TaskCancelOut(target=target.identity(), task_id=cancelled, cancelled=True))
+    else:
+        console.print(f"Cancelled deletion task {cancelled}.")
+
+
+def _stored_business_product(target: Target, task_id: str) -> str:
+    for item in target.failure_store().for_task(task_id):
+        return str(item["businessProductId"])
+    raise UserError(
+        f"no stored failure for task {task_id}: pass --business-product-id "
+        "(or set BWP_BUSINESS_PRODUCT_ID)"
+    )
+
+
+def _print_task(bp: str, found: DeletionTask) -> None:
+    print_table(
+        f"Deletion task {found.task_id}",
+        ["field", "value"],
+        [
+            ("business product", bp),
+            ("status", found.status),
+            ("submitted", found.submission_date),
+            ("last updated", found.last_updated_date),
+            ("holding period (days)", found.holding_period),
+        ],
+    )
+    print_table(
+        "Errors",
+        ["code", "message"],
+        ((error.code or "(none)", error.message) for error in found.errors),
+    )

@@ -1,0 +1,364 @@
+"""Run events through the real handler in-process, the way Lambda would, one by one or in
+worker processes; or, for a dry run, only look the tasks up.
+
+A run can be interrupted (Ctrl-C, SIGTERM): it stops at once, says how far it got, and frees
+the idempotency claims of the events it cut short, so that running it again is safe at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from bwp_privacy.bwp_api import ApiSettings, BwpClient, build_client
+from bwp_privacy.common import NoMetrics
+from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.recorder import (
+    IdempotencyHolds,
+    InvalidEventError,
+    RecorderSettings,
+    describe_failure,
+    parse_event,
+)
+from bwp_privacy_cli.event_input import SourcedEvent
+from bwp_privacy_cli.json_output import ReplayResultOut, RunEffect
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+
+NOTHING = RunEffect(stored=False, published=False, message_id=None)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What happened to one event."""
+
+    origin: str
+    outcome: str  # published, stored, duplicate, looked-up, rejected, failed, held
+    detail: str
+    task_id: str | None = None
+    event_id: str | None = None
+    this_run: RunEffect | None = None
+    earlier: RunEffect | None = None
+    failure: DeletionFailure | None = None
+    held_until: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome not in ("rejected", "failed", "held")
+
+    def out(self) -> ReplayResultOut:
+        """The documented --json form."""
+        return ReplayResultOut(
+            origin=self.origin,
+            outcome=self.outcome,  # type: ignore[arg-type]
+            detail=self.detail,
+            task_id=self.task_id,
+            event_id=self.event_id,
+            this_run=self.this_run,
+            earlier=self.earlier,
+            failure=self.failure,
+            held_until=self.held_until,
+        )
+
+
+@dataclass
+class ReplayRun:
+    """The results in input order; for an interrupted run, the events it cut short."""
+
+    results: list[ReplayResult] = field(default_factory=list)
+    total: int = 0
+    interrupted: bool = False
+    cut_short: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+
+
+class EventRunner:
+    """Runs events through RecorderFunction (or, for dry runs, only looks their tasks up)."""
+
+    def __init__(self, function: LocalFunction, *, log_stream: Any, dry_run: bool = False) -> None:
+        self._function = function
+        self._dry_run = dry_run
+        self._log_stream = log_stream
+        self._client: BwpClient | None = None
+        self._holds: IdempotencyHolds | None = None
+        if dry_run:
+            # The library logs through the function's logger: give it one, on our stream.
+            Logger(logger_handler=logging.StreamHandler(log_stream))
+            self._client = build_client(ApiSettings.from_env(function.settings()))
+        else:
+            # Logger binds its stream at import: keep function logs off our stdout.
+            with contextlib.redirect_stdout(log_stream):
+                function.cold_start()
+
+    def run_event(self, origin: str, event: Any) -> ReplayResult:
+        """Handle one event (a parsed JSON value) and classify the outcome."""
+        return self.run(SourcedEvent(origin, event=event))
+
+    def run(self, item: SourcedEvent) -> ReplayResult:
+        """Handle one event and classify the outcome."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+        )
+
+        if item.event is None:
+            return ReplayResult(item.origin, "failed", item.error or "unreadable")
+        event_id = item.event.get("id") if isinstance(item.event.get("id"), str) else None
+        try:
+            if self._dry_run:
+                return self._look_up(item, event_id)
+            with contextlib.redirect_stdout(self._log_stream):
+                context = LocalLambdaContext(
+                    function_name=self._function.logical_id,
+                    timeout_seconds=self._function.timeout_seconds,
+                )
+                answer = self._function.handler(item.event, context)
+        except InvalidEventError as error:
+            return ReplayResult(item.origin, "rejected", str(error), event_id=event_id)
+        except IdempotencyAlreadyInProgressError:
+            return self._held(item.origin, event_id)
+        except Exception as error:
+            return ReplayResult(
+                item.origin, "failed", f"{type(error).__name__}: {error}", event_id=event_id
+            )
+        return _classify(item.origin, answer)
+
+    def _held(self, origin: str, event_id: str | None) -> ReplayResult:
+        if self._holds is None:
+            self._holds = idempotency_holds(self._function)
+        until = self._holds.held_until(event_id) if event_id else None
+        when = until.isoformat(timespec="seconds").replace("+00:00", "Z") if until else None
+        detail = (
+            f"another run of the handler holds this event until {when} (a run cut short, or"
+            " one still going): re-running after that is safe"
+            if when
+            else "another run of the handler held this event: re-running now is safe"
+        )
+        return ReplayResult(origin, "held", detail, event_id=event_id, held_until=when)
+
+    def _look_up(self, item: SourcedEvent, event_id: str | None) -> ReplayResult:
+        assert self._client is not None
+        ref = parse_event(item.event)
+        failure = describe_failure(ref, self._client, NoMetrics(), datetime.now(UTC))
+        codes = ", ".join(failure.error_codes)
+        return ReplayResult(
+            item.origin,
+            "looked-up",
+            f"lookup {failure.lookup.status.value}, status {failure.status}, errors {codes}"
+            " (dry run: nothing stored or published)",
+            task_id=ref.task_id,
+            event_id=event_id,
+            this_run=NOTHING,
+            failure=failure,
+        )
+
+
+def idempotency_holds(function: LocalFunction) -> IdempotencyHolds:
+    """The function's idempotency table, read and freed with the caller's own credentials."""
+    import boto3
+
+    table = RecorderSettings.from_env(function.settings()).idempotency_table_name
+    return IdempotencyHolds(boto3.client("dynamodb"), table)
+
+
+def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
+    codes = ", ".join(answer.get("errorCodes", []))
+    base = f"lookup {answer.get('lookupStatus')}, errors {codes}"
+    effect = RunEffect(
+        stored=bool(answer.get("stored")),
+        published=bool(answer.get("published")),
+        message_id=answer.get("messageId"),
+    )
+    task_id, event_id = answer.get("taskId"), answer.get("eventId")
+    if answer.get("duplicate"):
+        # Powertools answers with the first run's result: that is what was already there.
+        # The recorder's own check (published before, idempotency window over) says the same.
+        earlier = (
+            effect if effect.published else RunEffect(stored=True, published=True, message_id=None)
+        )
+        return ReplayResult(
+            origin,
+            "duplicate",
+            f"{base}; nothing done: stored and published by an earlier run",
+            task_id=task_id,
+            event_id=event_id,
+            this_run=NOTHING,
+            earlier=earlier,
+        )
+    if effect.published:
+        stored = "stored" if effect.stored else "already stored"
+        detail = f"{base}; {stored}, published {effect.message_id}"
+        return ReplayResult(origin, "published", detail, task_id, event_id, this_run=effect)
+    return ReplayResult(origin, "stored", base, task_id, event_id, this_run=effect)
+
+
+# -- worker processes ----------------------------------------------------------------------
+
+_worker: EventRunner | None = None
+_started: Any = None
+
+
+def _init_worker(function: LocalFunction, dry_run: bool, started: Any) -> None:
+    """Each worker: its own cold start (spawned workers inherit the parent's environment,
+    the target's AWS included)."""
+    global _worker, _started
+    # The parent handles Ctrl-C for everyone (it reaches the whole process group).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _started = started
+    _worker = EventRunner(function, log_stream=io.StringIO(), dry_run=dry_run)
+
+
+def _run_indexed(indexed: tuple[int, SourcedEvent]) -> tuple[int, ReplayResult]:
+    return indexed[0], _run_in_worker(indexed[1])
+
+
+def _run_in_worker(item: SourcedEvent) -> ReplayResult:
+    assert _worker is not None
+    event_id = item.event.get("id") if item.event else None
+    if isinstance(event_id, str):
+        _started.put(event_id)
+    result = _worker.run(item)
+    if isinstance(_worker._log_stream, io.StringIO):
+        _worker._log_stream.seek(0)
+        _worker._log_stream.truncate()
+    return result
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM stops a run as Ctrl-C does (KeyboardInterrupt), then the old handler returns."""
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_events(
+    items: list[SourcedEvent],
+    *,
+    function: LocalFunction,
+    dry_run: bool,
+    workers: int,
+    log_stream: Any,
+    on_result: Callable[[ReplayResult], None],
+) -> ReplayRun:
+    """Run ``items`` with ``workers`` processes (1 = in this process); results in input order.
+
+    Interrupted (KeyboardInterrupt, or SIGTERM inside `interruptible`), it stops at once:
+    worker processes are ended, and the events cut short get their claims freed.
+    """
+    run = ReplayRun(total=len(items))
+    started: list[str] = []
+    with _function_logs_to(log_stream):
+        _run(items, function, dry_run, workers, log_stream, on_result, run, started)
+    if run.interrupted and not dry_run:
+        finished = {r.event_id for r in run.results}
+        run.cut_short = [event_id for event_id in started if event_id not in finished]
+        if run.cut_short:
+            holds = idempotency_holds(function)
+            run.released = [event_id for event_id in run.cut_short if holds.release(event_id)]
+    return run
+
+
+class _FunctionLogs(logging.StreamHandler):  # type: ignore[type-arg]
+    """A root handler that keeps the library's records.
+
+    Each time a function's Powertools Logger is made, Powertools puts a SuppressFilter on
+    every root handler: it drops records whose logger name contains the service name, so
+    that the service's own records are not printed twice. Here that drops the library's own
+    records too ("recorder" is in "bwp_privacy.recorder.recorder"), and it is never needed:
+    the function's logger does not propagate to the root, it writes to our stdout.
+    """
+
+    def addFilter(self, filter: Any) -> None:
+        if type(filter).__name__ != "SuppressFilter":
+            super().addFilter(filter)
+
+
+@contextlib.contextmanager
+def _function_logs_to(stream: Any) -> Iterator[None]:
+    """The function's log records (whatever logger they reach) go to ``stream``: stderr with
+    -v, nowhere otherwise. Without a handler, Python would print warnings on stderr."""
+    handler = _FunctionLogs(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+
+
+def _run(
+    items: list[SourcedEvent],
+    function: LocalFunction,
+    dry_run: bool,
+    workers: int,
+    log_stream: Any,
+    on_result: Callable[[ReplayResult], None],
+    run: ReplayRun,
+    started: list[str],
+) -> None:
+    try:
+        if workers <= 1:
+            runner = EventRunner(function, log_stream=log_stream, dry_run=dry_run)
+            for item in items:
+                event_id = item.event.get("id") if item.event else None
+                if isinstance(event_id, str):
+                    started.append(event_id)
+                run.results.append(runner.run(item))
+                on_result(run.results[-1])
+        else:
+            _run_pool(items, function, dry_run, workers, run, started, on_result)
+    except KeyboardInterrupt:
+        run.interrupted = True
+
+
+def _run_pool(
+    items: list[SourcedEvent],
+    function: LocalFunction,
+    dry_run: bool,
+    workers: int,
+    run: ReplayRun,
+    started: list[str],
+    on_result: Callable[[ReplayResult], None],
+) -> None:
+    # Spawned, not forked: the sandbox's server threads must not be copied into workers.
+    context = multiprocessing.get_context("spawn")
+    queue = context.SimpleQueue()
+    pool = context.Pool(
+        workers,
+        initializer=_init_worker,
+        initargs=(function, dry_run, queue),
+    )
+    try:
+        # One event at a time to whichever worker is free; results sorted back into input
+        # order at the end. Each result is counted as soon as it is back, so an interrupted
+        # run knows exactly what was done.
+        indexed = list(enumerate(items))
+        by_index: dict[int, ReplayResult] = {}
+        try:
+            for index, result in pool.imap_unordered(_run_indexed, indexed):
+                by_index[index] = result
+                on_result(result)
+        finally:
+            run.results.extend(by_index[index] for index in sorted(by_index))
+        pool.close()
+    except KeyboardInterrupt:
+        pool.terminate()  # at once: events in flight are cut short, their claims freed below
+        raise
+    finally:
+        pool.join()
+        while not queue.empty():
+            started.append(queue.get())

@@ -1,0 +1,23 @@
+"""Lambda, played in this process: a function's environment and credentials, its context,
+and asynchronous invocation with its retries and OnFailure destination.
+
+The CLI runs the recorder this way (replays, redrives in the sandbox); the sandbox, its soak
+and the tests run both functions this way.
+"""
+
+from bwp_privacy_cli.local.async_invoke import AsyncOutcome, invoke_async, on_failure_record
+from bwp_privacy_cli.local.context import LocalLambdaContext
+from bwp_privacy_cli.local.environ import function_environment, patched_environ
+from bwp_privacy_cli.local.function import CREDENTIAL_VARIABLES, LocalFunction, ProcessCrash
+
+__all__ = [
+    "CREDENTIAL_VARIABLES",
+    "AsyncOutcome",
+    "LocalFunction",
+    "LocalLambdaContext",
+    "ProcessCrash",
+    "function_environment",
+    "invoke_async",
+    "on_failure_record",
+    "patched_environ",
+]

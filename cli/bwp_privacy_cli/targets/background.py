@@ -1,0 +1,89 @@
+"""A sandbox in a process of its own, in the background: started for a command that needs
+one, so that what the command stores is still there for the next; stopped on request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bwp_privacy_cli.targets.base import TargetError
+from bwp_privacy_cli.targets.sandbox import SandboxTarget, process_exists, recorded_sandbox
+
+#: The ports `bwp-privacy sandbox` uses by default (sam local's env file names them).
+DEFAULT_PORTS = {"--api-port": 8787, "--aws-port": 5000, "--sink-port": 8788}
+#: The first start of a changed template includes the SAM transform (a few seconds).
+START_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 15
+
+
+def start_background_sandbox(state_file: Path) -> SandboxTarget:
+    """Start the sandbox (`python -m bwp_sandbox`) detached from this terminal; return it once
+    it answers.
+
+    Default ports when they are free, others chosen by the system when not. Its output goes
+    to ``sandbox.log`` beside the state file.
+    """
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    log_path = state_file.with_suffix(".log")
+    ports = [str(port if port_free(port) else 0) for port in DEFAULT_PORTS.values()]
+    arguments = [item for pair in zip(DEFAULT_PORTS, ports, strict=True) for item in pair]
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "bwp_sandbox", *arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in this terminal does not reach it
+            env={**os.environ, "BWP_SANDBOX_FILE": str(state_file)},
+        )
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        target, alive = recorded_sandbox(state_file)
+        if target is not None and alive and target.pid == child.pid:
+            return target
+        if child.poll() is not None:
+            last = _last_line(log_path)
+            raise TargetError(f"the sandbox did not start: {last} (its log: {log_path})")
+        time.sleep(0.2)
+    child.terminate()
+    raise TargetError(f"the sandbox did not start within {START_TIMEOUT_SECONDS} s ({log_path})")
+
+
+def stop_sandbox(state_file: Path) -> tuple[SandboxTarget | None, bool]:
+    """Stop the sandbox the state file names. (its target, whether it was running)."""
+    target, alive = recorded_sandbox(state_file)
+    if target is None:
+        return None, False
+    if alive and target.pid:
+        try:
+            os.kill(target.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            alive = False
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while alive and time.monotonic() < deadline and process_exists(target.pid):
+            time.sleep(0.1)
+    state_file.unlink(missing_ok=True)
+    return target, alive
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether nothing listens on ``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no output"
+    return lines[-1] if lines else "no output"

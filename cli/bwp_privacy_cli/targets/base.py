@@ -1,0 +1,120 @@
+"""What every target is: where a command acts, and how it runs the recorder there.
+
+Commands never ask which kind of target they have: a target knows how to redrive a parked
+event to the function and what an archive replay delivered (`SandboxTarget` runs the
+function here, as Lambda would; `DeployedTarget` asks Lambda).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
+from bwp_privacy.recorder import FailureStore, RecorderSettings
+from bwp_privacy_cli.json_output import TargetOut
+from bwp_privacy_cli.local import LocalFunction, patched_environ
+
+if TYPE_CHECKING:
+    from bwp_privacy_cli.event_runner import ReplayResult
+
+#: The recorder's handler, as Lambda runs it.
+RECORDER_HANDLER = "functions.recorder.app.handler"
+RECORDER = "RecorderFunction"
+#: The template's function timeout; also how long an interrupted invocation holds its event
+#: (Powertools idempotency in-progress lease).
+FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
+#: Every variable the function reads, so a shell's stray values never leak into a target.
+FUNCTION_SETTINGS = RecorderSettings.variables()
+
+
+class TargetError(BwpPrivacyError, RuntimeError):
+    """The target cannot be reached or described; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Target(ABC):
+    """Everything commands need to know about the stack they act on."""
+
+    label: str
+    #: RecorderFunction's environment (its settings; never credentials).
+    function_env: dict[str, str]
+    #: Dead-letter queues and the alert queue by name (rule-dlq, on-failure, router-dlq...).
+    queues: dict[str, str]
+    #: What boto3 needs to reach this target's AWS (endpoint, region).
+    aws_env: dict[str, str] = field(default_factory=dict)
+    rule_arn: str | None = None
+    archive_arn: str | None = None
+    partner_bus_arn: str | None = None
+    #: ``--env`` as given ("sandbox", "deployed" or a samconfig environment), the stack and
+    #: its region (the sandbox's are local).
+    env: str = "sandbox"
+    stack: str | None = None
+    region: str | None = None
+
+    def identity(self) -> TargetOut:
+        """What every command's --json says it acted on."""
+        return TargetOut(env=self.env, stack=self.stack, region=self.region)
+
+    @abstractmethod
+    def banner(self) -> str:
+        """The first line of every command's human output: where it acts."""
+
+    @contextmanager
+    def aws(self) -> Iterator[None]:
+        """boto3 calls inside the block go to this target's AWS."""
+        with patched_environ(self.aws_env):
+            yield
+
+    @contextmanager
+    def function_environment(self) -> Iterator[None]:
+        """The function's settings exactly: none of the shell's own BWP_* and table names."""
+        with patched_environ(self.function_env, unset=FUNCTION_SETTINGS):
+            yield
+
+    def settings(self) -> RecorderSettings:
+        """The recorder's settings on this target."""
+        return RecorderSettings.from_env(self.function_env)
+
+    def failure_store(self) -> FailureStore:
+        """The failures table, read with the caller's credentials."""
+        import boto3
+
+        settings = self.settings()
+        return FailureStore(
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            settings.failures_table_name,
+            settings.retention_days,
+        )
+
+    def recorder(self) -> LocalFunction:
+        """RecorderFunction, run in this process with this target's settings."""
+        return LocalFunction(
+            logical_id=RECORDER,
+            handler_path=RECORDER_HANDLER,
+            environment={**self.aws_env, **self.function_env, **self.function_credentials()},
+            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+        )
+
+    def function_credentials(self) -> dict[str, str]:
+        """The credentials a local run of the function signs with (none: the caller's)."""
+        return {}
+
+    def function_client(self, service: str) -> Any:
+        """A client for a call Lambda makes with the function's role (the OnFailure send)."""
+        return self.recorder().client(service)
+
+    @abstractmethod
+    def redrive_event(
+        self, event: dict[str, Any], origin: str, *, verbose: bool
+    ) -> tuple[bool, str]:
+        """Send a parked event to the function again; (whether it was taken, what happened)."""
+
+    @abstractmethod
+    def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
+        """What an archive replay delivered to the function, when this target can tell
+        (None: EventBridge delivers to Lambda and counts nothing)."""

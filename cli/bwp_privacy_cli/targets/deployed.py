@@ -1,0 +1,119 @@
+"""A stack deployed in AWS: its outputs and RecorderFunction's environment, read from
+CloudFormation and Lambda with the operator's own credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bwp_privacy_cli.targets.base import Target, TargetError
+
+if TYPE_CHECKING:
+    from bwp_privacy_cli.event_runner import ReplayResult
+
+SAMCONFIG = Path("samconfig.toml")
+#: Stack outputs the CLI reads, by queue name.
+_QUEUE_OUTPUTS = (
+    ("rule-dlq", "RuleDeadLetterQueueUrl"),
+    ("on-failure", "OnFailureQueueUrl"),
+    ("router-dlq", "AlertDeadLetterQueueUrl"),
+    ("alert-queue", "AlertQueueUrl"),
+)
+
+
+@dataclass(frozen=True)
+class DeployedTarget(Target):
+    """A deployed stack; the function runs in Lambda."""
+
+    function_arn: str = ""
+
+    def banner(self) -> str:
+        return f"Target: stack {self.stack} in {self.region} (--env {self.env})"
+
+    def redrive_event(
+        self, event: dict[str, Any], origin: str, *, verbose: bool
+    ) -> tuple[bool, str]:
+        """Invoke the function asynchronously, as the rule does (its retries and OnFailure
+        destination apply)."""
+        import boto3
+
+        answer = boto3.client("lambda").invoke(
+            FunctionName=self.function_arn,
+            InvocationType="Event",
+            Payload=json.dumps(event).encode(),
+        )
+        ok = answer.get("StatusCode") == 202
+        return ok, "invoked asynchronously" if ok else f"invoke answered {answer.get('StatusCode')}"
+
+    def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
+        return None
+
+
+def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
+    """Read a deployed stack's outputs and RecorderFunction's environment."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    region = aws_region()
+    try:
+        stack = boto3.client("cloudformation", region_name=region).describe_stacks(
+            StackName=stack_name
+        )["Stacks"][0]
+    except ClientError as error:
+        raise TargetError(f"stack {stack_name}: {error.response['Error']['Message']}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    function_arn = outputs.get("RecorderFunctionArn")
+    if not function_arn:
+        raise TargetError(f"stack {stack_name} has no RecorderFunctionArn output")
+    config = boto3.client("lambda", region_name=region).get_function_configuration(
+        FunctionName=function_arn
+    )
+    return DeployedTarget(
+        label=f"stack {stack_name}",
+        function_env=dict(config.get("Environment", {}).get("Variables", {})),
+        queues={name: outputs[key] for name, key in _QUEUE_OUTPUTS if key in outputs},
+        # boto3 reads AWS_DEFAULT_REGION only; the AWS CLI honours AWS_REGION too.
+        aws_env={"AWS_DEFAULT_REGION": region},
+        function_arn=function_arn,
+        rule_arn=outputs.get("RecorderRuleArn"),
+        archive_arn=outputs.get("ArchiveArn"),
+        partner_bus_arn=outputs.get("PartnerEventBusArn"),
+        env=env,
+        stack=stack_name,
+        region=region,
+    )
+
+
+def samconfig_stack_name(env: str) -> str:
+    """The stack name samconfig.toml gives the environment (``deployed`` = ``default``)."""
+    section = "default" if env == "deployed" else env
+    try:
+        config = tomllib.loads(SAMCONFIG.read_text())
+    except OSError:
+        raise TargetError(f"--env {env}: no samconfig.toml here; pass --stack-name NAME") from None
+    params: dict[str, Any] = config.get(section, {}).get("global", {}).get("parameters", {})
+    deploy: dict[str, Any] = config.get(section, {}).get("deploy", {}).get("parameters", {})
+    name = deploy.get("stack_name") or params.get("stack_name")
+    if not name:
+        raise TargetError(f"--env {env}: samconfig.toml [{section}] has no stack_name")
+    return str(name)
+
+
+def aws_region() -> str:
+    """The region, as the AWS CLI finds it: AWS_REGION, AWS_DEFAULT_REGION, the profile."""
+    import boto3
+
+    region = (
+        os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or boto3.session.Session().region_name
+    )
+    if not region:
+        raise TargetError(
+            "AWS: no region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)"
+        )
+    return region

@@ -1,0 +1,134 @@
+"""`make demo`: replay every sample event through the real handlers, offline, and show the result.
+
+Starts the API emulator, moto and a receiver sink on 127.0.0.1 and creates the stack in moto.
+Then runs each event in events/ (and the first one a second time, as EventBridge may deliver
+it) through RecorderFunction's handler, printing what was stored and published.
+Last, the alert router takes the published failures from its queue and the demo prints what
+PagerDuty, Slack, Teams, the webhook, Amazon Q and EventBridge would have received.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+from typing import Any
+
+from bwp_privacy_cli.local import LocalLambdaContext
+from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.sandbox import Sandbox, running_sandbox
+from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
+
+EVENTS_DIR = PROJECT_ROOT / "events"
+
+
+def main() -> int:
+    """Run the demo; return the process exit code."""
+    # The documented event first, so the duplicate delivery at the end is the familiar one.
+    paths = sorted(EVENTS_DIR.glob("*.json"), key=lambda p: (p.stem != "deletion-task-failed", p))
+    runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
+    failures = 0
+    with running_sandbox() as started:
+        # JSON log lines would interleave with the report; warnings and errors still show.
+        sandbox = started.deploy(LogLevel="ERROR")
+        print(
+            f"API emulator {sandbox.emulator.base_url}  local AWS (moto) {sandbox.aws.url}"
+            f"  receiver sink {sandbox.sink.base_url}"
+        )
+        app = sandbox.recorder.cold_start()
+        for index, path in enumerate(runs, start=1):
+            event = json.loads(path.read_text())
+            label = f"[{index}/{len(runs)}] {path.relative_to(PROJECT_ROOT)}"
+            if index == len(runs):
+                label += " (delivered again)"
+            print(f"\n{label}")
+            emf = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(emf):
+                    outcome = app.handler(event, LocalLambdaContext())
+            except Exception as error:
+                failures += 1
+                print(f"  FAILED  {type(error).__name__}: {error}")
+                continue
+            _show(outcome, sandbox)
+            print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
+        print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
+        failures += _route_alerts(sandbox)
+        refused = sandbox.aws.iam.denied()
+        for call in refused:
+            print(f"IAM refused {call.function}: {call.action} on {call.resource}")
+        print(
+            f"\nEvery AWS call the functions made was checked against their roles in template.yaml:"
+            f" {len(sandbox.aws.iam.records()) - len(refused)} allowed, {len(refused)} refused."
+        )
+    return 1 if failures or refused else 0
+
+
+def _route_alerts(sandbox: Sandbox) -> int:
+    """Run the alert router over its queue once, then show what each receiver got."""
+    router = sandbox.router.cold_start()
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = SqsEventSource(sandbox.stack.alert_queue_url, router).poll_once()
+    print(
+        f"\nAlert router: {result.received} failure messages in one batch,"
+        f" {result.failed} to retry. What each receiver got:"
+    )
+    sink = sandbox.sink
+    for page in sink.received("pagerduty"):
+        body = page["body"]
+        print(f"  PagerDuty   {body['payload']['severity']:<8} dedup_key {body['dedup_key']}")
+        print(f"              {body['payload']['summary']}")
+    for message in sink.received("slack"):
+        header = next(b for b in message["body"]["blocks"] if b["type"] == "header")
+        print(f"  Slack       {header['text']['text']}  ({len(message['body']['blocks'])} blocks)")
+    for message in sink.received("teams"):
+        card = message["body"]["attachments"][0]["content"]
+        print(f"  Teams       Adaptive Card: {card['body'][0]['text']}")
+    for request in sink.received("webhook"):
+        body = request["body"]
+        tasks = ", ".join(alert["task_id"] for alert in body["alerts"])
+        print(f"  Webhook     route {body['route']}: {tasks} (signature verified)")
+    for message in drain_queue(sandbox.receivers.amazon_q_queue_url):
+        note = json.loads(message["Body"])
+        print(f"  Amazon Q    thread {note['metadata']['threadId']}: {note['content']['title']}")
+    for message in drain_queue(sandbox.receivers.eventbridge_queue_url):
+        event = json.loads(message["Body"])
+        print(f"  EventBridge {event['detail-type']}: task {event['detail']['task_id']}")
+    return result.failed
+
+
+def _show(outcome: dict[str, Any], sandbox: Sandbox) -> None:
+    print(
+        f"  task {outcome['taskId']}  lookup {outcome['lookupStatus']}  "
+        f"errors {', '.join(outcome['errorCodes'])}"
+    )
+    if outcome.get("duplicate"):
+        print("  duplicate of an event already handled: nothing stored, nothing published")
+        return
+    print(f"  stored:    {'new item' if outcome['stored'] else 'item already there'}")
+    for message in drain_queue(sandbox.stack.tap_queue_url):
+        body = json.loads(message["Body"])
+        attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+        print(f"  published: message {outcome['messageId']}  attributes {attributes}")
+        for error in body["errors"]:
+            print(f"             {error['code']}: {error['message']}")
+        if body["lookup"]["status"] != "OK":
+            print(f"             lookup {body['lookup']['errorType']}: {body['lookup']['message']}")
+
+
+def _metrics(emf_output: str) -> list[str]:
+    """Summarise the EMF lines the handler printed as name{dimension=value}."""
+    shown = []
+    for line in emf_output.splitlines():
+        blob = json.loads(line)
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            dimensions = [d for group in directive["Dimensions"] for d in group if d != "service"]
+            for metric in directive["Metrics"]:
+                labels = ",".join(f"{d}={blob[d]}" for d in dimensions)
+                shown.append(f"{metric['Name']}{{{labels}}}" if labels else metric["Name"])
+    return shown
+
+
+if __name__ == "__main__":
+    sys.exit(main())

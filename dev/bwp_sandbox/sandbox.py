@@ -1,0 +1,144 @@
+"""Everything a local run needs: the API emulator, the local AWS and the stack deployed in it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from bwp_privacy_cli.local import LocalFunction, patched_environ
+from bwp_privacy_cli.targets import SandboxTarget
+from bwp_sandbox.admin import REGION, admin_client
+from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.iam import FunctionSpec
+from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.receivers import LocalReceivers, configure_receivers
+from bwp_sandbox.seed import archive_sample_events, seed_sample_tasks
+from bwp_sandbox.sink import ReceiverSink
+from bwp_sandbox.stack import LocalStack, deploy_local_stack, purge
+
+RECORDER = "RecorderFunction"
+ROUTER = "AlertRouterFunction"
+#: moto keeps only the last segment of a bus name with "/": the local partner bus is plain.
+PARTNER_BUS = "bwp-privacy-partner-bus"
+CREDENTIALS_SECRET = "bwp-privacy/api-credentials"
+#: Settings the template leaves to their defaults, shortened so local runs fail fast.
+LOCAL_SETTINGS = {"BWP_HTTP_TIMEOUT_SECONDS": "2"}
+
+
+@dataclass
+class Sandbox:
+    """Emulator, moto server and receiver sink, with the stack deployed and tasks seeded."""
+
+    emulator: BwpEmulator
+    aws: LocalAws
+    stack: LocalStack
+    sink: ReceiverSink
+    receivers: LocalReceivers
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+
+    @property
+    def recorder(self) -> LocalFunction:
+        """RecorderFunction as deployed."""
+        return self.functions[RECORDER]
+
+    @property
+    def router(self) -> LocalFunction:
+        """AlertRouterFunction as deployed (it exists while any receiver is configured)."""
+        if ROUTER not in self.functions:
+            raise LookupError("AlertRouterFunction is not deployed: no receiver is configured")
+        return self.functions[ROUTER]
+
+    def deploy(self, **parameters: str) -> Sandbox:
+        """Update the stack with new parameter values, as `sam deploy` would: each function
+        gets the environment and the role the template then gives it (cold, not started)."""
+        stack = replace(self.stack, parameters={**self.stack.parameters, **parameters})
+        local = {
+            "AWS_ENDPOINT_URL": self.aws.url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            **LOCAL_SETTINGS,
+        }
+        functions = {}
+        for name, spec in stack.functions().items():
+            self.aws.iam.register(spec.role)
+            extra = self.receivers.env if name == ROUTER else {}
+            functions[name] = local_function(spec, {**local, **extra})
+        return replace(self, stack=stack, functions=functions)
+
+    def target(self, *, pid: int | None = None) -> SandboxTarget:
+        """This sandbox as the CLI's target (``pid``: the process that serves it)."""
+        stack = self.stack
+        return SandboxTarget(
+            label="sandbox",
+            function_env=self.recorder.settings(),
+            credentials=self.recorder.credentials,
+            queues={
+                "rule-dlq": stack.rule_dlq_url,
+                "on-failure": stack.on_failure_queue_url,
+                "router-dlq": stack.alert_dlq_url,
+                "alert-queue": stack.alert_queue_url,
+            },
+            aws_env=self.aws.env,
+            rule_arn=stack.rule_arn,
+            archive_arn=stack.archive_arn,
+            partner_bus_arn=stack.partner_bus_arn,
+            rule_target_queue_url=stack.rule_target_queue_url,
+            emulator_url=self.emulator.base_url,
+            env="sandbox",
+            region=self.aws.env.get("AWS_REGION"),
+            pid=pid,
+        )
+
+
+def local_function(spec: FunctionSpec, environment: dict[str, str]) -> LocalFunction:
+    """A function as the template deploys it: its handler, environment and timeout, and its
+    role's credentials (the local AWS holds every call to that role)."""
+    return LocalFunction(
+        logical_id=spec.logical_id,
+        handler_path=spec.handler,
+        environment={**spec.environment, **environment, **spec.role.credentials()},
+        timeout_seconds=spec.timeout_seconds,
+    )
+
+
+def prepare(
+    emulator: BwpEmulator, aws: LocalAws, sink: ReceiverSink, **receiver_options: str
+) -> Sandbox:
+    """Deploy the stack and receivers into ``aws`` (boto3 must point at it); seed tasks.
+
+    ``receiver_options`` (the routing key, the webhooks' secret path) can be canaries.
+    """
+    receivers = configure_receivers(sink, **receiver_options)
+    admin_client("secretsmanager").create_secret(
+        Name=CREDENTIALS_SECRET,
+        SecretString=json.dumps(
+            {"clientId": emulator.client_id, "clientSecret": emulator.client_secret}
+        ),
+    )
+    parameters = {
+        "PartnerEventBusName": PARTNER_BUS,
+        "BwpCredentialsSecretName": CREDENTIALS_SECRET,
+        "BwpApiUrl": emulator.graphql_url,
+        "BwpTokenUrl": emulator.token_url,
+        **receivers.parameters,
+    }
+    stack = deploy_local_stack(parameters)
+    seed_sample_tasks(emulator.add_task)
+    archive_sample_events(admin_client("events"), stack.partner_bus_arn)
+    purge(stack.rule_target_queue_url)  # their first delivery: the past, in the sandbox
+    sandbox = Sandbox(emulator=emulator, aws=aws, stack=stack, sink=sink, receivers=receivers)
+    return sandbox.deploy()
+
+
+@contextmanager
+def running_sandbox() -> Iterator[Sandbox]:
+    """Start emulator, moto and sink on 127.0.0.1, deploy everything, and clean up after."""
+    with (
+        BwpEmulator() as emulator,
+        LocalAws() as aws,
+        ReceiverSink() as sink,
+        patched_environ(aws.env),
+    ):
+        yield prepare(emulator, aws, sink)

@@ -1,0 +1,88 @@
+"""`python -m bwp_sandbox`: the sandbox in the foreground until Ctrl-C or SIGTERM.
+
+The API emulator, moto (behind the template's IAM) and the receiver sink, with the stack
+deployed and sample tasks seeded. It writes where it is to the state file the CLI reads
+(`bwp_privacy_cli.targets.SandboxTarget`), so every command finds it; `bwp-privacy sandbox`
+runs this, in the foreground or the background.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+from pathlib import Path
+
+from bwp_privacy_cli.local import patched_environ
+from bwp_privacy_cli.targets import recorded_sandbox, sandbox_file
+from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.sandbox import prepare
+from bwp_sandbox.signals import wait_for_stop_signal
+from bwp_sandbox.sink import ReceiverSink
+
+PORT_OPTIONS = "--api-port, --aws-port and --sink-port"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bwp_sandbox", description=__doc__)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (0.0.0.0 for sam local)"
+    )
+    parser.add_argument("--api-port", type=int, default=8787, help="0: any free port")
+    parser.add_argument("--aws-port", type=int, default=5000, help="0: any free port")
+    parser.add_argument("--sink-port", type=int, default=8788, help="0: any free port")
+    args = parser.parse_args(argv)
+    path = sandbox_file()
+    running, alive = recorded_sandbox(path)
+    if running is not None and alive:
+        return _fail(
+            f"a sandbox is already running (pid {running.pid}, AWS at"
+            f" {running.aws_env.get('AWS_ENDPOINT_URL')}): use it, or stop it first with"
+            " `bwp-privacy sandbox stop`"
+        )
+    ports = {
+        "API emulator": args.api_port,
+        "AWS (moto)": args.aws_port,
+        "receiver sink": args.sink_port,
+    }
+    try:
+        with (
+            BwpEmulator(host=args.host, port=args.api_port) as emulator,
+            LocalAws(host=args.host, port=args.aws_port) as aws,
+            ReceiverSink(host=args.host, port=args.sink_port) as sink,
+            patched_environ(aws.env),
+        ):
+            ready = prepare(emulator, aws, sink)
+            ready.target(pid=os.getpid()).write(path)
+            print(f"Sandbox running (pid {os.getpid()}, state in {path}).", flush=True)
+            print("RecorderFunction settings:")
+            for key, value in sorted(ready.recorder.settings().items()):
+                print(f"  {key}={value}")
+            print("Ctrl-C (or `bwp-privacy sandbox stop`) to stop.", flush=True)
+            try:
+                wait_for_stop_signal()
+                print("stopped")
+            finally:
+                _forget_if_ours(path)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        taken = ", ".join(f"{name} {port}" for name, port in ports.items() if port)
+        return _fail(
+            f"a port is in use by another program ({taken}): stop it, or pick other ports"
+            f" with {PORT_OPTIONS} (0 = any free port)"
+        )
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"Error: {message}", file=sys.stderr)
+    return 1
+
+
+def _forget_if_ours(path: Path) -> None:
+    running, _ = recorded_sandbox(path)
+    if running is not None and running.pid == os.getpid():
+        path.unlink(missing_ok=True)

@@ -1,0 +1,474 @@
+"""A local alert-receiver sink: a real HTTP server playing every HTTP receiver of the registry.
+
+Routes: ``POST /pagerduty/v2/enqueue`` and ``POST /<receiver>/<any>`` for the others. PagerDuty,
+Slack, Teams and the signed webhook are checked against their documented formats; a receiver
+without a fake here is answered with its first success status. Every request is recorded;
+faults (statuses, resets, delays) can be injected per kind. Run it with
+``python -m bwp_sandbox.sink --port 8788``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from bwp_privacy.alerting import RECEIVERS
+from bwp_privacy.alerting.receivers.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify_signature,
+)
+from bwp_sandbox.signals import wait_for_stop_signal
+
+#: The HTTP receivers of the registry (the AWS ones are played by moto).
+KINDS = tuple(name for name, spec in RECEIVERS.items() if spec.resource == "secret")
+DEFAULT_WEBHOOK_SECRET = "local-webhook-secret"
+PAGERDUTY_PATH = "/pagerduty/v2/enqueue"
+PAGERDUTY_SEVERITIES = frozenset({"critical", "error", "warning", "info"})
+PAGERDUTY_SUMMARY_LIMIT = 1024
+SLACK_MAX_BLOCKS = 50
+SLACK_HEADER_LIMIT = 150
+SLACK_SECTION_LIMIT = 3000
+# serve_forever's shutdown check interval: keeps stop() quick.
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class _Fault:
+    remaining: int
+    status: int | None = None
+    reset: bool = False
+    delay_seconds: float | None = None
+    #: Hold the connection, then drop it unanswered: a request that never got processed.
+    hang: bool = False
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class ReceiverSink:
+    """Records what alert receivers send and answers like the real services would."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    ) -> None:
+        self._address = (host, port)
+        self.webhook_secret = webhook_secret
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._faults: dict[str, deque[_Fault]] = {kind: deque() for kind in KINDS}
+        self._received: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+        self._attempts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._chaos: list[tuple[float, _Fault]] = []
+        self._chaos_rng = random.Random(0)
+        self._refused: dict[str, tuple[frozenset[bytes], int]] = {}
+        #: Bumped by clear(): a request still held from before records nothing afterwards.
+        self._generation = 0
+
+    def start(self) -> Self:
+        """Start serving in a daemon thread; returns self."""
+        self._stopping.clear()
+        self._server = _Server(self._address, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="receiver-sink",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; delayed requests are cut short."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the running sink."""
+        if self._server is None:
+            raise RuntimeError("ReceiverSink is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, kind: str, name: str = "hook") -> str:
+        """The endpoint for ``kind``: PagerDuty's enqueue URL, else ``/<kind>/<name>``."""
+        _check_kind(kind)
+        if kind == "pagerduty":
+            return self.base_url + PAGERDUTY_PATH
+        return f"{self.base_url}/{kind}/{name}"
+
+    def received(self, kind: str) -> list[dict[str, Any]]:
+        """Requests of ``kind`` that were accepted (2xx): path, headers, body, status."""
+        _check_kind(kind)
+        with self._lock:
+            return list(self._received[kind])
+
+    def attempts(self, kind: str) -> list[dict[str, Any]]:
+        """Every request of ``kind``, faulted and rejected ones too (status None: no answer)."""
+        _check_kind(kind)
+        with self._lock:
+            return list(self._attempts[kind])
+
+    def clear(self) -> None:
+        """Forget recorded requests, pending faults and chaos."""
+        with self._lock:
+            self._generation += 1
+            self._chaos = []
+            for kind in KINDS:
+                self._received[kind].clear()
+                self._attempts[kind].clear()
+                self._faults[kind].clear()
+            self._refused.clear()
+
+    def refuse(self, kind: str, markers: Iterable[str], status: int = 503) -> None:
+        """Answer ``status`` to every request of ``kind`` whose body holds one of ``markers``
+        (a task id, say) until ``refuse(kind, [])``: an outage that hits some alerts only."""
+        _check_kind(kind)
+        encoded = frozenset(marker.encode() for marker in markers)
+        with self._lock:
+            if encoded:
+                self._refused[kind] = (encoded, status)
+            else:
+                self._refused.pop(kind, None)
+
+    def fail(
+        self,
+        kind: str,
+        status: int = 503,
+        *,
+        reset: bool = False,
+        times: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests of ``kind`` with ``status`` (or a TCP reset),
+        with a ``Retry-After`` header when given (429s carry ``0`` otherwise)."""
+        _check_kind(kind)
+        with self._lock:
+            self._faults[kind].append(
+                _Fault(remaining=times, status=status, reset=reset, retry_after=retry_after)
+            )
+
+    def hang(self, kind: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` requests of ``kind`` for ``seconds``, then drop them
+        unanswered and unprocessed: a receiver that never answers."""
+        _check_kind(kind)
+        with self._lock:
+            self._faults[kind].append(_Fault(remaining=times, delay_seconds=seconds, hang=True))
+
+    def delay(self, kind: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` requests of ``kind`` for ``seconds``, then serve them."""
+        _check_kind(kind)
+        with self._lock:
+            self._faults[kind].append(_Fault(remaining=times, delay_seconds=seconds))
+
+    def set_chaos(self, rates: dict[str, float], seed: int, *, hang_seconds: float = 0.5) -> None:
+        """Fail requests of every kind at random, seeded; ``set_chaos({}, 0)`` stops it.
+
+        Rates per fault: "429", "5xx" (503), "reset" (connection reset) and "timeout" (held
+        for ``hang_seconds``, then dropped unprocessed, so the client times out and retries).
+        """
+        unknown = set(rates) - {"429", "5xx", "reset", "timeout"}
+        if unknown or sum(rates.values()) > 1:
+            raise ValueError(f"chaos rates: unknown {sorted(unknown)} or sum above 1")
+        faults = {
+            "429": _Fault(remaining=1, status=429),
+            "5xx": _Fault(remaining=1, status=503),
+            "reset": _Fault(remaining=1, reset=True),
+            "timeout": _Fault(remaining=1, delay_seconds=hang_seconds, hang=True),
+        }
+        thresholds, total = [], 0.0
+        for name in sorted(rates):
+            total += rates[name]
+            thresholds.append((total, faults[name]))
+        with self._lock:
+            self._chaos = thresholds
+            self._chaos_rng = random.Random(seed)
+
+    def _next_fault(self, kind: str) -> _Fault | None:
+        with self._lock:
+            queue = self._faults[kind]
+            if not queue:
+                if not self._chaos:
+                    return None
+                draw = self._chaos_rng.random()
+                return next((fault for limit, fault in self._chaos if draw < limit), None)
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.popleft()
+            return fault
+
+    def _record(self, kind: str, request: dict[str, Any], status: int | None) -> None:
+        entry = {**request, "status": status}
+        with self._lock:
+            if request["generation"] != self._generation:
+                return  # held since before clear(): it belongs to an earlier test
+            self._attempts[kind].append(entry)
+            if status is not None and 200 <= status < 300:
+                self._received[kind].append(entry)
+
+    def _handle(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer | None:
+        """The answer for one request, or None to reset the connection."""
+        with self._lock:
+            request["generation"] = self._generation
+            markers, refused_status = self._refused.get(kind, (frozenset(), 503))
+        if any(marker in raw for marker in markers):
+            self._record(kind, request, refused_status)
+            return _Answer(refused_status, json.dumps({"message": "refused (outage)"}).encode())
+        fault = self._next_fault(kind)
+        if fault is not None and fault.delay_seconds is not None:
+            if self._stopping.wait(fault.delay_seconds) or fault.hang:
+                self._record(kind, request, None)
+                return None
+        elif fault is not None:
+            if fault.reset:
+                self._record(kind, request, None)
+                return None
+            status = fault.status or 503
+            headers: tuple[tuple[str, str], ...] = ()
+            if fault.retry_after is not None:
+                headers = (("Retry-After", f"{fault.retry_after:g}"),)
+            elif status == 429:
+                headers = (("Retry-After", "0"),)
+            self._record(kind, request, status)
+            return _Answer(
+                status, json.dumps({"message": "injected fault"}).encode(), headers=headers
+            )
+        answer = self._serve(kind, request, raw)
+        self._record(kind, request, answer.status)
+        return answer
+
+    def _serve(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer:
+        body = request["body"]
+        if kind == "pagerduty":
+            return _pagerduty(body)
+        if kind == "slack":
+            return _slack(body)
+        if kind == "teams":
+            return _teams(body)
+        if kind != "webhook":
+            return _json(RECEIVERS[kind].success[0], {"ok": True})
+        headers = request["headers"]
+        valid = verify_signature(
+            self.webhook_secret,
+            headers.get(TIMESTAMP_HEADER.lower(), ""),
+            raw,
+            headers.get(SIGNATURE_HEADER.lower(), ""),
+            now=time.time(),
+        )
+        if not valid:
+            return _json(401, {"error": "invalid signature"})
+        return _json(200, {"ok": True})
+
+
+def _pagerduty(body: Any) -> _Answer:
+    problems = _pagerduty_problems(body)
+    if problems:
+        invalid = {"status": "invalid event", "message": "Event object is invalid"}
+        return _json(400, {**invalid, "errors": problems})
+    dedup_key = body.get("dedup_key") or f"sink-{time.monotonic_ns()}"
+    return _json(202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key})
+
+
+def _pagerduty_problems(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = []
+    if not isinstance(body.get("routing_key"), str) or not body["routing_key"]:
+        problems.append("'routing_key' is missing")
+    if body.get("event_action") not in {"trigger", "acknowledge", "resolve"}:
+        problems.append("'event_action' is missing or invalid")
+    if body.get("event_action") == "trigger":
+        payload = body.get("payload")
+        if not isinstance(payload, dict):
+            return [*problems, "'payload' is missing"]
+        summary = payload.get("summary")
+        if not isinstance(summary, str) or not summary:
+            problems.append("'payload.summary' is missing")
+        elif len(summary) > PAGERDUTY_SUMMARY_LIMIT:
+            problems.append("'payload.summary' is longer than 1024 characters")
+        if not payload.get("source"):
+            problems.append("'payload.source' is missing")
+        if payload.get("severity") not in PAGERDUTY_SEVERITIES:
+            problems.append("'payload.severity' is missing or invalid")
+    return problems
+
+
+def _slack(body: Any) -> _Answer:
+    if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
+        return _plain(400, "no_text")
+    blocks = body.get("blocks") or []
+    if not isinstance(blocks, list) or len(blocks) > SLACK_MAX_BLOCKS:
+        return _plain(400, "invalid_blocks")
+    for block in blocks:
+        if not isinstance(block, dict):
+            return _plain(400, "invalid_blocks")
+        text = block.get("text")
+        content = text.get("text") if isinstance(text, dict) else None
+        limit = SLACK_HEADER_LIMIT if block.get("type") == "header" else SLACK_SECTION_LIMIT
+        if isinstance(content, str) and len(content) > limit:
+            return _plain(400, "invalid_blocks")
+    return _plain(200, "ok")
+
+
+def _teams(body: Any) -> _Answer:
+    if (
+        not isinstance(body, dict)
+        or body.get("type") != "message"
+        or not isinstance(body.get("attachments"), list)
+    ):
+        return _json(400, {"error": {"code": "InvalidRequest", "message": "Invalid message"}})
+    return _Answer(202, b"")
+
+
+def _json(status: int, payload: Any) -> _Answer:
+    return _Answer(status, json.dumps(payload).encode())
+
+
+def _plain(status: int, text: str) -> _Answer:
+    return _Answer(status, text.encode(), content_type="text/html")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown receiver kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def _kind_of(path: str) -> str | None:
+    if path == PAGERDUTY_PATH:
+        return "pagerduty"
+    first, _, rest = path.lstrip("/").partition("/")
+    return first if first in KINDS and first != "pagerduty" and rest else None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Don't let stop() wait for handlers still talking to slow clients.
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], sink: ReceiverSink) -> None:
+        super().__init__(address, _Handler)
+        self.sink = sink
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out and hang up are what delay faults are for.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: no line per request on stderr."""
+
+    def do_POST(self) -> None:
+        """Route a POST to the receiver it plays."""
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        kind = _kind_of(path)
+        if kind is None:
+            self._send(_json(404, {"message": "Not Found"}))
+            return
+        request = {
+            "arrived": time.monotonic(),  # when it reached the sink, before any injected delay
+            "path": path,
+            "headers": {name.lower(): value for name, value in self.headers.items()},
+            "body": _parse(raw),
+        }
+        answer = self.server.sink._handle(kind, request, raw)
+        if answer is None:
+            self._reset_connection()
+        else:
+            self._send(answer)
+
+    def _send(self, answer: _Answer) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    def _reset_connection(self) -> None:
+        # Linger 0 makes close() send a TCP RST: the client sees "connection reset by peer".
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+
+def _parse(raw: bytes) -> Any:
+    """The parsed JSON body, or None when it is empty or not JSON."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the sink in the foreground until Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8788, help="port (default 8788)")
+    parser.add_argument(
+        "--webhook-secret",
+        default=DEFAULT_WEBHOOK_SECRET,
+        help="secret the /webhook/ route verifies X-Signature with",
+    )
+    args = parser.parse_args(argv)
+    with ReceiverSink(args.host, args.port, webhook_secret=args.webhook_secret) as sink:
+        print(f"Receiver sink on {sink.base_url}:")
+        for kind in KINDS:
+            print(f"  {kind:<9} {sink.url(kind)}")
+        print("Ctrl-C to stop.", flush=True)
+        wait_for_stop_signal()
+        print("stopped")
+
+
+if __name__ == "__main__":
+    main()
