@@ -21,8 +21,8 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
-from .emulator_errors import BwpError, format_error, not_found
-from .emulator_tasks import TaskStore
+from bwp_sandbox.emulator.errors import BwpError, format_error, not_found
+from bwp_sandbox.emulator.tasks import TaskStore
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 

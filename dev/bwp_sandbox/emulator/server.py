@@ -18,10 +18,10 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from .emulator_core import EmulatorCore, handle_control
-from .emulator_faults import Fault
-from .emulator_graphql import RequestContext, execute, fault_response
-from .signals import wait_for_stop_signal
+from bwp_sandbox.emulator.core import EmulatorCore, handle_control
+from bwp_sandbox.emulator.faults import Fault
+from bwp_sandbox.emulator.graphql_api import RequestContext, execute, fault_response
+from bwp_sandbox.signals import wait_for_stop_signal
 
 DEFAULT_CLIENT_ID = "local-client-id"
 DEFAULT_CLIENT_SECRET = "local-client-secret"

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from .emulator_errors import BwpError, invalid_input, not_found
+from bwp_sandbox.emulator.errors import BwpError, invalid_input, not_found
 
 Task = dict[str, Any]
 

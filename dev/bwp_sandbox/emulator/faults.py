@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .emulator_errors import NOT_FOUND_MESSAGE, BwpError
+from bwp_sandbox.emulator.errors import NOT_FOUND_MESSAGE, BwpError
 
 TARGETS = ("graphql", "token")
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from .emulator_faults import FaultPlan
-from .emulator_tasks import Task, TaskStore
+from bwp_sandbox.emulator.faults import FaultPlan
+from bwp_sandbox.emulator.tasks import Task, TaskStore
 
 # Only these request headers are logged; the Authorization value never is.
 LOGGED_HEADERS = ("authorization", "content-type", "x-api-target-id", "x-api-version")
