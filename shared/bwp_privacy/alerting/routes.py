@@ -6,7 +6,6 @@ JSON syntax) that is wrong, so a broken file fails loudly instead of routing to 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -16,29 +15,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
 from bwp_privacy.alerting.alert import Runbook, Severity
 from bwp_privacy.alerting.receivers import ReceiverName
-from bwp_privacy.common import BwpPrivacyError, validation_problems
+from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 from bwp_privacy.contract import DeletionFailure, LookupStatus
 
 Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
 
-_DURATION = re.compile(r"(\d+)([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
 
 class RoutesError(BwpPrivacyError, ValueError):
     """The routes file is invalid; the message names the file and the key or line."""
-
-
-def _duration(text: str) -> str:
-    if not _DURATION.fullmatch(text) or duration_seconds(text) <= 0:
-        raise ValueError("must be a duration like 30m, 4h or 7d")
-    return text
 
 
 def _regex(text: str) -> str:
@@ -49,16 +38,7 @@ def _regex(text: str) -> str:
     return text
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
 Regex = Annotated[str, AfterValidator(_regex)]
-
-
-def duration_seconds(text: str) -> int:
-    """'4h' -> 14400."""
-    match = _DURATION.fullmatch(text)
-    if match is None:
-        raise ValueError(f"not a duration: {text!r}")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 class SeverityRule(BaseModel):
@@ -193,17 +173,4 @@ def _runbook(code: str, rule: SeverityRule) -> Runbook:
 
 def load_routes(text: str, source: str) -> RoutingConfig:
     """Parse and validate a routes file; raise RoutesError naming ``source`` and the key."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RoutesError(
-            f"{source}: line {error.lineno} column {error.colno}: {error.msg}"
-        ) from None
-    try:
-        return RoutingConfig.model_validate(raw)
-    except ValidationError as error:
-        problems = [
-            f"{source}: {problem.path or '(top level)'}: {problem.message}"
-            for problem in validation_problems(error)
-        ]
-        raise RoutesError("\n".join(problems)) from None
+    return parse_config(text, source, RoutingConfig, RoutesError)

@@ -6,6 +6,8 @@ Nothing here knows about Buy with Prime, failures or alerts; every other package
 
 from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
 from bwp_privacy.common.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
+from bwp_privacy.common.config_file import CONFIG_MAX_AGE_SECONDS, ConfigSource, parse_config
+from bwp_privacy.common.durations import Duration, duration_seconds
 from bwp_privacy.common.errors import BwpPrivacyError
 from bwp_privacy.common.observability import (
     NAMESPACE,
@@ -22,6 +24,7 @@ from bwp_privacy.common.validation import Problem, describe_validation_error, va
 
 __all__ = [
     "AWS_CLIENT_CONFIG",
+    "CONFIG_MAX_AGE_SECONDS",
     "EMAIL_MASK",
     "MIN_REQUEST_SECONDS",
     "NAMESPACE",
@@ -29,6 +32,8 @@ __all__ = [
     "Backoff",
     "Budget",
     "BwpPrivacyError",
+    "ConfigSource",
+    "Duration",
     "EnvSettings",
     "JsonSecrets",
     "MetricsSink",
@@ -41,7 +46,9 @@ __all__ = [
     "aws_client",
     "call_with_retries",
     "describe_validation_error",
+    "duration_seconds",
     "mask_emails",
+    "parse_config",
     "retry_after_seconds",
     "trace_handler",
     "validation_problems",

@@ -1,0 +1,95 @@
+"""Automatic reaction: each failed deletion becomes a case that is carried to its end:
+resubmitted on a schedule, closed when nothing is left to delete, escalated before the legal
+deadline, completed.
+
+The pure part (the legal clocks, the playbooks, the case and its state machine) knows no
+AWS and no API: it is what the tests exercise hardest.
+"""
+
+from bwp_privacy.reaction.case import (
+    Case,
+    CaseState,
+    CaseTask,
+    Cause,
+    CauseKind,
+    Transition,
+    client_token,
+    schedule_name,
+)
+from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, days_between, deadlines
+from bwp_privacy.reaction.decisions import (
+    Announce,
+    CancelSchedule,
+    Decision,
+    Effect,
+    Ended,
+    Escalation,
+    ScheduleAttempt,
+    StartTask,
+    TaskCompleted,
+    TaskFailed,
+    close_by_operator,
+    days_left,
+    on_attempt_due,
+    on_attempt_impossible,
+    on_completed,
+    on_failed,
+    on_task_started,
+    open_case,
+    start_task,
+)
+from bwp_privacy.reaction.playbooks import (
+    DATA_SUBJECT_NOT_FOUND,
+    ORDERS_NOT_CLOSED,
+    Close,
+    Escalate,
+    Mode,
+    PlaybooksConfig,
+    PlaybooksError,
+    Resubmit,
+    load_playbooks,
+)
+
+__all__ = [
+    "DATA_SUBJECT_NOT_FOUND",
+    "ORDERS_NOT_CLOSED",
+    "Announce",
+    "CancelSchedule",
+    "Case",
+    "CaseState",
+    "CaseTask",
+    "Cause",
+    "CauseKind",
+    "Close",
+    "Deadline",
+    "Decision",
+    "Effect",
+    "Ended",
+    "Escalate",
+    "Escalation",
+    "Jurisdiction",
+    "Mode",
+    "Period",
+    "PlaybooksConfig",
+    "PlaybooksError",
+    "Resubmit",
+    "ScheduleAttempt",
+    "StartTask",
+    "TaskCompleted",
+    "TaskFailed",
+    "Transition",
+    "client_token",
+    "close_by_operator",
+    "days_between",
+    "days_left",
+    "deadlines",
+    "load_playbooks",
+    "on_attempt_due",
+    "on_attempt_impossible",
+    "on_completed",
+    "on_failed",
+    "on_task_started",
+    "open_case",
+    "schedule_name",
+    "start_task",
+]

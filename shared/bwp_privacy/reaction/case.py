@@ -1,0 +1,137 @@
+"""The case: one privacy request as the law sees it, with every task started for it and every
+transition it went through. The case is the record an auditor reads."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bwp_privacy.reaction.clock import Deadline
+
+
+class CaseState(StrEnum):
+    """Where a case stands (README draws the diagram)."""
+
+    #: The next attempt is scheduled.
+    WAITING = "WAITING"
+    #: A new deletion task was started; its outcome is awaited.
+    RESUBMITTED = "RESUBMITTED"
+    #: Announce mode: a resubmission is due and the merchant's system was told to start it.
+    RESUBMISSION_DUE = "RESUBMISSION_DUE"
+    #: A person must act (the reason says why); the case stays open.
+    ESCALATED = "ESCALATED"
+    #: A deletion task of the case completed.
+    COMPLETED = "COMPLETED"
+    #: Buy with Prime holds no data for the shopper: nothing to delete.
+    NOTHING_TO_DELETE = "NOTHING_TO_DELETE"
+    #: Closed by an operator (the reason says why).
+    CLOSED = "CLOSED"
+
+    @property
+    def ended(self) -> bool:
+        return self in _ENDED
+
+
+_ENDED = frozenset({CaseState.COMPLETED, CaseState.NOTHING_TO_DELETE, CaseState.CLOSED})
+
+#: States from which a new task may be started for the case.
+STARTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED, CaseState.RESUBMISSION_DUE})
+
+
+class CauseKind(StrEnum):
+    """What moved a case."""
+
+    EVENT = "event"
+    SCHEDULE = "schedule"
+    OPERATOR = "operator"
+    ATTEMPT = "attempt"
+
+
+class Cause(BaseModel):
+    """The input behind a transition: an event id, a schedule name, an operator's command."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: CauseKind
+    ref: str = Field(max_length=200)
+
+
+class Transition(BaseModel):
+    """One move of a case, with its time, cause and actor."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    at: datetime
+    from_state: CaseState | None = Field(alias="from")
+    to_state: CaseState = Field(alias="to")
+    cause: Cause
+    actor: str = Field(max_length=300)
+    reason: str = Field(max_length=2000)
+
+
+class CaseTask(BaseModel):
+    """A deletion task of the case: the original (attempt 0) or a resubmission."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    task_id: str = Field(alias="taskId")
+    attempt: int = Field(ge=0)
+    outcome: Literal["FAILED", "COMPLETED"] | None = None
+    error_codes: tuple[str, ...] = Field((), alias="errorCodes")
+
+
+class Case(BaseModel):
+    """A case as stored (``version`` guards every write against a concurrent one)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    case_id: str = Field(alias="caseId")
+    business_product_id: str = Field(alias="businessProductId")
+    state: CaseState
+    received_at: datetime = Field(alias="receivedAt")
+    received_from: Literal["submissionDate", "eventTime", "operator"] = Field(alias="receivedFrom")
+    deadlines: tuple[Deadline, ...]
+    plan_deadline_at: datetime = Field(alias="planDeadlineAt")
+    playbook_code: str = Field(alias="playbookCode")
+    tasks: tuple[CaseTask, ...]
+    attempts: int = Field(0, ge=0)
+    next_attempt_at: datetime | None = Field(None, alias="nextAttemptAt")
+    reason: str | None = None
+    opened_at: datetime = Field(alias="openedAt")
+    ended_at: datetime | None = Field(None, alias="endedAt")
+    transitions: tuple[Transition, ...] = ()
+    version: int = 0
+
+    def task(self, task_id: str) -> CaseTask | None:
+        return next((task for task in self.tasks if task.task_id == task_id), None)
+
+    @property
+    def current_task(self) -> CaseTask:
+        return self.tasks[-1]
+
+    def to_json_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# A fixed namespace: the token of (case, attempt) is the same in every invocation and region.
+_TOKEN_NAMESPACE = uuid.UUID("5f0c3a52-8d7e-4c59-9f61-2b7d0e4a9c13")
+
+
+def client_token(case_id: str, attempt: int) -> str:
+    """The ``clientToken`` of one attempt (36 characters): the same for every retry of the
+    attempt, so a schedule fired twice never starts two tasks; different for each attempt,
+    so Buy with Prime's 8-hour idempotency never hands back an earlier attempt's task."""
+    return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{case_id}#{attempt}"))
+
+
+def schedule_name(case_id: str, attempt: int) -> str:
+    """The Scheduler name of one attempt (at most 64 of ``[0-9A-Za-z-_.]``)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in case_id)
+    if len(safe) > 48:
+        safe = safe[:32] + hashlib.sha256(case_id.encode()).hexdigest()[:16]
+    return f"{safe}-a{attempt}"

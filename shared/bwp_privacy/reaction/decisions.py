@@ -1,0 +1,420 @@
+"""The case's state machine as pure functions: an input and the case as stored go in; the
+case to write and the effects to carry out come out (``None``: the input changes nothing, as
+for a duplicate or stale event). No I/O, no clock: the caller passes ``now``.
+
+Effects are carried out by the reaction service only after the case write succeeded, so a
+lost race (a conditional write that fails) never schedules, starts or alerts anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bwp_privacy.reaction.case import (
+    STARTABLE,
+    Case,
+    CaseState,
+    CaseTask,
+    Cause,
+    CauseKind,
+    Transition,
+    client_token,
+    schedule_name,
+)
+from bwp_privacy.reaction.clock import deadlines
+from bwp_privacy.reaction.playbooks import Close, Escalate, Mode, PlaybooksConfig, Resubmit
+
+# ---- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailed:
+    """A published deletion failure (the recorder's message), reduced to what a case needs."""
+
+    task_id: str
+    business_product_id: str
+    codes: tuple[str, ...]
+    lookup_ok: bool
+    submitted_at: datetime | None
+    event_id: str
+    event_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCompleted:
+    """``PERSONAL_DATA_DELETION_TASK_COMPLETED`` for a task."""
+
+    task_id: str
+    event_id: str
+
+
+# ---- effects --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleAttempt:
+    attempt: int
+    at: datetime
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelSchedule:
+    attempt: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTask:
+    """Read the failed task's email and start a new deletion with it (in memory only)."""
+
+    attempt: int
+    client_token: str
+    holding_period_days: int
+    source_task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Announce:
+    """Announce mode: tell the merchant's system that a resubmission is due."""
+
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A critical alert: why, and what a person should do."""
+
+    reason: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The case ended (completed, nothing to delete, closed)."""
+
+    state: CaseState
+
+
+Effect = ScheduleAttempt | CancelSchedule | StartTask | Announce | Escalation | Ended
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    case: Case
+    effects: tuple[Effect, ...] = ()
+
+
+ATTEMPTS_EXHAUSTED_ADVICE = (
+    "Check the shopper's open orders in the merchant console; when they are closed, start a "
+    "new deletion (`bwp-privacy cases resubmit CASE`), or close the case with its basis "
+    "(`bwp-privacy cases close CASE --reason ...`)."
+)
+DEADLINE_ADVICE = (
+    "The legal deadline is too close for another automatic attempt. Decide now: resubmit "
+    "(`bwp-privacy cases resubmit CASE`), take the extension the law allows and tell the "
+    "consumer, or close the case with its basis (`bwp-privacy cases close CASE --reason ...`)."
+)
+NO_EMAIL_ADVICE = (
+    "The shopper's email could not be read from the failed task. Supply it once, unstored: "
+    "`bwp-privacy cases resubmit CASE --email-from-stdin`."
+)
+
+
+# ---- transitions ----------------------------------------------------------------------
+
+
+def open_case(failure: TaskFailed, config: PlaybooksConfig, now: datetime, actor: str) -> Decision:
+    """A case for the first failure of a task that belongs to no case. Its clock starts at the
+    task's submission date (the earliest date known), else at the event's time."""
+    received_at = failure.submitted_at or failure.event_time
+    found = tuple(deadlines(received_at, config.applying()))
+    plan = min(d.extended_due_at if config.plan_within == "extended" else d.due_at for d in found)
+    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    case = Case(
+        case_id=failure.task_id,
+        business_product_id=failure.business_product_id,
+        state=CaseState.WAITING,  # replaced by the playbook's state below
+        received_at=received_at,
+        received_from="submissionDate" if failure.submitted_at else "eventTime",
+        deadlines=found,
+        plan_deadline_at=plan,
+        playbook_code=code,
+        tasks=(
+            CaseTask(
+                task_id=failure.task_id, attempt=0, outcome="FAILED", error_codes=failure.codes
+            ),
+        ),
+        opened_at=now,
+    )
+    return _after_failure(case, failure, config, now, actor, from_state=None)
+
+
+def on_failed(
+    case: Case, failure: TaskFailed, config: PlaybooksConfig, now: datetime, actor: str
+) -> Decision | None:
+    """A task of the case failed: the next attempt or an escalation when it is the current
+    task of an open case; otherwise only the task's outcome is recorded (a late or duplicate
+    event never moves a case)."""
+    task = case.task(failure.task_id)
+    if task is None or task.outcome is not None:
+        return None
+    updated = _with_task(
+        case, task.model_copy(update={"outcome": "FAILED", "error_codes": failure.codes})
+    )
+    is_current = task.task_id == case.current_task.task_id
+    if case.state.ended or not is_current or case.state is not CaseState.RESUBMITTED:
+        return Decision(updated)
+    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    updated = updated.model_copy(update={"playbook_code": code})
+    return _after_failure(updated, failure, config, now, actor, from_state=case.state)
+
+
+def on_completed(case: Case, done: TaskCompleted, now: datetime, actor: str) -> Decision | None:
+    """A task of the case completed: the case is complete (and its pending attempt cancelled),
+    unless it had already ended, in which case only the task's outcome is recorded."""
+    task = case.task(done.task_id)
+    if task is None or task.outcome == "COMPLETED":
+        return None
+    updated = _with_task(case, task.model_copy(update={"outcome": "COMPLETED"}))
+    if case.state.ended:
+        return Decision(updated)
+    effects: list[Effect] = _cancel_pending(case)
+    effects.append(Ended(CaseState.COMPLETED))
+    moved = _move(
+        updated,
+        CaseState.COMPLETED,
+        now,
+        Cause(kind=CauseKind.EVENT, ref=done.event_id),
+        actor,
+        f"deletion task {done.task_id} completed",
+        ended=True,
+    )
+    return Decision(moved, tuple(effects))
+
+
+def on_attempt_due(
+    case: Case, attempt: int, config: PlaybooksConfig, now: datetime, actor: str
+) -> Decision | None:
+    """The schedule of ``attempt`` fired. A stale or repeated firing changes nothing."""
+    if case.state is not CaseState.WAITING or attempt != case.attempts + 1:
+        return None
+    cause = Cause(kind=CauseKind.SCHEDULE, ref=schedule_name(case.case_id, attempt))
+    playbook = config.playbooks.get(case.playbook_code, config.default)
+    if isinstance(playbook, Resubmit) and now > case.plan_deadline_at - playbook.margin:
+        return _escalate(
+            case, now, cause, actor, _late_reason(case, playbook, now), DEADLINE_ADVICE
+        )
+    if config.mode is Mode.ANNOUNCE:
+        moved = _move(
+            case.model_copy(update={"next_attempt_at": None}),
+            CaseState.RESUBMISSION_DUE,
+            now,
+            cause,
+            actor,
+            f"resubmission {attempt} is due; waiting for the merchant's system to start it",
+        )
+        return Decision(moved, (Announce(attempt),))
+    holding = playbook.holding_period_days if isinstance(playbook, Resubmit) else 0
+    # The case is not written here: the task it starts is linked by `on_task_started`, and a
+    # retry of this step reuses the attempt's client token, so it starts the same task.
+    return Decision(case, (start_task(case, attempt, holding),))
+
+
+def start_task(case: Case, attempt: int, holding_period_days: int) -> StartTask:
+    """The start of ``attempt`` (its email is read from the case's latest failed task)."""
+    failed = [task for task in case.tasks if task.outcome == "FAILED"] or list(case.tasks)
+    return StartTask(
+        attempt=attempt,
+        client_token=client_token(case.case_id, attempt),
+        holding_period_days=holding_period_days,
+        source_task_id=failed[-1].task_id,
+    )
+
+
+def on_task_started(
+    case: Case, attempt: int, task_id: str, cause: Cause, now: datetime, actor: str
+) -> Decision | None:
+    """A new task was started for the case (automatically, by an operator, or linked from the
+    merchant's own system): link it before anything can observe it."""
+    if case.task(task_id) is not None:
+        return None
+    if case.state not in STARTABLE or attempt != case.attempts + 1:
+        return None
+    linked = case.model_copy(
+        update={
+            "tasks": (*case.tasks, CaseTask(task_id=task_id, attempt=attempt)),
+            "attempts": attempt,
+            "next_attempt_at": None,
+        }
+    )
+    moved = _move(
+        linked,
+        CaseState.RESUBMITTED,
+        now,
+        cause,
+        actor,
+        f"attempt {attempt} started deletion task {task_id}",
+    )
+    return Decision(moved, tuple(_cancel_pending(case)))
+
+
+def on_attempt_impossible(
+    case: Case, attempt: int, why: str, now: datetime, actor: str
+) -> Decision | None:
+    """The attempt cannot start (the email cannot be read, the API refuses): a person acts."""
+    if case.state is not CaseState.WAITING or attempt != case.attempts + 1:
+        return None
+    cause = Cause(kind=CauseKind.ATTEMPT, ref=schedule_name(case.case_id, attempt))
+    return _escalate(
+        case, now, cause, actor, f"attempt {attempt} could not start: {why}", NO_EMAIL_ADVICE
+    )
+
+
+def close_by_operator(case: Case, reason: str, now: datetime, actor: str) -> Decision | None:
+    """An operator closes an open case, with the reason."""
+    if case.state.ended:
+        return None
+    effects = _cancel_pending(case)
+    effects.append(Ended(CaseState.CLOSED))
+    cause = Cause(kind=CauseKind.OPERATOR, ref="cases close")
+    moved = _move(case, CaseState.CLOSED, now, cause, actor, reason, ended=True)
+    return Decision(moved, tuple(effects))
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def _after_failure(
+    case: Case,
+    failure: TaskFailed,
+    config: PlaybooksConfig,
+    now: datetime,
+    actor: str,
+    *,
+    from_state: CaseState | None,
+) -> Decision:
+    cause = Cause(kind=CauseKind.EVENT, ref=failure.event_id)
+    code, playbook = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    task = failure.task_id
+    if isinstance(playbook, Close):
+        moved = _move(
+            case,
+            CaseState.NOTHING_TO_DELETE,
+            now,
+            cause,
+            actor,
+            f"{code}: {playbook.basis}",
+            ended=True,
+            from_state=from_state,
+        )
+        return Decision(moved, (Ended(CaseState.NOTHING_TO_DELETE),))
+    if isinstance(playbook, Escalate):
+        why = f"task {task} failed with {code}"
+        return _escalate(case, now, cause, actor, why, playbook.advice, from_state=from_state)
+    attempt = case.attempts + 1
+    if attempt > playbook.max_attempts:
+        why = f"task {task} failed with {code} and all {playbook.max_attempts} attempts are used"
+        return _escalate(
+            case, now, cause, actor, why, ATTEMPTS_EXHAUSTED_ADVICE, from_state=from_state
+        )
+    at = now + (playbook.first_delay if attempt == 1 else playbook.interval)
+    if at > case.plan_deadline_at - playbook.margin:
+        return _escalate(
+            case,
+            now,
+            cause,
+            actor,
+            _late_reason(case, playbook, at),
+            DEADLINE_ADVICE,
+            from_state=from_state,
+        )
+    name = schedule_name(case.case_id, attempt)
+    waiting = case.model_copy(update={"next_attempt_at": at})
+    reason = (
+        f"task {task} failed with {code}; attempt {attempt} of {playbook.max_attempts} "
+        f"at {_iso(at)}"
+    )
+    moved = _move(waiting, CaseState.WAITING, now, cause, actor, reason, from_state=from_state)
+    return Decision(moved, (ScheduleAttempt(attempt, at, name),))
+
+
+def _late_reason(case: Case, playbook: Resubmit, at: datetime) -> str:
+    latest = case.plan_deadline_at - playbook.margin
+    return (
+        f"attempt {case.attempts + 1} at {_iso(at)} would start after {_iso(latest)}, "
+        f"the last start that leaves {playbook.deadline_margin} before the deadline "
+        f"{_iso(case.plan_deadline_at)}"
+    )
+
+
+def _escalate(
+    case: Case,
+    now: datetime,
+    cause: Cause,
+    actor: str,
+    why: str,
+    advice: str,
+    *,
+    from_state: CaseState | Literal["same"] | None = "same",
+) -> Decision:
+    effects = _cancel_pending(case)
+    effects.append(Escalation(reason=why, advice=advice))
+    escalated = case.model_copy(update={"next_attempt_at": None})
+    moved = _move(escalated, CaseState.ESCALATED, now, cause, actor, why, from_state=from_state)
+    return Decision(moved, tuple(effects))
+
+
+def _cancel_pending(case: Case) -> list[Effect]:
+    if case.state is CaseState.WAITING and case.next_attempt_at is not None:
+        attempt = case.attempts + 1
+        return [CancelSchedule(attempt, schedule_name(case.case_id, attempt))]
+    return []
+
+
+def _with_task(case: Case, task: CaseTask) -> Case:
+    tasks = tuple(task if t.task_id == task.task_id else t for t in case.tasks)
+    return case.model_copy(update={"tasks": tasks})
+
+
+def _move(
+    case: Case,
+    to: CaseState,
+    now: datetime,
+    cause: Cause,
+    actor: str,
+    reason: str,
+    *,
+    ended: bool = False,
+    from_state: CaseState | Literal["same"] | None = "same",
+) -> Case:
+    before = case.state if from_state == "same" else from_state
+    transition = Transition(
+        at=now, from_state=before, to_state=to, cause=cause, actor=actor, reason=reason
+    )
+    update: dict[str, object] = {
+        "state": to,
+        "transitions": (*case.transitions, transition),
+        # The case's reason says why it needs a person or how it ended; an open case that the
+        # reaction is carrying on its own has none.
+        "reason": reason if to in _WITH_REASON else None,
+    }
+    if ended:
+        update |= {"ended_at": now, "next_attempt_at": None}
+    return case.model_copy(update=update)
+
+
+_WITH_REASON = frozenset(
+    {CaseState.ESCALATED, CaseState.COMPLETED, CaseState.NOTHING_TO_DELETE, CaseState.CLOSED}
+)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def days_left(case: Case, now: datetime) -> float:
+    """Days until the planning deadline (negative: past due)."""
+    return (case.plan_deadline_at - now) / timedelta(days=1)

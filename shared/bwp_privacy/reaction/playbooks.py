@@ -1,0 +1,125 @@
+"""Playbooks as data: what the reaction does about each error code, and the legal clocks it
+plans against. A playbooks file is JSON, validated like the routes: every error names the
+file and the key (or the line), so a broken file fails loudly instead of reacting wrongly.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
+from bwp_privacy.reaction.clock import Jurisdiction
+
+#: The documented code after which Buy with Prime says the merchant must resubmit.
+ORDERS_NOT_CLOSED = "ORDERS_NOT_CLOSED"
+#: The documented code for "no data for that email": nothing to delete.
+DATA_SUBJECT_NOT_FOUND = "DATA_SUBJECT_NOT_FOUND"
+
+
+class PlaybooksError(BwpPrivacyError, ValueError):
+    """The playbooks file is invalid; the message names the file and the key or line."""
+
+
+class Mode(StrEnum):
+    """Who starts a resubmission: this stack, or the merchant's own system (told by an event
+    and an alert that one is due; the reaction then waits for the new task to be linked)."""
+
+    RESUBMIT = "resubmit"
+    ANNOUNCE = "announce"
+
+
+class Resubmit(BaseModel):
+    """Start a new deletion later, then again every interval, while the deadline allows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["resubmit"]
+    first_attempt_after: Duration
+    every: Duration
+    max_attempts: int = Field(ge=1, le=50)
+    holding_period_days: int = Field(0, ge=0, le=180)
+    deadline_margin: Duration
+
+    @property
+    def first_delay(self) -> timedelta:
+        return timedelta(seconds=duration_seconds(self.first_attempt_after))
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=duration_seconds(self.every))
+
+    @property
+    def margin(self) -> timedelta:
+        return timedelta(seconds=duration_seconds(self.deadline_margin))
+
+
+class Close(BaseModel):
+    """Nothing is left to delete: the case closes with this basis."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["close"]
+    basis: str = Field(min_length=1, max_length=500)
+
+
+class Escalate(BaseModel):
+    """A person must act: a critical alert that says why and what to do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["escalate"]
+    advice: str = Field(min_length=1, max_length=1000)
+
+
+Playbook = Annotated[Resubmit | Close | Escalate, Field(discriminator="action")]
+
+# When a task fails with several codes, the one that needs the most care decides.
+_PRECEDENCE = {"escalate": 0, "resubmit": 1, "close": 2}
+
+
+class PlaybooksConfig(BaseModel):
+    """The whole playbooks file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    mode: Mode = Mode.RESUBMIT
+    jurisdictions: dict[str, Jurisdiction] = Field(min_length=1)
+    applies: list[str] = Field(min_length=1)
+    plan_within: Literal["initial", "extended"] = "extended"
+    playbooks: dict[str, Playbook] = Field(default_factory=dict)
+    default: Playbook
+    lookup_failed: Escalate
+
+    @model_validator(mode="after")
+    def _applies_names_jurisdictions(self) -> PlaybooksConfig:
+        unknown = [name for name in self.applies if name not in self.jurisdictions]
+        if unknown:
+            raise ValueError(
+                f"applies: {', '.join(unknown)} is not in jurisdictions "
+                f"({', '.join(sorted(self.jurisdictions))})"
+            )
+        return self
+
+    def applying(self) -> dict[str, Jurisdiction]:
+        """The jurisdictions whose deadlines bind a case."""
+        return {name: self.jurisdictions[name] for name in self.applies}
+
+    def choose(
+        self, codes: list[str], *, lookup_ok: bool
+    ) -> tuple[str, Resubmit | Close | Escalate]:
+        """The (code, playbook) that decides for a task failing with ``codes``: a failed
+        lookup escalates; else escalate before resubmit before close, then code order."""
+        if not lookup_ok:
+            return "LOOKUP_FAILED", self.lookup_failed
+        chosen = [(code, self.playbooks.get(code, self.default)) for code in codes]
+        return min(chosen, key=lambda pair: _PRECEDENCE[pair[1].action])
+
+
+def load_playbooks(text: str, source: str) -> PlaybooksConfig:
+    """Parse and validate a playbooks file; raise PlaybooksError naming ``source`` and the key."""
+    return parse_config(text, source, PlaybooksConfig, PlaybooksError)

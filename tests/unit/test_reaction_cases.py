@@ -1,0 +1,364 @@
+"""The case's state machine and the playbooks, as pure logic: no I/O, an explicit clock."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bwp_privacy.reaction import (
+    Announce,
+    CancelSchedule,
+    Case,
+    CaseState,
+    Cause,
+    CauseKind,
+    Decision,
+    Ended,
+    Escalation,
+    Period,
+    PlaybooksConfig,
+    PlaybooksError,
+    ScheduleAttempt,
+    StartTask,
+    TaskCompleted,
+    TaskFailed,
+    client_token,
+    close_by_operator,
+    deadlines,
+    load_playbooks,
+    on_attempt_due,
+    on_completed,
+    on_failed,
+    on_task_started,
+    open_case,
+    schedule_name,
+)
+
+SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "reaction" / "playbooks.json"
+ACTOR = "reaction"
+SUBMITTED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FAILED_AT = SUBMITTED + timedelta(days=10)
+
+
+def shipped() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(SHIPPED.read_text())
+    return raw
+
+
+def config(raw: dict[str, Any] | None = None) -> PlaybooksConfig:
+    return load_playbooks(json.dumps(raw or shipped()), "playbooks.json")
+
+
+def failed(
+    task: str = "task-1",
+    *codes: str,
+    lookup_ok: bool = True,
+    submitted: datetime | None = SUBMITTED,
+    event: str = "event-1",
+) -> TaskFailed:
+    return TaskFailed(
+        task_id=task,
+        business_product_id="bp-1",
+        codes=codes or ("ORDERS_NOT_CLOSED",),
+        lookup_ok=lookup_ok,
+        submitted_at=submitted,
+        event_id=event,
+        event_time=FAILED_AT,
+    )
+
+
+def decided(decision: Decision | None) -> Decision:
+    assert decision is not None, "the input should have moved the case"
+    return decision
+
+
+def started(case: Case, attempt: int, task: str, now: datetime) -> Case:
+    cause = Cause(kind=CauseKind.ATTEMPT, ref=schedule_name(case.case_id, attempt))
+    return decided(on_task_started(case, attempt, task, cause, now, ACTOR)).case
+
+
+# ---- clocks -----------------------------------------------------------------------------
+
+
+def test_a_calendar_month_ends_on_the_same_day_or_the_last_day_of_a_shorter_month() -> None:
+    month = Period(months=1)
+    assert month.after(datetime(2026, 1, 31, tzinfo=UTC)) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert month.after(datetime(2028, 1, 31, tzinfo=UTC)) == datetime(2028, 2, 29, tzinfo=UTC)
+    assert Period(months=2).after(datetime(2026, 11, 15, tzinfo=UTC)) == datetime(
+        2027, 1, 15, tzinfo=UTC
+    )
+    assert Period(days=45).after(SUBMITTED) == SUBMITTED + timedelta(days=45)
+
+
+def test_a_period_is_days_or_months_never_both() -> None:
+    with pytest.raises(ValueError, match="either days or months"):
+        Period(days=1, months=1)
+
+
+def test_deadlines_per_jurisdiction_come_from_the_file_earliest_first() -> None:
+    laws = config().jurisdictions
+    found = deadlines(datetime(2026, 1, 31, tzinfo=UTC), laws)
+    assert [(d.jurisdiction, d.due_at.date().isoformat()) for d in found] == [
+        ("gdpr", "2026-02-28"),
+        ("ccpa", "2026-03-17"),
+    ]
+    assert found[0].extended_due_at.date().isoformat() == "2026-04-28"
+    assert found[1].extended_due_at.date().isoformat() == "2026-05-01"
+
+
+# ---- playbooks file ---------------------------------------------------------------------
+
+
+def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
+    loaded = config()
+    orders = loaded.playbooks["ORDERS_NOT_CLOSED"]
+    assert orders.action == "resubmit"
+    assert loaded.applies == ["ccpa"]
+    assert loaded.playbooks["DATA_SUBJECT_NOT_FOUND"].action == "close"
+    assert loaded.default.action == "escalate"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda raw: raw.update(applies=["lgpd"]), "applies: lgpd is not in jurisdictions"),
+        (
+            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(every="weekly"),
+            "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be a duration",
+        ),
+        (
+            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(holding_period_days=181),
+            "playbooks.ORDERS_NOT_CLOSED.resubmit.holding_period_days",
+        ),
+        (
+            lambda raw: raw["playbooks"].update(X={"action": "retry"}),
+            "playbooks.X: Input tag 'retry' found using 'action' does not match",
+        ),
+        (
+            lambda raw: raw["jurisdictions"]["gdpr"].update(answer_within={"weeks": 4}),
+            "jurisdictions.gdpr.answer_within.weeks: Extra inputs are not permitted",
+        ),
+        (lambda raw: raw.pop("lookup_failed"), "playbooks.json: lookup_failed: Field required"),
+    ],
+)
+def test_a_broken_playbooks_file_fails_naming_the_key(change: Any, expected: str) -> None:
+    raw = shipped()
+    change(raw)
+    with pytest.raises(PlaybooksError, match=expected.replace(".", r"\.").replace("'", ".")):
+        config(raw)
+
+
+def test_a_json_syntax_error_names_the_line() -> None:
+    with pytest.raises(PlaybooksError, match=r"playbooks\.json: line 2 column 1"):
+        load_playbooks('{"version": 1,\n}', "playbooks.json")
+
+
+# ---- the resubmission loop --------------------------------------------------------------
+
+
+def test_orders_not_closed_is_resubmitted_until_a_task_completes() -> None:
+    rules = config()
+    opened = open_case(failed(), rules, FAILED_AT, ACTOR)
+    case = opened.case
+    first = FAILED_AT + timedelta(days=7)
+    assert case.case_id == "task-1"
+    assert case.state is CaseState.WAITING
+    assert case.received_at == SUBMITTED
+    assert case.next_attempt_at == first
+    assert opened.effects == (ScheduleAttempt(1, first, "task-1-a1"),)
+    assert case.transitions[0].from_state is None
+    assert case.transitions[0].cause == Cause(kind=CauseKind.EVENT, ref="event-1")
+
+    due = decided(on_attempt_due(case, 1, rules, first, ACTOR))
+    assert due.case == case, "the attempt writes nothing until its task is linked"
+    assert due.effects == (StartTask(1, client_token("task-1", 1), 0, "task-1"),)
+    case = started(case, 1, "task-2", first)
+    assert case.state is CaseState.RESUBMITTED
+    assert [(t.task_id, t.attempt) for t in case.tasks] == [("task-1", 0), ("task-2", 1)]
+
+    again = decided(on_failed(case, failed("task-2", event="event-2"), rules, first, ACTOR))
+    second = first + timedelta(days=7)
+    assert again.case.state is CaseState.WAITING
+    assert again.effects == (ScheduleAttempt(2, second, "task-1-a2"),)
+    case = started(again.case, 2, "task-3", second)
+
+    done = decided(on_completed(case, TaskCompleted("task-3", "event-3"), second, ACTOR))
+    assert done.case.state is CaseState.COMPLETED
+    assert done.case.ended_at == second
+    assert done.effects == (Ended(CaseState.COMPLETED),)
+    assert [t.to_state for t in done.case.transitions] == [
+        CaseState.WAITING,
+        CaseState.RESUBMITTED,
+        CaseState.WAITING,
+        CaseState.RESUBMITTED,
+        CaseState.COMPLETED,
+    ]
+    assert all(t.actor == ACTOR for t in done.case.transitions)
+
+
+def test_repeated_and_stale_inputs_never_move_a_case_twice() -> None:
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    first = FAILED_AT + timedelta(days=7)
+    assert on_failed(case, failed(event="event-dup"), rules, FAILED_AT, ACTOR) is None
+    assert on_attempt_due(case, 2, rules, first, ACTOR) is None, "not the pending attempt"
+    case = started(case, 1, "task-2", first)
+    assert on_attempt_due(case, 1, rules, first, ACTOR) is None, "the schedule fired twice"
+    cause = Cause(kind=CauseKind.ATTEMPT, ref="again")
+    assert on_task_started(case, 1, "task-2", cause, first, ACTOR) is None
+    assert on_task_started(case, 1, "task-9", cause, first, ACTOR) is None, "attempt taken"
+
+
+def test_a_completion_while_waiting_cancels_the_pending_attempt() -> None:
+    case = open_case(failed(), config(), FAILED_AT, ACTOR).case
+    done = decided(on_completed(case, TaskCompleted("task-1", "e"), FAILED_AT, ACTOR))
+    assert done.case.state is CaseState.COMPLETED
+    assert done.effects == (CancelSchedule(1, "task-1-a1"), Ended(CaseState.COMPLETED))
+
+
+def test_late_events_after_the_end_never_move_the_case() -> None:
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
+    case = decided(on_completed(case, TaskCompleted("task-2", "e2"), FAILED_AT, ACTOR)).case
+    # The original's FAILED again, and a FAILED of the completed task (out of order).
+    assert on_failed(case, failed("task-1", event="e1-again"), rules, FAILED_AT, ACTOR) is None
+    assert on_failed(case, failed("task-2", event="e3"), rules, FAILED_AT, ACTOR) is None
+    assert on_completed(case, TaskCompleted("task-2", "e2"), FAILED_AT, ACTOR) is None
+
+
+def test_an_ended_case_records_a_later_task_outcome_without_moving() -> None:
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
+    case = decided(close_by_operator(case, "handled by hand", FAILED_AT, "ops")).case
+    later = decided(on_completed(case, TaskCompleted("task-2", "e2"), FAILED_AT, ACTOR))
+    assert later.case.state is CaseState.CLOSED
+    assert later.effects == ()
+    assert later.case.transitions == case.transitions
+    assert later.case.task("task-2") is not None
+    assert later.case.tasks[-1].outcome == "COMPLETED"
+
+
+def test_a_failure_of_an_older_task_does_not_move_a_resubmitted_case() -> None:
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
+    resent = on_failed(case, failed("task-1", event="e-old"), rules, FAILED_AT, ACTOR)
+    assert resent is None, "task-1's failure is already recorded"
+
+
+# ---- closing and escalating -------------------------------------------------------------
+
+
+def test_nothing_to_delete_closes_the_case_with_its_basis() -> None:
+    closed = open_case(failed("t", "DATA_SUBJECT_NOT_FOUND"), config(), FAILED_AT, ACTOR)
+    assert closed.case.state is CaseState.NOTHING_TO_DELETE
+    assert closed.case.reason is not None
+    assert closed.case.reason.startswith("DATA_SUBJECT_NOT_FOUND: Buy with Prime holds no")
+    assert closed.effects == (Ended(CaseState.NOTHING_TO_DELETE),)
+
+
+@pytest.mark.parametrize(
+    ("codes", "lookup_ok", "why"),
+    [
+        (("SOMETHING_NEW",), True, "task t failed with SOMETHING_NEW"),
+        (("UNSPECIFIED",), True, "task t failed with UNSPECIFIED"),
+        (("NONE",), False, "task t failed with LOOKUP_FAILED"),
+        (("ORDERS_NOT_CLOSED", "SOMETHING_NEW"), True, "task t failed with SOMETHING_NEW"),
+    ],
+)
+def test_unknown_codes_and_failed_lookups_escalate_at_once(
+    codes: tuple[str, ...], lookup_ok: bool, why: str
+) -> None:
+    escalated = open_case(failed("t", *codes, lookup_ok=lookup_ok), config(), FAILED_AT, ACTOR)
+    assert escalated.case.state is CaseState.ESCALATED
+    assert escalated.case.reason == why
+    (effect,) = escalated.effects
+    assert isinstance(effect, Escalation)
+    assert effect.reason == why
+    assert "bwp-privacy cases" in effect.advice
+
+
+def test_resubmit_wins_over_nothing_to_delete_when_a_task_has_both_codes() -> None:
+    both = open_case(
+        failed("t", "DATA_SUBJECT_NOT_FOUND", "ORDERS_NOT_CLOSED"), config(), FAILED_AT, ACTOR
+    )
+    assert both.case.state is CaseState.WAITING
+    assert both.case.playbook_code == "ORDERS_NOT_CLOSED"
+
+
+def test_a_case_that_used_every_attempt_is_escalated() -> None:
+    raw = shipped()
+    raw["playbooks"]["ORDERS_NOT_CLOSED"]["max_attempts"] = 1
+    rules = config(raw)
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
+    last = decided(on_failed(case, failed("task-2", event="e2"), rules, FAILED_AT, ACTOR))
+    assert last.case.state is CaseState.ESCALATED
+    assert last.case.reason == (
+        "task task-2 failed with ORDERS_NOT_CLOSED and all 1 attempts are used"
+    )
+
+
+def test_an_attempt_that_would_start_too_close_to_the_deadline_escalates_instead() -> None:
+    # Submitted 60 days before the failure: CCPA's extended deadline (day 90) less the 35-day
+    # margin leaves day 55 as the last useful start; the first attempt would be day 67.
+    late = failed(submitted=FAILED_AT - timedelta(days=60))
+    escalated = open_case(late, config(), FAILED_AT, ACTOR)
+    assert escalated.case.state is CaseState.ESCALATED
+    assert escalated.case.reason is not None
+    assert "would start after" in escalated.case.reason
+    assert "before the deadline 2026-04-10T12:00:00Z" in escalated.case.reason
+
+
+def test_the_deadline_is_checked_again_when_the_attempt_is_due() -> None:
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    # The schedule fired very late (e.g. it was retried for days): escalate, do not start.
+    very_late = case.plan_deadline_at - timedelta(days=10)
+    decision = decided(on_attempt_due(case, 1, rules, very_late, ACTOR))
+    assert decision.case.state is CaseState.ESCALATED
+    assert not any(isinstance(effect, StartTask) for effect in decision.effects)
+
+
+def test_an_operator_close_cancels_the_pending_attempt_and_says_why() -> None:
+    case = open_case(failed(), config(), FAILED_AT, ACTOR).case
+    closed = decided(close_by_operator(case, "shopper withdrew", FAILED_AT, "arn:aws:iam::1:u"))
+    assert closed.case.state is CaseState.CLOSED
+    assert closed.case.reason == "shopper withdrew"
+    assert closed.case.transitions[-1].actor == "arn:aws:iam::1:u"
+    assert closed.case.transitions[-1].cause.kind is CauseKind.OPERATOR
+    assert closed.effects == (CancelSchedule(1, "task-1-a1"), Ended(CaseState.CLOSED))
+    assert close_by_operator(closed.case, "again", FAILED_AT, "x") is None
+
+
+def test_announce_mode_tells_the_merchant_and_waits_for_their_task() -> None:
+    raw = shipped()
+    raw["mode"] = "announce"
+    rules = config(raw)
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    due = decided(on_attempt_due(case, 1, rules, FAILED_AT + timedelta(days=7), ACTOR))
+    assert due.case.state is CaseState.RESUBMISSION_DUE
+    assert due.effects == (Announce(1),)
+    linked = started(due.case, 1, "merchant-task", FAILED_AT + timedelta(days=8))
+    assert linked.state is CaseState.RESUBMITTED
+
+
+# ---- identities -------------------------------------------------------------------------
+
+
+def test_client_tokens_are_stable_per_attempt_and_distinct_between_attempts() -> None:
+    first, again, second = client_token("c", 1), client_token("c", 1), client_token("c", 2)
+    assert first == again != second
+    assert 36 <= len(first) <= 64
+
+
+def test_schedule_names_fit_scheduler_limits() -> None:
+    long_id = "x" * 80 + "/" + "y" * 40
+    name = schedule_name(long_id, 12)
+    assert len(name) <= 64
+    assert all(c.isalnum() or c in "-_." for c in name)
+    assert name != schedule_name("x" * 80 + "/" + "z" * 40, 12)
