@@ -15,7 +15,7 @@ SAM_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null | grep -v /s
 # checkov and aws-sam-translator pin old boto3/pydantic too: same treatment.
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
-.PHONY: help setup demo soak sandbox test lint typecheck format check-requirements requirements sam-build validate \
+.PHONY: help setup demo soak soak-reaction sandbox test lint typecheck format check-requirements requirements sam-build validate \
 	check checkov bandit audit deploy cli-schemas
 
 help: ## list the targets
@@ -37,6 +37,11 @@ REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak.md
 soak: setup ## chaos soak: EVENTS deliveries (default 2000), seeded faults; REPORT=docs/soak.md updates the committed report
 	$(RUN) python -m bwp_sandbox.soak --events $(EVENTS) --seed $(SEED) --markdown $(REPORT)
 	@echo "report: $(REPORT)"
+
+CASES ?= 200
+REACTION_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak-reaction.md
+soak-reaction: setup ## chaos soak of the reaction: CASES cases over weeks of the sandbox clock; REACTION_REPORT=docs/soak-reaction.md updates the committed report
+	$(RUN) python -m bwp_sandbox.soak.reaction --cases $(CASES) --seed $(SEED) --markdown $(REACTION_REPORT)
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox

@@ -26,10 +26,15 @@ REDRIVE_VISIBILITY_SECONDS = int(os.environ.get("BWP_REDRIVE_VISIBILITY_SECONDS"
 PEEK_VISIBILITY_SECONDS = 30
 
 QUEUES = {
-    "rule-dlq": "EventBridge rule dead-letter queue (the function could not be invoked)",
-    "on-failure": "RecorderFunction OnFailure queue (the handler kept failing)",
+    "rule-dlq": "EventBridge rules' dead-letter queue (a function could not be invoked)",
+    "on-failure": "OnFailure queue of the recorder and the reaction (the handler kept failing)",
     "router-dlq": "Alert router dead-letter queue (alerts not delivered)",
+    "reaction-dlq": "Reaction dead-letter queue (failures no case could be opened or moved for)",
+    "schedule-dlq": "Schedule dead-letter queue (attempts EventBridge Scheduler could not start)",
 }
+#: An asynchronous input of ReactionFunction: a COMPLETED event, or an attempt's schedule input.
+REACTION_DETAIL_TYPE = "PERSONAL_DATA_DELETION_TASK_COMPLETED"
+ATTEMPT_DUE = "bwp-privacy.attempt-due"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class ParkedMessage:
     reason: str
     #: For a delivery the router parked: the receiver that refused it (a redrive retries it).
     receiver: str | None = None
+    #: Which function the payload is for: "recorder" or "reaction".
+    function: str = "recorder"
 
     @property
     def task_id(self) -> str | None:
@@ -51,6 +58,8 @@ class ParkedMessage:
             return None
         if "taskId" in self.payload:
             return str(self.payload["taskId"])
+        if "caseId" in self.payload:
+            return str(self.payload["caseId"])
         for resource in self.payload.get("resources", []) or []:
             if isinstance(resource, str) and "personalDataDeletionTask/" in resource:
                 return resource.rsplit("/", 1)[-1]
@@ -88,8 +97,10 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
     receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
     receiver = attributes.get(PARKED_RECEIVER_ATTRIBUTE) if queue == "router-dlq" else None
     payload: dict[str, Any] | None = body if isinstance(body, dict) else None
+    function = "recorder"
     if queue == "on-failure" and payload is not None and "requestPayload" in payload:
         context = payload.get("requestContext", {})
+        function = _function_of(str(context.get("functionArn", "")), payload["requestPayload"])
         response = payload.get("responsePayload") or {}
         condition = context.get("condition", "failed")
         attempts = context.get("approximateInvokeCount", "?")
@@ -106,6 +117,13 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         reason = f"{receiver} refused it for good: {answer}"
     elif queue == "router-dlq":
         reason = f"not delivered after {receives} receive(s); see the alert router's logs"
+    elif queue == "reaction-dlq":
+        function = "reaction"
+        reason = f"not handled after {receives} receive(s); see the reaction's logs"
+    elif queue == "schedule-dlq":
+        function = "reaction"
+        code = attributes.get("ERROR_CODE", "not delivered")
+        reason = f"{code}: {attributes.get('ERROR_MESSAGE', '')} (schedule input for the reaction)"
     else:
         reason = "unrecognised record"
     if payload is None:
@@ -118,7 +136,21 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         payload=payload,
         reason=reason,
         receiver=receiver,
+        function=function,
     )
+
+
+def _function_of(function_arn: str, payload: Any) -> str:
+    """The function an OnFailure record came from: by its ARN (the reaction is named
+    ``<stack>-reaction``; ``ReactionFunction`` in the sandbox), else by what the input is."""
+    name = function_arn.split(":function:", 1)[-1].split(":", 1)[0]
+    if name.endswith("-reaction") or name == "ReactionFunction":
+        return "reaction"
+    if isinstance(payload, dict) and (
+        payload.get("kind") == ATTEMPT_DUE or payload.get("detail-type") == REACTION_DETAIL_TYPE
+    ):
+        return "reaction"
+    return "recorder"
 
 
 def selected_queues(target: Target, queue_names: str) -> tuple[list[str], str | None]:
@@ -213,6 +245,14 @@ def resend(target: Target, message: ParkedMessage, *, verbose: bool = False) -> 
     """Send one parked message where it should have gone; (sent, what happened)."""
     if message.payload is None:
         return False, "body is not JSON: left for a person to look at"
+    if message.queue == "reaction-dlq":
+        # A failure the reaction could not handle goes back on the reaction's queue.
+        _sqs().send_message(
+            QueueUrl=target.queues["reaction-queue"], MessageBody=json.dumps(message.payload)
+        )
+        return True, "back on the reaction queue"
+    if message.function == "reaction":
+        return target.redrive_reaction(message.payload, message.message_id, verbose=verbose)
     if message.queue != "router-dlq":
         return target.redrive_event(message.payload, message.message_id, verbose=verbose)
     # A parked delivery goes back for the receiver that refused it, and that one only.

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.reaction import Case
 
 
 class _Out(BaseModel):
@@ -92,7 +93,7 @@ class ReplayOut(_Out):
 
 
 class DlqMessageOut(_Out):
-    queue: Literal["rule-dlq", "on-failure", "router-dlq"]
+    queue: Literal["rule-dlq", "on-failure", "router-dlq", "reaction-dlq", "schedule-dlq"]
     message_id: str = Field(alias="messageId")
     sent_at: str | None = Field(alias="sentAt", description="ISO-8601 UTC")
     task_id: str | None = Field(alias="taskId")
@@ -189,6 +190,46 @@ class SandboxStopOut(_Out):
     pid: int | None
 
 
+class CaseRowOut(_Out):
+    """One case in `cases list`."""
+
+    case_id: str = Field(alias="caseId")
+    business_product_id: str = Field(alias="businessProductId")
+    state: str
+    attempts: int
+    days_left: float = Field(
+        alias="daysLeft", description="days to the planned deadline (negative: past due)"
+    )
+    plan_deadline_at: str = Field(alias="planDeadlineAt")
+    next_action: str = Field(alias="nextAction")
+    reason: str | None
+
+
+class CasesListOut(_Out):
+    target: TargetOut
+    open_only: bool = Field(alias="openOnly")
+    cases: list[CaseRowOut]
+    count: int
+
+
+class CaseShowOut(_Out):
+    target: TargetOut
+    case: Case
+    days_left: float = Field(alias="daysLeft")
+    next_action: str = Field(alias="nextAction")
+
+
+class CaseActionOut(_Out):
+    """What `cases resubmit|close|link|set-received` did."""
+
+    target: TargetOut
+    case_id: str = Field(alias="caseId")
+    action: Literal["resubmit", "close", "link", "set-received"]
+    outcome: str = Field(description="moved, or unchanged (the case was already there)")
+    state: str | None
+    task_id: str | None = Field(alias="taskId", description="the task started or linked")
+
+
 #: Every command's --json model, by the name of its schema file in `schemas/`.
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": ReplayOut,
@@ -203,6 +244,9 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "routes-check": RoutesCheckOut,
     "sandbox-status": SandboxStatusOut,
     "sandbox-stop": SandboxStopOut,
+    "cases-list": CasesListOut,
+    "cases-show": CaseShowOut,
+    "cases-action": CaseActionOut,
 }
 
 

@@ -20,6 +20,7 @@ COMMANDS = {
     "archive": ("bwp_privacy_cli.commands.archive", "archive", "Replay the partner bus archive."),
     "routes": ("bwp_privacy_cli.commands.routes", "routes", "Check a routes file."),
     "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
+    "cases": ("bwp_privacy_cli.commands.cases", "cases", "List, show, resubmit, close cases."),
 }
 
 

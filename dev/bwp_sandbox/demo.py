@@ -3,8 +3,11 @@
 Starts the API emulator, moto and a receiver sink on 127.0.0.1 and creates the stack in moto.
 Then runs each event in events/ (and the first one a second time, as EventBridge may deliver
 it) through RecorderFunction's handler, printing what was stored and published.
-Last, the alert router takes the published failures from its queue and the demo prints what
-PagerDuty, Slack, Teams, the webhook, Amazon Q and EventBridge would have received.
+Then the reaction turns each failure into a case and carries it: the sample failures close
+(nothing to delete) or escalate (a deadline too near, a lookup that failed), and a fresh one
+is resubmitted twice as the sandbox's clock moves a week at a time, then completes. After
+each step the alert router takes what was published and the demo prints what PagerDuty,
+Slack, Teams, the webhook, Amazon Q and EventBridge received.
 """
 
 from __future__ import annotations
@@ -13,18 +16,25 @@ import contextlib
 import io
 import json
 import sys
+import warnings
 from typing import Any
 
+from bwp_privacy.reaction import Case, CaseStore
 from bwp_privacy_cli.local import LocalLambdaContext
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox, running_sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
+from bwp_sandbox.timeline import Timeline
 
 EVENTS_DIR = PROJECT_ROOT / "events"
 
 
 def main() -> int:
     """Run the demo; return the process exit code."""
+    # An invocation that counted nothing (a duplicate, a stale schedule) is normal here.
+    warnings.filterwarnings("ignore", "No application metrics to publish")
     # The documented event first, so the duplicate delivery at the end is the familiar one.
     paths = sorted(EVENTS_DIR.glob("*.json"), key=lambda p: (p.stem != "deletion-task-failed", p))
     runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
@@ -54,7 +64,7 @@ def main() -> int:
             _show(outcome, sandbox)
             print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
         print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
-        failures += _route_alerts(sandbox)
+        failures += _cases(sandbox)
         refused = sandbox.aws.iam.denied()
         for call in refused:
             print(f"IAM refused {call.function}: {call.action} on {call.resource}")
@@ -65,13 +75,86 @@ def main() -> int:
     return 1 if failures or refused else 0
 
 
-def _route_alerts(sandbox: Sandbox) -> int:
-    """Run the alert router over its queue once, then show what each receiver got."""
+DEMO_TASK = "demo-orders-close-in-10-days"
+DEMO_EMAIL = "demo.shopper@example.com"
+
+
+def _cases(sandbox: Sandbox) -> int:
+    """The reaction over the published failures, then a case carried over two weeks."""
+    timeline = Timeline(sandbox)
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
     router = sandbox.router.cold_start()
+    print("\n== Cases: the reaction carries each failed deletion to its end ==")
+    timeline.settle()
+    _show_cases(store, "the sample failures")
+    failed = _route_alerts(sandbox, router)
+    # A shopper whose last order closes in 10 days; their deletion failed today.
+    bp = SAMPLE_BUSINESS_PRODUCT_ID
+    sandbox.emulator.set_shopper(bp, DEMO_EMAIL, orders_open_days=10)
+    sandbox.emulator.add_task(
+        bp,
+        {
+            "taskId": DEMO_TASK,
+            "status": "FAILED",
+            "holdingPeriod": 0,
+            "dataSubject": {"type": "SHOPPER", "email": DEMO_EMAIL},
+            "errors": [{"code": "ORDERS_NOT_CLOSED", "message": "Open orders."}],
+        },
+    )
+    timeline.publish(bp, DEMO_TASK, "PERSONAL_DATA_DELETION_TASK_FAILED")
+    timeline.settle()
+    _show_cases(store, f"{DEMO_TASK} failed (its orders close in 10 days)", only=DEMO_TASK)
+    failed += _route_alerts(sandbox, router)
+    for week in (1, 2):
+        steps = timeline.advance(7)
+        happened = [e for step in steps for e in (*step.fired, *step.events)]
+        print(f"\n-- {7 * week} days later: {'; '.join(happened) or 'nothing due'}")
+        _show_cases(store, "", only=DEMO_TASK)
+        failed += _route_alerts(sandbox, router)
+    demo = store.load(DEMO_TASK)
+    if demo is not None:
+        print(f"\nTimeline of case {DEMO_TASK} (`bwp-privacy cases show {DEMO_TASK}`):")
+        for t in demo.transitions:
+            origin = t.from_state.value if t.from_state else "(new)"
+            print(
+                f"  {_day(t.at)}  {origin:>11} -> {t.to_state.value:<11} {t.cause.kind.value:<8}"
+                f" {t.reason}"
+            )
+    return failed
+
+
+def _show_cases(store: CaseStore, title: str, only: str | None = None) -> None:
+    if title:
+        print(f"\n-- {title}")
+    every = sorted(store.all_cases(), key=lambda case: case.opened_at)
+    for case in every:
+        if only is None or case.case_id == only:
+            print(
+                f"  case {case.case_id}  {case.state.value:<17} attempts {case.attempts}  "
+                f"{_next(case)}"
+            )
+
+
+def _next(case: Case) -> str:
+    if case.next_attempt_at is not None:
+        return f"next attempt {_day(case.next_attempt_at)}"
+    return case.reason or ""
+
+
+def _day(moment: Any) -> str:
+    return str(moment.isoformat(timespec="minutes").replace("+00:00", "Z"))
+
+
+def _route_alerts(sandbox: Sandbox, router: Any) -> int:
+    """Run the alert router over its queue, then show what each receiver got."""
+    sandbox.sink.clear()
     with contextlib.redirect_stdout(io.StringIO()):
         result = SqsEventSource(sandbox.stack.alert_queue_url, router).poll_once()
+    if not result.received:
+        print("  alerts: none")
+        return 0
     print(
-        f"\nAlert router: {result.received} failure messages in one batch,"
+        f"  alert router: {result.received} message(s) in one batch,"
         f" {result.failed} to retry. What each receiver got:"
     )
     sink = sandbox.sink

@@ -20,6 +20,7 @@ from bwp_sandbox.stack import LocalStack, deploy_local_stack, purge
 
 RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
+REACTION = "ReactionFunction"
 #: moto keeps only the last segment of a bus name with "/": the local partner bus is plain.
 PARTNER_BUS = "bwp-privacy-partner-bus"
 CREDENTIALS_SECRET = "bwp-privacy/api-credentials"
@@ -42,6 +43,11 @@ class Sandbox:
     def recorder(self) -> LocalFunction:
         """RecorderFunction as deployed."""
         return self.functions[RECORDER]
+
+    @property
+    def reaction(self) -> LocalFunction:
+        """ReactionFunction as deployed."""
+        return self.functions[REACTION]
 
     @property
     def router(self) -> LocalFunction:
@@ -73,12 +79,17 @@ class Sandbox:
         return SandboxTarget(
             label="sandbox",
             function_env=self.recorder.settings(),
+            reaction_env=self.reaction.settings(),
             credentials=self.recorder.credentials,
+            reaction_credentials=self.reaction.credentials,
             queues={
                 "rule-dlq": stack.rule_dlq_url,
                 "on-failure": stack.on_failure_queue_url,
                 "router-dlq": stack.alert_dlq_url,
                 "alert-queue": stack.alert_queue_url,
+                "reaction-dlq": stack.reaction_dlq_url,
+                "schedule-dlq": stack.schedule_dlq_url,
+                "reaction-queue": stack.reaction_queue_url,
             },
             aws_env=self.aws.env,
             rule_arn=stack.rule_arn,

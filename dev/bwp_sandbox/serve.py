@@ -3,7 +3,8 @@
 The API emulator, moto (behind the template's IAM) and the receiver sink, with the stack
 deployed and sample tasks seeded. It writes where it is to the state file the CLI reads
 (`bwp_privacy_cli.targets.SandboxTarget`), so every command finds it; `bwp-privacy sandbox`
-runs this, in the foreground or the background.
+runs this, in the foreground or the background. The reaction's event sources run in it
+(`ReactionPoller`), as Lambda and EventBridge Scheduler would.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bwp_privacy_cli.local import patched_environ
 from bwp_privacy_cli.targets import recorded_sandbox, sandbox_file
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.reaction_poller import ReactionPoller
 from bwp_sandbox.sandbox import prepare
 from bwp_sandbox.signals import wait_for_stop_signal
 from bwp_sandbox.sink import ReceiverSink
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             patched_environ(aws.env),
         ):
             ready = prepare(emulator, aws, sink)
+            poller = ReactionPoller(ready).start()
             ready.target(pid=os.getpid()).write(path)
             print(f"Sandbox running (pid {os.getpid()}, state in {path}).", flush=True)
             print("RecorderFunction settings:")
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait_for_stop_signal()
                 print("stopped")
             finally:
+                poller.stop()
                 _forget_if_ours(path)
     except OSError as error:
         if error.errno != errno.EADDRINUSE:

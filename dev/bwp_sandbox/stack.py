@@ -41,7 +41,7 @@ _TABLE_KEYS = (
     "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes",
 )
-_TABLES = ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable")
+_TABLES = ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable", "CasesTable")
 #: The nested application every dead-letter queue is (its outputs: QueueArn, QueueUrl...).
 DEAD_LETTER_QUEUE = "templates/dead-letter-queue.yaml"
 
@@ -91,6 +91,13 @@ class LocalStack:
     rule_arn: str
     archive_arn: str
     rule_target_queue_url: str
+    cases_table_name: str
+    reaction_queue_url: str
+    reaction_dlq_url: str
+    schedule_group_name: str
+    schedule_dlq_url: str
+    completed_rule_arn: str
+    completed_rule_target_queue_url: str
     parameters: dict[str, str] = field(default_factory=dict)
     resources: dict[str, PhysicalResource] = field(default_factory=dict)
     template: Path = TEMPLATE
@@ -171,6 +178,7 @@ def deploy_local_stack(
     tap = sqs.create_queue(QueueName=f"{prefix}-FailuresTap")["QueueUrl"]
     subscribe_queue(topic_arn, tap)
     subscribe_queue(topic_arn, physical["AlertQueue"].ref)
+    reaction = _reaction(prefix, resources, physical, topic_arn)
     partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"])
     physical["RecorderFunctionDeletionTaskFailed"] = PhysicalResource(
         f"{prefix}-recorder", {"Arn": partner["rule_arn"]}
@@ -178,8 +186,14 @@ def deploy_local_stack(
     physical["DeletionTaskFailedArchive"] = PhysicalResource(
         f"{prefix}-archive", {"Arn": partner["archive_arn"]}
     )
-    for function in ("RecorderFunction", "AlertRouterFunction"):
-        name = f"{prefix}-{function}"
+    completed = _completed_rule(prefix, resources, parameters["PartnerEventBusName"])
+    physical["ReactionFunctionDeletionTaskCompleted"] = PhysicalResource(
+        f"{prefix}-reaction", {"Arn": completed["completed_rule_arn"]}
+    )
+    # ReactionFunction is named in the template (${AWS::StackName}-reaction).
+    names = {"ReactionFunction": f"{prefix}-reaction"}
+    for function in ("RecorderFunction", "AlertRouterFunction", "ReactionFunction"):
+        name = names.get(function, f"{prefix}-{function}")
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         physical[function] = PhysicalResource(name, {"Arn": arn})
     return LocalStack(
@@ -196,7 +210,71 @@ def deploy_local_stack(
         resources=physical,
         template=template,
         **partner,
+        **reaction,
+        **completed,
     )
+
+
+def _reaction(
+    prefix: str,
+    resources: dict[str, Any],
+    physical: dict[str, PhysicalResource],
+    topic_arn: str,
+) -> dict[str, str]:
+    """The reaction's queue (subscribed to the failures topic with the template's filter
+    policy), its schedule group and the role its schedules run with."""
+    sqs = admin_client("sqs")
+    declared = resources["ReactionQueue"]["Properties"]
+    dead_letters = physical["ReactionDeadLetterQueue"].attributes["Outputs.QueueArn"]
+    url = sqs.create_queue(
+        QueueName=f"{prefix}-ReactionQueue",
+        Attributes={
+            "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dead_letters,
+                    "maxReceiveCount": int(declared["RedrivePolicy"]["maxReceiveCount"]),
+                }
+            ),
+        },
+    )["QueueUrl"]
+    physical["ReactionQueue"] = PhysicalResource(
+        url, {"Arn": queue_arn(url), "QueueName": f"{prefix}-ReactionQueue", "QueueUrl": url}
+    )
+    subscription = resources["ReactionQueueSubscription"]["Properties"]
+    subscribe_queue(topic_arn, url, subscription["FilterPolicy"])
+    group = f"{prefix}-attempts"
+    group_arn = admin_client("scheduler").create_schedule_group(Name=group)["ScheduleGroupArn"]
+    physical["ScheduleGroup"] = PhysicalResource(group, {"Arn": group_arn})
+    role = f"{prefix}-SchedulerRole"
+    physical["SchedulerRole"] = PhysicalResource(
+        role, {"Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"}
+    )
+    return {
+        "cases_table_name": physical["CasesTable"].ref,
+        "reaction_queue_url": url,
+        "reaction_dlq_url": physical["ReactionDeadLetterQueue"].attributes["Outputs.QueueUrl"],
+        "schedule_group_name": group,
+        "schedule_dlq_url": physical["ScheduleDeadLetterQueue"].attributes["Outputs.QueueUrl"],
+    }
+
+
+def _completed_rule(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:
+    """The reaction's COMPLETED rule on the partner bus, targeting a queue the sandbox reads
+    (as for the recorder's rule: moto cannot run a Lambda target)."""
+    events = admin_client("events")
+    function = resources["ReactionFunction"]["Properties"]
+    pattern = json.dumps(function["Events"]["DeletionTaskCompleted"]["Properties"]["Pattern"])
+    rule_arn = events.put_rule(Name=f"{prefix}-reaction", EventBusName=bus, EventPattern=pattern)[
+        "RuleArn"
+    ]
+    target = admin_client("sqs").create_queue(QueueName=f"{prefix}-ReactionRuleTarget")["QueueUrl"]
+    events.put_targets(
+        Rule=f"{prefix}-reaction",
+        EventBusName=bus,
+        Targets=[{"Id": "function", "Arn": queue_arn(target)}],
+    )
+    return {"completed_rule_arn": rule_arn, "completed_rule_target_queue_url": target}
 
 
 def _partner_bus(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:

@@ -39,7 +39,17 @@ def assert_one_line_error(result: Any, text: str) -> None:
 def test_help_on_every_command(run_cli: Run, invoke: Run) -> None:
     top = run_cli("--help")
     assert top.exit_code == 0
-    for command in ("replay", "events", "task", "failures", "dlq", "archive", "routes", "sandbox"):
+    for command in (
+        "replay",
+        "events",
+        "task",
+        "failures",
+        "dlq",
+        "archive",
+        "routes",
+        "sandbox",
+        "cases",
+    ):
         assert command in top.stdout
     for args in (
         ["replay"],
@@ -57,6 +67,12 @@ def test_help_on_every_command(run_cli: Run, invoke: Run) -> None:
         ["sandbox", "stop"],
         ["sandbox", "status"],
         ["routes", "check"],
+        ["cases", "list"],
+        ["cases", "show"],
+        ["cases", "resubmit"],
+        ["cases", "close"],
+        ["cases", "link"],
+        ["cases", "set-received"],
     ):
         result = invoke(*args, "--help")
         assert result.exit_code == 0, args

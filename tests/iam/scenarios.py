@@ -21,6 +21,8 @@ from bwp_sandbox.stack import PROJECT_ROOT, queue_depth
 from tests.conftest import load_event
 
 ROUTES_PARAMETER = "/bwp-privacy/routes"
+PLAYBOOKS_PARAMETER = "bwp-privacy-playbooks"
+SHIPPED_PLAYBOOKS = Path(PROJECT_ROOT, "functions", "reaction", "playbooks.json")
 SHIPPED_ROUTES = Path(PROJECT_ROOT, "functions", "alert_router", "routes.json")
 #: Retries paced for a test: the run is about which calls are made, not when.
 FAST = {
@@ -60,10 +62,58 @@ def recorder_run(sandbox: Sandbox) -> None:
 def with_every_option(sandbox: Sandbox) -> Sandbox:
     """The stack with every optional part on: all six receivers (as the sandbox has them)
     and the routes override in SSM."""
-    admin_client("ssm").put_parameter(
+    ssm = admin_client("ssm")
+    ssm.put_parameter(
         Name=ROUTES_PARAMETER, Value=SHIPPED_ROUTES.read_text(), Type="String", Overwrite=True
     )
-    return sandbox.deploy(RoutesParameterName=ROUTES_PARAMETER)
+    ssm.put_parameter(
+        Name=PLAYBOOKS_PARAMETER, Value=SHIPPED_PLAYBOOKS.read_text(), Type="String", Overwrite=True
+    )
+    return sandbox.deploy(
+        RoutesParameterName=ROUTES_PARAMETER, PlaybooksParameterName=PLAYBOOKS_PARAMETER
+    )
+
+
+def reaction_run(sandbox: Sandbox) -> None:
+    """Every path of the reaction that calls AWS: a case opened (its attempt scheduled, the
+    scheduler role passed), resubmitted through the API (the credentials secret) and
+    completed (its tasks' retention set); a case completed while waiting (its schedule
+    deleted); an escalation published; a completion kept for a task no case holds; an input
+    that cannot be handled parked in OnFailure."""
+    from bwp_privacy.reaction import CaseState
+    from bwp_sandbox.timeline import Timeline
+    from tests.integration.reaction_helpers import COMPLETED, case, failed_task, open_case
+
+    timeline = Timeline(sandbox)
+    timeline.reaction = timeline.reaction.with_environment(**FAST).cold_start()
+    failed_task(
+        sandbox, "iam-resubmit", "ORDERS_NOT_CLOSED", email="r@example.com", orders_open_days=3
+    )
+    assert open_case(sandbox, timeline, "iam-resubmit").state is CaseState.WAITING
+    timeline.advance(7)
+    assert case(sandbox, "iam-resubmit").state is CaseState.COMPLETED
+
+    failed_task(
+        sandbox, "iam-waiting", "ORDERS_NOT_CLOSED", email="w@example.com", orders_open_days=30
+    )
+    assert open_case(sandbox, timeline, "iam-waiting").state is CaseState.WAITING
+    timeline.publish(SAMPLE_BUSINESS_PRODUCT_ID, "iam-waiting", COMPLETED)
+    timeline.settle()
+    assert case(sandbox, "iam-waiting").state is CaseState.COMPLETED
+    assert timeline.due_schedules() == []
+
+    failed_task(sandbox, "iam-escalate", "SOMETHING_NEW", email="x@example.com")
+    assert open_case(sandbox, timeline, "iam-escalate").state is CaseState.ESCALATED
+
+    timeline.publish(SAMPLE_BUSINESS_PRODUCT_ID, "iam-unknown-task", COMPLETED)
+    timeline.settle()
+
+    outcome = invoke_async(
+        timeline.reaction,
+        {"kind": "nonsense"},
+        on_failure_queue_url=sandbox.stack.on_failure_queue_url,
+    )
+    assert outcome.error is not None
 
 
 def router_run(sandbox: Sandbox) -> None:

@@ -172,3 +172,102 @@ def test_no_email_and_no_secret_leaks_anywhere(
                 ["receiver payloads (not PagerDuty)"] if ROUTING_KEY in others else []
             )
         assert leaks == [], f"{canary} leaked into {leaks}"
+
+
+def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
+    canary_sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reaction is the one place that reads a shopper's email: from the failed task, for
+    one start mutation. It must leave no trace in logs, the case, the schedules, the notices,
+    the alerts or the CLI: only in the start mutation's own request to Buy with Prime."""
+    from bwp_privacy.reaction import CaseStore
+    from bwp_sandbox.timeline import Timeline
+
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="reaction")
+    sandbox = canary_sandbox
+    sandbox.emulator.set_shopper(BP, EMAIL, orders_open_days=12)
+    task = _task("canary-case", "ORDERS_NOT_CLOSED")
+    task["errors"] = task["errors"][:1]  # resubmit only: a null code would escalate at once
+    task["holdingPeriod"] = 0
+    sandbox.emulator.add_task(BP, task)
+    timeline = Timeline(sandbox, quiet_logs=False)
+    timeline.publish(BP, "canary-case", "PERSONAL_DATA_DELETION_TASK_FAILED")
+    timeline.settle()
+    # Attempt 1 with faults on the way (retried), its task failing again; then attempt 2
+    # by an operator, whose task completes once the orders close.
+    sandbox.emulator.inject("throttle")
+    sandbox.emulator.inject("http_status", status=503)
+    timeline.advance(7)
+    target = tmp_path / "sandbox.json"
+    sandbox.target().write(target)
+    runner = CliRunner()
+    cli_output = []
+    for args in (
+        ["cases", "list", "--json"],
+        ["cases", "resubmit", "canary-case"],
+        ["cases", "show", "canary-case"],
+        ["cases", "show", "canary-case", "--json"],
+    ):
+        result = runner.invoke(
+            cli, args, env={"BWP_SANDBOX_FILE": str(target)}, catch_exceptions=False
+        )
+        assert result.exit_code == 0, (args, result.output)
+        cli_output.append(result.stdout + result.stderr)
+    timeline.advance(7)
+    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    case = store.load("canary-case")
+    assert case is not None
+    assert case.state.value == "COMPLETED", case.transitions
+    assert case.attempts == 2, [(t.to_state, t.reason) for t in case.transitions]
+    assert [t.cause.kind.value for t in case.transitions][-2:] == ["operator", "event"]
+
+    # Where the email may be: the start mutations' input, as Buy with Prime needs it.
+    starts = [
+        entry
+        for entry in sandbox.emulator.requests_log
+        if "startPersonalDataDeletionTask" in json.dumps(entry["body"])
+    ]
+    assert starts, "no start mutation was sent"
+    for entry in starts:
+        assert entry["body"]["variables"]["input"]["dataSubject"]["email"] == EMAIL
+    others = [e for e in sandbox.emulator.requests_log if e not in starts]
+    email_reads = [e for e in others if "email" in json.dumps(e["body"].get("query", ""))]
+    assert len(email_reads) >= 2  # the reaction and the operator each read it from the task
+    schedules = boto3.client("scheduler").list_schedules(
+        GroupName=sandbox.stack.schedule_group_name
+    )
+    captured = capsys.readouterr()
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "cases table": json.dumps(
+            boto3.client("dynamodb").scan(TableName=sandbox.stack.cases_table_name)["Items"]
+        ),
+        "schedules": json.dumps(schedules, default=str),
+        "SNS messages": json.dumps(
+            boto3.client("sqs")
+            .receive_message(QueueUrl=sandbox.stack.tap_queue_url, MaxNumberOfMessages=10)
+            .get("Messages", [])
+        ),
+        "OnFailure and dead letters": json.dumps(
+            [
+                boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+                for url in (
+                    sandbox.stack.on_failure_queue_url,
+                    sandbox.stack.reaction_dlq_url,
+                    sandbox.stack.schedule_dlq_url,
+                )
+            ],
+            default=str,
+        ),
+        "CLI output": "\n".join(cli_output),
+        "other API requests": json.dumps(others),
+    }
+    for canary in (EMAIL, "canary-mail.test", CLIENT_SECRET):
+        leaks = [name for name, text in surfaces.items() if canary in text]
+        assert leaks == [], f"{canary} leaked into {leaks}"

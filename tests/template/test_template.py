@@ -93,12 +93,19 @@ def test_function_policy_is_least_privilege() -> None:
     assert [s["Resource"] for s in delete] == [{"GetAtt": "IdempotencyTable.Arn"}]
 
 
-def test_the_rule_is_named_as_its_dead_letter_queue_policy_names_it() -> None:
-    """The queue's policy lets in the rule by ARN, built from the rule's name: a renamed rule
-    would have its dead letters refused."""
+def test_the_rules_are_named_as_their_dead_letter_queue_policy_names_them() -> None:
+    """The queue's policy lets in this stack's rules on the partner bus by ARN pattern, built
+    from their names: a rule named otherwise would have its dead letters refused."""
     writer = RESOURCES["RuleDeadLetterQueue"]["Properties"]["Parameters"]["WriterArn"]["Sub"]
-    assert RULE["RuleName"] == {"Sub": "${AWS::StackName}-recorder"}
-    assert writer.endswith(":rule/${PartnerEventBusName}/${AWS::StackName}-recorder")
+    assert writer.endswith(":rule/${PartnerEventBusName}/${AWS::StackName}-*")
+    completed = RESOURCES["ReactionFunction"]["Properties"]["Events"]["DeletionTaskCompleted"]
+    for rule in (RULE, completed["Properties"]):
+        assert rule["RuleName"]["Sub"].startswith("${AWS::StackName}-")
+        assert rule["EventBusName"] == {"Ref": "PartnerEventBusName"}
+        assert rule["DeadLetterConfig"] == {
+            "Arn": {"GetAtt": "RuleDeadLetterQueue.Outputs.QueueArn"}
+        }
+        assert rule["RetryPolicy"] == RULE["RetryPolicy"]
 
 
 def test_runtime_architecture_and_storage_settings() -> None:

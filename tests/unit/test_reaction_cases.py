@@ -311,7 +311,7 @@ def test_an_attempt_that_would_start_too_close_to_the_deadline_escalates_instead
     assert escalated.case.state is CaseState.ESCALATED
     assert escalated.case.reason is not None
     assert "would start after" in escalated.case.reason
-    assert "before the deadline 2026-04-10T12:00:00Z" in escalated.case.reason
+    assert "35 days before the deadline 2026-04-10T12:00:00Z" in escalated.case.reason
 
 
 def test_the_deadline_is_checked_again_when_the_attempt_is_due() -> None:
@@ -362,3 +362,30 @@ def test_schedule_names_fit_scheduler_limits() -> None:
     assert len(name) <= 64
     assert all(c.isalnum() or c in "-_." for c in name)
     assert name != schedule_name("x" * 80 + "/" + "z" * 40, 12)
+
+
+def test_an_operator_moves_the_clock_and_the_deadlines_follow() -> None:
+    from bwp_privacy.reaction import set_received
+
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    later = SUBMITTED + timedelta(days=2)
+    moved = decided(set_received(case, later, "the form came in late", rules, FAILED_AT, "ops"))
+    assert moved.case.state is CaseState.WAITING
+    assert moved.effects == ()
+    assert moved.case.received_from == "operator"
+    assert moved.case.plan_deadline_at == case.plan_deadline_at + timedelta(days=2)
+    assert moved.case.transitions[-1].reason.startswith("received date set to 2026-03-03")
+    assert set_received(moved.case, later, "again", rules, FAILED_AT, "ops") is None
+
+
+def test_an_earlier_receipt_that_leaves_no_time_escalates_the_waiting_case() -> None:
+    from bwp_privacy.reaction import set_received
+
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    early = SUBMITTED - timedelta(days=50)
+    moved = decided(set_received(case, early, "older request", rules, FAILED_AT, "ops"))
+    assert moved.case.state is CaseState.ESCALATED
+    assert moved.effects[0] == CancelSchedule(1, "task-1-a1")
+    assert isinstance(moved.effects[1], Escalation)

@@ -24,7 +24,7 @@ QUEUE_OPTION = click.option(
 
 @click.group()
 def dlq() -> None:
-    """The rule DLQ, the function's OnFailure queue and the router DLQ."""
+    """The rules' DLQ, the functions' OnFailure queue, the router, reaction and schedule DLQs."""
 
 
 @dlq.command("list")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bwp_privacy_cli.local.context import LocalLambdaContext
-from bwp_privacy_cli.local.function import LocalFunction
+from bwp_privacy_cli.local.function import LocalFunction, ProcessCrash
 
 
 @dataclass
@@ -43,7 +43,8 @@ def invoke_async(
                 function_name=function.logical_id, timeout_seconds=function.timeout_seconds
             )
             return AsyncOutcome(attempts=attempt, result=function.handler(event, context))
-        except Exception as caught:
+        except (Exception, ProcessCrash) as caught:
+            # A process that died fails its invocation like an error: Lambda retries it.
             error = caught
     assert error is not None
     function.client("sqs").send_message(

@@ -12,9 +12,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
+from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError, NoMetrics
+from bwp_privacy.reaction import CaseStore, ReactionService, ReactionSettings, build_reaction
 from bwp_privacy.recorder import FailureStore, RecorderSettings
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.local import LocalFunction, patched_environ
@@ -30,6 +33,9 @@ RECORDER = "RecorderFunction"
 FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
 #: Every variable the function reads, so a shell's stray values never leak into a target.
 FUNCTION_SETTINGS = RecorderSettings.variables()
+REACTION_SETTINGS = ReactionSettings.variables()
+#: The playbooks the function ships with (an SSM parameter may override them).
+SHIPPED_PLAYBOOKS = Path(str(files("functions.reaction") / "playbooks.json"))
 
 
 class TargetError(BwpPrivacyError, RuntimeError):
@@ -55,6 +61,9 @@ class Target(ABC):
     env: str = "sandbox"
     stack: str | None = None
     region: str | None = None
+    #: ReactionFunction's environment (its settings; never credentials): the cases commands
+    #: act with the operator's credentials on what the reaction uses.
+    reaction_env: dict[str, str] = field(default_factory=dict)
 
     def identity(self) -> TargetOut:
         """What every command's --json says it acted on."""
@@ -91,6 +100,35 @@ class Target(ABC):
             settings.retention_days,
         )
 
+    def reaction_settings(self) -> ReactionSettings:
+        """The reaction's settings on this target (an error if it has no reaction)."""
+        if not self.reaction_env:
+            raise TargetError(f"{self.label} has no ReactionFunction: deploy this version first")
+        return ReactionSettings.from_env(self.reaction_env)
+
+    def case_store(self) -> CaseStore:
+        """The cases table, read and written with the caller's credentials."""
+        import boto3
+
+        settings = self.reaction_settings()
+        return CaseStore(
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            settings.cases_table_name,
+            settings.retention_days,
+        )
+
+    def reaction_service(self, actor: str) -> ReactionService:
+        """The reaction, acting here for ``actor`` with the caller's credentials (operator
+        commands: resubmit, close, link)."""
+        with patched_environ(self.reaction_env, unset=REACTION_SETTINGS):
+            settings = ReactionSettings.from_env()
+        return build_reaction(settings, SHIPPED_PLAYBOOKS, NoMetrics(), actor=actor)
+
+    @abstractmethod
+    def operator(self) -> str:
+        """Who is acting, for the case's record: the caller's AWS identity, or the local
+        user in the sandbox."""
+
     def recorder(self) -> LocalFunction:
         """RecorderFunction, run in this process with this target's settings."""
         return LocalFunction(
@@ -113,6 +151,13 @@ class Target(ABC):
         self, event: dict[str, Any], origin: str, *, verbose: bool
     ) -> tuple[bool, str]:
         """Send a parked event to the function again; (whether it was taken, what happened)."""
+
+    @abstractmethod
+    def redrive_reaction(
+        self, payload: dict[str, Any], origin: str, *, verbose: bool
+    ) -> tuple[bool, str]:
+        """Send a parked asynchronous input of ReactionFunction (a COMPLETED event, an
+        attempt's schedule input) to it again; (whether it was taken, what happened)."""
 
     @abstractmethod
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:

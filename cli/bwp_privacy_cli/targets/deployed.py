@@ -22,6 +22,9 @@ _QUEUE_OUTPUTS = (
     ("on-failure", "OnFailureQueueUrl"),
     ("router-dlq", "AlertDeadLetterQueueUrl"),
     ("alert-queue", "AlertQueueUrl"),
+    ("reaction-dlq", "ReactionDeadLetterQueueUrl"),
+    ("schedule-dlq", "ScheduleDeadLetterQueueUrl"),
+    ("reaction-queue", "ReactionQueueUrl"),
 )
 
 
@@ -30,6 +33,7 @@ class DeployedTarget(Target):
     """A deployed stack; the function runs in Lambda."""
 
     function_arn: str = ""
+    reaction_arn: str = ""
 
     def banner(self) -> str:
         return f"Target: stack {self.stack} in {self.region} (--env {self.env})"
@@ -49,8 +53,35 @@ class DeployedTarget(Target):
         ok = answer.get("StatusCode") == 202
         return ok, "invoked asynchronously" if ok else f"invoke answered {answer.get('StatusCode')}"
 
+    def redrive_reaction(
+        self, payload: dict[str, Any], origin: str, *, verbose: bool
+    ) -> tuple[bool, str]:
+        """Invoke ReactionFunction asynchronously, as its rule and the scheduler do."""
+        if not self.reaction_arn:
+            return False, f"{self.label} has no ReactionFunction: left in place"
+        import boto3
+
+        answer = boto3.client("lambda").invoke(
+            FunctionName=self.reaction_arn,
+            InvocationType="Event",
+            Payload=json.dumps(payload).encode(),
+        )
+        ok = answer.get("StatusCode") == 202
+        return (
+            ok,
+            "invoked the reaction asynchronously"
+            if ok
+            else f"invoke answered {answer.get('StatusCode')}",
+        )
+
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
         return None
+
+    def operator(self) -> str:
+        """The caller's ARN (STS GetCallerIdentity)."""
+        import boto3
+
+        return str(boto3.client("sts").get_caller_identity()["Arn"])
 
 
 def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
@@ -69,16 +100,21 @@ def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
     function_arn = outputs.get("RecorderFunctionArn")
     if not function_arn:
         raise TargetError(f"stack {stack_name} has no RecorderFunctionArn output")
-    config = boto3.client("lambda", region_name=region).get_function_configuration(
-        FunctionName=function_arn
+    functions = boto3.client("lambda", region_name=region)
+    config = functions.get_function_configuration(FunctionName=function_arn)
+    reaction_arn = outputs.get("ReactionFunctionArn")
+    reaction = (
+        functions.get_function_configuration(FunctionName=reaction_arn) if reaction_arn else {}
     )
     return DeployedTarget(
         label=f"stack {stack_name}",
         function_env=dict(config.get("Environment", {}).get("Variables", {})),
+        reaction_env=dict(reaction.get("Environment", {}).get("Variables", {})),
         queues={name: outputs[key] for name, key in _QUEUE_OUTPUTS if key in outputs},
         # boto3 reads AWS_DEFAULT_REGION only; the AWS CLI honours AWS_REGION too.
         aws_env={"AWS_DEFAULT_REGION": region},
         function_arn=function_arn,
+        reaction_arn=reaction_arn or "",
         rule_arn=outputs.get("RecorderRuleArn"),
         archive_arn=outputs.get("ArchiveArn"),
         partner_bus_arn=outputs.get("PartnerEventBusArn"),

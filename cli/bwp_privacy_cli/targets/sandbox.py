@@ -3,6 +3,7 @@ still answers, and running the function here the way Lambda would."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bwp_privacy_cli.local import on_failure_record
-from bwp_privacy_cli.targets.base import Target
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
+from bwp_privacy_cli.targets.base import FUNCTION_TIMEOUT_SECONDS, Target
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -37,6 +38,8 @@ class SandboxTarget(Target):
 
     #: RecorderFunction's role credentials: the sandbox's AWS holds each call to that role.
     credentials: dict[str, str] = field(default_factory=dict)
+    #: ReactionFunction's, for a redrive of its parked inputs.
+    reaction_credentials: dict[str, str] = field(default_factory=dict)
     emulator_url: str | None = None
     #: No Lambda in the sandbox: the rule delivers to this queue, and the CLI runs what is on it.
     rule_target_queue_url: str | None = None
@@ -50,12 +53,38 @@ class SandboxTarget(Target):
     def function_credentials(self) -> dict[str, str]:
         return dict(self.credentials)
 
+    def operator(self) -> str:
+        """The local user: the sandbox has no AWS identity of its own."""
+        import getpass
+
+        return f"sandbox:{getpass.getuser()}"
+
     def redrive_event(
         self, event: dict[str, Any], origin: str, *, verbose: bool
     ) -> tuple[bool, str]:
         """The sandbox has no Lambda: the function runs here, the way Lambda would run it."""
         result = self._runner(verbose).run_event(origin, event)
         return result.ok, f"{result.outcome}: {result.detail}"
+
+    def redrive_reaction(
+        self, payload: dict[str, Any], origin: str, *, verbose: bool
+    ) -> tuple[bool, str]:
+        """Run ReactionFunction here with its role, as Lambda would run an async input."""
+        reaction = LocalFunction(
+            logical_id="ReactionFunction",
+            handler_path="functions.reaction.app.handler",
+            environment={**self.aws_env, **self.reaction_env, **self.reaction_credentials},
+            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+        )
+        logs = sys.stderr if verbose else io.StringIO()
+        try:
+            with contextlib.redirect_stdout(logs):
+                answer = reaction.cold_start().handler(
+                    payload, LocalLambdaContext(function_name="ReactionFunction")
+                )
+        except Exception as error:  # parked again by the caller: it stays in its queue
+            return False, f"{type(error).__name__}: {str(error)[:300]}"
+        return True, f"reaction: {answer.get('outcome', 'handled')}"
 
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
         """Run what the rule delivered through the function; park failures as Lambda would."""

@@ -8,11 +8,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from bwp_sandbox.emulator.faults import FaultPlan
-from bwp_sandbox.emulator.tasks import Task, TaskStore
+from bwp_sandbox.emulator.tasks import Finished, Task, TaskStore
 
 # Only these request headers are logged; the Authorization value never is.
 LOGGED_HEADERS = ("authorization", "content-type", "x-api-target-id", "x-api-version")
@@ -49,6 +50,35 @@ class EmulatorCore:
     def remove_task(self, business_product_id: str, task_id: str) -> bool:
         """Forget a task; True if it existed."""
         return self.tasks.remove(business_product_id, task_id)
+
+    def set_shopper(
+        self, business_product_id: str, email: str, *, orders_open_days: float | None = None
+    ) -> None:
+        """A shopper with data at Buy with Prime, with orders open for ``orders_open_days`` more
+        days on the emulator's clock (None: no open orders). Other emails have no data."""
+        delta = None if orders_open_days is None else timedelta(days=orders_open_days)
+        self.tasks.set_shopper(business_product_id, email, orders_open_for=delta)
+
+    def advance(self, days: float) -> datetime:
+        """Move the emulator's clock forward by ``days``; return the new time."""
+        return self.tasks.advance(timedelta(days=days))
+
+    def now(self) -> datetime:
+        """The emulator's clock."""
+        return self.tasks.now()
+
+    def finish_due_tasks(self) -> list[Finished]:
+        """Run every started task whose holding period is over: each completes or fails, as
+        its shopper's orders decide. Buy with Prime would publish an event for each."""
+        return self.tasks.finish_due()
+
+    def start_calls(self) -> dict[str, int]:
+        """Start mutations received per client token."""
+        return self.tasks.start_calls()
+
+    def tasks_created(self) -> dict[str, int]:
+        """Tasks each client token created (a retry within 8 hours creates none)."""
+        return self.tasks.tasks_created()
 
     def set_outage(self, task_ids: Iterable[str]) -> None:
         """Every GraphQL request about these tasks fails with InternalServerError, before any
@@ -152,6 +182,20 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
             case "POST", ["chaos"]:
                 core.set_chaos(body["rates"], body["seed"], body.get("params"))
                 return 200, {"status": "ok"}
+            case "POST", ["shoppers"]:
+                core.set_shopper(
+                    body["businessProductId"],
+                    body["email"],
+                    orders_open_days=body.get("ordersOpenDays"),
+                )
+                return 200, {"status": "ok"}
+            case "POST", ["advance"]:
+                return 200, {"now": core.advance(float(body["days"])).isoformat()}
+            case "POST", ["finish-due"]:
+                finished = core.finish_due_tasks()
+                return 200, {"finished": [vars(task) for task in finished]}
+            case "GET", ["start-calls"]:
+                return 200, {"startCalls": core.start_calls()}
             case "POST", ["reset"]:
                 core.reset()
                 return 200, {"status": "ok"}

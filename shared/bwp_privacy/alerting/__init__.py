@@ -1,4 +1,5 @@
-"""On-call alert routing: from published failure messages to pages, chat messages and events.
+"""On-call alert routing: from published failure messages (and the reaction's case notices)
+to pages, chat messages and events.
 
 A batch of failure messages (`route_batch` over an `AlertBatch`) is classified and routed by
 the routing tree (`RoutingConfig`, built once from routes.json or SSM), grouped, and
@@ -6,7 +7,7 @@ delivered once per receiver and task (`DeliveryLedger`). Receivers are plug-ins
 (`bwp_privacy.alerting.receivers`); a permanent refusal is parked in the dead-letter queue.
 """
 
-from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver, ReceiverSpec
 from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
 from bwp_privacy.alerting.queues import (
@@ -59,6 +60,7 @@ __all__ = [
     "Severity",
     "VisibilityDelayer",
     "build_alert",
+    "build_notice_alert",
     "deployed_receivers",
     "load_routes",
     "receiver_names",

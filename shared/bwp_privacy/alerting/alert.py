@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from bwp_privacy.common import mask_emails
-from bwp_privacy.contract import DeletionFailure, LookupStatus, TaskError
+from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus, TaskError
 
 CCPA_DAYS = 45
 
@@ -58,6 +58,17 @@ class Alert(BaseModel):
     inspect: list[str]
     received_at: str
     replay_name: str | None = None
+    #: Set for a case notice (the reaction's escalation or announcement): its case and the
+    #: one line that says what happened, in place of the failure's.
+    case_id: str | None = None
+    headline: str | None = None
+    #: What the delivery ledger keys exactly-once on: the task for a failure (its repeats
+    #: within the repeat window are one alert), the notice id for a case notice.
+    delivery_key: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.delivery_key or self.task_id
 
     def labels(self) -> dict[str, list[str]]:
         """Values route matchers and group_by see; errorCode is multi-valued."""
@@ -78,6 +89,8 @@ class Alert(BaseModel):
             else (f"lookup {self.lookup_status.value}")
         )
         level = self.severity.value.upper()
+        if self.headline:
+            return f"[{level}] {self.headline}"
         return f"[{level}] Personal-data deletion failed: task {self.task_id} ({why})"
 
 
@@ -115,6 +128,46 @@ def build_alert(
         ],
         received_at=failure.received_at,
         replay_name=failure.replay_name,
+    )
+
+
+def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) -> Alert:
+    """A case notice as an alert: the case's escalation (or a due resubmission in announce
+    mode), what a person should do, and where its deadlines stand."""
+    submitted = _parse_date(notice.received_at)
+    days_ago = (now.date() - submitted.date()).days if submitted else None
+    left = notice.days_left
+    standing = f"{left:g} days left" if left >= 0 else f"{-left:g} days past due"
+    what = "escalated" if notice.kind == "escalated" else "resubmission due"
+    return Alert(
+        task_id=notice.task_id,
+        business_product_id=notice.business_product_id,
+        event_id=notice.notice_id,
+        detail_type=notice.code,
+        error_codes=[notice.code],
+        errors=[],
+        status=None,
+        lookup_status=LookupStatus.OK,
+        lookup_error=None,
+        submission_date=notice.received_at,
+        submitted_days_ago=days_ago,
+        deadlines=describe_deadlines(submitted.date() if submitted else None, now.date()),
+        deadlines_brief=brief_deadlines(submitted.date() if submitted else None, now.date()),
+        severity=severity,
+        runbooks=[
+            Runbook(
+                code=notice.code,
+                text=mask_emails(
+                    f"{notice.reason} ({standing} to the planned deadline "
+                    f"{notice.plan_deadline_at[:10]}). {notice.advice}"
+                ),
+            )
+        ],
+        inspect=[f"bwp-privacy cases show {notice.case_id}"],
+        received_at=notice.noticed_at,
+        case_id=notice.case_id,
+        headline=mask_emails(f"Deletion case {notice.case_id} {what}: {notice.reason}")[:300],
+        delivery_key=f"notice/{notice.notice_id}",
     )
 
 

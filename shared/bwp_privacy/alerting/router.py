@@ -1,4 +1,5 @@
-"""Domain logic of the alert router: route a batch of failures, group, deliver once each.
+"""Domain logic of the alert router: route a batch of failures (and the reaction's case
+notices), group, deliver once each.
 
 A batch is the event source mapping's batching window, so it is also the grouping wait: the
 alerts of one batch that share a route, a receiver and the route's ``group_by`` values go
@@ -12,6 +13,7 @@ receiver's permanent refusal parks that delivery in the dead-letter queue at onc
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -23,12 +25,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from bwp_privacy.alerting.alert import Alert, build_alert
+from bwp_privacy.alerting.alert import Alert, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.ledger import Claim, ClaimState
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
 from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import CaseNotice, DeletionFailure
 
 logger = Logger(child=True)
 
@@ -121,14 +123,7 @@ class AlertBatch:
 
     def add(self, record: SQSRecord) -> None:
         """Parse one SQS record and place its alert in the groups of its receivers."""
-        try:
-            failure = DeletionFailure.model_validate_json(record.body)
-        except ValidationError as error:
-            reason = describe_validation_error(error, subject="message")
-            logger.warning("Rejected a queue message", extra={"reason": reason})
-            raise InvalidAlertMessage(reason) from None
-        severity, runbooks = self._config.classify(failure)
-        alert = build_alert(failure, severity, runbooks, self._now)
+        alert = self._alert(record.body)
         redrive = _redrive_for(record)
         targets = self._targets(alert, redrive)
         self._metrics.count("AlertsRouted")
@@ -138,10 +133,24 @@ class AlertBatch:
                 (receiver, route.path, values),
                 _Group(receiver, route, dict(zip(route.group_by, values, strict=True))),
             )
-            pending = group.by_task.setdefault(alert.task_id, _Pending(alert))
+            pending = group.by_task.setdefault(alert.key, _Pending(alert))
             pending.records.append(record)
             if redrive == receiver:
                 pending.redrive_for.add(receiver)
+
+    def _alert(self, body: str) -> Alert:
+        """A failure message or a case notice (told apart by its schema) as an alert."""
+        try:
+            if _schema(body) == NOTICE_SCHEMA:
+                notice = CaseNotice.model_validate_json(body)
+                return build_notice_alert(notice, self._config.notice_severity(notice), self._now)
+            failure = DeletionFailure.model_validate_json(body)
+        except ValidationError as error:
+            reason = describe_validation_error(error, subject="message")
+            logger.warning("Rejected a queue message", extra={"reason": reason})
+            raise InvalidAlertMessage(reason) from None
+        severity, runbooks = self._config.classify(failure)
+        return build_alert(failure, severity, runbooks, self._now)
 
     def deliver(self) -> list[Failure]:
         """Deliver every group, each receiver in a thread of its own, within the budget.
@@ -304,6 +313,18 @@ class AlertBatch:
             return None
         self._metrics.count("DeliveriesParked", len(chunk), receiver=group.receiver)
         return []
+
+
+NOTICE_SCHEMA = "bwp-privacy.case-notice"
+
+
+def _schema(body: str) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    schema = parsed.get("schema") if isinstance(parsed, dict) else None
+    return schema if isinstance(schema, str) else None
 
 
 def _redrive_for(record: SQSRecord) -> str | None:

@@ -21,7 +21,7 @@ from pydantic import (
 from bwp_privacy.alerting.alert import Runbook, Severity
 from bwp_privacy.alerting.receivers import ReceiverName
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
-from bwp_privacy.contract import DeletionFailure, LookupStatus
+from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus
 
 Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
 
@@ -119,6 +119,14 @@ class RoutingConfig(BaseModel):
         }
         severity = max((rule.severity for rule in rules.values()), key=lambda s: s.rank)
         return severity, [_runbook(code, rule) for code, rule in rules.items()]
+
+    def notice_severity(self, notice: CaseNotice) -> Severity:
+        """A case notice's severity: its code's (CASE_ESCALATED, CASE_RESUBMISSION_DUE) when
+        the routes list it; else critical for an escalation, warning for an announcement."""
+        rule = self.severities.get(notice.code)
+        if rule is not None:
+            return rule.severity
+        return Severity.CRITICAL if notice.kind == "escalated" else Severity.WARNING
 
     def default_route(self) -> RouteMatch:
         """The root route, where alerts that match no child route end."""

@@ -6,6 +6,7 @@ Nothing here knows about Buy with Prime, failures or alerts; every other package
 
 from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
 from bwp_privacy.common.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
+from bwp_privacy.common.clock import use_clock, utc_now
 from bwp_privacy.common.config_file import CONFIG_MAX_AGE_SECONDS, ConfigSource, parse_config
 from bwp_privacy.common.durations import Duration, duration_seconds
 from bwp_privacy.common.errors import BwpPrivacyError
@@ -51,5 +52,7 @@ __all__ = [
     "parse_config",
     "retry_after_seconds",
     "trace_handler",
+    "use_clock",
+    "utc_now",
     "validation_problems",
 ]

@@ -3,7 +3,10 @@ resubmitted on a schedule, closed when nothing is left to delete, escalated befo
 deadline, completed.
 
 The pure part (the legal clocks, the playbooks, the case and its state machine) knows no
-AWS and no API: it is what the tests exercise hardest.
+AWS and no API: it is what the tests exercise hardest. Around it: the cases table
+(`CaseStore`), the attempt schedules (`AttemptScheduler`), the one place that reads a
+shopper's email (`Resubmitter`), case notices for the router (`NoticePublisher`), and the
+service that carries each input through them (`ReactionService`, wired by `build_reaction`).
 """
 
 from bwp_privacy.reaction.case import (
@@ -36,8 +39,11 @@ from bwp_privacy.reaction.decisions import (
     on_failed,
     on_task_started,
     open_case,
+    set_received,
     start_task,
 )
+from bwp_privacy.reaction.inputs import InvalidReactionInput, handle
+from bwp_privacy.reaction.notices import NoticePublisher, build_notice
 from bwp_privacy.reaction.playbooks import (
     DATA_SUBJECT_NOT_FOUND,
     ORDERS_NOT_CLOSED,
@@ -49,14 +55,40 @@ from bwp_privacy.reaction.playbooks import (
     Resubmit,
     load_playbooks,
 )
+from bwp_privacy.reaction.playbooks_source import PlaybooksSource
+from bwp_privacy.reaction.resubmit import EMAIL_QUERY, CannotResubmit, Resubmitter
+from bwp_privacy.reaction.schedules import (
+    ATTEMPT_DUE,
+    AttemptDueInput,
+    AttemptScheduler,
+    SchedulerTarget,
+)
+from bwp_privacy.reaction.service import (
+    CaseNotFound,
+    CaseNotStartable,
+    Handled,
+    ReactionService,
+)
+from bwp_privacy.reaction.settings import ReactionSettings
+from bwp_privacy.reaction.store import CaseConflict, CaseStore, TaskLink
+from bwp_privacy.reaction.wiring import build_reaction
 
 __all__ = [
+    "ATTEMPT_DUE",
     "DATA_SUBJECT_NOT_FOUND",
+    "EMAIL_QUERY",
     "ORDERS_NOT_CLOSED",
     "Announce",
+    "AttemptDueInput",
+    "AttemptScheduler",
     "CancelSchedule",
+    "CannotResubmit",
     "Case",
+    "CaseConflict",
+    "CaseNotFound",
+    "CaseNotStartable",
     "CaseState",
+    "CaseStore",
     "CaseTask",
     "Cause",
     "CauseKind",
@@ -67,22 +99,34 @@ __all__ = [
     "Ended",
     "Escalate",
     "Escalation",
+    "Handled",
+    "InvalidReactionInput",
     "Jurisdiction",
     "Mode",
+    "NoticePublisher",
     "Period",
     "PlaybooksConfig",
     "PlaybooksError",
+    "PlaybooksSource",
+    "ReactionService",
+    "ReactionSettings",
     "Resubmit",
+    "Resubmitter",
     "ScheduleAttempt",
+    "SchedulerTarget",
     "StartTask",
     "TaskCompleted",
     "TaskFailed",
+    "TaskLink",
     "Transition",
+    "build_notice",
+    "build_reaction",
     "client_token",
     "close_by_operator",
     "days_between",
     "days_left",
     "deadlines",
+    "handle",
     "load_playbooks",
     "on_attempt_due",
     "on_attempt_impossible",
@@ -91,5 +135,6 @@ __all__ = [
     "on_task_started",
     "open_case",
     "schedule_name",
+    "set_received",
     "start_task",
 ]

@@ -258,7 +258,10 @@ def on_task_started(
         actor,
         f"attempt {attempt} started deletion task {task_id}",
     )
-    return Decision(moved, tuple(_cancel_pending(case)))
+    # An attempt its own schedule started leaves the schedule to Scheduler (deleted after it
+    # fired); one started otherwise (an operator, the merchant) cancels the pending attempt.
+    effects = [] if cause.kind is CauseKind.SCHEDULE else _cancel_pending(case)
+    return Decision(moved, tuple(effects))
 
 
 def on_attempt_impossible(
@@ -271,6 +274,51 @@ def on_attempt_impossible(
     return _escalate(
         case, now, cause, actor, f"attempt {attempt} could not start: {why}", NO_EMAIL_ADVICE
     )
+
+
+def set_received(
+    case: Case,
+    received_at: datetime,
+    why: str,
+    config: PlaybooksConfig,
+    now: datetime,
+    actor: str,
+) -> Decision | None:
+    """An operator corrects when the request was received: the deadlines move with it. A
+    waiting case whose next attempt no longer fits before the new deadline is escalated."""
+    if case.state.ended or received_at == case.received_at:
+        return None
+    found = tuple(deadlines(received_at, config.applying()))
+    plan = min(d.extended_due_at if config.plan_within == "extended" else d.due_at for d in found)
+    moved = case.model_copy(
+        update={
+            "received_at": received_at,
+            "received_from": "operator",
+            "deadlines": found,
+            "plan_deadline_at": plan,
+        }
+    )
+    cause = Cause(kind=CauseKind.OPERATOR, ref="cases set-received")
+    reason = f"received date set to {_iso(received_at)}: {why}"
+    playbook = config.playbooks.get(case.playbook_code, config.default)
+    late = (
+        case.state is CaseState.WAITING
+        and case.next_attempt_at is not None
+        and isinstance(playbook, Resubmit)
+        and case.next_attempt_at > plan - playbook.margin
+    )
+    if late:
+        assert isinstance(playbook, Resubmit)
+        recorded = _move(moved, case.state, now, cause, actor, reason)
+        return _escalate(
+            recorded,
+            now,
+            cause,
+            actor,
+            _late_reason(recorded, playbook, case.next_attempt_at or now),
+            DEADLINE_ADVICE,
+        )
+    return Decision(_move(moved, case.state, now, cause, actor, reason))
 
 
 def close_by_operator(case: Case, reason: str, now: datetime, actor: str) -> Decision | None:
@@ -345,7 +393,7 @@ def _late_reason(case: Case, playbook: Resubmit, at: datetime) -> str:
     latest = case.plan_deadline_at - playbook.margin
     return (
         f"attempt {case.attempts + 1} at {_iso(at)} would start after {_iso(latest)}, "
-        f"the last start that leaves {playbook.deadline_margin} before the deadline "
+        f"the last start that leaves {_days(playbook.margin)} before the deadline "
         f"{_iso(case.plan_deadline_at)}"
     )
 
@@ -412,7 +460,12 @@ _WITH_REASON = frozenset(
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _days(length: timedelta) -> str:
+    days = length / timedelta(days=1)
+    return f"{days:g} day" + ("" if days == 1 else "s")
 
 
 def days_left(case: Case, now: datetime) -> float:

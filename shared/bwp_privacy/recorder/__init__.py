@@ -1,18 +1,25 @@
 """Intake and recording: a PERSONAL_DATA_DELETION_TASK_FAILED event becomes a stored failure
 and one published failure message.
 
-Parse and check the event (`parse_event`), look the task up (`FailureRecorder` through the
+Parse and check the event (`parse_event`, from `bwp_privacy.partner_events`, re-exported
+here for the recorder's callers), look the task up (`FailureRecorder` through the
 API client), store it once (`FailureStore`), publish it once (`FailurePublisher`). The
 function's idempotency claims are told and freed with `IdempotencyHolds`.
 """
 
-from bwp_privacy.recorder.events import (
+from bwp_privacy.partner_events import (
+    DELETION_TASK_KEY,
     PARTNER_SOURCE_PREFIX,
+    DeletionTaskCompletedEvent,
+    DeletionTaskEvent,
     DeletionTaskFailedEvent,
     InvalidEventError,
+    ParsedResource,
+    ResourceFormatError,
     SpoofedEventError,
     TaskRef,
     parse_event,
+    parse_resource,
 )
 from bwp_privacy.recorder.idempotency import (
     IDEMPOTENCY_KEY_PREFIX,
@@ -28,12 +35,6 @@ from bwp_privacy.recorder.recorder import (
     TaskLookup,
     describe_failure,
 )
-from bwp_privacy.recorder.resources import (
-    DELETION_TASK_KEY,
-    ParsedResource,
-    ResourceFormatError,
-    parse_resource,
-)
 from bwp_privacy.recorder.settings import RecorderSettings
 from bwp_privacy.recorder.store import FailureStore, StoreResult
 from bwp_privacy.recorder.wiring import build_recorder
@@ -42,6 +43,8 @@ __all__ = [
     "DELETION_TASK_KEY",
     "IDEMPOTENCY_KEY_PREFIX",
     "PARTNER_SOURCE_PREFIX",
+    "DeletionTaskCompletedEvent",
+    "DeletionTaskEvent",
     "DeletionTaskFailedEvent",
     "FailurePublisher",
     "FailureRecorder",

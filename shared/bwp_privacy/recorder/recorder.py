@@ -18,7 +18,7 @@ from bwp_privacy.bwp_api import (
 )
 from bwp_privacy.common import MetricsSink
 from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
-from bwp_privacy.recorder.events import TaskRef
+from bwp_privacy.partner_events import TaskRef
 from bwp_privacy.recorder.store import StoreResult
 
 logger = Logger(child=True)

@@ -1,4 +1,5 @@
-"""Pydantic model of the PERSONAL_DATA_DELETION_TASK_FAILED EventBridge envelope."""
+"""Pydantic models of the PERSONAL_DATA_DELETION_TASK_FAILED and _COMPLETED EventBridge
+envelopes (one envelope; each function accepts the detail type it is for)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pydantic import (
 )
 
 from bwp_privacy.common import BwpPrivacyError, describe_validation_error
-from bwp_privacy.recorder.resources import (
+from bwp_privacy.partner_events.resources import (
     DELETION_TASK_KEY,
     ParsedResource,
     ResourceFormatError,
@@ -60,7 +61,7 @@ class TaskEventDetail(BaseModel):
         return data
 
 
-class DeletionTaskFailedEvent(EventBridgeModel):
+class DeletionTaskEvent(EventBridgeModel):
     """The whole envelope; `resources` kept (Powertools' EventBridgeEnvelope drops it)."""
 
     version: ShortStr
@@ -70,7 +71,7 @@ class DeletionTaskFailedEvent(EventBridgeModel):
     region: ShortStr
     time: datetime
     resources: list[ResourceStr] = Field(max_length=MAX_RESOURCES)
-    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_FAILED"] = Field(alias="detail-type")
+    detail_type: str = Field(alias="detail-type")
     detail: TaskEventDetail
     replay_name: ShortStr | None = Field(None, alias="replay-name")
 
@@ -100,12 +101,24 @@ class DeletionTaskFailedEvent(EventBridgeModel):
         return found[0]
 
 
+class DeletionTaskFailedEvent(DeletionTaskEvent):
+    """PERSONAL_DATA_DELETION_TASK_FAILED: what the recorder takes."""
+
+    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_FAILED"] = Field(alias="detail-type")
+
+
+class DeletionTaskCompletedEvent(DeletionTaskEvent):
+    """PERSONAL_DATA_DELETION_TASK_COMPLETED: what completes a case."""
+
+    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_COMPLETED"] = Field(alias="detail-type")
+
+
 class TaskRef(BaseModel):
     """What the event tells us: which task of which business product failed."""
 
     model_config = ConfigDict(frozen=True)
 
-    event: DeletionTaskFailedEvent
+    event: DeletionTaskEvent
     business_product_id: str
     task_id: str
 
@@ -114,8 +127,14 @@ class SpoofedEventError(InvalidEventError):
     """The event does not come from Buy with Prime (source) or from the expected account."""
 
 
-def parse_event(raw: Any, *, expected_account: str | None = None) -> TaskRef:
-    """Validate a raw event and locate its task; raise InvalidEventError on any problem.
+def parse_event(
+    raw: Any,
+    *,
+    expected_account: str | None = None,
+    model: type[DeletionTaskEvent] = DeletionTaskFailedEvent,
+) -> TaskRef:
+    """Validate a raw event as ``model`` (by default a FAILED event) and locate its task; raise
+    InvalidEventError on any problem.
 
     Who sent it is checked first (SpoofedEventError), before anything else is read.
     """
@@ -123,7 +142,7 @@ def parse_event(raw: Any, *, expected_account: str | None = None) -> TaskRef:
         raise InvalidEventError(f"event: expected a JSON object, got {type(raw).__name__}")
     _check_sender(raw, expected_account)
     try:
-        event = DeletionTaskFailedEvent.model_validate(raw)
+        event = model.model_validate(raw)
     except ValidationError as error:
         raise InvalidEventError(describe_validation_error(error)) from None
     except RecursionError:

@@ -1,0 +1,395 @@
+"""The reaction's chaos soak: many cases carried over weeks of the sandbox's clock, with faults
+on the scheduler calls, the start mutation and the case writes, duplicated and reordered
+FAILED/COMPLETED events, and crashes between a start mutation and the case write.
+
+Each case has a scenario whose end the playbooks imply (completed at a given attempt, nothing
+to delete, escalated); the soak checks every case ended that way, that no case was lost, and
+that no attempt started two tasks (the emulator counts the tasks each client token created).
+`python -m bwp_sandbox.soak.reaction --cases 200` (`make soak-reaction`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from botocore.httpsession import URLLib3Session
+
+from bwp_privacy.reaction import CaseStore
+from bwp_privacy_cli.local import ProcessCrash, invoke_async
+from bwp_sandbox.admin import admin_client
+from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID as BP
+from bwp_sandbox.soak.aws_faults import _json_error
+from bwp_sandbox.stack import drain_queue
+from bwp_sandbox.timeline import Step, Timeline
+
+FAILED = "PERSONAL_DATA_DELETION_TASK_FAILED"
+#: Weekly attempts of the shipped ORDERS_NOT_CLOSED playbook.
+ATTEMPT_DAYS = 7
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One case: how its first task failed and how the world then behaves."""
+
+    task_id: str
+    kind: str  # orders, not-found, unknown-code, late, vanished
+    orders_open_days: float | None = None
+
+    @property
+    def code(self) -> str:
+        return {"not-found": "DATA_SUBJECT_NOT_FOUND", "unknown-code": "SOMETHING_NEW"}.get(
+            self.kind, "ORDERS_NOT_CLOSED"
+        )
+
+    def expected(self) -> tuple[str, int]:
+        """(final state, attempts) the shipped playbooks imply."""
+        if self.kind == "not-found":
+            return "NOTHING_TO_DELETE", 0
+        if self.kind in ("unknown-code", "late", "vanished"):
+            return "ESCALATED", 0
+        attempt = max(1, math.ceil((self.orders_open_days or 0) / ATTEMPT_DAYS))
+        if attempt > MAX_ATTEMPTS:
+            return "ESCALATED", MAX_ATTEMPTS
+        return "COMPLETED", attempt
+
+
+@dataclass
+class ReactionFaults:
+    """Seeded faults below boto3 on the reaction's own calls, and on the events it gets."""
+
+    seed: int
+    scheduler_error: float = 0.05
+    case_write_throttle: float = 0.05
+    crash_before_case_write: float = 0.03
+    duplicate_event: float = 0.2
+    hold_back_event: float = 0.3
+    counts: Counter[str] = field(default_factory=Counter)
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self, rate: float, name: str) -> bool:
+        if not self.enabled or self.rng.random() >= rate:
+            return False
+        self.counts[name] += 1
+        return True
+
+
+@contextmanager
+def injected(faults: ReactionFaults) -> Iterator[None]:
+    """Answer some scheduler calls with a server error, some case writes with throttling, and
+    kill the process before some case writes (after a start mutation, that is the crash
+    between the mutation and the write)."""
+    original = URLLib3Session.send
+
+    def send(self: URLLib3Session, request: Any) -> Any:
+        url = str(request.url)
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else str(target)
+        if "/schedules/" in url and faults.draw(faults.scheduler_error, "scheduler-5xx"):
+            return _json_error(500, "InternalServerException", "injected")
+        if target.endswith(".TransactWriteItems"):
+            if faults.draw(faults.crash_before_case_write, "crash-before-case-write"):
+                raise ProcessCrash("killed before the case write")
+            if faults.draw(faults.case_write_throttle, "case-write-throttle"):
+                return _json_error(400, "ThrottlingException", "Rate exceeded (injected)")
+        return original(self, request)
+
+    URLLib3Session.send = send
+    try:
+        yield
+    finally:
+        URLLib3Session.send = original
+
+
+class ChaosTimeline(Timeline):
+    """A timeline whose events on the partner bus come twice and out of order."""
+
+    def __init__(self, sandbox: Sandbox, faults: ReactionFaults) -> None:
+        super().__init__(sandbox)
+        self._faults = faults
+        self._pending: list[tuple[str, str, str]] = []
+        self.published: Counter[str] = Counter()
+
+    def publish(self, business_product_id: str, task_id: str, detail_type: str) -> None:
+        self._pending.append((business_product_id, task_id, detail_type))
+
+    def _round(self, *, whole_world: bool = True) -> Step:
+        pending, self._pending = self._pending, []
+        self._faults.rng.shuffle(pending)
+        for event in pending:
+            if self._faults.draw(self._faults.hold_back_event, "event-held-back"):
+                self._pending.append(event)  # a later round: after events that came after it
+                continue
+            copies = 2 if self._faults.draw(self._faults.duplicate_event, "event-twice") else 1
+            for _ in range(copies):
+                super().publish(*event)
+                self.published[event[2]] += 1
+        step = super()._round(whole_world=whole_world)
+        if self._pending:
+            step.events.append(f"{len(self._pending)} event(s) held back")
+        return step
+
+
+@dataclass
+class ReactionSoakReport:
+    cases: int
+    expected: Counter[str]
+    ended_as_expected: int
+    wrong: list[str]
+    lost: list[str]
+    tasks_per_attempt: Counter[int]
+    faults: dict[str, int]
+    events: dict[str, int]
+    parked: dict[str, int]
+    redriven: int
+    refused: list[str]
+    weeks: int
+
+    @property
+    def clean(self) -> bool:
+        twice = sum(n for per, n in self.tasks_per_attempt.items() if per > 1)
+        return not (self.wrong or self.lost or twice or self.refused)
+
+    def render(self) -> str:
+        twice = sum(n for per, n in self.tasks_per_attempt.items() if per > 1)
+        lines = [
+            f"cases                              {self.cases}",
+            f"ended in the state their scenario implies  {self.ended_as_expected}",
+            f"ended otherwise                    {len(self.wrong)}",
+            f"LOST (no case, or left open)       {len(self.lost)}",
+            f"attempts that started two tasks    {twice}",
+            f"tasks created per attempt token    {dict(sorted(self.tasks_per_attempt.items()))}",
+            f"expected endings                   {dict(sorted(self.expected.items()))}",
+            f"faults injected                    {dict(sorted(self.faults.items()))}",
+            f"events on the bus                  {dict(sorted(self.events.items()))}",
+            f"parked under faults                {dict(sorted(self.parked.items()))}",
+            f"redriven after                     {self.redriven}",
+            f"sandbox weeks                      {self.weeks}",
+            f"IAM refused                        {len(self.refused)}",
+        ]
+        lines += [f"  wrong: {w}" for w in self.wrong[:10]]
+        lines += [f"  lost: {w}" for w in self.lost[:10]]
+        return "\n".join(lines)
+
+
+def scenarios(count: int, seed: int) -> list[Scenario]:
+    rng = random.Random(seed)
+    found = []
+    for n in range(count):
+        roll = rng.random()
+        task = f"soak-case-{n:04d}"
+        if roll < 0.60:
+            # Half days: never within hours of an attempt (the wall clock moves too).
+            found.append(Scenario(task, "orders", orders_open_days=rng.randrange(45) + 0.5))
+        elif roll < 0.75:
+            found.append(Scenario(task, "not-found"))
+        elif roll < 0.85:
+            found.append(Scenario(task, "unknown-code"))
+        elif roll < 0.95:
+            found.append(Scenario(task, "late"))
+        else:
+            found.append(Scenario(task, "vanished", orders_open_days=30))
+    return found
+
+
+def run_reaction_soak(
+    sandbox: Sandbox, *, cases: int = 200, seed: int = 7, weeks: int = 7
+) -> ReactionSoakReport:
+    """Open ``cases`` cases at once, then move the clock a week at a time under faults; then
+    redrive what was parked, with faults off, and let the world settle."""
+    plan = scenarios(cases, seed)
+    faults = ReactionFaults(seed)
+    sandbox.emulator.set_chaos({"throttle": 0.04, "internal_error": 0.04}, seed)
+    timeline = ChaosTimeline(sandbox, faults)
+    for scenario in plan:
+        _seed_task(sandbox, scenario)
+        timeline.publish(BP, scenario.task_id, FAILED)
+    with injected(faults):
+        timeline.settle(max_rounds=200)
+        for scenario in plan:
+            if scenario.kind == "vanished":
+                sandbox.emulator.remove_task(BP, scenario.task_id)
+        for _ in range(weeks):
+            timeline.advance(ATTEMPT_DAYS)
+            timeline.settle(max_rounds=200)
+    sandbox.emulator.set_chaos({}, 0)
+    faults.enabled = False
+    parked = {
+        name: len(messages)
+        for name, messages in (
+            ("on-failure", _peek(sandbox.stack.on_failure_queue_url)),
+            ("reaction-dlq", _peek(sandbox.stack.reaction_dlq_url)),
+            ("schedule-dlq", _peek(sandbox.stack.schedule_dlq_url)),
+        )
+    }
+    redriven = _redrive(sandbox, timeline)
+    for _ in range(weeks):
+        timeline.advance(ATTEMPT_DAYS)
+    return _account(sandbox, timeline, plan, faults, parked, redriven, weeks * 2)
+
+
+def _seed_task(sandbox: Sandbox, scenario: Scenario) -> None:
+    email = f"{scenario.task_id}@example.com"
+    if scenario.kind != "not-found":
+        sandbox.emulator.set_shopper(BP, email, orders_open_days=scenario.orders_open_days)
+    # A late case was received 60 days ago: too late for any attempt (see the playbooks).
+    submitted = sandbox.emulator.now() - timedelta(days=60 if scenario.kind == "late" else 0)
+    sandbox.emulator.add_task(
+        BP,
+        {
+            "taskId": scenario.task_id,
+            "status": "FAILED",
+            "holdingPeriod": 0,
+            "submissionDate": submitted.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "dataSubject": {"type": "SHOPPER", "email": email},
+            "errors": [{"code": scenario.code, "message": "the task failed"}],
+        },
+    )
+
+
+def _peek(url: str) -> list[dict[str, Any]]:
+    messages = drain_queue(url)
+    sqs = admin_client("sqs")
+    for message in messages:  # put back what was only counted
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=message["Body"],
+            MessageAttributes={
+                k: {"DataType": v["DataType"], "StringValue": v["StringValue"]}
+                for k, v in message.get("MessageAttributes", {}).items()
+                if "StringValue" in v
+            },
+        )
+    return messages
+
+
+def _redrive(sandbox: Sandbox, timeline: Timeline) -> int:
+    """What `bwp-privacy dlq redrive` does with each parked input."""
+    stack = sandbox.stack
+    count = 0
+    for message in drain_queue(stack.on_failure_queue_url):
+        record = json.loads(message["Body"])
+        function = record["requestContext"]["functionArn"]
+        target = (
+            timeline.reaction if ":function:ReactionFunction" in function else timeline.recorder
+        )
+        invoke_async(
+            target, record["requestPayload"], on_failure_queue_url=stack.on_failure_queue_url
+        )
+        count += 1
+    for message in drain_queue(stack.schedule_dlq_url):
+        invoke_async(
+            timeline.reaction,
+            json.loads(message["Body"]),
+            on_failure_queue_url=stack.on_failure_queue_url,
+        )
+        count += 1
+    for message in drain_queue(stack.reaction_dlq_url):
+        admin_client("sqs").send_message(
+            QueueUrl=stack.reaction_queue_url, MessageBody=message["Body"]
+        )
+        count += 1
+    SqsEventSource(stack.reaction_queue_url, timeline.reaction, batch_size=10).drain()
+    timeline.settle(max_rounds=200)
+    return count
+
+
+def _account(
+    sandbox: Sandbox,
+    timeline: ChaosTimeline,
+    plan: list[Scenario],
+    faults: ReactionFaults,
+    parked: dict[str, int],
+    redriven: int,
+    weeks: int,
+) -> ReactionSoakReport:
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    wrong, lost, good = [], [], 0
+    for scenario in plan:
+        case = store.load(scenario.task_id)
+        state, attempts = scenario.expected()
+        if case is None:
+            lost.append(f"{scenario.task_id}: no case")
+            continue
+        # A parked input redriven late can only let a deletion complete at an earlier attempt;
+        # an escalation is right whatever the attempts (exhausted, or too near the deadline).
+        if case.state.value == state and (state != "COMPLETED" or case.attempts <= attempts):
+            good += 1
+        elif not case.state.ended and state != "ESCALATED":
+            lost.append(f"{scenario.task_id}: left {case.state.value} ({scenario})")
+        else:
+            wrong.append(
+                f"{scenario.task_id}: {case.state.value} after {case.attempts}, "
+                f"expected {state} after {attempts} ({scenario.kind})"
+            )
+    created: Counter[int] = Counter(sandbox.emulator.tasks_created().values())
+    refused = [f"{r.function}: {r.action}" for r in sandbox.aws.iam.denied()]
+    return ReactionSoakReport(
+        cases=len(plan),
+        expected=Counter(s.expected()[0] for s in plan),
+        ended_as_expected=good,
+        wrong=wrong,
+        lost=lost,
+        tasks_per_attempt=created,
+        faults=dict(faults.counts),
+        events=dict(timeline.published),
+        parked=parked,
+        redriven=redriven,
+        refused=refused,
+        weeks=weeks,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bwp_sandbox.soak.reaction`: run it, print the report, exit 1 unless clean."""
+    import argparse
+    import os
+    import platform
+    import sys
+    import warnings
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bwp_sandbox.sandbox import running_sandbox
+
+    parser = argparse.ArgumentParser(description="Chaos soak of the automatic reaction.")
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--markdown", type=Path, help="also write the report as a Markdown page")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    started = datetime.now(UTC)
+    with running_sandbox() as sandbox:
+        report = run_reaction_soak(
+            sandbox.deploy(LogLevel="ERROR"), cases=args.cases, seed=args.seed
+        )
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    text = report.render() + f"\nwall time                          {seconds:.0f} s"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(
+            "# Chaos soak of the reaction: latest run\n\n"
+            f"`make soak-reaction CASES={args.cases} SEED={args.seed}` on"
+            f" {platform.node() or 'this machine'} ({os.cpu_count()} cores, Python"
+            f" {platform.python_version()}), {started:%Y-%m-%d %H:%M} UTC. README"
+            ' ("Cases and automatic reaction") says what is injected.\n\n```\n' + text + "\n```\n"
+        )
+    print("clean" if report.clean else "NOT CLEAN", file=sys.stderr)
+    return 0 if report.clean else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

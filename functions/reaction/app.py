@@ -1,0 +1,34 @@
+"""ReactionFunction: carries each failed deletion's case to its end. Its inputs: published
+failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED events (partner bus) and due attempts
+(EventBridge Scheduler). Wiring only: the work is `bwp_privacy.reaction`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, trace_handler
+from bwp_privacy.reaction import ReactionSettings, build_reaction, handle
+
+SERVICE = "reaction"
+# Beside this file in Lambda (CodeUri functions/reaction/): the handler is `app`, not a package.
+PLAYBOOKS_FILE = Path(__file__).with_name("playbooks.json")
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+settings = ReactionSettings.from_env()
+service = build_reaction(settings, PLAYBOOKS_FILE, PowertoolsMetricsSink(metrics))
+
+
+@logger.inject_lambda_context(log_event=False)
+@trace_handler(SERVICE)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """One input: a batch of failures, a COMPLETED event, or a due attempt."""
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
+    return handle(event, service, expected_account=settings.expected_account_id, deadline=deadline)

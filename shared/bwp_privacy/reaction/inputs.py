@@ -1,0 +1,87 @@
+"""The reaction's three inputs, told apart by shape and each checked at the boundary: an SQS
+batch of published failures, a COMPLETED event from the partner bus (async, like the
+recorder's rule), and an attempt schedule's input (async, from EventBridge Scheduler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from bwp_privacy.common import BwpPrivacyError, describe_validation_error
+from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.partner_events import DeletionTaskCompletedEvent, parse_event
+from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
+from bwp_privacy.reaction.service import Handled, ReactionService
+
+logger = Logger(child=True)
+
+
+class InvalidReactionInput(BwpPrivacyError, ValueError):
+    """The input is none of the three the reaction takes, or is malformed; the message says
+    what and where. It ends in the OnFailure queue (async) or the dead-letter queue (SQS)."""
+
+
+def handle(
+    event: Any,
+    service: ReactionService,
+    *,
+    expected_account: str | None = None,
+    deadline: float | None = None,
+) -> dict[str, Any]:
+    """Dispatch one invocation; the answer is the partial batch response for SQS, or what the
+    input did otherwise."""
+    if not isinstance(event, dict):
+        raise InvalidReactionInput(f"event: expected a JSON object, got {type(event).__name__}")
+    if "Records" in event:
+        return dict(_failures(event, service))
+    if event.get("kind") == ATTEMPT_DUE:
+        try:
+            due = AttemptDueInput.model_validate(event)
+        except ValidationError as error:
+            raise InvalidReactionInput(describe_validation_error(error, subject="input")) from None
+        return _answer(service.attempt_due(due.case_id, due.attempt, deadline=deadline))
+    if "detail-type" in event:
+        ref = parse_event(
+            event, expected_account=expected_account, model=DeletionTaskCompletedEvent
+        )
+        return _answer(service.task_completed(ref.task_id, ref.event.id))
+    raise InvalidReactionInput(
+        "event: neither an SQS batch (Records), an attempt schedule "
+        f"(kind {ATTEMPT_DUE}) nor a partner-bus event (detail-type)"
+    )
+
+
+def _failures(event: dict[str, Any], service: ReactionService) -> Any:
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            failure = DeletionFailure.model_validate_json(record.body)
+        except ValidationError as error:
+            reason = describe_validation_error(error, subject="message")
+            logger.warning("Rejected a queue message", extra={"reason": reason})
+            raise InvalidReactionInput(reason) from None
+        handled = service.task_failed(failure)
+        logger.info(
+            "Failure handled",
+            extra={"outcome": handled.outcome, "case_id": handled.case_id, "state": handled.state},
+        )
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    with processor(records=event["Records"], handler=record_handler):
+        processor.process()
+    return processor.response()
+
+
+def _answer(handled: Handled) -> dict[str, Any]:
+    logger.info(
+        "Input handled",
+        extra={"outcome": handled.outcome, "case_id": handled.case_id, "state": handled.state},
+    )
+    return {
+        "outcome": handled.outcome,
+        "caseId": handled.case_id,
+        "state": None if handled.state is None else handled.state.value,
+    }

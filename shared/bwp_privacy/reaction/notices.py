@@ -1,0 +1,62 @@
+"""Case notices on the failures topic: the alert router routes them like failures (an
+escalation is critical), and the reaction's own subscription filters them out."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bwp_privacy.contract import CaseNotice, NoticeDeadline, notice_attributes
+from bwp_privacy.reaction.case import Case
+from bwp_privacy.reaction.decisions import days_left
+
+
+def build_notice(case: Case, kind: str, reason: str, advice: str, now: datetime) -> CaseNotice:
+    """The notice for ``case`` as decided (its transition count makes the id stable: a retry
+    of the same input decides the same transition and publishes the same notice id)."""
+    return CaseNotice.model_validate(
+        {
+            "noticeId": f"{case.case_id}/{kind}/{len(case.transitions)}",
+            "kind": kind,
+            "caseId": case.case_id,
+            "businessProductId": case.business_product_id,
+            "taskId": case.current_task.task_id,
+            "taskIds": [task.task_id for task in case.tasks],
+            "attempts": case.attempts,
+            "reason": reason,
+            "advice": advice,
+            "receivedAt": _iso(case.received_at),
+            "planDeadlineAt": _iso(case.plan_deadline_at),
+            "daysLeft": round(days_left(case, now), 1),
+            "deadlines": [
+                NoticeDeadline(
+                    jurisdiction=d.jurisdiction,
+                    due_at=_iso(d.due_at),
+                    extended_due_at=_iso(d.extended_due_at),
+                )
+                for d in case.deadlines
+            ],
+            "noticedAt": _iso(now),
+        }
+    )
+
+
+class NoticePublisher:
+    """Publishes case notices on the failures topic."""
+
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def publish(self, notice: CaseNotice) -> str:
+        answer = self._client.publish(
+            TopicArn=self._topic_arn,
+            Message=json.dumps(notice.to_json_dict(), separators=(",", ":")),
+            MessageAttributes=notice_attributes(notice),
+        )
+        return str(answer["MessageId"])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

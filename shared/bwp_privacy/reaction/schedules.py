@@ -1,0 +1,80 @@
+"""One-time EventBridge Scheduler schedules, one per attempt: ``at(...)`` in UTC, deleted
+after they fire, with a retry policy and a dead-letter queue. The target is the reaction's
+queue; the input names the case and the attempt, nothing about the shopper."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ATTEMPT_DUE = "bwp-privacy.attempt-due"
+
+
+class AttemptDueInput(BaseModel):
+    """The schedule's ``Input``: which attempt of which case is due."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    kind: str = Field(ATTEMPT_DUE, pattern=f"^{ATTEMPT_DUE}$")
+    case_id: str = Field(alias="caseId", min_length=1, max_length=200)
+    attempt: int = Field(ge=1, le=1000)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerTarget:
+    """Where schedules send their input and with which role (from the stack)."""
+
+    group: str
+    target_arn: str
+    role_arn: str
+    dead_letter_arn: str
+    #: Scheduler's own retries when the target refuses (its maximum is 185 attempts in 24 h).
+    max_retry_attempts: int = 185
+    max_event_age_seconds: int = 86400
+
+
+class AttemptScheduler:
+    """Creates and deletes the attempt schedules; both are safe to repeat."""
+
+    def __init__(self, client: Any, target: SchedulerTarget) -> None:
+        self._client = client
+        self._target = target
+
+    def schedule(self, name: str, case_id: str, attempt: int, at: datetime) -> bool:
+        """Create the schedule; False when it exists already (an earlier try created it)."""
+        payload = AttemptDueInput(case_id=case_id, attempt=attempt)
+        try:
+            self._client.create_schedule(
+                Name=name,
+                GroupName=self._target.group,
+                ScheduleExpression=f"at({at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
+                ScheduleExpressionTimezone="UTC",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                ActionAfterCompletion="DELETE",
+                State="ENABLED",
+                Target={
+                    "Arn": self._target.target_arn,
+                    "RoleArn": self._target.role_arn,
+                    "Input": json.dumps(payload.model_dump(by_alias=True)),
+                    "RetryPolicy": {
+                        "MaximumRetryAttempts": self._target.max_retry_attempts,
+                        "MaximumEventAgeInSeconds": self._target.max_event_age_seconds,
+                    },
+                    "DeadLetterConfig": {"Arn": self._target.dead_letter_arn},
+                },
+            )
+        except self._client.exceptions.ConflictException:
+            return False
+        return True
+
+    def cancel(self, name: str) -> bool:
+        """Delete the schedule; False when it is gone already (fired, or deleted before)."""
+        try:
+            self._client.delete_schedule(Name=name, GroupName=self._target.group)
+        except self._client.exceptions.ResourceNotFoundException:
+            return False
+        return True

@@ -1,0 +1,23 @@
+"""ReactionFunction's environment variables: the API client's, the cases table, the attempt
+schedules and where notices go."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bwp_privacy.bwp_api import ApiSettings
+
+
+class ReactionSettings(ApiSettings):
+    """Environment variables of ReactionFunction (README lists each)."""
+
+    cases_table_name: str = Field(alias="CASES_TABLE_NAME", min_length=1)
+    failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)
+    retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
+    playbooks_parameter_name: str | None = Field(None, alias="PLAYBOOKS_PARAMETER_NAME")
+    schedule_group_name: str = Field(alias="SCHEDULE_GROUP_NAME", min_length=1)
+    schedule_target_arn: str = Field(alias="SCHEDULE_TARGET_ARN", min_length=1)
+    scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=1)
+    schedule_dlq_arn: str = Field(alias="SCHEDULE_DLQ_ARN", min_length=1)
+    expected_account_id: str | None = Field(None, alias="EXPECTED_ACCOUNT_ID", pattern=r"^\d{12}$")
+    actor: str = Field("bwp-privacy-reaction", alias="AWS_LAMBDA_FUNCTION_NAME", min_length=1)

@@ -1,0 +1,210 @@
+"""The cases table: one item per case (the case as JSON, its state and version) and one per
+task (which case it belongs to), written with conditions so that concurrent or repeated
+inputs never move a case twice.
+
+Key ``pk``: ``CASE#<case id>`` or ``TASK#<task id>``. Index ``ByState``: state +
+planDeadlineAt, for open cases by deadline (never a scan). ``expiresAt`` (TTL) is set when a
+case ends: it and its task items are kept ``RetentionDays`` after that, then DynamoDB
+deletes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bwp_privacy.common import RetryableError
+from bwp_privacy.reaction.case import Case, CaseState
+
+
+class CaseConflict(RetryableError):
+    """The case changed between our read and our write: read it again and decide again."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskLink:
+    """What the table knows of a task: its case, or an outcome seen before it was linked."""
+
+    case_id: str | None
+    outcome: str | None = None
+
+
+OPEN_STATES = tuple(state for state in CaseState if not state.ended)
+
+
+class CaseStore:
+    """Cases and their task index in one DynamoDB table."""
+
+    def __init__(self, client: Any, table_name: str, retention_days: int) -> None:
+        self._client = client
+        self._table = table_name
+        self._retention = timedelta(days=retention_days)
+
+    def load(self, case_id: str) -> Case | None:
+        """The case as last written, or None."""
+        answer = self._client.get_item(
+            TableName=self._table, Key=_pk(f"CASE#{case_id}"), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return None if item is None else _case(item)
+
+    def task_link(self, task_id: str) -> TaskLink | None:
+        """The task's case (or its early outcome), or None for a task never seen."""
+        answer = self._client.get_item(
+            TableName=self._table, Key=_pk(f"TASK#{task_id}"), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if item is None:
+            return None
+        return TaskLink(
+            case_id=item.get("caseId", {}).get("S"), outcome=item.get("outcome", {}).get("S")
+        )
+
+    def create(self, case: Case) -> bool:
+        """Write a new case and link its first task; False when either exists already (another
+        invocation opened it: read it and decide again)."""
+        written = case.model_copy(update={"version": 1})
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": self._put_case(written, "attribute_not_exists(pk)", {})},
+                    {"Put": self._put_task(written, written.tasks[0].task_id, True)},
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def save(
+        self, case: Case, *, link_task: str | None = None, over_early_outcome: bool = False
+    ) -> Case:
+        """Write ``case`` over the version it was read at (``case.version``), linking a new task
+        in the same transaction; raise CaseConflict when someone else wrote in between.
+
+        A linked task item must not exist yet, or (``over_early_outcome``) hold only an early
+        outcome the caller has read and will apply: an outcome recorded after that read makes
+        the write fail instead of being overwritten."""
+        written = case.model_copy(update={"version": case.version + 1})
+        condition = "version = :expected"
+        values = {":expected": {"N": str(case.version)}}
+        items: list[dict[str, Any]] = [{"Put": self._put_case(written, condition, values)}]
+        if link_task is not None:
+            items.append({"Put": self._put_task(written, link_task, over_early_outcome)})
+        if written.ended_at is not None:
+            # The task items are kept exactly as long as the case they belong to.
+            items.extend(
+                {"Update": self._expire_task(task.task_id, written.ended_at)}
+                for task in written.tasks
+                if task.task_id != link_task
+            )
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException:
+            raise CaseConflict(
+                f"case {case.case_id} changed since version {case.version}"
+            ) from None
+        return written
+
+    def record_early_outcome(self, task_id: str, outcome: str, now: datetime) -> bool:
+        """Keep an outcome that arrived for a task no case has linked yet (most completions
+        belong to no case: they expire after RetentionDays); False when the task was linked
+        meanwhile (read its case and apply the outcome there)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **_pk(f"TASK#{task_id}"),
+                    "outcome": {"S": outcome},
+                    "expiresAt": {"N": str(self._expiry(now))},
+                },
+                ConditionExpression="attribute_not_exists(caseId)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def open_cases(self) -> list[Case]:
+        """Every open case, the nearest deadline first (one index query per open state)."""
+        return self._in_states(OPEN_STATES)
+
+    def all_cases(self) -> list[Case]:
+        """Every case still kept (ended ones until their retention ends), by deadline."""
+        return self._in_states(tuple(CaseState))
+
+    def _in_states(self, states: tuple[CaseState, ...]) -> list[Case]:
+        found: list[Case] = []
+        paginator = self._client.get_paginator("query")
+        for state in states:
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName="ByState",
+                KeyConditionExpression="#state = :state",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":state": {"S": state.value}},
+            ):
+                found.extend(_case(item) for item in page.get("Items", []))
+        return sorted(found, key=lambda case: (case.plan_deadline_at, case.case_id))
+
+    def _put_case(self, case: Case, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **_pk(f"CASE#{case.case_id}"),
+            "caseId": {"S": case.case_id},
+            "state": {"S": case.state.value},
+            "planDeadlineAt": {"S": _iso(case.plan_deadline_at)},
+            "businessProductId": {"S": case.business_product_id},
+            "version": {"N": str(case.version)},
+            "body": {"S": case.model_dump_json(by_alias=True)},
+        }
+        if case.ended_at is not None:
+            item["expiresAt"] = {"N": str(self._expiry(case.ended_at))}
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = values
+        return put
+
+    def _put_task(self, case: Case, task_id: str, over_early_outcome: bool) -> dict[str, Any]:
+        task = case.task(task_id)
+        item: dict[str, Any] = {
+            **_pk(f"TASK#{task_id}"),
+            "caseId": {"S": case.case_id},
+            "attempt": {"N": str(task.attempt if task else 0)},
+        }
+        if case.ended_at is not None:
+            item["expiresAt"] = {"N": str(self._expiry(case.ended_at))}
+        return {
+            "TableName": self._table,
+            "Item": item,
+            # A task belongs to one case, for good.
+            "ConditionExpression": "attribute_not_exists(caseId)"
+            if over_early_outcome
+            else "attribute_not_exists(pk)",
+        }
+
+    def _expire_task(self, task_id: str, ended_at: datetime) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": _pk(f"TASK#{task_id}"),
+            "UpdateExpression": "SET expiresAt = :at",
+            "ExpressionAttributeValues": {":at": {"N": str(self._expiry(ended_at))}},
+        }
+
+    def _expiry(self, ended_at: datetime) -> int:
+        return int((ended_at + self._retention).timestamp())
+
+
+def _pk(value: str) -> dict[str, Any]:
+    return {"pk": {"S": value}}
+
+
+def _case(item: dict[str, Any]) -> Case:
+    case = Case.model_validate_json(item["body"]["S"])
+    return case.model_copy(update={"version": int(item["version"]["N"])})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

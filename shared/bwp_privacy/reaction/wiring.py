@@ -1,0 +1,51 @@
+"""Build the reaction's long-lived collaborators once per execution environment (cold start)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bwp_privacy.bwp_api import build_client
+from bwp_privacy.common import MetricsSink, aws_client, utc_now
+from bwp_privacy.reaction.notices import NoticePublisher
+from bwp_privacy.reaction.playbooks_source import PlaybooksSource
+from bwp_privacy.reaction.resubmit import Resubmitter
+from bwp_privacy.reaction.schedules import AttemptScheduler, SchedulerTarget
+from bwp_privacy.reaction.service import ReactionService
+from bwp_privacy.reaction.settings import ReactionSettings
+from bwp_privacy.reaction.store import CaseStore
+
+
+def build_reaction(
+    settings: ReactionSettings,
+    bundled_playbooks: Path,
+    metrics: MetricsSink,
+    *,
+    actor: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> ReactionService:
+    """Wire the reaction to the API, the cases table, the scheduler and the failures topic."""
+    playbooks = PlaybooksSource(
+        bundled_playbooks,
+        settings.playbooks_parameter_name,
+        aws_client("ssm") if settings.playbooks_parameter_name else None,
+    )
+    return ReactionService(
+        store=CaseStore(aws_client("dynamodb"), settings.cases_table_name, settings.retention_days),
+        scheduler=AttemptScheduler(
+            aws_client("scheduler"),
+            SchedulerTarget(
+                group=settings.schedule_group_name,
+                target_arn=settings.schedule_target_arn,
+                role_arn=settings.scheduler_role_arn,
+                dead_letter_arn=settings.schedule_dlq_arn,
+            ),
+        ),
+        resubmitter=Resubmitter(build_client(settings)),
+        notices=NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
+        playbooks=playbooks.get,
+        metrics=metrics,
+        actor=actor or settings.actor,
+        clock=clock,
+    )

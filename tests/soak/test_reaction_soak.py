@@ -1,0 +1,26 @@
+"""The reaction's chaos soak, shortened: every case ends as its scenario implies, none lost,
+no attempt starts two tasks, under scheduler, API and case-write faults, duplicated and
+reordered events, and crashes before the case write."""
+
+from __future__ import annotations
+
+import pytest
+
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.soak.reaction import run_reaction_soak
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_reaction_soak_ends_every_case_right(sandbox: Sandbox) -> None:
+    report = run_reaction_soak(sandbox, cases=24, seed=5, weeks=7)
+    print(report.render())  # shown with -s or on failure: the table a person reads
+    assert sum(report.faults.values()) > 0
+    assert report.faults.get("event-twice", 0) > 0
+    assert report.faults.get("event-held-back", 0) > 0
+    assert report.lost == []
+    assert report.wrong == []
+    assert report.ended_as_expected == report.cases
+    assert set(report.tasks_per_attempt) == {1}  # every attempt token created one task
+    assert report.refused == []
+    assert report.clean
