@@ -96,7 +96,12 @@ class Timeline:
         scheduler = admin_client("scheduler")
         group = self._sandbox.stack.schedule_group_name
         due = []
-        for summary in scheduler.list_schedules(GroupName=group).get("Schedules", []):
+        summaries = [
+            summary
+            for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+            for summary in page.get("Schedules", [])
+        ]
+        for summary in summaries:
             schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
             at = _at(schedule["ScheduleExpression"])
             if at <= self.now():
