@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import click
 
+from bwp_privacy.common import iso_z
 from bwp_privacy.reaction import (
     CannotResubmit,
     Case,
@@ -311,4 +312,4 @@ def _report(
 
 
 def _iso(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return "" if moment is None else iso_z(moment, "seconds")

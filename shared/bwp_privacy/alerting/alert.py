@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from bwp_privacy.common import mask_emails
+from bwp_privacy.common import mask_emails, parse_iso
 from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus, TaskError
 
 CCPA_DAYS = 45
@@ -98,7 +98,7 @@ def build_alert(
     failure: DeletionFailure, severity: Severity, runbooks: list[Runbook], now: datetime
 ) -> Alert:
     """Combine a published failure with its severity and runbooks at time ``now``."""
-    submitted = _parse_date(failure.submission_date)
+    submitted = parse_iso(failure.submission_date)
     days_ago = (now.date() - submitted.date()).days if submitted else None
     lookup = failure.lookup
     # The recorder masks what it publishes; every free-text field is masked again here, so no
@@ -134,7 +134,7 @@ def build_alert(
 def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) -> Alert:
     """A case notice as an alert: the case's escalation (or a due resubmission in announce
     mode), what a person should do, and where its deadlines stand."""
-    submitted = _parse_date(notice.received_at)
+    submitted = parse_iso(notice.received_at)
     days_ago = (now.date() - submitted.date()).days if submitted else None
     left = notice.days_left
     standing = f"{left:g} days left" if left >= 0 else f"{-left:g} days past due"
@@ -217,13 +217,3 @@ def _add_month(day: date) -> date:
     return day.replace(
         year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
     )
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -6,7 +6,7 @@ Nothing here knows about Buy with Prime, failures or alerts; every other package
 
 from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
 from bwp_privacy.common.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
-from bwp_privacy.common.clock import use_clock, utc_now
+from bwp_privacy.common.clock import iso_z, parse_iso, use_clock, utc_now
 from bwp_privacy.common.config_file import CONFIG_MAX_AGE_SECONDS, ConfigSource, parse_config
 from bwp_privacy.common.durations import Duration, duration_seconds
 from bwp_privacy.common.errors import BwpPrivacyError
@@ -48,8 +48,10 @@ __all__ = [
     "call_with_retries",
     "describe_validation_error",
     "duration_seconds",
+    "iso_z",
     "mask_emails",
     "parse_config",
+    "parse_iso",
     "retry_after_seconds",
     "trace_handler",
     "use_clock",

@@ -1,4 +1,5 @@
-"""The time, as the reaction reads it: one place, so the sandbox can move it.
+"""The time, as the reaction reads it (one place, so the sandbox can move it), and times
+written and read as the project stores and publishes them: ISO-8601, UTC, ``Z``.
 
 In Lambda this is the wall clock, always. The sandbox plays days passing (EventBridge
 Scheduler firing attempts, Buy with Prime finishing tasks) and runs the functions it drives
@@ -28,3 +29,20 @@ def use_clock(source: Callable[[], datetime]) -> Iterator[None]:
         yield
     finally:
         _source = previous
+
+
+def iso_z(moment: datetime, timespec: str = "auto") -> str:
+    """``moment`` as ISO-8601 with ``Z`` for UTC (``timespec`` as `datetime.isoformat`)."""
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO-8601 time (``Z`` or an offset; naive means UTC), or None when absent or not
+    a time."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bwp_privacy.common import iso_z
 from bwp_privacy.reaction.case import (
     STARTABLE,
     Case,
@@ -299,7 +300,7 @@ def set_received(
         }
     )
     cause = Cause(kind=CauseKind.OPERATOR, ref="cases set-received")
-    reason = f"received date set to {_iso(received_at)}: {why}"
+    reason = f"received date set to {iso_z(received_at, 'seconds')}: {why}"
     playbook = config.playbooks.get(case.playbook_code, config.default)
     late = (
         case.state is CaseState.WAITING
@@ -383,7 +384,7 @@ def _after_failure(
     waiting = case.model_copy(update={"next_attempt_at": at})
     reason = (
         f"task {task} failed with {code}; attempt {attempt} of {playbook.max_attempts} "
-        f"at {_iso(at)}"
+        f"at {iso_z(at, 'seconds')}"
     )
     moved = _move(waiting, CaseState.WAITING, now, cause, actor, reason, from_state=from_state)
     return Decision(moved, (ScheduleAttempt(attempt, at, name),))
@@ -392,9 +393,10 @@ def _after_failure(
 def _late_reason(case: Case, playbook: Resubmit, at: datetime) -> str:
     latest = case.plan_deadline_at - playbook.margin
     return (
-        f"attempt {case.attempts + 1} at {_iso(at)} would start after {_iso(latest)}, "
+        f"attempt {case.attempts + 1} at {iso_z(at, 'seconds')} would start after "
+        f"{iso_z(latest, 'seconds')}, "
         f"the last start that leaves {_days(playbook.margin)} before the deadline "
-        f"{_iso(case.plan_deadline_at)}"
+        f"{iso_z(case.plan_deadline_at, 'seconds')}"
     )
 
 
@@ -457,10 +459,6 @@ def _move(
 _WITH_REASON = frozenset(
     {CaseState.ESCALATED, CaseState.COMPLETED, CaseState.NOTHING_TO_DELETE, CaseState.CLOSED}
 )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _days(length: timedelta) -> str:

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bwp_privacy.common import iso_z
 from bwp_privacy.contract import CaseNotice, NoticeDeadline, notice_attributes
 from bwp_privacy.reaction.case import Case
 from bwp_privacy.reaction.decisions import days_left
@@ -26,18 +27,18 @@ def build_notice(case: Case, kind: str, reason: str, advice: str, now: datetime)
             "attempts": case.attempts,
             "reason": reason,
             "advice": advice,
-            "receivedAt": _iso(case.received_at),
-            "planDeadlineAt": _iso(case.plan_deadline_at),
+            "receivedAt": iso_z(case.received_at),
+            "planDeadlineAt": iso_z(case.plan_deadline_at),
             "daysLeft": round(days_left(case, now), 1),
             "deadlines": [
                 NoticeDeadline(
                     jurisdiction=d.jurisdiction,
-                    due_at=_iso(d.due_at),
-                    extended_due_at=_iso(d.extended_due_at),
+                    due_at=iso_z(d.due_at),
+                    extended_due_at=iso_z(d.extended_due_at),
                 )
                 for d in case.deadlines
             ],
-            "noticedAt": _iso(now),
+            "noticedAt": iso_z(now),
         }
     )
 
@@ -56,7 +57,3 @@ class NoticePublisher:
             MessageAttributes=notice_attributes(notice),
         )
         return str(answer["MessageId"])
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

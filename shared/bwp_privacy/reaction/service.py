@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bwp_privacy.common import BwpPrivacyError, MetricsSink, utc_now
+from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
 from bwp_privacy.contract import DeletionFailure, LookupStatus
 from bwp_privacy.reaction.case import Case, CaseState, Cause, CauseKind, schedule_name
 from bwp_privacy.reaction.decisions import (
@@ -317,17 +317,7 @@ def _task_failed(failure: DeletionFailure, now: datetime) -> TaskFailed:
         business_product_id=failure.business_product_id,
         codes=tuple(failure.error_codes),
         lookup_ok=failure.lookup.status is LookupStatus.OK,
-        submitted_at=_parse(failure.submission_date),
+        submitted_at=parse_iso(failure.submission_date),
         event_id=failure.event_id,
-        event_time=_parse(failure.event_time) or _parse(failure.received_at) or now,
+        event_time=parse_iso(failure.event_time) or parse_iso(failure.received_at) or now,
     )
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bwp_privacy.common import RetryableError
+from bwp_privacy.common import RetryableError, iso_z
 from bwp_privacy.reaction.case import Case, CaseState
 
 
@@ -151,7 +151,7 @@ class CaseStore:
             **_pk(f"CASE#{case.case_id}"),
             "caseId": {"S": case.case_id},
             "state": {"S": case.state.value},
-            "planDeadlineAt": {"S": _iso(case.plan_deadline_at)},
+            "planDeadlineAt": {"S": iso_z(case.plan_deadline_at)},
             "businessProductId": {"S": case.business_product_id},
             "version": {"N": str(case.version)},
             "body": {"S": case.model_dump_json(by_alias=True)},
@@ -204,7 +204,3 @@ def _pk(value: str) -> dict[str, Any]:
 def _case(item: dict[str, Any]) -> Case:
     case = Case.model_validate_json(item["body"]["S"])
     return case.model_copy(update={"version": int(item["version"]["N"])})
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

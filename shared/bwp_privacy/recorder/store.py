@@ -9,6 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from bwp_privacy.common import iso_z
 from bwp_privacy.contract import DeletionFailure
 
 _SERIALIZER = TypeSerializer()
@@ -53,7 +54,7 @@ class FailureStore:
             TableName=self._table,
             Key=_key(failure.task_id, failure.event_id),
             UpdateExpression="SET publishedAt = :at, messageId = :id",
-            ExpressionAttributeValues={":at": {"S": _iso(at)}, ":id": {"S": message_id}},
+            ExpressionAttributeValues={":at": {"S": iso_z(at)}, ":id": {"S": message_id}},
         )
 
     def get(self, task_id: str, event_id: str) -> dict[str, Any] | None:
@@ -90,7 +91,7 @@ class FailureStore:
         ``on_query`` is called after each index query (a progress bar counts the days).
         """
         until = until or datetime.now(since.tzinfo)
-        bounds = {":from": {"S": _iso(since)}, ":to": {"S": _iso(until)}}
+        bounds = {":from": {"S": iso_z(since)}, ":to": {"S": iso_z(until)}}
         condition = "receivedAt BETWEEN :from AND :to"
         extra: dict[str, Any] = {}
         if error_code:
@@ -136,7 +137,3 @@ def _key(task_id: str, event_id: str) -> dict[str, Any]:
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
