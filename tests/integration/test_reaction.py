@@ -214,3 +214,51 @@ def test_concurrent_deliveries_of_one_failure_open_one_case(sandbox: Sandbox) ->
     opened = case(sandbox, "t-race")
     assert len(opened.transitions) == 1
     assert schedules(sandbox) == ["t-race-a1"]
+
+
+def test_a_task_whose_link_never_got_written_is_merged_back_into_its_case(
+    sandbox: Sandbox, timeline: Timeline
+) -> None:
+    """Every retry of attempt 1 dies between the start mutation and the case write; the new
+    task fails before the attempt is redriven, so its FAILED opens a case of its own. The
+    redrive starts the same task (same client token) and merges that stray case back."""
+    from bwp_sandbox.soak.reaction import ReactionFaults, injected
+
+    failed_task(
+        sandbox, "t-window", "ORDERS_NOT_CLOSED", email="w@example.com", orders_open_days=30
+    )
+    open_case(sandbox, timeline, "t-window")
+    attempt = {"kind": "bwp-privacy.attempt-due", "caseId": "t-window", "attempt": 1}
+    sandbox.emulator.advance(7)
+    deaths = ReactionFaults(1, scheduler_error=0, case_write_throttle=0, crash_before_case_write=1)
+    with injected(deaths):
+        parked = invoke_async(
+            timeline.reaction, attempt, on_failure_queue_url=sandbox.stack.on_failure_queue_url
+        )
+    assert parked.error is not None
+    assert deaths.counts["crash-before-case-write"] == 3
+    # The schedule fired (its target was invoked): Scheduler deletes it.
+    admin_client("scheduler").delete_schedule(
+        Name="t-window-a1", GroupName=sandbox.stack.schedule_group_name
+    )
+    timeline.settle()  # the new task fails; its FAILED opens a stray case
+    [stray] = [c for c in cases(sandbox).open_cases() if c.case_id != "t-window"]
+    assert case(sandbox, "t-window").state is CaseState.WAITING
+
+    redriven = invoke_async(
+        timeline.reaction, attempt, on_failure_queue_url=sandbox.stack.on_failure_queue_url
+    )
+    assert redriven.error is None
+    merged = case(sandbox, "t-window")
+    assert [t.task_id for t in merged.tasks] == ["t-window", stray.case_id]
+    assert merged.state is CaseState.WAITING  # the task's failure applied: attempt 2 is next
+    assert merged.attempts == 1
+    closed = case(sandbox, stray.case_id)
+    assert closed.state is CaseState.CLOSED
+    assert closed.reason is not None
+    assert "merged into that case" in closed.reason
+    link = cases(sandbox).task_link(stray.case_id)
+    assert link is not None
+    assert link.case_id == "t-window"
+    assert schedules(sandbox) == ["t-window-a2"]
+    assert set(sandbox.emulator.tasks_created().values()) == {1}

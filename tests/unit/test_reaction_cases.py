@@ -389,3 +389,26 @@ def test_an_earlier_receipt_that_leaves_no_time_escalates_the_waiting_case() -> 
     assert moved.case.state is CaseState.ESCALATED
     assert moved.effects[0] == CancelSchedule(1, "task-1-a1")
     assert isinstance(moved.effects[1], Escalation)
+
+
+def test_a_stray_case_opened_by_an_unlinked_attempt_is_merged_back() -> None:
+    from bwp_privacy.reaction import merge_stray
+
+    rules = config()
+    case = open_case(failed(), rules, FAILED_AT, ACTOR).case
+    # Attempt 1 started task-2 but died before linking it; task-2's failure opened its own case.
+    stray = open_case(failed("task-2", event="e2"), rules, FAILED_AT, ACTOR).case
+    cause = Cause(kind=CauseKind.SCHEDULE, ref="task-1-a1")
+    merged = merge_stray(case, stray, 1, cause, rules, FAILED_AT, ACTOR)
+    assert merged is not None
+    into, closed = merged
+    assert [(t.task_id, t.attempt, t.outcome) for t in into.case.tasks] == [
+        ("task-1", 0, "FAILED"),
+        ("task-2", 1, "FAILED"),
+    ]
+    assert into.case.state is CaseState.WAITING
+    assert into.effects == (ScheduleAttempt(2, FAILED_AT + timedelta(days=7), "task-1-a2"),)
+    assert closed.case.state is CaseState.CLOSED
+    assert closed.effects == (CancelSchedule(1, "task-2-a1"),)  # not a request of its own
+    # Not a stray: a case with more than its own task is never merged.
+    assert merge_stray(case, into.case, 1, cause, rules, FAILED_AT, ACTOR) is None

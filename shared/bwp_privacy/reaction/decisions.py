@@ -265,6 +265,56 @@ def on_task_started(
     return Decision(moved, tuple(effects))
 
 
+def merge_stray(
+    case: Case,
+    stray: Case,
+    attempt: int,
+    cause: Cause,
+    config: PlaybooksConfig,
+    now: datetime,
+    actor: str,
+) -> tuple[Decision, Decision] | None:
+    """``case``'s attempt started the task ``stray`` was opened for (every retry of the attempt
+    died before its task was linked, and the task's failure came first): link the task to
+    ``case`` as that attempt, apply its outcome there, and close the stray case as merged.
+    Returns (``case``'s decision, ``stray``'s), or None when this is no such stray."""
+    task = stray.tasks[0]
+    if stray.case_id != task.task_id or len(stray.tasks) != 1:
+        return None
+    linked = on_task_started(case, attempt, task.task_id, cause, now, actor)
+    if linked is None:
+        return None
+    effects = list(linked.effects)
+    outcome: Decision | None = None
+    if task.outcome == "COMPLETED":
+        outcome = on_completed(linked.case, TaskCompleted(task.task_id, cause.ref), now, actor)
+    elif task.outcome == "FAILED":
+        failure = TaskFailed(
+            task_id=task.task_id,
+            business_product_id=stray.business_product_id,
+            codes=task.error_codes or ("UNSPECIFIED",),
+            lookup_ok=task.error_codes != ("NONE",),
+            submitted_at=None,
+            event_id=cause.ref,
+            event_time=now,
+        )
+        outcome = on_failed(linked.case, failure, config, now, actor)
+    merged = linked.case
+    if outcome is not None:
+        merged = outcome.case
+        effects += outcome.effects
+    why = (
+        f"task {task.task_id} was started by attempt {attempt} of case {case.case_id}: "
+        "merged into that case"
+    )
+    closing: list[Effect] = []
+    closed = stray
+    if not stray.state.ended:
+        closing = _cancel_pending(stray)
+        closed = _move(stray, CaseState.CLOSED, now, cause, actor, why, ended=True)
+    return Decision(merged, tuple(effects)), Decision(closed, tuple(closing))
+
+
 def on_attempt_impossible(
     case: Case, attempt: int, why: str, now: datetime, actor: str
 ) -> Decision | None:

@@ -28,6 +28,7 @@ from bwp_privacy.reaction.decisions import (
     TaskCompleted,
     TaskFailed,
     close_by_operator,
+    merge_stray,
     on_attempt_due,
     on_attempt_impossible,
     on_completed,
@@ -240,6 +241,10 @@ class ReactionService:
     def _link(self, case_id: str, attempt: int, task_id: str, cause: Cause, actor: str) -> Handled:
         for _ in range(MAX_CONFLICTS):
             prior = self._store.task_link(task_id)
+            if prior is not None and prior.case_id not in (None, case_id):
+                merged = self._merge(case_id, attempt, task_id, prior.case_id or "", cause, actor)
+                if merged is not None:
+                    return merged
             if prior is not None and prior.case_id is not None:
                 # Linked already: a retry after a crash between the start and the write.
                 state = self._require(prior.case_id).state
@@ -263,6 +268,25 @@ class ReactionService:
                 return self.task_completed(task_id, "early-outcome")
             return Handled("moved", case_id, saved.state)
         raise CaseConflict(f"case {case_id}: it kept changing while task {task_id} was linked")
+
+    def _merge(
+        self, case_id: str, attempt: int, task_id: str, stray_id: str, cause: Cause, actor: str
+    ) -> Handled | None:
+        """The task this attempt started already opened a case of its own (every retry of the
+        attempt died before the link, and the task failed first): merge it back."""
+        case, stray = self._require(case_id), self._require(stray_id)
+        decisions = merge_stray(
+            case, stray, attempt, cause, self._playbooks(), self._clock(), actor
+        )
+        if decisions is None:
+            return None
+        merged, closed = decisions
+        self._carry(merged)
+        self._carry(closed)
+        saved = self._store.save_merge(merged.case, closed.case, task_id)
+        self._metrics.count("CasesMerged")
+        self._count_end(merged)
+        return Handled("moved", case_id, saved.state)
 
     def _move(self, case_id: str, decide: Callable[[Case], Decision | None]) -> Handled:
         for _ in range(MAX_CONFLICTS):

@@ -106,6 +106,25 @@ class CaseStore:
             ) from None
         return written
 
+    def save_merge(self, case: Case, stray: Case, task_id: str) -> Case:
+        """Move ``task_id`` from the ``stray`` case its failure opened to ``case``, writing both
+        cases over the versions read, in one transaction (CaseConflict when either changed)."""
+        written = case.model_copy(update={"version": case.version + 1})
+        closed = stray.model_copy(update={"version": stray.version + 1})
+        task = self._put_task(written, task_id, over_early_outcome=True)
+        task["ConditionExpression"] = "caseId = :stray"
+        task["ExpressionAttributeValues"] = {":stray": {"S": stray.case_id}}
+        items: list[dict[str, Any]] = [
+            {"Put": self._put_case(written, "version = :v", {":v": {"N": str(case.version)}})},
+            {"Put": self._put_case(closed, "version = :v", {":v": {"N": str(stray.version)}})},
+            {"Put": task},
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException:
+            raise CaseConflict(f"case {case.case_id} or {stray.case_id} changed") from None
+        return written
+
     def record_early_outcome(self, task_id: str, outcome: str, now: datetime) -> bool:
         """Keep an outcome that arrived for a task no case has linked yet (most completions
         belong to no case: they expire after RetentionDays); False when the task was linked
