@@ -18,6 +18,7 @@ from bwp_privacy.alerting import (
     PARKED_RECEIVER_ATTRIBUTE,
     REDRIVE_ATTRIBUTE,
 )
+from bwp_privacy.reaction import ATTEMPT_DUE
 from bwp_privacy_cli.json_output import DlqMessageOut, DlqRedrivenOut, iso_from_millis
 from bwp_privacy_cli.targets import Target
 
@@ -32,9 +33,8 @@ QUEUES = {
     "reaction-dlq": "Reaction dead-letter queue (failures no case could be opened or moved for)",
     "schedule-dlq": "Schedule dead-letter queue (attempts EventBridge Scheduler could not start)",
 }
-#: An asynchronous input of ReactionFunction: a COMPLETED event, or an attempt's schedule input.
+#: A COMPLETED event is an asynchronous input of ReactionFunction (as an attempt's input is).
 REACTION_DETAIL_TYPE = "PERSONAL_DATA_DELETION_TASK_COMPLETED"
-ATTEMPT_DUE = "bwp-privacy.attempt-due"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ import io
 import json
 import sys
 import warnings
+from datetime import datetime
 from typing import Any
 
+from bwp_privacy.common import iso_z
 from bwp_privacy.reaction import Case, CaseStore
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_sandbox.admin import admin_client
@@ -141,8 +143,8 @@ def _next(case: Case) -> str:
     return case.reason or ""
 
 
-def _day(moment: Any) -> str:
-    return str(moment.isoformat(timespec="minutes").replace("+00:00", "Z"))
+def _day(moment: datetime) -> str:
+    return iso_z(moment, "minutes")
 
 
 def _route_alerts(sandbox: Sandbox, router: Any) -> int:

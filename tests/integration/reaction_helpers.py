@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bwp_privacy.reaction import Case, CaseStore
 from bwp_sandbox.admin import admin_client
@@ -63,7 +63,3 @@ def open_case(sandbox: Sandbox, timeline: Timeline, task_id: str) -> Case:
     timeline.publish(BP, task_id, FAILED)
     timeline.settle()
     return case(sandbox, task_id)
-
-
-def utc(days_from_now: float = 0) -> datetime:
-    return datetime.now(UTC) + timedelta(days=days_from_now)

@@ -30,7 +30,7 @@ from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.ledger import Claim, ClaimState
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
 from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
-from bwp_privacy.contract import CaseNotice, DeletionFailure
+from bwp_privacy.contract import CASE_NOTICE_SCHEMA, CaseNotice, DeletionFailure
 
 logger = Logger(child=True)
 
@@ -141,7 +141,7 @@ class AlertBatch:
     def _alert(self, body: str) -> Alert:
         """A failure message or a case notice (told apart by its schema) as an alert."""
         try:
-            if _schema(body) == NOTICE_SCHEMA:
+            if _schema(body) == CASE_NOTICE_SCHEMA:
                 notice = CaseNotice.model_validate_json(body)
                 return build_notice_alert(notice, self._config.notice_severity(notice), self._now)
             failure = DeletionFailure.model_validate_json(body)
@@ -313,9 +313,6 @@ class AlertBatch:
             return None
         self._metrics.count("DeliveriesParked", len(chunk), receiver=group.receiver)
         return []
-
-
-NOTICE_SCHEMA = "bwp-privacy.case-notice"
 
 
 def _schema(body: str) -> str | None:

@@ -5,6 +5,7 @@ nothing else of the project."""
 from bwp_privacy.contract.attributes import message_attributes
 from bwp_privacy.contract.case_notice import (
     CASE_NOTICE_DETAIL_TYPE,
+    CASE_NOTICE_SCHEMA,
     CASE_NOTICE_SCHEMA_VERSION,
     CaseNotice,
     NoticeDeadline,
@@ -22,6 +23,7 @@ from bwp_privacy.contract.failure import (
 
 __all__ = [
     "CASE_NOTICE_DETAIL_TYPE",
+    "CASE_NOTICE_SCHEMA",
     "CASE_NOTICE_SCHEMA_VERSION",
     "NO_ERROR_CODE",
     "SCHEMA_VERSION",

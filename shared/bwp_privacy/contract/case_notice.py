@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+CASE_NOTICE_SCHEMA = "bwp-privacy.case-notice"
 CASE_NOTICE_SCHEMA_VERSION = "1.0"
 #: The ``detailType`` attribute of a notice: subscription filter policies tell it from a
 #: failure (whose detailType is the Buy with Prime event's).

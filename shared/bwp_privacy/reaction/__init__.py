@@ -19,7 +19,7 @@ from bwp_privacy.reaction.case import (
     client_token,
     schedule_name,
 )
-from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, days_between, deadlines
+from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, deadlines
 from bwp_privacy.reaction.decisions import (
     Announce,
     CancelSchedule,
@@ -124,7 +124,6 @@ __all__ = [
     "build_reaction",
     "client_token",
     "close_by_operator",
-    "days_between",
     "days_left",
     "deadlines",
     "handle",

@@ -72,8 +72,3 @@ def deadlines(received_at: datetime, jurisdictions: dict[str, Jurisdiction]) -> 
             Deadline(jurisdiction=name, due_at=due, extended_due_at=law.extension.after(due))
         )
     return sorted(found, key=lambda deadline: (deadline.due_at, deadline.jurisdiction))
-
-
-def days_between(start: datetime, end: datetime) -> float:
-    """``end - start`` in days (negative when ``end`` is before ``start``)."""
-    return (end - start).total_seconds() / 86400
