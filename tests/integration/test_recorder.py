@@ -55,7 +55,8 @@ def test_found_task_is_stored_and_published(app: LocalFunction, sandbox: Sandbox
     [message] = published(sandbox.stack)
     body = message["body"]
     assert body["schema"] == "bwp-privacy.deletion-task-failure"
-    assert body["schemaVersion"] == "1.0"
+    assert body["schemaVersion"] == "1.1"
+    assert body["taskKind"] == "deletion"
     assert body["taskId"] == ORDERS_TASK
     assert body["eventId"] == event["id"]
     assert body["errors"][0]["code"] == "ORDERS_NOT_CLOSED"
@@ -65,7 +66,8 @@ def test_found_task_is_stored_and_published(app: LocalFunction, sandbox: Sandbox
         "businessProductId": SAMPLE_BUSINESS_PRODUCT_ID,
         "lookupStatus": "OK",
         "detailType": "PERSONAL_DATA_DELETION_TASK_FAILED",
-        "schemaVersion": "1.0",
+        "taskKind": "deletion",
+        "schemaVersion": "1.1",
     }
 
 

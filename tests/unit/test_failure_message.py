@@ -31,7 +31,8 @@ def test_error_codes_are_distinct_with_placeholders_for_null_and_none() -> None:
 def test_published_json_is_the_documented_contract() -> None:
     body = failure([TaskError(code="ORDERS_NOT_CLOSED", message="open orders")]).to_json_dict()
     assert body["schema"] == "bwp-privacy.deletion-task-failure"
-    assert body["schemaVersion"] == "1.0"
+    assert body["schemaVersion"] == "1.1"
+    assert body["taskKind"] == "deletion"
     assert body["errors"] == [{"code": "ORDERS_NOT_CLOSED", "message": "open orders"}]
     assert body["lookup"] == {"status": "OK", "errorType": None, "errorCode": None, "message": None}
     assert set(body) >= {
@@ -57,3 +58,10 @@ def test_task_model_drops_unrequested_fields_and_masks_messages() -> None:
     assert "example.com" not in dumped
     expected = bwp_api.TaskError(code=None, message="orders open for <email redacted>")
     assert task.errors == [expected]
+
+
+def test_a_1_0_message_still_reads_as_a_deletion() -> None:
+    body = failure([]).to_json_dict()
+    body["schemaVersion"] = "1.0"
+    del body["taskKind"]
+    assert DeletionFailure.model_validate(body).task_kind == "deletion"

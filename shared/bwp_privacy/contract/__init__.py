@@ -19,6 +19,7 @@ from bwp_privacy.contract.failure import (
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskKind,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "LookupStatus",
     "NoticeDeadline",
     "TaskError",
+    "TaskKind",
     "message_attributes",
     "notice_attributes",
 ]

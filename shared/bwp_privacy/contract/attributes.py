@@ -15,5 +15,6 @@ def message_attributes(failure: DeletionFailure) -> dict[str, dict[str, str]]:
         "businessProductId": {"DataType": "String", "StringValue": failure.business_product_id},
         "lookupStatus": {"DataType": "String", "StringValue": failure.lookup.status.value},
         "detailType": {"DataType": "String", "StringValue": failure.detail_type},
+        "taskKind": {"DataType": "String", "StringValue": failure.task_kind},
         "schemaVersion": {"DataType": "String", "StringValue": failure.schema_version},
     }

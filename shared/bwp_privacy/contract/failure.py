@@ -1,4 +1,4 @@
-"""The failure message ``bwp-privacy.deletion-task-failure`` 1.0: what the recorder stores
+"""The failure message ``bwp-privacy.deletion-task-failure`` 1.1: what the recorder stores
 and publishes, and what every consumer (the alert router, the CLI, other teams) reads.
 
 It depends on nothing of the project: the API client's models may change without changing
@@ -11,7 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+#: Which privacy task failed. 1.1 added it (a 1.0 message is a deletion): the schema keeps its
+#: name, so every 1.0 consumer still reads a 1.1 message; one that handles deletions only
+#: filters on ``taskKind`` (or the ``detailType`` attribute).
+TaskKind = Literal["deletion", "retrieval"]
 #: errorCode attribute value for an error whose code is null.
 UNSPECIFIED_CODE = "UNSPECIFIED"
 #: errorCode attribute value when there is no task error at all (the lookup failed).
@@ -50,7 +54,7 @@ class LookupOutcome(BaseModel):
 
 
 class DeletionFailure(BaseModel):
-    """Message schema ``bwp-privacy.deletion-task-failure`` 1.0 (see README)."""
+    """Message schema ``bwp-privacy.deletion-task-failure`` 1.1 (see README)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -61,6 +65,7 @@ class DeletionFailure(BaseModel):
     event_id: str = Field(alias="eventId")
     event_time: str = Field(alias="eventTime")
     detail_type: str = Field(alias="detailType")
+    task_kind: TaskKind = Field("deletion", alias="taskKind")
     replay_name: str | None = Field(None, alias="replayName")
     business_product_id: str = Field(alias="businessProductId")
     task_id: str = Field(alias="taskId")
