@@ -18,6 +18,7 @@ from bwp_privacy.alerting import (
     PARKED_RECEIVER_ATTRIBUTE,
     REDRIVE_ATTRIBUTE,
 )
+from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TASK_KEYS
 from bwp_privacy.reaction import ATTEMPT_DUE
 from bwp_privacy_cli.json_output import DlqMessageOut, DlqRedrivenOut, iso_from_millis
 from bwp_privacy_cli.targets import Target
@@ -33,8 +34,6 @@ QUEUES = {
     "reaction-dlq": "Reaction dead-letter queue (failures no case could be opened or moved for)",
     "schedule-dlq": "Schedule dead-letter queue (attempts EventBridge Scheduler could not start)",
 }
-#: A COMPLETED event is an asynchronous input of ReactionFunction (as an attempt's input is).
-REACTION_DETAIL_TYPE = "PERSONAL_DATA_DELETION_TASK_COMPLETED"
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class ParkedMessage:
         if "caseId" in self.payload:
             return str(self.payload["caseId"])
         for resource in self.payload.get("resources", []) or []:
-            if isinstance(resource, str) and "personalDataDeletionTask/" in resource:
+            if isinstance(resource, str) and any(f"{k}/" in resource for k in TASK_KEYS.values()):
                 return resource.rsplit("/", 1)[-1]
         return None
 
@@ -108,6 +107,9 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         reason = f"{condition} after {attempts} attempt(s): {error}"
         payload = payload["requestPayload"] if isinstance(payload["requestPayload"], dict) else None
     elif queue == "rule-dlq":
+        # Both rules park here: a COMPLETED event goes back to the reaction, a FAILED one to
+        # the recorder.
+        function = _function_of("", payload)
         code = attributes.get("ERROR_CODE", "delivery failed")
         detail = attributes.get("ERROR_MESSAGE", "")
         reason = f"{code}: {detail} (rule {attributes.get('RULE_ARN', '?')})"
@@ -141,13 +143,14 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
 
 
 def _function_of(function_arn: str, payload: Any) -> str:
-    """The function an OnFailure record came from: by its ARN (the reaction is named
-    ``<stack>-reaction``; ``ReactionFunction`` in the sandbox), else by what the input is."""
+    """The function an OnFailure (or rule dead-letter) record is for: by its ARN (the reaction
+    is named ``<stack>-reaction``; ``ReactionFunction`` in the sandbox), else by what the input
+    is (an attempt's input, or a COMPLETED event of either kind, is the reaction's)."""
     name = function_arn.split(":function:", 1)[-1].split(":", 1)[0]
     if name.endswith("-reaction") or name == "ReactionFunction":
         return "reaction"
     if isinstance(payload, dict) and (
-        payload.get("kind") == ATTEMPT_DUE or payload.get("detail-type") == REACTION_DETAIL_TYPE
+        payload.get("kind") == ATTEMPT_DUE or payload.get("detail-type") in COMPLETED_DETAIL_TYPES
     ):
         return "reaction"
     return "recorder"

@@ -1,5 +1,9 @@
-"""Run events through the real handler in-process, the way Lambda would, one by one or in
+"""Run events through the real handlers in-process, the way Lambda would, one by one or in
 worker processes; or, for a dry run, only look the tasks up.
+
+Each event goes to the function the template's rules route it to: a COMPLETED event (deletion
+or retrieval) to ReactionFunction, everything else to RecorderFunction, which records a FAILED
+event of either kind and rejects what is none (with the reason).
 
 A run can be interrupted (Ctrl-C, SIGTERM): it stops at once, says how far it got, and frees
 the idempotency claims of the events it cut short, so that running it again is safe at once.
@@ -22,6 +26,7 @@ from aws_lambda_powertools import Logger
 from bwp_privacy.bwp_api import ApiSettings, BwpClient, build_client
 from bwp_privacy.common import NoMetrics
 from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TaskCompletedEvent
 from bwp_privacy.recorder import (
     IdempotencyHolds,
     InvalidEventError,
@@ -30,10 +35,16 @@ from bwp_privacy.recorder import (
     parse_event,
 )
 from bwp_privacy_cli.event_input import SourcedEvent
-from bwp_privacy_cli.json_output import ReplayResultOut, RunEffect
+from bwp_privacy_cli.json_output import CaseEffectOut, ReplayResultOut, RunEffect
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 
 NOTHING = RunEffect(stored=False, published=False, message_id=None)
+
+
+def for_reaction(event: Any) -> bool:
+    """Whether the template routes ``event`` to ReactionFunction (its COMPLETED rule) rather
+    than to RecorderFunction (its FAILED rule)."""
+    return isinstance(event, dict) and event.get("detail-type") in COMPLETED_DETAIL_TYPES
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class ReplayResult:
     """What happened to one event."""
 
     origin: str
-    outcome: str  # published, stored, duplicate, looked-up, rejected, failed, held
+    outcome: str  # published, stored, duplicate, reacted, looked-up, rejected, failed, held
     detail: str
     task_id: str | None = None
     event_id: str | None = None
@@ -49,6 +60,7 @@ class ReplayResult:
     earlier: RunEffect | None = None
     failure: DeletionFailure | None = None
     held_until: str | None = None
+    case: CaseEffectOut | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,6 +78,7 @@ class ReplayResult:
             earlier=self.earlier,
             failure=self.failure,
             held_until=self.held_until,
+            case=self.case,
         )
 
 
@@ -81,10 +94,20 @@ class ReplayRun:
 
 
 class EventRunner:
-    """Runs events through RecorderFunction (or, for dry runs, only looks their tasks up)."""
+    """Runs FAILED events through RecorderFunction and COMPLETED events through
+    ReactionFunction (or, for dry runs, only looks the failed tasks up)."""
 
-    def __init__(self, function: LocalFunction, *, log_stream: Any, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        function: LocalFunction,
+        *,
+        log_stream: Any,
+        dry_run: bool = False,
+        reaction: LocalFunction | None = None,
+    ) -> None:
         self._function = function
+        self._reaction = reaction
+        self._reaction_ready = False
         self._dry_run = dry_run
         self._log_stream = log_stream
         self._client: BwpClient | None = None
@@ -112,6 +135,8 @@ class EventRunner:
             return ReplayResult(item.origin, "failed", item.error or "unreadable")
         event_id = item.event.get("id") if isinstance(item.event.get("id"), str) else None
         try:
+            if for_reaction(item.event):
+                return self._react(item, event_id)
             if self._dry_run:
                 return self._look_up(item, event_id)
             with contextlib.redirect_stdout(self._log_stream):
@@ -129,6 +154,52 @@ class EventRunner:
                 item.origin, "failed", f"{type(error).__name__}: {error}", event_id=event_id
             )
         return _classify(item.origin, answer)
+
+    def _react(self, item: SourcedEvent, event_id: str | None) -> ReplayResult:
+        """A COMPLETED event through ReactionFunction, as its rule delivers it (a dry run only
+        checks it: no case moves)."""
+        if self._reaction is None:
+            return ReplayResult(
+                item.origin,
+                "failed",
+                "a COMPLETED event goes to ReactionFunction, and this target has none",
+                event_id=event_id,
+            )
+        if self._dry_run:
+            ref = parse_event(item.event, model=TaskCompletedEvent)
+            return ReplayResult(
+                item.origin,
+                "looked-up",
+                f"{ref.task_kind} task {ref.task_id} completed: goes to ReactionFunction"
+                " (dry run: no case moved)",
+                task_id=ref.task_id,
+                event_id=event_id,
+                this_run=NOTHING,
+            )
+        with contextlib.redirect_stdout(self._log_stream):
+            if not self._reaction_ready:
+                self._reaction.cold_start()
+                self._reaction_ready = True
+            context = LocalLambdaContext(
+                function_name=self._reaction.logical_id,
+                timeout_seconds=self._reaction.timeout_seconds,
+            )
+            answer = self._reaction.handler(item.event, context)
+        ref = parse_event(item.event, model=TaskCompletedEvent)  # the handler took it
+        effect = CaseEffectOut(
+            outcome=str(answer.get("outcome")),
+            case_id=answer.get("caseId"),
+            state=answer.get("state"),
+        )
+        return ReplayResult(
+            item.origin,
+            "reacted",
+            f"ReactionFunction: {_case_detail(ref.task_kind, effect)}",
+            task_id=ref.task_id,
+            event_id=event_id,
+            this_run=NOTHING,
+            case=effect,
+        )
 
     def _held(self, origin: str, event_id: str | None) -> ReplayResult:
         if self._holds is None:
@@ -158,6 +229,17 @@ class EventRunner:
             this_run=NOTHING,
             failure=failure,
         )
+
+
+def _case_detail(kind: str, effect: CaseEffectOut) -> str:
+    """What the reaction did with a completion, in a few words."""
+    if effect.outcome == "kept":
+        return f"no case holds this {kind} task yet: the completion is kept until a case links it"
+    if effect.outcome == "moved":
+        return f"case {effect.case_id} is now {effect.state}"
+    if effect.case_id:
+        return f"nothing to do: case {effect.case_id} is {effect.state}"
+    return "nothing to do: the completion was already known"
 
 
 def idempotency_holds(function: LocalFunction) -> IdempotencyHolds:
@@ -205,14 +287,16 @@ _worker: EventRunner | None = None
 _started: Any = None
 
 
-def _init_worker(function: LocalFunction, dry_run: bool, started: Any) -> None:
+def _init_worker(
+    function: LocalFunction, dry_run: bool, started: Any, reaction: LocalFunction | None
+) -> None:
     """Each worker: its own cold start (spawned workers inherit the parent's environment,
     the target's AWS included)."""
     global _worker, _started
     # The parent handles Ctrl-C for everyone (it reaches the whole process group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _started = started
-    _worker = EventRunner(function, log_stream=io.StringIO(), dry_run=dry_run)
+    _worker = EventRunner(function, log_stream=io.StringIO(), dry_run=dry_run, reaction=reaction)
 
 
 def _run_indexed(indexed: tuple[int, SourcedEvent]) -> tuple[int, ReplayResult]:
@@ -253,8 +337,10 @@ def run_events(
     workers: int,
     log_stream: Any,
     on_result: Callable[[ReplayResult], None],
+    reaction: LocalFunction | None = None,
 ) -> ReplayRun:
     """Run ``items`` with ``workers`` processes (1 = in this process); results in input order.
+    COMPLETED events go to ``reaction`` (ReactionFunction), the others to ``function``.
 
     Interrupted (KeyboardInterrupt, or SIGTERM inside `interruptible`), it stops at once:
     worker processes are ended, and the events cut short get their claims freed.
@@ -262,7 +348,7 @@ def run_events(
     run = ReplayRun(total=len(items))
     started: list[str] = []
     with _function_logs_to(log_stream):
-        _run(items, function, dry_run, workers, log_stream, on_result, run, started)
+        _run(items, function, reaction, dry_run, workers, log_stream, on_result, run, started)
     if run.interrupted and not dry_run:
         finished = {r.event_id for r in run.results}
         run.cut_short = [event_id for event_id in started if event_id not in finished]
@@ -303,6 +389,7 @@ def _function_logs_to(stream: Any) -> Iterator[None]:
 def _run(
     items: list[SourcedEvent],
     function: LocalFunction,
+    reaction: LocalFunction | None,
     dry_run: bool,
     workers: int,
     log_stream: Any,
@@ -312,7 +399,9 @@ def _run(
 ) -> None:
     try:
         if workers <= 1:
-            runner = EventRunner(function, log_stream=log_stream, dry_run=dry_run)
+            runner = EventRunner(
+                function, log_stream=log_stream, dry_run=dry_run, reaction=reaction
+            )
             for item in items:
                 event_id = item.event.get("id") if item.event else None
                 if isinstance(event_id, str):
@@ -320,7 +409,7 @@ def _run(
                 run.results.append(runner.run(item))
                 on_result(run.results[-1])
         else:
-            _run_pool(items, function, dry_run, workers, run, started, on_result)
+            _run_pool(items, function, reaction, dry_run, workers, run, started, on_result)
     except KeyboardInterrupt:
         run.interrupted = True
 
@@ -328,6 +417,7 @@ def _run(
 def _run_pool(
     items: list[SourcedEvent],
     function: LocalFunction,
+    reaction: LocalFunction | None,
     dry_run: bool,
     workers: int,
     run: ReplayRun,
@@ -340,7 +430,7 @@ def _run_pool(
     pool = context.Pool(
         workers,
         initializer=_init_worker,
-        initargs=(function, dry_run, queue),
+        initargs=(function, dry_run, queue, reaction),
     )
     try:
         # One event at a time to whichever worker is free; results sorted back into input

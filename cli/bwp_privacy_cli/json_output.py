@@ -71,9 +71,25 @@ class RunEffect(_Out):
     message_id: str | None = Field(alias="messageId")
 
 
+class CaseEffectOut(_Out):
+    """What ReactionFunction did with a COMPLETED event."""
+
+    outcome: str = Field(
+        description="moved (its case completed), kept (no case holds the task yet: applied when "
+        "one links it) or unchanged"
+    )
+    case_id: str | None = Field(alias="caseId")
+    state: str | None = Field(description="the case's state after it")
+
+
 class ReplayResultOut(_Out):
     origin: str
-    outcome: Literal["published", "stored", "duplicate", "looked-up", "rejected", "failed", "held"]
+    outcome: Literal[
+        "published", "stored", "duplicate", "reacted", "looked-up", "rejected", "failed", "held"
+    ] = Field(
+        description="FAILED events go to RecorderFunction (published, stored, duplicate), "
+        "COMPLETED events to ReactionFunction (reacted), as the template's rules route them"
+    )
     detail: str
     task_id: str | None = Field(alias="taskId")
     event_id: str | None = Field(alias="eventId")
@@ -81,6 +97,9 @@ class ReplayResultOut(_Out):
     earlier: RunEffect | None = Field(description="for a duplicate: what an earlier run did")
     failure: DeletionFailure | None = Field(description="a dry run's failure message")
     held_until: str | None = Field(alias="heldUntil", description="ISO-8601 UTC, for held")
+    case: CaseEffectOut | None = Field(
+        description="for a COMPLETED event: what the reaction did with it"
+    )
 
 
 class ReplayOut(_Out):
@@ -135,10 +154,11 @@ class TaskShowOut(_Out):
     target: TargetOut
     business_product_id: str = Field(alias="businessProductId")
     task_id: str = Field(alias="taskId")
+    kind: Literal["deletion", "retrieval"]
     status: str
     submission_date: str | None = Field(alias="submissionDate")
     last_updated_date: str | None = Field(alias="lastUpdatedDate")
-    holding_period: int | None = Field(alias="holdingPeriod")
+    holding_period: int | None = Field(alias="holdingPeriod", description="null for a retrieval")
     errors: list[TaskErrorOut]
 
 
@@ -195,6 +215,9 @@ class CaseRowOut(_Out):
 
     case_id: str = Field(alias="caseId")
     business_product_id: str = Field(alias="businessProductId")
+    kind: Literal["deletion", "retrieval"] = Field(
+        description="the request the case carries: a deletion, or a retrieval (access request)"
+    )
     state: str
     attempts: int
     days_left: float = Field(

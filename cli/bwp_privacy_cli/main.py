@@ -14,7 +14,7 @@ from bwp_privacy_cli.context import CliContext, UserError
 COMMANDS = {
     "replay": ("bwp_privacy_cli.commands.replay", "replay", "Run events through the handler."),
     "events": ("bwp_privacy_cli.commands.events", "events", "Write sample events."),
-    "task": ("bwp_privacy_cli.commands.task", "task", "Show or cancel a deletion task."),
+    "task": ("bwp_privacy_cli.commands.task", "task", "Show a task, cancel a deletion task."),
     "failures": ("bwp_privacy_cli.commands.failures", "failures", "List and show stored failures."),
     "dlq": ("bwp_privacy_cli.commands.dlq", "dlq", "List and redrive the dead-letter queues."),
     "archive": ("bwp_privacy_cli.commands.archive", "archive", "Replay the partner bus archive."),

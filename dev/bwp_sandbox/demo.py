@@ -20,7 +20,7 @@ import warnings
 from datetime import datetime
 from typing import Any
 
-from bwp_privacy.common import iso_z
+from bwp_privacy.common import iso_z, use_clock
 from bwp_privacy.reaction import Case, CaseStore
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_sandbox.admin import admin_client
@@ -67,6 +67,7 @@ def main() -> int:
             print(f"  metrics:   {', '.join(_metrics(emf.getvalue()))}")
         print(f"\n{len(runs) - failures} of {len(runs)} events handled, {failures} failed.")
         failures += _cases(sandbox)
+        failures += _retrieval(sandbox)
         refused = sandbox.aws.iam.denied()
         for call in refused:
             print(f"IAM refused {call.function}: {call.action} on {call.resource}")
@@ -123,6 +124,74 @@ def _cases(sandbox: Sandbox) -> int:
                 f" {t.reason}"
             )
     return failed
+
+
+RETRIEVAL_NO_DATA = "demo-retrieval-no-data"
+RETRIEVAL_FAILED = "demo-retrieval-export-failed"
+
+
+def _retrieval(sandbox: Sandbox) -> int:
+    """A shopper's access request (a retrieval task) recorded as a retrieval and carried as a
+    case of its own kind: nothing to retrieve closes it; another code escalates it, and an
+    operator's resubmission (`startPersonalDataRetrievalTask`) completes it."""
+    timeline = Timeline(sandbox)
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    bp = SAMPLE_BUSINESS_PRODUCT_ID
+    print("\n== Retrieval: access requests, carried by the retrieval playbook ==")
+    drain_queue(sandbox.stack.tap_queue_url)  # what the deletion cases published before
+    sandbox.emulator.set_shopper(bp, DEMO_EMAIL)  # known: a new retrieval for them completes
+    for task_id, code, email in (
+        (RETRIEVAL_NO_DATA, "DATA_SUBJECT_NOT_FOUND", "unknown.shopper@example.com"),
+        (RETRIEVAL_FAILED, "EXPORT_FAILED", DEMO_EMAIL),
+    ):
+        sandbox.emulator.add_task(
+            bp,
+            {
+                "taskId": task_id,
+                "status": "FAILED",
+                "dataSubject": {"type": "SHOPPER", "email": email},
+                "errors": [{"code": code, "message": "The retrieval task failed."}],
+            },
+            kind="retrieval",
+        )
+        timeline.publish(bp, task_id, "PERSONAL_DATA_RETRIEVAL_TASK_FAILED")
+    timeline.settle()
+    for message in drain_queue(sandbox.stack.tap_queue_url):
+        body = json.loads(message["Body"])
+        if body.get("schema") == "bwp-privacy.deletion-task-failure":
+            codes = ", ".join(str(error["code"]) for error in body["errors"])
+            print(
+                f"  recorded:  {body['detailType']} task {body['taskId']}"
+                f"  taskKind {body['taskKind']}  errors {codes}"
+            )
+    _show_kinded(store, RETRIEVAL_NO_DATA, RETRIEVAL_FAILED)
+    operator = "sandbox:demo-operator"
+    with use_clock(timeline.now):
+        service = sandbox.target().reaction_service(operator)
+        service.resubmit_now(RETRIEVAL_FAILED, operator)
+    happened = [e for step in timeline.settle() for e in step.events]
+    print(
+        f"\n-- an operator resubmits (`bwp-privacy cases resubmit {RETRIEVAL_FAILED}`):"
+        f" {'; '.join(happened) or 'nothing happened'}"
+    )
+    _show_kinded(store, RETRIEVAL_FAILED)
+    ended = {case_id: store.load(case_id) for case_id in (RETRIEVAL_NO_DATA, RETRIEVAL_FAILED)}
+    states = {case_id: case.state.value if case else None for case_id, case in ended.items()}
+    expected = {RETRIEVAL_NO_DATA: "NOTHING_TO_RETRIEVE", RETRIEVAL_FAILED: "COMPLETED"}
+    if states != expected:
+        print(f"  UNEXPECTED retrieval case states: {states}")
+        return 1
+    return 0
+
+
+def _show_kinded(store: CaseStore, *case_ids: str) -> None:
+    for case_id in case_ids:
+        case = store.load(case_id)
+        if case is not None:
+            print(
+                f"  case {case.case_id}  {case.kind:<9} {case.state.value:<19}"
+                f" attempts {case.attempts}  {_next(case)}"
+            )
 
 
 def _show_cases(store: CaseStore, title: str, only: str | None = None) -> None:

@@ -2,10 +2,11 @@
 EventBridge Scheduler firing the attempts, around the real handlers.
 
 moto stores Scheduler schedules but never fires them, and no local Buy with Prime runs a
-deletion. `Timeline.advance(days)` moves the emulator's clock, then settles the world as AWS
-and Buy with Prime would: tasks whose holding period is over complete or fail (as their
-shopper's orders decide) and their events go on the partner bus; the rules' deliveries run
-the recorder (FAILED) and the reaction (COMPLETED) as asynchronous invocations; published
+deletion or a retrieval. `Timeline.advance(days)` moves the emulator's clock, then settles the
+world as AWS and Buy with Prime would: tasks whose holding period is over (a retrieval has
+none) complete or fail (as their shopper and their orders decide) and their events go on the
+partner bus; the rules' deliveries run the recorder (FAILED) and the reaction (COMPLETED), of
+either kind, as asynchronous invocations; published
 failures reach the reaction through its queue; due schedules invoke the reaction with their
 input and are deleted (ActionAfterCompletion DELETE). It repeats until nothing moves.
 
@@ -25,15 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bwp_privacy.common import use_clock
+from bwp_privacy.partner_events import detail_type, task_kind_of, task_resource
 from bwp_privacy_cli.local import LocalFunction, invoke_async
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_SOURCE
 from bwp_sandbox.stack import drain_queue
-
-#: Buy with Prime's resource key for deletion tasks.
-_RESOURCE = "businessProduct/{bp}/personalDataDeletionTask/{task}"
 
 
 @dataclass
@@ -78,14 +77,18 @@ class Timeline:
         return steps
 
     def publish(self, business_product_id: str, task_id: str, detail_type: str) -> None:
-        """Put a Buy with Prime privacy event for a task on the partner bus."""
+        """Put a Buy with Prime privacy event for a task on the partner bus (its resource names
+        the task with the key of the detail type's kind)."""
+        kind = task_kind_of(detail_type)
+        if kind is None:
+            raise ValueError(f"{detail_type} is no privacy-task event")
         admin_client("events").put_events(
             Entries=[
                 {
                     "Source": SAMPLE_SOURCE,
                     "DetailType": detail_type,
                     "Detail": "{}",
-                    "Resources": [_RESOURCE.format(bp=business_product_id, task=task_id)],
+                    "Resources": [task_resource(business_product_id, kind, task_id)],
                     "EventBusName": self._sandbox.stack.partner_bus_arn,
                 }
             ]
@@ -119,9 +122,11 @@ class Timeline:
         stack = self._sandbox.stack
         if whole_world:
             for task in self._sandbox.emulator.finish_due_tasks():
-                detail_type = f"PERSONAL_DATA_DELETION_TASK_{task.status}"
-                self.publish(task.business_product_id, task.task_id, detail_type)
-                step.events.append(f"{detail_type} {task.task_id}")
+                name = detail_type(
+                    task.kind, "COMPLETED" if task.status == "COMPLETED" else "FAILED"
+                )
+                self.publish(task.business_product_id, task.task_id, name)
+                step.events.append(f"{name} {task.task_id}")
         deliveries = [(stack.completed_rule_target_queue_url, self.reaction)]
         if whole_world:
             deliveries.insert(0, (stack.rule_target_queue_url, self.recorder))

@@ -1,6 +1,7 @@
-"""ReactionFunction: carries each failed deletion's case to its end. Its inputs: published
-failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED events (partner bus) and due attempts
-(EventBridge Scheduler). Wiring only: the work is `bwp_privacy.reaction`."""
+"""ReactionFunction: carries each failed deletion's or retrieval's case to its end. Its inputs:
+published failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED and
+PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED events (partner bus) and due attempts (EventBridge
+Scheduler). Wiring only: the work is `bwp_privacy.reaction`."""
 
 from __future__ import annotations
 

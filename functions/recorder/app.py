@@ -1,5 +1,6 @@
-"""RecorderFunction: PERSONAL_DATA_DELETION_TASK_FAILED events from the partner bus, each
-recorded once (stored and published). Wiring only: the work is `bwp_privacy.recorder`."""
+"""RecorderFunction: PERSONAL_DATA_DELETION_TASK_FAILED and PERSONAL_DATA_RETRIEVAL_TASK_FAILED
+events from the partner bus, each recorded once (looked up with the query of its kind, stored
+and published). Wiring only: the work is `bwp_privacy.recorder`."""
 
 from __future__ import annotations
 

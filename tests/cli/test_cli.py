@@ -132,8 +132,10 @@ def test_replay_bad_inputs_name_file_and_line(
         "--type",
         "deletion-completed",
     ).stdout
+    other = {**load_event(), "detail-type": "ORDER_CREATED"}
     archive.write_text(
-        json.dumps(load_event()) + "\n" + json.dumps(json.loads(completed)) + "\nnot json\n"
+        "\n".join(json.dumps(e) for e in (load_event(), json.loads(completed), other))
+        + "\nnot json\n"
     )
     result = run_cli("replay", str(broken), str(tmp_path / "missing.json"), str(archive), "--json")
     assert result.exit_code == 1
@@ -141,11 +143,14 @@ def test_replay_bad_inputs_name_file_and_line(
     assert outcomes[str(broken)] == ("failed", f"{broken}: line 2 column 13: Expecting value")
     assert outcomes[str(tmp_path / "missing.json")][1].endswith("No such file or directory")
     assert outcomes[f"{archive}:1"][0] == "published"
-    assert outcomes[f"{archive}:2"] == (
+    # A COMPLETED event goes to the reaction, as its rule sends it (no case holds t1).
+    assert outcomes[f"{archive}:2"][0] == "reacted"
+    assert outcomes[f"{archive}:3"] == (
         "rejected",
-        "invalid event: detail-type: Input should be 'PERSONAL_DATA_DELETION_TASK_FAILED'",
+        "invalid event: detail-type: Input should be 'PERSONAL_DATA_DELETION_TASK_FAILED' or "
+        "'PERSONAL_DATA_RETRIEVAL_TASK_FAILED'",
     )
-    assert outcomes[f"{archive}:3"][0] == "failed"
+    assert outcomes[f"{archive}:4"][0] == "failed"
     assert "Traceback" not in result.stderr
 
 

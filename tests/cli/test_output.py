@@ -89,7 +89,7 @@ def test_stderr_carries_only_the_clis_own_lines(run_cli: Run, sandbox: Sandbox) 
     assert result.exit_code == 0
     assert result.stderr == ""
     verbose = run_cli("replay", *(p for p in SAMPLES if p != rich_detail), "-v")
-    assert "Deletion failure stored and published" in verbose.stderr  # its logs, on request
+    assert "Task failure stored and published" in verbose.stderr  # its logs, on request
 
 
 def test_failures_list_takes_codes_in_any_case_and_bounds_the_days_it_reads(

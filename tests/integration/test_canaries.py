@@ -271,3 +271,104 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
     for canary in (EMAIL, "canary-mail.test", CLIENT_SECRET):
         leaks = [name for name, text in surfaces.items() if canary in text]
         assert leaks == [], f"{canary} leaked into {leaks}"
+
+
+LINK = "https://canary-link.test/export.zip?X-Amz-Signature=canary"
+
+
+def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
+    canary_sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same rule on the retrieval side: a retrieval case whose playbook (an SSM override)
+    resubmits reads the email from the failed retrieval, for one
+    `startPersonalDataRetrievalTask`, with faults on the way. The email is in that request
+    only; no query selects a retrieval's `dataRetrievalLink`, so neither the failed task's
+    link nor the completed one's goes anywhere."""
+    from bwp_privacy.reaction import RETRIEVAL_EMAIL_QUERY, CaseStore, client_token
+    from bwp_sandbox.admin import admin_client
+    from bwp_sandbox.stack import PROJECT_ROOT
+    from bwp_sandbox.timeline import Timeline
+
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="reaction")
+    playbooks = json.loads((PROJECT_ROOT / "functions/reaction/playbooks.json").read_text())
+    playbooks["retrieval"]["playbooks"]["EXPORT_FAILED"] = playbooks["playbooks"][
+        "ORDERS_NOT_CLOSED"
+    ]
+    admin_client("ssm").put_parameter(
+        Name="canary-playbooks", Value=json.dumps(playbooks), Type="String", Overwrite=True
+    )
+    sandbox = canary_sandbox.deploy(PlaybooksParameterName="canary-playbooks")
+    sandbox.emulator.set_shopper(BP, EMAIL)
+    task = _task("canary-retrieval", "EXPORT_FAILED")
+    task["errors"] = task["errors"][:1]  # resubmit only: a null code would escalate at once
+    task["dataRetrievalLink"] = LINK
+    sandbox.emulator.add_task(BP, task, kind="retrieval")
+    timeline = Timeline(sandbox, quiet_logs=False)
+    timeline.publish(BP, "canary-retrieval", "PERSONAL_DATA_RETRIEVAL_TASK_FAILED")
+    timeline.settle()
+    sandbox.emulator.inject("throttle")
+    sandbox.emulator.inject("http_status", status=503)
+    timeline.advance(7)  # attempt 1, retried through the faults; its retrieval completes
+    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    case = store.load("canary-retrieval")
+    assert case is not None
+    assert (case.kind, case.state.value, case.attempts) == ("retrieval", "COMPLETED", 1)
+    started = case.tasks[-1].task_id
+    assert sandbox.emulator.start_calls() == {client_token("canary-retrieval", 1): 1}
+    target = tmp_path / "sandbox.json"
+    sandbox.target().write(target)
+    cli_output = []
+    for args in (
+        ["cases", "list", "--all", "--json"],
+        ["cases", "show", "canary-retrieval"],
+        ["task", "show", started, "--kind", "retrieval", "--business-product-id", BP, "--json"],
+        ["task", "show", "canary-retrieval"],  # its kind from the stored failure
+    ):
+        result = CliRunner().invoke(
+            cli, args, env={"BWP_SANDBOX_FILE": str(target)}, catch_exceptions=False
+        )
+        assert result.exit_code == 0, (args, result.output)
+        cli_output.append(result.stdout + result.stderr)
+    assert '"kind": "retrieval"' in cli_output[0]
+    assert "Retrieval task canary-retrieval" in cli_output[3]
+
+    log = sandbox.emulator.requests_log
+    starts = [e for e in log if "startPersonalDataRetrievalTask" in json.dumps(e["body"])]
+    assert starts, "no start mutation was sent"
+    for entry in starts:
+        assert entry["body"]["variables"]["input"]["dataSubject"]["email"] == EMAIL
+    others = [e for e in log if e not in starts]
+    queries = [str(e["body"].get("query", "")) for e in others if isinstance(e["body"], dict)]
+    assert not [q for q in queries if "dataRetrievalLink" in q]
+    # The email is read from the failed retrieval (never a deletion), with the one query.
+    assert {q for q in queries if "dataSubject" in q} == {RETRIEVAL_EMAIL_QUERY}
+    captured = capsys.readouterr()
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "cases table": json.dumps(
+            boto3.client("dynamodb").scan(TableName=sandbox.stack.cases_table_name)["Items"]
+        ),
+        "failures table": json.dumps(
+            boto3.client("dynamodb").scan(TableName=sandbox.stack.failures_table_name)["Items"]
+        ),
+        "SNS messages": json.dumps(
+            boto3.client("sqs")
+            .receive_message(QueueUrl=sandbox.stack.tap_queue_url, MaxNumberOfMessages=10)
+            .get("Messages", [])
+        ),
+        "CLI output": "\n".join(cli_output),
+        "other API requests": json.dumps(others),
+    }
+    # The emulator's completed retrieval carries a link on its own host: it goes nowhere either.
+    completed = sandbox.emulator.tasks.get(BP, started, "retrieval")
+    assert str(completed["dataRetrievalLink"]).startswith("https://bwp-retrieval.sandbox.invalid/")
+    for canary in (EMAIL, "canary-mail.test", CLIENT_SECRET, LINK, "canary-link.test"):
+        leaks = [name for name, text in surfaces.items() if canary in text]
+        assert leaks == [], f"{canary} leaked into {leaks}"
+    assert "bwp-retrieval.sandbox.invalid" not in json.dumps(surfaces)

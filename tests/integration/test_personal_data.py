@@ -71,3 +71,61 @@ def test_the_query_never_selects_the_data_subject(app: LocalFunction, sandbox: S
     ]
     assert "dataSubject" not in query
     assert "email" not in query
+
+
+RETRIEVAL_LINK = "https://canary-link.test/shopper-data.zip?X-Amz-Signature=canary"
+
+
+def test_a_retrieval_failure_leaks_neither_the_email_nor_the_retrieval_link(
+    app: LocalFunction,
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A retrieval task holds the shopper's email and, once it completes, a pre-signed link to
+    their data: the lookup selects neither, so neither can reach a log, item or message."""
+    caplog.set_level(logging.DEBUG)
+    task_id = "c0ffee00-0000-4000-8000-00000000000r"
+    sandbox.emulator.add_task(
+        SAMPLE_BUSINESS_PRODUCT_ID,
+        {
+            "taskId": task_id,
+            "status": "FAILED",
+            "dataSubject": {"type": "SHOPPER", "email": CANARY},
+            "dataRetrievalLink": RETRIEVAL_LINK,
+            "errors": [{"code": "EXPORT_FAILED", "message": f"no export for {CANARY}"}],
+        },
+        kind="retrieval",
+    )
+    event = load_event()
+    event["id"] = "c0ffee00-retrieval"
+    event["detail-type"] = "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"
+    event["resources"] = [
+        f"businessProduct/{SAMPLE_BUSINESS_PRODUCT_ID}/personalDataRetrievalTask/{task_id}"
+    ]
+    result = app.handler(event, LocalLambdaContext())
+    assert (result["taskKind"], result["errorCodes"]) == ("retrieval", ["EXPORT_FAILED"])
+
+    captured = capsys.readouterr()
+    queries = [r["body"]["query"] for r in sandbox.emulator.requests_log if r["path"] == "/graphql"]
+    assert queries
+    assert not [q for q in queries if "dataRetrievalLink" in q or "dataSubject" in q]
+    [item] = stored_items(sandbox.stack)
+    [message] = published(sandbox.stack)
+    # Stored and published as a retrieval: its kind in the message and its attributes.
+    assert (item["taskKind"], "holdingPeriod" in item) == ("retrieval", False)
+    assert (message["body"]["taskKind"], message["body"]["holdingPeriod"]) == ("retrieval", None)
+    assert message["attributes"]["taskKind"] == "retrieval"
+    assert message["attributes"]["detailType"] == "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "stored items": json.dumps(item, default=str),
+        "published messages": json.dumps(message),
+    }
+    assert "RetrievalFailures" in captured.out  # the EMF output really was captured
+    for secret in (CANARY, "canary-domain", RETRIEVAL_LINK, "canary-link.test"):
+        leaks = [name for name, text in surfaces.items() if secret in text]
+        assert leaks == [], f"{secret} leaked into {leaks}"
+    assert "<email redacted>" in surfaces["stored items"]

@@ -278,6 +278,72 @@ def test_start_creates_an_on_hold_task_once_per_client_token(emulator: BwpEmulat
     assert task["holdingPeriod"] == 10
 
 
+RETRIEVAL = """
+query Retrieval($taskId: String!) {
+  personalDataRetrievalTask(taskId: $taskId) {
+    taskId status submissionDate lastUpdatedDate errors { code message } dataRetrievalLink
+  }
+}
+"""
+START_RETRIEVAL = """
+mutation Start($input: StartPersonalDataRetrievalTaskInput!) {
+  startPersonalDataRetrievalTask(input: $input) { taskId }
+}
+"""
+
+
+def retrieval(emu: BwpEmulator, task_id: str) -> Any:
+    return graphql(emu, RETRIEVAL, {"taskId": task_id}).json()["data"]["personalDataRetrievalTask"]
+
+
+def test_retrieval_tasks_are_their_own_kind_with_a_link_and_no_holding_period(
+    emulator: BwpEmulator,
+) -> None:
+    control = emulator.base_url + "/_control/tasks"
+    body = {"businessProductId": BP, "kind": "retrieval"}
+    task = {"taskId": "r-1", "dataRetrievalLink": "https://l.invalid/x"}
+    assert requests.post(control, json=body | {"task": task}, timeout=TIMEOUT).ok
+    bad = requests.post(control, json=body | {"task": task, "kind": "export"}, timeout=TIMEOUT)
+    assert bad.status_code == 400
+    task = retrieval(emulator, "r-1")
+    assert (task["taskId"], task["status"]) == ("r-1", "FAILED")
+    assert task["dataRetrievalLink"] == "https://l.invalid/x"  # in the schema: a test can see it
+    assert classification(query_task(emulator, "r-1"))["type"] == "ResourceNotFoundError"
+    held = graphql(emulator, RETRIEVAL.replace("dataRetrievalLink", "holdingPeriod"), {})
+    assert "Cannot query field 'holdingPeriod'" in only_error(held)["message"]
+    hold = {"dataSubject": {"type": "SHOPPER", "email": "a@example.com"}, "holdingPeriod": 0}
+    refused = graphql(emulator, START_RETRIEVAL, {"input": hold})
+    assert "holdingPeriod" in only_error(refused)["message"]
+
+
+def test_a_started_retrieval_completes_with_a_link_or_finds_no_shopper(
+    emulator: BwpEmulator,
+) -> None:
+    emulator.set_shopper(BP, "known@example.com")
+    started = {}
+    for email in ("known@example.com", "unknown@example.com"):
+        request = {
+            "dataSubject": {"type": "SHOPPER", "email": email},
+            "clientToken": {"token": email.ljust(36, "-")},
+        }
+        first = graphql(emulator, START_RETRIEVAL, {"input": request}).json()["data"]
+        again = graphql(emulator, START_RETRIEVAL, {"input": request}).json()["data"]
+        task_id = first["startPersonalDataRetrievalTask"]["taskId"]
+        assert again["startPersonalDataRetrievalTask"]["taskId"] == task_id
+        assert retrieval(emulator, task_id)["status"] == "IN_PROGRESS"
+        started[email] = task_id
+    finished = {task.task_id: task for task in emulator.finish_due_tasks()}
+    known, unknown = started["known@example.com"], started["unknown@example.com"]
+    assert {t.kind for t in finished.values()} == {"retrieval"}
+    assert (finished[known].status, finished[unknown].error_code) == (
+        "COMPLETED",
+        "DATA_SUBJECT_NOT_FOUND",
+    )
+    assert retrieval(emulator, known)["dataRetrievalLink"].startswith("https://")
+    assert retrieval(emulator, unknown)["dataRetrievalLink"] is None
+    assert sum(emulator.tasks_created().values()) == 2
+
+
 # -- faults ------------------------------------------------------------------------------
 
 

@@ -49,11 +49,43 @@ def test_rule_pattern_matches_every_sample_event(path: Path) -> None:
     assert matches(json.loads(path.read_text()))
 
 
+def test_rule_pattern_matches_a_retrieval_failure_too() -> None:
+    assert matches({**load_event(), "detail-type": "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"})
+
+
+@pytest.mark.parametrize(
+    ("rule", "detail_types"),
+    [
+        (
+            RULE,
+            ["PERSONAL_DATA_DELETION_TASK_FAILED", "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"],
+        ),
+        (
+            RESOURCES["ReactionFunction"]["Properties"]["Events"]["DeletionTaskCompleted"][
+                "Properties"
+            ],
+            ["PERSONAL_DATA_DELETION_TASK_COMPLETED", "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED"],
+        ),
+        (RESOURCES["DeletionTaskFailedArchive"]["Properties"], RULE["Pattern"]["detail-type"]),
+    ],
+    ids=["recorder", "reaction", "archive"],
+)
+def test_each_function_takes_both_kinds_of_privacy_task(
+    rule: dict[str, Any], detail_types: list[str]
+) -> None:
+    """FAILED of either kind to the recorder (and into the archive it replays from), COMPLETED
+    of either kind to the reaction; the reaction's queue takes both kinds of failure."""
+    pattern = rule.get("Pattern") or rule["EventPattern"]
+    assert pattern["detail-type"] == detail_types
+    subscription = RESOURCES["ReactionQueueSubscription"]["Properties"]
+    assert subscription["FilterPolicy"] == {"detailType": RULE["Pattern"]["detail-type"]}
+
+
 @pytest.mark.parametrize(
     "changes",
     [
         {"detail-type": "PERSONAL_DATA_DELETION_TASK_COMPLETED"},
-        {"detail-type": "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"},
+        {"detail-type": "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED"},
         {"source": "aws.partner/shopify/events"},
         {"source": "buywithprime"},
         {"source": "aws.events"},

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from bwp_privacy import bwp_api
-from bwp_privacy.bwp_api import DeletionTask, ResourceNotFoundApiError, ThrottlingApiError
+from bwp_privacy.bwp_api import (
+    DeletionTask,
+    PrivacyTask,
+    ResourceNotFoundApiError,
+    RetrievalTask,
+    ThrottlingApiError,
+)
 from bwp_privacy.contract import DeletionFailure, LookupStatus, TaskError
 from bwp_privacy.recorder import FailureRecorder, StoreResult, TaskRef, parse_event
 from tests.conftest import load_event
@@ -19,13 +25,25 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 @dataclass
 class FakeLookup:
-    answer: DeletionTask | Exception
-    calls: list[tuple[str, str]] = field(default_factory=list)
+    answer: PrivacyTask | Exception
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
 
     def get_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> DeletionTask:
-        self.calls.append((business_product_id, task_id))
+        answer = self._answer("deletion", business_product_id, task_id)
+        assert isinstance(answer, DeletionTask)
+        return answer
+
+    def get_retrieval_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> RetrievalTask:
+        answer = self._answer("retrieval", business_product_id, task_id)
+        assert isinstance(answer, RetrievalTask)
+        return answer
+
+    def _answer(self, kind: str, business_product_id: str, task_id: str) -> PrivacyTask:
+        self.calls.append((kind, business_product_id, task_id))
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -81,11 +99,38 @@ def ref() -> TaskRef:
 
 
 def recorder(
-    answer: DeletionTask | Exception = TASK,
+    answer: PrivacyTask | Exception = TASK, lookup: FakeLookup | None = None
 ) -> tuple[FailureRecorder, FakeStore, FakePublisher, FakeMetrics]:
     store, publisher, metrics = FakeStore(), FakePublisher(), FakeMetrics()
-    built = FailureRecorder(FakeLookup(answer), store, publisher, metrics, now=lambda: NOW)
+    built = FailureRecorder(
+        lookup or FakeLookup(answer), store, publisher, metrics, now=lambda: NOW
+    )
     return built, store, publisher, metrics
+
+
+def test_a_retrieval_failure_is_looked_up_as_a_retrieval_and_published_as_one() -> None:
+    event = load_event()
+    event["detail-type"] = "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"
+    event["resources"] = [event["resources"][0].replace("DeletionTask", "RetrievalTask")]
+    lookup = FakeLookup(
+        RetrievalTask(
+            task_id="t-r",
+            status="FAILED",
+            errors=[bwp_api.TaskError(code="DATA_SUBJECT_NOT_FOUND", message="none")],
+        )
+    )
+    built, _, publisher, metrics = recorder(lookup=lookup)
+    outcome = built.record(parse_event(event))
+    assert outcome.task_kind == "retrieval"
+    assert [kind for kind, _, _ in lookup.calls] == ["retrieval"]
+    [failure] = publisher.sent
+    assert (failure.task_kind, failure.detail_type) == (
+        "retrieval",
+        "PERSONAL_DATA_RETRIEVAL_TASK_FAILED",
+    )
+    assert failure.holding_period is None
+    assert ("RetrievalFailures", 1, {"errorCode": "DATA_SUBJECT_NOT_FOUND"}) in metrics.counts
+    assert "DeletionFailures" not in metrics.names()
 
 
 def test_a_failure_is_stored_once_published_once_and_marked_published() -> None:

@@ -1,6 +1,6 @@
-"""`bwp-privacy cases list|show|resubmit|close|link`: the failed deletions the reaction carries,
-and what an operator may do about one. Every change is written to the case with the
-operator's identity (the caller's AWS ARN; the local user in the sandbox)."""
+"""`bwp-privacy cases list|show|resubmit|close|link`: the failed deletions and retrievals the
+reaction carries, and what an operator may do about one. Every change is written to the case
+with the operator's identity (the caller's AWS ARN; the local user in the sandbox)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from bwp_privacy_cli.targets import Target
 
 @click.group()
 def cases() -> None:
-    """Failed deletions as cases: each carried to its end by the reaction."""
+    """Failed deletions and retrievals as cases: each carried to its end by the reaction."""
 
 
 @cases.command("list")
@@ -38,8 +38,8 @@ def cases() -> None:
 @common_options
 @pass_cli
 def list_(cli: CliContext, show_all: bool) -> None:
-    """Open cases (--all: every case), nearest deadline first: state, attempts, days left
-    and what happens next."""
+    """Open cases (--all: every case), nearest deadline first: kind, state, attempts, days
+    left and what happens next."""
     now = datetime.now(UTC)
     with cli.target() as target:
         cli.announce(target)
@@ -55,10 +55,11 @@ def list_(cli: CliContext, show_all: bool) -> None:
         return
     print_table(
         "Cases" if show_all else "Open cases",
-        ["case", "state", "attempts", "days left", "next", "business product"],
+        ["case", "kind", "state", "attempts", "days left", "next", "business product"],
         (
             (
                 r.case_id,
+                r.kind,
                 r.state,
                 r.attempts,
                 f"{r.days_left:.1f}",
@@ -67,7 +68,7 @@ def list_(cli: CliContext, show_all: bool) -> None:
             )
             for r in rows
         ),
-        ids=("case", "state", "business product"),
+        ids=("case", "kind", "state", "business product"),
     )
     console.print(f"{len(rows)} case(s)")
 
@@ -96,6 +97,7 @@ def show(cli: CliContext, case_id: str) -> None:
         f"Case {case.case_id}",
         ["field", "value"],
         [
+            ("kind", f"{case.kind} ({_REQUEST[case.kind]})"),
             ("state", case.state.value),
             ("reason", case.reason),
             ("business product", case.business_product_id),
@@ -153,7 +155,8 @@ def show(cli: CliContext, case_id: str) -> None:
 @common_options
 @pass_cli
 def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
-    """Start a new deletion for CASE_ID now (the next attempt, linked to the case)."""
+    """Start a new task for CASE_ID now, of its kind (a deletion or a retrieval): the next
+    attempt, linked to the case."""
     email = _read_email() if email_from_stdin else None
     with cli.target() as target:
         cli.announce(target)
@@ -221,8 +224,8 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
 @common_options
 @pass_cli
 def link(cli: CliContext, case_id: str, task_id: str) -> None:
-    """Link TASK_ID, a deletion your own system started, to CASE_ID as its next attempt
-    (announce mode)."""
+    """Link TASK_ID, a task your own system started (of the case's kind), to CASE_ID as its next
+    attempt (announce mode)."""
     with cli.target() as target:
         cli.announce(target)
         operator = target.operator()
@@ -235,6 +238,7 @@ def _row(case: Case, now: datetime) -> CaseRowOut:
     return CaseRowOut(
         case_id=case.case_id,
         business_product_id=case.business_product_id,
+        kind=case.kind,
         state=case.state.value,
         attempts=case.attempts,
         days_left=round(days_left(case, now), 1),
@@ -242,6 +246,10 @@ def _row(case: Case, now: datetime) -> CaseRowOut:
         next_action=_next(case),
         reason=case.reason,
     )
+
+
+#: What each kind of case answers, for a reader of `cases show`.
+_REQUEST = {"deletion": "a deletion request", "retrieval": "an access request"}
 
 
 def _next(case: Case) -> str:

@@ -1,4 +1,5 @@
-"""`bwp-privacy events new`: write a valid sample event (SAM CLI has no EventBridge events)."""
+"""`bwp-privacy events new`: write a valid sample event of any of the four privacy-task types the
+stack handles (SAM CLI has no EventBridge events)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from typing import Any
 
 import click
 
-from bwp_privacy.recorder import parse_event
+from bwp_privacy.contract import TaskKind
+from bwp_privacy.partner_events import (
+    TaskCompletedEvent,
+    TaskFailedEvent,
+    TaskOutcome,
+    detail_type,
+    parse_event,
+    task_resource,
+)
 
-DETAIL_TYPES = {
-    "deletion-failed": ("PERSONAL_DATA_DELETION_TASK_FAILED", "personalDataDeletionTask"),
-    "deletion-completed": ("PERSONAL_DATA_DELETION_TASK_COMPLETED", "personalDataDeletionTask"),
-    "retrieval-failed": ("PERSONAL_DATA_RETRIEVAL_TASK_FAILED", "personalDataRetrievalTask"),
-    "retrieval-completed": ("PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED", "personalDataRetrievalTask"),
+#: ``--type``: (kind, outcome), the four events `bwp-privacy replay` accepts.
+TYPES: dict[str, tuple[TaskKind, TaskOutcome]] = {
+    "deletion-failed": ("deletion", "FAILED"),
+    "deletion-completed": ("deletion", "COMPLETED"),
+    "retrieval-failed": ("retrieval", "FAILED"),
+    "retrieval-completed": ("retrieval", "COMPLETED"),
 }
 
 
@@ -30,9 +40,10 @@ def events() -> None:
 @click.option(
     "--type",
     "kind",
-    type=click.Choice(list(DETAIL_TYPES)),
+    type=click.Choice(list(TYPES)),
     default="deletion-failed",
     show_default=True,
+    help="FAILED events go to the recorder, COMPLETED events to the reaction (as `replay` does).",
 )
 @click.option("--rich-detail", is_flag=True, help="The 2024-11-01 rich `detail` instead of {}.")
 @click.option("--replay-name", help="Mark the event as replayed from an archive.")
@@ -59,15 +70,16 @@ def new(
     output: Any,
 ) -> None:
     """Write an EventBridge event as Buy with Prime sends it."""
-    detail_type, resource_key = DETAIL_TYPES[kind]
-    resource = f"businessProduct/{business_product_id}/{resource_key}/{task_id}"
+    task_kind, outcome = TYPES[kind]
+    name = detail_type(task_kind, outcome)
+    resource = task_resource(business_product_id, task_kind, task_id)
     event_id = str(uuid.uuid4())
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     detail: dict[str, Any] = {}
     if rich_detail:
         detail = {
             "idempotencyKey": str(uuid.uuid4()),
-            "eventDescriptor": detail_type,
+            "eventDescriptor": name,
             "resources": [resource],
             "eventId": event_id,
             "apiVersion": "2024-11-01",
@@ -78,7 +90,7 @@ def new(
     event: dict[str, Any] = {
         "version": "0",
         "id": event_id,
-        "detail-type": detail_type,
+        "detail-type": name,
         "source": f"aws.partner/buywithprime/{source_name}",
         "account": account,
         "time": now,
@@ -88,6 +100,6 @@ def new(
     }
     if replay_name:
         event["replay-name"] = replay_name
-    if kind == "deletion-failed":
-        parse_event(event)  # the same checks the function makes: ids must be well formed
+    # The same checks the function it goes to makes: ids must be well formed.
+    parse_event(event, model=TaskFailedEvent if outcome == "FAILED" else TaskCompletedEvent)
     output.write(json.dumps(event, indent=2) + "\n")

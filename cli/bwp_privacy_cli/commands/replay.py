@@ -1,4 +1,6 @@
-"""`bwp-privacy replay`: events through the real handler, offline or against a stack."""
+"""`bwp-privacy replay`: events through the real handlers, offline or against a stack: FAILED
+events through RecorderFunction, COMPLETED events through ReactionFunction (as the rules route
+them)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ from bwp_privacy_cli.event_runner import ReplayRun, interruptible, run_events
 from bwp_privacy_cli.json_output import ReplayOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
 
-STYLE = {"published": "green", "stored": "green", "duplicate": "cyan", "looked-up": "cyan"}
+STYLE = {
+    "published": "green",
+    "stored": "green",
+    "reacted": "green",
+    "duplicate": "cyan",
+    "looked-up": "cyan",
+}
 #: The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
 INTERRUPTED_EXIT_CODE = 130
 
@@ -34,11 +42,13 @@ INTERRUPTED_EXIT_CODE = 130
 @common_options
 @pass_cli
 def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int) -> None:
-    """Run events from FILES (JSON, JSON Lines, or - for stdin) through the handler.
+    """Run events from FILES (JSON, JSON Lines, or - for stdin) through the handlers.
 
-    Prints each event's outcome (published, duplicate, rejected with the reason, failed
-    with the error, held by another run) and a summary. Exits 1 if any event was rejected,
-    failed or held; Ctrl-C (or SIGTERM) stops at once and exits 130.
+    Each event goes where the template's rules send it: a FAILED event (deletion or
+    retrieval) to RecorderFunction, a COMPLETED event (either kind) to ReactionFunction.
+    Prints each event's outcome (published, duplicate, reacted, rejected with the reason,
+    failed with the error, held by another run) and a summary. Exits 1 if any event was
+    rejected, failed or held; Ctrl-C (or SIGTERM) stops at once and exits 130.
     """
     items = list(read_events(list(files)))
     log_stream = sys.stderr if cli.verbose else io.StringIO()
@@ -50,6 +60,7 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
             run = run_events(
                 items,
                 function=target.recorder(),
+                reaction=target.reaction(),
                 dry_run=dry_run,
                 workers=workers,
                 log_stream=log_stream,

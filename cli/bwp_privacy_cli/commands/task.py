@@ -1,4 +1,5 @@
-"""`bwp-privacy task show|cancel`: a deletion task as the API knows it (never the email)."""
+"""`bwp-privacy task show|cancel`: a deletion or retrieval task as the API knows it (never the
+email, never a retrieval's link); a deletion can be cancelled in its holding period."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import click
 
 from bwp_privacy.bwp_api import (
     DeletionTask,
+    PrivacyTask,
     ResourceNotFoundApiError,
     ValidationApiError,
     build_client,
 )
+from bwp_privacy.contract import TaskKind
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
 from bwp_privacy_cli.output import console, print_json, print_table
@@ -26,39 +29,52 @@ BP_OPTION = click.option(
 
 @click.group()
 def task() -> None:
-    """Deletion tasks in Buy with Prime."""
+    """Deletion and retrieval tasks in Buy with Prime."""
 
 
 @task.command("show")
 @click.argument("task_id")
 @BP_OPTION
+@click.option(
+    "--kind",
+    type=click.Choice(["deletion", "retrieval"]),
+    help="The kind of task. Default: the stored failure's, else deletion.",
+)
 @common_options
 @pass_cli
-def show(cli: CliContext, task_id: str, business_product_id: str | None) -> None:
-    """Query TASK_ID: status, dates, holding period and errors."""
+def show(
+    cli: CliContext, task_id: str, business_product_id: str | None, kind: TaskKind | None
+) -> None:
+    """Query TASK_ID: status, dates, holding period (a deletion's) and errors."""
     with cli.target() as target, target.function_environment():
         cli.announce(target)
         settings = target.settings()
-        bp = business_product_id or _stored_business_product(target, task_id)
+        stored = None if business_product_id and kind else _stored(target, task_id)
+        bp = business_product_id or _business_product(stored, task_id)
+        kind = kind or _kind(stored)
+        client = build_client(settings)
+        query = client.get_retrieval_task if kind == "retrieval" else client.get_deletion_task
         try:
-            found = build_client(settings).get_deletion_task(bp, task_id)
+            found = query(bp, task_id)
         except ResourceNotFoundApiError:
-            raise UserError(f"task {task_id} not found for business product {bp}") from None
+            raise UserError(f"{kind} task {task_id} not found for business product {bp}") from None
+    holding = found.holding_period if isinstance(found, DeletionTask) else None
     if cli.json:
         print_json(
             TaskShowOut(
                 target=target.identity(),
                 business_product_id=bp,
                 task_id=found.task_id,
+                kind=kind,
                 status=found.status,
                 submission_date=found.submission_date,
                 last_updated_date=found.last_updated_date,
-                holding_period=found.holding_period,
+                holding_period=holding,
                 errors=[TaskErrorOut(code=e.code, message=e.message) for e in found.errors],
             )
         )
         return
-    _print_task(bp, found)
+    _print_task(bp, kind, found)
 
 
 @task.command("cancel")
@@ -72,7 +88,7 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
     with cli.target() as target, target.function_environment():
         cli.announce(target)
         settings = target.settings()
-        bp = business_product_id or _stored_business_product(target, task_id)
+        bp = business_product_id or _business_product(_stored(target, task_id), task_id)
         if not yes and not click.confirm(
             f"Cancel deletion task {task_id} of {bp} on {target.label}?", err=True
         ):
@@ -90,27 +106,38 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
         console.print(f"Cancelled deletion task {cancelled}.")
 
 
-def _stored_business_product(target: Target, task_id: str) -> str:
-    for item in target.failure_store().for_task(task_id):
-        return str(item["businessProductId"])
+def _stored(target: Target, task_id: str) -> dict[str, object] | None:
+    """The task's latest stored failure, if any."""
+    items = target.failure_store().for_task(task_id)
+    return max(items, key=lambda item: str(item.get("receivedAt"))) if items else None
+
+
+def _business_product(stored: dict[str, object] | None, task_id: str) -> str:
+    if stored is not None:
+        return str(stored["businessProductId"])
     raise UserError(
         f"no stored failure for task {task_id}: pass --business-product-id "
         "(or set BWP_BUSINESS_PRODUCT_ID)"
     )
 
 
-def _print_task(bp: str, found: DeletionTask) -> None:
-    print_table(
-        f"Deletion task {found.task_id}",
-        ["field", "value"],
-        [
-            ("business product", bp),
-            ("status", found.status),
-            ("submitted", found.submission_date),
-            ("last updated", found.last_updated_date),
-            ("holding period (days)", found.holding_period),
-        ],
+def _kind(stored: dict[str, object] | None) -> TaskKind:
+    """The stored failure's kind (a failure stored before 1.1 is a deletion)."""
+    return (
+        "retrieval" if stored is not None and stored.get("taskKind") == "retrieval" else "deletion"
     )
+
+
+def _print_task(bp: str, kind: TaskKind, found: PrivacyTask) -> None:
+    rows: list[tuple[str, object]] = [
+        ("business product", bp),
+        ("status", found.status),
+        ("submitted", found.submission_date),
+        ("last updated", found.last_updated_date),
+    ]
+    if isinstance(found, DeletionTask):
+        rows.append(("holding period (days)", found.holding_period))
+    print_table(f"{kind.capitalize()} task {found.task_id}", ["field", "value"], rows)
     print_table(
         "Errors",
         ["code", "message"],

@@ -1,4 +1,4 @@
-"""What every target is: where a command acts, and how it runs the recorder there.
+"""What every target is: where a command acts, and how it runs the functions there.
 
 Commands never ask which kind of target they have: a target knows how to redrive a parked
 event to the function and what an archive replay delivered (`SandboxTarget` runs the
@@ -25,9 +25,11 @@ from bwp_privacy_cli.local import LocalFunction, patched_environ
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
 
-#: The recorder's handler, as Lambda runs it.
+#: The recorder's and the reaction's handlers, as Lambda runs them.
 RECORDER_HANDLER = "functions.recorder.app.handler"
 RECORDER = "RecorderFunction"
+REACTION_HANDLER = "functions.reaction.app.handler"
+REACTION = "ReactionFunction"
 #: The template's function timeout; also how long an interrupted invocation holds its event
 #: (Powertools idempotency in-progress lease).
 FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
@@ -140,6 +142,23 @@ class Target(ABC):
 
     def function_credentials(self) -> dict[str, str]:
         """The credentials a local run of the function signs with (none: the caller's)."""
+        return {}
+
+    def reaction(self) -> LocalFunction | None:
+        """ReactionFunction, run in this process with this target's settings (None: the target
+        has no reaction)."""
+        if not self.reaction_env:
+            return None
+        credentials = self.reaction_function_credentials()
+        return LocalFunction(
+            logical_id=REACTION,
+            handler_path=REACTION_HANDLER,
+            environment={**self.aws_env, **self.reaction_env, **credentials},
+            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+        )
+
+    def reaction_function_credentials(self) -> dict[str, str]:
+        """The credentials a local run of the reaction signs with (none: the caller's)."""
         return {}
 
     def function_client(self, service: str) -> Any:

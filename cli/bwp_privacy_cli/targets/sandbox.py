@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
-from bwp_privacy_cli.targets.base import FUNCTION_TIMEOUT_SECONDS, Target
+from bwp_privacy_cli.local import LocalLambdaContext, on_failure_record
+from bwp_privacy_cli.targets.base import Target
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -53,6 +53,9 @@ class SandboxTarget(Target):
     def function_credentials(self) -> dict[str, str]:
         return dict(self.credentials)
 
+    def reaction_function_credentials(self) -> dict[str, str]:
+        return dict(self.reaction_credentials)
+
     def operator(self) -> str:
         """The local user: the sandbox has no AWS identity of its own."""
         import getpass
@@ -70,12 +73,9 @@ class SandboxTarget(Target):
         self, payload: dict[str, Any], origin: str, *, verbose: bool
     ) -> tuple[bool, str]:
         """Run ReactionFunction here with its role, as Lambda would run an async input."""
-        reaction = LocalFunction(
-            logical_id="ReactionFunction",
-            handler_path="functions.reaction.app.handler",
-            environment={**self.aws_env, **self.reaction_env, **self.reaction_credentials},
-            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
-        )
+        reaction = self.reaction()
+        if reaction is None:
+            return False, f"{self.label} has no ReactionFunction: left in place"
         logs = sys.stderr if verbose else io.StringIO()
         try:
             with contextlib.redirect_stdout(logs):

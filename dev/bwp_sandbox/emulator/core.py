@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from bwp_sandbox.emulator.faults import FaultPlan
-from bwp_sandbox.emulator.tasks import Finished, Task, TaskStore
+from bwp_sandbox.emulator.tasks import Finished, Kind, Task, TaskStore
 
 # Only these request headers are logged; the Authorization value never is.
 LOGGED_HEADERS = ("authorization", "content-type", "x-api-target-id", "x-api-version")
@@ -43,9 +43,10 @@ class EmulatorCore:
 
     # -- control API ---------------------------------------------------------------------
 
-    def add_task(self, business_product_id: str, task: Task) -> Task:
-        """Store a deletion task (schema field names; defaults filled); return the stored copy."""
-        return self.tasks.add(business_product_id, task)
+    def add_task(self, business_product_id: str, task: Task, kind: Kind = "deletion") -> Task:
+        """Store a task of ``kind``, deletion or retrieval (schema field names; defaults filled);
+        return the stored copy."""
+        return self.tasks.add(business_product_id, task, kind)
 
     def remove_task(self, business_product_id: str, task_id: str) -> bool:
         """Forget a task; True if it existed."""
@@ -165,7 +166,10 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
             case "GET", ["requests"]:
                 return 200, {"requests": core.requests_log}
             case "POST", ["tasks"]:
-                return 200, {"task": core.add_task(body["businessProductId"], body["task"])}
+                kind = body.get("kind", "deletion")
+                if kind not in ("deletion", "retrieval"):
+                    raise ValueError(f"kind {kind!r} is neither deletion nor retrieval")
+                return 200, {"task": core.add_task(body["businessProductId"], body["task"], kind)}
             case "DELETE", ["tasks", business_product_id, task_id]:
                 removed = core.remove_task(unquote(business_product_id), unquote(task_id))
                 return 200, {"removed": removed}

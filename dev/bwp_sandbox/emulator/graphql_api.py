@@ -21,7 +21,7 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
-from bwp_sandbox.emulator.errors import BwpError, format_error, not_found
+from bwp_sandbox.emulator.errors import BwpError, format_error
 from bwp_sandbox.emulator.tasks import TaskStore
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
@@ -54,15 +54,21 @@ def resolve_deletion_task(_root: object, info: Info, taskId: str) -> Any:
 
 
 def resolve_retrieval_task(_root: object, info: Info, taskId: str) -> Any:
-    """Query.personalDataRetrievalTask: the emulator holds no retrieval tasks."""
-    info.context.target()
-    raise not_found()
+    """Query.personalDataRetrievalTask."""
+    context = info.context
+    return context.tasks.get(context.target(), taskId, "retrieval")
 
 
 def resolve_start(_root: object, info: Info, input: dict[str, Any]) -> Any:
     """Mutation.startPersonalDataDeletionTask."""
     context = info.context
     return {"taskId": context.tasks.start(context.target(), input)}
+
+
+def resolve_start_retrieval(_root: object, info: Info, input: dict[str, Any]) -> Any:
+    """Mutation.startPersonalDataRetrievalTask."""
+    context = info.context
+    return {"taskId": context.tasks.start(context.target(), input, "retrieval")}
 
 
 def resolve_cancel(_root: object, info: Info, taskId: str) -> Any:
@@ -79,6 +85,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     },
     "Mutation": {
         "startPersonalDataDeletionTask": resolve_start,
+        "startPersonalDataRetrievalTask": resolve_start_retrieval,
         "cancelPersonalDataDeletionTask": resolve_cancel,
     },
 }

@@ -17,7 +17,7 @@ from bwp_privacy.bwp_api.errors import (
     ValidationApiError,
     error_from_graphql,
 )
-from bwp_privacy.bwp_api.models import DeletionTask, TaskError
+from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask, TaskError
 from bwp_privacy.bwp_api.settings import (
     DEFAULT_API_URL,
     DEFAULT_API_VERSION,
@@ -40,7 +40,9 @@ __all__ = [
     "ConflictApiError",
     "DeletionTask",
     "InternalServerApiError",
+    "PrivacyTask",
     "ResourceNotFoundApiError",
+    "RetrievalTask",
     "TaskError",
     "ThrottlingApiError",
     "TokenProvider",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from pydantic import ValidationError
@@ -15,7 +15,7 @@ from bwp_privacy.bwp_api.errors import (
     UnknownApiError,
     error_from_graphql,
 )
-from bwp_privacy.bwp_api.models import DeletionTask
+from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask
 from bwp_privacy.bwp_api.token import TokenProvider
 from bwp_privacy.common import (
     Backoff,
@@ -41,11 +41,27 @@ query PersonalDataDeletionTask($taskId: String!) {
 }
 """.strip()
 
+# The same for a retrieval task, which has no holding period. Neither the data subject nor
+# `dataRetrievalLink` (a pre-signed link to the shopper's data) is ever selected.
+RETRIEVAL_TASK_QUERY = """
+query PersonalDataRetrievalTask($taskId: String!) {
+  personalDataRetrievalTask(taskId: $taskId) {
+    taskId
+    status
+    submissionDate
+    lastUpdatedDate
+    errors { code message }
+  }
+}
+""".strip()
+
 CANCEL_DELETION_TASK_MUTATION = """
 mutation CancelPersonalDataDeletionTask($taskId: String!) {
   cancelPersonalDataDeletionTask(taskId: $taskId) { taskId }
 }
 """.strip()
+
+_Task = TypeVar("_Task", bound=PrivacyTask)
 
 #: Time kept back from the invocation's deadline for the work that follows the lookup (store,
 #: publish, mark published: four quick AWS calls) and the answer itself.
@@ -84,6 +100,15 @@ class BwpClient:
             DELETION_TASK_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
         )
         return _field(data, "personalDataDeletionTask", DeletionTask)
+
+    def get_retrieval_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> RetrievalTask:
+        """Query `personalDataRetrievalTask`; raise a typed BwpApiError on failure."""
+        data = self.execute(
+            RETRIEVAL_TASK_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
+        )
+        return _field(data, "personalDataRetrievalTask", RetrievalTask)
 
     def cancel_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
@@ -193,7 +218,7 @@ def _raise(error: BwpApiError, response: requests.Response) -> dict[str, Any]:
     raise error
 
 
-def _field(data: dict[str, Any], name: str, model: type[DeletionTask]) -> DeletionTask:
+def _field(data: dict[str, Any], name: str, model: type[_Task]) -> _Task:
     payload = data.get(name)
     if payload is None:
         raise UnknownApiError(f"{name} answered null without errors")

@@ -1,4 +1,4 @@
-"""What the API answers about a privacy task (never the data subject)."""
+"""What the API answers about a privacy task (never the data subject, never a retrieval's link)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ class TaskError(BaseModel):
         return mask_emails(value[:4096]) if isinstance(value, str) else value
 
 
-class DeletionTask(BaseModel):
-    """`PersonalDataDeletionTask` as selected by our query; unknown fields are dropped."""
+class PrivacyTask(BaseModel):
+    """What a deletion and a retrieval task share, as our queries select it; unknown fields
+    are dropped (the data subject and a retrieval's link are never selected, and would not be
+    kept if an answer carried them)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
@@ -30,7 +32,6 @@ class DeletionTask(BaseModel):
     status: str
     submission_date: str | None = Field(None, alias="submissionDate")
     last_updated_date: str | None = Field(None, alias="lastUpdatedDate")
-    holding_period: int | None = Field(None, alias="holdingPeriod")
     errors: list[TaskError] = Field(default_factory=list)
 
     @field_validator("errors", mode="before")
@@ -39,3 +40,14 @@ class DeletionTask(BaseModel):
         if isinstance(value, list):
             return [item for item in value if item is not None]
         return [] if value is None else value
+
+
+class DeletionTask(PrivacyTask):
+    """`PersonalDataDeletionTask`: a privacy task with a holding period."""
+
+    holding_period: int | None = Field(None, alias="holdingPeriod")
+
+
+class RetrievalTask(PrivacyTask):
+    """`PersonalDataRetrievalTask`: no holding period; its `dataRetrievalLink` (a pre-signed
+    link to the shopper's data) is never requested."""

@@ -1,10 +1,12 @@
-"""Pydantic models of the PERSONAL_DATA_DELETION_TASK_FAILED and _COMPLETED EventBridge
-envelopes (one envelope; each function accepts the detail type it is for)."""
+"""Pydantic models of the Buy with Prime privacy-task events: PERSONAL_DATA_DELETION_TASK_FAILED
+and _COMPLETED, PERSONAL_DATA_RETRIEVAL_TASK_FAILED and _COMPLETED. One envelope; each function
+accepts the detail types it is for (the recorder FAILED, the reaction COMPLETED), and each
+parsed event knows which kind of task it is about."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import (
@@ -17,14 +19,44 @@ from pydantic import (
 )
 
 from bwp_privacy.common import BwpPrivacyError, describe_validation_error
+from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events.resources import (
-    DELETION_TASK_KEY,
+    TASK_KEYS,
     ParsedResource,
     ResourceFormatError,
     parse_resource,
 )
 
 PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
+
+#: The detail types of the privacy-task events, by what they say happened.
+FailedDetailType = Literal[
+    "PERSONAL_DATA_DELETION_TASK_FAILED", "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"
+]
+CompletedDetailType = Literal[
+    "PERSONAL_DATA_DELETION_TASK_COMPLETED", "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED"
+]
+TaskOutcome = Literal["FAILED", "COMPLETED"]
+FAILED_DETAIL_TYPES: tuple[str, ...] = get_args(FailedDetailType)
+COMPLETED_DETAIL_TYPES: tuple[str, ...] = get_args(CompletedDetailType)
+
+
+def detail_type(kind: TaskKind, outcome: TaskOutcome) -> str:
+    """The detail type of the event Buy with Prime publishes when a ``kind`` task ends so."""
+    return f"PERSONAL_DATA_{kind.upper()}_TASK_{outcome}"
+
+
+_KINDS: dict[str, TaskKind] = {
+    detail_type(kind, outcome): kind
+    for kind in get_args(TaskKind)
+    for outcome in get_args(TaskOutcome)
+}
+
+
+def task_kind_of(name: str) -> TaskKind | None:
+    """The kind of task the detail type ``name`` is about (None: no privacy-task event)."""
+    return _KINDS.get(name)
+
 
 # Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing
 # legitimate comes close to these.
@@ -61,7 +93,7 @@ class TaskEventDetail(BaseModel):
         return data
 
 
-class DeletionTaskEvent(EventBridgeModel):
+class PrivacyTaskEvent(EventBridgeModel):
     """The whole envelope; `resources` kept (Powertools' EventBridgeEnvelope drops it)."""
 
     version: ShortStr
@@ -82,8 +114,19 @@ class DeletionTaskEvent(EventBridgeModel):
             raise ValueError(f"must start with '{PARTNER_SOURCE_PREFIX}' and name the source")
         return source
 
-    def deletion_task(self) -> ParsedResource:
-        """Return the one resource that names a personalDataDeletionTask."""
+    @property
+    def task_kind(self) -> TaskKind:
+        """Which kind of privacy task the event is about, by its detail type (a detail type
+        that names none is refused by the subclasses before this is read)."""
+        kind = task_kind_of(self.detail_type)
+        if kind is None:
+            raise InvalidEventError(f"detail-type: {self.detail_type[:80]!r} is no privacy task")
+        return kind
+
+    def task_resource(self) -> ParsedResource:
+        """Return the one resource that names a task of the event's kind
+        (``personalDataDeletionTask/{id}`` or ``personalDataRetrievalTask/{id}``)."""
+        key = TASK_KEYS[self.task_kind]
         candidates = self.resources or self.detail.resources
         found: list[ParsedResource] = []
         for index, resource in enumerate(candidates):
@@ -91,36 +134,41 @@ class DeletionTaskEvent(EventBridgeModel):
                 parsed = parse_resource(resource)
             except ResourceFormatError as error:
                 raise InvalidEventError(f"resources[{index}]: {error}") from None
-            if parsed.get(DELETION_TASK_KEY) is not None:
+            if parsed.get(key) is not None:
                 found.append(parsed)
         if len(found) != 1:
             raise InvalidEventError(
-                f"resources: expected exactly one '{DELETION_TASK_KEY}/{{taskId}}' resource, "
-                f"found {len(found)}"
+                f"resources: expected exactly one '{key}/{{taskId}}' resource, found {len(found)}"
             )
         return found[0]
 
 
-class DeletionTaskFailedEvent(DeletionTaskEvent):
-    """PERSONAL_DATA_DELETION_TASK_FAILED: what the recorder takes."""
+class TaskFailedEvent(PrivacyTaskEvent):
+    """PERSONAL_DATA_DELETION_TASK_FAILED or PERSONAL_DATA_RETRIEVAL_TASK_FAILED: what the
+    recorder takes."""
 
-    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_FAILED"] = Field(alias="detail-type")
+    detail_type: FailedDetailType = Field(alias="detail-type")
 
 
-class DeletionTaskCompletedEvent(DeletionTaskEvent):
-    """PERSONAL_DATA_DELETION_TASK_COMPLETED: what completes a case."""
+class TaskCompletedEvent(PrivacyTaskEvent):
+    """PERSONAL_DATA_DELETION_TASK_COMPLETED or PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED: what
+    completes a case."""
 
-    detail_type: Literal["PERSONAL_DATA_DELETION_TASK_COMPLETED"] = Field(alias="detail-type")
+    detail_type: CompletedDetailType = Field(alias="detail-type")
 
 
 class TaskRef(BaseModel):
-    """What the event tells us: which task of which business product failed."""
+    """What the event tells us: which task (of which kind) of which business product."""
 
     model_config = ConfigDict(frozen=True)
 
-    event: DeletionTaskEvent
+    event: PrivacyTaskEvent
     business_product_id: str
     task_id: str
+
+    @property
+    def task_kind(self) -> TaskKind:
+        return self.event.task_kind
 
 
 class SpoofedEventError(InvalidEventError):
@@ -131,10 +179,10 @@ def parse_event(
     raw: Any,
     *,
     expected_account: str | None = None,
-    model: type[DeletionTaskEvent] = DeletionTaskFailedEvent,
+    model: type[PrivacyTaskEvent] = TaskFailedEvent,
 ) -> TaskRef:
-    """Validate a raw event as ``model`` (by default a FAILED event) and locate its task; raise
-    InvalidEventError on any problem.
+    """Validate a raw event as ``model`` (by default a FAILED event, of either kind) and locate
+    its task; raise InvalidEventError on any problem.
 
     Who sent it is checked first (SpoofedEventError), before anything else is read.
     """
@@ -147,9 +195,9 @@ def parse_event(
         raise InvalidEventError(describe_validation_error(error)) from None
     except RecursionError:
         raise InvalidEventError("event: nested too deeply") from None
-    resource = event.deletion_task()
-    task_id = resource.get(DELETION_TASK_KEY)
-    assert task_id is not None  # deletion_task() only returns resources that hold one
+    resource = event.task_resource()
+    task_id = resource.get(TASK_KEYS[event.task_kind])
+    assert task_id is not None  # task_resource() only returns resources that hold one
     return TaskRef(event=event, business_product_id=resource.business_product_id, task_id=task_id)
 
 

@@ -4,8 +4,8 @@ Grammar (from the event documentation)::
 
     businessProduct/{businessProductId}/{key}/{id}[/{key}/{id}...]
 
-Seen keys: personalDataDeletionTask, personalDataRetrievalTask, items, item-quantities,
-order, delivery, return, refund, carrier, tracker.
+Seen keys: personalDataDeletionTask, items, item-quantities, order, delivery, return, refund,
+carrier, tracker. The retrieval tasks' key is assumed (``RETRIEVAL_TASK_KEY``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,18 @@ import re
 from dataclasses import dataclass
 
 from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.contract import TaskKind
 
 BUSINESS_PRODUCT = "businessProduct"
+#: The resource key of a deletion task, as the event documentation shows it.
 DELETION_TASK_KEY = "personalDataDeletionTask"
+#: ASSUMPTION (not shown in Buy with Prime's documentation, whose retrieval event pages show no
+#: example resource): retrieval events name their task as ``personalDataRetrievalTask/{id}``,
+#: as deletion events name theirs. This is the one place that assumption is written (README:
+#: "Assumptions about the Buy with Prime API").
+RETRIEVAL_TASK_KEY = "personalDataRetrievalTask"
+#: The resource key that names each kind of privacy task.
+TASK_KEYS: dict[TaskKind, str] = {"deletion": DELETION_TASK_KEY, "retrieval": RETRIEVAL_TASK_KEY}
 
 MAX_RESOURCE_LENGTH = 1024
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
@@ -39,6 +48,11 @@ class ParsedResource:
     def get(self, key: str) -> str | None:
         """Return the id that follows ``key``, or None when the key is absent."""
         return next((value for k, value in self.pairs if k == key), None)
+
+
+def task_resource(business_product_id: str, kind: TaskKind, task_id: str) -> str:
+    """The resource string an event names a privacy task of ``kind`` with."""
+    return f"{BUSINESS_PRODUCT}/{business_product_id}/{TASK_KEYS[kind]}/{task_id}"
 
 
 def parse_resource(resource: str) -> ParsedResource:

@@ -1,6 +1,6 @@
-"""Automatic reaction: each failed deletion becomes a case that is carried to its end:
-resubmitted on a schedule, closed when nothing is left to delete, escalated before the legal
-deadline, completed.
+"""Automatic reaction: each failed deletion or retrieval (an access request) becomes a case that
+is carried to its end: resubmitted on a schedule, closed when Buy with Prime holds nothing for
+the shopper, escalated before the legal deadline, completed.
 
 The pure part (the legal clocks, the playbooks, the case and its state machine) knows no
 AWS and no API: it is what the tests exercise hardest. Around it: the cases table
@@ -11,6 +11,7 @@ service that carries each input through them (`ReactionService`, wired by `build
 
 from bwp_privacy.reaction.case import (
     Case,
+    CaseKind,
     CaseState,
     CaseTask,
     Cause,
@@ -47,17 +48,24 @@ from bwp_privacy.reaction.inputs import InvalidReactionInput, handle
 from bwp_privacy.reaction.notices import NoticePublisher, build_notice
 from bwp_privacy.reaction.playbooks import (
     DATA_SUBJECT_NOT_FOUND,
+    DEFAULT_RETRIEVAL,
     ORDERS_NOT_CLOSED,
     Close,
     Escalate,
     Mode,
     PlaybooksConfig,
     PlaybooksError,
+    PlaybookSet,
     Resubmit,
     load_playbooks,
 )
 from bwp_privacy.reaction.playbooks_source import PlaybooksSource
-from bwp_privacy.reaction.resubmit import EMAIL_QUERY, CannotResubmit, Resubmitter
+from bwp_privacy.reaction.resubmit import (
+    EMAIL_QUERY,
+    RETRIEVAL_EMAIL_QUERY,
+    CannotResubmit,
+    Resubmitter,
+)
 from bwp_privacy.reaction.schedules import (
     ATTEMPT_DUE,
     AttemptDueInput,
@@ -77,8 +85,10 @@ from bwp_privacy.reaction.wiring import build_reaction
 __all__ = [
     "ATTEMPT_DUE",
     "DATA_SUBJECT_NOT_FOUND",
+    "DEFAULT_RETRIEVAL",
     "EMAIL_QUERY",
     "ORDERS_NOT_CLOSED",
+    "RETRIEVAL_EMAIL_QUERY",
     "Announce",
     "AttemptDueInput",
     "AttemptScheduler",
@@ -86,6 +96,7 @@ __all__ = [
     "CannotResubmit",
     "Case",
     "CaseConflict",
+    "CaseKind",
     "CaseNotFound",
     "CaseNotStartable",
     "CaseState",
@@ -106,6 +117,7 @@ __all__ = [
     "Mode",
     "NoticePublisher",
     "Period",
+    "PlaybookSet",
     "PlaybooksConfig",
     "PlaybooksError",
     "PlaybooksSource",

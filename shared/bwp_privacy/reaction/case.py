@@ -1,5 +1,6 @@
-"""The case: one privacy request as the law sees it, with every task started for it and every
-transition it went through. The case is the record an auditor reads."""
+"""The case: one privacy request as the law sees it (a deletion, or a retrieval: a shopper's
+access request), with every task started for it and every transition it went through. The
+case is the record an auditor reads."""
 
 from __future__ import annotations
 
@@ -13,22 +14,28 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.reaction.clock import Deadline
 
+#: Which privacy request a case carries: the contract's ``TaskKind`` (the state machine stays
+#: free of the contract, so it is spelled here too; a test keeps the two the same).
+CaseKind = Literal["deletion", "retrieval"]
+
 
 class CaseState(StrEnum):
     """Where a case stands (README draws the diagram)."""
 
     #: The next attempt is scheduled.
     WAITING = "WAITING"
-    #: A new deletion task was started; its outcome is awaited.
+    #: A new task was started; its outcome is awaited.
     RESUBMITTED = "RESUBMITTED"
     #: Announce mode: a resubmission is due and the merchant's system was told to start it.
     RESUBMISSION_DUE = "RESUBMISSION_DUE"
     #: A person must act (the reason says why); the case stays open.
     ESCALATED = "ESCALATED"
-    #: A deletion task of the case completed.
+    #: A task of the case completed.
     COMPLETED = "COMPLETED"
     #: Buy with Prime holds no data for the shopper: nothing to delete.
     NOTHING_TO_DELETE = "NOTHING_TO_DELETE"
+    #: Buy with Prime holds no data for the shopper: nothing to retrieve (an access request).
+    NOTHING_TO_RETRIEVE = "NOTHING_TO_RETRIEVE"
     #: Closed by an operator (the reason says why).
     CLOSED = "CLOSED"
 
@@ -37,7 +44,14 @@ class CaseState(StrEnum):
         return self in _ENDED
 
 
-_ENDED = frozenset({CaseState.COMPLETED, CaseState.NOTHING_TO_DELETE, CaseState.CLOSED})
+_ENDED = frozenset(
+    {
+        CaseState.COMPLETED,
+        CaseState.NOTHING_TO_DELETE,
+        CaseState.NOTHING_TO_RETRIEVE,
+        CaseState.CLOSED,
+    }
+)
 
 #: States from which a new task may be started for the case.
 STARTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED, CaseState.RESUBMISSION_DUE})
@@ -75,7 +89,7 @@ class Transition(BaseModel):
 
 
 class CaseTask(BaseModel):
-    """A deletion task of the case: the original (attempt 0) or a resubmission."""
+    """A task of the case (of the case's kind): the original (attempt 0) or a resubmission."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -92,6 +106,8 @@ class Case(BaseModel):
 
     case_id: str = Field(alias="caseId")
     business_product_id: str = Field(alias="businessProductId")
+    #: A case stored before retrieval cases existed has none: it is a deletion.
+    kind: CaseKind = "deletion"
     state: CaseState
     received_at: datetime = Field(alias="receivedAt")
     received_from: Literal["submissionDate", "eventTime", "operator"] = Field(alias="receivedFrom")

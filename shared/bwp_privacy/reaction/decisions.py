@@ -16,6 +16,7 @@ from bwp_privacy.common import iso_z
 from bwp_privacy.reaction.case import (
     STARTABLE,
     Case,
+    CaseKind,
     CaseState,
     CaseTask,
     Cause,
@@ -32,7 +33,7 @@ from bwp_privacy.reaction.playbooks import Close, Escalate, Mode, PlaybooksConfi
 
 @dataclass(frozen=True, slots=True)
 class TaskFailed:
-    """A published deletion failure (the recorder's message), reduced to what a case needs."""
+    """A published failure (the recorder's message), reduced to what a case needs."""
 
     task_id: str
     business_product_id: str
@@ -41,11 +42,13 @@ class TaskFailed:
     submitted_at: datetime | None
     event_id: str
     event_time: datetime
+    #: Which kind of task failed: a case opened for it carries that kind of request.
+    kind: CaseKind = "deletion"
 
 
 @dataclass(frozen=True, slots=True)
 class TaskCompleted:
-    """``PERSONAL_DATA_DELETION_TASK_COMPLETED`` for a task."""
+    """``PERSONAL_DATA_DELETION_TASK_COMPLETED`` (or the retrieval one) for a task."""
 
     task_id: str
     event_id: str
@@ -69,7 +72,8 @@ class CancelSchedule:
 
 @dataclass(frozen=True, slots=True)
 class StartTask:
-    """Read the failed task's email and start a new deletion with it (in memory only)."""
+    """Read the failed task's email and start a new task of the case's kind with it (in memory
+    only)."""
 
     attempt: int
     client_token: str
@@ -110,7 +114,7 @@ class Decision:
 
 ATTEMPTS_EXHAUSTED_ADVICE = (
     "Check the shopper's open orders in the merchant console; when they are closed, start a "
-    "new deletion (`bwp-privacy cases resubmit CASE`), or close the case with its basis "
+    "new task (`bwp-privacy cases resubmit CASE`), or close the case with its basis "
     "(`bwp-privacy cases close CASE --reason ...`)."
 )
 DEADLINE_ADVICE = (
@@ -128,15 +132,17 @@ NO_EMAIL_ADVICE = (
 
 
 def open_case(failure: TaskFailed, config: PlaybooksConfig, now: datetime, actor: str) -> Decision:
-    """A case for the first failure of a task that belongs to no case. Its clock starts at the
+    """A case for the first failure of a task that belongs to no case, of the task's kind (a
+    deletion, or a retrieval: the same legal clock, its own playbooks). Its clock starts at the
     task's submission date (the earliest date known), else at the event's time."""
     received_at = failure.submitted_at or failure.event_time
     found = tuple(deadlines(received_at, config.applying()))
     plan = min(d.extended_due_at if config.plan_within == "extended" else d.due_at for d in found)
-    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok, kind=failure.kind)
     case = Case(
         case_id=failure.task_id,
         business_product_id=failure.business_product_id,
+        kind=failure.kind,
         state=CaseState.WAITING,  # replaced by the playbook's state below
         received_at=received_at,
         received_from="submissionDate" if failure.submitted_at else "eventTime",
@@ -168,7 +174,7 @@ def on_failed(
     is_current = task.task_id == case.current_task.task_id
     if case.state.ended or not is_current or case.state is not CaseState.RESUBMITTED:
         return Decision(updated)
-    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok, kind=case.kind)
     updated = updated.model_copy(update={"playbook_code": code})
     return _after_failure(updated, failure, config, now, actor, from_state=case.state)
 
@@ -190,7 +196,7 @@ def on_completed(case: Case, done: TaskCompleted, now: datetime, actor: str) -> 
         now,
         Cause(kind=CauseKind.EVENT, ref=done.event_id),
         actor,
-        f"deletion task {done.task_id} completed",
+        f"{case.kind} task {done.task_id} completed",
         ended=True,
     )
     return Decision(moved, tuple(effects))
@@ -203,7 +209,7 @@ def on_attempt_due(
     if case.state is not CaseState.WAITING or attempt != case.attempts + 1:
         return None
     cause = Cause(kind=CauseKind.SCHEDULE, ref=schedule_name(case.case_id, attempt))
-    playbook = config.playbooks.get(case.playbook_code, config.default)
+    playbook = config.for_kind(case.kind).get(case.playbook_code)
     if isinstance(playbook, Resubmit) and now > case.plan_deadline_at - playbook.margin:
         return _escalate(
             case, now, cause, actor, _late_reason(case, playbook, now), DEADLINE_ADVICE
@@ -257,7 +263,7 @@ def on_task_started(
         now,
         cause,
         actor,
-        f"attempt {attempt} started deletion task {task_id}",
+        f"attempt {attempt} started {case.kind} task {task_id}",
     )
     # An attempt its own schedule started leaves the schedule to Scheduler (deleted after it
     # fired); one started otherwise (an operator, the merchant) cancels the pending attempt.
@@ -297,6 +303,7 @@ def merge_stray(
             submitted_at=None,
             event_id=cause.ref,
             event_time=now,
+            kind=case.kind,
         )
         outcome = on_failed(linked.case, failure, config, now, actor)
     merged = linked.case
@@ -351,7 +358,7 @@ def set_received(
     )
     cause = Cause(kind=CauseKind.OPERATOR, ref="cases set-received")
     reason = f"received date set to {iso_z(received_at, 'seconds')}: {why}"
-    playbook = config.playbooks.get(case.playbook_code, config.default)
+    playbook = config.for_kind(case.kind).get(case.playbook_code)
     late = (
         case.state is CaseState.WAITING
         and case.next_attempt_at is not None
@@ -396,12 +403,13 @@ def _after_failure(
     from_state: CaseState | None,
 ) -> Decision:
     cause = Cause(kind=CauseKind.EVENT, ref=failure.event_id)
-    code, playbook = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok)
+    code, playbook = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok, kind=case.kind)
     task = failure.task_id
     if isinstance(playbook, Close):
+        nothing = _NOTHING_HELD[case.kind]
         moved = _move(
             case,
-            CaseState.NOTHING_TO_DELETE,
+            nothing,
             now,
             cause,
             actor,
@@ -409,7 +417,7 @@ def _after_failure(
             ended=True,
             from_state=from_state,
         )
-        return Decision(moved, (Ended(CaseState.NOTHING_TO_DELETE),))
+        return Decision(moved, (Ended(nothing),))
     if isinstance(playbook, Escalate):
         why = f"task {task} failed with {code}"
         return _escalate(case, now, cause, actor, why, playbook.advice, from_state=from_state)
@@ -507,8 +515,19 @@ def _move(
 
 
 _WITH_REASON = frozenset(
-    {CaseState.ESCALATED, CaseState.COMPLETED, CaseState.NOTHING_TO_DELETE, CaseState.CLOSED}
+    {
+        CaseState.ESCALATED,
+        CaseState.COMPLETED,
+        CaseState.NOTHING_TO_DELETE,
+        CaseState.NOTHING_TO_RETRIEVE,
+        CaseState.CLOSED,
+    }
 )
+#: How a close playbook ends a case: Buy with Prime holds nothing to delete, or to retrieve.
+_NOTHING_HELD: dict[CaseKind, CaseState] = {
+    "deletion": CaseState.NOTHING_TO_DELETE,
+    "retrieval": CaseState.NOTHING_TO_RETRIEVE,
+}
 
 
 def _days(length: timedelta) -> str:

@@ -1,6 +1,7 @@
 """The reaction's three inputs, told apart by shape and each checked at the boundary: an SQS
-batch of published failures, a COMPLETED event from the partner bus (async, like the
-recorder's rule), and an attempt schedule's input (async, from EventBridge Scheduler)."""
+batch of published failures (deletion and retrieval), a COMPLETED event of either kind from the
+partner bus (async, like the recorder's rule), and an attempt schedule's input (async, from
+EventBridge Scheduler)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from bwp_privacy.common import BwpPrivacyError, describe_validation_error
 from bwp_privacy.contract import DeletionFailure
-from bwp_privacy.partner_events import DeletionTaskCompletedEvent, parse_event
+from bwp_privacy.partner_events import TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
 from bwp_privacy.reaction.service import Handled, ReactionService
 
@@ -45,9 +46,7 @@ def handle(
             raise InvalidReactionInput(describe_validation_error(error, subject="input")) from None
         return _answer(service.attempt_due(due.case_id, due.attempt, deadline=deadline))
     if "detail-type" in event:
-        ref = parse_event(
-            event, expected_account=expected_account, model=DeletionTaskCompletedEvent
-        )
+        ref = parse_event(event, expected_account=expected_account, model=TaskCompletedEvent)
         return _answer(service.task_completed(ref.task_id, ref.event.id))
     raise InvalidReactionInput(
         "event: neither an SQS batch (Records), an attempt schedule "

@@ -1,6 +1,8 @@
-"""Playbooks as data: what the reaction does about each error code, and the legal clocks it
-plans against. A playbooks file is JSON, validated like the routes: every error names the
-file and the key (or the line), so a broken file fails loudly instead of reacting wrongly.
+"""Playbooks as data: what the reaction does about each error code, for each kind of request
+(deletion at the top level, retrieval in its own ``retrieval`` section), and the legal clocks
+it plans against (the same for both: an access request has the same 45 days under CCPA and
+one month under GDPR). A playbooks file is JSON, validated like the routes: every error names
+the file and the key (or the line), so a broken file fails loudly instead of reacting wrongly.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
+from bwp_privacy.reaction.case import CaseKind
 from bwp_privacy.reaction.clock import Jurisdiction
 
 #: The documented code after which Buy with Prime says the merchant must resubmit.
@@ -81,6 +84,61 @@ Playbook = Annotated[Resubmit | Close | Escalate, Field(discriminator="action")]
 _PRECEDENCE = {"escalate": 0, "resubmit": 1, "close": 2}
 
 
+class PlaybookSet(BaseModel):
+    """What to do about each error code of one kind of task: one entry per code, a default,
+    and what a failed lookup does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    playbooks: dict[str, Playbook] = Field(default_factory=dict)
+    default: Playbook
+    lookup_failed: Escalate
+
+    def choose(
+        self, codes: list[str], *, lookup_ok: bool
+    ) -> tuple[str, Resubmit | Close | Escalate]:
+        """The (code, playbook) that decides for a task failing with ``codes``: a failed
+        lookup escalates; else escalate before resubmit before close, then code order."""
+        if not lookup_ok:
+            return "LOOKUP_FAILED", self.lookup_failed
+        chosen = [(code, self.get(code)) for code in codes]
+        return min(chosen, key=lambda pair: _PRECEDENCE[pair[1].action])
+
+    def get(self, code: str) -> Resubmit | Close | Escalate:
+        """The playbook of ``code`` (the default when none names it)."""
+        return self.playbooks.get(code, self.default)
+
+
+#: The retrieval playbooks of a file that has no ``retrieval`` section (one written before
+#: retrieval cases existed): nothing to retrieve closes; every other code escalates.
+DEFAULT_RETRIEVAL = PlaybookSet(
+    playbooks={
+        DATA_SUBJECT_NOT_FOUND: Close(
+            action="close",
+            basis="Buy with Prime holds no personal data for this shopper: nothing to retrieve.",
+        )
+    },
+    default=Escalate(
+        action="escalate",
+        advice=(
+            "The retrieval (access request) task failed for a reason no playbook covers, and "
+            "the shopper still awaits an answer. Read its errors (`bwp-privacy cases show "
+            "CASE`), fix the cause, then resubmit (`bwp-privacy cases resubmit CASE`) or close "
+            "the case with its basis (`bwp-privacy cases close CASE --reason ...`)."
+        ),
+    ),
+    lookup_failed=Escalate(
+        action="escalate",
+        advice=(
+            "The failed retrieval task could not be read from the Buy with Prime API, so its "
+            "errors are unknown. Check the API credentials and the task (`bwp-privacy task show "
+            "TASK --kind retrieval`), then resubmit (`bwp-privacy cases resubmit CASE`) or close "
+            "the case (`bwp-privacy cases close CASE --reason ...`)."
+        ),
+    ),
+)
+
+
 class PlaybooksConfig(BaseModel):
     """The whole playbooks file."""
 
@@ -94,6 +152,8 @@ class PlaybooksConfig(BaseModel):
     playbooks: dict[str, Playbook] = Field(default_factory=dict)
     default: Playbook
     lookup_failed: Escalate
+    #: The retrieval (access request) playbooks; a file without the section gets the default.
+    retrieval: PlaybookSet = DEFAULT_RETRIEVAL
 
     @model_validator(mode="after")
     def _applies_names_jurisdictions(self) -> PlaybooksConfig:
@@ -105,19 +165,38 @@ class PlaybooksConfig(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _retrieval_has_no_holding_period(self) -> PlaybooksConfig:
+        retrieval = self.retrieval
+        held = [
+            code
+            for code, playbook in [*retrieval.playbooks.items(), ("default", retrieval.default)]
+            if isinstance(playbook, Resubmit) and playbook.holding_period_days
+        ]
+        if held:
+            raise ValueError(
+                f"retrieval: {', '.join(held)}: holding_period_days must be 0 "
+                "(a retrieval task has no holding period)"
+            )
+        return self
+
+    def for_kind(self, kind: CaseKind) -> PlaybookSet:
+        """The playbooks of one kind of request (deletion: the file's top level)."""
+        if kind == "retrieval":
+            return self.retrieval
+        return PlaybookSet(
+            playbooks=self.playbooks, default=self.default, lookup_failed=self.lookup_failed
+        )
+
     def applying(self) -> dict[str, Jurisdiction]:
         """The jurisdictions whose deadlines bind a case."""
         return {name: self.jurisdictions[name] for name in self.applies}
 
     def choose(
-        self, codes: list[str], *, lookup_ok: bool
+        self, codes: list[str], *, lookup_ok: bool, kind: CaseKind = "deletion"
     ) -> tuple[str, Resubmit | Close | Escalate]:
-        """The (code, playbook) that decides for a task failing with ``codes``: a failed
-        lookup escalates; else escalate before resubmit before close, then code order."""
-        if not lookup_ok:
-            return "LOOKUP_FAILED", self.lookup_failed
-        chosen = [(code, self.playbooks.get(code, self.default)) for code in codes]
-        return min(chosen, key=lambda pair: _PRECEDENCE[pair[1].action])
+        """The (code, playbook) that decides for a ``kind`` task failing with ``codes``."""
+        return self.for_kind(kind).choose(codes, lookup_ok=lookup_ok)
 
 
 def load_playbooks(text: str, source: str) -> PlaybooksConfig:

@@ -1,10 +1,11 @@
-"""Starting a new deletion for a case: the one place in the project that requests the
-shopper's email.
+"""Starting a new task for a case (a deletion, or a retrieval for an access request): the one
+place in the project that requests the shopper's email.
 
-The email is read from the failed task just before the start mutation, held in a local
-variable for that one call, and dropped. It is never logged, traced, stored, published, put
-in an exception or a metric: every error raised here is built from the API's error type and
-a message with email addresses masked.
+The email is read from the failed task (with the query of its kind) just before the start
+mutation of the same kind, held in a local variable for that one call, and dropped. It is
+never logged, traced, stored, published, put in an exception or a metric: every error raised
+here is built from the API's error type and a message with email addresses masked. A
+retrieval task's ``dataRetrievalLink`` is never selected here either.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from typing import Any, Protocol
 
 from bwp_privacy.bwp_api import BwpApiError, UnknownApiError
 from bwp_privacy.common import BwpPrivacyError, mask_emails
+from bwp_privacy.reaction.case import CaseKind
 
-# The only query in the project that selects the data subject's email.
+# The only queries in the project that select the data subject's email, one per kind.
 EMAIL_QUERY = """
 query PersonalDataDeletionTaskSubject($taskId: String!) {
   personalDataDeletionTask(taskId: $taskId) { dataSubject { type email } }
+}
+""".strip()
+
+RETRIEVAL_EMAIL_QUERY = """
+query PersonalDataRetrievalTaskSubject($taskId: String!) {
+  personalDataRetrievalTask(taskId: $taskId) { dataSubject { type email } }
 }
 """.strip()
 
@@ -26,6 +34,29 @@ mutation StartPersonalDataDeletionTask($input: StartPersonalDataDeletionTaskInpu
   startPersonalDataDeletionTask(input: $input) { taskId }
 }
 """.strip()
+
+# Mirrors the deletion start, without a holding period (a retrieval task has none).
+RETRIEVAL_START_MUTATION = """
+mutation StartPersonalDataRetrievalTask($input: StartPersonalDataRetrievalTaskInput!) {
+  startPersonalDataRetrievalTask(input: $input) { taskId }
+}
+""".strip()
+
+#: Per kind: (the email query and the field it reads, the start mutation and its field).
+_OPERATIONS: dict[CaseKind, tuple[str, str, str, str]] = {
+    "deletion": (
+        EMAIL_QUERY,
+        "personalDataDeletionTask",
+        START_MUTATION,
+        "startPersonalDataDeletionTask",
+    ),
+    "retrieval": (
+        RETRIEVAL_EMAIL_QUERY,
+        "personalDataRetrievalTask",
+        RETRIEVAL_START_MUTATION,
+        "startPersonalDataRetrievalTask",
+    ),
+}
 
 
 class GraphQL(Protocol):
@@ -47,7 +78,8 @@ class CannotResubmit(BwpPrivacyError):
 
 
 class Resubmitter:
-    """Reads the email of a failed task and starts a new deletion with it, in one step."""
+    """Reads the email of a failed task and starts a new task of its kind with it, in one
+    step."""
 
     def __init__(self, api: GraphQL) -> None:
         self._api = api
@@ -59,16 +91,18 @@ class Resubmitter:
         *,
         client_token: str,
         holding_period_days: int,
+        kind: CaseKind = "deletion",
         deadline: float | None = None,
     ) -> str:
         """Start the attempt; return the new task id. Transient API errors propagate (the
         attempt is retried with the same client token, so it starts one task at most)."""
-        email = self._read_email(business_product_id, source_task_id, deadline)
+        email = self._read_email(business_product_id, source_task_id, kind, deadline)
         return self.start(
             business_product_id,
             email,
             client_token=client_token,
             holding_period_days=holding_period_days,
+            kind=kind,
             deadline=deadline,
         )
 
@@ -79,20 +113,21 @@ class Resubmitter:
         *,
         client_token: str,
         holding_period_days: int,
+        kind: CaseKind = "deletion",
         deadline: float | None = None,
     ) -> str:
-        """The start mutation with an email held in memory (an operator may supply it)."""
-        variables = {
-            "input": {
-                "dataSubject": {"type": "SHOPPER", "email": email},
-                "holdingPeriod": holding_period_days,
-                "clientToken": {"token": client_token},
-            }
+        """The start mutation of ``kind`` with an email held in memory (an operator may supply
+        it). A retrieval has no holding period: ``holding_period_days`` is not sent for it."""
+        _, _, mutation, field = _OPERATIONS[kind]
+        task_input: dict[str, Any] = {
+            "dataSubject": {"type": "SHOPPER", "email": email},
+            "clientToken": {"token": client_token},
         }
+        if kind == "deletion":
+            task_input["holdingPeriod"] = holding_period_days
+        variables = {"input": task_input}
         try:
-            data = self._api.execute(
-                START_MUTATION, variables, business_product_id, deadline=deadline
-            )
+            data = self._api.execute(mutation, variables, business_product_id, deadline=deadline)
         except BwpApiError as error:
             if error.permanent:
                 raise CannotResubmit(
@@ -101,16 +136,19 @@ class Resubmitter:
                 ) from None
             raise
         finally:
-            del variables, email
-        started = data.get("startPersonalDataDeletionTask")
+            del variables, task_input, email
+        started = data.get(field)
         if not isinstance(started, dict) or not isinstance(started.get("taskId"), str):
-            raise UnknownApiError("startPersonalDataDeletionTask answered no taskId")
+            raise UnknownApiError(f"{field} answered no taskId")
         return str(started["taskId"])
 
-    def _read_email(self, business_product_id: str, task_id: str, deadline: float | None) -> str:
+    def _read_email(
+        self, business_product_id: str, task_id: str, kind: CaseKind, deadline: float | None
+    ) -> str:
+        query, field, _, _ = _OPERATIONS[kind]
         try:
             data = self._api.execute(
-                EMAIL_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
+                query, {"taskId": task_id}, business_product_id, deadline=deadline
             )
         except BwpApiError as error:
             if error.permanent:
@@ -118,7 +156,7 @@ class Resubmitter:
                     f"the failed task {task_id} could not be read ({type(error).__name__})"
                 ) from None
             raise
-        task = data.get("personalDataDeletionTask")
+        task = data.get(field)
         subject = task.get("dataSubject") if isinstance(task, dict) else None
         email = subject.get("email") if isinstance(subject, dict) else None
         if not isinstance(email, str) or "@" not in email:

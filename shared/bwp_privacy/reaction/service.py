@@ -98,7 +98,8 @@ class ReactionService:
     # ---- inputs ------------------------------------------------------------------------
 
     def task_failed(self, failure: DeletionFailure) -> Handled:
-        """A published failure: open a case for a task in none, else move the task's case."""
+        """A published failure (of a deletion or a retrieval task): open a case of that kind for
+        a task in none, else move the task's case."""
         failed = _task_failed(failure, self._clock())
         config = self._playbooks()
         for _ in range(MAX_CONFLICTS):
@@ -120,7 +121,8 @@ class ReactionService:
         raise CaseConflict(f"task {failed.task_id}: its case kept changing")
 
     def task_completed(self, task_id: str, event_id: str) -> Handled:
-        """``PERSONAL_DATA_DELETION_TASK_COMPLETED``: complete the task's case, or keep the
+        """``PERSONAL_DATA_DELETION_TASK_COMPLETED`` or ``..._RETRIEVAL_TASK_COMPLETED``:
+        complete the task's case (whatever its kind: a task belongs to one case), or keep the
         outcome until a case links the task (most completions belong to no case)."""
         done = TaskCompleted(task_id=task_id, event_id=event_id)
         for _ in range(MAX_CONFLICTS):
@@ -159,6 +161,7 @@ class ReactionService:
                 start.source_task_id,
                 client_token=start.client_token,
                 holding_period_days=start.holding_period_days,
+                kind=case.kind,
                 deadline=deadline,
             )
         except CannotResubmit as error:
@@ -189,7 +192,7 @@ class ReactionService:
                 f"case {case_id} is {case.state.value}: no new task can be started for it"
             )
         attempt = case.attempts + 1
-        playbook = self._playbooks().playbooks.get(case.playbook_code)
+        playbook = self._playbooks().for_kind(case.kind).playbooks.get(case.playbook_code)
         holding = playbook.holding_period_days if isinstance(playbook, Resubmit) else 0
         start = start_task(case, attempt, holding)
         if email is None:
@@ -198,6 +201,7 @@ class ReactionService:
                 start.source_task_id,
                 client_token=start.client_token,
                 holding_period_days=holding,
+                kind=case.kind,
                 deadline=deadline,
             )
         else:
@@ -206,6 +210,7 @@ class ReactionService:
                 email,
                 client_token=start.client_token,
                 holding_period_days=holding,
+                kind=case.kind,
                 deadline=deadline,
             )
             del email
@@ -344,4 +349,5 @@ def _task_failed(failure: DeletionFailure, now: datetime) -> TaskFailed:
         submitted_at=parse_iso(failure.submission_date),
         event_id=failure.event_id,
         event_time=parse_iso(failure.event_time) or parse_iso(failure.received_at) or now,
+        kind=failure.task_kind,
     )

@@ -1,5 +1,6 @@
-"""Intake and recording: a PERSONAL_DATA_DELETION_TASK_FAILED event becomes a stored failure
-and one published failure message.
+"""Intake and recording: a PERSONAL_DATA_DELETION_TASK_FAILED or
+PERSONAL_DATA_RETRIEVAL_TASK_FAILED event becomes a stored failure and one published failure
+message (which says which kind of task failed).
 
 Parse and check the event (`parse_event`, from `bwp_privacy.partner_events`, re-exported
 here for the recorder's callers), look the task up (`FailureRecorder` through the
@@ -8,15 +9,14 @@ function's idempotency claims are told and freed with `IdempotencyHolds`.
 """
 
 from bwp_privacy.partner_events import (
-    DELETION_TASK_KEY,
     PARTNER_SOURCE_PREFIX,
-    DeletionTaskCompletedEvent,
-    DeletionTaskEvent,
-    DeletionTaskFailedEvent,
     InvalidEventError,
     ParsedResource,
+    PrivacyTaskEvent,
     ResourceFormatError,
     SpoofedEventError,
+    TaskCompletedEvent,
+    TaskFailedEvent,
     TaskRef,
     parse_event,
     parse_resource,
@@ -40,18 +40,15 @@ from bwp_privacy.recorder.store import FailureStore, StoreResult
 from bwp_privacy.recorder.wiring import build_recorder
 
 __all__ = [
-    "DELETION_TASK_KEY",
     "IDEMPOTENCY_KEY_PREFIX",
     "PARTNER_SOURCE_PREFIX",
-    "DeletionTaskCompletedEvent",
-    "DeletionTaskEvent",
-    "DeletionTaskFailedEvent",
     "FailurePublisher",
     "FailureRecorder",
     "FailureStore",
     "IdempotencyHolds",
     "InvalidEventError",
     "ParsedResource",
+    "PrivacyTaskEvent",
     "Publisher",
     "RecordOutcome",
     "RecorderSettings",
@@ -59,6 +56,8 @@ __all__ = [
     "SpoofedEventError",
     "Store",
     "StoreResult",
+    "TaskCompletedEvent",
+    "TaskFailedEvent",
     "TaskLookup",
     "TaskRef",
     "build_recorder",

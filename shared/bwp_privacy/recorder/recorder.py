@@ -13,11 +13,19 @@ from bwp_privacy.bwp_api import (
     AccessDeniedApiError,
     BwpApiError,
     DeletionTask,
+    PrivacyTask,
     ResourceNotFoundApiError,
+    RetrievalTask,
     ValidationApiError,
 )
 from bwp_privacy.common import MetricsSink
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import (
+    DeletionFailure,
+    LookupOutcome,
+    LookupStatus,
+    TaskError,
+    TaskKind,
+)
 from bwp_privacy.partner_events import TaskRef
 from bwp_privacy.recorder.store import StoreResult
 
@@ -30,12 +38,23 @@ _LOOKUP_STATUS: dict[type[BwpApiError], LookupStatus] = {
 }
 
 
+#: The metric that counts failed tasks of each kind, by error code.
+FAILURE_METRICS: dict[TaskKind, str] = {
+    "deletion": "DeletionFailures",
+    "retrieval": "RetrievalFailures",
+}
+
+
 class TaskLookup(Protocol):
-    """Where a task's status and errors come from (the API client)."""
+    """Where a task's status and errors come from (the API client): one query per kind."""
 
     def get_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> DeletionTask: ...
+
+    def get_retrieval_task(
+        self, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> RetrievalTask: ...
 
 
 class Store(Protocol):
@@ -60,6 +79,7 @@ class RecordOutcome(BaseModel):
     event_id: str = Field(alias="eventId")
     task_id: str = Field(alias="taskId")
     business_product_id: str = Field(alias="businessProductId")
+    task_kind: TaskKind = Field("deletion", alias="taskKind")
     lookup_status: LookupStatus = Field(alias="lookupStatus")
     error_codes: list[str] = Field(alias="errorCodes")
     stored: bool
@@ -94,6 +114,7 @@ class FailureRecorder:
             event_id=failure.event_id,
             task_id=failure.task_id,
             business_product_id=failure.business_product_id,
+            task_kind=failure.task_kind,
             lookup_status=failure.lookup.status,
             error_codes=failure.error_codes,
             stored=stored.created,
@@ -107,9 +128,10 @@ class FailureRecorder:
         self._store.mark_published(failure, message_id, self._now())
         self._metrics.count("FailuresPublished")
         logger.info(
-            "Deletion failure stored and published",
+            "Task failure stored and published",
             extra={
                 "task_id": ref.task_id,
+                "task_kind": ref.task_kind,
                 "business_product_id": ref.business_product_id,
                 "lookup_status": failure.lookup.status.value,
                 "error_codes": failure.error_codes,
@@ -130,13 +152,15 @@ def describe_failure(
     *,
     deadline: float | None = None,
 ) -> DeletionFailure:
-    """Look the task up and build its failure record (used alone by dry-run replays).
+    """Look the task up (with the query of its kind) and build its failure record (used alone
+    by dry-run replays).
 
     Permanent API errors become a recorded lookup outcome; transient ones propagate.
     """
-    task: DeletionTask | None = None
+    task: PrivacyTask | None = None
+    query = lookup.get_retrieval_task if ref.task_kind == "retrieval" else lookup.get_deletion_task
     try:
-        task = lookup.get_deletion_task(ref.business_product_id, ref.task_id, deadline=deadline)
+        task = query(ref.business_product_id, ref.task_id, deadline=deadline)
         outcome = LookupOutcome(status=LookupStatus.OK)
     except BwpApiError as error:
         if not error.permanent:
@@ -150,30 +174,35 @@ def describe_failure(
         )
         logger.warning(
             "Task lookup failed for good; recording it for a person to look at",
-            extra={"task_id": ref.task_id, "error_type": error.classification},
+            extra={
+                "task_id": ref.task_id,
+                "task_kind": ref.task_kind,
+                "error_type": error.classification,
+            },
         )
     metrics.count("TaskLookups", outcome=outcome.status.value)
     failure = _build_failure(ref, task, outcome, received_at)
     for code in failure.error_codes:
-        metrics.count("DeletionFailures", errorCode=code)
+        metrics.count(FAILURE_METRICS[failure.task_kind], errorCode=code)
     return failure
 
 
 def _build_failure(
-    ref: TaskRef, task: DeletionTask | None, lookup: LookupOutcome, received_at: datetime
+    ref: TaskRef, task: PrivacyTask | None, lookup: LookupOutcome, received_at: datetime
 ) -> DeletionFailure:
     event = ref.event
     return DeletionFailure(
         event_id=event.id,
         event_time=event.time.isoformat().replace("+00:00", "Z"),
         detail_type=event.detail_type,
+        task_kind=ref.task_kind,
         replay_name=event.replay_name,
         business_product_id=ref.business_product_id,
         task_id=ref.task_id,
         status=task.status if task else None,
         submission_date=task.submission_date if task else None,
         last_updated_date=task.last_updated_date if task else None,
-        holding_period=task.holding_period if task else None,
+        holding_period=task.holding_period if isinstance(task, DeletionTask) else None,
         errors=[TaskError(code=e.code, message=e.message) for e in task.errors] if task else [],
         lookup=lookup,
         received_at=received_at.isoformat().replace("+00:00", "Z"),
