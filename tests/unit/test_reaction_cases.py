@@ -409,6 +409,7 @@ def test_a_stray_case_opened_by_an_unlinked_attempt_is_merged_back() -> None:
     assert into.case.state is CaseState.WAITING
     assert into.effects == (ScheduleAttempt(2, FAILED_AT + timedelta(days=7), "task-1-a2"),)
     assert closed.case.state is CaseState.CLOSED
-    assert closed.effects == (CancelSchedule(1, "task-2-a1"),)  # not a request of its own
+    # Not a request of its own: its attempt is cancelled and its incident resolved.
+    assert closed.effects == (CancelSchedule(1, "task-2-a1"), Ended(CaseState.CLOSED))
     # Not a stray: a case with more than its own task is never merged.
     assert merge_stray(case, into.case, 1, cause, rules, FAILED_AT, ACTOR) is None

@@ -1,13 +1,15 @@
-"""The published messages: the failure (``bwp-privacy.deletion-task-failure`` 1.0) and the case
-notice (``bwp-privacy.case-notice`` 1.0), with their message attributes. It depends on
+"""The published messages: the failure (``bwp-privacy.deletion-task-failure`` 1.1) and the case
+notice (``bwp-privacy.case-notice`` 1.1), with their message attributes. It depends on
 nothing else of the project."""
 
 from bwp_privacy.contract.attributes import message_attributes
+from bwp_privacy.contract.case_links import CASE_ID_ATTRIBUTE, case_item_key, task_item_key
 from bwp_privacy.contract.case_notice import (
     CASE_NOTICE_DETAIL_TYPE,
     CASE_NOTICE_SCHEMA,
     CASE_NOTICE_SCHEMA_VERSION,
     CaseNotice,
+    EndState,
     NoticeDeadline,
     notice_attributes,
 )
@@ -23,6 +25,7 @@ from bwp_privacy.contract.failure import (
 )
 
 __all__ = [
+    "CASE_ID_ATTRIBUTE",
     "CASE_NOTICE_DETAIL_TYPE",
     "CASE_NOTICE_SCHEMA",
     "CASE_NOTICE_SCHEMA_VERSION",
@@ -31,11 +34,14 @@ __all__ = [
     "UNSPECIFIED_CODE",
     "CaseNotice",
     "DeletionFailure",
+    "EndState",
     "LookupOutcome",
     "LookupStatus",
     "NoticeDeadline",
     "TaskError",
     "TaskKind",
+    "case_item_key",
     "message_attributes",
     "notice_attributes",
+    "task_item_key",
 ]

@@ -1,7 +1,10 @@
-"""The case notice ``bwp-privacy.case-notice`` 1.0: what the reaction publishes on the failures
-topic when a case needs a person (``escalated``) or, in announce mode, when the merchant's own
-system must start a resubmission (``resubmission-due``). The alert router routes it like a
-failure; it carries the case, never anything about the shopper."""
+"""The case notice ``bwp-privacy.case-notice`` 1.1: what the reaction publishes on the failures
+topic when a case needs a person (``escalated``), when, in announce mode, the merchant's own
+system must start a resubmission (``resubmission-due``), and when a case ends (``ended``, added
+in 1.1: the alert router resolves the case's incident in every receiver it reached). It
+carries the case, never anything about the shopper.
+
+Consumers must ignore a ``kind`` they do not know: new kinds are added within 1.x."""
 
 from __future__ import annotations
 
@@ -11,10 +14,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CASE_NOTICE_SCHEMA = "bwp-privacy.case-notice"
-CASE_NOTICE_SCHEMA_VERSION = "1.0"
+CASE_NOTICE_SCHEMA_VERSION = "1.1"
 #: The ``detailType`` attribute of a notice: subscription filter policies tell it from a
 #: failure (whose detailType is the Buy with Prime event's).
 CASE_NOTICE_DETAIL_TYPE = "BWP_PRIVACY_CASE_NOTICE"
+
+
+#: How an ended case ended (the reaction's end states).
+EndState = Literal["COMPLETED", "NOTHING_TO_DELETE", "NOTHING_TO_RETRIEVE", "CLOSED"]
 
 
 class NoticeDeadline(BaseModel):
@@ -28,7 +35,7 @@ class NoticeDeadline(BaseModel):
 
 
 class CaseNotice(BaseModel):
-    """Message schema ``bwp-privacy.case-notice`` 1.0 (see README)."""
+    """Message schema ``bwp-privacy.case-notice`` 1.1 (see README)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -38,8 +45,12 @@ class CaseNotice(BaseModel):
     schema_version: str = Field(CASE_NOTICE_SCHEMA_VERSION, alias="schemaVersion")
     #: Stable per notice: a retry publishes the same id, so receivers get it once.
     notice_id: str = Field(alias="noticeId")
-    kind: Literal["escalated", "resubmission-due"]
+    kind: Literal["escalated", "resubmission-due", "ended"]
     case_id: str = Field(alias="caseId")
+    #: Which privacy request the case is (1.1; a 1.0 notice is a deletion's).
+    task_kind: Literal["deletion", "retrieval"] = Field("deletion", alias="taskKind")
+    #: Set on an ``ended`` notice: how the case ended (1.1).
+    end_state: EndState | None = Field(None, alias="endState")
     business_product_id: str = Field(alias="businessProductId")
     task_id: str = Field(alias="taskId")
     task_ids: list[str] = Field(alias="taskIds")
@@ -54,7 +65,8 @@ class CaseNotice(BaseModel):
 
     @property
     def code(self) -> str:
-        """The notice as an error code for routes: CASE_ESCALATED or CASE_RESUBMISSION_DUE."""
+        """The notice as an error code for routes: CASE_ESCALATED, CASE_RESUBMISSION_DUE or
+        CASE_ENDED."""
         return "CASE_" + self.kind.upper().replace("-", "_")
 
     def to_json_dict(self) -> dict[str, object]:

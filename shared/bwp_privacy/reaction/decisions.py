@@ -2,8 +2,9 @@
 case to write and the effects to carry out come out (``None``: the input changes nothing, as
 for a duplicate or stale event). No I/O, no clock: the caller passes ``now``.
 
-Effects are carried out by the reaction service only after the case write succeeded, so a
-lost race (a conditional write that fails) never schedules, starts or alerts anything.
+The reaction service carries the effects out before it writes the case, each safe to repeat
+(schedules by name, starts by client token, notices by a stable id), so a crash between the
+two is healed by the input's retry; an end is announced only after the write.
 """
 
 from __future__ import annotations
@@ -317,7 +318,8 @@ def merge_stray(
     closing: list[Effect] = []
     closed = stray
     if not stray.state.ended:
-        closing = _cancel_pending(stray)
+        # Ended: the stray's own incident (opened by its task's failure) is resolved.
+        closing = [*_cancel_pending(stray), Ended(CaseState.CLOSED)]
         closed = _move(stray, CaseState.CLOSED, now, cause, actor, why, ended=True)
     return Decision(merged, tuple(effects)), Decision(closed, tuple(closing))
 

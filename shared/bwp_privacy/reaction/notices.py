@@ -1,5 +1,6 @@
 """Case notices on the failures topic: the alert router routes them like failures (an
-escalation is critical), and the reaction's own subscription filters them out."""
+escalation is critical; an ended case resolves its incident), and the reaction's own
+subscription filters them out."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from bwp_privacy.reaction.decisions import days_left
 
 def build_notice(case: Case, kind: str, reason: str, advice: str, now: datetime) -> CaseNotice:
     """The notice for ``case`` as decided (its transition count makes the id stable: a retry
-    of the same input decides the same transition and publishes the same notice id)."""
+    of the same input decides the same transition and publishes the same notice id). An
+    ``ended`` notice carries the state the case ended in."""
     return CaseNotice.model_validate(
         {
+            "endState": case.state.value if kind == "ended" else None,
+            "taskKind": case.kind,
             "noticeId": f"{case.case_id}/{kind}/{len(case.transitions)}",
             "kind": kind,
             "caseId": case.case_id,

@@ -5,7 +5,9 @@ out, and written.
 Effects are carried out *before* the case is written, and each is safe to repeat: schedules
 by name, starts by client token, notices by a stable id. A crash or a lost race between the
 two is therefore healed by the input's own retry (the same input decides the same thing),
-and nothing is ever lost to a write that went through while its effect did not.
+and nothing is ever lost to a write that went through while its effect did not. The one
+exception is the end of a case: its ``ended`` notice is published after the write (see
+`ReactionService._written`), and again whenever an input finds the case already ended.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ class ReactionService:
                 if not self._store.create(decision.case):
                     continue  # opened meanwhile by another invocation: move that case
                 self._metrics.count("CasesOpened")
-                self._count_end(decision)
+                self._written(decision)
                 if link is not None and link.outcome == "COMPLETED":
                     return self.task_completed(failed.task_id, "early-outcome")
                 return Handled("opened", decision.case.case_id, decision.case.state)
@@ -290,7 +292,8 @@ class ReactionService:
         self._carry(closed)
         saved = self._store.save_merge(merged.case, closed.case, task_id)
         self._metrics.count("CasesMerged")
-        self._count_end(merged)
+        self._written(merged)
+        self._written(closed)
         return Handled("moved", case_id, saved.state)
 
     def _move(self, case_id: str, decide: Callable[[Case], Decision | None]) -> Handled:
@@ -298,13 +301,18 @@ class ReactionService:
             case = self._require(case_id)
             decision = decide(case)
             if decision is None:
+                if case.state.ended:
+                    # The input ended the case before and is here again (a retry after a crash
+                    # between the write and the notice): tell the router again; it resolves
+                    # each incident once whatever it is told.
+                    self._announce_end(case)
                 return Handled("unchanged", case_id, case.state)
             self._carry(decision)
             try:
                 saved = self._store.save(decision.case)
             except CaseConflict:
                 continue
-            self._count_end(decision)
+            self._written(decision)
             return Handled("moved", case_id, saved.state)
         raise CaseConflict(f"case {case_id} kept changing")
 
@@ -326,12 +334,22 @@ class ReactionService:
                     build_notice(case, "resubmission-due", reason, ANNOUNCE_ADVICE, now)
                 )
             elif isinstance(effect, Ended | StartTask):
-                continue  # counted after the write; started by the attempt itself
+                continue  # announced after the write; started by the attempt itself
 
-    def _count_end(self, decision: Decision) -> None:
+    def _written(self, decision: Decision) -> None:
+        """What follows a successful write: an ended case is counted and announced. Unlike the
+        other effects, the end is told only once it is written: the router resolves every
+        incident of an ended case and suppresses its later alerts, so an end that a lost
+        write never made would silence a case that is still open."""
         for effect in decision.effects:
             if isinstance(effect, Ended):
                 self._metrics.count("CasesEnded", state=effect.state.value)
+                self._announce_end(decision.case)
+
+    def _announce_end(self, case: Case) -> None:
+        """The ``ended`` notice of ``case`` (its id is stable: told again, it is the same)."""
+        why = case.reason or f"case {case.case_id} ended ({case.state.value})"
+        self._notices.publish(build_notice(case, "ended", why, "", self._clock()))
 
     def _require(self, case_id: str) -> Case:
         case = self._store.load(case_id)
