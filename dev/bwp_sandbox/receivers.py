@@ -84,7 +84,9 @@ def _secret(
     admin_client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(value))
     receivers.parameters[spec.parameter] = name
     if spec.endpoint_setting:
-        receivers.env[spec.endpoint_setting] = sink.url(spec.name, hook_path)
+        # Slack's endpoint parameter is its Web API (a bot secret's), the others' the hook.
+        endpoint = sink.slack_api_url if spec.name == "slack" else sink.url(spec.name, hook_path)
+        receivers.env[spec.endpoint_setting] = endpoint
 
 
 def _bus_with_tap(bus: str, prefix: str) -> str:

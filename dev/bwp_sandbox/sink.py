@@ -1,8 +1,10 @@
 """A local alert-receiver sink: a real HTTP server playing every HTTP receiver of the registry.
 
-Routes: ``POST /pagerduty/v2/enqueue`` and ``POST /<receiver>/<any>`` for the others. PagerDuty,
-Slack, Teams and the signed webhook are checked against their documented formats; a receiver
-without a fake here is answered with its first success status. Every request is recorded;
+Routes: ``POST /pagerduty/v2/enqueue``, ``POST /slack/api/<method>`` (Slack's Web API for a
+bot: ``chat.postMessage`` and ``chat.update``, with its documented answers) and
+``POST /<receiver>/<any>`` for the others. PagerDuty, Slack, Teams and the signed webhook are
+checked against their documented formats; a receiver without a fake here is answered with its
+first success status. Every request is recorded;
 faults (statuses, resets, delays) can be injected per kind. Run it with
 ``python -m bwp_sandbox.sink --port 8788``.
 """
@@ -42,6 +44,10 @@ PAGERDUTY_SUMMARY_LIMIT = 1024
 SLACK_MAX_BLOCKS = 50
 SLACK_HEADER_LIMIT = 150
 SLACK_SECTION_LIMIT = 3000
+#: Where the sink plays Slack's Web API (the router's SLACK_API_URL is base_url + this).
+SLACK_API_PATH = "/slack/api"
+#: The bot token the sink accepts (a Slack bot secret's botToken in the sandbox).
+SLACK_BOT_TOKEN = "xoxb-local-sandbox-token"
 # serve_forever's shutdown check interval: keeps stop() quick.
 POLL_SECONDS = 0.05
 
@@ -89,6 +95,10 @@ class ReceiverSink:
         self._refused: dict[str, tuple[frozenset[bytes], int]] = {}
         #: Bumped by clear(): a request still held from before records nothing afterwards.
         self._generation = 0
+        #: The bot's messages as Slack keeps them, by (channel, ts): the latest text and blocks,
+        #: and the replies in each thread.
+        self._slack_messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._slack_ts = 0
 
     def start(self) -> Self:
         """Start serving in a daemon thread; returns self."""
@@ -140,6 +150,17 @@ class ReceiverSink:
             return self.base_url + PAGERDUTY_PATH
         return f"{self.base_url}/{kind}/{name}"
 
+    @property
+    def slack_api_url(self) -> str:
+        """The Slack Web API base the sink plays (SLACK_API_URL for a bot secret)."""
+        return self.base_url + SLACK_API_PATH
+
+    def slack_messages(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The bot's messages by (channel, ts): ``text``, ``blocks``, ``edits`` (how many
+        times chat.update changed it) and ``replies`` (texts posted in its thread)."""
+        with self._lock:
+            return {key: dict(value) for key, value in self._slack_messages.items()}
+
     def received(self, kind: str) -> list[dict[str, Any]]:
         """Requests of ``kind`` that were accepted (2xx): path, headers, body, status."""
         _check_kind(kind)
@@ -157,6 +178,7 @@ class ReceiverSink:
         with self._lock:
             self._generation += 1
             self._chaos = []
+            self._slack_messages = {}
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
@@ -285,6 +307,8 @@ class ReceiverSink:
         body = request["body"]
         if kind == "pagerduty":
             return _pagerduty(body)
+        if kind == "slack" and request["path"].startswith(SLACK_API_PATH + "/"):
+            return self._slack_api(request["path"][len(SLACK_API_PATH) + 1 :], request)
         if kind == "slack":
             return _slack(body)
         if kind == "teams":
@@ -302,6 +326,48 @@ class ReceiverSink:
         if not valid:
             return _json(401, {"error": "invalid signature"})
         return _json(200, {"ok": True})
+
+    def _slack_api(self, method: str, request: dict[str, Any]) -> _Answer:
+        """Slack's Web API as documented: HTTP 200 with ``ok`` and, on error, ``error``."""
+        body = request["body"]
+        if request["headers"].get("authorization") != f"Bearer {SLACK_BOT_TOKEN}":
+            return _json(200, {"ok": False, "error": "invalid_auth"})
+        if not isinstance(body, dict) or not isinstance(body.get("channel"), str):
+            return _json(200, {"ok": False, "error": "channel_not_found"})
+        if not (body.get("text") or body.get("blocks")):
+            return _json(200, {"ok": False, "error": "no_text"})
+        if _slack(body).status != 200:
+            return _json(200, {"ok": False, "error": "invalid_blocks"})
+        channel = body["channel"]
+        with self._lock:
+            if method == "chat.postMessage":
+                thread = body.get("thread_ts")
+                if thread is not None:
+                    parent = self._slack_messages.get((channel, thread))
+                    if parent is None:
+                        return _json(200, {"ok": False, "error": "thread_not_found"})
+                    parent["replies"] = [*parent["replies"], body.get("text", "")]
+                self._slack_ts += 1
+                ts = f"1795000000.{self._slack_ts:06d}"
+                if thread is None:
+                    self._slack_messages[(channel, ts)] = {
+                        "text": body.get("text", ""),
+                        "blocks": body.get("blocks", []),
+                        "edits": 0,
+                        "replies": [],
+                    }
+                return _json(200, {"ok": True, "channel": channel, "ts": ts})
+            if method == "chat.update":
+                message = self._slack_messages.get((channel, str(body.get("ts"))))
+                if message is None:
+                    return _json(200, {"ok": False, "error": "message_not_found"})
+                message.update(
+                    text=body.get("text", ""),
+                    blocks=body.get("blocks", []),
+                    edits=message["edits"] + 1,
+                )
+                return _json(200, {"ok": True, "channel": channel, "ts": body["ts"]})
+        return _json(200, {"ok": False, "error": "unknown_method"})
 
 
 def _pagerduty(body: Any) -> _Answer:

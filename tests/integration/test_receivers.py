@@ -15,6 +15,7 @@ import pytest
 from botocore.config import Config
 
 from bwp_privacy.alerting import RECEIVERS, Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.alert import build_notice_alert
 from bwp_privacy.alerting.delivery import (
     DeliveryError,
     Group,
@@ -22,15 +23,22 @@ from bwp_privacy.alerting.delivery import (
     JsonPoster,
     Receiver,
     ReceiverContext,
+    ThreadRef,
 )
 from bwp_privacy.alerting.receivers import pagerduty
 from bwp_privacy.alerting.receivers.amazon_q import AmazonQReceiver, amazon_q_notification
 from bwp_privacy.alerting.receivers.eventbridge import DETAIL_TYPE, EventBridgeReceiver
 from bwp_privacy.alerting.receivers.webhook import webhook_body
 from bwp_privacy.common import Backoff, Budget
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import (
+    CaseNotice,
+    DeletionFailure,
+    LookupOutcome,
+    LookupStatus,
+    TaskError,
+)
 from bwp_sandbox.local_aws import LocalAws
-from bwp_sandbox.sink import ReceiverSink
+from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink
 
 pytestmark = pytest.mark.integration
 
@@ -114,7 +122,10 @@ def build(
         poster=poster,
         secrets=StaticSecrets({kind: secret}),
         clients=lambda service: None,
-        environ={"PAGERDUTY_EVENTS_URL": sink.url("pagerduty")},
+        environ={
+            "PAGERDUTY_EVENTS_URL": sink.url("pagerduty"),
+            "SLACK_API_URL": sink.slack_api_url,
+        },
         clock=clock,
     )
     return RECEIVERS[kind].build(kind, context)
@@ -152,6 +163,77 @@ def assert_leaks_nothing(error: BaseException, secrets: list[str]) -> None:
     text = " ".join(f"{item!s} {item!r} {getattr(item, 'reason', '')}" for item in chain)
     for secret in secrets:
         assert secret not in text
+
+
+# Slack's bot mode: one message per case, edited, with replies in its thread
+
+BOT = {"botToken": SLACK_BOT_TOKEN, "channel": "C0PRIVACY"}
+
+
+def case_ended(case_id: str) -> Alert:
+    notice = CaseNotice.model_validate(
+        {
+            "noticeId": f"{case_id}/ended/3",
+            "kind": "ended",
+            "endState": "COMPLETED",
+            "caseId": case_id,
+            "businessProductId": "bp-1",
+            "taskId": "task-2",
+            "taskIds": [case_id, "task-2"],
+            "attempts": 1,
+            "reason": "deletion task task-2 completed",
+            "advice": "",
+            "receivedAt": "2026-10-01T08:00:00Z",
+            "planDeadlineAt": "2026-11-15T08:00:00Z",
+            "daysLeft": -5.0,
+            "deadlines": [],
+            "noticedAt": "2026-11-20T12:35:00Z",
+        }
+    )
+    return build_notice_alert(notice, Severity.INFO, NOW)
+
+
+def test_slack_bot_opens_one_message_per_case_then_edits_it_and_replies_in_its_thread(
+    sink: ReceiverSink, poster: JsonPoster
+) -> None:
+    bot = build("slack", BOT, sink, poster)
+    assert not bot.grouped  # one message per case
+    started = bot.deliver([make_alert("task-1")], GROUP, budget=NO_LIMIT)
+    assert started is not None
+    thread = started["task-1"]
+    assert thread.channel == "C0PRIVACY"
+    resubmitted = make_alert("task-2").model_copy(update={"case_id": "task-1"})
+    again = bot.deliver([resubmitted], GROUP, budget=NO_LIMIT, threads={"task-1": thread})
+    assert again == {}
+    bot.deliver([case_ended("task-1")], GROUP, budget=NO_LIMIT, threads={"task-1": thread})
+    [(key, message)] = sink.slack_messages().items()
+    assert key == ("C0PRIVACY", thread.ts)
+    assert message["edits"] == 2
+    assert message["text"].startswith("[RESOLVED] Deletion case task-1 completed")
+    assert [reply.split("]")[0] for reply in message["replies"]] == ["[CRITICAL", "[RESOLVED"]
+    assert "task task-2 of case task-1" in message["replies"][0]
+
+
+def test_slack_bot_posts_anew_when_the_case_s_message_is_gone(
+    sink: ReceiverSink, poster: JsonPoster
+) -> None:
+    bot = build("slack", BOT, sink, poster)
+    gone = ThreadRef("C0PRIVACY", "1700000000.000001")
+    started = bot.deliver([case_ended("task-1")], GROUP, budget=NO_LIMIT, threads={"task-1": gone})
+    assert started is not None
+    assert started["task-1"] != gone
+    [message] = sink.slack_messages().values()
+    assert message["text"].startswith("[RESOLVED]")
+
+
+def test_slack_bot_with_a_bad_token_is_refused_for_good(
+    sink: ReceiverSink, poster: JsonPoster
+) -> None:
+    bot = build("slack", {"botToken": "xoxb-revoked", "channel": "C0PRIVACY"}, sink, poster)
+    error = deliver_failing(bot, [make_alert()])
+    assert not error.retryable
+    assert error.reason == "chat.postMessage: invalid_auth"
+    assert_leaks_nothing(error, ["xoxb-revoked"])
 
 
 # HTTP receivers against the sink
@@ -243,7 +325,10 @@ def test_pagerduty_rejects_an_invalid_event_once(sink: ReceiverSink, poster: Jso
         poster=poster,
         secrets=None,
         clients=lambda service: None,
-        environ={"PAGERDUTY_EVENTS_URL": sink.url("pagerduty")},
+        environ={
+            "PAGERDUTY_EVENTS_URL": sink.url("pagerduty"),
+            "SLACK_API_URL": sink.slack_api_url,
+        },
     )
     receiver = HttpReceiver(
         "pagerduty",
@@ -394,7 +479,7 @@ def test_eventbridge_puts_the_alert_on_the_bus(local_aws: LocalAws) -> None:
     assert event["source"] == "bwp-privacy"
     assert event["detail-type"] == DETAIL_TYPE
     assert event["resources"] == []
-    assert event["detail"] == alert.model_dump(mode="json")
+    assert event["detail"] == {**alert.model_dump(mode="json"), "fingerprint": alert.fingerprint}
 
 
 def test_eventbridge_missing_bus_is_permanent(local_aws: LocalAws) -> None:

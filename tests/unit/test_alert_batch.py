@@ -17,12 +17,21 @@ from bwp_privacy.alerting import (
     ClaimState,
     DeliveryError,
     Group,
+    RoutingConfig,
     load_routes,
     route_batch,
 )
 from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.alerting.delivery import Threads
+from bwp_privacy.alerting.ledger import Delivered
 from bwp_privacy.common import Budget
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import (
+    CaseNotice,
+    DeletionFailure,
+    LookupOutcome,
+    LookupStatus,
+    TaskError,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 ROUTES = load_routes(
@@ -47,33 +56,105 @@ class FakeReceiver:
     name: str
     grouped: bool
     failure: DeliveryError | None = None
+    send_resolved: bool = True
     calls: list[list[str]] = field(default_factory=list)
+    #: (status, case id) of every alert delivered, in order.
+    seen: list[tuple[str, str]] = field(default_factory=list)
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
+    def deliver(
+        self,
+        alerts: Sequence[Alert],
+        group: Group,
+        *,
+        budget: Budget,
+        threads: Threads | None = None,
+    ) -> Threads | None:
         self.calls.append([alert.task_id for alert in alerts])
         if self.failure is not None:
             raise self.failure
+        self.seen += [(alert.status.value, alert.case_id) for alert in alerts]
+        return None
+
+
+@dataclass
+class _Incident:
+    sent: set[str] = field(default_factory=set)
+    opened: bool = False
+    send_resolved: bool = False
+    ended: bool = False
+    held: bool = False
 
 
 @dataclass
 class FakeLedger:
-    delivered: set[str] = field(default_factory=set)
+    """The ledger's rules (DeliveryLedger) in memory, one incident per (receiver, case)."""
+
+    incidents: dict[str, _Incident] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)
 
-    def claim(self, receiver: str, task_id: str, *, retry_parked: bool = False) -> Claim:
-        key = f"{receiver}#{task_id}"
-        state = ClaimState.ALREADY_DELIVERED if key in self.delivered else ClaimState.CLAIMED
-        return Claim(state, key, "token")
+    @classmethod
+    def having_sent(cls, *keys: str) -> FakeLedger:
+        """A ledger where each ``receiver#task`` got its task's failure alert."""
+        ledger = cls()
+        for key in keys:
+            incident = ledger.incidents.setdefault(key, _Incident(opened=True))
+            incident.sent.add(f"failed/{key.split('#', 1)[1]}")
+        return ledger
 
-    def mark_delivered(self, claims: Sequence[Claim], repeat_window_seconds: int) -> None:
-        self.delivered.update(claim.key for claim in claims)
+    @property
+    def delivered(self) -> set[str]:
+        """``receiver#case`` of every incident something was delivered to."""
+        return {key for key, item in self.incidents.items() if item.sent}
 
-    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> None:
+    def claim(
+        self, receiver: str, case_id: str, transition: str, *, retry_parked: bool = False
+    ) -> Claim:
+        key = f"{receiver}#{case_id}"
+        item = self.incidents.setdefault(key, _Incident())
+        if transition in item.sent:
+            return Claim(ClaimState.ALREADY_DELIVERED, key, "", "")
+        if item.ended:
+            return Claim(ClaimState.ENDED, key, "", "")
+        if item.held:  # one delivery of a case at a time, as the lease makes it
+            return Claim(ClaimState.IN_PROGRESS, key, "", "")
+        item.held = True
+        return Claim(ClaimState.CLAIMED, key, "token", transition, item.opened, item.send_resolved)
+
+    def mark_delivered(
+        self, delivered: Sequence[Delivered], repeat_window_seconds: int
+    ) -> list[str]:
+        for done in delivered:
+            claim, item = done.claim, self.incidents[done.claim.key]
+            assert item.held, f"{claim.key} written back without a claim"
+            item.held = False
+            item.sent.add(claim.transition)
+            if claim.transition == "resolved":
+                item.ended = True
+            else:
+                item.opened = True
+                item.send_resolved |= done.send_resolved
+        return []
+
+    def mark_ended(self, claim: Claim) -> list[str]:
+        self.incidents[claim.key].ended = True
+        self.incidents[claim.key].held = False
+        return []
+
+    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> list[str]:
         self.parked.append(claim.key)
+        self.incidents[claim.key].held = False
+        return []
 
-    def release(self, claim: Claim) -> None:
+    def release(
+        self, claim: Claim, *, maybe_sent: bool = False, send_resolved: bool = False
+    ) -> None:
         self.released.append(claim.key)
+        item = self.incidents[claim.key]
+        item.held = False
+        if maybe_sent:
+            item.opened = True
+            item.send_resolved |= send_resolved
 
 
 @dataclass
@@ -128,16 +209,54 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
     }
 
 
+@dataclass
+class FakeLinks:
+    """The reaction's task index: task id -> case id."""
+
+    cases: dict[str, str] = field(default_factory=dict)
+
+    def case_of(self, task_id: str) -> str | None:
+        return self.cases.get(task_id)
+
+
+def ended(case_id: str, end_state: str = "COMPLETED") -> str:
+    """The reaction's notice that ``case_id`` ended."""
+    return CaseNotice.model_validate(
+        {
+            "noticeId": f"{case_id}/ended/3",
+            "kind": "ended",
+            "endState": end_state,
+            "caseId": case_id,
+            "businessProductId": "bp-1",
+            "taskId": case_id,
+            "taskIds": [case_id],
+            "attempts": 1,
+            "reason": f"deletion task {case_id} completed",
+            "advice": "",
+            "receivedAt": "2026-11-20T00:00:00Z",
+            "planDeadlineAt": "2026-12-20T00:00:00Z",
+            "daysLeft": 21.0,
+            "deadlines": [],
+            "noticedAt": "2026-11-29T11:30:00Z",
+        }
+    ).model_dump_json(by_alias=True)
+
+
 def batch(
-    *receivers: FakeReceiver, ledger: FakeLedger | None = None, parker: FakeParker | None = None
+    *receivers: FakeReceiver,
+    ledger: FakeLedger | None = None,
+    parker: FakeParker | None = None,
+    links: FakeLinks | None = None,
+    routes: RoutingConfig = ROUTES,
 ) -> AlertBatch:
     return AlertBatch(
-        ROUTES,
+        routes,
         {receiver.name: receiver for receiver in receivers},
         ledger or FakeLedger(),
         NoMetrics(),
         budget=Budget(None, 0.0),
         parker=parker,
+        links=links,
         now=NOW,
     )
 
@@ -186,8 +305,93 @@ def test_an_invalid_message_fails_alone() -> None:
 
 def test_what_the_ledger_says_was_delivered_is_not_sent_again() -> None:
     slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
-    ledger = FakeLedger(delivered={"slack#t-1"})
+    ledger = FakeLedger.having_sent("slack#t-1")
     answer = route_batch(sqs_event(message("t-1")), batch(slack, pagerduty, ledger=ledger))
     assert answer["batchItemFailures"] == []
     assert slack.calls == []
     assert pagerduty.calls == [["t-1"]]
+
+
+def test_a_case_is_one_incident_triggered_updated_and_resolved_once_per_receiver() -> None:
+    slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
+    ledger, links = FakeLedger(), FakeLinks({"t-2": "t-1"})  # t-2 resubmitted for case t-1
+    for body in (message("t-1"), message("t-2"), ended("t-1"), ended("t-1"), message("t-2")):
+        answer = route_batch(sqs_event(body), batch(slack, pagerduty, ledger=ledger, links=links))
+        assert answer["batchItemFailures"] == []
+    expected = [("firing", "t-1"), ("firing", "t-1"), ("resolved", "t-1")]
+    assert pagerduty.seen == expected  # the redelivered end and the late failure: nothing
+    assert slack.seen == expected
+
+
+def test_a_case_that_ended_before_its_trigger_arrived_is_neither_resolved_nor_triggered() -> None:
+    slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
+    ledger = FakeLedger()
+    for body in (ended("t-1"), message("t-1")):
+        route_batch(sqs_event(body), batch(slack, pagerduty, ledger=ledger))
+    assert pagerduty.seen == slack.seen == []
+
+
+def test_a_resolve_goes_only_where_a_route_sent_the_trigger_and_wants_resolves() -> None:
+    routes = load_routes(
+        json.dumps(
+            {
+                "version": 1,
+                "defaultSeverity": {"severity": "critical", "runbook": "Look at it."},
+                "lookupErrorSeverity": {"severity": "critical", "runbook": "By hand."},
+                "route": {
+                    "receivers": ["slack"],
+                    "group_by": ["businessProductId"],
+                    "repeat_window": "1d",
+                    "send_resolved": False,
+                    "routes": [
+                        {
+                            "match": {"businessProductId": ["bp-paged"]},
+                            "receivers": ["pagerduty"],
+                            "send_resolved": True,
+                        }
+                    ],
+                },
+            }
+        ),
+        "test routes",
+    )
+    slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
+    ledger = FakeLedger()
+    for body in (message("t-1"), message("t-2", business_product_id="bp-paged")):
+        route_batch(sqs_event(body), batch(slack, pagerduty, ledger=ledger, routes=routes))
+    route_batch(
+        sqs_event(ended("t-1"), ended("t-2")), batch(slack, pagerduty, ledger=ledger, routes=routes)
+    )
+    assert slack.seen == [("firing", "t-1")]  # its route turned resolves off
+    assert pagerduty.seen == [("firing", "t-2"), ("resolved", "t-2")]  # never told of t-1
+
+
+def test_two_steps_of_one_case_in_one_batch_go_out_in_turn_not_as_a_conflict() -> None:
+    slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
+    links = FakeLinks({"t-2": "t-1", "t-3": "t-1"})
+    answer = route_batch(
+        sqs_event(message("t-1"), message("t-2"), message("t-3")),
+        batch(slack, pagerduty, links=links),
+    )
+    assert answer["batchItemFailures"] == []
+    assert slack.calls == [["t-1"], ["t-2"], ["t-3"]]  # one case: one step at a time
+    assert pagerduty.seen == [("firing", "t-1")] * 3
+
+
+def test_a_case_that_ends_within_the_batch_is_opened_then_resolved() -> None:
+    slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
+    route_batch(sqs_event(ended("t-1"), message("t-1")), batch(slack, pagerduty))
+    assert pagerduty.seen == slack.seen == [("firing", "t-1"), ("resolved", "t-1")]
+
+
+def test_a_trigger_whose_answer_was_lost_is_still_resolved() -> None:
+    lost = DeliveryError(
+        "pagerduty", "request failed: ReadTimeout", retryable=True, maybe_sent=True
+    )
+    pagerduty = FakeReceiver("pagerduty", grouped=False, failure=lost)
+    ledger = FakeLedger()
+    answer = route_batch(sqs_event(message("t-1")), batch(pagerduty, ledger=ledger))
+    assert answer["batchItemFailures"] == [{"itemIdentifier": "m0"}]  # retried later
+    pagerduty.failure = None
+    route_batch(sqs_event(ended("t-1")), batch(pagerduty, ledger=ledger))  # the end comes first
+    assert pagerduty.seen == [("resolved", "t-1")]  # PagerDuty may have the incident: resolved

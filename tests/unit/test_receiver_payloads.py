@@ -11,17 +11,24 @@ from typing import Any
 import pytest
 
 from bwp_privacy.alerting import Alert, Runbook, Severity, build_alert
+from bwp_privacy.alerting.alert import build_notice_alert
 from bwp_privacy.alerting.delivery import MORE_HINT, Group, aws_error_retryable
 from bwp_privacy.alerting.receivers.amazon_q import amazon_q_notification
 from bwp_privacy.alerting.receivers.eventbridge import (
     DETAIL_TYPE,
     eventbridge_entry,
 )
-from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event
-from bwp_privacy.alerting.receivers.slack import slack_message
+from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event, pagerduty_resolve
+from bwp_privacy.alerting.receivers.slack import SlackSecret, slack_message
 from bwp_privacy.alerting.receivers.teams import CARD_CONTENT_TYPE, teams_message
 from bwp_privacy.alerting.receivers.webhook import sign, verify_signature, webhook_body
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import (
+    CaseNotice,
+    DeletionFailure,
+    LookupOutcome,
+    LookupStatus,
+    TaskError,
+)
 
 NOW = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
 EMAIL = "shopper@example.com"
@@ -298,7 +305,7 @@ def test_amazon_q_notification_fields() -> None:
     notification = amazon_q_notification(alert)
     assert notification["version"] == "1.0"
     assert notification["source"] == "custom"
-    assert notification["id"] == "event-task-1"
+    assert notification["id"] == "task-1/failed/task-1"
     content = notification["content"]
     assert content["textType"] == "client-markdown"
     assert alert.summary in content["title"]
@@ -372,7 +379,9 @@ def test_eventbridge_entry_is_the_alert_json() -> None:
     assert entry["DetailType"] == DETAIL_TYPE == "Personal Data Deletion Failure Alert"
     assert entry["EventBusName"] == "alerts-bus"
     assert entry["Resources"] == []
-    assert json.loads(entry["Detail"]) == alert.model_dump(mode="json")
+    detail = json.loads(entry["Detail"])
+    assert detail == {**alert.model_dump(mode="json"), "fingerprint": alert.fingerprint}
+    assert detail["status"] == "firing"
     assert EMAIL not in entry["Detail"]
 
 
@@ -400,11 +409,14 @@ def test_webhook_body_is_compact_sorted_json_of_the_alerts() -> None:
     body = webhook_body(alerts, GROUP)
     document = json.loads(body)
     assert document == {
-        "version": "1",
+        "version": "2",
+        "status": "firing",
         "receiver": "webhook",
         "route": "privacy-oncall",
         "groupLabels": {"businessProductId": "bp-1"},
-        "alerts": [alert.model_dump(mode="json") for alert in alerts],
+        "alerts": [
+            {**alert.model_dump(mode="json"), "fingerprint": alert.fingerprint} for alert in alerts
+        ],
     }
     assert body == json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
     assert EMAIL.encode() not in body
@@ -444,3 +456,111 @@ def test_verify_signature_rejects_malformed_signatures() -> None:
     now = SIGNED_AT
     for signature in ["", "sha256=", "sha256=zz", "sha256=é", "md5=abc"]:
         assert not verify_signature("s3cret", str(SIGNED_AT), b"{}", signature, now=now)
+
+
+# Resolves: the case's end, in each receiver's form
+
+
+def resolved_alert(case_id: str = "task-1", end_state: str = "COMPLETED") -> Alert:
+    notice = CaseNotice.model_validate(
+        {
+            "noticeId": f"{case_id}/ended/4",
+            "kind": "ended",
+            "endState": end_state,
+            "caseId": case_id,
+            "businessProductId": "bp-1",
+            "taskId": "task-2",
+            "taskIds": [case_id, "task-2"],
+            "attempts": 1,
+            "reason": "deletion task task-2 completed",
+            "advice": "",
+            "receivedAt": "2026-10-01T08:00:00Z",
+            "planDeadlineAt": "2026-11-15T08:00:00Z",
+            "daysLeft": -5.0,
+            "deadlines": [],
+            "noticedAt": "2026-11-20T12:35:00Z",
+        }
+    )
+    return build_notice_alert(notice, Severity.INFO, NOW)
+
+
+def test_a_resolve_keeps_the_case_identity_of_its_trigger() -> None:
+    firing, resolved = make_alert(), resolved_alert()
+    assert (firing.status.value, resolved.status.value) == ("firing", "resolved")
+    assert firing.case_id == resolved.case_id == "task-1"
+    assert firing.fingerprint == resolved.fingerprint
+    assert len(firing.fingerprint) == 16
+    assert resolved.summary == (
+        "[RESOLVED] Deletion case task-1 completed: deletion task task-2 completed"
+    )
+
+
+def test_pagerduty_resolve_is_the_trigger_s_routing_and_dedup_key() -> None:
+    trigger = pagerduty_event(make_alert(), "routing-key-1")
+    resolve = pagerduty_resolve(resolved_alert(), "routing-key-1")
+    assert resolve == {
+        "routing_key": "routing-key-1",
+        "event_action": "resolve",
+        "dedup_key": trigger["dedup_key"],
+        "client": "bwp-privacy",
+    }
+
+
+def test_slack_resolve_is_a_short_message_naming_each_case_and_how_it_ended() -> None:
+    message = slack_message(
+        [resolved_alert("case-1"), resolved_alert("case-2", "NOTHING_TO_DELETE")], GROUP
+    )
+    texts = texts_of(message["blocks"])
+    assert texts[0] == "[RESOLVED] 2 personal-data deletion cases ended"
+    body = "\n".join(texts)
+    assert "deletion case case-1: completed (deletion task task-2 completed.)" in body
+    assert "deletion case case-2: nothing to delete" in body
+
+
+def test_teams_resolve_is_a_resolved_card() -> None:
+    card = teams_message([resolved_alert()], GROUP)["attachments"][0]["content"]
+    title, facts, lines = card["body"]
+    assert title["color"] == "Good"
+    assert title["text"].startswith("\\[RESOLVED\\] Deletion case task-1 completed")
+    assert {"title": "Status", "value": "resolved"} in facts["facts"]
+    assert "task-1" in lines["text"]
+
+
+def test_amazon_q_resolve_lands_in_the_case_s_thread() -> None:
+    firing = amazon_q_notification(make_alert())
+    resolved = amazon_q_notification(resolved_alert())
+    assert resolved["metadata"]["threadId"] == firing["metadata"]["threadId"] == "task-1"
+    assert resolved["content"]["title"].startswith(":white_check_mark: [RESOLVED]")
+    assert resolved["metadata"]["additionalContext"]["alertStatus"] == "resolved"
+    assert resolved["id"] != firing["id"]
+
+
+def test_webhook_and_eventbridge_carry_the_same_alert_with_status_resolved() -> None:
+    document = json.loads(webhook_body([resolved_alert()], GROUP))
+    assert document["status"] == "resolved"
+    [alert] = document["alerts"]
+    assert (alert["status"], alert["case_id"]) == ("resolved", "task-1")
+    assert alert["fingerprint"] == make_alert().fingerprint
+    detail = json.loads(eventbridge_entry(resolved_alert(), "bus")["Detail"])
+    assert (detail["status"], detail["fingerprint"]) == ("resolved", make_alert().fingerprint)
+
+
+@pytest.mark.parametrize(
+    ("secret", "valid"),
+    [
+        ({"webhookUrl": "https://hooks.slack.com/services/x"}, True),
+        ({"botToken": "xoxb-1", "channel": "C012"}, True),
+        ({"botToken": "xoxb-1"}, False),
+        (
+            {"webhookUrl": "https://hooks.slack.com/services/x", "botToken": "t", "channel": "C"},
+            False,
+        ),
+        ({}, False),
+    ],
+)
+def test_a_slack_secret_is_a_webhook_or_a_bot(secret: dict[str, str], valid: bool) -> None:
+    if valid:
+        SlackSecret.model_validate(secret)
+    else:
+        with pytest.raises(ValueError, match=r"webhookUrl|botToken"):
+            SlackSecret.model_validate(secret)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -24,6 +25,17 @@ class Severity(StrEnum):
         return {"critical": 3, "warning": 2, "info": 1}[self.value]
 
 
+class AlertStatus(StrEnum):
+    """Alertmanager's two states: the case needs attention, or its cause is gone."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+#: The transition of an ended case: one resolve per (receiver, case).
+RESOLVED_TRANSITION = "resolved"
+
+
 class Runbook(BaseModel):
     """What to do about one error code (or a failed lookup)."""
 
@@ -39,13 +51,21 @@ class Alert(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    #: ``firing`` while the case needs attention, ``resolved`` once it ended.
+    status: AlertStatus
+    #: The case the alert is about: its incident, thread and ledger entry in every receiver.
+    case_id: str
+    #: What moved the case (``failed/<task>``, ``notice/<id>``, ``resolved``): the ledger
+    #: sends each transition of a case once per receiver.
+    transition: str
+    task_kind: str = "deletion"
     task_id: str
     business_product_id: str
     event_id: str
     detail_type: str
     error_codes: list[str]
     errors: list[TaskError]
-    status: str | None
+    task_status: str | None
     lookup_status: LookupStatus
     lookup_error: str | None
     submission_date: str | None
@@ -58,17 +78,20 @@ class Alert(BaseModel):
     inspect: list[str]
     received_at: str
     replay_name: str | None = None
-    #: Set for a case notice (the reaction's escalation or announcement): its case and the
-    #: one line that says what happened, in place of the failure's.
-    case_id: str | None = None
+    #: For a case notice (an escalation, an announcement, an end): the one line that says
+    #: what happened, in place of the failure's.
     headline: str | None = None
-    #: What the delivery ledger keys exactly-once on: the task for a failure (its repeats
-    #: within the repeat window are one alert), the notice id for a case notice.
-    delivery_key: str = ""
+    #: How the case ended, on a resolved alert (COMPLETED, NOTHING_TO_DELETE, CLOSED).
+    end_state: str | None = None
 
     @property
-    def key(self) -> str:
-        return self.delivery_key or self.task_id
+    def fingerprint(self) -> str:
+        """Stable per case, as Alertmanager's: every alert of one case has the same one."""
+        return hashlib.sha256(self.case_id.encode()).hexdigest()[:16]
+
+    @property
+    def resolved(self) -> bool:
+        return self.status is AlertStatus.RESOLVED
 
     def labels(self) -> dict[str, list[str]]:
         """Values route matchers and group_by see; errorCode is multi-valued."""
@@ -78,39 +101,52 @@ class Alert(BaseModel):
             "lookupStatus": [self.lookup_status.value],
             "severity": [self.severity.value],
             "detailType": [self.detail_type],
+            "taskKind": [self.task_kind],
         }
 
     @property
     def summary(self) -> str:
-        """One line: severity, what failed, why."""
+        """One line: severity (or RESOLVED), what failed or ended, why."""
         why = (
             ", ".join(self.error_codes)
             if self.lookup_status is LookupStatus.OK
             else (f"lookup {self.lookup_status.value}")
         )
-        level = self.severity.value.upper()
+        level = "RESOLVED" if self.resolved else self.severity.value.upper()
         if self.headline:
             return f"[{level}] {self.headline}"
-        return f"[{level}] Personal-data deletion failed: task {self.task_id} ({why})"
+        of_case = "" if self.case_id == self.task_id else f" of case {self.case_id}"
+        return (
+            f"[{level}] Personal-data {self.task_kind} failed: task {self.task_id}{of_case} ({why})"
+        )
 
 
 def build_alert(
-    failure: DeletionFailure, severity: Severity, runbooks: list[Runbook], now: datetime
+    failure: DeletionFailure,
+    severity: Severity,
+    runbooks: list[Runbook],
+    now: datetime,
+    case_id: str | None = None,
 ) -> Alert:
-    """Combine a published failure with its severity and runbooks at time ``now``."""
+    """Combine a published failure with its severity and runbooks at time ``now``; the alert
+    belongs to ``case_id`` (the case that started the task), else to the task's own case."""
     submitted = parse_iso(failure.submission_date)
     days_ago = (now.date() - submitted.date()).days if submitted else None
     lookup = failure.lookup
     # The recorder masks what it publishes; every free-text field is masked again here, so no
     # receiver can get an email whatever wrote the message.
     return Alert(
+        status=AlertStatus.FIRING,
+        case_id=case_id or failure.task_id,
+        transition=f"failed/{failure.task_id}",
+        task_kind=failure.task_kind,
         task_id=failure.task_id,
         business_product_id=failure.business_product_id,
         event_id=failure.event_id,
         detail_type=failure.detail_type,
         error_codes=failure.error_codes,
         errors=[TaskError(code=e.code, message=mask_emails(e.message)) for e in failure.errors],
-        status=failure.status,
+        task_status=failure.status,
         lookup_status=lookup.status,
         lookup_error=None
         if lookup.status is LookupStatus.OK
@@ -131,22 +167,45 @@ def build_alert(
     )
 
 
+_NOTICE_WHAT = {
+    "escalated": "escalated",
+    "resubmission-due": "resubmission due",
+    "COMPLETED": "completed",
+    "NOTHING_TO_DELETE": "ended: nothing to delete",
+    "NOTHING_TO_RETRIEVE": "ended: nothing to retrieve",
+    "CLOSED": "closed",
+}
+
+
 def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) -> Alert:
     """A case notice as an alert: the case's escalation (or a due resubmission in announce
-    mode), what a person should do, and where its deadlines stand."""
+    mode), what a person should do, and where its deadlines stand; an ended case's notice is
+    the resolved alert of its incident."""
     submitted = parse_iso(notice.received_at)
     days_ago = (now.date() - submitted.date()).days if submitted else None
     left = notice.days_left
     standing = f"{left:g} days left" if left >= 0 else f"{-left:g} days past due"
-    what = "escalated" if notice.kind == "escalated" else "resubmission due"
+    ended = notice.kind == "ended"
+    what = _NOTICE_WHAT[notice.end_state or "CLOSED"] if ended else _NOTICE_WHAT[notice.kind]
+    runbook = (
+        f"{notice.reason}."
+        if ended
+        else f"{notice.reason} ({standing} to the planned deadline "
+        f"{notice.plan_deadline_at[:10]}). {notice.advice}"
+    )
     return Alert(
+        status=AlertStatus.RESOLVED if ended else AlertStatus.FIRING,
+        case_id=notice.case_id,
+        transition=RESOLVED_TRANSITION if ended else f"notice/{notice.notice_id}",
+        task_kind=notice.task_kind,
+        end_state=notice.end_state,
         task_id=notice.task_id,
         business_product_id=notice.business_product_id,
         event_id=notice.notice_id,
         detail_type=notice.code,
         error_codes=[notice.code],
         errors=[],
-        status=None,
+        task_status=None,
         lookup_status=LookupStatus.OK,
         lookup_error=None,
         submission_date=notice.received_at,
@@ -154,20 +213,12 @@ def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) ->
         deadlines=describe_deadlines(submitted.date() if submitted else None, now.date()),
         deadlines_brief=brief_deadlines(submitted.date() if submitted else None, now.date()),
         severity=severity,
-        runbooks=[
-            Runbook(
-                code=notice.code,
-                text=mask_emails(
-                    f"{notice.reason} ({standing} to the planned deadline "
-                    f"{notice.plan_deadline_at[:10]}). {notice.advice}"
-                ),
-            )
-        ],
+        runbooks=[Runbook(code=notice.code, text=mask_emails(runbook))],
         inspect=[f"bwp-privacy cases show {notice.case_id}"],
         received_at=notice.noticed_at,
-        case_id=notice.case_id,
-        headline=mask_emails(f"Deletion case {notice.case_id} {what}: {notice.reason}")[:300],
-        delivery_key=f"notice/{notice.notice_id}",
+        headline=mask_emails(
+            f"{notice.task_kind.capitalize()} case {notice.case_id} {what}: {notice.reason}"
+        )[:300],
     )
 
 

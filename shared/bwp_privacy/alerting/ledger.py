@@ -1,11 +1,24 @@
-"""Per-receiver delivery ledger: the same task alerts the same receiver once per window.
+"""Per-receiver delivery ledger: each case's incident, told to each receiver once per step.
 
-SNS, SQS and Lambda all deliver at least once. A delivery first claims its (receiver, task)
-slot with a conditional write, then marks it DELIVERED with an expiry at the end of the
-route's repeat window. A claim whose holder crashed expires after a lease, so nothing is
-lost; a DELIVERED slot makes a redelivery a no-op. A delivery the receiver refused for good
-is PARKED (the alert waits in the dead-letter queue): redeliveries skip it too, until a
-redrive asks for it again.
+SNS, SQS and Lambda all deliver at least once, and a case's inputs arrive in any order. The
+ledger keeps one item per (receiver, case), ``deliveryKey`` = ``{receiver}#case#{caseId}``:
+
+- ``sent``: the transitions already delivered (``failed/<task>``, ``notice/<id>``,
+  ``resolved``), each until the end of its route's repeat window;
+- ``parked``: the transitions the receiver refused for good (they wait in the dead-letter
+  queue; a redrive takes them back);
+- ``openedAt`` and ``sendResolved``: a firing alert of the case reached the receiver (or may
+  have: a send whose answer was lost counts), and whether a route that sent it there wants
+  the resolve too;
+- ``endedAt``: the case's resolve was handled here (sent, or not needed because no firing
+  alert ever reached the receiver). A firing alert that arrives after it is not sent: the
+  case already ended;
+- ``thread``: where the case's message lives in a receiver that edits it (Slack's bot mode).
+
+One delivery at a time holds an item (``claimToken`` with a lease): a resolve never overtakes
+the trigger it resolves, and a claim whose holder crashed expires with its lease, so nothing
+is lost. Every write after the claim is conditional on still holding it, so a holder that
+outlived its lease (a thread frozen with its invocation and thawed later) changes nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +31,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-BATCH_WRITE_LIMIT = 25
-MAX_BATCH_ATTEMPTS = 5
-PENDING = "PENDING"
-DELIVERED = "DELIVERED"
-PARKED = "PARKED"
+from bwp_privacy.alerting.delivery import ThreadRef
+
+#: How long an incident's item is kept after its last write: longer than any case stays open
+#: (a deadline of 45 days plus an extension of 45), so a late trigger of an ended case is
+#: still recognised as late.
+INCIDENT_KEEP_SECONDS = 400 * 86_400
+#: The transition of a case's end (`bwp_privacy.alerting.alert.RESOLVED_TRANSITION`).
+RESOLVED = "resolved"
 
 
 class ClaimState(StrEnum):
@@ -30,17 +46,36 @@ class ClaimState(StrEnum):
     ALREADY_DELIVERED = "ALREADY_DELIVERED"
     IN_PROGRESS = "IN_PROGRESS"
     PARKED = "PARKED"
+    #: The case's resolve was handled at this receiver: nothing more is sent for the case.
+    ENDED = "ENDED"
 
 
 @dataclass(frozen=True)
 class Claim:
+    """A claimed (or refused) delivery of one transition of one case to one receiver, with
+    what the receiver was told of the case before."""
+
     state: ClaimState
     key: str
     token: str
+    transition: str
+    opened: bool = False
+    send_resolved: bool = False
+    thread: ThreadRef | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A claim whose transition went out: the route's wish for the resolve, and the message
+    the receiver started for the case (Slack's bot mode)."""
+
+    claim: Claim
+    send_resolved: bool = False
+    thread: ThreadRef | None = None
 
 
 class DeliveryLedger:
-    """DynamoDB table keyed by ``deliveryKey`` = ``{receiver}#{taskId}``; TTL ``expiresAt``."""
+    """DynamoDB table keyed by ``deliveryKey``; TTL ``expiresAt``."""
 
     def __init__(
         self,
@@ -55,110 +90,179 @@ class DeliveryLedger:
         self._lease = lease_seconds
         self._clock = clock
 
-    def claim(self, receiver: str, task_id: str, *, retry_parked: bool = False) -> Claim:
-        """Take the slot unless it is delivered or parked (within its window) or held by a
-        live claim; ``retry_parked`` (a redrive) takes a parked slot back."""
+    def claim(
+        self, receiver: str, case_id: str, transition: str, *, retry_parked: bool = False
+    ) -> Claim:
+        """Take the (receiver, case) item to deliver ``transition``, unless that transition
+        is delivered or parked (within its window), the case ended here, or another delivery
+        holds the item; ``retry_parked`` (a redrive) takes a parked transition back."""
         token = uuid.uuid4().hex
-        put = self._claim_put(receiver, task_id, token, int(self._clock()), retry_parked)
+        now = int(self._clock())
+        key = delivery_key(receiver, case_id)
+        condition = [
+            "(attribute_not_exists(leaseUntil) OR leaseUntil < :now)",
+            "attribute_not_exists(endedAt)",
+            "(attribute_not_exists(#sent.#t) OR #sent.#t < :now)",
+        ]
+        if not retry_parked:
+            condition.append("(attribute_not_exists(#parked.#t) OR #parked.#t < :now)")
         try:
-            self._client.put_item(**put, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key={"deliveryKey": {"S": key}},
+                # The maps are made here, so every later write can set a path inside them.
+                UpdateExpression=(
+                    "SET receiver = :receiver, caseId = :case, claimToken = :token,"
+                    " leaseUntil = :lease, expiresAt = :expires,"
+                    " #sent = if_not_exists(#sent, :empty),"
+                    " #parked = if_not_exists(#parked, :empty)"
+                ),
+                ConditionExpression=" AND ".join(condition),
+                ExpressionAttributeNames={"#sent": "sent", "#parked": "parked", "#t": transition},
+                ExpressionAttributeValues={
+                    ":receiver": {"S": receiver},
+                    ":case": {"S": case_id},
+                    ":token": {"S": token},
+                    ":now": {"N": str(now)},
+                    ":lease": {"N": str(now + self._lease)},
+                    ":expires": {"N": str(now + INCIDENT_KEEP_SECONDS)},
+                    ":empty": {"M": {}},
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            old_state = error.response.get("Item", {}).get("state", {}).get("S")
-            state = {
-                DELIVERED: ClaimState.ALREADY_DELIVERED,
-                PARKED: ClaimState.PARKED,
-            }.get(old_state or "", ClaimState.IN_PROGRESS)
-            return Claim(state=state, key=put["Item"]["deliveryKey"]["S"], token="")
-        return Claim(state=ClaimState.CLAIMED, key=_key(receiver, task_id), token=token)
-
-    def _claim_put(
-        self, receiver: str, task_id: str, token: str, now: int, retry_parked: bool
-    ) -> dict[str, Any]:
-        condition = (
-            "attribute_not_exists(deliveryKey)"
-            " OR (#state = :pending AND leaseUntil < :now)"
-            " OR (#state IN (:delivered, :parked) AND expiresAt < :now)"
+            old = error.response.get("Item", {})
+            return Claim(state=_refusal(old, transition, now), key=key, token="", transition="")
+        item = answer["Attributes"]
+        thread = item.get("thread", {}).get("M")
+        return Claim(
+            state=ClaimState.CLAIMED,
+            key=key,
+            token=token,
+            transition=transition,
+            opened="openedAt" in item,
+            send_resolved=item.get("sendResolved", {}).get("BOOL", False),
+            thread=ThreadRef(thread["channel"]["S"], thread["ts"]["S"]) if thread else None,
         )
-        if retry_parked:
-            condition += " OR #state = :parked"
-        return {
+
+    def mark_delivered(
+        self, delivered: Sequence[Delivered], repeat_window_seconds: int
+    ) -> list[str]:
+        """Record each transition as delivered (a firing one for the repeat window, opening
+        the case here; a resolve ending it) and give the items back. Returns the keys whose
+        lease was lost meanwhile (nothing was written there)."""
+        now = int(self._clock())
+        updates = []
+        for done in delivered:
+            claim = done.claim
+            values: dict[str, Any] = {":until": {"N": str(now + repeat_window_seconds)}}
+            if claim.transition == RESOLVED:
+                sets = "#sent.#t = :until, endedAt = :now, resolvedAt = :now"
+            else:
+                sets = (
+                    "#sent.#t = :until, openedAt = if_not_exists(openedAt, :now),"
+                    " sendResolved = :resolve"
+                )
+                values[":resolve"] = {"BOOL": claim.send_resolved or done.send_resolved}
+            if done.thread is not None:
+                sets += ", thread = :thread"
+                values[":thread"] = {
+                    "M": {"channel": {"S": done.thread.channel}, "ts": {"S": done.thread.ts}}
+                }
+            updates.append(self._held(claim, sets, values, now, {"#sent": "sent"}))
+        return self._write(updates)
+
+    def mark_ended(self, claim: Claim) -> list[str]:
+        """The case ended with no resolve to send here (no firing alert of it reached this
+        receiver, or its routes do not send resolves): a late trigger is not sent either."""
+        now = int(self._clock())
+        return self._write([self._held(claim, "endedAt = :now", {}, now, {})])
+
+    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> list[str]:
+        """The receiver refused the transition for good and it waits in the dead-letter queue:
+        redeliveries skip it for the repeat window, a redrive takes it back."""
+        now = int(self._clock())
+        values = {":until": {"N": str(now + repeat_window_seconds)}}
+        return self._write(
+            [self._held(claim, "#parked.#t = :until", values, now, {"#parked": "parked"})]
+        )
+
+    def release(
+        self, claim: Claim, *, maybe_sent: bool = False, send_resolved: bool = False
+    ) -> None:
+        """Give the item back after a failed delivery, so the retry can take it at once. A
+        firing alert whose send may have reached the receiver (its answer was lost) opens the
+        case here anyway: its resolve must follow whatever the retry finds."""
+        now = int(self._clock())
+        sets, values = "", {}
+        if maybe_sent and claim.transition != RESOLVED:
+            sets = "openedAt = if_not_exists(openedAt, :now), sendResolved = :resolve"
+            values = {":resolve": {"BOOL": claim.send_resolved or send_resolved}}
+        update = self._held(claim, sets, values, now, {})
+        # A failed condition means someone else holds the item now: theirs to finish.
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(**update)
+
+    def _held(
+        self,
+        claim: Claim,
+        sets: str,
+        values: dict[str, Any],
+        now: int,
+        names: dict[str, str],
+    ) -> dict[str, Any]:
+        """An update of an item this claim holds, that gives it back; conditional on still
+        holding it."""
+        if claim.state is not ClaimState.CLAIMED:
+            raise ValueError(f"ledger: {claim.key} was not claimed")
+        if "#t" in sets:
+            names = {**names, "#t": claim.transition}
+        expression = (f"SET {sets} " if sets else "") + "REMOVE claimToken, leaseUntil"
+        update: dict[str, Any] = {
             "TableName": self._table,
-            "Item": {
-                "deliveryKey": {"S": _key(receiver, task_id)},
-                "receiver": {"S": receiver},
-                "taskId": {"S": task_id},
-                "state": {"S": PENDING},
-                "claimToken": {"S": token},
-                "leaseUntil": {"N": str(now + self._lease)},
-                "expiresAt": {"N": str(now + self._lease)},
-            },
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#state": "state"},
+            "Key": {"deliveryKey": {"S": claim.key}},
+            "UpdateExpression": expression,
+            "ConditionExpression": "claimToken = :token",
             "ExpressionAttributeValues": {
-                ":pending": {"S": PENDING},
-                ":delivered": {"S": DELIVERED},
-                ":parked": {"S": PARKED},
-                ":now": {"N": str(now)},
+                ":token": {"S": claim.token},
+                **values,
+                **({":now": {"N": str(now)}} if ":now" in sets else {}),
             },
         }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        return update
 
-    def mark_delivered(self, claims: Sequence[Claim], repeat_window_seconds: int) -> None:
-        """Close the slots for the repeat window (batched: we hold every one of them)."""
-        now = int(self._clock())
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        "deliveryKey": {"S": claim.key},
-                        "receiver": {"S": claim.key.split("#", 1)[0]},
-                        "taskId": {"S": claim.key.split("#", 1)[1]},
-                        "state": {"S": DELIVERED},
-                        "deliveredAt": {"N": str(now)},
-                        "expiresAt": {"N": str(now + repeat_window_seconds)},
-                    }
-                }
-            }
-            for claim in claims
-        ]
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
-            for _ in range(MAX_BATCH_ATTEMPTS):
-                answer = self._client.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                time.sleep(0.05)
-            if pending:
-                raise RuntimeError(f"ledger: {len(pending[self._table])} marks left unprocessed")
-
-    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> None:
-        """The receiver refused the alert for good and it waits in the dead-letter queue:
-        redeliveries skip this slot for the repeat window, a redrive takes it back."""
-        now = int(self._clock())
-        receiver, task_id = claim.key.split("#", 1)
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "deliveryKey": {"S": claim.key},
-                "receiver": {"S": receiver},
-                "taskId": {"S": task_id},
-                "state": {"S": PARKED},
-                "parkedAt": {"N": str(now)},
-                "expiresAt": {"N": str(now + repeat_window_seconds)},
-            },
-        )
-
-    def release(self, claim: Claim) -> None:
-        """Give a slot back after a failed delivery, so the retry can take it at once."""
-        # A failed condition means someone else holds the slot now: theirs to finish.
-        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
-            self._client.delete_item(
-                TableName=self._table,
-                Key={"deliveryKey": {"S": claim.key}},
-                ConditionExpression="claimToken = :token",
-                ExpressionAttributeValues={":token": {"S": claim.token}},
-            )
+    def _write(self, updates: list[dict[str, Any]]) -> list[str]:
+        """Apply held-item updates, one conditional update each (a transaction would tie a
+        group's items together: one lost lease would refuse every write-back). An item whose
+        lease was lost is left as its new holder has it, and returned."""
+        lost: list[str] = []
+        for update in updates:
+            try:
+                self._client.update_item(**update)
+            except self._client.exceptions.ConditionalCheckFailedException:
+                lost.append(update["Key"]["deliveryKey"]["S"])
+        return lost
 
 
-def _key(receiver: str, task_id: str) -> str:
-    return f"{receiver}#{task_id}"
+def delivery_key(receiver: str, case_id: str) -> str:
+    return f"{receiver}#case#{case_id}"
+
+
+def _refusal(old: dict[str, Any], transition: str, now: int) -> ClaimState:
+    """Why a claim was refused, the transition's own record first (a redelivered trigger of
+    an ended case was delivered, not suppressed)."""
+    if _until(old, "sent", transition) >= now:
+        return ClaimState.ALREADY_DELIVERED
+    if _until(old, "parked", transition) >= now:
+        return ClaimState.PARKED
+    if "endedAt" in old:
+        return ClaimState.ENDED
+    return ClaimState.IN_PROGRESS
+
+
+def _until(item: dict[str, Any], field: str, transition: str) -> int:
+    value = item.get(field, {}).get("M", {}).get(transition, {}).get("N")
+    return int(value) if value is not None else -1

@@ -1,5 +1,11 @@
 """Domain logic of the alert router: route a batch of failures (and the reaction's case
-notices), group, deliver once each.
+notices), group, deliver once each, and resolve a case's incident where it was opened.
+
+The unit of alerting is the case: a failure of a task the reaction started for a case goes to
+that case's incident (the task's link in the cases table says which), an escalation updates
+it, and the notice of the case's end resolves it in every receiver a firing alert of the case
+reached, once, and nowhere else. A resolve is not routed by the tree: the ledger knows where
+the case was opened and whether that route wanted the resolve (``send_resolved``).
 
 A batch is the event source mapping's batching window, so it is also the grouping wait: the
 alerts of one batch that share a route, a receiver and the route's ``group_by`` values go
@@ -13,6 +19,7 @@ receiver's permanent refusal parks that delivery in the dead-letter queue at onc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +34,7 @@ from pydantic import ValidationError
 
 from bwp_privacy.alerting.alert import Alert, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
-from bwp_privacy.alerting.ledger import Claim, ClaimState
+from bwp_privacy.alerting.ledger import Claim, ClaimState, Delivered
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
 from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
 from bwp_privacy.contract import CASE_NOTICE_SCHEMA, CaseNotice, DeletionFailure
@@ -67,15 +74,34 @@ class Parker(Protocol):
 
 
 class Ledger(Protocol):
-    """Who has been told what (`DeliveryLedger`): a claim per (receiver, task) slot."""
+    """Who has been told what (`DeliveryLedger`): an item per (receiver, case)."""
 
-    def claim(self, receiver: str, task_id: str, *, retry_parked: bool = False) -> Claim: ...
+    def claim(
+        self, receiver: str, case_id: str, transition: str, *, retry_parked: bool = False
+    ) -> Claim: ...
 
-    def mark_delivered(self, claims: Sequence[Claim], repeat_window_seconds: int) -> None: ...
+    def mark_delivered(
+        self, delivered: Sequence[Delivered], repeat_window_seconds: int
+    ) -> list[str]: ...
 
-    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> None: ...
+    def mark_ended(self, claim: Claim) -> list[str]: ...
 
-    def release(self, claim: Claim) -> None: ...
+    def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> list[str]: ...
+
+    def release(
+        self, claim: Claim, *, maybe_sent: bool = False, send_resolved: bool = False
+    ) -> None: ...
+
+
+class CaseLinks(Protocol):
+    """Which case a task belongs to (the reaction's task index), or None for a task no case
+    has linked (then it is its own case: a case is named after its first task)."""
+
+    def case_of(self, task_id: str) -> str | None: ...
+
+
+#: The route a resolve is delivered under: not a route of the tree (see the module).
+RESOLVED_ROUTE = "resolved"
 
 
 @dataclass
@@ -108,6 +134,7 @@ class AlertBatch:
         *,
         budget: Budget,
         parker: Parker | None = None,
+        links: CaseLinks | None = None,
         now: datetime | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -117,6 +144,7 @@ class AlertBatch:
         self._metrics = metrics
         self._budget = budget
         self._parker = parker
+        self._links = links
         self._now = now or datetime.now(UTC)
         self._clock = clock
         self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
@@ -133,7 +161,9 @@ class AlertBatch:
                 (receiver, route.path, values),
                 _Group(receiver, route, dict(zip(route.group_by, values, strict=True))),
             )
-            pending = group.by_task.setdefault(alert.key, _Pending(alert))
+            pending = group.by_task.setdefault(
+                f"{alert.case_id}#{alert.transition}", _Pending(alert)
+            )
             pending.records.append(record)
             if redrive == receiver:
                 pending.redrive_for.add(receiver)
@@ -150,7 +180,8 @@ class AlertBatch:
             logger.warning("Rejected a queue message", extra={"reason": reason})
             raise InvalidAlertMessage(reason) from None
         severity, runbooks = self._config.classify(failure)
-        return build_alert(failure, severity, runbooks, self._now)
+        case_id = self._links.case_of(failure.task_id) if self._links is not None else None
+        return build_alert(failure, severity, runbooks, self._now, case_id)
 
     def deliver(self) -> list[Failure]:
         """Deliver every group, each receiver in a thread of its own, within the budget.
@@ -186,12 +217,21 @@ class AlertBatch:
         return failures
 
     def _deliver_receiver(self, groups: list[_Group]) -> list[Failure]:
+        # Firing alerts first: a case that ended within the batch is opened, then resolved,
+        # rather than told nothing.
+        ordered = sorted(groups, key=lambda group: group.route.path == RESOLVED_ROUTE)
         failures: list[Failure] = []
-        for group in groups:
+        for group in ordered:
             failures += self._deliver_group(group)
         return failures
 
     def _targets(self, alert: Alert, redrive: str | None) -> list[tuple[str, RouteMatch]]:
+        if alert.resolved:
+            # Every receiver is asked; the ledger sends it only where the case was opened.
+            names = [redrive] if redrive in self._receivers else list(self._receivers)
+            root = self._config.default_route()
+            route = RouteMatch(RESOLVED_ROUTE, RESOLVED_ROUTE, (), (), root.repeat_window_seconds)
+            return [(name, route) for name in names if name is not None]
         chosen: dict[str, RouteMatch] = {}
         matches = self._config.resolve(alert.labels())
         for route in matches:
@@ -220,27 +260,63 @@ class AlertBatch:
         return list(chosen.items())
 
     def _deliver_group(self, group: _Group) -> list[Failure]:
+        """Each case's transitions in turn (one claim holds a case's item at a time): first
+        every case's first, then the seconds, and so on."""
+        rounds: list[list[_Pending]] = []
+        seen: dict[str, int] = {}
+        for pending in group.by_task.values():
+            turn = seen.get(pending.alert.case_id, 0)
+            seen[pending.alert.case_id] = turn + 1
+            if turn == len(rounds):
+                rounds.append([])
+            rounds[turn].append(pending)
+        failures: list[Failure] = []
+        for pendings in rounds:
+            failures += self._deliver_round(group, pendings)
+        return failures
+
+    def _deliver_round(self, group: _Group, pendings: list[_Pending]) -> list[Failure]:
         receiver = self._receivers[group.receiver]
         failures: list[Failure] = []
         claimed: list[tuple[_Pending, Claim]] = []
-        skipped = 0
-        for task_id, pending in group.by_task.items():
+        skipped = after_end = 0
+        for pending in pendings:
+            alert = pending.alert
             try:
                 claim = self._ledger.claim(
-                    group.receiver, task_id, retry_parked=group.receiver in pending.redrive_for
+                    group.receiver,
+                    alert.case_id,
+                    alert.transition,
+                    retry_parked=group.receiver in pending.redrive_for,
                 )
             except Exception as ledger_error:  # the ledger is unreachable: retry the record later
                 failures += [(record, ledger_error) for record in pending.records]
                 continue
             if claim.state in (ClaimState.ALREADY_DELIVERED, ClaimState.PARKED):
                 skipped += 1
+            elif claim.state is ClaimState.ENDED:
+                # The case's resolve was handled here already: a late trigger or update of an
+                # ended case tells nobody anything (the case's record keeps it).
+                after_end += not alert.resolved
+                skipped += alert.resolved
+                if not alert.resolved:
+                    logger.info(
+                        "Not sent: the case ended before this alert reached the receiver",
+                        extra=_ids(group.receiver, alert),
+                    )
             elif claim.state is ClaimState.IN_PROGRESS:
-                busy = DeliveryInProgress(f"{group.receiver}: delivery of {task_id} in progress")
+                busy = DeliveryInProgress(
+                    f"{group.receiver}: a delivery for case {alert.case_id} is in progress"
+                )
                 failures += [(record, busy) for record in pending.records]
+            elif alert.resolved and not (claim.opened and claim.send_resolved):
+                failures += self._end_unopened(group, pending, claim)
             else:
                 claimed.append((pending, claim))
         if skipped:
             self._metrics.count("DeliveriesSkipped", skipped, receiver=group.receiver)
+        if after_end:
+            self._metrics.count("AlertsAfterCaseEnded", after_end, receiver=group.receiver)
         chunks = (
             [claimed[i : i + MAX_GROUP_SIZE] for i in range(0, len(claimed), MAX_GROUP_SIZE)]
             if receiver.grouped
@@ -250,21 +326,61 @@ class AlertBatch:
             failures += self._send(receiver, group, chunk)
         return failures
 
+    def _end_unopened(self, group: _Group, pending: _Pending, claim: Claim) -> list[Failure]:
+        """A case ended that no firing alert opened at this receiver (or whose routes do not
+        send resolves there): nothing is sent, and a trigger arriving late will not be."""
+        try:
+            lost = self._ledger.mark_ended(claim)
+        except Exception as ledger_error:
+            with contextlib.suppress(Exception):  # the lease expires if this fails too
+                self._ledger.release(claim)
+            return [(record, ledger_error) for record in pending.records]
+        self._lease_lost(group.receiver, lost)
+        self._metrics.count("ResolvesNotNeeded", receiver=group.receiver)
+        return []
+
     def _send(
         self, receiver: Receiver, group: _Group, chunk: list[tuple[_Pending, Claim]]
     ) -> list[Failure]:
         alerts = [pending.alert for pending, _ in chunk]
+        threads = {pending.alert.case_id: claim.thread for pending, claim in chunk if claim.thread}
         try:
-            receiver.deliver(
-                alerts, Group(route=group.route.name, labels=group.labels), budget=self._budget
+            started = receiver.deliver(
+                alerts,
+                Group(route=group.route.name, labels=group.labels),
+                budget=self._budget,
+                threads=threads,
             )
         except Exception as error:
             return self._failed(receiver, group, chunk, error)
-        # Marked right after the send: a crash now would only resend this one chunk.
-        self._ledger.mark_delivered(
-            [claim for _, claim in chunk], group.route.repeat_window_seconds
-        )
-        self._metrics.count("AlertsDelivered", len(alerts), receiver=group.receiver)
+        send_resolved = self._send_resolved(receiver, group)
+        started = started or {}
+        delivered = [
+            Delivered(claim, send_resolved, started.get(pending.alert.case_id))
+            for pending, claim in chunk
+        ]
+        # Marked right after the send: a crash now would only resend this one chunk. A mark
+        # that fails after the send does not fail the records (that would send them again):
+        # it is logged and counted, and the claims expire with their lease.
+        try:
+            lost = self._ledger.mark_delivered(delivered, group.route.repeat_window_seconds)
+        except Exception as ledger_error:
+            logger.error(
+                "Delivered, but the ledger could not record it",
+                extra={
+                    "receiver": group.receiver,
+                    "case_ids": [alert.case_id for alert in alerts],
+                    "error": type(ledger_error).__name__,
+                },
+            )
+            self._metrics.count("LedgerWriteFailures", receiver=group.receiver)
+            lost = []
+        self._lease_lost(group.receiver, lost)
+        resolves = sum(alert.resolved for alert in alerts)
+        if resolves:
+            self._metrics.count("AlertsResolved", resolves, receiver=group.receiver)
+        if len(alerts) > resolves:
+            self._metrics.count("AlertsDelivered", len(alerts) - resolves, receiver=group.receiver)
         return []
 
     def _failed(
@@ -281,7 +397,7 @@ class AlertBatch:
                 "receiver": group.receiver,
                 "reason": str(error) if isinstance(error, DeliveryError) else type(error).__name__,
                 "retryable": not permanent,
-                "task_ids": [pending.alert.task_id for pending, _ in chunk],
+                "case_ids": [pending.alert.case_id for pending, _ in chunk],
             },
         )
         self._metrics.count("DeliveryFailures", len(chunk), receiver=group.receiver)
@@ -290,9 +406,26 @@ class AlertBatch:
             parked = self._park(group, chunk, error.reason)
             if parked is not None:
                 return parked
+        maybe_sent = isinstance(error, DeliveryError) and error.maybe_sent
+        send_resolved = self._send_resolved(receiver, group)
         for _, claim in chunk:
-            self._ledger.release(claim)
+            with contextlib.suppress(Exception):  # unreleased, the claim expires with its lease
+                self._ledger.release(claim, maybe_sent=maybe_sent, send_resolved=send_resolved)
         return [(record, error) for pending, _ in chunk for record in pending.records]
+
+    def _send_resolved(self, receiver: Receiver, group: _Group) -> bool:
+        """Whether this route wants resolves at this receiver (the receiver's default when
+        the route does not say)."""
+        if group.route.send_resolved is None:
+            return receiver.send_resolved
+        return group.route.send_resolved
+
+    def _lease_lost(self, receiver: str, keys: list[str]) -> None:
+        """Items whose claim expired before it was written back: a newer delivery holds them,
+        and nothing of this one was recorded (it may be sent again)."""
+        if keys:
+            logger.warning("Ledger lease lost", extra={"receiver": receiver, "keys": keys})
+            self._metrics.count("LedgerLeasesLost", len(keys), receiver=receiver)
 
     def _park(
         self, group: _Group, chunk: list[tuple[_Pending, Claim]], reason: str
@@ -304,7 +437,8 @@ class AlertBatch:
         try:
             for pending, claim in chunk:
                 self._parker.park(pending.records[0], group.receiver, reason)
-                self._ledger.mark_parked(claim, group.route.repeat_window_seconds)
+                lost = self._ledger.mark_parked(claim, group.route.repeat_window_seconds)
+                self._lease_lost(group.receiver, lost)
         except Exception as parking_error:
             logger.warning(
                 "Could not park a refused delivery; it will be retried",
@@ -313,6 +447,10 @@ class AlertBatch:
             return None
         self._metrics.count("DeliveriesParked", len(chunk), receiver=group.receiver)
         return []
+
+
+def _ids(receiver: str, alert: Alert) -> dict[str, str]:
+    return {"receiver": receiver, "case_id": alert.case_id, "transition": alert.transition}
 
 
 def _schema(body: str) -> str | None:

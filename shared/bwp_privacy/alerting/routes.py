@@ -23,7 +23,9 @@ from bwp_privacy.alerting.receivers import ReceiverName
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus
 
-Label = Literal["errorCode", "businessProductId", "lookupStatus", "severity", "detailType"]
+Label = Literal[
+    "errorCode", "businessProductId", "lookupStatus", "severity", "detailType", "taskKind"
+]
 
 
 class RoutesError(BwpPrivacyError, ValueError):
@@ -70,6 +72,10 @@ class Route(BaseModel):
     continue_: bool = Field(False, alias="continue")
     group_by: list[Label] | None = None
     repeat_window: Duration | None = None
+    #: Whether the receivers of this route also get the resolve of a case they were alerted
+    #: about (Alertmanager's ``send_resolved``). Unset: inherited from the parent route, and
+    #: at the root each receiver's default (README: "Alerts that follow the case").
+    send_resolved: bool | None = None
     routes: list[Route] = Field(default_factory=list)
 
     def matches(self, labels: dict[str, list[str]]) -> bool:
@@ -124,6 +130,8 @@ class RoutingConfig(BaseModel):
         """A case notice's severity: its code's (CASE_ESCALATED, CASE_RESUBMISSION_DUE) when
         the routes list it; else critical for an escalation, warning for an announcement."""
         rule = self.severities.get(notice.code)
+        if notice.kind == "ended":
+            return Severity.INFO  # a resolve: its incident's severity no longer matters
         if rule is not None:
             return rule.severity
         return Severity.CRITICAL if notice.kind == "escalated" else Severity.WARNING
@@ -136,6 +144,7 @@ class RoutingConfig(BaseModel):
             receivers=tuple(self.route.receivers),
             group_by=tuple(self.route.group_by or ()),
             repeat_window_seconds=duration_seconds(self.route.repeat_window or "1d"),
+            send_resolved=self.route.send_resolved,
         )
 
     def resolve(self, labels: dict[str, list[str]]) -> list[RouteMatch]:
@@ -152,6 +161,8 @@ class RouteMatch:
     receivers: tuple[str, ...]
     group_by: tuple[str, ...]
     repeat_window_seconds: int
+    #: None: each receiver's own default.
+    send_resolved: bool | None = None
 
 
 def _walk(node: Route, here: RouteMatch, labels: dict[str, list[str]]) -> list[RouteMatch]:
@@ -168,6 +179,9 @@ def _walk(node: Route, here: RouteMatch, labels: dict[str, list[str]]) -> list[R
             repeat_window_seconds=duration_seconds(child.repeat_window)
             if child.repeat_window
             else here.repeat_window_seconds,
+            send_resolved=here.send_resolved
+            if child.send_resolved is None
+            else child.send_resolved,
         )
         found.extend(_walk(child, inherited, labels))
         if not child.continue_:

@@ -15,6 +15,9 @@ class RouterSettings(EnvSettings):
     """Environment variables of AlertRouterFunction (README lists each)."""
 
     ledger_table_name: str = Field(alias="LEDGER_TABLE_NAME", min_length=1)
+    #: The reaction's cases table: which case a failed task belongs to. Unset, every task is
+    #: its own case (a resubmitted task's failure opens an incident of its own).
+    cases_table_name: str | None = Field(None, alias="CASES_TABLE_NAME")
     alert_queue_url: str | None = Field(None, alias="ALERT_QUEUE_URL")
     alert_dlq_url: str | None = Field(None, alias="ALERT_DLQ_URL")
     routes_parameter_name: str | None = Field(None, alias="ROUTES_PARAMETER_NAME")

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from bwp_privacy.alerting.case_links import CasesTableLinks
 from bwp_privacy.alerting.delivery import JsonPoster, Receiver, ReceiverContext
 from bwp_privacy.alerting.ledger import DeliveryLedger
 from bwp_privacy.alerting.queues import DeadLetterParker, VisibilityDelayer
@@ -51,10 +52,14 @@ class RouterRuntime:
             clients=clients.__getitem__,
             environ=environ,
         )
+        dynamodb = aws_client("dynamodb")
         self._ledger = DeliveryLedger(
-            aws_client("dynamodb"),
-            settings.ledger_table_name,
-            lease_seconds=settings.ledger_lease_seconds,
+            dynamodb, settings.ledger_table_name, lease_seconds=settings.ledger_lease_seconds
+        )
+        self._links = (
+            CasesTableLinks(dynamodb, settings.cases_table_name)
+            if settings.cases_table_name
+            else None
         )
         sqs = aws_client("sqs") if settings.alert_queue_url or settings.alert_dlq_url else None
         #: Where permanent refusals wait for a person, and how Retry-After outlives a batch.
@@ -82,4 +87,5 @@ class RouterRuntime:
             self._metrics,
             budget=budget,
             parker=self.parker,
+            links=self._links,
         )

@@ -3,7 +3,7 @@
 for every webhook-style receiver, AWS call errors, and text cut to a service's limits."""
 
 from bwp_privacy.alerting.delivery.aws_calls import aws_error_retryable, delivery_errors
-from bwp_privacy.alerting.delivery.base import DeliveryError, Group, Receiver
+from bwp_privacy.alerting.delivery.base import DeliveryError, Group, Receiver, ThreadRef, Threads
 from bwp_privacy.alerting.delivery.http import (
     ANSWER_LIMIT,
     RETRYABLE_STATUSES,
@@ -25,6 +25,7 @@ from bwp_privacy.alerting.delivery.text import (
     errors_text,
     group_title,
     more_tasks,
+    resolved_line,
     truncate,
 )
 
@@ -42,6 +43,8 @@ __all__ = [
     "ReceiverSpec",
     "Resource",
     "SecretReader",
+    "ThreadRef",
+    "Threads",
     "aws_error_retryable",
     "delivery_errors",
     "errors_text",
@@ -49,6 +52,7 @@ __all__ = [
     "http_spec",
     "json_body",
     "more_tasks",
+    "resolved_line",
     "secret_setting",
     "truncate",
 ]

@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from bwp_privacy.alerting.delivery.base import DeliveryError
@@ -50,10 +55,13 @@ def delivery_errors(receiver: str, operation: str, budget: Budget) -> Iterator[N
             receiver,
             f"{operation} failed: {code} (HTTP {status})",
             retryable=aws_error_retryable(code, status),
+            maybe_sent=status is not None and status >= 500,
         ) from None
     except (BotoConnectionError, HTTPClientError) as error:
         reason = f"{operation} failed: {type(error).__name__}"
-        raise DeliveryError(receiver, reason, retryable=True) from None
+        # Only a connection never made is sure not to have reached the service.
+        unsure = not isinstance(error, EndpointConnectionError)
+        raise DeliveryError(receiver, reason, retryable=True, maybe_sent=unsure) from None
     except BotoCoreError as error:
         reason = f"{operation} failed: {type(error).__name__}"
         raise DeliveryError(receiver, reason, retryable=False) from None

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from bwp_privacy.alerting.alert import Alert
-from bwp_privacy.alerting.delivery.base import DeliveryError, Group
+from bwp_privacy.alerting.delivery.base import DeliveryError, Group, Threads
 from bwp_privacy.common import (
     Backoff,
     Budget,
@@ -37,6 +37,10 @@ class _Retryable(RetryableError):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+#: Statuses that say the request was not acted on (the others of a failure may have been).
+_NOT_ACTED_ON = frozenset({408, 429})
 
 
 class JsonPoster:
@@ -80,12 +84,16 @@ class JsonPoster:
         URL (webhook URLs are secrets); a retryable one carries the receiver's Retry-After.
         """
         session = self._session(receiver)
+        uncertain = False  # some attempt's answer was lost: the receiver may have acted on it
 
         def attempt() -> requests.Response:
+            nonlocal uncertain
             try:
                 timeout = budget.request_timeout(self._timeout)
             except OutOfTime as error:
-                raise DeliveryError(receiver, f"not sent: {error}", retryable=True) from None
+                raise DeliveryError(
+                    receiver, f"not sent: {error}", retryable=True, maybe_sent=uncertain
+                ) from None
             try:
                 response = session.post(
                     url,
@@ -94,13 +102,22 @@ class JsonPoster:
                     timeout=timeout,
                 )
             except requests.RequestException as error:
+                # Only a connection that timed out being made is sure not to have reached the
+                # receiver (a reset or a refusal looks the same to requests: assume it did).
+                uncertain = uncertain or not isinstance(error, requests.ConnectTimeout)
                 raise _Retryable(f"request failed: {type(error).__name__}", None) from None
             status = response.status_code
             if status in success:
                 return response
             if status in RETRYABLE_STATUSES or status >= 500:
+                uncertain = uncertain or status not in _NOT_ACTED_ON
                 raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers))
-            raise DeliveryError(receiver, f"HTTP {status}: {_answer(response)}", retryable=False)
+            raise DeliveryError(
+                receiver,
+                f"HTTP {status}: {_answer(response)}",
+                retryable=False,
+                maybe_sent=uncertain,
+            )
 
         try:
             return call_with_retries(
@@ -112,7 +129,11 @@ class JsonPoster:
             )
         except _Retryable as error:
             raise DeliveryError(
-                receiver, error.reason, retryable=True, retry_after=error.retry_after
+                receiver,
+                error.reason,
+                retryable=True,
+                retry_after=error.retry_after,
+                maybe_sent=uncertain,
             ) from None
 
     def _session(self, receiver: str) -> requests.Session:
@@ -157,15 +178,25 @@ class HttpReceiver:
         poster: JsonPoster,
         request: RequestBuilder,
         success: Collection[int],
+        send_resolved: bool = True,
     ) -> None:
         self.name = name
         self.grouped = grouped
+        self.send_resolved = send_resolved
         self._poster = poster
         self._request = request
         self._success = success
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
-        """POST the group (grouped) or each alert (not grouped); raise DeliveryError."""
+    def deliver(
+        self,
+        alerts: Sequence[Alert],
+        group: Group,
+        *,
+        budget: Budget,
+        threads: Threads | None = None,
+    ) -> Threads | None:
+        """POST the group (grouped) or each alert (not grouped); raise DeliveryError. A
+        webhook keeps no message to edit: ``threads`` is not used."""
         batches = [alerts] if self.grouped else [[alert] for alert in alerts]
         for batch in batches:
             request = self._request(batch, group)
@@ -177,3 +208,4 @@ class HttpReceiver:
                 success=self._success,
                 budget=budget,
             )
+        return None

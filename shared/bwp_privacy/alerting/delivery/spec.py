@@ -74,6 +74,9 @@ class ReceiverSpec:
     #: the router's variable it sets.
     endpoint_parameter: str | None = None
     endpoint_setting: str | None = None
+    #: Whether a route that does not say gets the resolve of a case it alerted this receiver
+    #: about (Alertmanager's per-receiver ``send_resolved`` default).
+    send_resolved: bool = True
 
 
 def secret_setting(name: str) -> str:
@@ -92,6 +95,7 @@ def http_spec(
     example_secret: Callable[[str], dict[str, str]],
     endpoint_parameter: str | None = None,
     endpoint_setting: str | None = None,
+    send_resolved: bool = True,
 ) -> ReceiverSpec:
     """The spec of a webhook-style receiver whose secret (``secret``) holds its endpoint or
     its credentials: one `HttpReceiver`, its requests made by ``request``."""
@@ -105,6 +109,7 @@ def http_spec(
             poster=context.poster,
             request=lambda alerts, group: request(alerts, group, value, context),
             success=success,
+            send_resolved=send_resolved,
         )
 
     return ReceiverSpec(
@@ -118,4 +123,5 @@ def http_spec(
         success=success,
         endpoint_parameter=endpoint_parameter,
         endpoint_setting=endpoint_setting,
+        send_resolved=send_resolved,
     )

@@ -15,10 +15,22 @@ def truncate(text: str, limit: int) -> str:
 
 
 def group_title(alerts: Sequence[Alert], severity: Severity) -> str:
-    """The alert's summary, or the count and severity of a group."""
+    """The alert's summary, or the count and severity of a group (a group of resolves: how
+    many cases ended)."""
     if len(alerts) == 1:
         return alerts[0].summary
-    return f"[{severity.value.upper()}] {len(alerts)} personal-data deletion tasks failed"
+    kinds = {alert.task_kind for alert in alerts}
+    kind = kinds.pop() if len(kinds) == 1 else "privacy"
+    if all(alert.resolved for alert in alerts):
+        return f"[RESOLVED] {len(alerts)} personal-data {kind} cases ended"
+    return f"[{severity.value.upper()}] {len(alerts)} personal-data {kind} tasks failed"
+
+
+def resolved_line(alert: Alert) -> str:
+    """One resolved case in a few words: the case, how it ended, why (its notice's reason)."""
+    reason = alert.runbooks[0].text if alert.runbooks else ""
+    ended = (alert.end_state or "ENDED").replace("_", " ").lower()
+    return f"{alert.task_kind} case {alert.case_id}: {ended}" + (f" ({reason})" if reason else "")
 
 
 def errors_text(alert: Alert, limit: int) -> str:

@@ -12,6 +12,7 @@ from bwp_privacy.alerting.delivery import (
     Receiver,
     ReceiverContext,
     ReceiverSpec,
+    Threads,
     delivery_errors,
     truncate,
 )
@@ -41,21 +42,32 @@ class SnsPublisher(Protocol):
 
 
 class AmazonQReceiver:
-    """Publishes one custom notification per alert to the SNS topic Amazon Q watches."""
+    """Publishes one custom notification per alert to the SNS topic Amazon Q watches; every
+    notification of a case has the case's ``threadId``, so its updates and its resolve land in
+    one thread where the channel threads."""
 
     name: str = "amazon-q"
     grouped: bool = False
+    send_resolved: bool = True
 
     def __init__(self, sns_client: SnsPublisher, topic_arn: str) -> None:
         self._sns = sns_client
         self._topic_arn = topic_arn
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
+    def deliver(
+        self,
+        alerts: Sequence[Alert],
+        group: Group,
+        *,
+        budget: Budget,
+        threads: Threads | None = None,
+    ) -> Threads | None:
         """Publish each alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             message = json.dumps(amazon_q_notification(alert), separators=(",", ":"))
             with delivery_errors(self.name, "SNS Publish", budget):
                 self._sns.publish(TopicArn=self._topic_arn, Message=message)
+        return None
 
 
 def _build(topic_arn: str, context: ReceiverContext) -> Receiver:
@@ -79,11 +91,13 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
         truncate(word, KEYWORD_LIMIT) for word in [alert.severity.value, *alert.error_codes]
     )
     context = {
+        "caseId": alert.case_id,
+        "alertStatus": alert.status.value,
         "taskId": alert.task_id,
         "businessProductId": alert.business_product_id,
         "severity": alert.severity.value,
         "errorCodes": ", ".join(alert.error_codes),
-        "status": alert.status or "unknown",
+        "status": alert.task_status or "unknown",
         "lookupStatus": alert.lookup_status.value,
         "submissionDate": alert.submission_date or "unknown",
         "submittedDaysAgo": "unknown"
@@ -95,19 +109,24 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
     return {
         "version": "1.0",
         "source": "custom",
-        "id": alert.event_id,
+        "id": f"{alert.case_id}/{alert.transition}"[:THREAD_ID_LIMIT],
         "content": {
             "textType": "client-markdown",
-            "title": truncate(f":rotating_light: {alert.summary}", TITLE_LIMIT),
+            "title": truncate(
+                f"{':white_check_mark:' if alert.resolved else ':rotating_light:'} {alert.summary}",
+                TITLE_LIMIT,
+            ),
             "description": _description(alert),
             "nextSteps": _next_steps(alert),
             "keywords": list(keywords)[:MAX_KEYWORDS],
         },
         "metadata": {
-            "threadId": alert.task_id[:THREAD_ID_LIMIT],
+            "threadId": alert.case_id[:THREAD_ID_LIMIT],
             "summary": truncate(alert.summary, SUMMARY_LIMIT),
             "eventType": EVENT_TYPE,
-            "relatedResources": [alert.task_id, alert.business_product_id],
+            "relatedResources": list(
+                dict.fromkeys([alert.case_id, alert.task_id, alert.business_product_id])
+            ),
             "additionalContext": {
                 key: truncate(value, CONTEXT_VALUE_LIMIT) for key, value in context.items()
             },
@@ -118,7 +137,7 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
 def _description(alert: Alert) -> str:
     lines = [
         f"*Task:* `{alert.task_id}` · *Business product:* `{alert.business_product_id}`",
-        f"*Status:* `{alert.status or 'unknown'}` · *Lookup:* `{alert.lookup_status.value}`",
+        f"*Status:* `{alert.task_status or 'unknown'}` · *Lookup:* `{alert.lookup_status.value}`",
     ]
     if alert.lookup_error:
         lines.append(f"*Lookup error:* {truncate(alert.lookup_error, MESSAGE_LIMIT)}")

@@ -13,6 +13,7 @@ from bwp_privacy.alerting.delivery import (
     Receiver,
     ReceiverContext,
     ReceiverSpec,
+    Threads,
     aws_error_retryable,
     delivery_errors,
 )
@@ -35,13 +36,21 @@ class EventBridgeReceiver:
 
     name: str = "eventbridge"
     grouped: bool = False
+    send_resolved: bool = True
 
     def __init__(self, events_client: EventPutter, bus_name: str, source: str = SOURCE) -> None:
         self._events = events_client
         self._bus_name = bus_name
         self._source = source
 
-    def deliver(self, alerts: Sequence[Alert], group: Group, *, budget: Budget) -> None:
+    def deliver(
+        self,
+        alerts: Sequence[Alert],
+        group: Group,
+        *,
+        budget: Budget,
+        threads: Threads | None = None,
+    ) -> Threads | None:
         """Put one entry per alert; the client's own timeouts and retries bound the call."""
         for alert in alerts:
             entry = eventbridge_entry(alert, self._bus_name, self._source)
@@ -55,6 +64,7 @@ class EventBridgeReceiver:
                     f"PutEvents entry failed: {code}",
                     retryable=aws_error_retryable(code, None),
                 )
+        return None
 
 
 def _build(bus_name: str, context: ReceiverContext) -> Receiver:
@@ -73,11 +83,13 @@ SPEC = ReceiverSpec(
 
 
 def eventbridge_entry(alert: Alert, bus_name: str, source: str = SOURCE) -> dict[str, Any]:
-    """The PutEvents entry for ``alert``: its full JSON as the detail."""
+    """The PutEvents entry for ``alert``: its full JSON as the detail, with its ``status``
+    (firing or resolved) and the case's ``fingerprint`` (rules can match either)."""
+    detail = {**alert.model_dump(mode="json"), "fingerprint": alert.fingerprint}
     return {
         "Source": source,
         "DetailType": DETAIL_TYPE,
-        "Detail": json.dumps(alert.model_dump(mode="json"), separators=(",", ":")),
+        "Detail": json.dumps(detail, separators=(",", ":")),
         "EventBusName": bus_name,
         "Resources": [],
     }

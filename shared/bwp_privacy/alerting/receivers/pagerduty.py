@@ -1,4 +1,9 @@
-"""PagerDuty Events API v2: one trigger per alert, deduplicated on the task id."""
+"""PagerDuty Events API v2: one incident per case. Every firing alert of a case is a trigger
+with the case's ``dedup_key`` (PagerDuty adds it to the open alert), and the case's end is a
+``resolve`` with the same key and routing key.
+
+No ``acknowledge`` is sent: PagerDuty reads it as "a responder is on it" and stops the
+escalation policy, and the routes page only for cases that need a person."""
 
 from __future__ import annotations
 
@@ -44,13 +49,18 @@ class PagerDutySecret(BaseModel):
 def build_request(
     alerts: Sequence[Alert], group: Group, secret: PagerDutySecret, context: ReceiverContext
 ) -> HttpRequest:
-    # Not grouped: one alert per request, deduplicated on its task id.
+    # Not grouped: one alert per request, deduplicated on its case.
     (alert,) = alerts
     url = context.environ.get(EVENTS_URL_SETTING) or EVENTS_URL
-    return HttpRequest(url, json_body(pagerduty_event(alert, secret.routing_key)))
+    event = (
+        pagerduty_resolve(alert, secret.routing_key)
+        if alert.resolved
+        else pagerduty_event(alert, secret.routing_key)
+    )
+    return HttpRequest(url, json_body(event))
 
 
-#: One trigger per failed task; the Events API answers 202 on success.
+#: One event per alert, deduplicated on its case; the Events API answers 202 on success.
 SPEC = http_spec(
     name="pagerduty",
     grouped=False,
@@ -64,12 +74,23 @@ SPEC = http_spec(
 )
 
 
+def pagerduty_resolve(alert: Alert, routing_key: str) -> dict[str, Any]:
+    """The Events API v2 resolve body for ``alert``'s case (no payload: PagerDuty takes
+    none on a resolve)."""
+    return {
+        "routing_key": routing_key,
+        "event_action": "resolve",
+        "dedup_key": alert.case_id[:DEDUP_KEY_LIMIT],
+        "client": SOURCE,
+    }
+
+
 def pagerduty_event(alert: Alert, routing_key: str) -> dict[str, Any]:
     """The Events API v2 trigger body for ``alert``."""
     return {
         "routing_key": routing_key,
         "event_action": "trigger",
-        "dedup_key": alert.task_id[:DEDUP_KEY_LIMIT],
+        "dedup_key": alert.case_id[:DEDUP_KEY_LIMIT],
         "client": SOURCE,
         "payload": {
             "summary": truncate(alert.summary, SUMMARY_LIMIT),
@@ -91,12 +112,13 @@ def pagerduty_event(alert: Alert, routing_key: str) -> dict[str, Any]:
 def _details(alert: Alert) -> dict[str, Any]:
     errors = [{"code": error.code, "message": error.message} for error in alert.errors]
     return {
+        "case_id": alert.case_id,
         "task_id": alert.task_id,
         "business_product_id": alert.business_product_id,
         "error_codes": alert.error_codes,
         "errors": errors[:MAX_ERRORS],
         "errors_omitted": max(0, len(errors) - MAX_ERRORS),
-        "status": alert.status,
+        "task_status": alert.task_status,
         "lookup_status": alert.lookup_status.value,
         "lookup_error": alert.lookup_error,
         "submission_date": alert.submission_date,

@@ -1,4 +1,7 @@
-"""Slack incoming webhook: one Block Kit message per group of alerts."""
+"""Slack: an incoming webhook (one Block Kit message per group of alerts; a resolve is a short
+new message, as a webhook can neither edit nor thread), or a bot token (one message per case:
+``chat.postMessage`` opens it, every later alert of the case edits it with ``chat.update`` and
+adds a reply in its thread; the ledger keeps the channel and ``ts``)."""
 
 from __future__ import annotations
 
@@ -6,20 +9,29 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity
 from bwp_privacy.alerting.delivery import (
+    DeliveryError,
     Group,
+    HttpReceiver,
     HttpRequest,
+    JsonPoster,
+    Receiver,
     ReceiverContext,
+    ReceiverSpec,
+    ThreadRef,
+    Threads,
     errors_text,
     group_title,
-    http_spec,
     json_body,
     more_tasks,
+    resolved_line,
+    secret_setting,
     truncate,
 )
+from bwp_privacy.common import Budget
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -36,28 +48,144 @@ MAX_TASK_LINE = 800
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
 
+#: Slack's Web API; the router's variable for another (GovSlack: https://slack-gov.com/api).
+API_URL = "https://slack.com/api"
+API_URL_SETTING = "SLACK_API_URL"
+#: Web API errors worth another try (Slack answers HTTP 200 with ``ok: false``).
+RETRYABLE_API_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+#: ``chat.update`` errors that mean the case's message is gone (or its channel is): a new one
+#: is posted in the configured channel.
+GONE_API_ERRORS = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "channel_not_found",
+        "is_archived",
+    }
+)
+
+
 class SlackSecret(BaseModel):
-    """The secret's JSON: ``{"webhookUrl": "https://hooks.slack.com/services/…"}``."""
+    """The secret's JSON: ``{"webhookUrl": "https://hooks.slack.com/services/…"}`` for an
+    incoming webhook, or ``{"botToken": "xoxb-…", "channel": "C0123…"}`` for a bot that
+    keeps one message per case (scope ``chat:write``, invited to the channel)."""
 
     model_config = ConfigDict(populate_by_name=True)
-    webhook_url: str = Field(alias="webhookUrl", pattern=r"^https?://")
+    webhook_url: str | None = Field(None, alias="webhookUrl", pattern=r"^https?://")
+    bot_token: str | None = Field(None, alias="botToken", min_length=1)
+    channel: str | None = Field(None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> SlackSecret:
+        bot = self.bot_token is not None or self.channel is not None
+        if (self.webhook_url is None) == (not bot):
+            raise ValueError("set either webhookUrl, or botToken and channel")
+        if bot and (self.bot_token is None or self.channel is None):
+            raise ValueError("a bot needs both botToken and channel")
+        return self
 
 
-def build_request(
-    alerts: Sequence[Alert], group: Group, secret: SlackSecret, context: ReceiverContext
-) -> HttpRequest:
-    return HttpRequest(secret.webhook_url, json_body(slack_message(alerts, group)))
+class SlackBotReceiver:
+    """One message per case through the Web API (not grouped: each case edits its own)."""
+
+    name: str = "slack"
+    grouped: bool = False
+    send_resolved: bool = True
+
+    def __init__(self, poster: JsonPoster, api_url: str, token: str, channel: str) -> None:
+        self._poster = poster
+        self._api_url = api_url.rstrip("/")
+        self._token = token
+        self._channel = channel
+
+    def deliver(
+        self,
+        alerts: Sequence[Alert],
+        group: Group,
+        *,
+        budget: Budget,
+        threads: Threads | None = None,
+    ) -> Threads | None:
+        """Open the case's message, or edit it to the case's latest alert and reply in its
+        thread. Returns the messages it opened, by case id."""
+        started: dict[str, ThreadRef] = {}
+        for alert in alerts:
+            message = slack_message([alert], group)
+            thread = (threads or {}).get(alert.case_id)
+            if thread is not None:
+                edit = {"channel": thread.channel, "ts": thread.ts, **message}
+                if self._call("chat.update", edit, budget, gone_ok=True) is not None:
+                    reply = {"channel": thread.channel, "thread_ts": thread.ts}
+                    self._call("chat.postMessage", {**reply, "text": alert.summary}, budget)
+                    continue
+            answer = self._call("chat.postMessage", {"channel": self._channel, **message}, budget)
+            assert answer is not None
+            started[alert.case_id] = ThreadRef(str(answer["channel"]), str(answer["ts"]))
+        return started
+
+    def _call(
+        self, method: str, body: dict[str, Any], budget: Budget, *, gone_ok: bool = False
+    ) -> dict[str, Any] | None:
+        """One Web API call; None when ``gone_ok`` and the message is gone."""
+        response = self._poster.post(
+            self.name,
+            f"{self._api_url}/{method}",
+            json_body(body),
+            headers={"Authorization": f"Bearer {self._token}"},
+            success=(200,),
+            budget=budget,
+        )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise DeliveryError(self.name, f"{method}: answer is not JSON", retryable=True)
+        if answer.get("ok") is True:
+            return answer
+        error = str(answer.get("error") or "unknown_error")[:100]
+        if gone_ok and error in GONE_API_ERRORS:
+            return None
+        raise DeliveryError(
+            self.name, f"{method}: {error}", retryable=error in RETRYABLE_API_ERRORS
+        )
 
 
-#: Slack answers 200 "ok" on success.
-SPEC = http_spec(
+def build_request(alerts: Sequence[Alert], group: Group, webhook_url: str) -> HttpRequest:
+    return HttpRequest(webhook_url, json_body(slack_message(alerts, group)))
+
+
+def _build(secret_id: str, context: ReceiverContext) -> Receiver:
+    secret = context.read_secret(secret_id, SlackSecret, secret_setting("slack"))
+    if secret.bot_token is not None and secret.channel is not None:
+        api_url = context.environ.get(API_URL_SETTING) or API_URL
+        return SlackBotReceiver(context.poster, api_url, secret.bot_token, secret.channel)
+    url = secret.webhook_url or ""
+    return HttpReceiver(
+        "slack",
+        grouped=True,
+        poster=context.poster,
+        request=lambda alerts, group: build_request(alerts, group, url),
+        # Slack answers 200 "ok" on success.
+        success=(200,),
+    )
+
+
+#: An incoming webhook (grouped) or a bot (one message per case), as the secret says.
+SPEC = ReceiverSpec(
     name="slack",
     grouped=True,
+    setting=secret_setting("slack"),
     parameter="SlackSecretName",
-    secret=SlackSecret,
-    request=build_request,
-    success=(200,),
+    resource="secret",
+    build=_build,
     example_secret=lambda url: {"webhookUrl": url},
+    success=(200,),
+    endpoint_parameter="SlackApiUrl",
+    endpoint_setting=API_URL_SETTING,
 )
 
 
@@ -73,7 +201,12 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
             "elements": [{"type": "mrkdwn", "text": _context(group, severity, len(alerts))}],
         },
     ]
-    if len(alerts) == 1:
+    if all(alert.resolved for alert in alerts):
+        texts, shown = _pack([f"✅ {_esc(resolved_line(a))}" for a in alerts], MAX_BLOCKS - 3)
+        blocks += [_section(text) for text in texts]
+        if shown < len(alerts):
+            blocks.append(_section(more_tasks(len(alerts) - shown)))
+    elif len(alerts) == 1:
         texts, _ = _pack(_detail_lines(alerts[0]), MAX_BLOCKS - len(blocks))
         blocks += [_section(text) for text in texts]
     else:
@@ -108,7 +241,7 @@ def fallback_text(alerts: Sequence[Alert], severity: Severity) -> str:
 def _context(group: Group, severity: Severity, count: int) -> str:
     parts = [
         f"*Severity:* {severity.value}",
-        f"*Tasks:* {count}",
+        f"*Alerts:* {count}",
         f"*Route:* `{_esc(group.route)}`",
     ]
     parts += [f"*{_esc(name)}:* `{_esc(value)}`" for name, value in group.labels.items()]
@@ -117,9 +250,10 @@ def _context(group: Group, severity: Severity, count: int) -> str:
 
 def _detail_lines(alert: Alert) -> list[str]:
     lines = [
-        f"*Task:* `{_esc(alert.task_id)}`",
+        f"*Case:* `{_esc(alert.case_id)}` · *Task:* `{_esc(alert.task_id)}`",
         f"*Business product:* `{_esc(alert.business_product_id)}`",
-        f"*Status:* `{_esc(alert.status or 'unknown')}` · *Lookup:* `{alert.lookup_status.value}`",
+        f"*Status:* `{_esc(alert.task_status or 'unknown')}`"
+        f" · *Lookup:* `{alert.lookup_status.value}`",
     ]
     if alert.lookup_error:
         lines.append(f"*Lookup error:* {_esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")

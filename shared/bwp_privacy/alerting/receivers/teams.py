@@ -1,4 +1,5 @@
-"""Microsoft Teams Workflows webhook: one Adaptive Card per group of alerts."""
+"""Microsoft Teams Workflows webhook: one Adaptive Card per group of alerts; a resolve is a
+resolved card (a Workflows webhook can only post)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bwp_privacy.alerting.delivery import (
     http_spec,
     json_body,
     more_tasks,
+    resolved_line,
     truncate,
 )
 
@@ -70,6 +72,8 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     if not alerts:
         raise ValueError("a Teams message needs at least one alert")
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
+    if all(alert.resolved for alert in alerts):
+        return _card(_resolved_body(alerts, group), [])
     body: list[dict[str, Any]] = [
         _text(
             _md(truncate(group_title(alerts, severity), TITLE_LIMIT)),
@@ -98,6 +102,15 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     if runbooks:
         body.append(_text("Runbooks", weight="Bolder", separator=True))
         body += [_text(_runbook_line(runbook)) for runbook in runbooks[:MAX_RUNBOOKS]]
+    actions = [
+        {"type": "Action.OpenUrl", "title": f"Runbook {runbook.code}"[:50], "url": runbook.url}
+        for runbook in runbooks
+        if runbook.url and _SAFE_URL.fullmatch(runbook.url)
+    ][:MAX_ACTIONS]
+    return _card(body, actions)
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
     card: dict[str, Any] = {
         "$schema": CARD_SCHEMA,
         "type": "AdaptiveCard",
@@ -105,11 +118,6 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         "body": body,
         "msteams": {"width": "Full"},
     }
-    actions = [
-        {"type": "Action.OpenUrl", "title": f"Runbook {runbook.code}"[:50], "url": runbook.url}
-        for runbook in runbooks
-        if runbook.url and _SAFE_URL.fullmatch(runbook.url)
-    ][:MAX_ACTIONS]
     if actions:
         card["actions"] = actions
     return {
@@ -118,11 +126,35 @@ def teams_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
     }
 
 
+def _resolved_body(alerts: Sequence[Alert], group: Group) -> list[dict[str, Any]]:
+    """The resolved card: which cases ended and how, each on one line."""
+    lines: list[str] = []
+    used = 0
+    for alert in alerts:
+        line = "- " + _md(truncate(resolved_line(alert), LINE_LIMIT))
+        if used + len(line) + 1 > TASKS_TEXT_BUDGET:
+            lines.append(_md(more_tasks(len(alerts) - len(lines))))
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return [
+        _text(
+            _md(truncate(group_title(alerts, Severity.INFO), TITLE_LIMIT)),
+            size="Large",
+            weight="Bolder",
+            color="Good",
+        ),
+        _facts([("Status", "resolved"), ("Cases", str(len(alerts))), ("Route", group.route)]),
+        _text("\r".join(lines)),
+    ]
+
+
 def _details(alert: Alert) -> list[dict[str, Any]]:
     facts = [
+        ("Case", alert.case_id),
         ("Task", alert.task_id),
         ("Business product", alert.business_product_id),
-        ("Status", alert.status or "unknown"),
+        ("Status", alert.task_status or "unknown"),
         ("Lookup", alert.lookup_status.value),
         ("Error codes", ", ".join(alert.error_codes)),
         ("Submitted", alert.submission_date or "unknown"),

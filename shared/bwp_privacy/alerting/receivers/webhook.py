@@ -1,5 +1,10 @@
 """Generic signed webhook: a group's alerts as JSON, HMAC-SHA256 signed with a shared secret.
 
+Document version 2 (as Alertmanager's webhook): the group's ``status`` and, per alert, its
+``status`` (``firing`` or ``resolved``), ``fingerprint`` (stable per case) and ``case_id``.
+Version 1 used ``status`` for the task's Buy with Prime status; version 2 calls that
+``task_status``, which is why the version changed.
+
 Receivers check ``X-Signature: sha256=<hex>`` over ``f"{X-Timestamp}." + body`` with
 ``verify_signature`` (copy it: it needs only the standard library).
 """
@@ -16,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.delivery import Group, HttpRequest, ReceiverContext, http_spec
 
-VERSION = "1"
+VERSION = "2"
 TIMESTAMP_HEADER = "X-Timestamp"
 SIGNATURE_HEADER = "X-Signature"
 SIGNATURE_PREFIX = "sha256="
@@ -57,12 +62,16 @@ SPEC = http_spec(
 
 def webhook_body(alerts: Sequence[Alert], group: Group) -> bytes:
     """The exact bytes that are signed and sent: compact JSON with sorted keys."""
+    firing = any(not alert.resolved for alert in alerts)
     document = {
         "version": VERSION,
+        "status": "firing" if firing else "resolved",
         "receiver": "webhook",
         "route": group.route,
         "groupLabels": group.labels,
-        "alerts": [alert.model_dump(mode="json") for alert in alerts],
+        "alerts": [
+            {**alert.model_dump(mode="json"), "fingerprint": alert.fingerprint} for alert in alerts
+        ],
     }
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
