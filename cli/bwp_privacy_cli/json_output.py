@@ -189,6 +189,8 @@ class RouteOut(_Out):
     receivers: list[str]
     group_by: list[str] = Field(alias="groupBy")
     repeat_window_seconds: int = Field(alias="repeatWindowSeconds")
+    #: The route's receivers that also get the resolve when the case ends.
+    send_resolved: list[str] = Field(alias="sendResolved")
 
 
 class RoutesCheckOut(_Out):

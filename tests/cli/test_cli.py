@@ -527,6 +527,16 @@ def test_routes_check(invoke: Run, tmp_path: Path) -> None:
     assert shipped["valid"] is True
     routes = {(tuple(r["errorCodes"]), r["route"]) for r in shipped["routing"]}
     assert (("DATA_SUBJECT_NOT_FOUND",), "quiet-not-found") in routes
+    # Every receiver gets the resolve of a case by default; a route can turn it off.
+    assert all(r["sendResolved"] == r["receivers"] for r in shipped["routing"])
+    quiet = tmp_path / "quiet.json"
+    quieter = json.loads(
+        (Path(__file__).parents[2] / "functions/alert_router/routes.json").read_text()
+    )
+    quieter["route"]["send_resolved"] = False
+    quiet.write_text(json.dumps(quieter))
+    unresolved = invoke("routes", "check", str(quiet), "--json").json()
+    assert all(r["sendResolved"] == [] for r in unresolved["routing"])
     broken = tmp_path / "routes.json"
     text = json.loads(
         (Path(__file__).parents[2] / "functions/alert_router/routes.json").read_text()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bwp_privacy.alerting import RoutingConfig, build_alert, load_routes
+from bwp_privacy.alerting import RECEIVERS, RoutingConfig, build_alert, load_routes
 from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
@@ -61,6 +61,15 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
                     "receivers": list(match.receivers),
                     "groupBy": list(match.group_by),
                     "repeatWindowSeconds": match.repeat_window_seconds,
+                    "sendResolved": [
+                        receiver
+                        for receiver in match.receivers
+                        if (
+                            RECEIVERS[receiver].send_resolved
+                            if match.send_resolved is None
+                            else match.send_resolved
+                        )
+                    ],
                 }
             )
     if cli.json:
@@ -70,7 +79,7 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
     console.print(f"{file}: valid")
     print_table(
         "Where sample alerts go",
-        ["sample", "severity", "route", "receivers", "group by", "repeat"],
+        ["sample", "severity", "route", "receivers", "group by", "repeat", "resolves to"],
         (
             (
                 ", ".join(r["errorCodes"])
@@ -81,6 +90,7 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
                 ", ".join(r["receivers"]),
                 ", ".join(r["groupBy"]),
                 f"{r['repeatWindowSeconds'] // 3600}h",
+                ", ".join(r["sendResolved"]) or "none",
             )
             for r in rows
         ),
