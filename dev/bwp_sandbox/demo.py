@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bwp_privacy.common import iso_z, use_clock
-from bwp_privacy.reaction import Case, CaseStore
+from bwp_privacy.reaction import Case, CaseState, CaseStore
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
@@ -91,6 +91,7 @@ def _cases(sandbox: Sandbox) -> int:
     timeline.settle()
     _show_cases(store, "the sample failures")
     failed = _route_alerts(sandbox, router)
+    paged = {page["body"]["dedup_key"] for page in sandbox.sink.received("pagerduty")}
     # A shopper whose last order closes in 10 days; their deletion failed today.
     bp = SAMPLE_BUSINESS_PRODUCT_ID
     sandbox.emulator.set_shopper(bp, DEMO_EMAIL, orders_open_days=10)
@@ -114,6 +115,7 @@ def _cases(sandbox: Sandbox) -> int:
         print(f"\n-- {7 * week} days later: {'; '.join(happened) or 'nothing due'}")
         _show_cases(store, "", only=DEMO_TASK)
         failed += _route_alerts(sandbox, router)
+    failed += _close_escalated(sandbox, store, router, paged)
     demo = store.load(DEMO_TASK)
     if demo is not None:
         print(f"\nTimeline of case {DEMO_TASK} (`bwp-privacy cases show {DEMO_TASK}`):")
@@ -194,6 +196,37 @@ def _show_kinded(store: CaseStore, *case_ids: str) -> None:
             )
 
 
+def _close_escalated(sandbox: Sandbox, store: CaseStore, router: Any, paged: set[str]) -> int:
+    """On-call closes a case that paged them; its incident resolves wherever it opened."""
+    escalated = [
+        case
+        for case in sorted(store.all_cases(), key=lambda case: case.case_id)
+        if case.state is CaseState.ESCALATED and case.case_id in paged
+    ]
+    if not escalated:
+        print("\n  UNEXPECTED: no escalated case paged PagerDuty")
+        return 1
+    case = escalated[-1]
+    reason = "answered through Buy with Prime merchant support"
+    print(
+        f"\n-- on-call closes escalated case {case.case_id}"
+        f" (`bwp-privacy cases close {case.case_id} --reason '{reason}'`)"
+    )
+    operator = "sandbox:demo-on-call"
+    sandbox.target().reaction_service(operator).close(case.case_id, reason, operator)
+    _show_cases(store, "", only=case.case_id)
+    failed = _route_alerts(sandbox, router)
+    resolved = [
+        page["body"]["dedup_key"]
+        for page in sandbox.sink.received("pagerduty")
+        if page["body"]["event_action"] == "resolve"
+    ]
+    if resolved != [case.case_id]:
+        print(f"  UNEXPECTED: PagerDuty resolves {resolved} for case {case.case_id}")
+        return failed + 1
+    return failed
+
+
 def _show_cases(store: CaseStore, title: str, only: str | None = None) -> None:
     if title:
         print(f"\n-- {title}")
@@ -231,7 +264,12 @@ def _route_alerts(sandbox: Sandbox, router: Any) -> int:
     sink = sandbox.sink
     for page in sink.received("pagerduty"):
         body = page["body"]
-        print(f"  PagerDuty   {body['payload']['severity']:<8} dedup_key {body['dedup_key']}")
+        if body["event_action"] == "resolve":
+            print(f"  PagerDuty   resolve  dedup_key {body['dedup_key']} (the incident closes)")
+            continue
+        print(
+            f"  PagerDuty   trigger  dedup_key {body['dedup_key']} ({body['payload']['severity']})"
+        )
         print(f"              {body['payload']['summary']}")
     for message in sink.received("slack"):
         header = next(b for b in message["body"]["blocks"] if b["type"] == "header")
@@ -241,14 +279,16 @@ def _route_alerts(sandbox: Sandbox, router: Any) -> int:
         print(f"  Teams       Adaptive Card: {card['body'][0]['text']}")
     for request in sink.received("webhook"):
         body = request["body"]
-        tasks = ", ".join(alert["task_id"] for alert in body["alerts"])
-        print(f"  Webhook     route {body['route']}: {tasks} (signature verified)")
+        cases = ", ".join(alert["case_id"] for alert in body["alerts"])
+        print(f"  Webhook     {body['status']:<8} route {body['route']}: case {cases} (signed)")
     for message in drain_queue(sandbox.receivers.amazon_q_queue_url):
         note = json.loads(message["Body"])
         print(f"  Amazon Q    thread {note['metadata']['threadId']}: {note['content']['title']}")
     for message in drain_queue(sandbox.receivers.eventbridge_queue_url):
-        event = json.loads(message["Body"])
-        print(f"  EventBridge {event['detail-type']}: task {event['detail']['task_id']}")
+        detail = json.loads(message["Body"])["detail"]
+        print(
+            f"  EventBridge {detail['status']:<8} case {detail['case_id']} task {detail['task_id']}"
+        )
     return result.failed
 
 
