@@ -5,6 +5,12 @@ FAILED/COMPLETED events, and crashes between a start mutation and the case write
 Each case has a scenario whose end the playbooks imply (completed at a given attempt, nothing
 to delete, escalated); the soak checks every case ended that way, that no case was lost, and
 that no attempt started two tasks (the emulator counts the tasks each client token created).
+
+The alert router runs beside it over its queue, every message of which may come twice and out
+of order, with the receivers failing at random (429, 503, resets). At the end an operator
+closes every case still open, so every incident must resolve. The soak checks each case's
+incident in each receiver: opened, updated and resolved once, a resolve never before a trigger
+nor for a case the receiver was never told of, and none missing.
 `python -m bwp_sandbox.soak.reaction --cases 200` (`make soak-reaction`).
 """
 
@@ -22,8 +28,10 @@ from typing import Any
 
 from botocore.httpsession import URLLib3Session
 
-from bwp_privacy.reaction import CaseStore
-from bwp_privacy_cli.local import ProcessCrash, invoke_async
+from bwp_privacy.common import NoMetrics
+from bwp_privacy.reaction import CaseStore, ReactionSettings, build_reaction
+from bwp_privacy_cli.local import LocalFunction, ProcessCrash, invoke_async, patched_environ
+from bwp_privacy_cli.targets.base import SHIPPED_PLAYBOOKS
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox
@@ -74,6 +82,10 @@ class ReactionFaults:
     crash_before_case_write: float = 0.03
     duplicate_event: float = 0.2
     hold_back_event: float = 0.3
+    #: SNS and SQS deliver at least once: a message on the router's queue comes again.
+    duplicate_alert: float = 0.2
+    #: What the receivers answer at random while faults are on (the sink's chaos).
+    receiver_chaos: tuple[tuple[str, float], ...] = (("429", 0.03), ("5xx", 0.05), ("reset", 0.03))
     counts: Counter[str] = field(default_factory=Counter)
     enabled: bool = True
 
@@ -120,13 +132,31 @@ def injected(faults: ReactionFaults) -> Iterator[None]:
 
 
 class ChaosTimeline(Timeline):
-    """A timeline whose events on the partner bus come twice and out of order."""
+    """A timeline whose events on the partner bus come twice and out of order, with the alert
+    router over its queue after each round (its messages, too, twice and out of order)."""
 
     def __init__(self, sandbox: Sandbox, faults: ReactionFaults) -> None:
         super().__init__(sandbox)
         self._faults = faults
         self._pending: list[tuple[str, str, str]] = []
         self.published: Counter[str] = Counter()
+        self.router: LocalFunction = sandbox.router.cold_start()
+        self.alert_messages = 0
+
+    def route_alerts(self) -> None:
+        """Redeliver some of the router's messages, shuffled, then run the router until its
+        queue is empty (what Lambda's event source mapping does)."""
+        url = self._sandbox.stack.alert_queue_url
+        messages = drain_queue(url)
+        self._faults.rng.shuffle(messages)
+        sqs = admin_client("sqs")
+        for message in messages:
+            copies = 2 if self._faults.draw(self._faults.duplicate_alert, "alert-twice") else 1
+            for _ in range(copies):
+                sqs.send_message(QueueUrl=url, MessageBody=message["Body"])
+                self.alert_messages += 1
+        with self._logs():
+            SqsEventSource(url, self.router, batch_size=10).drain()
 
     def publish(self, business_product_id: str, task_id: str, detail_type: str) -> None:
         self._pending.append((business_product_id, task_id, detail_type))
@@ -143,9 +173,42 @@ class ChaosTimeline(Timeline):
                 super().publish(*event)
                 self.published[event[2]] += 1
         step = super()._round(whole_world=whole_world)
+        self.route_alerts()
         if self._pending:
             step.events.append(f"{len(self._pending)} event(s) held back")
         return step
+
+
+#: The receivers whose deliveries the soak reads back, in delivery order where it can be seen.
+ALERT_RECEIVERS = ("pagerduty", "webhook", "eventbridge", "amazon-q")
+
+
+@dataclass
+class IncidentAccount:
+    """Each case's incident in each receiver, read back from what the receivers got."""
+
+    #: Firing transitions and resolves delivered, per receiver.
+    delivered: dict[str, Counter[str]] = field(default_factory=dict)
+    #: A (receiver, case) that got its resolve more than once.
+    duplicate_resolves: list[str] = field(default_factory=list)
+    #: A firing transition delivered twice to one receiver.
+    duplicate_triggers: list[str] = field(default_factory=list)
+    #: A resolve delivered where no firing alert of the case had arrived before it.
+    resolves_before_trigger: list[str] = field(default_factory=list)
+    #: An ended case whose incident a receiver got a firing alert of, but never its resolve.
+    resolves_missing: list[str] = field(default_factory=list)
+    #: A resolve of a case that is still open.
+    resolves_of_open_cases: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [
+            *self.duplicate_resolves,
+            *self.duplicate_triggers,
+            *self.resolves_before_trigger,
+            *self.resolves_missing,
+            *self.resolves_of_open_cases,
+        ]
 
 
 @dataclass
@@ -162,11 +225,16 @@ class ReactionSoakReport:
     redriven: int
     refused: list[str]
     weeks: int
+    incidents: IncidentAccount = field(default_factory=IncidentAccount)
+    closed_by_operator: int = 0
+    alert_messages: int = 0
+    #: Requests the receivers failed at random (the sink's chaos), per receiver.
+    receiver_faults: dict[str, int] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
         twice = sum(n for per, n in self.tasks_per_attempt.items() if per > 1)
-        return not (self.wrong or self.lost or twice or self.refused)
+        return not (self.wrong or self.lost or twice or self.refused or self.incidents.problems)
 
     def render(self) -> str:
         twice = sum(n for per, n in self.tasks_per_attempt.items() if per > 1)
@@ -184,9 +252,24 @@ class ReactionSoakReport:
             f"redriven after                     {self.redriven}",
             f"sandbox weeks                      {self.weeks}",
             f"IAM refused                        {len(self.refused)}",
+            f"open cases closed by an operator   {self.closed_by_operator}",
+            f"messages the alert router handled  {self.alert_messages}",
+            f"receiver requests failed at random {dict(sorted(self.receiver_faults.items()))}",
+            "delivered per receiver (firing transitions by kind, resolves):",
+        ]
+        incidents = self.incidents
+        for receiver, counts in sorted(incidents.delivered.items()):
+            lines.append(f"  {receiver:<12} {dict(sorted(counts.items()))}")
+        lines += [
+            f"duplicate resolves                 {len(incidents.duplicate_resolves)}",
+            f"duplicate triggers                 {len(incidents.duplicate_triggers)}",
+            f"resolves before triggers           {len(incidents.resolves_before_trigger)}",
+            f"resolves missing                   {len(incidents.resolves_missing)}",
+            f"resolves of open cases             {len(incidents.resolves_of_open_cases)}",
         ]
         lines += [f"  wrong: {w}" for w in self.wrong[:10]]
         lines += [f"  lost: {w}" for w in self.lost[:10]]
+        lines += [f"  incident: {w}" for w in incidents.problems[:10]]
         return "\n".join(lines)
 
 
@@ -218,6 +301,7 @@ def run_reaction_soak(
     plan = scenarios(cases, seed)
     faults = ReactionFaults(seed)
     sandbox.emulator.set_chaos({"throttle": 0.04, "internal_error": 0.04}, seed)
+    sandbox.sink.set_chaos(dict(faults.receiver_chaos), seed)
     timeline = ChaosTimeline(sandbox, faults)
     for scenario in plan:
         _seed_task(sandbox, scenario)
@@ -231,6 +315,7 @@ def run_reaction_soak(
             timeline.advance(ATTEMPT_DAYS)
             timeline.settle(max_rounds=200)
     sandbox.emulator.set_chaos({}, 0)
+    sandbox.sink.set_chaos({}, 0)
     faults.enabled = False
     parked = {
         name: len(messages)
@@ -243,7 +328,111 @@ def run_reaction_soak(
     redriven = _redrive(sandbox, timeline)
     for _ in range(weeks):
         timeline.advance(ATTEMPT_DAYS)
-    return _account(sandbox, timeline, plan, faults, parked, redriven, weeks * 2)
+    # Scenarios end first (escalated cases are checked open); then on-call closes them all.
+    report = _account(sandbox, timeline, plan, faults, parked, redriven, weeks * 2)
+    report.closed_by_operator = _close_open_cases(sandbox)
+    timeline.settle(max_rounds=200)
+    report.redriven += _redrive_alerts(sandbox, timeline)
+    report.incidents = _account_incidents(sandbox)
+    report.alert_messages = timeline.alert_messages
+    report.receiver_faults = {
+        kind: sum(1 for a in sandbox.sink.attempts(kind) if not 200 <= (a["status"] or 0) < 300)
+        for kind in ("pagerduty", "slack", "teams", "webhook")
+    }
+    return report
+
+
+def _close_open_cases(sandbox: Sandbox) -> int:
+    """`bwp-privacy cases close` for every open case, as on-call would after an escalation."""
+    with patched_environ(sandbox.reaction.settings()):
+        settings = ReactionSettings.from_env()
+    service = build_reaction(settings, SHIPPED_PLAYBOOKS, NoMetrics(), actor="soak-operator")
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    open_cases = [case for case in store.all_cases() if not case.state.ended]
+    for case in open_cases:
+        service.close(case.case_id, "closed by on-call after the escalation", "soak-operator")
+    return len(open_cases)
+
+
+def _redrive_alerts(sandbox: Sandbox, timeline: ChaosTimeline) -> int:
+    """`bwp-privacy dlq redrive` of the router's dead-letter queue (each parked delivery for
+    the receiver that refused it)."""
+    stack = sandbox.stack
+    messages = drain_queue(stack.alert_dlq_url)
+    for message in messages:
+        admin_client("sqs").send_message(
+            QueueUrl=stack.alert_queue_url,
+            MessageBody=message["Body"],
+            MessageAttributes={
+                k: {"DataType": v["DataType"], "StringValue": v["StringValue"]}
+                for k, v in message.get("MessageAttributes", {}).items()
+                if "StringValue" in v
+            },
+        )
+    with timeline._logs():
+        SqsEventSource(stack.alert_queue_url, timeline.router, batch_size=10).drain()
+    return len(messages)
+
+
+def _deliveries(sandbox: Sandbox) -> dict[str, list[tuple[str, str]]]:
+    """(case, transition) of every alert each receiver got, in the order it got them; a
+    resolve's transition is ``resolved``."""
+    got: dict[str, list[tuple[str, str]]] = {name: [] for name in ALERT_RECEIVERS}
+    for request in sandbox.sink.received("pagerduty"):
+        body = request["body"]
+        if body["event_action"] == "resolve":
+            got["pagerduty"].append((body["dedup_key"], "resolved"))
+            continue
+        details = body["payload"]["custom_details"]
+        notice = details["error_codes"][0].startswith("CASE_")
+        step = f"notice/{details['event_id']}" if notice else f"failed/{details['task_id']}"
+        got["pagerduty"].append((body["dedup_key"], step))
+    for request in sandbox.sink.received("webhook"):
+        for alert in request["body"]["alerts"]:
+            got["webhook"].append((alert["case_id"], alert["transition"]))
+    for message in drain_queue(sandbox.receivers.eventbridge_queue_url):
+        detail = json.loads(message["Body"])["detail"]
+        got["eventbridge"].append((detail["case_id"], detail["transition"]))
+    for message in drain_queue(sandbox.receivers.amazon_q_queue_url):
+        note = json.loads(message["Body"])
+        case_id = note["metadata"]["threadId"]
+        got["amazon-q"].append((case_id, note["id"][len(case_id) + 1 :]))
+    return got
+
+
+def _account_incidents(sandbox: Sandbox) -> IncidentAccount:
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    ended = {case.case_id: case.state.ended for case in store.all_cases()}
+    account = IncidentAccount()
+    for receiver, deliveries in _deliveries(sandbox).items():
+        account.delivered[receiver] = Counter(
+            "resolved" if step == "resolved" else step.split("/", 1)[0] for _, step in deliveries
+        )
+        # Order is seen for the HTTP receivers (the sink records arrivals); SQS taps are not
+        # ordered, so there only counts are checked.
+        ordered = receiver in ("pagerduty", "webhook")
+        seen: dict[str, list[str]] = {}
+        for case_id, step in deliveries:
+            steps = seen.setdefault(case_id, [])
+            where = f"{receiver} {case_id} {step}"
+            if step in steps:
+                (
+                    account.duplicate_resolves if step == "resolved" else account.duplicate_triggers
+                ).append(where)
+            elif ordered and step == "resolved" and not steps:
+                account.resolves_before_trigger.append(where)
+            elif ordered and "resolved" in steps:
+                account.resolves_before_trigger.append(f"{where} (after its resolve)")
+            steps.append(step)
+        for case_id, steps in seen.items():
+            firing = [step for step in steps if step != "resolved"]
+            if "resolved" in steps and not firing:
+                account.resolves_before_trigger.append(f"{receiver} {case_id}: never triggered")
+            if "resolved" in steps and not ended.get(case_id, False):
+                account.resolves_of_open_cases.append(f"{receiver} {case_id}")
+            if firing and "resolved" not in steps and ended.get(case_id, False):
+                account.resolves_missing.append(f"{receiver} {case_id}")
+    return account
 
 
 def _seed_task(sandbox: Sandbox, scenario: Scenario) -> None:
