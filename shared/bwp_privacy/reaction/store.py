@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bwp_privacy.common import RetryableError, iso_z
+from bwp_privacy.contract import CASE_ID_ATTRIBUTE, case_item_key, task_item_key
 from bwp_privacy.reaction.case import Case, CaseState
 
 
@@ -44,7 +45,7 @@ class CaseStore:
     def load(self, case_id: str) -> Case | None:
         """The case as last written, or None."""
         answer = self._client.get_item(
-            TableName=self._table, Key=_pk(f"CASE#{case_id}"), ConsistentRead=True
+            TableName=self._table, Key=case_item_key(case_id), ConsistentRead=True
         )
         item = answer.get("Item")
         return None if item is None else _case(item)
@@ -52,13 +53,14 @@ class CaseStore:
     def task_link(self, task_id: str) -> TaskLink | None:
         """The task's case (or its early outcome), or None for a task never seen."""
         answer = self._client.get_item(
-            TableName=self._table, Key=_pk(f"TASK#{task_id}"), ConsistentRead=True
+            TableName=self._table, Key=task_item_key(task_id), ConsistentRead=True
         )
         item = answer.get("Item")
         if item is None:
             return None
         return TaskLink(
-            case_id=item.get("caseId", {}).get("S"), outcome=item.get("outcome", {}).get("S")
+            case_id=item.get(CASE_ID_ATTRIBUTE, {}).get("S"),
+            outcome=item.get("outcome", {}).get("S"),
         )
 
     def create(self, case: Case) -> bool:
@@ -133,7 +135,7 @@ class CaseStore:
             self._client.put_item(
                 TableName=self._table,
                 Item={
-                    **_pk(f"TASK#{task_id}"),
+                    **task_item_key(task_id),
                     "outcome": {"S": outcome},
                     "expiresAt": {"N": str(self._expiry(now))},
                 },
@@ -167,7 +169,7 @@ class CaseStore:
 
     def _put_case(self, case: Case, condition: str, values: dict[str, Any]) -> dict[str, Any]:
         item: dict[str, Any] = {
-            **_pk(f"CASE#{case.case_id}"),
+            **case_item_key(case.case_id),
             "caseId": {"S": case.case_id},
             "state": {"S": case.state.value},
             "planDeadlineAt": {"S": iso_z(case.plan_deadline_at)},
@@ -189,7 +191,7 @@ class CaseStore:
     def _put_task(self, case: Case, task_id: str, over_early_outcome: bool) -> dict[str, Any]:
         task = case.task(task_id)
         item: dict[str, Any] = {
-            **_pk(f"TASK#{task_id}"),
+            **task_item_key(task_id),
             "caseId": {"S": case.case_id},
             "attempt": {"N": str(task.attempt if task else 0)},
         }
@@ -207,17 +209,13 @@ class CaseStore:
     def _expire_task(self, task_id: str, ended_at: datetime) -> dict[str, Any]:
         return {
             "TableName": self._table,
-            "Key": _pk(f"TASK#{task_id}"),
+            "Key": task_item_key(task_id),
             "UpdateExpression": "SET expiresAt = :at",
             "ExpressionAttributeValues": {":at": {"N": str(self._expiry(ended_at))}},
         }
 
     def _expiry(self, ended_at: datetime) -> int:
         return int((ended_at + self._retention).timestamp())
-
-
-def _pk(value: str) -> dict[str, Any]:
-    return {"pk": {"S": value}}
 
 
 def _case(item: dict[str, Any]) -> Case:
