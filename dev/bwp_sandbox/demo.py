@@ -177,13 +177,15 @@ def _retrieval(sandbox: Sandbox) -> int:
         f" {'; '.join(happened) or 'nothing happened'}"
     )
     _show_kinded(store, RETRIEVAL_FAILED)
+    print("\n-- the alerts of both access requests, routed now: each case opened, then resolved")
+    failed = _route_alerts(sandbox, sandbox.router.cold_start())
     ended = {case_id: store.load(case_id) for case_id in (RETRIEVAL_NO_DATA, RETRIEVAL_FAILED)}
     states = {case_id: case.state.value if case else None for case_id, case in ended.items()}
     expected = {RETRIEVAL_NO_DATA: "NOTHING_TO_RETRIEVE", RETRIEVAL_FAILED: "COMPLETED"}
     if states != expected:
         print(f"  UNEXPECTED retrieval case states: {states}")
-        return 1
-    return 0
+        return failed + 1
+    return failed
 
 
 def _show_kinded(store: CaseStore, *case_ids: str) -> None:
