@@ -313,8 +313,8 @@ STORM_ROUTES: dict[str, Any] = {
 
 def test_storm_is_grouped_for_chat_and_one_page_per_task(sandbox: Sandbox) -> None:
     router = _override_routes(sandbox, STORM_ROUTES)
-    ids = tasks(*(f"storm-{n:04d}" for n in range(500)))
-    # Five full batches, as the event source mapping hands them over within one window. The
+    ids = tasks(*(f"storm-{n:04d}" for n in range(300)))
+    # Three full batches, as the event source mapping hands them over within one window. The
     # records are built directly: moto's ReceiveMessage slows down with hundreds queued.
     failed = 0
     for start in range(0, len(ids), 100):
@@ -334,7 +334,7 @@ def test_storm_is_grouped_for_chat_and_one_page_per_task(sandbox: Sandbox) -> No
         failed += len(answer["batchItemFailures"])
     assert failed == 0
     slack = sandbox.sink.received("slack")
-    assert 1 <= len(slack) <= 5  # one message per batch window and group, not 500
+    assert 1 <= len(slack) <= 3  # one message per batch window and group, not 300
     listed = "".join(json.dumps(m["body"]) for m in slack)
     assert all(task in listed for task in ids)
     pages = [r["body"]["dedup_key"] for r in sandbox.sink.received("pagerduty")]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_reaction_soak_ends_every_case_right(sandbox: Sandbox) -> None:
-    report = run_reaction_soak(sandbox, cases=24, seed=5, weeks=7)
+    report = run_reaction_soak(sandbox, cases=16, seed=5, weeks=7)
     print(report.render())  # shown with -s or on failure: the table a person reads
     assert sum(report.faults.values()) > 0
     assert report.faults.get("event-twice", 0) > 0

@@ -215,8 +215,8 @@ class FakeLinks:
 
     cases: dict[str, str] = field(default_factory=dict)
 
-    def case_of(self, task_id: str) -> str | None:
-        return self.cases.get(task_id)
+    def cases_of(self, task_ids: Sequence[str]) -> dict[str, str]:
+        return {task: self.cases[task] for task in task_ids if task in self.cases}
 
 
 def ended(case_id: str, end_state: str = "COMPLETED") -> str:

@@ -34,6 +34,8 @@ class AlertStatus(StrEnum):
 
 #: The transition of an ended case: one resolve per (receiver, case).
 RESOLVED_TRANSITION = "resolved"
+#: The prefix of a task's failure (``failed/<task id>``): once per task and case.
+FAILED_TRANSITION = "failed/"
 
 
 class Runbook(BaseModel):
@@ -138,7 +140,7 @@ def build_alert(
     return Alert(
         status=AlertStatus.FIRING,
         case_id=case_id or failure.task_id,
-        transition=f"failed/{failure.task_id}",
+        transition=FAILED_TRANSITION + failure.task_id,
         task_kind=failure.task_kind,
         task_id=failure.task_id,
         business_product_id=failure.business_product_id,

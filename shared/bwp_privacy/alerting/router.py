@@ -32,6 +32,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from bwp_privacy.alerting.alert import FAILED_TRANSITION as FAILED
 from bwp_privacy.alerting.alert import Alert, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.ledger import Claim, ClaimState, Delivered
@@ -94,10 +95,10 @@ class Ledger(Protocol):
 
 
 class CaseLinks(Protocol):
-    """Which case a task belongs to (the reaction's task index), or None for a task no case
-    has linked (then it is its own case: a case is named after its first task)."""
+    """Which case each task belongs to (the reaction's task index); a task no case has
+    linked is missing (it is its own case: a case is named after its first task)."""
 
-    def case_of(self, task_id: str) -> str | None: ...
+    def cases_of(self, task_ids: Sequence[str]) -> dict[str, str]: ...
 
 
 #: The route a resolve is delivered under: not a route of the tree (see the module).
@@ -109,6 +110,16 @@ class _Pending:
     alert: Alert
     records: list[SQSRecord] = field(default_factory=list)
     redrive_for: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Routed:
+    """A record's alert and where the routes send it, before its case is known."""
+
+    record: SQSRecord
+    alert: Alert
+    targets: list[tuple[str, RouteMatch]]
+    redrive: str | None
 
 
 @dataclass
@@ -148,14 +159,19 @@ class AlertBatch:
         self._now = now or datetime.now(UTC)
         self._clock = clock
         self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
+        self._routed: list[_Routed] = []
 
     def add(self, record: SQSRecord) -> None:
-        """Parse one SQS record and place its alert in the groups of its receivers."""
+        """Parse one SQS record and route its alert (placed in its groups by `deliver`, once
+        the batch's failed tasks are looked up in their cases all at once)."""
         alert = self._alert(record.body)
         redrive = _redrive_for(record)
         targets = self._targets(alert, redrive)
         self._metrics.count("AlertsRouted")
-        for receiver, route in targets:
+        self._routed.append(_Routed(record, alert, targets, redrive))
+
+    def _place(self, routed: _Routed, alert: Alert) -> None:
+        for receiver, route in routed.targets:
             values = tuple(",".join(sorted(alert.labels()[label])) for label in route.group_by)
             group = self._groups.setdefault(
                 (receiver, route.path, values),
@@ -164,9 +180,40 @@ class AlertBatch:
             pending = group.by_task.setdefault(
                 f"{alert.case_id}#{alert.transition}", _Pending(alert)
             )
-            pending.records.append(record)
-            if redrive == receiver:
+            pending.records.append(routed.record)
+            if routed.redrive == receiver:
                 pending.redrive_for.add(receiver)
+
+    def _place_all(self) -> list[Failure]:
+        """Put each routed alert of the batch on its case (one read of the task index for all
+        the failed tasks) and in its groups. A batch whose cases cannot be read fails its
+        failures (retried), never delivers them as cases of their own."""
+        failed_tasks = [
+            r.alert.task_id for r in self._routed if r.alert.transition.startswith(FAILED)
+        ]
+        try:
+            cases = self._links.cases_of(failed_tasks) if self._links and failed_tasks else {}
+        except Exception as error:
+            logger.warning(
+                "Could not read the cases of failed tasks", extra={"error": type(error).__name__}
+            )
+            cases = None
+            failures = [
+                (r.record, error) for r in self._routed if r.alert.transition.startswith(FAILED)
+            ]
+        else:
+            failures = []
+        for routed in self._routed:
+            alert = routed.alert
+            if alert.transition.startswith(FAILED):
+                if cases is None:
+                    continue
+                alert = alert.model_copy(
+                    update={"case_id": cases.get(alert.task_id, alert.task_id)}
+                )
+            self._place(routed, alert)
+        self._routed = []
+        return failures
 
     def _alert(self, body: str) -> Alert:
         """A failure message or a case notice (told apart by its schema) as an alert."""
@@ -180,8 +227,7 @@ class AlertBatch:
             logger.warning("Rejected a queue message", extra={"reason": reason})
             raise InvalidAlertMessage(reason) from None
         severity, runbooks = self._config.classify(failure)
-        case_id = self._links.case_of(failure.task_id) if self._links is not None else None
-        return build_alert(failure, severity, runbooks, self._now, case_id)
+        return build_alert(failure, severity, runbooks, self._now)
 
     def deliver(self) -> list[Failure]:
         """Deliver every group, each receiver in a thread of its own, within the budget.
@@ -190,11 +236,12 @@ class AlertBatch:
         the answer is due fails its records (DeliveryOutOfTime): their claims expire with
         their lease, and the ledger keeps what did go out from going out again.
         """
+        unplaced = self._place_all()
         by_receiver: dict[str, list[_Group]] = {}
         for group in self._groups.values():
             by_receiver.setdefault(group.receiver, []).append(group)
         if not by_receiver:
-            return []
+            return unplaced
         pool = ThreadPoolExecutor(
             max_workers=min(MAX_PARALLEL_RECEIVERS, len(by_receiver)),
             thread_name_prefix="receiver",
@@ -206,7 +253,7 @@ class AlertBatch:
         left = self._budget.left()
         done, late = wait(futures, timeout=None if left is None else max(left, 0.0))
         pool.shutdown(wait=False, cancel_futures=True)
-        failures: list[Failure] = []
+        failures: list[Failure] = list(unplaced)
         for future in done:
             failures += future.result()
         for future in late:

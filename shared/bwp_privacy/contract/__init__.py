@@ -3,7 +3,12 @@ notice (``bwp-privacy.case-notice`` 1.1), with their message attributes. It depe
 nothing else of the project."""
 
 from bwp_privacy.contract.attributes import message_attributes
-from bwp_privacy.contract.case_links import CASE_ID_ATTRIBUTE, case_item_key, task_item_key
+from bwp_privacy.contract.case_links import (
+    CASE_ID_ATTRIBUTE,
+    TASK_PREFIX,
+    case_item_key,
+    task_item_key,
+)
 from bwp_privacy.contract.case_notice import (
     CASE_NOTICE_DETAIL_TYPE,
     CASE_NOTICE_SCHEMA,
@@ -31,6 +36,7 @@ __all__ = [
     "CASE_NOTICE_SCHEMA_VERSION",
     "NO_ERROR_CODE",
     "SCHEMA_VERSION",
+    "TASK_PREFIX",
     "UNSPECIFIED_CODE",
     "CaseNotice",
     "DeletionFailure",

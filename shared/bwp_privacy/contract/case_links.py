@@ -6,11 +6,13 @@ from __future__ import annotations
 
 #: The attribute of a task's item that names its case (absent while no case links the task).
 CASE_ID_ATTRIBUTE = "caseId"
+#: What a task's ``pk`` starts with.
+TASK_PREFIX = "TASK#"
 
 
 def task_item_key(task_id: str) -> dict[str, dict[str, str]]:
     """The cases table's key of ``task_id``'s item (``pk`` = ``TASK#<task id>``)."""
-    return {"pk": {"S": f"TASK#{task_id}"}}
+    return {"pk": {"S": TASK_PREFIX + task_id}}
 
 
 def case_item_key(case_id: str) -> dict[str, dict[str, str]]:
