@@ -15,7 +15,6 @@ import pytest
 from botocore.config import Config
 
 from bwp_privacy.alerting import RECEIVERS, Alert, Runbook, Severity, build_alert
-from bwp_privacy.alerting.alert import build_notice_alert
 from bwp_privacy.alerting.delivery import (
     DeliveryError,
     Group,
@@ -31,7 +30,6 @@ from bwp_privacy.alerting.receivers.eventbridge import DETAIL_TYPE, EventBridgeR
 from bwp_privacy.alerting.receivers.webhook import webhook_body
 from bwp_privacy.common import Backoff, Budget
 from bwp_privacy.contract import (
-    CaseNotice,
     DeletionFailure,
     LookupOutcome,
     LookupStatus,
@@ -39,6 +37,7 @@ from bwp_privacy.contract import (
 )
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink
+from tests.case_notices import resolved_alert
 
 pytestmark = pytest.mark.integration
 
@@ -171,26 +170,7 @@ BOT = {"botToken": SLACK_BOT_TOKEN, "channel": "C0PRIVACY"}
 
 
 def case_ended(case_id: str) -> Alert:
-    notice = CaseNotice.model_validate(
-        {
-            "noticeId": f"{case_id}/ended/3",
-            "kind": "ended",
-            "endState": "COMPLETED",
-            "caseId": case_id,
-            "businessProductId": "bp-1",
-            "taskId": "task-2",
-            "taskIds": [case_id, "task-2"],
-            "attempts": 1,
-            "reason": "deletion task task-2 completed",
-            "advice": "",
-            "receivedAt": "2026-10-01T08:00:00Z",
-            "planDeadlineAt": "2026-11-15T08:00:00Z",
-            "daysLeft": -5.0,
-            "deadlines": [],
-            "noticedAt": "2026-11-20T12:35:00Z",
-        }
-    )
-    return build_notice_alert(notice, Severity.INFO, NOW)
+    return resolved_alert(case_id, NOW)
 
 
 def test_slack_bot_opens_one_message_per_case_then_edits_it_and_replies_in_its_thread(

@@ -26,12 +26,12 @@ from bwp_privacy.alerting.delivery import Threads
 from bwp_privacy.alerting.ledger import Delivered
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import (
-    CaseNotice,
     DeletionFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
 )
+from tests.case_notices import ended_notice
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 ROUTES = load_routes(
@@ -219,27 +219,9 @@ class FakeLinks:
         return {task: self.cases[task] for task in task_ids if task in self.cases}
 
 
-def ended(case_id: str, end_state: str = "COMPLETED") -> str:
-    """The reaction's notice that ``case_id`` ended."""
-    return CaseNotice.model_validate(
-        {
-            "noticeId": f"{case_id}/ended/3",
-            "kind": "ended",
-            "endState": end_state,
-            "caseId": case_id,
-            "businessProductId": "bp-1",
-            "taskId": case_id,
-            "taskIds": [case_id],
-            "attempts": 1,
-            "reason": f"deletion task {case_id} completed",
-            "advice": "",
-            "receivedAt": "2026-11-20T00:00:00Z",
-            "planDeadlineAt": "2026-12-20T00:00:00Z",
-            "daysLeft": 21.0,
-            "deadlines": [],
-            "noticedAt": "2026-11-29T11:30:00Z",
-        }
-    ).model_dump_json(by_alias=True)
+def ended(case_id: str) -> str:
+    """The reaction's notice that ``case_id`` ended, as the router's queue carries it."""
+    return ended_notice(case_id, completed_task=case_id).model_dump_json(by_alias=True)
 
 
 def batch(

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bwp_privacy.alerting import Alert, Runbook, Severity, build_alert
-from bwp_privacy.alerting.alert import build_notice_alert
 from bwp_privacy.alerting.delivery import MORE_HINT, Group, aws_error_retryable
 from bwp_privacy.alerting.receivers.amazon_q import amazon_q_notification
 from bwp_privacy.alerting.receivers.eventbridge import (
@@ -23,12 +22,12 @@ from bwp_privacy.alerting.receivers.slack import SlackSecret, slack_message
 from bwp_privacy.alerting.receivers.teams import CARD_CONTENT_TYPE, teams_message
 from bwp_privacy.alerting.receivers.webhook import sign, verify_signature, webhook_body
 from bwp_privacy.contract import (
-    CaseNotice,
     DeletionFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
 )
+from tests import case_notices
 
 NOW = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
 EMAIL = "shopper@example.com"
@@ -462,26 +461,7 @@ def test_verify_signature_rejects_malformed_signatures() -> None:
 
 
 def resolved_alert(case_id: str = "task-1", end_state: str = "COMPLETED") -> Alert:
-    notice = CaseNotice.model_validate(
-        {
-            "noticeId": f"{case_id}/ended/4",
-            "kind": "ended",
-            "endState": end_state,
-            "caseId": case_id,
-            "businessProductId": "bp-1",
-            "taskId": "task-2",
-            "taskIds": [case_id, "task-2"],
-            "attempts": 1,
-            "reason": "deletion task task-2 completed",
-            "advice": "",
-            "receivedAt": "2026-10-01T08:00:00Z",
-            "planDeadlineAt": "2026-11-15T08:00:00Z",
-            "daysLeft": -5.0,
-            "deadlines": [],
-            "noticedAt": "2026-11-20T12:35:00Z",
-        }
-    )
-    return build_notice_alert(notice, Severity.INFO, NOW)
+    return case_notices.resolved_alert(case_id, NOW, end_state)
 
 
 def test_a_resolve_keeps_the_case_identity_of_its_trigger() -> None:
