@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
-    report = run_soak(SoakConfig(events=200, seed=11), sandbox, log=lambda _: None)
+    report = run_soak(SoakConfig(events=150, seed=11), sandbox, log=lambda _: None)
     print(render(report))  # shown with -s or on failure: the table a person reads
     faults = report.faults["aws (injected)"]
     assert sum(faults.values()) > 0  # faults really were injected
