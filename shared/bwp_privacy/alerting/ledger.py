@@ -31,14 +31,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bwp_privacy.alerting.alert import RESOLVED_TRANSITION as RESOLVED
 from bwp_privacy.alerting.delivery import ThreadRef
 
 #: How long an incident's item is kept after its last write: longer than any case stays open
 #: (a deadline of 45 days plus an extension of 45), so a late trigger of an ended case is
 #: still recognised as late.
 INCIDENT_KEEP_SECONDS = 400 * 86_400
-#: The transition of a case's end (`bwp_privacy.alerting.alert.RESOLVED_TRANSITION`).
-RESOLVED = "resolved"
 
 
 class ClaimState(StrEnum):
