@@ -16,11 +16,12 @@ from bwp_privacy.reaction.case import (
     CaseTask,
     Cause,
     CauseKind,
+    ClosedAs,
     Transition,
     client_token,
     schedule_name,
 )
-from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, deadlines
+from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, deadlines, legal_due_at
 from bwp_privacy.reaction.decisions import (
     Announce,
     CancelSchedule,
@@ -105,6 +106,7 @@ __all__ = [
     "Cause",
     "CauseKind",
     "Close",
+    "ClosedAs",
     "Deadline",
     "Decision",
     "Effect",
@@ -139,6 +141,7 @@ __all__ = [
     "days_left",
     "deadlines",
     "handle",
+    "legal_due_at",
     "load_playbooks",
     "merge_stray",
     "on_attempt_due",

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.reaction.clock import Deadline
+from bwp_privacy.reaction.clock import Deadline, legal_due_at
 
 #: Which privacy request a case carries: the contract's ``TaskKind`` (the state machine stays
 #: free of the contract, so it is spelled here too; a test keeps the two the same).
@@ -52,6 +52,10 @@ _ENDED = frozenset(
         CaseState.CLOSED,
     }
 )
+
+#: How an operator answered the request when closing its case (``cases close --as``): the
+#: nature of the response an auditor reads in the export.
+ClosedAs = Literal["completed", "denied", "cancelled"]
 
 #: States from which a new task may be started for the case.
 STARTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED, CaseState.RESUBMISSION_DUE})
@@ -118,6 +122,8 @@ class Case(BaseModel):
     attempts: int = Field(0, ge=0)
     next_attempt_at: datetime | None = Field(None, alias="nextAttemptAt")
     reason: str | None = None
+    #: Set when an operator closed the case: how the request was answered.
+    closed_as: ClosedAs | None = Field(None, alias="closedAs")
     opened_at: datetime = Field(alias="openedAt")
     ended_at: datetime | None = Field(None, alias="endedAt")
     transitions: tuple[Transition, ...] = ()
@@ -129,6 +135,12 @@ class Case(BaseModel):
     @property
     def current_task(self) -> CaseTask:
         return self.tasks[-1]
+
+    @property
+    def legal_due_at(self) -> datetime:
+        """The earliest legal deadline in force (extensions applied): what compliance counts
+        days left by. The planning deadline (``plan_deadline_at``) is the playbooks' own."""
+        return legal_due_at(self.deadlines)
 
     def to_json_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)

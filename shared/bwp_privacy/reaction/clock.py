@@ -61,6 +61,19 @@ class Deadline(BaseModel):
     jurisdiction: str
     due_at: datetime
     extended_due_at: datetime
+    #: When an operator extended this deadline (``cases extend``); None: not extended. The laws
+    #: allow one extension per request, taken before the first deadline passes.
+    extended_at: datetime | None = None
+
+    @property
+    def effective_due_at(self) -> datetime:
+        """When the answer is legally due now: the extended deadline once extended."""
+        return self.extended_due_at if self.extended_at is not None else self.due_at
+
+
+def legal_due_at(found: tuple[Deadline, ...] | list[Deadline]) -> datetime:
+    """The earliest deadline in force across the jurisdictions (what compliance counts by)."""
+    return min(deadline.effective_due_at for deadline in found)
 
 
 def deadlines(received_at: datetime, jurisdictions: dict[str, Jurisdiction]) -> list[Deadline]:
