@@ -1,0 +1,49 @@
+"""The request log written for an auditor: CSV (RFC 4180, what a spreadsheet opens) or JSON
+Lines (what a script reads)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from typing import TextIO
+
+from bwp_privacy.compliance.records import RequestRecord
+
+#: The columns, in the record's field order: one vocabulary for both formats.
+COLUMNS: tuple[str, ...] = tuple(RequestRecord.model_fields)
+
+
+def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
+    """A header row and one row per record, CRLF line ends; a field holding a comma, a quote,
+    CR or LF is quoted, its quotes doubled. Task ids are joined by a space (ids never hold
+    one); an absent value is an empty field."""
+    writer = csv.writer(
+        stream,
+        delimiter=",",
+        quotechar='"',
+        doublequote=True,
+        quoting=csv.QUOTE_MINIMAL,
+        lineterminator="\r\n",
+        strict=True,
+    )
+    writer.writerow(COLUMNS)
+    for record in records:
+        values = record.model_dump(mode="json")
+        writer.writerow(_cell(values[column]) for column in COLUMNS)
+
+
+def write_jsonl(records: Sequence[RequestRecord], stream: TextIO) -> None:
+    """One JSON object per line (LF), keys as the CSV's columns."""
+    for record in records:
+        stream.write(record.model_dump_json())
+        stream.write("\n")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return " ".join(str(item) for item in value)
+    return str(value)

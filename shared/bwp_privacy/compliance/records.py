@@ -1,0 +1,110 @@
+"""The auditor's request log: one record per request (case) with what CCPA record keeping
+asks for (date received, request type, how it was made, date and nature of the response,
+basis of a denial). Records carry ids only: never a shopper's email."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from bwp_privacy.common.clock import iso_z
+from bwp_privacy.reaction.case import Case, CaseKind, CaseState
+
+
+class Response(StrEnum):
+    """The nature of the response to a request."""
+
+    COMPLETED = "completed"
+    NOTHING_TO_DELETE = "nothing to delete"
+    NOTHING_TO_RETRIEVE = "nothing to retrieve"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    OPEN = "open"
+
+
+#: How every request reached Buy with Prime: the API mutation that started its first task.
+HOW_MADE: dict[CaseKind, str] = {
+    "deletion": "Buy with Prime API: startPersonalDataDeletionTask",
+    "retrieval": "Buy with Prime API: startPersonalDataRetrievalTask",
+}
+
+_BY_STATE = {
+    CaseState.COMPLETED: Response.COMPLETED,
+    CaseState.NOTHING_TO_DELETE: Response.NOTHING_TO_DELETE,
+    CaseState.NOTHING_TO_RETRIEVE: Response.NOTHING_TO_RETRIEVE,
+}
+
+_BY_CLOSED_AS = {
+    "completed": Response.COMPLETED,
+    "denied": Response.DENIED,
+    "cancelled": Response.CANCELLED,
+}
+
+
+def response_of(case: Case) -> Response:
+    """How the request was answered. A case an operator closed without saying how (before
+    ``closedAs`` existed, or without ``--as``) counts as cancelled: never as complied."""
+    if not case.state.ended:
+        return Response.OPEN
+    if case.state is CaseState.CLOSED:
+        return _BY_CLOSED_AS.get(case.closed_as or "cancelled", Response.CANCELLED)
+    return _BY_STATE[case.state]
+
+
+class RequestRecord(BaseModel):
+    """One row of the request log. Times are UTC; as JSON, ISO-8601 with ``Z`` to the second."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: str
+    request_type: CaseKind
+    business_product_id: str
+    received_at: datetime
+    #: Where the received date comes from: the task's submission date, the failure event's
+    #: time, or an operator's correction.
+    received_from: Literal["submissionDate", "eventTime", "operator"]
+    how_made: str
+    legal_due_at: datetime
+    extended: bool
+    responded_at: datetime | None
+    response: Response
+    denial_basis: str | None
+    task_ids: tuple[str, ...]
+    attempts: int
+
+    @field_serializer("received_at", "legal_due_at", "responded_at", when_used="json")
+    def _iso(self, moment: datetime | None) -> str | None:
+        return None if moment is None else iso_z(moment, "seconds")
+
+
+def request_record(case: Case) -> RequestRecord:
+    """The request log's record of one case."""
+    response = response_of(case)
+    return RequestRecord(
+        case_id=case.case_id,
+        request_type=case.kind,
+        business_product_id=case.business_product_id,
+        received_at=case.received_at,
+        received_from=case.received_from,
+        how_made=HOW_MADE[case.kind],
+        legal_due_at=case.legal_due_at,
+        extended=any(deadline.extended_at is not None for deadline in case.deadlines),
+        responded_at=case.ended_at,
+        response=response,
+        denial_basis=case.reason if response is Response.DENIED else None,
+        task_ids=tuple(task.task_id for task in case.tasks),
+        attempts=case.attempts,
+    )
+
+
+def request_records(cases: Iterable[Case], since: datetime) -> list[RequestRecord]:
+    """The records of the requests received at or after ``since``, oldest first."""
+    kept = sorted(
+        (case for case in cases if case.received_at >= since),
+        key=lambda case: (case.received_at, case.case_id),
+    )
+    return [request_record(case) for case in kept]

@@ -1,0 +1,319 @@
+"""The compliance views: urgency buckets by the legal deadline, the auditor's request log
+(and its CSV and JSON Lines), and the yearly figures. Pure: cases built here, an explicit now."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bwp_privacy.compliance import (
+    DEFAULT_DUE_SOON_DAYS,
+    NO_REASON,
+    Bucket,
+    Response,
+    bucket_counts,
+    bucket_of,
+    legal_days_left,
+    request_records,
+    response_of,
+    write_csv,
+    write_jsonl,
+    yearly_stats,
+)
+from bwp_privacy.reaction import Case, CaseState, CaseTask, Jurisdiction, Period, deadlines
+
+RECEIVED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+CCPA = Jurisdiction(title="CCPA", answer_within=Period(days=45), extension=Period(days=45))
+GDPR = Jurisdiction(title="GDPR", answer_within=Period(months=1), extension=Period(months=2))
+
+
+def case(
+    case_id: str = "task-1",
+    *,
+    received: datetime = RECEIVED,
+    state: CaseState = CaseState.WAITING,
+    kind: str = "deletion",
+    laws: dict[str, Jurisdiction] | None = None,
+    extended_at: datetime | None = None,
+    ended_after_days: float | None = None,
+    tasks: tuple[CaseTask, ...] | None = None,
+    **fields: Any,
+) -> Case:
+    found = deadlines(received, laws or {"ccpa": CCPA})
+    if extended_at is not None:
+        found = [d.model_copy(update={"extended_at": extended_at}) for d in found]
+    ended = None
+    if ended_after_days is not None:
+        ended = received + timedelta(days=ended_after_days)
+    elif state.ended:
+        ended = received + timedelta(days=1)
+    return Case(
+        case_id=case_id,
+        business_product_id="bp-1",
+        kind=kind,  # type: ignore[arg-type]
+        state=state,
+        received_at=received,
+        received_from="submissionDate",
+        deadlines=tuple(found),
+        plan_deadline_at=found[0].due_at,
+        playbook_code="ORDERS_NOT_CLOSED",
+        tasks=tasks or (CaseTask(task_id=case_id, attempt=0, outcome="FAILED"),),
+        opened_at=received,
+        ended_at=ended,
+        **fields,
+    )
+
+
+# --- buckets ---------------------------------------------------------------------------
+
+
+def test_days_left_count_to_the_legal_deadline_not_the_planning_one() -> None:
+    planned_early = case().model_copy(update={"plan_deadline_at": RECEIVED})
+    assert legal_days_left(planned_early, RECEIVED) == 45.0
+    assert legal_days_left(planned_early, RECEIVED + timedelta(days=46)) == -1.0
+
+
+@pytest.mark.parametrize(
+    ("days_after_receipt", "bucket"),
+    [
+        (0, Bucket.ON_TIME),
+        (40, Bucket.ON_TIME),  # exactly 5 days left: not yet due soon
+        (40.001, Bucket.DUE_SOON),
+        (45, Bucket.DUE_SOON),  # due today, 0 days left: not yet past due
+        (45.001, Bucket.PAST_DUE),
+        (100, Bucket.PAST_DUE),
+    ],
+)
+def test_a_bucket_edge_falls_where_the_days_left_say(
+    days_after_receipt: float, bucket: Bucket
+) -> None:
+    now = RECEIVED + timedelta(days=days_after_receipt)
+    assert bucket_of(case(), now) is bucket
+
+
+def test_the_due_soon_threshold_is_the_callers() -> None:
+    now = RECEIVED + timedelta(days=35)  # 10 days left
+    assert bucket_of(case(), now) is Bucket.ON_TIME
+    assert bucket_of(case(), now, due_soon_days=10.5) is Bucket.DUE_SOON
+    assert DEFAULT_DUE_SOON_DAYS == 5
+
+
+def test_a_month_long_law_counts_calendar_months_and_the_earliest_law_decides() -> None:
+    received = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
+    both = case(received=received, laws={"ccpa": CCPA, "gdpr": GDPR})
+    # GDPR: 31 January + 1 month = 28 February, before CCPA's 45 days (17 March).
+    assert both.legal_due_at == datetime(2026, 2, 28, 9, 0, tzinfo=UTC)
+    assert bucket_of(both, datetime(2026, 2, 24, 9, 0, tzinfo=UTC)) is Bucket.DUE_SOON
+    assert bucket_of(both, datetime(2026, 3, 1, 9, 0, tzinfo=UTC)) is Bucket.PAST_DUE
+
+
+def test_an_extension_moves_a_late_case_back_on_time() -> None:
+    now = RECEIVED + timedelta(days=44)
+    assert bucket_of(case(), now) is Bucket.DUE_SOON
+    extended = case(extended_at=RECEIVED + timedelta(days=30))
+    assert legal_days_left(extended, now) == 46.0
+    assert bucket_of(extended, now) is Bucket.ON_TIME
+
+
+def test_an_ended_case_has_no_bucket_and_is_not_counted() -> None:
+    now = RECEIVED + timedelta(days=100)
+    done = case("done", state=CaseState.COMPLETED)
+    assert bucket_of(done, now) is None
+    counts = bucket_counts([done, case("late"), case("fresh", received=now)], now)
+    assert counts == {Bucket.ON_TIME: 1, Bucket.DUE_SOON: 0, Bucket.PAST_DUE: 1}
+    assert bucket_counts([], now) == dict.fromkeys(Bucket, 0)
+
+
+# --- responses and records ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "closed_as", "response"),
+    [
+        (CaseState.WAITING, None, Response.OPEN),
+        (CaseState.RESUBMITTED, None, Response.OPEN),
+        (CaseState.RESUBMISSION_DUE, None, Response.OPEN),
+        (CaseState.ESCALATED, None, Response.OPEN),
+        (CaseState.COMPLETED, None, Response.COMPLETED),
+        (CaseState.NOTHING_TO_DELETE, None, Response.NOTHING_TO_DELETE),
+        (CaseState.NOTHING_TO_RETRIEVE, None, Response.NOTHING_TO_RETRIEVE),
+        (CaseState.CLOSED, "completed", Response.COMPLETED),
+        (CaseState.CLOSED, "denied", Response.DENIED),
+        (CaseState.CLOSED, "cancelled", Response.CANCELLED),
+        (CaseState.CLOSED, None, Response.CANCELLED),
+    ],
+)
+def test_the_response_is_read_from_the_state_and_how_an_operator_closed_it(
+    state: CaseState, closed_as: str | None, response: Response
+) -> None:
+    assert response_of(case(state=state, closed_as=closed_as)) is response
+
+
+def test_records_keep_the_requests_received_since_a_date_oldest_first() -> None:
+    since = RECEIVED
+    found = request_records(
+        [
+            case("later", received=RECEIVED + timedelta(days=2)),
+            case("before", received=RECEIVED - timedelta(seconds=1)),
+            case("at", received=RECEIVED),
+        ],
+        since,
+    )
+    assert [r.case_id for r in found] == ["at", "later"]
+
+
+def test_a_record_says_what_an_auditor_asks_and_the_basis_only_of_a_denial() -> None:
+    denied = case(
+        "t-1",
+        state=CaseState.CLOSED,
+        kind="retrieval",
+        closed_as="denied",
+        reason="unverifiable request",
+        ended_after_days=3,
+        extended_at=RECEIVED + timedelta(days=1),
+        attempts=1,
+        tasks=(
+            CaseTask(task_id="t-1", attempt=0, outcome="FAILED"),
+            CaseTask(task_id="t-2", attempt=1, outcome="FAILED"),
+        ),
+    )
+    cancelled = case("t-3", state=CaseState.CLOSED, closed_as="cancelled", reason="withdrawn")
+    first, second = request_records([denied, cancelled], RECEIVED)
+    assert first.request_type == "retrieval"
+    assert first.how_made == "Buy with Prime API: startPersonalDataRetrievalTask"
+    assert first.response is Response.DENIED
+    assert first.denial_basis == "unverifiable request"
+    assert first.extended is True
+    assert first.legal_due_at == RECEIVED + timedelta(days=90)
+    assert first.responded_at == RECEIVED + timedelta(days=3)
+    assert first.task_ids == ("t-1", "t-2")
+    assert first.attempts == 1
+    assert second.how_made == "Buy with Prime API: startPersonalDataDeletionTask"
+    assert (second.response, second.denial_basis, second.extended) == (
+        Response.CANCELLED,
+        None,
+        False,
+    )
+
+
+def test_the_csv_is_rfc_4180_and_a_reason_with_comma_quote_and_newline_reads_back() -> None:
+    reason = 'denied, the shopper said "stop"\r\nsee ticket 12\nend'
+    records = request_records(
+        [
+            case(
+                "t-1",
+                state=CaseState.CLOSED,
+                closed_as="denied",
+                reason=reason,
+                ended_after_days=2.5,
+                tasks=(
+                    CaseTask(task_id="t-1", attempt=0, outcome="FAILED"),
+                    CaseTask(task_id="t-2", attempt=1),
+                ),
+            ),
+            case("t-9"),
+        ],
+        RECEIVED,
+    )
+    stream = io.StringIO(newline="")
+    write_csv(records, stream)
+    text = stream.getvalue()
+    assert text.startswith("case_id,request_type,business_product_id,received_at,")
+    # Every record ends with CRLF; the only bare LF is inside the quoted reason.
+    assert text.endswith("\r\n")
+    assert text.replace("\r\n", "").count("\n") == 1
+    assert '"denied, the shopper said ""stop""\r\nsee ticket 12\nend"' in text
+
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), strict=True))
+    assert len(rows) == 2
+    denied, running = rows
+    assert denied["denial_basis"] == reason
+    assert denied["task_ids"] == "t-1 t-2"
+    assert denied["received_at"] == "2026-03-01T12:00:00Z"
+    assert denied["responded_at"] == "2026-03-04T00:00:00Z"
+    assert denied["legal_due_at"] == "2026-04-15T12:00:00Z"
+    assert (denied["response"], denied["extended"], denied["attempts"]) == ("denied", "false", "0")
+    assert (running["response"], running["responded_at"], running["denial_basis"]) == (
+        "open",
+        "",
+        "",
+    )
+
+
+def test_json_lines_hold_one_record_per_line() -> None:
+    records = request_records(
+        [case("t-1", state=CaseState.COMPLETED), case("t-2", received=RECEIVED + timedelta(1))],
+        RECEIVED,
+    )
+    stream = io.StringIO()
+    write_jsonl(records, stream)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    assert first["case_id"] == "t-1"
+    assert first["response"] == "completed"
+    assert first["received_at"] == "2026-03-01T12:00:00Z"
+    assert first["task_ids"] == ["t-1"]
+    assert json.loads(lines[1])["responded_at"] is None
+
+
+# --- yearly figures ----------------------------------------------------------------------
+
+
+def test_yearly_figures_count_by_type_with_median_and_mean_days_to_respond() -> None:
+    year = [
+        case("d1", state=CaseState.COMPLETED, ended_after_days=2),
+        case("d2", state=CaseState.NOTHING_TO_DELETE, ended_after_days=4),
+        case("d3", state=CaseState.CLOSED, closed_as="completed", ended_after_days=10),
+        case("d4", state=CaseState.CLOSED, closed_as="denied", reason="b", ended_after_days=30),
+        case("d5", state=CaseState.CLOSED, closed_as="denied", reason="a", ended_after_days=1),
+        case("d6", state=CaseState.CLOSED, closed_as="denied", ended_after_days=1),
+        case("d7", state=CaseState.CLOSED, reason="withdrawn", ended_after_days=90),
+        case("d8", state=CaseState.ESCALATED),
+        case("r1", kind="retrieval", state=CaseState.NOTHING_TO_RETRIEVE, ended_after_days=1.04),
+    ]
+    stats = yearly_stats(year, 2026)
+    assert stats.year == 2026
+    deletion = stats.by_kind["deletion"]
+    assert (deletion.received, deletion.complied, deletion.denied) == (8, 3, 3)
+    assert deletion.denied_by_reason == {NO_REASON: 1, "a": 1, "b": 1}
+    assert (deletion.cancelled, deletion.open) == (1, 1)
+    # Answered: 2, 4, 10, 30, 1, 1 days (the cancelled 90 is no response).
+    assert deletion.median_days_to_respond == 3.0
+    assert deletion.mean_days_to_respond == 8.0
+    retrieval = stats.by_kind["retrieval"]
+    assert (retrieval.received, retrieval.complied) == (1, 1)
+    assert retrieval.median_days_to_respond == retrieval.mean_days_to_respond == 1.0
+
+
+def test_a_year_holds_the_requests_received_in_it_in_utc_and_both_types_always() -> None:
+    new_year = datetime(2026, 1, 1, tzinfo=UTC)
+    found = [
+        case("last-of-2025", received=new_year - timedelta(microseconds=1)),
+        case("first-of-2026", received=new_year),
+        # 31 December 2026 23:30 in UTC-5 is 1 January 2027 in UTC.
+        case(
+            "2027-in-utc",
+            received=datetime(2026, 12, 31, 23, 30, tzinfo=UTC) + timedelta(hours=5),
+        ),
+        # Received in 2025, answered in 2026: counted in 2025.
+        case(
+            "answered-next-year",
+            received=new_year - timedelta(days=3),
+            ended_after_days=5,
+            state=CaseState.COMPLETED,
+        ),
+    ]
+    assert yearly_stats(found, 2026).by_kind["deletion"].received == 1
+    assert yearly_stats(found, 2027).by_kind["deletion"].received == 1
+    in_2025 = yearly_stats(found, 2025).by_kind["deletion"]
+    assert (in_2025.received, in_2025.complied, in_2025.median_days_to_respond) == (2, 1, 5.0)
+    empty = yearly_stats(found, 2024)
+    assert set(empty.by_kind) == {"deletion", "retrieval"}
+    assert empty.by_kind["retrieval"].received == 0
+    assert empty.by_kind["retrieval"].median_days_to_respond is None
