@@ -222,19 +222,44 @@ class CaseRowOut(_Out):
     )
     state: str
     attempts: int
-    days_left: float = Field(
-        alias="daysLeft", description="days to the planned deadline (negative: past due)"
+    bucket: Literal["on time", "due soon", "past due"] | None = Field(
+        description="how urgent the open case is by its legal deadline; null once ended"
     )
-    plan_deadline_at: str = Field(alias="planDeadlineAt")
+    legal_due_at: str = Field(
+        alias="legalDueAt",
+        description="ISO-8601 UTC: the earliest legal deadline in force (extensions applied)",
+    )
+    days_left: float = Field(
+        alias="daysLeft", description="days to the legal deadline (negative: past due)"
+    )
+    plan_deadline_at: str = Field(
+        alias="planDeadlineAt", description="ISO-8601 UTC: the playbooks' planning deadline"
+    )
+    plan_days_left: float = Field(
+        alias="planDaysLeft", description="days to the planning deadline (negative: past it)"
+    )
     next_action: str = Field(alias="nextAction")
     reason: str | None
+
+
+class BucketCountsOut(_Out):
+    """How many open cases each bucket holds (all open cases, whatever the filter)."""
+
+    on_time: int = Field(alias="onTime")
+    due_soon: int = Field(alias="dueSoon")
+    past_due: int = Field(alias="pastDue")
 
 
 class CasesListOut(_Out):
     target: TargetOut
     open_only: bool = Field(alias="openOnly")
+    at_risk_only: bool = Field(alias="atRiskOnly", description="--at-risk: due soon and past due")
+    due_soon_days: float = Field(
+        alias="dueSoonDays", description="fewer legal days left than this: due soon"
+    )
     cases: list[CaseRowOut]
     count: int
+    buckets: BucketCountsOut
 
 
 class CaseShowOut(_Out):
@@ -242,6 +267,38 @@ class CaseShowOut(_Out):
     case: Case
     days_left: float = Field(alias="daysLeft")
     next_action: str = Field(alias="nextAction")
+
+
+class CasesExportOut(_Out):
+    """What `cases export -o FILE` wrote (the records themselves are in the file)."""
+
+    target: TargetOut
+    since: str = Field(description="ISO-8601 UTC: requests received at or after it")
+    format: Literal["csv", "jsonl"]
+    file: str
+    count: int = Field(description="records written")
+
+
+class KindStatsOut(_Out):
+    """One request type's figures for the year."""
+
+    received: int
+    complied: int = Field(description="completed, or nothing held to delete or retrieve")
+    denied: int
+    denied_by_reason: dict[str, int] = Field(alias="deniedByReason")
+    cancelled: int = Field(description="closed without an answer: not a response")
+    open: int
+    median_days_to_respond: float | None = Field(
+        alias="medianDaysToRespond",
+        description="receipt to response over complied and denied requests, to 0.1 day",
+    )
+    mean_days_to_respond: float | None = Field(alias="meanDaysToRespond")
+
+
+class CasesStatsOut(_Out):
+    target: TargetOut
+    year: int = Field(description="requests received in this UTC year")
+    by_kind: dict[Literal["deletion", "retrieval"], KindStatsOut] = Field(alias="byKind")
 
 
 class CaseActionOut(_Out):
@@ -270,6 +327,8 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "sandbox-status": SandboxStatusOut,
     "sandbox-stop": SandboxStopOut,
     "cases-list": CasesListOut,
+    "cases-export": CasesExportOut,
+    "cases-stats": CasesStatsOut,
     "cases-show": CaseShowOut,
     "cases-action": CaseActionOut,
 }

@@ -36,7 +36,8 @@ def test_list_and_show_say_where_each_case_stands(run_cli: Run, sandbox: Sandbox
     assert body["target"]["env"] == "sandbox"
     assert [(c["caseId"], c["state"]) for c in body["cases"]] == [("c-wait", "WAITING")]
     assert body["cases"][0]["nextAction"].startswith("attempt 1 at ")
-    assert 79 < body["cases"][0]["daysLeft"] < 81  # extended CCPA: 90 days, 10 gone
+    assert 34 < body["cases"][0]["daysLeft"] < 36  # the legal deadline: CCPA's 45, 10 gone
+    assert 79 < body["cases"][0]["planDaysLeft"] < 81  # planned to the extended: 90 days
 
     every = run_cli("cases", "list", "--all", "--json").json()
     assert sorted(c["caseId"] for c in every["cases"]) == ["c-none", "c-wait"]

@@ -1,6 +1,7 @@
-"""`bwp-privacy cases list|show|resubmit|close|link`: the failed deletions and retrievals the
-reaction carries, and what an operator may do about one. Every change is written to the case
-with the operator's identity (the caller's AWS ARN; the local user in the sandbox)."""
+"""`bwp-privacy cases list|show|resubmit|close|link|export|stats`: the failed deletions and
+retrievals the reaction carries, what an operator may do about one, and what an auditor reads
+of them (the request log, the yearly figures). Every change is written to the case with the
+operator's identity (the caller's AWS ARN; the local user in the sandbox)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,26 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TextIO
 
 import click
+from rich.markup import escape
 
 from bwp_privacy.common import iso_z
+from bwp_privacy.compliance import (
+    DEFAULT_DUE_SOON_DAYS,
+    Bucket,
+    KindStats,
+    RequestRecord,
+    bucket_counts,
+    bucket_of,
+    legal_days_left,
+    request_records,
+    write_csv,
+    write_jsonl,
+    yearly_stats,
+)
 from bwp_privacy.reaction import (
     CannotResubmit,
     Case,
@@ -23,9 +40,19 @@ from bwp_privacy.reaction import (
     days_left,
 )
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import CaseActionOut, CaseRowOut, CaseShowOut, CasesListOut
-from bwp_privacy_cli.output import console, print_json, print_table
+from bwp_privacy_cli.json_output import (
+    BucketCountsOut,
+    CaseActionOut,
+    CaseRowOut,
+    CasesExportOut,
+    CaseShowOut,
+    CasesListOut,
+    CasesStatsOut,
+    KindStatsOut,
+)
+from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.targets import Target
+from bwp_privacy_cli.timeparse import parse_since
 
 
 @click.group()
@@ -35,34 +62,76 @@ def cases() -> None:
 
 @cases.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Ended cases too, not only open ones.")
+@click.option(
+    "--at-risk", is_flag=True, help="Only the open cases due soon or past their legal deadline."
+)
+@click.option(
+    "--due-soon-days",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_DUE_SOON_DAYS,
+    show_default=True,
+    envvar="BWP_DUE_SOON_DAYS",
+    show_envvar=True,
+    help="An open case with fewer legal days left than this is due soon.",
+)
 @common_options
 @pass_cli
-def list_(cli: CliContext, show_all: bool) -> None:
-    """Open cases (--all: every case), nearest deadline first: kind, state, attempts, days
-    left and what happens next."""
+def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) -> None:
+    """Open cases (--all: every case), the nearest legal deadline first: how urgent each is (on
+    time, due soon, past due), kind, state, attempts and what happens next."""
+    if show_all and at_risk:
+        raise click.UsageError("--at-risk lists open cases only: drop --all")
     now = datetime.now(UTC)
     with cli.target() as target:
         cli.announce(target)
         store = target.case_store()
         found = store.all_cases() if show_all else store.open_cases()
-    rows = [_row(case, now) for case in found]
+    # Open cases first (an ended one runs against no clock), the most urgent first.
+    found.sort(key=lambda case: (case.state.ended, legal_days_left(case, now), case.case_id))
+    counts = bucket_counts(found, now, due_soon_days)
+    rows = [_row(case, now, due_soon_days) for case in found]
+    if at_risk:
+        rows = [row for row in rows if row.bucket in _AT_RISK]
     if cli.json:
         print_json(
             CasesListOut(
-                target=target.identity(), open_only=not show_all, cases=rows, count=len(rows)
+                target=target.identity(),
+                open_only=not show_all,
+                at_risk_only=at_risk,
+                due_soon_days=due_soon_days,
+                cases=rows,
+                count=len(rows),
+                buckets=BucketCountsOut(
+                    on_time=counts[Bucket.ON_TIME],
+                    due_soon=counts[Bucket.DUE_SOON],
+                    past_due=counts[Bucket.PAST_DUE],
+                ),
             )
         )
         return
+    title = "Cases" if show_all else ("Open cases at risk" if at_risk else "Open cases")
     print_table(
-        "Cases" if show_all else "Open cases",
-        ["case", "kind", "state", "attempts", "days left", "next", "business product"],
+        title,
+        [
+            "case",
+            "kind",
+            "state",
+            "bucket",
+            "legal due",
+            "days left",
+            "attempts",
+            "next",
+            "business product",
+        ],
         (
             (
                 r.case_id,
                 r.kind,
                 r.state,
-                r.attempts,
+                _coloured(r.bucket),
+                r.legal_due_at,
                 f"{r.days_left:.1f}",
+                r.attempts,
                 r.next_action,
                 r.business_product_id,
             )
@@ -70,7 +139,110 @@ def list_(cli: CliContext, show_all: bool) -> None:
         ),
         ids=("case", "kind", "state", "business product"),
     )
-    console.print(f"{len(rows)} case(s)")
+    console.print(
+        f"{len(rows)} case(s); open cases by legal deadline: "
+        + ", ".join(f"{counts[bucket]} {bucket.value}" for bucket in _URGENT_FIRST)
+        + f" (due soon: under {due_soon_days:g} days left)"
+    )
+
+
+@cases.command("export")
+@click.option(
+    "--since",
+    required=True,
+    metavar="DATE",
+    callback=lambda _ctx, _param, value: parse_since(value),
+    help="Requests received at or after DATE (an ISO date or time, UTC when no zone is given;"
+    " or 730d, 12h ago).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="csv (RFC 4180, for a spreadsheet) or jsonl (one JSON object a line).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@common_options
+@pass_cli
+def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> None:
+    """The request log an auditor asks for (CCPA record keeping): one record per request
+    received since DATE, oldest first: type, how it was made, when received, the legal due
+    date, when and how it was answered, the basis of a denial, its tasks. Ids only: never a
+    shopper's email. Cases are kept RetentionDays after they end: older ones are gone."""
+    if cli.json and output is None:
+        raise click.UsageError("--json describes the file written: give -o FILE")
+    chosen: Literal["csv", "jsonl"] = "jsonl" if fmt == "jsonl" else "csv"
+    with cli.target() as target:
+        # The records may be the standard output: the banner then goes to stderr.
+        if not cli.json:
+            (console if output else err_console).print(target.banner())
+        records = request_records(target.case_store().all_cases(), since)
+        if output is None:
+            _write_records(records, chosen, sys.stdout)
+        else:
+            # newline="": CSV's CRLF line ends are written as they are.
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                _write_records(records, chosen, stream)
+    if cli.json:
+        print_json(
+            CasesExportOut(
+                target=target.identity(),
+                since=_iso(since),
+                format=chosen,
+                file=str(output),
+                count=len(records),
+            )
+        )
+        return
+    (console if output else err_console).print(
+        f"{len(records)} request record(s) received since {_iso(since)}"
+        + (f" written to {output} ({chosen})" if output else f" ({chosen})")
+    )
+
+
+@cases.command("stats")
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 9999),
+    default=None,
+    help="Requests received in YEAR (UTC). Default: this year.",
+)
+@common_options
+@pass_cli
+def stats(cli: CliContext, year: int | None) -> None:
+    """A year's figures per request type, as a business publishes them: requests received,
+    complied with (completed, or nothing held), denied (by reason), cancelled, still open, and
+    the median and mean days to respond."""
+    year = year or datetime.now(UTC).year
+    with cli.target() as target:
+        cli.announce(target)
+        figures = yearly_stats(target.case_store().all_cases(), year)
+    if cli.json:
+        print_json(
+            CasesStatsOut(
+                target=target.identity(),
+                year=figures.year,
+                by_kind={
+                    "deletion": KindStatsOut(**figures.by_kind["deletion"].model_dump()),
+                    "retrieval": KindStatsOut(**figures.by_kind["retrieval"].model_dump()),
+                },
+            )
+        )
+        return
+    for kind, found in figures.by_kind.items():
+        print_table(
+            f"{_TITLE.get(kind, kind)} received in {year}",
+            ["figure", "value"],
+            _stats_rows(found),
+            ids=(),
+        )
 
 
 @cases.command("show")
@@ -234,18 +406,59 @@ def link(cli: CliContext, case_id: str, task_id: str) -> None:
     _report(cli, target, "link", handled, task_id)
 
 
-def _row(case: Case, now: datetime) -> CaseRowOut:
+def _row(case: Case, now: datetime, due_soon_days: float) -> CaseRowOut:
+    bucket = bucket_of(case, now, due_soon_days)
     return CaseRowOut(
         case_id=case.case_id,
         business_product_id=case.business_product_id,
         kind=case.kind,
         state=case.state.value,
         attempts=case.attempts,
-        days_left=round(days_left(case, now), 1),
+        bucket=None if bucket is None else bucket.value,
+        legal_due_at=_iso(case.legal_due_at),
+        days_left=round(legal_days_left(case, now), 1),
         plan_deadline_at=_iso(case.plan_deadline_at),
+        plan_days_left=round(days_left(case, now), 1),
         next_action=_next(case),
         reason=case.reason,
     )
+
+
+_AT_RISK = frozenset({Bucket.DUE_SOON.value, Bucket.PAST_DUE.value})
+_URGENT_FIRST = (Bucket.PAST_DUE, Bucket.DUE_SOON, Bucket.ON_TIME)
+#: Rich markup: a terminal shows the colour, a pipe or a file the bare word.
+_COLOUR = {"past due": "red", "due soon": "yellow", "on time": "green"}
+
+
+def _coloured(bucket: str | None) -> str:
+    return "" if bucket is None else f"[{_COLOUR[bucket]}]{bucket}[/]"
+
+
+def _write_records(
+    records: list[RequestRecord], fmt: Literal["csv", "jsonl"], stream: TextIO
+) -> None:
+    (write_csv if fmt == "csv" else write_jsonl)(records, stream)
+
+
+#: Each request type as a reader of `cases stats` knows it.
+_TITLE = {"deletion": "Deletion requests", "retrieval": "Access (retrieval) requests"}
+
+
+def _stats_rows(found: KindStats) -> list[tuple[str, object]]:
+    def days(value: float | None) -> str:
+        return "none answered" if value is None else f"{value:.1f}"
+
+    return [
+        ("received", found.received),
+        ("complied (completed or nothing held)", found.complied),
+        ("denied", found.denied),
+        # A reason is an operator's text: shown as written, never read as table markup.
+        *((f"  denied: {escape(reason)}", n) for reason, n in found.denied_by_reason.items()),
+        ("cancelled (no response)", found.cancelled),
+        ("still open", found.open),
+        ("median days to respond", days(found.median_days_to_respond)),
+        ("mean days to respond", days(found.mean_days_to_respond)),
+    ]
 
 
 #: What each kind of case answers, for a reader of `cases show`.
