@@ -15,6 +15,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from bwp_sandbox import partiql_insert
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
@@ -30,6 +31,7 @@ class LocalAws:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        partiql_insert.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
 
     def start(self) -> LocalAws:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 
 from bwp_privacy_cli.local import LocalFunction, patched_environ
 from bwp_privacy_cli.targets import SandboxTarget
-from bwp_sandbox.admin import REGION, admin_client
+from bwp_sandbox.admin import ADMIN_CREDENTIALS, REGION, admin_client
 from bwp_sandbox.emulator import BwpEmulator
-from bwp_sandbox.iam import FunctionSpec
+from bwp_sandbox.iam import FunctionSpec, Role
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import archive_sample_events, seed_sample_tasks
@@ -67,6 +67,12 @@ class Sandbox:
             **LOCAL_SETTINGS,
         }
         functions = {}
+        # The CLI and the sandbox's own calls act as an operator holding the guard README
+        # asks every operator to hold: the audit trail is append-only for them too.
+        self.aws.iam.guard(
+            ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            Role(logical_id="Operator", function="operator", statements=stack.operator_guard()),
+        )
         for name, spec in stack.functions().items():
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}

@@ -23,8 +23,10 @@ from bwp_sandbox.admin import admin_client
 from bwp_sandbox.iam import (
     FunctionSpec,
     PhysicalResource,
+    Statement,
     TemplateResolver,
     function_specs,
+    managed_policy,
     transformed_template,
 )
 
@@ -41,7 +43,15 @@ _TABLE_KEYS = (
     "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes",
 )
-_TABLES = ("FailuresTable", "IdempotencyTable", "DeliveryLedgerTable", "CasesTable")
+_TABLES = (
+    "FailuresTable",
+    "IdempotencyTable",
+    "DeliveryLedgerTable",
+    "CasesTable",
+    "AuditTable",
+)
+#: The managed policy every operator of the stack holds (the CLI's caller, here).
+OPERATOR_GUARD = "AuditGuardPolicy"
 #: The nested application every dead-letter queue is (its outputs: QueueArn, QueueUrl...).
 DEAD_LETTER_QUEUE = "templates/dead-letter-queue.yaml"
 
@@ -117,6 +127,14 @@ class LocalStack:
         """Each function's role and environment with these parameters (default: the stack's)."""
         resolver = self.resolver(parameters)
         return function_specs(transformed_template(self.template), resolver)
+
+    def operator_guard(self) -> tuple[Statement, ...]:
+        """What README asks every operator to hold: the audit trail's append-only guard."""
+        return managed_policy(transformed_template(self.template), OPERATOR_GUARD, self.resolver())
+
+    @property
+    def audit_table_name(self) -> str:
+        return self.resources["AuditTable"].ref
 
 
 def deploy_local_stack(

@@ -80,6 +80,7 @@ def reaction_run(sandbox: Sandbox) -> None:
     completed (its tasks' retention set); a case completed while waiting (its schedule
     deleted); an escalation published; a completion kept for a task no case holds; an input
     that cannot be handled parked in OnFailure."""
+    from bwp_privacy.audit import AuditTrail
     from bwp_privacy.reaction import CaseState
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import COMPLETED, case, failed_task, open_case
@@ -92,6 +93,10 @@ def reaction_run(sandbox: Sandbox) -> None:
     assert open_case(sandbox, timeline, "iam-resubmit").state is CaseState.WAITING
     timeline.advance(7)
     assert case(sandbox, "iam-resubmit").state is CaseState.COMPLETED
+    # Every transition is in the audit trail (an input whose entries fail to write fails).
+    trail = AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name)
+    recorded = [entry.outcome for entry in trail.entries("case:iam-resubmit")]
+    assert recorded[0] == "WAITING" and recorded[-1] == "COMPLETED", recorded
 
     failed_task(
         sandbox, "iam-waiting", "ORDERS_NOT_CLOSED", email="w@example.com", orders_open_days=30

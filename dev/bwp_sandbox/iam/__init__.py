@@ -14,7 +14,7 @@ from bwp_sandbox.iam.enforcer import CallRecord, IamEnforcer, Role
 from bwp_sandbox.iam.intrinsics import PhysicalResource, TemplateResolver, UnresolvedError
 from bwp_sandbox.iam.moto_resources import MotoResources
 from bwp_sandbox.iam.policy import Decision, Effect, PolicyError, Statement, evaluate
-from bwp_sandbox.iam.roles import FunctionSpec, function_specs, read_role
+from bwp_sandbox.iam.roles import FunctionSpec, function_specs, managed_policy, read_role
 from bwp_sandbox.iam.sam import TransformError, transformed_template
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "UnresolvedError",
     "evaluate",
     "function_specs",
+    "managed_policy",
     "read_call",
     "read_role",
     "transformed_template",

@@ -201,6 +201,35 @@ def _transact(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
     return checks
 
 
+#: A PartiQL statement is authorized as its verb, on the table it names (DynamoDB
+#: developer guide, "IAM policies with PartiQL for DynamoDB").
+_PARTIQL = re.compile(
+    r'^\s*(?:(INSERT)\s+INTO|(UPDATE)|(DELETE)\s+FROM|(SELECT)\b.*?\bFROM)\s+"([^"]+)"',
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _statement(statement: str, region: str) -> Check:
+    match = _PARTIQL.match(statement)
+    if match is None:
+        # Unknown shape: authorized as the widest verb, so that nothing passes unchecked.
+        return Check("dynamodb:PartiQLUpdate", _table("*", region))
+    verb = next(v for v in match.groups()[:4] if v)
+    return Check(f"dynamodb:PartiQL{verb.capitalize()}", _table(match.group(5), region))
+
+
+def _execute_statement(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
+    return [_statement(params["Statement"], region)]
+
+
+def _batch_statements(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
+    found: dict[tuple[str, str], Check] = {}
+    for statement in params["Statements"]:
+        check = _statement(statement["Statement"], region)
+        found.setdefault((check.action, check.resource), check)
+    return list(found.values())
+
+
 def _queue(params: dict[str, Any], region: str) -> str:
     url = params.get("QueueUrl")
     name = url.rstrip("/").rsplit("/", 1)[-1] if url else params["QueueName"]
@@ -295,6 +324,8 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("dynamodb", "BatchGetItem"): _batch_get,
     ("dynamodb", "TransactWriteItems"): _transact,
     ("dynamodb", "TransactGetItems"): _transact,
+    ("dynamodb", "ExecuteStatement"): _execute_statement,
+    ("dynamodb", "BatchExecuteStatement"): _batch_statements,
     # Batch SQS calls are authorized as their single-message action.
     ("sqs", "SendMessage"): _sqs("SendMessage"),
     ("sqs", "SendMessageBatch"): _sqs("SendMessage"),

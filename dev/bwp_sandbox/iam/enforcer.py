@@ -79,6 +79,7 @@ class IamEnforcer:
         self._app = app
         self._resources = resources or Resources()
         self._roles: dict[str, Role] = {}
+        self._guards: dict[str, Role] = {}
         self._records: list[CallRecord] = []
         self._lock = threading.Lock()
 
@@ -89,6 +90,13 @@ class IamEnforcer:
         with self._lock:
             self._roles[role.access_key] = role
 
+    def guard(self, access_key: str, role: Role) -> None:
+        """Hold requests signed with ``access_key`` (the sandbox's own: set-up, tests, the
+        operator's CLI) to the explicit denies of ``role``. Everything else they may do, as an
+        administrator who holds the stack's operator guard policy could."""
+        with self._lock:
+            self._guards[access_key] = role
+
     def roles(self) -> dict[str, Role]:
         """The registered roles by function."""
         with self._lock:
@@ -98,6 +106,7 @@ class IamEnforcer:
         """Forget every role and record (moto is reset with it)."""
         with self._lock:
             self._roles.clear()
+            self._guards.clear()
             self._records.clear()
 
     def reset_records(self) -> None:
@@ -127,6 +136,9 @@ class IamEnforcer:
         key = _access_key(environ)
         with self._lock:
             role = self._roles.get(key) if key else None
+            guard = self._guards.get(key) if key else None
+        if guard is not None:
+            return self._guarded(guard, environ, start_response)
         if role is None:
             return self._app(environ, start_response)
         body = _read_body(environ)
@@ -139,6 +151,27 @@ class IamEnforcer:
         status, headers, payload = _access_denied(call, refusal)
         start_response(status, headers)
         return [payload]
+
+    def _guarded(
+        self, guard: Role, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        body = _read_body(environ)
+        call = read_call(environ, body, self._resources)
+        if call is None or call.unknown is not None:
+            return self._app(environ, start_response)
+        for check in call.checks:
+            decision = evaluate(guard.statements, check.action, check.resource, _context(check))
+            if decision.explicit_deny:
+                self._record(_as_record(guard, call, check, decision))
+                status, headers, payload = _access_denied(
+                    call,
+                    f"User: {guard.session_arn} is not authorized to perform: {check.action} "
+                    f"on resource: {check.resource} with an explicit deny in an identity-based "
+                    "policy",
+                )
+                start_response(status, headers)
+                return [payload]
+        return self._app(environ, start_response)
 
     def authorize(self, role: Role, call: AwsCall) -> str | None:
         """Record the decision of every check of ``call``; the refusal message, if any."""

@@ -90,3 +90,16 @@ def _role_logical_id(role: Any, function: str) -> str:
         target = role["Fn::GetAtt"]
         return str(target[0] if isinstance(target, list) else target.split(".", 1)[0])
     raise UnresolvedError(f"{function}: its Role is not a role of this template ({role!r})")
+
+
+def managed_policy(
+    transformed: Mapping[str, Any], logical_id: str, resolver: TemplateResolver
+) -> tuple[Statement, ...]:
+    """The statements of a customer managed policy the template declares (resolved)."""
+    document = resolver.resolve(
+        transformed["Resources"][logical_id]["Properties"]["PolicyDocument"]
+    )
+    raw_statements = document["Statement"]
+    if isinstance(raw_statements, dict):
+        raw_statements = [raw_statements]
+    return tuple(Statement.parse(raw, logical_id) for raw in raw_statements)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.common import iso_z
+from bwp_privacy.common import BwpPrivacyError, iso_z
 from bwp_privacy.reaction.case import (
     STARTABLE,
     Case,
@@ -22,11 +22,12 @@ from bwp_privacy.reaction.case import (
     CaseTask,
     Cause,
     CauseKind,
+    ClosedAs,
     Transition,
     client_token,
     schedule_name,
 )
-from bwp_privacy.reaction.clock import deadlines
+from bwp_privacy.reaction.clock import Deadline, deadlines
 from bwp_privacy.reaction.playbooks import Close, Escalate, Mode, PlaybooksConfig, Resubmit
 
 # ---- inputs ---------------------------------------------------------------------------
@@ -348,8 +349,12 @@ def set_received(
     waiting case whose next attempt no longer fits before the new deadline is escalated."""
     if case.state.ended or received_at == case.received_at:
         return None
-    found = tuple(deadlines(received_at, config.applying()))
-    plan = min(d.extended_due_at if config.plan_within == "extended" else d.due_at for d in found)
+    extended = {d.jurisdiction: d.extended_at for d in case.deadlines if d.extended_at}
+    found = tuple(
+        d.model_copy(update={"extended_at": extended.get(d.jurisdiction)})
+        for d in deadlines(received_at, config.applying())
+    )
+    plan = _plan_deadline(found, config)
     moved = case.model_copy(
         update={
             "received_at": received_at,
@@ -381,15 +386,73 @@ def set_received(
     return Decision(_move(moved, case.state, now, cause, actor, reason))
 
 
-def close_by_operator(case: Case, reason: str, now: datetime, actor: str) -> Decision | None:
-    """An operator closes an open case, with the reason."""
+def close_by_operator(
+    case: Case, reason: str, now: datetime, actor: str, closed_as: ClosedAs = "cancelled"
+) -> Decision | None:
+    """An operator closes an open case, with the reason and how the request was answered
+    (completed out of band, denied: the reason is the basis, or cancelled)."""
     if case.state.ended:
         return None
     effects = _cancel_pending(case)
     effects.append(Ended(CaseState.CLOSED))
-    cause = Cause(kind=CauseKind.OPERATOR, ref="cases close")
+    cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases close --as {closed_as}")
     moved = _move(case, CaseState.CLOSED, now, cause, actor, reason, ended=True)
-    return Decision(moved, tuple(effects))
+    return Decision(moved.model_copy(update={"closed_as": closed_as}), tuple(effects))
+
+
+class CannotExtend(BwpPrivacyError):
+    """The law allows no extension here (said in one line: which rule, and the dates)."""
+
+
+def extend(
+    case: Case,
+    jurisdiction: str,
+    why: str,
+    config: PlaybooksConfig,
+    now: datetime,
+    actor: str,
+) -> Decision:
+    """An operator extends one jurisdiction's deadline, as the laws allow: once, and only
+    before that deadline passes (the notice to the shopper is due by then). The case's plan
+    moves with it when the plan counts by the deadlines in force."""
+    if case.state.ended:
+        raise CannotExtend(f"case {case.case_id} ended ({case.state.value}): nothing to extend")
+    deadline = next((d for d in case.deadlines if d.jurisdiction == jurisdiction), None)
+    if deadline is None:
+        known = ", ".join(d.jurisdiction for d in case.deadlines)
+        raise CannotExtend(
+            f"case {case.case_id} has no {jurisdiction} deadline (its deadlines: {known})"
+        )
+    if deadline.extended_at is not None:
+        raise CannotExtend(
+            f"case {case.case_id}: its {jurisdiction} deadline was extended on "
+            f"{iso_z(deadline.extended_at, 'seconds')}; the law allows one extension"
+        )
+    if now >= deadline.due_at:
+        raise CannotExtend(
+            f"case {case.case_id}: its {jurisdiction} deadline passed on "
+            f"{iso_z(deadline.due_at, 'seconds')}; an extension must be taken before it"
+        )
+    found = tuple(
+        d.model_copy(update={"extended_at": now}) if d is deadline else d for d in case.deadlines
+    )
+    moved = case.model_copy(
+        update={"deadlines": found, "plan_deadline_at": _plan_deadline(found, config)}
+    )
+    cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases extend --jurisdiction {jurisdiction}")
+    reason = (
+        f"{jurisdiction} deadline extended to {iso_z(deadline.extended_due_at, 'seconds')}: {why}"
+    )
+    recorded = _move(moved, case.state, now, cause, actor, reason)
+    # The case keeps the reason it had (an escalation's): the extension's is in its record.
+    return Decision(recorded.model_copy(update={"reason": case.reason}))
+
+
+def _plan_deadline(found: tuple[Deadline, ...], config: PlaybooksConfig) -> datetime:
+    """The deadline the playbooks plan by: the extended ones, or those in force."""
+    if config.plan_within == "extended":
+        return min(d.extended_due_at for d in found)
+    return min(d.effective_due_at for d in found)
 
 
 # ---- helpers --------------------------------------------------------------------------

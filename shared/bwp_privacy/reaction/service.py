@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bwp_privacy.audit import AuditWriter
 from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
 from bwp_privacy.contract import DeletionFailure, LookupStatus
-from bwp_privacy.reaction.case import Case, CaseState, Cause, CauseKind, schedule_name
+from bwp_privacy.reaction.audit_entries import transition_entries
+from bwp_privacy.reaction.case import Case, CaseState, Cause, CauseKind, ClosedAs, schedule_name
 from bwp_privacy.reaction.decisions import (
     Announce,
     CancelSchedule,
@@ -30,6 +32,7 @@ from bwp_privacy.reaction.decisions import (
     TaskCompleted,
     TaskFailed,
     close_by_operator,
+    extend,
     merge_stray,
     on_attempt_due,
     on_attempt_impossible,
@@ -85,10 +88,14 @@ class ReactionService:
         notices: NoticePublisher,
         playbooks: Callable[[], PlaybooksConfig],
         metrics: MetricsSink,
+        audit: AuditWriter,
+        retention_days: int,
         actor: str,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
+        self._audit = audit
+        self._retention_days = retention_days
         self._scheduler = scheduler
         self._resubmitter = resubmitter
         self._notices = notices
@@ -112,7 +119,7 @@ class ReactionService:
                 if not self._store.create(decision.case):
                     continue  # opened meanwhile by another invocation: move that case
                 self._metrics.count("CasesOpened")
-                self._written(decision)
+                self._written(decision, since=0)
                 if link is not None and link.outcome == "COMPLETED":
                     return self.task_completed(failed.task_id, "early-outcome")
                 return Handled("opened", decision.case.case_id, decision.case.state)
@@ -147,6 +154,7 @@ class ReactionService:
             return Handled("unchanged", case_id)
         decision = on_attempt_due(case, attempt, self._playbooks(), self._clock(), self._actor)
         if decision is None:
+            self._recorded_again(case)
             return Handled("unchanged", case_id, case.state)
         start = next((e for e in decision.effects if isinstance(e, StartTask)), None)
         if start is None:
@@ -236,11 +244,23 @@ class ReactionService:
             lambda case: set_received(case, received_at, reason, config, self._clock(), operator),
         )
 
-    def close(self, case_id: str, reason: str, operator: str) -> Handled:
-        """Close an open case with the operator's reason."""
+    def close(
+        self, case_id: str, reason: str, operator: str, closed_as: ClosedAs = "cancelled"
+    ) -> Handled:
+        """Close an open case with the operator's reason and how the request was answered."""
         self._require(case_id)
         return self._move(
-            case_id, lambda case: close_by_operator(case, reason, self._clock(), operator)
+            case_id,
+            lambda case: close_by_operator(case, reason, self._clock(), operator, closed_as),
+        )
+
+    def extend(self, case_id: str, jurisdiction: str, reason: str, operator: str) -> Handled:
+        """Extend one jurisdiction's deadline (once, before it passes: `CannotExtend`)."""
+        self._require(case_id)
+        config = self._playbooks()
+        return self._move(
+            case_id,
+            lambda case: extend(case, jurisdiction, reason, config, self._clock(), operator),
         )
 
     # ---- carrying out ------------------------------------------------------------------
@@ -254,8 +274,9 @@ class ReactionService:
                     return merged
             if prior is not None and prior.case_id is not None:
                 # Linked already: a retry after a crash between the start and the write.
-                state = self._require(prior.case_id).state
-                return Handled("unchanged", prior.case_id, state)
+                linked = self._require(prior.case_id)
+                self._recorded_again(linked)
+                return Handled("unchanged", prior.case_id, linked.state)
             case = self._require(case_id)
             decision = on_task_started(case, attempt, task_id, cause, self._clock(), actor)
             if decision is None:
@@ -271,6 +292,7 @@ class ReactionService:
             except CaseConflict:
                 continue
             self._metrics.count("AttemptsStarted")
+            self._written(decision, since=len(case.transitions))
             if prior is not None and prior.outcome == "COMPLETED":
                 return self.task_completed(task_id, "early-outcome")
             return Handled("moved", case_id, saved.state)
@@ -292,8 +314,8 @@ class ReactionService:
         self._carry(closed)
         saved = self._store.save_merge(merged.case, closed.case, task_id)
         self._metrics.count("CasesMerged")
-        self._written(merged)
-        self._written(closed)
+        self._written(merged, since=len(case.transitions))
+        self._written(closed, since=len(stray.transitions))
         return Handled("moved", case_id, saved.state)
 
     def _move(self, case_id: str, decide: Callable[[Case], Decision | None]) -> Handled:
@@ -301,6 +323,7 @@ class ReactionService:
             case = self._require(case_id)
             decision = decide(case)
             if decision is None:
+                self._recorded_again(case)
                 if case.state.ended:
                     # The input ended the case before and is here again (a retry after a crash
                     # between the write and the notice): tell the router again; it resolves
@@ -312,7 +335,7 @@ class ReactionService:
                 saved = self._store.save(decision.case)
             except CaseConflict:
                 continue
-            self._written(decision)
+            self._written(decision, since=len(case.transitions))
             return Handled("moved", case_id, saved.state)
         raise CaseConflict(f"case {case_id} kept changing")
 
@@ -336,15 +359,24 @@ class ReactionService:
             elif isinstance(effect, Ended | StartTask):
                 continue  # announced after the write; started by the attempt itself
 
-    def _written(self, decision: Decision) -> None:
-        """What follows a successful write: an ended case is counted and announced. Unlike the
-        other effects, the end is told only once it is written: the router resolves every
-        incident of an ended case and suppresses its later alerts, so an end that a lost
-        write never made would silence a case that is still open."""
+    def _written(self, decision: Decision, *, since: int) -> None:
+        """What follows a successful write: the new transitions (from index ``since``) go to
+        the audit trail, and an ended case is counted and announced. Unlike the other effects,
+        the end is told only once it is written: the router resolves every incident of an
+        ended case and suppresses its later alerts, so an end that a lost write never made
+        would silence a case that is still open. A failed audit write fails the input, whose
+        retry finds the case moved and records its transitions again (`_recorded_again`)."""
+        self._audit.append(transition_entries(decision.case, since, self._retention_days))
         for effect in decision.effects:
             if isinstance(effect, Ended):
                 self._metrics.count("CasesEnded", state=effect.state.value)
                 self._announce_end(decision.case)
+
+    def _recorded_again(self, case: Case) -> None:
+        """An input found nothing to do: it may be the retry of one whose audit write failed
+        after its case write, so the case's transitions are written again (the trail keeps
+        each once: a transition's entry id is its index)."""
+        self._audit.append(transition_entries(case, 0, self._retention_days))
 
     def _announce_end(self, case: Case) -> None:
         """The ``ended`` notice of ``case`` (its id is stable: told again, it is the same)."""

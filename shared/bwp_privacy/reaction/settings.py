@@ -12,6 +12,7 @@ class ReactionSettings(ApiSettings):
     """Environment variables of ReactionFunction (README lists each)."""
 
     cases_table_name: str = Field(alias="CASES_TABLE_NAME", min_length=1)
+    audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=1)
     failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)
     retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
     playbooks_parameter_name: str | None = Field(None, alias="PLAYBOOKS_PARAMETER_NAME")

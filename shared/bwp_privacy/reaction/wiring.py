@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy.bwp_api import build_client
 from bwp_privacy.common import MetricsSink, aws_client, utc_now
 from bwp_privacy.reaction.notices import NoticePublisher
@@ -25,7 +26,8 @@ def build_reaction(
     actor: str | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> ReactionService:
-    """Wire the reaction to the API, the cases table, the scheduler and the failures topic."""
+    """Wire the reaction to the API, the cases table, the scheduler, the failures topic and
+    the audit trail."""
     playbooks = PlaybooksSource(
         bundled_playbooks,
         settings.playbooks_parameter_name,
@@ -46,6 +48,8 @@ def build_reaction(
         notices=NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
         playbooks=playbooks.get,
         metrics=metrics,
+        audit=AuditTrail(aws_client("dynamodb"), settings.audit_table_name),
+        retention_days=settings.retention_days,
         actor=actor or settings.actor,
         clock=clock,
     )
