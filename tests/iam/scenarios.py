@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy_cli.local import LocalLambdaContext, invoke_async
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
@@ -80,7 +81,6 @@ def reaction_run(sandbox: Sandbox) -> None:
     completed (its tasks' retention set); a case completed while waiting (its schedule
     deleted); an escalation published; a completion kept for a task no case holds; an input
     that cannot be handled parked in OnFailure."""
-    from bwp_privacy.audit import AuditTrail
     from bwp_privacy.reaction import CaseState
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import COMPLETED, case, failed_task, open_case
@@ -96,7 +96,8 @@ def reaction_run(sandbox: Sandbox) -> None:
     # Every transition is in the audit trail (an input whose entries fail to write fails).
     trail = AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name)
     recorded = [entry.outcome for entry in trail.entries("case:iam-resubmit")]
-    assert recorded[0] == "WAITING" and recorded[-1] == "COMPLETED", recorded
+    assert recorded[0] == "WAITING", recorded
+    assert recorded[-1] == "COMPLETED", recorded
 
     failed_task(
         sandbox, "iam-waiting", "ORDERS_NOT_CLOSED", email="w@example.com", orders_open_days=30
@@ -162,3 +163,8 @@ def router_run(sandbox: Sandbox) -> None:
     assert queue_depth(sandbox.stack.alert_dlq_url)[0] == 1
     for url in (sandbox.receivers.amazon_q_queue_url, sandbox.receivers.eventbridge_queue_url):
         assert queue_depth(url)[0] == 1, url
+    # Each send and the parking are in the case's audit trail, by receiver.
+    trail = AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name)
+    outcomes = {e.detail["receiver"]: e.outcome for e in trail.entries("case:iam-routed")}
+    assert outcomes.pop("webhook").startswith("parked"), outcomes
+    assert list(outcomes.values()) == ["delivered"] * 5, outcomes

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import click
 
+from bwp_privacy.audit import SUBJECT_DLQ, subject
 from bwp_privacy_cli import dlq as queues
+from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import DlqDiscardOut, DlqListOut, DlqRedriveOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
@@ -67,7 +70,10 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
         cli.announce(target)
         names = _selected(target, queue_names)
         total = min(sum(queues.approximate_count(target.queues[n]) for n in names), limit)
-        with progress(total, "redriving") as bar:
+        with (
+            audited(target, "dlq redrive", _subject(names), f"--max {limit}") as action,
+            progress(total, "redriving") as bar,
+        ):
             results = queues.redrive(
                 target,
                 names,
@@ -75,7 +81,9 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
                 verbose=cli.verbose,
                 on_message=lambda: bar.advance(bar.task_ids[0]),
             )
-    done = sum(r.redriven for r in results)
+            done = sum(r.redriven for r in results)
+            action.outcome = f"{done} redriven, {len(results) - done} kept"
+            action.detail = _tasks(r.task_id for r in results)
     if cli.json:
         print_json(
             DlqRedriveOut(
@@ -133,7 +141,12 @@ def discard(cli: CliContext, queue_names: str, task_id: str | None, yes: bool, l
             ):
                 console.print("Nothing removed.")
                 sys.exit(1)
-        removed = queues.remove(target, chosen, limit)
+        with audited(
+            target, "dlq discard", _subject(_selected(target, queue_names)), _filter(task_id)
+        ) as action:
+            removed = queues.remove(target, chosen, limit)
+            action.outcome = f"{len(removed)} removed"
+            action.detail = _tasks(m.task_id for m in removed)
     outs = [m.out() for m in removed]
     if cli.json:
         print_json(DlqDiscardOut(target=target.identity(), removed=outs, count=len(outs)))
@@ -144,6 +157,21 @@ def discard(cli: CliContext, queue_names: str, task_id: str | None, yes: bool, l
         ((m.queue, m.task_id, m.event_id, m.reason) for m in outs),
     )
     console.print(f"{len(outs)} message(s) removed")
+
+
+def _subject(names: list[str]) -> str:
+    return subject(SUBJECT_DLQ, ",".join(names))
+
+
+def _filter(task_id: str | None) -> str:
+    return f"--task-id {task_id}" if task_id else "every parked message"
+
+
+def _tasks(task_ids: Iterable[str | None]) -> dict[str, str]:
+    """The tasks the command touched, for the record (ids only; at most ~1,000 characters)."""
+    found = sorted({t for t in task_ids if t})
+    joined = " ".join(found)
+    return {"tasks": joined if len(joined) <= 1000 else joined[:1000] + " …"}
 
 
 def _selected(target: Target, queue_names: str) -> list[str]:

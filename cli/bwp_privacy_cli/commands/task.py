@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, subject
 from bwp_privacy.bwp_api import (
     DeletionTask,
     PrivacyTask,
@@ -15,6 +16,7 @@ from bwp_privacy.bwp_api import (
     build_client,
 )
 from bwp_privacy.contract import TaskKind
+from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
 from bwp_privacy_cli.output import console, print_json, print_table
@@ -94,12 +96,21 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
         ):
             console.print("Not cancelled.")
             sys.exit(1)
-        try:
-            cancelled = build_client(settings).cancel_deletion_task(bp, task_id)
-        except ResourceNotFoundApiError:
-            raise UserError(f"task {task_id} not found for business product {bp}") from None
-        except ValidationApiError as error:
-            raise UserError(f"task {task_id} cannot be cancelled: {error.message}") from None
+        link = target.case_store().task_link(task_id)
+        about = subject(SUBJECT_CASE, link.case_id) if link and link.case_id else None
+        with audited(
+            target,
+            "task cancel",
+            about or subject(SUBJECT_TASK, task_id),
+            f"task {task_id} of business product {bp}",
+        ) as action:
+            try:
+                cancelled = build_client(settings).cancel_deletion_task(bp, task_id)
+            except ResourceNotFoundApiError:
+                raise UserError(f"task {task_id} not found for business product {bp}") from None
+            except ValidationApiError as error:
+                raise UserError(f"task {task_id} cannot be cancelled: {error.message}") from None
+            action.outcome = "cancelled"
     if cli.json:
         print_json(TaskCancelOut(target=target.identity(), task_id=cancelled, cancelled=True))
     else:

@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError, NoMetrics
 from bwp_privacy.reaction import CaseStore, ReactionService, ReactionSettings, build_reaction
 from bwp_privacy.recorder import FailureStore, RecorderSettings
@@ -117,6 +118,15 @@ class Target(ABC):
             boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
             settings.cases_table_name,
             settings.retention_days,
+        )
+
+    def audit_trail(self) -> AuditTrail:
+        """The audit trail, added to (INSERT only) and read with the caller's credentials."""
+        import boto3
+
+        return AuditTrail(
+            boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
+            self.reaction_settings().audit_table_name,
         )
 
     def reaction_service(self, actor: str) -> ReactionService:

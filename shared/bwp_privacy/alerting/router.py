@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -37,6 +37,7 @@ from bwp_privacy.alerting.alert import Alert, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
 from bwp_privacy.alerting.ledger import Claim, ClaimState, Delivered
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
+from bwp_privacy.audit import SUBJECT_CASE, AuditEntry, AuditWriter, NoAudit, subject
 from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
 from bwp_privacy.contract import CASE_NOTICE_SCHEMA, CaseNotice, DeletionFailure
 
@@ -50,6 +51,12 @@ MAX_PARALLEL_RECEIVERS = 6
 REDRIVE_ATTRIBUTE = "redriveFor"
 
 Failure = tuple[SQSRecord, Exception]
+
+
+#: An alert does not carry its case's deadlines: its audit entry is kept as long as one of a
+#: case that ran the longest the shipped jurisdictions allow (GDPR: three months), counted
+#: from when it was sent.
+ALERT_ENTRY_MARGIN = timedelta(days=92)
 
 
 class InvalidAlertMessage(BwpPrivacyError, ValueError):
@@ -146,6 +153,9 @@ class AlertBatch:
         budget: Budget,
         parker: Parker | None = None,
         links: CaseLinks | None = None,
+        audit: AuditWriter | None = None,
+        actor: str = "bwp-privacy-alert-router",
+        retention_days: int = 730,
         now: datetime | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -156,6 +166,10 @@ class AlertBatch:
         self._budget = budget
         self._parker = parker
         self._links = links
+        self._audit = audit or NoAudit()
+        self._actor = actor
+        self._retention_days = retention_days
+        self._entries: list[AuditEntry] = []
         self._now = now or datetime.now(UTC)
         self._clock = clock
         self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
@@ -261,7 +275,45 @@ class AlertBatch:
             error = DeliveryOutOfTime(f"{receiver}: still delivering when the answer was due")
             logger.warning("Receiver out of time", extra={"receiver": receiver})
             failures += [(r, error) for g in by_receiver[receiver] for r in g.records()]
+        self._record_actions()
         return failures
+
+    def _recorded(self, group: _Group, alerts: Sequence[Alert], outcome: str) -> None:
+        """An audit entry per alert of a case that reached (or was parked for) a receiver,
+        written once the batch is delivered."""
+        at = datetime.now(UTC)
+        for alert in alerts:
+            self._entries.append(
+                AuditEntry.new(
+                    subject(SUBJECT_CASE, alert.case_id),
+                    at=at,
+                    actor=self._actor,
+                    action=f"alert.{alert.status.value}",
+                    input_=alert.transition,
+                    outcome=outcome,
+                    retention_days=self._retention_days,
+                    detail={"receiver": group.receiver, "route": group.route.name},
+                    keep_from=at + ALERT_ENTRY_MARGIN,
+                )
+            )
+
+    def _record_actions(self) -> None:
+        """Write the batch's audit entries. A send is not undone by a failed write (that would
+        send it again): the failure is logged with the case ids and counted."""
+        entries, self._entries = self._entries, []
+        if not entries:
+            return
+        try:
+            self._audit.append(entries)
+        except Exception as error:
+            logger.error(
+                "Delivered, but the audit trail could not record it",
+                extra={
+                    "case_ids": sorted({e.subject for e in entries}),
+                    "error": type(error).__name__,
+                },
+            )
+            self._metrics.count("AuditWriteFailures")
 
     def _deliver_receiver(self, groups: list[_Group]) -> list[Failure]:
         # Firing alerts first: a case that ended within the batch is opened, then resolved,
@@ -423,6 +475,7 @@ class AlertBatch:
             self._metrics.count("LedgerWriteFailures", receiver=group.receiver)
             lost = []
         self._lease_lost(group.receiver, lost)
+        self._recorded(group, alerts, "delivered")
         resolves = sum(alert.resolved for alert in alerts)
         if resolves:
             self._metrics.count("AlertsResolved", resolves, receiver=group.receiver)
@@ -493,6 +546,7 @@ class AlertBatch:
             )
             return None
         self._metrics.count("DeliveriesParked", len(chunk), receiver=group.receiver)
+        self._recorded(group, [pending.alert for pending, _ in chunk], f"parked: {reason}")
         return []
 
 

@@ -18,6 +18,10 @@ class RouterSettings(EnvSettings):
     #: The reaction's cases table: which case a failed task belongs to. Unset, every task is
     #: its own case (a resubmitted task's failure opens an incident of its own).
     cases_table_name: str | None = Field(None, alias="CASES_TABLE_NAME")
+    #: The audit trail: every alert sent (or parked) for a case is recorded there.
+    audit_table_name: str | None = Field(None, alias="AUDIT_TABLE_NAME")
+    retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
+    actor: str = Field("bwp-privacy-alert-router", alias="AWS_LAMBDA_FUNCTION_NAME", min_length=1)
     alert_queue_url: str | None = Field(None, alias="ALERT_QUEUE_URL")
     alert_dlq_url: str | None = Field(None, alias="ALERT_DLQ_URL")
     routes_parameter_name: str | None = Field(None, alias="ROUTES_PARAMETER_NAME")

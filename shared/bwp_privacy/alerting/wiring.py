@@ -14,6 +14,7 @@ from bwp_privacy.alerting.receivers import RECEIVERS
 from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
 
 #: The AWS client each kind of receiver setting needs.
@@ -61,6 +62,11 @@ class RouterRuntime:
             if settings.cases_table_name
             else None
         )
+        self._audit = (
+            AuditTrail(dynamodb, settings.audit_table_name) if settings.audit_table_name else None
+        )
+        self._actor = settings.actor
+        self._retention_days = settings.retention_days
         sqs = aws_client("sqs") if settings.alert_queue_url or settings.alert_dlq_url else None
         #: Where permanent refusals wait for a person, and how Retry-After outlives a batch.
         self.parker = (
@@ -88,4 +94,7 @@ class RouterRuntime:
             budget=budget,
             parker=self.parker,
             links=self._links,
+            audit=self._audit,
+            actor=self._actor,
+            retention_days=self._retention_days,
         )

@@ -9,6 +9,7 @@ shopper's email (`Resubmitter`), case notices for the router (`NoticePublisher`)
 service that carries each input through them (`ReactionService`, wired by `build_reaction`).
 """
 
+from bwp_privacy.reaction.audit_entries import retention_start, transition_entries
 from bwp_privacy.reaction.case import (
     Case,
     CaseKind,
@@ -154,7 +155,9 @@ __all__ = [
     "on_failed",
     "on_task_started",
     "open_case",
+    "retention_start",
     "schedule_name",
     "set_received",
     "start_task",
+    "transition_entries",
 ]

@@ -9,7 +9,7 @@ from bwp_privacy.audit import SUBJECT_CASE, AuditEntry, subject
 from bwp_privacy.reaction.case import Case
 
 
-def keep_from(case: Case) -> datetime:
+def retention_start(case: Case) -> datetime:
     """From when a case's entries count their retention: its end, or, while it is open, the
     latest it may lawfully end (its last extended deadline). An entry cannot be changed once
     written, so an open case's entries are given the longest life the law lets it run."""
@@ -20,7 +20,7 @@ def keep_from(case: Case) -> datetime:
 
 def transition_entries(case: Case, since: int, retention_days: int) -> list[AuditEntry]:
     """The entries of ``case``'s transitions from index ``since`` on."""
-    start = keep_from(case)
+    start = retention_start(case)
     found = []
     for index in range(since, len(case.transitions)):
         move = case.transitions[index]
