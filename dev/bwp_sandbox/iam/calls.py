@@ -318,6 +318,8 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
             "Query",
             "Scan",
             "DescribeTable",
+            "DeleteTable",
+            "UpdateTimeToLive",
         )
     },
     ("dynamodb", "BatchWriteItem"): _batch_write,
