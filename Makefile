@@ -67,6 +67,9 @@ requirements: ## regenerate shared/requirements.txt (the layer's dependencies) f
 cli-schemas: setup ## regenerate cli/bwp_privacy_cli/schemas/*.json (the --json output of each command) from its models
 	$(RUN) python -m bwp_privacy_cli.schemas
 
+report-screenshot: setup ## regenerate docs/report.png: the compliance report in headless Chromium (apt-get installs it if missing)
+	BWP_UPDATE_DOCS=1 $(RUN) pytest -q -s -rs tests/browser/test_report_browser.py -k screenshot
+
 check-requirements: setup ## the layer's requirements match uv.lock
 	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -q | diff -u shared/requirements.txt - \
 		|| { echo "shared/requirements.txt is stale: run 'make requirements'"; exit 1; }

@@ -21,6 +21,7 @@ COMMANDS = {
     "routes": ("bwp_privacy_cli.commands.routes", "routes", "Check a routes file."),
     "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
     "cases": ("bwp_privacy_cli.commands.cases", "cases", "List, show, resubmit, close cases."),
+    "report": ("bwp_privacy_cli.commands.report", "report", "Write the compliance report (HTML)."),
 }
 
 

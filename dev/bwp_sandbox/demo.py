@@ -8,6 +8,8 @@ Then the reaction turns each failure into a case and carries it: the sample fail
 is resubmitted twice as the sandbox's clock moves a week at a time, then completes. After
 each step the alert router takes what was published and the demo prints what PagerDuty,
 Slack, Teams, the webhook, Amazon Q and EventBridge received.
+It ends by writing the compliance report of every case to report.html (git-ignored), as
+`bwp-privacy report -o report.html` does.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from bwp_privacy.common import iso_z, use_clock
+from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy.reaction import Case, CaseState, CaseStore
 from bwp_privacy_cli.local import LocalLambdaContext
+from bwp_privacy_cli.report import build_report, write_report
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox, running_sandbox
@@ -31,6 +35,8 @@ from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
 from bwp_sandbox.timeline import Timeline
 
 EVENTS_DIR = PROJECT_ROOT / "events"
+#: Where the demo leaves its compliance report (.gitignore keeps it out of the repository).
+REPORT = PROJECT_ROOT / "report.html"
 
 
 def main() -> int:
@@ -75,7 +81,26 @@ def main() -> int:
             f"\nEvery AWS call the functions made was checked against their roles in template.yaml:"
             f" {len(sandbox.aws.iam.records()) - len(refused)} allowed, {len(refused)} refused."
         )
+        _report(sandbox)
     return 1 if failures or refused else 0
+
+
+def _report(sandbox: Sandbox) -> None:
+    """Every case of the demo in the compliance report, at the sandbox's clock."""
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    cases = store.all_cases()
+    data = build_report(
+        cases,
+        sandbox.emulator.now(),
+        sandbox.target().identity(),
+        due_soon_days=DEFAULT_DUE_SOON_DAYS,
+    )
+    size = write_report(data, REPORT)
+    print(
+        f"\n== Report: {len(cases)} cases, {data.open_count} open, {len(data.at_risk)} at risk"
+        " (`bwp-privacy report -o report.html`) =="
+    )
+    print(f"Compliance report written ({size} bytes), open it in a browser: {REPORT}")
 
 
 DEMO_TASK = "demo-orders-close-in-10-days"

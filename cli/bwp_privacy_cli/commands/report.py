@@ -1,0 +1,70 @@
+"""`bwp-privacy report -o report.html`: the compliance report of the target's cases, as one
+self-contained HTML file (the report package builds and renders it; this only wires it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.output import console, print_json
+from bwp_privacy_cli.report import DEFAULT_WEEKS, ReportWrittenOut, build_report, write_report
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The HTML file to write (replaced if it exists).",
+)
+@click.option(
+    "--due-soon-days",
+    type=click.IntRange(0, 365),
+    default=DEFAULT_DUE_SOON_DAYS,
+    show_default=True,
+    help="An open case with fewer days than this to its legal deadline is due soon.",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 104),
+    default=DEFAULT_WEEKS,
+    show_default=True,
+    help="Weeks the chart of open cases goes back (and how far back ended cases are shown).",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 9999),
+    help="The year of the yearly figures (default: this year, UTC).",
+)
+@common_options
+@pass_cli
+def report(cli: CliContext, output: Path, due_soon_days: int, weeks: int, year: int | None) -> None:
+    """Write the compliance report: at-risk cases first, each case's timeline, open cases
+    week by week and the year's figures per request type. No shopper data, no network."""
+    if not output.parent.is_dir():
+        raise UserError(f"-o: {output.parent} is not a directory")
+    now = datetime.now(UTC)
+    with cli.target() as target:
+        cli.announce(target)
+        found = target.case_store().all_cases()
+    data = build_report(
+        found, now, target.identity(), due_soon_days=due_soon_days, weeks=weeks, year=year
+    )
+    size = write_report(data, output)
+    at_risk = len(data.at_risk)
+    if cli.json:
+        print_json(
+            ReportWrittenOut(
+                target=target.identity(), path=str(output), cases=len(found), at_risk=at_risk
+            )
+        )
+        return
+    console.print(
+        f"report: {output} ({size} bytes; {len(found)} case(s), {data.open_count} open,"
+        f" {at_risk} at risk)"
+    )
