@@ -21,6 +21,7 @@ from bwp_sandbox.stack import LocalStack, deploy_local_stack, purge
 RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
 REACTION = "ReactionFunction"
+WATCH = "DeadlineWatchFunction"
 #: moto keeps only the last segment of a bus name with "/": the local partner bus is plain.
 PARTNER_BUS = "bwp-privacy-partner-bus"
 CREDENTIALS_SECRET = "bwp-privacy/api-credentials"
@@ -48,6 +49,11 @@ class Sandbox:
     def reaction(self) -> LocalFunction:
         """ReactionFunction as deployed."""
         return self.functions[REACTION]
+
+    @property
+    def watch(self) -> LocalFunction:
+        """DeadlineWatchFunction as deployed."""
+        return self.functions[WATCH]
 
     @property
     def router(self) -> LocalFunction:

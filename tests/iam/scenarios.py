@@ -168,3 +168,18 @@ def router_run(sandbox: Sandbox) -> None:
     outcomes = {e.detail["receiver"]: e.outcome for e in trail.entries("case:iam-routed")}
     assert outcomes.pop("webhook").startswith("parked"), outcomes
     assert list(outcomes.values()) == ["delivered"] * 5, outcomes
+
+
+def watch_run(sandbox: Sandbox) -> None:
+    """The deadline watch counts the open cases by bucket (one index query per open state)."""
+    from bwp_privacy.reaction import CaseStore
+    from bwp_privacy_cli.local import LocalLambdaContext
+    from bwp_sandbox.timeline import Timeline
+    from tests.integration.reaction_helpers import failed_task, open_case
+
+    timeline = Timeline(sandbox)
+    failed_task(sandbox, "iam-watched", "ORDERS_NOT_CLOSED", email="w@example.com")
+    open_case(sandbox, timeline, "iam-watched")
+    answer = sandbox.watch.cold_start().handler({}, LocalLambdaContext())
+    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    assert sum(answer["counts"].values()) == len(store.open_cases()) >= 1, answer

@@ -19,13 +19,14 @@ from botocore.exceptions import ClientError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.iam import Role, Statement
 from bwp_sandbox.iam.managed import MANAGED_POLICIES
-from bwp_sandbox.sandbox import REACTION, RECORDER, ROUTER, Sandbox
+from bwp_sandbox.sandbox import REACTION, RECORDER, ROUTER, WATCH, Sandbox
 from bwp_sandbox.stack import load_template
 from tests.iam.scenarios import (
     SHIPPED_ROUTES,
     reaction_run,
     recorder_run,
     router_run,
+    watch_run,
     with_every_option,
 )
 
@@ -35,6 +36,7 @@ RUNS: dict[str, Callable[[Sandbox], None]] = {
     RECORDER: recorder_run,
     ROUTER: router_run,
     REACTION: reaction_run,
+    WATCH: watch_run,
 }
 MANAGED = {arn.rsplit("/", 1)[-1] for arn in MANAGED_POLICIES}
 #: Statements SAM writes for a function beside its Policies (by policy name).
@@ -67,6 +69,7 @@ def test_each_function_calls_exactly_what_its_role_grants(sandbox: Sandbox) -> N
     router_run(deployed)
     recorder_run(deployed)
     reaction_run(deployed)
+    watch_run(deployed)
     records = deployed.aws.iam.records()
     assert [r for r in records if not r.allowed] == []  # no call without a grant
     called: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
