@@ -262,11 +262,26 @@ class CasesListOut(_Out):
     buckets: BucketCountsOut
 
 
+class AuditEntryOut(_Out):
+    """One entry of a case's audit trail (``cases show``)."""
+
+    at: str = Field(description="ISO-8601 UTC")
+    actor: str = Field(description="the function, or the operator's AWS identity")
+    action: str
+    input: str
+    outcome: str
+    detail: dict[str, str]
+
+
 class CaseShowOut(_Out):
     target: TargetOut
     case: Case
-    days_left: float = Field(alias="daysLeft")
+    days_left: float = Field(alias="daysLeft", description="days to the planning deadline")
+    legal_days_left: float = Field(
+        alias="legalDaysLeft", description="days to the earliest legal deadline in force"
+    )
     next_action: str = Field(alias="nextAction")
+    audit_trail: list[AuditEntryOut] = Field(alias="auditTrail", description="oldest first")
 
 
 class CasesExportOut(_Out):
@@ -306,7 +321,7 @@ class CaseActionOut(_Out):
 
     target: TargetOut
     case_id: str = Field(alias="caseId")
-    action: Literal["resubmit", "close", "link", "set-received"]
+    action: Literal["resubmit", "close", "extend", "link", "set-received"]
     outcome: str = Field(description="moved, or unchanged (the case was already there)")
     state: str | None
     task_id: str | None = Field(alias="taskId", description="the task started or linked")

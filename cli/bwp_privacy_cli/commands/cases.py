@@ -1,13 +1,14 @@
-"""`bwp-privacy cases list|show|resubmit|close|link|export|stats`: the failed deletions and
-retrievals the reaction carries, what an operator may do about one, and what an auditor reads
-of them (the request log, the yearly figures). Every change is written to the case with the
-operator's identity (the caller's AWS ARN; the local user in the sandbox)."""
+"""`bwp-privacy cases list|show|resubmit|close|extend|set-received|link|export|stats`: the
+failed deletions and retrievals the reaction carries, what an operator may do about one, and
+what an auditor reads of them (the request log, the yearly figures). Every change is written to
+the case with the operator's identity (the caller's AWS ARN; the local user in the sandbox),
+and every command that acts, refused or not, is an entry of the audit trail."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
@@ -15,6 +16,7 @@ from typing import Literal, TextIO
 import click
 from rich.markup import escape
 
+from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
 from bwp_privacy.common import iso_z
 from bwp_privacy.compliance import (
     DEFAULT_DUE_SOON_DAYS,
@@ -30,17 +32,22 @@ from bwp_privacy.compliance import (
     yearly_stats,
 )
 from bwp_privacy.reaction import (
+    CannotExtend,
     CannotResubmit,
     Case,
     CaseNotFound,
     CaseNotStartable,
     CaseState,
     CaseStore,
+    ClosedAs,
     Handled,
     days_left,
+    retention_start,
 )
+from bwp_privacy_cli.audit_log import Action, audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import (
+    AuditEntryOut,
     BucketCountsOut,
     CaseActionOut,
     CaseRowOut,
@@ -184,12 +191,21 @@ def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> N
         if not cli.json:
             (console if output else err_console).print(target.banner())
         records = request_records(target.case_store().all_cases(), since)
-        if output is None:
-            _write_records(records, chosen, sys.stdout)
-        else:
-            # newline="": CSV's CRLF line ends are written as they are.
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                _write_records(records, chosen, stream)
+        # The export is itself an audit entry: who took the request log, of what, where.
+        with audited(
+            target,
+            "cases export",
+            subject(SUBJECT_EXPORT),
+            f"--since {_iso(since)} --format {chosen}",
+        ) as action:
+            if output is None:
+                _write_records(records, chosen, sys.stdout)
+            else:
+                # newline="": CSV's CRLF line ends are written as they are.
+                with output.open("w", encoding="utf-8", newline="") as stream:
+                    _write_records(records, chosen, stream)
+            where = str(output) if output else "standard output"
+            action.outcome = f"{len(records)} record(s) written to {where}"
     if cli.json:
         print_json(
             CasesExportOut(
@@ -250,18 +266,32 @@ def stats(cli: CliContext, year: int | None) -> None:
 @common_options
 @pass_cli
 def show(cli: CliContext, case_id: str) -> None:
-    """CASE_ID in full: its deadlines, its tasks and every transition (when, why, by whom)."""
+    """CASE_ID in full: its deadlines, its tasks, every transition (when, why, by whom) and its
+    audit trail (every action on it: the reaction's, the router's, each operator's command)."""
     now = datetime.now(UTC)
     with cli.target() as target:
         cli.announce(target)
         case = _load(target.case_store(), case_id)
+        trail = [
+            AuditEntryOut(
+                at=iso_z(e.at, "milliseconds"),
+                actor=e.actor,
+                action=e.action,
+                input=e.input,
+                outcome=e.outcome,
+                detail=e.detail,
+            )
+            for e in target.audit_trail().entries(subject(SUBJECT_CASE, case_id))
+        ]
     if cli.json:
         print_json(
             CaseShowOut(
                 target=target.identity(),
                 case=case,
                 days_left=round(days_left(case, now), 1),
+                legal_days_left=round(legal_days_left(case, now), 1),
                 next_action=_next(case),
+                audit_trail=trail,
             )
         )
         return
@@ -275,6 +305,10 @@ def show(cli: CliContext, case_id: str) -> None:
             ("business product", case.business_product_id),
             ("received", f"{_iso(case.received_at)} (from {case.received_from})"),
             (
+                "legal deadline",
+                f"{_iso(case.legal_due_at)} ({legal_days_left(case, now):.1f} days left)",
+            ),
+            (
                 "planned deadline",
                 f"{_iso(case.plan_deadline_at)} ({days_left(case, now):.1f} days left)",
             ),
@@ -287,8 +321,16 @@ def show(cli: CliContext, case_id: str) -> None:
     )
     print_table(
         "Deadlines",
-        ["jurisdiction", "due", "extended due"],
-        ((d.jurisdiction, _iso(d.due_at), _iso(d.extended_due_at)) for d in case.deadlines),
+        ["jurisdiction", "due", "extended due", "extended on"],
+        (
+            (
+                d.jurisdiction,
+                _iso(d.due_at),
+                _iso(d.extended_due_at),
+                _iso(d.extended_at) if d.extended_at else "",
+            )
+            for d in case.deadlines
+        ),
     )
     print_table(
         "Tasks",
@@ -314,6 +356,12 @@ def show(cli: CliContext, case_id: str) -> None:
         ),
         ids=(),
     )
+    print_table(
+        "Audit trail",
+        ["at", "actor", "action", "input", "outcome"],
+        ((e.at, e.actor, e.action, e.input, e.outcome) for e in trail),
+        ids=(),
+    )
 
 
 @cases.command("resubmit")
@@ -334,30 +382,87 @@ def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
         cli.announce(target)
         operator = target.operator()
         service = target.reaction_service(operator)
-        try:
-            with _operator_errors():
-                handled = service.resubmit_now(case_id, operator, email=email)
-        finally:
-            email = None  # held for the one start mutation, never kept
-        case = _load(target.case_store(), case_id)
+        # The input names whether an email was given, never the email.
+        given = "--email-from-stdin" if email_from_stdin else "the failed task's email"
+        with _case_action(target, "cases resubmit", case_id, given) as action:
+            try:
+                with _operator_errors():
+                    handled = service.resubmit_now(case_id, operator, email=email)
+            finally:
+                email = None  # held for the one start mutation, never kept
+            case = _load(target.case_store(), case_id)
+            _outcome(action, handled, case)
     _report(cli, target, "resubmit", handled, case.current_task.task_id)
 
 
 @cases.command("close")
 @click.argument("case_id")
 @click.option("--reason", required=True, help="Why the case is closed (kept in its record).")
+@click.option(
+    "--as",
+    "closed_as",
+    type=click.Choice(["completed", "denied", "cancelled"]),
+    default="cancelled",
+    show_default=True,
+    help="How the request was answered: completed (outside Buy with Prime), denied (the reason "
+    "is the basis an auditor reads) or cancelled (withdrawn, a duplicate).",
+)
 @common_options
 @pass_cli
-def close(cli: CliContext, case_id: str, reason: str) -> None:
-    """Close CASE_ID with a reason; its pending attempt is cancelled."""
+def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
+    """Close CASE_ID with a reason and how the request was answered; its pending attempt is
+    cancelled."""
     if not reason.strip():
         raise UserError("--reason: say why the case is closed")
+    answer: ClosedAs = (
+        "completed"
+        if closed_as == "completed"
+        else "denied"
+        if closed_as == "denied"
+        else "cancelled"
+    )
     with cli.target() as target:
         cli.announce(target)
         operator = target.operator()
-        with _operator_errors():
-            handled = target.reaction_service(operator).close(case_id, reason, operator)
+        with _case_action(
+            target, "cases close", case_id, f"--as {answer} --reason {reason}"
+        ) as action:
+            with _operator_errors():
+                handled = target.reaction_service(operator).close(case_id, reason, operator, answer)
+            _outcome(action, handled, _load(target.case_store(), case_id))
     _report(cli, target, "close", handled, None)
+
+
+@cases.command("extend")
+@click.argument("case_id")
+@click.option(
+    "--jurisdiction",
+    required=True,
+    help="Whose deadline to extend (a jurisdiction of the playbooks file: ccpa, gdpr).",
+)
+@click.option(
+    "--reason", required=True, help="Why more time is needed (kept in the case's record)."
+)
+@common_options
+@pass_cli
+def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> None:
+    """Extend CASE_ID's deadline under one jurisdiction by the extension its law allows (CCPA
+    45 days, GDPR two months): once, and only before that deadline passes. Tell the shopper
+    within the first period, as the law asks; this records that you did."""
+    if not reason.strip():
+        raise UserError("--reason: say why the deadline is extended")
+    with cli.target() as target:
+        cli.announce(target)
+        operator = target.operator()
+        with _case_action(
+            target, "cases extend", case_id, f"--jurisdiction {jurisdiction} --reason {reason}"
+        ) as action:
+            with _operator_errors():
+                handled = target.reaction_service(operator).extend(
+                    case_id, jurisdiction, reason, operator
+                )
+            _outcome(action, handled, _load(target.case_store(), case_id))
+    _report(cli, target, "extend", handled, None)
 
 
 @cases.command("set-received")
@@ -383,10 +488,14 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
     with cli.target() as target:
         cli.announce(target)
         operator = target.operator()
-        with _operator_errors():
-            handled = target.reaction_service(operator).set_received(
-                case_id, when, reason, operator
-            )
+        with _case_action(
+            target, "cases set-received", case_id, f"{_iso(when)} --reason {reason}"
+        ) as action:
+            with _operator_errors():
+                handled = target.reaction_service(operator).set_received(
+                    case_id, when, reason, operator
+                )
+            _outcome(action, handled, _load(target.case_store(), case_id))
     _report(cli, target, "set-received", handled, None)
 
 
@@ -401,8 +510,10 @@ def link(cli: CliContext, case_id: str, task_id: str) -> None:
     with cli.target() as target:
         cli.announce(target)
         operator = target.operator()
-        with _operator_errors():
-            handled = target.reaction_service(operator).link_task(case_id, task_id, operator)
+        with _case_action(target, "cases link", case_id, f"task {task_id}") as action:
+            with _operator_errors():
+                handled = target.reaction_service(operator).link_task(case_id, task_id, operator)
+            _outcome(action, handled, _load(target.case_store(), case_id))
     _report(cli, target, "link", handled, task_id)
 
 
@@ -493,8 +604,22 @@ def _operator_errors() -> Iterator[None]:
     """What an operator can fix, said in one line (exit code 1)."""
     try:
         yield
-    except (CaseNotFound, CaseNotStartable, CannotResubmit) as error:
+    except (CaseNotFound, CaseNotStartable, CannotResubmit, CannotExtend) as error:
         raise UserError(str(error)) from None
+
+
+def _case_action(
+    target: Target, action: str, case_id: str, input_: str
+) -> AbstractContextManager[Action]:
+    """The audit entry of an operator's command on a case (refused attempts included)."""
+    return audited(target, action, subject(SUBJECT_CASE, case_id), input_)
+
+
+def _outcome(action: Action, handled: Handled, case: Case) -> None:
+    """What the command did, for its audit entry; kept as long as the case's own entries."""
+    state = handled.state.value if handled.state else "?"
+    action.outcome = f"{handled.outcome}: {state}"
+    action.keep_from = retention_start(case)
 
 
 def _read_email() -> str:
