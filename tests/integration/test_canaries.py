@@ -208,6 +208,7 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
     cli_output = []
     for args in (
         ["cases", "list", "--json"],
+        ["cases", "extend", "canary-case", "--jurisdiction", "ccpa", "--reason", "returns"],
         ["cases", "resubmit", "canary-case"],
         ["cases", "show", "canary-case"],
         ["cases", "show", "canary-case", "--json"],
@@ -218,6 +219,21 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
         assert result.exit_code == 0, (args, result.output)
         cli_output.append(result.stdout + result.stderr)
     timeline.advance(7)
+    # The compliance views of the case, the report and the deadline watch.
+    export_file, report_file = tmp_path / "requests.csv", tmp_path / "report.html"
+    for args in (
+        ["cases", "list", "--all", "--json"],
+        ["cases", "export", "--since", "2000-01-01", "-o", str(export_file)],
+        ["cases", "export", "--since", "2000-01-01", "--format", "jsonl"],
+        ["cases", "stats", "--json"],
+        ["report", "-o", str(report_file)],
+    ):
+        result = runner.invoke(
+            cli, args, env={"BWP_SANDBOX_FILE": str(target)}, catch_exceptions=False
+        )
+        assert result.exit_code == 0, (args, result.output)
+        cli_output.append(result.stdout + result.stderr)
+    sandbox.watch.cold_start().handler({}, LocalLambdaContext())
     store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
     case = store.load("canary-case")
     assert case is not None
@@ -266,8 +282,16 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
             default=str,
         ),
         "CLI output": "\n".join(cli_output),
+        "audit trail": json.dumps(
+            boto3.client("dynamodb").scan(TableName=sandbox.stack.audit_table_name)["Items"]
+        ),
+        "export file": export_file.read_text(),
+        "report file": report_file.read_text(),
         "other API requests": json.dumps(others),
     }
+    assert "canary-case" in surfaces["report file"]  # the surfaces really hold the case
+    assert "canary-case" in surfaces["export file"]
+    assert "cases extend" in surfaces["audit trail"]
     for canary in (EMAIL, "canary-mail.test", CLIENT_SECRET):
         leaks = [name for name, text in surfaces.items() if canary in text]
         assert leaks == [], f"{canary} leaked into {leaks}"
