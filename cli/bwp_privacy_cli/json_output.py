@@ -327,6 +327,15 @@ class CaseActionOut(_Out):
     task_id: str | None = Field(alias="taskId", description="the task started or linked")
 
 
+class ReportWrittenOut(_Out):
+    """What `bwp-privacy report -o FILE` wrote (the report itself is in the file)."""
+
+    target: TargetOut
+    path: str = Field(description="the HTML file written")
+    cases: int = Field(description="cases the report covers: every case still kept")
+    at_risk: int = Field(alias="atRisk", description="open cases past due or due soon")
+
+
 #: Every command's --json model, by the name of its schema file in `schemas/`.
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": ReplayOut,
@@ -346,6 +355,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "cases-stats": CasesStatsOut,
     "cases-show": CaseShowOut,
     "cases-action": CaseActionOut,
+    "report": ReportWrittenOut,
 }
 
 

@@ -116,6 +116,19 @@ def test_chromium_renders_the_at_risk_cases_the_chart_and_the_years_figures(
     positions = [text.index(case_id) for case_id in at_risk]
     assert positions == sorted(positions)
     assert positions[-1] < text.index("Other open cases") < text.index("del-c3f7")
+    # The picture first: counts, at risk, the weeks, the year; then the other open cases and
+    # each case's timeline last.
+    order = [
+        "compliance report",
+        f"{data.open_count} open {data.bucket_count(Bucket.PAST_DUE)} past due",
+        "At risk: past due, then due soon",
+        "Open cases, week by week",
+        "2026: requests by type",
+        "Other open cases",
+        "Timelines",
+    ]
+    found = [text.index(heading) for heading in order]
+    assert found == sorted(found), dict(zip(order, found, strict=True))
     for bucket in Bucket:
         assert bucket.value in text
     assert dom.count("span", "past-due") >= 2

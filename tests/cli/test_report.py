@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from bwp_privacy.compliance import Bucket, yearly_stats
 from bwp_privacy.reaction import Case, Cause, CauseKind, Transition
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.report import ReportData, build_report, render_report
 from bwp_privacy_cli.report.model import open_at
+from bwp_privacy_cli.schemas import path_of
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
@@ -62,15 +65,18 @@ def test_at_risk_cases_come_first_past_due_then_due_soon_the_most_overdue_first(
     assert shown == sorted(shown)
     assert "c-on-time" not in at_risk
     assert "c-done" not in at_risk + section(page, "Other open cases")
-    # The tables come before the timelines, the timelines before the chart and the year.
+    # The picture first (at risk, the weeks, the year), then the other open cases and, last,
+    # each case's timeline.
     headings = re.findall(r"<h2>([^<]+)</h2>", page)
     assert [h.split(":")[0].split(",")[0] for h in headings] == [
         "At risk",
-        "Other open cases",
-        "Timelines",
         "Open cases",
         f"{NOW.year}",
+        "Other open cases",
+        "Timelines",
     ]
+    assert page.index("</header>") < page.index("<h2>At risk")
+    assert page.index('<section class="timelines">') < page.index('id="case-1"')
 
 
 def test_days_left_are_red_past_due_amber_due_soon_green_on_time() -> None:
@@ -126,6 +132,13 @@ def test_the_page_fetches_nothing_when_it_is_viewed() -> None:
         assert fetching not in page
     assert "content=\"default-src 'none'; style-src 'unsafe-inline'\"" in page
     assert "@media print" in page
+
+
+def test_print_keeps_the_summary_together_and_starts_the_timelines_on_a_new_page() -> None:
+    _, page = report(realistic_cases())
+    printed = page[page.index("@media print") :]
+    assert "tr, figure, .case { break-inside: avoid; }" in printed
+    assert ".timelines { break-before: page; }" in printed
 
 
 def test_the_chart_stacks_each_weeks_open_cases_by_where_they_stood_then() -> None:
@@ -274,11 +287,23 @@ def test_report_writes_the_sandboxs_cases_to_one_html_file(
     written = run_cli("report", "-o", str(path), "--json")
     assert written.exit_code == 0, written.stderr
     body = written.json()
+    schema = json.loads(path_of("report").read_text())
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(body)]
+    assert errors == []
     assert body["target"]["env"] == "sandbox"
     assert (body["path"], body["cases"], body["atRisk"]) == (str(path), 2, 1)
     page = path.read_text(encoding="utf-8")
     assert "c-rep-soon" in section(page, "At risk")
     assert "c-rep-fine" in section(page, "Other open cases")
+    # The report's days left are `cases show --json`'s legalDaysLeft (to the legal deadline),
+    # not its daysLeft (to the playbooks' planning deadline); read seconds apart.
+    for case_id in ("c-rep-soon", "c-rep-fine"):
+        shown = invoke("cases", "show", case_id, "--json").json()
+        row = re.search(rf">{case_id}</a></td>.*?</tr>", page)
+        assert row is not None
+        [badge] = days_badges(row.group(0))
+        assert abs(float(badge) - shown["legalDaysLeft"]) <= 0.1, (badge, shown)
+        assert abs(shown["daysLeft"] - shown["legalDaysLeft"]) > 1, shown
     assert "from the local sandbox" in page
     assert "@" not in page.replace("@media", "").replace("@page", "")
 

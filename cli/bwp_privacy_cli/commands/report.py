@@ -10,8 +10,9 @@ import click
 
 from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.json_output import ReportWrittenOut
 from bwp_privacy_cli.output import console, print_json
-from bwp_privacy_cli.report import DEFAULT_WEEKS, ReportWrittenOut, build_report, write_report
+from bwp_privacy_cli.report import DEFAULT_WEEKS, build_report, write_report
 
 
 @click.command()
@@ -44,8 +45,9 @@ from bwp_privacy_cli.report import DEFAULT_WEEKS, ReportWrittenOut, build_report
 @common_options
 @pass_cli
 def report(cli: CliContext, output: Path, due_soon_days: int, weeks: int, year: int | None) -> None:
-    """Write the compliance report: at-risk cases first, each case's timeline, open cases
-    week by week and the year's figures per request type. No shopper data, no network."""
+    """Write the compliance report: at-risk cases first, open cases week by week, the year's
+    figures per request type, the other open cases, then each case's timeline. No shopper
+    data, no network."""
     if not output.parent.is_dir():
         raise UserError(f"-o: {output.parent} is not a directory")
     now = datetime.now(UTC)

@@ -5,7 +5,6 @@ from bwp_privacy_cli.report.model import (
     DEFAULT_WEEKS,
     ReportCase,
     ReportData,
-    ReportWrittenOut,
     build_report,
 )
 from bwp_privacy_cli.report.render import render_report, target_label, write_report
@@ -14,7 +13,6 @@ __all__ = [
     "DEFAULT_WEEKS",
     "ReportCase",
     "ReportData",
-    "ReportWrittenOut",
     "build_report",
     "render_report",
     "target_label",

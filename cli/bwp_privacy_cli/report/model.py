@@ -30,7 +30,6 @@ __all__ = [
     "ReportCase",
     "ReportData",
     "ReportTask",
-    "ReportWrittenOut",
     "TimelineEntry",
     "WeekCounts",
     "build_report",
@@ -119,17 +118,6 @@ class ReportData(_Model):
 
     def bucket_count(self, bucket: Bucket) -> int:
         return sum(1 for case in (*self.at_risk, *self.other_open) if case.bucket is bucket)
-
-
-class ReportWrittenOut(BaseModel):
-    """What `bwp-privacy report --json` prints: where the report went and what it counts."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    target: TargetOut
-    path: str
-    cases: int = Field(description="cases the report covers: every case still kept")
-    at_risk: int = Field(alias="atRisk", description="open cases past due or due soon")
 
 
 def build_report(

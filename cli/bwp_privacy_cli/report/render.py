@@ -76,6 +76,9 @@ footer { margin-top: 28px; font-size: 12px; color: var(--muted); }
   body { max-width: none; padding: 0; font-size: 11px; }
   h2 { break-after: avoid; }
   tr, figure, .case { break-inside: avoid; }
+  /* The summary (counts, at risk, chart, year, other open cases) prints on its own pages;
+     the timelines, the detail, start on a fresh one. */
+  .timelines { break-before: page; }
 }
 """
 
@@ -97,6 +100,8 @@ def render_report(data: ReportData) -> str:
         for index, case in enumerate((*data.at_risk, *data.other_open, *data.recently_ended), 1)
     }
     generated = iso_z(data.generated_at, "minutes")
+    # The picture first (counts, the cases at risk, the trend, the year), the detail after:
+    # the other open cases, then each case's timeline.
     body = [
         _header(data, generated),
         "<h2>At risk: past due, then due soon</h2>",
@@ -105,16 +110,17 @@ def render_report(data: ReportData) -> str:
             anchors,
             f"No open case is past due or due within {data.due_soon_days} days.",
         ),
-        "<h2>Other open cases</h2>",
-        _case_table(data.other_open, anchors, "No other open case."),
-        "<h2>Timelines</h2>",
-        '<p class="muted">Each case from its first failure: attempts, escalations and its end.'
-        f" Ended cases are those of the last {len(data.weeks)} weeks.</p>",
-        _timelines(data, anchors),
         f"<h2>Open cases, week by week (last {len(data.weeks)} weeks)</h2>",
         _chart(data),
         f"<h2>{data.year}: requests by type</h2>",
         _yearly(data),
+        "<h2>Other open cases</h2>",
+        _case_table(data.other_open, anchors, "No other open case."),
+        '<section class="timelines"><h2>Timelines</h2>',
+        '<p class="muted">Each case from its first failure: attempts, escalations and its end.'
+        f" Ended cases are those of the last {len(data.weeks)} weeks.</p>",
+        _timelines(data, anchors),
+        "</section>",
         f"<footer>bwp-privacy report · {escape(generated)} · cases hold no shopper data: ids,"
         " states, error codes, reasons and actors only.</footer>",
     ]
@@ -160,8 +166,9 @@ def _header(data: ReportData, generated: str) -> str:
         f"{escape(generated.replace('T', ' ').replace('Z', ' UTC'))}</time>"
         f" from {escape(target_label(data.target))}"
         f' (env <span class="id">{escape(data.target.env)}</span>).</p>'
-        '<p class="muted">Days left count to each case\'s legal deadline (the earliest in'
-        f" force, extensions applied); due soon: within {data.due_soon_days} days.</p>"
+        '<p class="muted">Legal days left count to each case\'s legal deadline (the earliest in'
+        " force, extensions applied), not to the playbooks' planning deadline; due soon: within"
+        f" {data.due_soon_days} days.</p>"
         f'<ul class="summary"><li><b>{data.open_count}</b>open</li>{"".join(counts)}</ul>'
         "</header>"
     )
@@ -185,14 +192,15 @@ def _case_table(cases: Sequence[ReportCase], anchors: dict[str, str], empty: str
     )
     return (
         "<table><thead><tr><th>case</th><th>kind</th><th>state</th>"
-        '<th class="num">days left</th><th class="num">legal due</th>'
+        '<th class="num">legal days left</th><th class="num">legal due</th>'
         '<th class="num">attempts</th><th>business product</th><th>why</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )
 
 
 def _days(case: ReportCase) -> str:
-    """Days left as a coloured badge: red past due, amber due soon, green on time."""
+    """Days left to the legal deadline (`cases show --json`'s legalDaysLeft, `cases list`'s
+    daysLeft) as a coloured badge: red past due, amber due soon, green on time."""
     css = BUCKET_CLASS[case.bucket] if case.bucket is not None else "ended"
     title = case.bucket.value if case.bucket is not None else "ended"
     return f'<span class="days {css}" title="{escape(title)}">{case.days_left:.1f}</span>'
@@ -208,7 +216,7 @@ def _timelines(data: ReportData, anchors: dict[str, str]) -> str:
 def _timeline(case: ReportCase, anchor: str) -> str:
     edge = f" edge-{BUCKET_CLASS[case.bucket]}" if case.bucket is not None else ""
     standing = (
-        f"{_days(case)} days left"
+        f"{_days(case)} legal days left"
         if case.bucket is not None
         else f"ended {escape(_day(case.ended_at))}: {escape(case.response.value)}"
     )
