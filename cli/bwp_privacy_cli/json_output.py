@@ -276,9 +276,11 @@ class AuditEntryOut(_Out):
 class CaseShowOut(_Out):
     target: TargetOut
     case: Case
-    days_left: float = Field(alias="daysLeft", description="days to the planning deadline")
-    legal_days_left: float = Field(
-        alias="legalDaysLeft", description="days to the earliest legal deadline in force"
+    days_left: float = Field(
+        alias="daysLeft", description="days to the earliest legal deadline in force"
+    )
+    plan_days_left: float = Field(
+        alias="planDaysLeft", description="days to the playbooks' planning deadline"
     )
     next_action: str = Field(alias="nextAction")
     audit_trail: list[AuditEntryOut] = Field(alias="auditTrail", description="oldest first")

@@ -295,15 +295,15 @@ def test_report_writes_the_sandboxs_cases_to_one_html_file(
     page = path.read_text(encoding="utf-8")
     assert "c-rep-soon" in section(page, "At risk")
     assert "c-rep-fine" in section(page, "Other open cases")
-    # The report's days left are `cases show --json`'s legalDaysLeft (to the legal deadline),
-    # not its daysLeft (to the playbooks' planning deadline); read seconds apart.
+    # The report's days left are `cases show --json`'s daysLeft (to the legal deadline),
+    # not its planDaysLeft (to the playbooks' planning deadline); read seconds apart.
     for case_id in ("c-rep-soon", "c-rep-fine"):
         shown = invoke("cases", "show", case_id, "--json").json()
         row = re.search(rf">{case_id}</a></td>.*?</tr>", page)
         assert row is not None
         [badge] = days_badges(row.group(0))
-        assert abs(float(badge) - shown["legalDaysLeft"]) <= 0.1, (badge, shown)
-        assert abs(shown["daysLeft"] - shown["legalDaysLeft"]) > 1, shown
+        assert abs(float(badge) - shown["daysLeft"]) <= 0.1, (badge, shown)
+        assert abs(shown["planDaysLeft"] - shown["daysLeft"]) > 1, shown
     assert "from the local sandbox" in page
     assert "@" not in page.replace("@media", "").replace("@page", "")
 

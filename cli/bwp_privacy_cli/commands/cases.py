@@ -288,8 +288,8 @@ def show(cli: CliContext, case_id: str) -> None:
             CaseShowOut(
                 target=target.identity(),
                 case=case,
-                days_left=round(days_left(case, now), 1),
-                legal_days_left=round(legal_days_left(case, now), 1),
+                days_left=round(legal_days_left(case, now), 1),
+                plan_days_left=round(days_left(case, now), 1),
                 next_action=_next(case),
                 audit_trail=trail,
             )

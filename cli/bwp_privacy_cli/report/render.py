@@ -199,7 +199,7 @@ def _case_table(cases: Sequence[ReportCase], anchors: dict[str, str], empty: str
 
 
 def _days(case: ReportCase) -> str:
-    """Days left to the legal deadline (`cases show --json`'s legalDaysLeft, `cases list`'s
+    """Days left to the legal deadline (`cases show --json`'s daysLeft, `cases list`'s
     daysLeft) as a coloured badge: red past due, amber due soon, green on time."""
     css = BUCKET_CLASS[case.bucket] if case.bucket is not None else "ended"
     title = case.bucket.value if case.bucket is not None else "ended"
