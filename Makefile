@@ -46,8 +46,11 @@ soak-reaction: setup ## chaos soak of the reaction: CASES cases over weeks of th
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox
 
+# pytest-xdist: PYTEST_WORKERS processes (CI has 2 cores), each with its own sandbox; the order in
+# which the tests are handed out is tests/conftest.py's. PYTEST_WORKERS=0: serially, in one process.
+PYTEST_WORKERS ?= 2
 test: setup lint typecheck check-requirements check ## format check, lint, mypy, security checks and the whole test suite
-	$(RUN) pytest
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: setup ## ruff format --check, ruff check, and the import rules (pyproject [tool.importlinter])
 	$(RUN) ruff format --check .

@@ -8,6 +8,7 @@ is transformed again and a stale role can never be used.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -16,6 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +40,35 @@ def transformed_template(template: Path) -> dict[str, Any]:
     cached = CACHE_DIR / "sam-transform" / f"{template.stem}-{digest}.json"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        _run_transform(template, partial)
-        partial.replace(cached)  # atomic: parallel runs never read half a file
+        # Parallel runs (pytest-xdist workers, a sandbox beside the tests) share this cache: the
+        # first transforms while the others wait for its file instead of transforming again.
+        with _locked(cached.with_suffix(".lock")):
+            if not cached.exists():
+                fd, partial = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+                os.close(fd)
+                try:
+                    _run_transform(template, Path(partial))
+                    os.replace(partial, cached)  # atomic: no run ever reads half a file
+                finally:
+                    Path(partial).unlink(missing_ok=True)
     return copy.deepcopy(_read(cached))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a no-op where there is no fcntl: the write stays
+    atomic, only the work may be done twice)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @functools.lru_cache(maxsize=8)
