@@ -3,6 +3,7 @@ what each costs in AWS calls (issue 16: three for a new event, one for a duplica
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -13,7 +14,12 @@ import boto3
 import pytest
 
 from bwp_privacy.bwp_api import AuthenticationError, ThrottlingApiError, TransientApiError
-from bwp_privacy.recorder import EventHeldError, InvalidEventError, SpoofedEventError
+from bwp_privacy.recorder import (
+    EventHeldError,
+    FailureStore,
+    InvalidEventError,
+    SpoofedEventError,
+)
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import RECORDER, Sandbox
@@ -348,6 +354,8 @@ def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
             "expiresAt": int(claim["expiresAt"]["N"]),
         }
     ]
+    failures = FailureStore(admin_client("dynamodb"), sandbox.stack.failures_table_name, 730)
+    assert failures.for_task(ORDERS_TASK) == []  # what `failures show` reads
     until = datetime.fromtimestamp(int(claim["claimedUntil"]["N"]) / 1000, UTC)
     assert until <= datetime.now(UTC) + timedelta(seconds=1.5)  # the invocation's time, no more
     # A retry while the lease runs is refused without a lookup...
@@ -363,6 +371,37 @@ def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
     [item] = stored_items(sandbox.stack)
     assert item["messageId"] == result["messageId"]
     assert "claimToken" not in item
+
+
+def test_replay_says_held_until_when_and_frees_only_its_own_claims(sandbox: Sandbox) -> None:
+    from bwp_privacy_cli.event_runner import EventRunner, release_claims
+
+    event = load_event()
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    admin_client("dynamodb").put_item(  # another run's claim, its lease running
+        TableName=sandbox.stack.failures_table_name,
+        Item={
+            "taskId": {"S": ORDERS_TASK},
+            "eventId": {"S": event["id"]},
+            "claimToken": {"S": "other-run"},
+            "claimedUntil": {"N": str(int(until.timestamp() * 1000))},
+            "expiresAt": {"N": str(int(until.timestamp()) + 86_400)},
+        },
+    )
+    runner = EventRunner(sandbox.recorder, log_stream=io.StringIO())
+    held = runner.run_event("held.json", event)
+    assert (held.outcome, held.ok) == ("held", False)
+    assert held.held_until == until.isoformat().replace("+00:00", "Z")
+    assert held.held_until in held.detail
+    assert sandbox.emulator.requests_log == []  # no lookup for a held event
+    # An interrupted run frees the claims its own invocations took, and no other.
+    assert release_claims(sandbox.recorder, [(event, "this-run")]) == []
+    assert _claim_of(sandbox, event) is not None
+    assert release_claims(sandbox.recorder, [(event, "other-run")]) == [event["id"]]
+    assert runner.run_event("again.json", event).outcome == "published"
+    # A published event is never freed, whatever the token.
+    assert release_claims(sandbox.recorder, [(event, "other-run")]) == []
+    assert len(published(sandbox.stack)) == 1
 
 
 def test_publish_failure_after_store_is_published_on_retry(
