@@ -106,7 +106,15 @@ audit: setup ## pip-audit over every locked dependency (dev tools included)
 		/^Name +Skip Reason|^-+ +-+$$/ {next} {print} \
 		END {printf "pip-audit: %d of %d dependencies audited%s; %d could not be (PyPI had no vulnerability data for them)\n", total - n, total, clean ? ", no known vulnerabilities" : "", n}'
 
-sam-build: ## sam build without Docker, with a local python3.13 (found or installed; SAM_PYTHON=... to choose)
+# Where sam build writes the artefacts (sam deploy reads .aws-sam/build; tests build elsewhere).
+SAM_BUILD_DIR ?= .aws-sam/build
+# Then every module it ships gets its bytecode for the runtime's Python: Lambda's /var/task and
+# /opt are read-only, so a module without a .pyc is compiled again at every cold start. The
+# layer's Makefile (shared/Makefile) compiles the layer (so it is left out here: -x); sam's
+# python_pip builder copies the functions without compiling them (it even leaves out any .pyc),
+# so they are compiled here. unchecked-hash: the .pyc is used as it is, whatever the zip does
+# to file times. tests/template/test_layer_build.py checks the result.
+sam-build: ## sam build without Docker, with a local python3.13 (found or installed; SAM_PYTHON=... to choose), with bytecode
 	@python=$(SAM_PYTHON); \
 	if [ -z "$$python" ]; then \
 		echo "No python3.13 found: asking uv to install one (SAM_PYTHON=/path/to/python3.13 to use another)"; \
@@ -114,7 +122,9 @@ sam-build: ## sam build without Docker, with a local python3.13 (found or instal
 	fi; \
 	[ -x "$$python" ] || { echo "sam build needs python3.13 (the functions' runtime): install one, or pass SAM_PYTHON=/path/to/python3.13"; exit 1; }; \
 	echo "sam build with $$python"; \
-	PATH="$$(dirname "$$python"):$$PATH" PYTHON="$$python" $(SAM) build --template template.yaml
+	PATH="$$(dirname "$$python"):$$PATH" PYTHON="$$python" $(SAM) build --template template.yaml \
+		--build-dir "$(SAM_BUILD_DIR)" && \
+	"$$python" -m compileall -q -j0 --invalidation-mode unchecked-hash -x 'Layer/python/' "$(SAM_BUILD_DIR)"
 
 deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for the parameters; samconfig.toml keeps them)
 	$(SAM) deploy --guided

@@ -6,7 +6,8 @@ or retrieval) to ReactionFunction, everything else to RecorderFunction, which re
 event of either kind and rejects what is none (with the reason).
 
 A run can be interrupted (Ctrl-C, SIGTERM): it stops at once, says how far it got, and frees
-the idempotency claims of the events it cut short, so that running it again is safe at once.
+the claims of the events it cut short (each invocation's request id is its claim's token, so
+only this run's claims are freed), so that running it again is safe at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import logging
 import multiprocessing
 import signal
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +30,8 @@ from bwp_privacy.common import NoMetrics
 from bwp_privacy.contract import DeletionFailure
 from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TaskCompletedEvent
 from bwp_privacy.recorder import (
-    IdempotencyHolds,
+    EventHeldError,
+    FailureStore,
     InvalidEventError,
     RecorderSettings,
     describe_failure,
@@ -111,7 +114,6 @@ class EventRunner:
         self._dry_run = dry_run
         self._log_stream = log_stream
         self._client: BwpClient | None = None
-        self._holds: IdempotencyHolds | None = None
         if dry_run:
             # The library logs through the function's logger: give it one, on our stream.
             Logger(logger_handler=logging.StreamHandler(log_stream))
@@ -125,12 +127,9 @@ class EventRunner:
         """Handle one event (a parsed JSON value) and classify the outcome."""
         return self.run(SourcedEvent(origin, event=event))
 
-    def run(self, item: SourcedEvent) -> ReplayResult:
-        """Handle one event and classify the outcome."""
-        from aws_lambda_powertools.utilities.idempotency.exceptions import (
-            IdempotencyAlreadyInProgressError,
-        )
-
+    def run(self, item: SourcedEvent, request_id: str | None = None) -> ReplayResult:
+        """Handle one event and classify the outcome. ``request_id``: the invocation's, which
+        the recorder's claim on the event carries (so that an interrupted run can free it)."""
         if item.event is None:
             return ReplayResult(item.origin, "failed", item.error or "unreadable")
         event_id = item.event.get("id") if isinstance(item.event.get("id"), str) else None
@@ -143,12 +142,13 @@ class EventRunner:
                 context = LocalLambdaContext(
                     function_name=self._function.logical_id,
                     timeout_seconds=self._function.timeout_seconds,
+                    aws_request_id=request_id or str(uuid.uuid4()),
                 )
                 answer = self._function.handler(item.event, context)
         except InvalidEventError as error:
             return ReplayResult(item.origin, "rejected", str(error), event_id=event_id)
-        except IdempotencyAlreadyInProgressError:
-            return self._held(item.origin, event_id)
+        except EventHeldError as held:
+            return _held(item.origin, event_id, held.held_until)
         except Exception as error:
             return ReplayResult(
                 item.origin, "failed", f"{type(error).__name__}: {error}", event_id=event_id
@@ -201,19 +201,6 @@ class EventRunner:
             case=effect,
         )
 
-    def _held(self, origin: str, event_id: str | None) -> ReplayResult:
-        if self._holds is None:
-            self._holds = idempotency_holds(self._function)
-        until = self._holds.held_until(event_id) if event_id else None
-        when = until.isoformat(timespec="seconds").replace("+00:00", "Z") if until else None
-        detail = (
-            f"another run of the handler holds this event until {when} (a run cut short, or"
-            " one still going): re-running after that is safe"
-            if when
-            else "another run of the handler held this event: re-running now is safe"
-        )
-        return ReplayResult(origin, "held", detail, event_id=event_id, held_until=when)
-
     def _look_up(self, item: SourcedEvent, event_id: str | None) -> ReplayResult:
         assert self._client is not None
         ref = parse_event(item.event)
@@ -242,12 +229,37 @@ def _case_detail(kind: str, effect: CaseEffectOut) -> str:
     return "nothing to do: the completion was already known"
 
 
-def idempotency_holds(function: LocalFunction) -> IdempotencyHolds:
-    """The function's idempotency table, read and freed with the caller's own credentials."""
+def _held(origin: str, event_id: str | None, until: datetime) -> ReplayResult:
+    """Another invocation's claim holds the event (its answer said until when)."""
+    when = until.isoformat(timespec="seconds").replace("+00:00", "Z")
+    detail = (
+        f"another run of the handler holds this event until {when} (a run cut short, or"
+        " one still going): re-running after that is safe"
+    )
+    return ReplayResult(origin, "held", detail, event_id=event_id, held_until=when)
+
+
+def release_claims(function: LocalFunction, cut_short: list[tuple[Any, str]]) -> list[str]:
+    """Free the claims these invocations (event, request id) left on their events, with the
+    caller's own credentials: only claims still carrying that request id and never published
+    are deleted. Returns the event ids freed."""
     import boto3
 
-    table = RecorderSettings.from_env(function.settings()).idempotency_table_name
-    return IdempotencyHolds(boto3.client("dynamodb"), table)
+    settings = RecorderSettings.from_env(function.settings())
+    store = FailureStore(
+        boto3.client("dynamodb"), settings.failures_table_name, settings.retention_days
+    )
+    released = []
+    for event, request_id in cut_short:
+        if for_reaction(event):
+            continue  # ReactionFunction claims nothing here
+        try:
+            ref = parse_event(event)
+        except InvalidEventError:
+            continue  # rejected before any claim
+        if store.release(ref.task_id, ref.event.id, request_id):
+            released.append(ref.event.id)
+    return released
 
 
 def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
@@ -260,11 +272,8 @@ def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
     )
     task_id, event_id = answer.get("taskId"), answer.get("eventId")
     if answer.get("duplicate"):
-        # Powertools answers with the first run's result: that is what was already there.
-        # The recorder's own check (published before, idempotency window over) says the same.
-        earlier = (
-            effect if effect.published else RunEffect(stored=True, published=True, message_id=None)
-        )
+        # The claim found the event stored and published: its message id is the earlier run's.
+        earlier = RunEffect(stored=True, published=True, message_id=effect.message_id)
         return ReplayResult(
             origin,
             "duplicate",
@@ -275,8 +284,9 @@ def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
             earlier=earlier,
         )
     if effect.published:
-        stored = "stored" if effect.stored else "already stored"
-        detail = f"{base}; {stored}, published {effect.message_id}"
+        detail = f"{base}; stored, published {effect.message_id}"
+        if not effect.stored:  # this run's lease ran out before its mark
+            detail = f"{base}; published {effect.message_id}, then taken over by another run"
         return ReplayResult(origin, "published", detail, task_id, event_id, this_run=effect)
     return ReplayResult(origin, "stored", base, task_id, event_id, this_run=effect)
 
@@ -300,19 +310,15 @@ def _init_worker(
 
 
 def _run_indexed(indexed: tuple[int, SourcedEvent]) -> tuple[int, ReplayResult]:
-    return indexed[0], _run_in_worker(indexed[1])
-
-
-def _run_in_worker(item: SourcedEvent) -> ReplayResult:
+    index, item = indexed
     assert _worker is not None
-    event_id = item.event.get("id") if item.event else None
-    if isinstance(event_id, str):
-        _started.put(event_id)
-    result = _worker.run(item)
+    request_id = str(uuid.uuid4())
+    _started.put((index, request_id))  # before the claim: a kill may come at any point
+    result = _worker.run(item, request_id)
     if isinstance(_worker._log_stream, io.StringIO):
         _worker._log_stream.seek(0)
         _worker._log_stream.truncate()
-    return result
+    return index, result
 
 
 @contextlib.contextmanager
@@ -346,15 +352,21 @@ def run_events(
     worker processes are ended, and the events cut short get their claims freed.
     """
     run = ReplayRun(total=len(items))
-    started: list[str] = []
+    started: dict[int, str] = {}  # index of each event handed to the handler -> request id
     with _function_logs_to(log_stream):
         _run(items, function, reaction, dry_run, workers, log_stream, on_result, run, started)
     if run.interrupted and not dry_run:
         finished = {r.event_id for r in run.results}
-        run.cut_short = [event_id for event_id in started if event_id not in finished]
-        if run.cut_short:
-            holds = idempotency_holds(function)
-            run.released = [event_id for event_id in run.cut_short if holds.release(event_id)]
+        cut_short = [
+            (event, started[index])
+            for index in sorted(started)
+            if (event := items[index].event) is not None
+            and isinstance(event.get("id"), str)
+            and event["id"] not in finished
+        ]
+        run.cut_short = [event["id"] for event, _ in cut_short]
+        if cut_short:
+            run.released = release_claims(function, cut_short)
     return run
 
 
@@ -395,18 +407,16 @@ def _run(
     log_stream: Any,
     on_result: Callable[[ReplayResult], None],
     run: ReplayRun,
-    started: list[str],
+    started: dict[int, str],
 ) -> None:
     try:
         if workers <= 1:
             runner = EventRunner(
                 function, log_stream=log_stream, dry_run=dry_run, reaction=reaction
             )
-            for item in items:
-                event_id = item.event.get("id") if item.event else None
-                if isinstance(event_id, str):
-                    started.append(event_id)
-                run.results.append(runner.run(item))
+            for index, item in enumerate(items):
+                started[index] = request_id = str(uuid.uuid4())
+                run.results.append(runner.run(item, request_id))
                 on_result(run.results[-1])
         else:
             _run_pool(items, function, reaction, dry_run, workers, run, started, on_result)
@@ -421,7 +431,7 @@ def _run_pool(
     dry_run: bool,
     workers: int,
     run: ReplayRun,
-    started: list[str],
+    started: dict[int, str],
     on_result: Callable[[ReplayResult], None],
 ) -> None:
     # Spawned, not forked: the sandbox's server threads must not be copied into workers.
@@ -451,4 +461,5 @@ def _run_pool(
     finally:
         pool.join()
         while not queue.empty():
-            started.append(queue.get())
+            index, request_id = queue.get()
+            started[index] = request_id

@@ -327,7 +327,8 @@ def _show(outcome: dict[str, Any], sandbox: Sandbox) -> None:
     if outcome.get("duplicate"):
         print("  duplicate of an event already handled: nothing stored, nothing published")
         return
-    print(f"  stored:    {'new item' if outcome['stored'] else 'item already there'}")
+    # Not stored by this run only if its claim ran out and another run took the event over.
+    print(f"  stored:    {'new item' if outcome['stored'] else 'by the run that took it over'}")
     for message in drain_queue(sandbox.stack.tap_queue_url):
         body = json.loads(message["Body"])
         attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}

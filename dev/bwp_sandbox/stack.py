@@ -45,7 +45,6 @@ _TABLE_KEYS = (
 )
 _TABLES = (
     "FailuresTable",
-    "IdempotencyTable",
     "DeliveryLedgerTable",
     "CasesTable",
     "AuditTable",
@@ -89,7 +88,6 @@ class LocalStack:
     """The deployed stack: resource names, and what the template makes of its parameters."""
 
     failures_table_name: str
-    idempotency_table_name: str
     failures_topic_arn: str
     tap_queue_url: str
     rule_dlq_url: str
@@ -216,7 +214,6 @@ def deploy_local_stack(
         physical[function] = PhysicalResource(name, {"Arn": arn})
     return LocalStack(
         failures_table_name=physical["FailuresTable"].ref,
-        idempotency_table_name=physical["IdempotencyTable"].ref,
         failures_topic_arn=topic_arn,
         tap_queue_url=tap,
         rule_dlq_url=physical["RuleDeadLetterQueue"].attributes["Outputs.QueueUrl"],

@@ -43,13 +43,22 @@ def _event(task_id: str) -> dict[str, Any]:
 
 
 def recorder_run(sandbox: Sandbox) -> None:
-    """A failure stored and published; one that keeps failing parked in OnFailure."""
+    """A failure claimed, published and marked; its duplicate refused by the claim; one that
+    keeps failing frees its claim at each attempt, then parks in OnFailure."""
     recorder = sandbox.recorder.with_environment(**FAST).cold_start()
     published = recorder.handler(load_event(), LocalLambdaContext())
     assert published["published"] is True, published
+    stored = admin_client("dynamodb").get_item(
+        TableName=sandbox.stack.failures_table_name,
+        Key={"taskId": {"S": published["taskId"]}, "eventId": {"S": published["eventId"]}},
+    )["Item"]
+    assert stored["messageId"]["S"] == published["messageId"], stored  # the mark
+    again = recorder.handler(load_event(), LocalLambdaContext())
+    assert again["duplicate"] is True, again
 
-    # The API keeps failing: the handler raises (Powertools drops its in-progress record),
-    # Lambda retries twice, then sends the event to the OnFailure destination.
+    # The API keeps failing: the handler frees its claim and raises, Lambda retries twice
+    # (each retry claims the event again, so none is refused as held), then sends the event
+    # to the OnFailure destination.
     sandbox.emulator.add_task(SAMPLE_BUSINESS_PRODUCT_ID, {"taskId": "iam-parked"})
     sandbox.emulator.set_outage(["iam-parked"])
     outcome = invoke_async(
@@ -57,7 +66,13 @@ def recorder_run(sandbox: Sandbox) -> None:
     )
     sandbox.emulator.set_outage([])
     assert outcome.error is not None
+    assert "held by another invocation" not in str(outcome.error), outcome.error
     assert queue_depth(sandbox.stack.on_failure_queue_url)[0] == 1
+    claim = admin_client("dynamodb").get_item(
+        TableName=sandbox.stack.failures_table_name,
+        Key={"taskId": {"S": "iam-parked"}, "eventId": {"S": "event-iam-parked"}},
+    )
+    assert "Item" not in claim, claim  # freed: a redrive may run it at once
 
 
 def with_every_option(sandbox: Sandbox) -> Sandbox:

@@ -1,18 +1,30 @@
-"""The real handler against the emulator and moto over HTTP: every outcome of issue 2."""
+"""The real handler against the emulator and moto over HTTP: every outcome of issue 2, and
+what each costs in AWS calls (issue 16: three for a new event, one for a duplicate)."""
 
 from __future__ import annotations
 
+import io
 import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
 from bwp_privacy.bwp_api import AuthenticationError, ThrottlingApiError, TransientApiError
-from bwp_privacy.recorder import InvalidEventError, SpoofedEventError
+from bwp_privacy.recorder import (
+    EventHeldError,
+    FailureStore,
+    InvalidEventError,
+    SpoofedEventError,
+)
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
-from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.admin import admin_client
+from bwp_sandbox.sandbox import RECORDER, Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from bwp_sandbox.soak.aws_faults import AwsFaultPlan, SimulatedCrash, injected
 from tests.conftest import load_event
 from tests.integration.helpers import graphql_requests, published, stored_items
 
@@ -137,7 +149,7 @@ def test_transient_errors_past_the_budget_raise_and_keep_nothing(
     assert stored_items(sandbox.stack) == []
     assert published(sandbox.stack) == []
 
-    # Lambda's retry of the same event runs again (the idempotency record was released).
+    # Lambda's retry of the same event runs again at once (the claim was freed).
     sandbox.emulator.reset()
     from bwp_sandbox.seed import seed_sample_tasks
 
@@ -218,24 +230,178 @@ def test_same_event_twice_is_one_item_and_one_message(app: LocalFunction, sandbo
     assert len(graphql_requests(sandbox.emulator)) == 1
 
 
-def test_duplicate_after_the_idempotency_window_is_not_republished(
+def _aws_calls(sandbox: Sandbox) -> list[str]:
+    """The recorder's AWS calls, in order, as the sandbox's IAM saw them (one per request: a
+    publish's KMS checks are the same call)."""
+    return [
+        r.operation
+        for r in sandbox.aws.iam.records()
+        if r.function == RECORDER and r.action == r.operation
+    ]
+
+
+def _warm(app: LocalFunction, sandbox: Sandbox) -> None:
+    """A first event, so that the token (and the secret behind it) is cached; then forget
+    every AWS call so far."""
+    invoke(app, load_event("deletion-task-failed-replayed.json"))
+    published(sandbox.stack)
+    sandbox.aws.iam.reset_records()
+
+
+def _api_requests_since(sandbox: Sandbox, count: int) -> list[str]:
+    return [r["path"] for r in sandbox.emulator.requests_log[count:]]
+
+
+def test_a_new_event_costs_three_aws_calls_and_one_api_call(
+    app: LocalFunction, sandbox: Sandbox
+) -> None:
+    _warm(app, sandbox)
+    before = len(sandbox.emulator.requests_log)
+    result = invoke(app, load_event())
+    assert result["published"] is True
+    assert _aws_calls(sandbox) == ["dynamodb:PutItem", "sns:Publish", "dynamodb:UpdateItem"]
+    assert _api_requests_since(sandbox, before) == ["/graphql"]
+    [item] = [i for i in stored_items(sandbox.stack) if i["eventId"] == load_event()["id"]]
+    assert "claimToken" not in item  # the mark dropped the claim
+    assert "claimedUntil" not in item
+
+
+def test_a_duplicate_costs_one_aws_call_and_no_api_call(
+    app: LocalFunction, sandbox: Sandbox
+) -> None:
+    first = invoke(app, load_event())
+    sandbox.aws.iam.reset_records()
+    before = len(sandbox.emulator.requests_log)
+    again = invoke(app, load_event())
+    assert again["duplicate"] is True
+    assert (again["stored"], again["published"]) == (False, False)
+    assert again["messageId"] == first["messageId"]
+    assert again["lookupStatus"] == "OK"
+    assert again["errorCodes"] == ["ORDERS_NOT_CLOSED"]
+    assert _aws_calls(sandbox) == ["dynamodb:PutItem"]  # the claim, refused
+    assert _api_requests_since(sandbox, before) == []
+    assert len(published(sandbox.stack)) == 1
+
+
+def _claim_of(sandbox: Sandbox, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The failures item of ``event``, read with the sandbox's own credentials (a function
+    may be running in another thread)."""
+    answer = admin_client("dynamodb").get_item(
+        TableName=sandbox.stack.failures_table_name,
+        Key={"taskId": {"S": ORDERS_TASK}, "eventId": {"S": event["id"]}},
+        ConsistentRead=True,
+    )
+    item: dict[str, Any] | None = answer.get("Item")
+    return item
+
+
+def test_two_concurrent_invocations_of_one_event_publish_once(
+    app: LocalFunction, sandbox: Sandbox
+) -> None:
+    _warm(app, sandbox)
+    before = len(sandbox.emulator.requests_log)
+    event = load_event()
+    sandbox.emulator.inject("slow", seconds=1.5)  # the first invocation's lookup takes a while
+    answers: list[dict[str, Any]] = []
+    first = threading.Thread(target=lambda: answers.append(invoke(app, event)))
+    first.start()
+    give_up = time.monotonic() + 10
+    while _claim_of(sandbox, event) is None and time.monotonic() < give_up:
+        time.sleep(0.02)
+    # The second invocation of the same event, while the first holds its claim.
+    with pytest.raises(EventHeldError) as held:
+        invoke(app, event)
+    first.join()
+    assert held.value.held_until > datetime.now(UTC)  # until the first one's lease ends
+    [answer] = answers
+    assert answer["published"] is True
+    assert len(published(sandbox.stack)) == 1
+    assert _api_requests_since(sandbox, before) == ["/graphql"]  # the loser never called it
+    assert sorted(_aws_calls(sandbox)) == [
+        "dynamodb:PutItem",  # the winner's claim
+        "dynamodb:PutItem",  # the loser's, refused
+        "dynamodb:UpdateItem",
+        "sns:Publish",
+    ]
+    # Lambda's retry of the loser, later: a duplicate.
+    assert invoke(app, event)["duplicate"] is True
+    assert published(sandbox.stack) == []
+
+
+def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
     app: LocalFunction, sandbox: Sandbox
 ) -> None:
     event = load_event()
-    invoke(app, event)
-    boto3.client("dynamodb").delete_table(TableName=sandbox.stack.idempotency_table_name)
-    # Recreate only the idempotency table, empty: as if its record had expired.
-    boto3.client("dynamodb").create_table(
-        TableName=sandbox.stack.idempotency_table_name,
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
+    # The process dies after its claim, as it publishes: nothing frees the claim.
+    plan = AwsFaultPlan(
+        seed=1,
+        dynamodb_throttle=0,
+        sns_error=0,
+        crash_before_publish=1.0,
+        failures_topic_arn=sandbox.stack.failures_topic_arn,
     )
-    published(sandbox.stack)
-    again = invoke(app, event)
-    assert again["duplicate"] is True
-    assert again["stored"] is False
-    assert published(sandbox.stack) == []
+    with injected(plan), pytest.raises(SimulatedCrash):
+        app.handler(event, LocalLambdaContext(timeout_seconds=1.5))
+    claim = _claim_of(sandbox, event)
+    assert claim is not None
+    assert "publishedAt" not in claim
+    assert stored_items(sandbox.stack) == [  # a claim, no record (reads skip it)
+        {
+            "taskId": ORDERS_TASK,
+            "eventId": event["id"],
+            "claimToken": claim["claimToken"]["S"],
+            "claimedUntil": int(claim["claimedUntil"]["N"]),
+            "expiresAt": int(claim["expiresAt"]["N"]),
+        }
+    ]
+    failures = FailureStore(admin_client("dynamodb"), sandbox.stack.failures_table_name, 730)
+    assert failures.for_task(ORDERS_TASK) == []  # what `failures show` reads
+    until = datetime.fromtimestamp(int(claim["claimedUntil"]["N"]) / 1000, UTC)
+    assert until <= datetime.now(UTC) + timedelta(seconds=1.5)  # the invocation's time, no more
+    # A retry while the lease runs is refused without a lookup...
+    requests = len(graphql_requests(sandbox.emulator))
+    with pytest.raises(EventHeldError):
+        invoke(app, event)
+    assert len(graphql_requests(sandbox.emulator)) == requests
+    # ...and takes the event over once it has ended: published once.
+    time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.05)
+    result = invoke(app, event)
+    assert (result["stored"], result["published"]) == (True, True)
+    assert len(published(sandbox.stack)) == 1
+    [item] = stored_items(sandbox.stack)
+    assert item["messageId"] == result["messageId"]
+    assert "claimToken" not in item
+
+
+def test_replay_says_held_until_when_and_frees_only_its_own_claims(sandbox: Sandbox) -> None:
+    from bwp_privacy_cli.event_runner import EventRunner, release_claims
+
+    event = load_event()
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    admin_client("dynamodb").put_item(  # another run's claim, its lease running
+        TableName=sandbox.stack.failures_table_name,
+        Item={
+            "taskId": {"S": ORDERS_TASK},
+            "eventId": {"S": event["id"]},
+            "claimToken": {"S": "other-run"},
+            "claimedUntil": {"N": str(int(until.timestamp() * 1000))},
+            "expiresAt": {"N": str(int(until.timestamp()) + 86_400)},
+        },
+    )
+    runner = EventRunner(sandbox.recorder, log_stream=io.StringIO())
+    held = runner.run_event("held.json", event)
+    assert (held.outcome, held.ok) == ("held", False)
+    assert held.held_until == until.isoformat().replace("+00:00", "Z")
+    assert held.held_until in held.detail
+    assert sandbox.emulator.requests_log == []  # no lookup for a held event
+    # An interrupted run frees the claims its own invocations took, and no other.
+    assert release_claims(sandbox.recorder, [(event, "this-run")]) == []
+    assert _claim_of(sandbox, event) is not None
+    assert release_claims(sandbox.recorder, [(event, "other-run")]) == [event["id"]]
+    assert runner.run_event("again.json", event).outcome == "published"
+    # A published event is never freed, whatever the token.
+    assert release_claims(sandbox.recorder, [(event, "other-run")]) == []
+    assert len(published(sandbox.stack)) == 1
 
 
 def test_publish_failure_after_store_is_published_on_retry(
@@ -246,16 +412,15 @@ def test_publish_failure_after_store_is_published_on_retry(
     event = load_event()
     with pytest.raises(Exception, match=r"NotFound|does not exist"):
         invoke(app, event)
-    [item] = stored_items(sandbox.stack)
-    assert "publishedAt" not in item
+    assert stored_items(sandbox.stack) == []  # its claim was freed: nothing holds the event
 
-    # The topic is back; Lambda's retry publishes the stored failure exactly once.
+    # The topic is back; Lambda's retry publishes the failure exactly once.
     from bwp_sandbox.stack import subscribe_queue
 
     sns.create_topic(Name=sandbox.stack.failures_topic_arn.rsplit(":", 1)[1])
     subscribe_queue(sandbox.stack.failures_topic_arn, sandbox.stack.tap_queue_url)
     retried = invoke(app, event)
-    assert retried["stored"] is False
+    assert retried["stored"] is True
     assert retried["published"] is True
     assert len(published(sandbox.stack)) == 1
     [item] = stored_items(sandbox.stack)

@@ -1,5 +1,7 @@
-"""The layer as `sam build` makes it (shared/Makefile): exactly the packages uv.lock pins, for
-Lambda's python3.13 on arm64, with bytecode for every module it ships."""
+"""The package as `make sam-build` makes it: the layer (shared/Makefile) holds exactly the
+packages uv.lock pins, for Lambda's python3.13 on arm64, and the layer and every function hold
+bytecode for python3.13 for every module they ship (Lambda's /opt and /var/task are read-only:
+a module without it is compiled at every cold start)."""
 
 from __future__ import annotations
 
@@ -39,25 +41,40 @@ def python313() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def built_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def python_313() -> str:
     python = python313()
     if python is None:
-        pytest.skip("no python3.13 here (the layer is built for Lambda's python3.13): install one")
-    artifacts = tmp_path_factory.mktemp("layer")
-    subprocess.run(  # noqa: S603
+        pytest.skip(
+            "no python3.13 here (the package is built for Lambda's python3.13): install one"
+        )
+    return python
+
+
+@pytest.fixture(scope="module")
+def sam_build(tmp_path_factory: pytest.TempPathFactory, python_313: str) -> Path:
+    """`make sam-build` into a scratch directory (sam writes build.toml beside it)."""
+    build = tmp_path_factory.mktemp("sam") / "build"
+    result = subprocess.run(  # noqa: S603
         [
             shutil.which("make") or "make",
             "-s",
             "-C",
-            str(ROOT / "shared"),
-            "build-BwpPrivacyLayer",
-            f"ARTIFACTS_DIR={artifacts}",
-            f"PYTHON={python}",
+            str(ROOT),
+            "sam-build",
+            f"SAM_BUILD_DIR={build}",
+            f"SAM_PYTHON={python_313}",
         ],
-        check=True,
         capture_output=True,
+        text=True,
+        check=False,
     )
-    return artifacts / "python"
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return build
+
+
+@pytest.fixture(scope="module")
+def built_layer(sam_build: Path) -> Path:
+    return sam_build / "BwpPrivacyLayer" / "python"
 
 
 def _locked() -> dict[str, str]:
@@ -88,10 +105,33 @@ def test_the_built_layer_holds_exactly_the_locked_packages(built_layer: Path) ->
     assert (built_layer / "bwp_privacy" / "recorder" / "recorder.py").exists()
 
 
-def test_every_module_it_ships_has_its_bytecode(built_layer: Path) -> None:
-    missing = [
-        str(source.relative_to(built_layer))
-        for source in built_layer.rglob("*.py")
-        if not (source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc").exists()
-    ]
+def test_every_module_shipped_has_bytecode_that_is_never_checked_against_its_source(
+    sam_build: Path, python_313: str
+) -> None:
+    # The layer and the four handlers, each function under its logical id.
+    functions = sorted(path.parent.name for path in sam_build.glob("*/app.py"))
+    assert functions == sorted(
+        "".join(part.title() for part in path.parent.name.split("_")) + "Function"
+        for path in (ROOT / "functions").glob("*/app.py")
+    )
+    magic = subprocess.run(  # noqa: S603
+        [python_313, "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    shipped = sorted(sam_build.rglob("*.py"))
+    assert len(shipped) > 100  # the layer's packages and bwp_privacy, not only the handlers
+    missing, checked = [], []
+    for source in shipped:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+        if not compiled.exists():
+            missing.append(str(source.relative_to(sam_build)))
+            continue
+        header = compiled.read_bytes()[:8]
+        # PEP 552 flags 0b01: hash-based and never checked, so a read-only file system never
+        # compiles it again, whatever the zip does to file times.
+        if header[:4].hex() != magic or int.from_bytes(header[4:8], "little") != 0b01:
+            checked.append(str(source.relative_to(sam_build)))
     assert missing == []
+    assert checked == []

@@ -120,9 +120,11 @@ def test_function_policy_is_least_privilege() -> None:
     # No wildcard anywhere: test_no_function_statement_uses_a_wildcard.
     granted = {a for s in _statements() for a in _actions(s)}
     assert "dynamodb:Scan" not in granted
-    assert "dynamodb:DeleteItem" in granted  # idempotency records only
+    # The failures table only: the claim, the mark, and freeing a claim on an error.
+    tables = {str(s["Resource"]) for s in _statements() if _actions(s)[0].startswith("dynamodb:")}
+    assert tables == {str({"GetAtt": "FailuresTable.Arn"})}
     delete = [s for s in _statements() if "dynamodb:DeleteItem" in _actions(s)]
-    assert [s["Resource"] for s in delete] == [{"GetAtt": "IdempotencyTable.Arn"}]
+    assert [(s["Sid"], _actions(s)) for s in delete] == [("ReleaseClaims", ["dynamodb:DeleteItem"])]
 
 
 def test_the_rules_are_named_as_their_dead_letter_queue_policy_names_them() -> None:

@@ -7,7 +7,6 @@ from bwp_privacy.recorder import RecorderSettings
 BASE = {
     "FAILURES_TABLE_NAME": "failures",
     "FAILURES_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:failures",
-    "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "BWP_CREDENTIALS_SECRET_ID": "bwp/credentials",
 }
 
@@ -23,7 +22,7 @@ def test_every_missing_setting_is_named() -> None:
     with pytest.raises(SettingsError) as caught:
         RecorderSettings.from_env({"FAILURES_TABLE_NAME": ""})
     message = str(caught.value)
-    for name in ("FAILURES_TABLE_NAME", "FAILURES_TOPIC_ARN", "IDEMPOTENCY_TABLE_NAME"):
+    for name in ("FAILURES_TABLE_NAME", "FAILURES_TOPIC_ARN"):
         assert f"missing setting {name}" in message
 
 

@@ -32,7 +32,7 @@ RECORDER = "RecorderFunction"
 REACTION_HANDLER = "functions.reaction.app.handler"
 REACTION = "ReactionFunction"
 #: The template's function timeout; also how long an interrupted invocation holds its event
-#: (Powertools idempotency in-progress lease).
+#: (the lease of its claim on the event).
 FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
 #: Every variable the function reads, so a shell's stray values never leak into a target.
 FUNCTION_SETTINGS = RecorderSettings.variables()

@@ -157,6 +157,8 @@ def _stored(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     items = {}
     for page in pages:
         for raw in page["Items"]:
+            if "receivedAt" not in raw:
+                continue  # a claim left by a crashed attempt: no record (yet)
             item = {k: deserializer.deserialize(v) for k, v in raw.items()}
             items[str(item["eventId"])] = item
     return items

@@ -101,12 +101,13 @@ def injected(plan: AwsFaultPlan) -> Iterator[AwsFaultPlan]:
     def send(self: URLLib3Session, request: Any) -> Any:
         service, operation = _operation(request)
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        writes = service == "dynamodb" and operation in ("PutItem", "UpdateItem")
+        writes = service == "dynamodb" and operation in ("PutItem", "UpdateItem", "DeleteItem")
         if writes and plan.draw(plan.dynamodb_throttle, "dynamodb-throttle"):
             return _json_error(400, "ThrottlingException", "Rate exceeded (injected)")
         if service == "sns" and plan.failures_topic_arn.encode().replace(b":", b"%3A") in body:
-            if plan.draw(plan.crash_before_publish, "crash-between-store-and-publish"):
-                raise SimulatedCrash("killed between store and publish")
+            if plan.draw(plan.crash_before_publish, "crash-between-claim-and-publish"):
+                # The claim stays behind until its lease ends: then a retry takes the event.
+                raise SimulatedCrash("killed between claim and publish")
             if plan.draw(plan.sns_error, "sns-publish-error"):
                 return _xml_error(500, "InternalError")
         alert_bus = service == "events" and plan.alert_bus_name.encode() in body

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bwp_privacy.recorder import EventHeldError
 from bwp_privacy_cli import dlq
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
 from bwp_sandbox.admin import admin_client
@@ -212,6 +213,10 @@ def _record_all(
             app.handler(event, LocalLambdaContext(timeout_seconds=FUNCTION_TIMEOUT_SECONDS))
         except SimulatedCrash as crash:
             error, retry_in = crash, FUNCTION_TIMEOUT_SECONDS + 0.1  # the lease must run out
+        except EventHeldError as held:
+            # Another attempt holds the event. Lambda's retry comes a minute later, past the
+            # holder's lease (at most the function timeout): the same here, in soak time.
+            error, retry_in = held, FUNCTION_TIMEOUT_SECONDS + 0.1
         except Exception as failure:
             error, retry_in = failure, 0.2
         with lock:

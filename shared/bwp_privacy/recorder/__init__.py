@@ -3,9 +3,11 @@ PERSONAL_DATA_RETRIEVAL_TASK_FAILED event becomes a stored failure and one publi
 message (which says which kind of task failed).
 
 Parse and check the event (`parse_event`, from `bwp_privacy.partner_events`, re-exported
-here for the recorder's callers), look the task up (`FailureRecorder` through the
-API client), store it once (`FailureStore`), publish it once (`FailurePublisher`). The
-function's idempotency claims are told and freed with `IdempotencyHolds`.
+here for the recorder's callers), claim the event (`FailureStore.claim`: the failures item is
+also the event's lock), look the task up (`FailureRecorder` through the API client), publish
+it once (`FailurePublisher`) and store it with the mark that it was published
+(`FailureStore.mark`). A run that fails or is cut short frees its claim
+(`FailureStore.release`); an event another run holds raises `EventHeldError`.
 """
 
 from bwp_privacy.partner_events import (
@@ -21,13 +23,10 @@ from bwp_privacy.partner_events import (
     parse_event,
     parse_resource,
 )
-from bwp_privacy.recorder.idempotency import (
-    IDEMPOTENCY_KEY_PREFIX,
-    IdempotencyHolds,
-    idempotency_key,
-)
 from bwp_privacy.recorder.publisher import FailurePublisher
 from bwp_privacy.recorder.recorder import (
+    DEFAULT_LEASE_SECONDS,
+    EventHeldError,
     FailureRecorder,
     Publisher,
     RecordOutcome,
@@ -36,16 +35,17 @@ from bwp_privacy.recorder.recorder import (
     describe_failure,
 )
 from bwp_privacy.recorder.settings import RecorderSettings
-from bwp_privacy.recorder.store import FailureStore, StoreResult
+from bwp_privacy.recorder.store import Claim, FailureStore
 from bwp_privacy.recorder.wiring import build_recorder
 
 __all__ = [
-    "IDEMPOTENCY_KEY_PREFIX",
+    "DEFAULT_LEASE_SECONDS",
     "PARTNER_SOURCE_PREFIX",
+    "Claim",
+    "EventHeldError",
     "FailurePublisher",
     "FailureRecorder",
     "FailureStore",
-    "IdempotencyHolds",
     "InvalidEventError",
     "ParsedResource",
     "PrivacyTaskEvent",
@@ -55,14 +55,12 @@ __all__ = [
     "ResourceFormatError",
     "SpoofedEventError",
     "Store",
-    "StoreResult",
     "TaskCompletedEvent",
     "TaskFailedEvent",
     "TaskLookup",
     "TaskRef",
     "build_recorder",
     "describe_failure",
-    "idempotency_key",
     "parse_event",
     "parse_resource",
 ]

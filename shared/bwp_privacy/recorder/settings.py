@@ -12,7 +12,5 @@ class RecorderSettings(ApiSettings):
 
     failures_table_name: str = Field(alias="FAILURES_TABLE_NAME", min_length=1)
     failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)
-    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
     retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
-    idempotency_expiry_hours: int = Field(48, alias="IDEMPOTENCY_EXPIRY_HOURS", ge=1, le=720)
     expected_account_id: str | None = Field(None, alias="EXPECTED_ACCOUNT_ID", pattern=r"^\d{12}$")

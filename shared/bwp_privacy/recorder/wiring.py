@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bwp_privacy.bwp_api import build_client
 from bwp_privacy.common import MetricsSink, aws_client
 from bwp_privacy.recorder.publisher import FailurePublisher
@@ -12,15 +10,14 @@ from bwp_privacy.recorder.settings import RecorderSettings
 from bwp_privacy.recorder.store import FailureStore
 
 
-def build_recorder(
-    settings: RecorderSettings, metrics: MetricsSink, dynamodb: Any | None = None
-) -> FailureRecorder:
-    """Wire the recorder to the API, the failures table and the failures topic (every AWS
-    client made here, at cold start, with the project's configuration)."""
+def build_recorder(settings: RecorderSettings, metrics: MetricsSink) -> FailureRecorder:
+    """Wire the recorder to the API, the failures table (the events' claims and their
+    records) and the failures topic (every AWS client made here, at cold start, with the
+    project's configuration)."""
     return FailureRecorder(
         lookup=build_client(settings),
         store=FailureStore(
-            dynamodb or aws_client("dynamodb"),
+            aws_client("dynamodb"),
             settings.failures_table_name,
             settings.retention_days,
         ),
