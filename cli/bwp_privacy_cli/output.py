@@ -59,7 +59,7 @@ def print_table(
             table.add_column(column, no_wrap=True, min_width=widest)
             needed += widest + 3
         else:
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", min_width=MIN_FOLDED_WIDTH)
             needed += MIN_FOLDED_WIDTH + 3
     for row in cells:
         table.add_row(*row)
