@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import resource
 import time
 import uuid
 from collections import Counter
@@ -65,8 +67,61 @@ def _baseline(
     )
 
 
-def _stamper(stamps: list[float]) -> Callable[[], None]:
-    return lambda: stamps.append(time.perf_counter())
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _cpu_snapshot(moto_pid: int | None) -> dict[str, Any]:
+    """CPU seconds so far of this process (the emulator, the sink and, for one worker, the
+    handler; moto too when it is a thread here), of moto's own process, and of each worker."""
+    me = os.getpid()
+    workers: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (me, moto_pid):
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            workers[int(entry)] = (int(fields[11]) + int(fields[12])) / _TICK
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "bench": usage.ru_utime + usage.ru_stime,
+        "moto": _process_cpu(moto_pid) if moto_pid else 0.0,
+        "workers": workers,
+    }
+
+
+def _ticker(
+    stamps: list[float], snapshots: list[dict[str, Any]], total: int, moto_pid: int | None
+) -> Callable[[], None]:
+    """Stamps each result; takes the CPU snapshots of the steady part (from the first
+    quarter's result to the last, as steady_rate counts)."""
+
+    def tick() -> None:
+        stamps.append(time.perf_counter())
+        if len(stamps) in (total // 4 + 1, total):
+            snapshots.append(_cpu_snapshot(moto_pid))
+
+    return tick
+
+
+def _cpu_per_event(first: dict[str, Any], last: dict[str, Any], events: int) -> dict[str, float]:
+    """CPU ms per event between two snapshots, by where it was spent."""
+    workers = sum(value - first["workers"].get(pid, 0.0) for pid, value in last["workers"].items())
+    return {
+        "bench_process": (last["bench"] - first["bench"]) * 1000 / events,
+        "moto_process": (last["moto"] - first["moto"]) * 1000 / events,
+        "workers": workers * 1000 / events,
+    }
 
 
 def steady_rate(stamps: list[float]) -> float:
@@ -115,11 +170,13 @@ def bulk_replay(
                     f"{count} events{label}"
                 )
                 stamps: list[float] = []
-                tick = _stamper(stamps)
+                snapshots: list[dict[str, Any]] = []
+                tick = _ticker(stamps, snapshots, len(events), getattr(sandbox.aws, "pid", None))
                 with patched_environ(env, unset=FUNCTION_SETTINGS):
                     started = time.perf_counter()
                     outcomes = runner(events, env, workers, tick)
                     elapsed = time.perf_counter() - started
+                steady_events = len(events) - len(events) // 4 - 1
                 rows.append(
                     {
                         "moto": moto,
@@ -133,6 +190,11 @@ def bulk_replay(
                         "events_per_second": count / elapsed,
                         "first_result_seconds": stamps[0] - started if stamps else None,
                         "steady_events_per_second": steady_rate(stamps),
+                        "steady_cpu_ms_per_event": _cpu_per_event(
+                            snapshots[0], snapshots[1], steady_events
+                        )
+                        if len(snapshots) == 2 and steady_events > 0
+                        else None,
                         "outcomes": dict(outcomes),
                     }
                 )

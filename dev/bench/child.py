@@ -1,17 +1,28 @@
 """One Lambda-like execution environment in a fresh process: cold start, then invocations.
 
-Run by bench.run as ``python -m bench.child`` with its settings in BENCH_* environment
-variables (nothing is parsed before the handler module is imported, so the cold start
-measures the handler and not the harness). The result is a JSON file at BENCH_OUT. The
-handler's own output (logs, EMF metrics) goes to stdout, which the parent discards, as the
-Lambda runtime ships it to CloudWatch Logs without the handler waiting.
+Run by bench.run with the runtime's interpreter (``python -P child.py``: this directory is not
+on sys.path) and its settings in BENCH_* environment variables (nothing is parsed before the
+handler module is imported, so the cold start measures the handler and not the harness). The
+result is a JSON file at BENCH_OUT. The handler's own output (logs, EMF metrics) goes to
+stdout, which the parent discards, as the Lambda runtime ships it to CloudWatch Logs without
+the handler waiting. Only the standard library is imported here before the handler.
 
 Modes (BENCH_MODE):
 - ``cold``: import the handler module (its module-level init included) and stop.
 - ``invoke``: cold start, the first invocation, then BENCH_WARM warm invocations with wall
-  and CPU time each, RSS every BENCH_RSS_EVERY invocations and AWS/HTTP call counts.
+  and CPU time each, RSS every BENCH_RSS_EVERY invocations and AWS/HTTP call counts, per kind
+  of input; then BENCH_DUPLICATES invocations that send events already handled again.
 - ``profile``: cold start under cProfile, then BENCH_WARM warm invocations under cProfile
   (CPU clock); the top functions and time per package.
+
+Inputs (BENCH_INPUTS, a JSON file): ``scenario`` says what the function takes, and the
+templates each input is made from, each with fresh ids:
+- ``recorder``: a FAILED event (``event``), a new event id each time (kind ``new``);
+- ``router``: an SQS batch of one published failure (``record``), a new event and task each
+  time (kind ``failure``);
+- ``reaction``: a published failure (``record``: kind ``failure``, which opens a case), then
+  the COMPLETED event of the same task (``completed``: kind ``completed``, which ends it);
+- ``watch``: the schedule's event (``event``: kind ``run``).
 """
 
 from __future__ import annotations
@@ -89,43 +100,118 @@ def _rss_kb() -> int:
     return resident_pages * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+class _Context:
+    """The attributes and method Powertools and the handlers read from a Lambda context."""
+
+    def __init__(self) -> None:
+        import uuid
+
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "function")
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"))
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        )
+        self._deadline = time.monotonic() + float(os.environ.get("BENCH_TIMEOUT", "60"))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _Inputs:
+    """The next input of the scenario (BENCH_INPUTS) and its kind, each with fresh ids."""
+
+    def __init__(self) -> None:
+        import json
+        import uuid
+
+        with open(os.environ["BENCH_INPUTS"], encoding="utf-8") as source:
+            self._inputs = json.load(source)
+        self._json = json
+        self._uuid = uuid.uuid4
+        self._prefix = os.environ.get("BENCH_ID_PREFIX", "bench")
+        self.scenario: str = self._inputs["scenario"]
+        self._count = 0
+        self._task: str | None = None
+        self.handled: list[dict[str, object]] = []  # the recorder's events, to send again
+
+    def __call__(self) -> tuple[str, dict[str, object]]:
+        self._count += 1
+        scenario, inputs = self.scenario, self._inputs
+        if scenario == "recorder":
+            event = {**inputs["event"], "id": f"{self._prefix}-{self._uuid()}"}
+            self.handled.append(event)
+            return "new", event
+        if scenario == "watch":
+            return "run", {**inputs["event"], "id": str(self._uuid())}
+        if scenario == "reaction" and self._count % 2 == 0 and self._task is not None:
+            event = {
+                **inputs["completed"],
+                "id": f"{self._prefix}-{self._uuid()}",
+                "resources": [inputs["resource"].format(task=self._task)],
+            }
+            self._task = None
+            return "completed", event
+        # router, and the reaction's failures: one published failure of a new task
+        self._task = f"{self._prefix}-{self._uuid()}"
+        body = {
+            **self._json.loads(inputs["record"]["body"]),
+            "eventId": f"{self._prefix}-{self._uuid()}",
+            "taskId": self._task,
+        }
+        record = {**inputs["record"], "messageId": str(self._uuid())}
+        record["body"] = self._json.dumps(body)
+        return "failure", {"Records": [record]}
+
+
 class _Invoker:
     """Calls the handler the way the Lambda runtime does: new context, new trace id."""
 
     def __init__(self, module: object) -> None:
-        import json
-        import uuid
-
-        from bwp_privacy_cli.local import LocalLambdaContext
-
         self._handler = module.handler  # type: ignore[attr-defined]
-        self._context = LocalLambdaContext
-        self._uuid = uuid.uuid4
-        with open(os.environ["BENCH_EVENT"], encoding="utf-8") as source:
-            self._base = json.load(source)
+        self.inputs = _Inputs()
         self._trace = os.environ.get("BENCH_TRACE") == "1"
-        self._prefix = os.environ.get("BENCH_ID_PREFIX", "bench")
         self.errors: list[str] = []
 
-    def __call__(self) -> tuple[float, float]:
-        """One invocation with a fresh event id; returns (wall, cpu) seconds of the call."""
-        event = {**self._base, "id": f"{self._prefix}-{self._uuid()}"}
+    def __call__(
+        self, given: tuple[str, dict[str, object]] | None = None
+    ) -> tuple[str, float, float]:
+        """One invocation (the next input, or ``given``); returns its kind and the (wall,
+        cpu) seconds of the call."""
+        kind, event = given or self.inputs()
         if self._trace:
             # The runtime sets this for every invocation when Tracing is Active.
             os.environ["_X_AMZN_TRACE_ID"] = (
                 f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};"
                 f"Parent={os.urandom(8).hex()};Sampled=1"
             )
-        context = self._context()
+        context = _Context()
         wall0, cpu0 = _now()
         try:
             answer = self._handler(event, context)
-            if not answer.get("published"):
-                self.errors.append(f"not published: {answer}")
+            problem = _problem(kind, answer)
+            if problem:
+                self.errors.append(f"{kind}: {problem}: {str(answer)[:300]}")
         except Exception as error:
-            self.errors.append(f"{type(error).__name__}: {error}")
+            self.errors.append(f"{kind}: {type(error).__name__}: {str(error)[:300]}")
         wall1, cpu1 = _now()
-        return wall1 - wall0, cpu1 - cpu0
+        return kind, wall1 - wall0, cpu1 - cpu0
+
+
+def _problem(kind: str, answer: object) -> str | None:
+    """Why an answer is not the one the scenario expects (None: it is)."""
+    if not isinstance(answer, dict):
+        return "not a JSON object"
+    if answer.get("batchItemFailures"):
+        return "records failed"
+    if kind == "new" and not answer.get("published"):
+        return "not published"
+    if kind == "completed" and answer.get("outcome") != "moved":
+        return "the case did not end"
+    return None
 
 
 class _Calls:
@@ -140,12 +226,10 @@ class _Calls:
         from collections import Counter
 
         import botocore.client
-        import requests.adapters
 
         self.aws: Counter[str] = Counter()
         self.http: Counter[str] = Counter()
         make_api_call = botocore.client.BaseClient._make_api_call
-        send = requests.adapters.HTTPAdapter.send
         aws, http = self.aws, self.http
 
         def counted_call(client: object, operation: str, params: object) -> object:
@@ -153,12 +237,18 @@ class _Calls:
             aws[f"{service}.{operation}"] += 1
             return make_api_call(client, operation, params)
 
+        botocore.client.BaseClient._make_api_call = counted_call
+        if "requests" not in sys.modules:
+            return  # a handler that makes no HTTP call of its own (requests is not loaded)
+        import requests.adapters
+
+        send = requests.adapters.HTTPAdapter.send
+
         def counted_send(adapter: object, request: object, **kwargs: object) -> object:
             url = str(request.url)  # type: ignore[attr-defined]
             http[url.split("?")[0].rsplit("/", 1)[-1] or url] += 1
             return send(adapter, request, **kwargs)  # type: ignore[arg-type]
 
-        botocore.client.BaseClient._make_api_call = counted_call
         requests.adapters.HTTPAdapter.send = counted_send  # type: ignore[method-assign,assignment]
 
     def snapshot(self) -> dict[str, dict[str, int]]:
@@ -174,27 +264,37 @@ def _invocations(module: object) -> dict[str, object]:
 
     calls = _Calls()
     invoke = _Invoker(module)
-    first_wall, first_cpu = invoke()
+    first_kind, first_wall, first_cpu = invoke()
     first_calls = calls.snapshot()
     calls.reset()
     warm = int(os.environ.get("BENCH_WARM", "0"))
     every = int(os.environ.get("BENCH_RSS_EVERY", "100"))
-    walls: list[float] = []
-    cpus: list[float] = []
+    kinds: dict[str, dict[str, object]] = {}
+
+    def record(kind: str, wall: float, cpu: float) -> None:
+        figures = kinds.setdefault(kind, {"wall": [], "cpu": [], "aws": {}, "http": {}})
+        figures["wall"].append(wall)  # type: ignore[attr-defined]
+        figures["cpu"].append(cpu)  # type: ignore[attr-defined]
+        for family in ("aws", "http"):
+            counts: dict[str, int] = figures[family]  # type: ignore[assignment]
+            for name, count in getattr(calls, family).items():
+                counts[name] = counts.get(name, 0) + count
+        calls.reset()
+
     rss = [(0, _rss_kb())]
     for number in range(1, warm + 1):
-        wall, cpu = invoke()
-        walls.append(wall)
-        cpus.append(cpu)
+        record(*invoke())
         if number % every == 0:
             rss.append((number, _rss_kb()))
+    # The same events again (a redelivery): what a duplicate costs.
+    for event in invoke.inputs.handled[1 : 1 + int(os.environ.get("BENCH_DUPLICATES", "0"))]:
+        record(*invoke(("duplicate", event)))
     return {
+        "first_kind": first_kind,
         "first_wall": first_wall,
         "first_cpu": first_cpu,
         "first_calls": first_calls,
-        "warm_wall": walls,
-        "warm_cpu": cpus,
-        "warm_calls": calls.snapshot(),
+        "kinds": kinds,
         "warm_count": warm,
         "rss_samples": rss,
         "peak_rss_kb": _peak_rss_kb(),
@@ -286,6 +386,10 @@ SHARES: dict[str, Callable[[str, str], bool]] = {
 }
 
 
+PACKAGE_ROOTS = ("/opt/python/", "site-packages/", "/baseline-deps/")
+HANDLER_ROOTS = ("/task/", "/baseline/")
+
+
 def _package(filename: str, function: str) -> str:
     if filename == "~":
         return (
@@ -293,10 +397,12 @@ def _package(filename: str, function: str) -> str:
             if any(s in function for s in ("socket", "recv", "send", "connect", "select", "poll"))
             else "builtins (C)"
         )
-    for marker in ("site-packages/", "/shared/", "/cli/", "/dev/"):
+    # bench.runtime's layout: the layer, the runtime's packages, the baseline's requests; then
+    # the function's and the baseline's own directories.
+    for marker in PACKAGE_ROOTS:
         if marker in filename:
             return filename.split(marker, 1)[1].split("/", 1)[0].removesuffix(".py")
-    if "/functions/" in filename or "/bench/baseline/" in filename:
+    if any(marker in filename for marker in HANDLER_ROOTS):
         return "handler module"
     if "/lib/python" in filename:
         rest = filename.split("/lib/python", 1)[1].split("/", 1)
@@ -312,7 +418,7 @@ def _package(filename: str, function: str) -> str:
 def _label(filename: str, line: int, function: str) -> str:
     if filename == "~":
         return function
-    for marker in ("site-packages/", "/work/main/"):
+    for marker in (*PACKAGE_ROOTS, *HANDLER_ROOTS):
         if marker in filename:
             filename = filename.split(marker, 1)[1]
             break

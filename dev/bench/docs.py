@@ -11,17 +11,27 @@ from bench.summary import (
     COLD_HEADERS,
     COST_HEADERS,
     EVENT_HEADERS,
+    EXTRA_IMPORT_HEADERS,
+    FUNCTION_CALL_HEADERS,
+    FUNCTION_COLD_HEADERS,
+    FUNCTION_EVENT_HEADERS,
     MEMORY_COST_HEADERS,
     MEMORY_HEADERS,
     PACKAGE_HEADERS,
+    SCORECARD_HEADERS,
     bulk_rows,
     cold_rows,
     cost_rows,
     event_rows,
+    extra_import_rows,
+    function_call_rows,
+    function_cold_rows,
+    function_event_rows,
     memory_cost_rows,
     memory_rows,
     names,
     package_rows,
+    scorecard_rows,
 )
 
 
@@ -34,7 +44,27 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         for row in summary["bulk"]["runs"]
         if not row["fanout"]
     }
-    figures = [
+    figures = []
+    for name, function in summary.get("functions", {}).items():
+        ratios = function["cold_ratio"]
+        kinds = function["kinds"]
+        mine, theirs = kinds.get("real", {}), kinds.get("baseline", {})
+        warm = "; ".join(
+            f"{kind} CPU {mine[kind]['cpu_ms']['median'] / theirs[kind]['cpu_ms']['median']:.2f}x, "
+            f"wall {mine[kind]['wall_ms']['median'] / theirs[kind]['wall_ms']['median']:.2f}x"
+            for kind in mine
+            if kind in theirs and kind != "duplicate"
+        )
+        figures.append(
+            (
+                f"{name}: cold start x baseline (compiled / source); warm x baseline",
+                " / ".join(
+                    f"{ratios[mode]:.2f}x" for mode in ("compiled", "source") if mode in ratios
+                )
+                + (f"; {warm}" if warm else ""),
+            )
+        )
+    figures += [
         (
             "cold start, start to ready (ms, compiled bytecode)",
             f"{ms(cold['real/compiled']['start_to_ready_ms']['median'])} "
@@ -82,6 +112,33 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
                         f"(baseline {other['steady_events_per_second']:.1f})",
                     )
                 )
+    duplicate = (
+        summary.get("functions", {}).get("recorder", {}).get("kinds", {}).get("real", {})
+    ).get("duplicate")
+    if duplicate:
+        figures.append(
+            (
+                "AWS + HTTP calls per duplicate (an event sent again)",
+                f"{duplicate['aws_calls']:g} + {duplicate['http_calls']:g}",
+            )
+        )
+    scaling = summary["bulk"]["scaling_1_to_2"]
+    if "real/process" in scaling:
+        figures.append(
+            (
+                "bulk replay, 2 workers x 1 worker once started (moto in a process)",
+                f"{scaling['real/process']:.2f}x (baseline "
+                f"{scaling.get('baseline/process', 0.0):.2f}x)",
+            )
+        )
+    runtime = summary.get("runtime", {})
+    if "missing_bytecode" in runtime:
+        figures.append(
+            (
+                "modules shipped without bytecode (layer and functions)",
+                f"{len(runtime['missing_bytecode'])} of {runtime.get('modules', 0)}",
+            )
+        )
     memory = summary["memory"]["real"]
     figures.append(
         (
@@ -263,6 +320,31 @@ def _fanout(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _sandbox_ceilings(summary: dict[str, Any]) -> str:
+    parts = []
+    cores = summary["machine"]["nproc"]
+    for key, figures in summary["bulk"].get("sandbox_ceilings", {}).items():
+        handler, moto, workers = key.split("/")
+        if moto != "process":
+            continue
+        parts.append(
+            f"{handler} with {workers} worker(s) {ms(figures['total'])} ms, so {cores} cores "
+            f"allow {figures['cores_events_per_second']:.0f} events/s and moto's one process "
+            f"{figures['moto_events_per_second']:.0f}"
+        )
+    return "; ".join(parts) or "not measured"
+
+
+def _function_errors(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, figures in summary["functions"].items():
+        for subject, errors in figures["errors"].items():
+            lines.append(f"- {name} ({subject}): " + "; ".join(errors))
+    if not lines:
+        return []
+    return ["Invocations that did not answer as expected (first five each):", "", *lines, ""]
+
+
 def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
     machine, config = summary["machine"], summary["config"]
     bulk = summary["bulk"]
@@ -272,13 +354,15 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
     )
     short_bulk = config["bulk_events"] < config["full_bulk_events"]
     cost = summary["cost"]
+    runtime = summary.get("runtime", {})
     lines = [
         "# Performance",
         "",
-        "Cold start, per-event cost, bulk replay, memory, package size and cost of "
-        "`RecorderFunction` against a bare baseline handler "
-        "(`dev/bench/baseline/app.py`: plain json, requests and boto3, the same token, GraphQL, "
-        "DynamoDB and SNS calls, nothing else). Generated by `make bench` "
+        "Cold start and warm cost of every function (the recorder, the alert router, the "
+        "reaction and the deadline watch), each against a bare baseline handler of the same "
+        "calls (`dev/bench/baseline/<function>/app.py`: plain json, requests and boto3 making "
+        "the same AWS and HTTP calls, nothing else); then the recorder in detail: where its "
+        "time goes, bulk replay, memory, package size and cost. Generated by `make bench` "
         f"({summary['generated_at']}); every run rewrites this page except the "
         '"Before and after" section. Raw figures: `dev/bench/results/latest.json`.',
         "",
@@ -287,92 +371,133 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "```bash",
         "make bench                          # about 10 minutes on 2 cores",
         "BENCH_EVENTS=5000 make bench        # the full bulk replay (about an hour here)",
-        "uv run python -m bench.run --help   # every knob; --quick tries the harness in ~4 min",
+        "uv run python -m bench.run --help   # every knob; --cold-only: the cold starts alone",
         "# the Before column: the same bench on an older commit, written to before.json",
         "mkdir -p /tmp/before && git archive COMMIT | tar -x -C /tmp/before",
         "BENCH_CODE=/tmp/before BENCH_CODE_LABEL=COMMIT uv run python -m bench.run --as-before",
         "```",
         "",
         f"Machine: {machine['nproc']} cores, {machine['cpu_model']} ({machine['machine']}), "
-        f"{machine['system']}, {machine['implementation']} {machine['python']} (the project's "
-        f".venv). Load average {machine['load_average_start'][0]:.2f} at the start, "
-        f"{machine['load_average_end'][0]:.2f} at the end; the run took "
-        f"{machine['bench_seconds']:.0f} s. Lambda runs python3.13 on Graviton (arm64): "
-        "absolute figures differ there, the ratios to the baseline are what to follow. "
-        f"awscrt (which aws-sam-cli would bring, +60 ms on `import boto3`) is "
-        f"{'absent, as in Lambda' if config['awscrt_absent'] else 'PRESENT: figures are off'}.",
+        f"{machine['system']}. Load average {machine['load_average_start'][0]:.2f} at the "
+        f"start, {machine['load_average_end'][0]:.2f} at the end; the run took "
+        f"{machine['bench_seconds']:.0f} s. The handlers run on python "
+        f"{runtime.get('python', '?')} (the template's runtime) with the layer as "
+        "`shared/Makefile` builds it, for this machine's architecture; Lambda runs them on "
+        "Graviton (arm64): absolute figures differ there, the ratios to the baseline are what "
+        f"to follow. The sandbox and the bench run on the project's .venv "
+        f"({machine['implementation']} {machine['python']}). Code measured: "
+        f"{config['code'].get('commit') or config['code']['root']}.",
         "",
         "## Targets",
         "",
+        "Each function against its own baseline, in this run (✓ met, ✗ missed; cold start ≤ "
+        "1.25x, warm CPU and wall ≤ 1.5x; calls per invocation, the baseline's in brackets):",
+        "",
+        md_table(SCORECARD_HEADERS, scorecard_rows(summary)),
+        "",
         _targets(summary),
+        "",
+        "A cold start above target names the time over 1.25x the baseline and the fewest of the "
+        "real handler's extra imports (own import time beyond the baseline's, `-X importtime`, "
+        "scaled to this run) that add up to it: what would have to go, or wait for the first "
+        "invocation, to meet it.",
         "",
         "## How it is measured",
         "",
         "- **Sandbox**: the Buy with Prime emulator and moto run on 127.0.0.1 in the bench "
-        "process (moto as a thread, as `bwp-privacy` starts it); each handler runs in a "
+        "process (moto as a thread, as `bwp-privacy` starts it, with some of its bookkeeping "
+        "per request cut: `dev/bench/moto_server.py`, the same answers); each handler runs in a "
         "fresh child interpreter (`dev/bench/child.py`), so the bench's own imports and threads "
         "are not in its figures. The stack is deployed afresh before each long run, and "
         "no queue is subscribed to the failures topic: moto's Publish slows down with every "
         "message waiting in a subscribed queue (see Bulk replay), which would make the "
         "sandbox, not the handler, set the pace.",
-        "- **Lambda-like environment**: the child gets only the template's variables "
-        "(Globals and the function, parameter defaults), the sandbox's endpoints and "
-        "credentials, and Lambda's own (`LAMBDA_TASK_ROOT`, `AWS_LAMBDA_FUNCTION_NAME`, "
-        "`AWS_EXECUTION_ENV`, `_HANDLER`, `AWS_XRAY_DAEMON_ADDRESS`, ...), its working "
-        "directory is the function's, and `sys.path` starts with the function and "
-        "`shared/` (the layer). With `LAMBDA_TASK_ROOT` set, Powertools' Tracer enables "
-        "itself (and patches the AWS SDK and requests) unless `POWERTOOLS_TRACE_DISABLED` "
-        "is true, as in Lambda with `Tracing: Active`. The real handler runs as the "
-        "template's parameter defaults set that variable, and once more with the Tracer "
-        "switched the other way. There is no X-Ray daemon: `AWS_XRAY_DAEMON_ADDRESS` "
-        "points at a UDP socket of the bench that only counts segments, and the child sets "
-        "`_X_AMZN_TRACE_ID` (sampled) before each invocation as the runtime does.",
-        "- **Bytecode**: *compiled* = every module has its `.pyc` (a private cache filled "
-        "by one untimed start); *source* = only the standard library has, the rest is "
-        "compiled at every start. *Source* is what Lambda does with a `sam build` "
-        "package: aws-lambda-builders unpacks wheels without compiling them and `/opt` and "
-        "`/var/task` are read-only, so nothing is cached between cold starts.",
+        "- **Lambda-like runtime** (`dev/bench/runtime.py`): python3.13 with the runtime's "
+        "boto3 (the versions of uv.lock) in a virtualenv of its own; `/opt/python` is the "
+        "layer exactly as `sam build` makes it (`shared/Makefile`, for this machine's "
+        "architecture); `/var/task` is the function's directory, compiled as `make sam-build` "
+        "compiles it; each baseline has requests beside it, compiled the same way. The child "
+        "gets only the template's variables for its function (Globals and the function, "
+        "parameter defaults), the sandbox's endpoints and its role's credentials, and "
+        "Lambda's own (`LAMBDA_TASK_ROOT`, `AWS_LAMBDA_FUNCTION_NAME`, `AWS_EXECUTION_ENV`, "
+        "`_HANDLER`, `AWS_XRAY_DAEMON_ADDRESS`, ...); its working directory is the task root "
+        "and `sys.path` starts with it and the layer. With `LAMBDA_TASK_ROOT` set, Powertools' "
+        "Tracer enables itself unless `POWERTOOLS_TRACE_DISABLED` is true: the handlers run as "
+        "the template's parameter defaults set that variable, and the recorder once more with "
+        "the Tracer switched the other way. `AWS_XRAY_DAEMON_ADDRESS` points at a UDP socket "
+        "of the bench that only counts segments.",
+        "- **Bytecode**: *compiled* = the bytecode shipped (the layer's and the functions' "
+        "unchecked-hash `.pyc`, the runtime's own), nothing written, as on Lambda's read-only "
+        "`/opt` and `/var/task`; *source* = a `PYTHONPYCACHEPREFIX` cache holding the standard "
+        "library alone, so every other module (boto3 included, in both handlers) is compiled "
+        "at every start: what a package without bytecode costs.",
+        "- **Inputs**: the recorder takes `events/deletion-task-failed.json` with a new event "
+        f"id each time (*new*), then {config.get('duplicates', 0)} of those events again "
+        "(*duplicate*); the router an SQS batch of one published failure (what the recorder "
+        "publishes for that event, a new event and task each time: a warning, for Slack, "
+        "Teams, Amazon Q, the webhook and EventBridge); the reaction that failure from its "
+        "queue (*failure*: it opens a case) and then the COMPLETED event of the same task "
+        f"(*completed*: it ends the case); the deadline watch its schedule's event over "
+        f"{config.get('watch_open_cases', 0)} open cases (*run*).",
         "- **Cold start**: start to ready = from `subprocess` start to the handler module "
         "imported with its module-level init done (what Lambda bills as Init, less its "
-        "runtime bootstrap); import + init CPU is measured inside the child. "
+        "runtime bootstrap); start to first answer adds the first invocation. "
         f"{config['cold_runs']} fresh processes per row, interleaved.",
         "- **Per event**: wall (`perf_counter`) and CPU (`process_time`) of each handler "
-        "call inside the child, each with a new event id (idempotency never "
-        "short-circuits), against the sandbox. First invocation: from the cold-start "
-        f"processes. Warm: {config['warm_invocations']} invocations in one process "
-        "(300 for the other Tracer setting). AWS calls are counted by wrapping "
-        "`botocore.client.BaseClient._make_api_call` in the child (a `before-call` hook on "
-        "a session would miss the idempotency layer's client, which Powertools builds "
-        "from a session of its own); HTTP calls by wrapping requests' `HTTPAdapter.send` "
-        "and checked against the emulator's request log.",
+        "call inside the child, with new ids, against the sandbox. Warm: "
+        f"{config['warm_invocations']} invocations of the recorder in one process (300 "
+        "with the Tracer switched), fewer of the others (see the tables). AWS calls are "
+        "counted by wrapping `botocore.client.BaseClient._make_api_call` in the child, "
+        "HTTP calls by wrapping requests' `HTTPAdapter.send`.",
         "- **Memory**: RSS from `/proc/self/statm` every 100 invocations; peak RSS is "
-        "`VmHWM` from `/proc/self/status` (`getrusage`'s `ru_maxrss` is not used: Linux "
-        "carries the parent's peak over fork and exec, so it reports the bench's own).",
-        "- **Profile**: cProfile in the child over the import and over "
+        "`VmHWM` from `/proc/self/status`.",
+        "- **Profile**: cProfile in the child over the recorder's import and over "
         f"{config['profiled_invocations']} warm invocations (CPU clock); only proportions "
         "are meaningful.",
         f"- **Bulk replay**: {config['bulk_events']} events per run (distinct ids, over "
         "the seeded tasks) through `bwp_privacy_cli.event_runner.run_events`, the call "
-        "behind `bwp-privacy replay`, with the environment the CLI gives it; the baseline "
-        "through `dev/bench/baseline/runner.py`, which has the same shape (in process for one "
-        "worker, spawned processes and the same chunking otherwise). Each run starts from "
+        "behind `bwp-privacy replay`, in the project's .venv, with the environment the CLI "
+        "gives it; the baseline through `dev/bench/baseline/runner.py`, which has the same "
+        "shape (in process for one worker, spawned processes otherwise). Each run starts from "
         "an empty, freshly deployed stack; worker start-up is included in events/s and "
         "left out of the rate once started."
         + (
             f" `make bench` uses {config['bulk_events']} events instead of "
-            f"{config['full_bulk_events']} to stay under ~10 minutes: at the rates below "
-            f"the full run takes about an hour."
+            f"{config['full_bulk_events']} to stay under ~10 minutes."
             if short_bulk
             else ""
         ),
         "",
-        "## Cold start",
+        "## Every function",
+        "",
+        "Cold start, median (min-max) over the fresh processes:",
+        "",
+        md_table(FUNCTION_COLD_HEADERS, function_cold_rows(summary)),
+        "",
+        "Warm cost per invocation, median (min-max), by input:",
+        "",
+        md_table(FUNCTION_EVENT_HEADERS, function_event_rows(summary)),
+        "",
+        "Calls per invocation (AWS operations, then HTTP requests by path; a first "
+        "invocation also reads the secrets and the token):",
+        "",
+        md_table(FUNCTION_CALL_HEADERS, function_call_rows(summary)),
+        "",
+        "What each function imports beyond its baseline (`-X importtime`, compiled, one "
+        "process each):",
+        "",
+        md_table(EXTRA_IMPORT_HEADERS, extra_import_rows(summary)),
+        "",
+        *_function_errors(summary),
+        "## The recorder in detail",
+        "",
+        "### Cold start",
         "",
         "Median (min-max) over the fresh processes.",
         "",
         md_table(COLD_HEADERS, cold_rows(summary)),
         "",
-        "### What the import costs",
+        "#### What the import costs",
         "",
         "`python -X importtime`, real handler, compiled bytecode, top entries by cumulative time:",
         "",
@@ -383,7 +508,7 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "",
         _top_functions(summary, "cold"),
         "",
-        "## Per event",
+        "### Per event",
         "",
         md_table(EVENT_HEADERS, event_rows(summary)),
         "",
@@ -394,7 +519,7 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "Wall time is mostly the sandbox answering (moto and the emulator take a few ms "
         "per request); CPU time is the handler's own work in its process.",
         "",
-        "### Where a warm invocation's CPU goes",
+        "#### Where a warm invocation's CPU goes",
         "",
         *_shares(summary),
         _profile_rows(summary, "warm_cpu"),
@@ -407,10 +532,15 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "",
         "events/s counts the whole run, the workers' start (a spawned process importing the "
         "handler) included; once started leaves out the first quarter of the results; "
-        "x baseline compares the rates once started.",
+        "x baseline compares the rates once started. CPU per event is measured over the same "
+        "part, from /proc: the workers, moto's own process (moto in a process: "
+        "`dev/bench/moto_server.py`, moto's server with some of its bookkeeping per request "
+        "cut, the same answers), and the bench process (the emulator and the receiver sink; "
+        "the handler itself with one worker; moto too when it is a thread there).",
         "",
         f"CPU-bound ceiling with AWS answering for free ({machine['nproc']} cores divided "
-        f"by the warm CPU per event, Tracer off as in the CLI): {ceiling}.",
+        f"by the warm CPU per event, Tracer off as in the CLI): {ceiling}. With the sandbox "
+        "answering, every event also costs the sandbox's CPU: " + _sandbox_ceilings(summary) + ".",
         "",
         *_fanout(summary),
         "## Memory",

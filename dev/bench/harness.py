@@ -1,5 +1,6 @@
-"""What the benchmark runs against: sandboxes (moto in a thread or in its own process), a
-Lambda-like environment for child processes, and an X-Ray sink that only counts."""
+"""What the benchmark runs against: sandboxes (moto in a thread or in its own process), the
+functions measured and their inputs, a Lambda-like environment for child processes, and an
+X-Ray sink that only counts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,8 @@ from typing import Any
 import boto3
 import requests
 
-from bwp_privacy_cli.local import patched_environ
+from bench.moto_server import speed_up_moto
+from bwp_privacy_cli.local import LocalLambdaContext, patched_environ
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.iam import IamEnforcer
 from bwp_sandbox.local_aws import LocalAws
@@ -28,15 +31,79 @@ from bwp_sandbox.sink import ReceiverSink
 from bwp_sandbox.stack import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
+BENCH_DIR = Path(__file__).resolve().parent
 #: Where the code under test comes from: this checkout, or BENCH_CODE (for instance an
 #: older commit unpacked with `git archive`, to measure a "before"; see dev/bench/__init__.py).
 CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
 FUNCTION_DIR = CODE / "functions" / "recorder"
 SHARED_DIR = CODE / "shared"
 TEMPLATE = CODE / "template.yaml"
-BASELINE_DIR = ROOT / "bench" / "baseline"
-CHILD = ROOT / "bench" / "child.py"
+BASELINE_DIR = BENCH_DIR / "baseline"
+CHILD = BENCH_DIR / "child.py"
 EVENT = ROOT / "events" / "deletion-task-failed.json"
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """A function of the template as the benchmark measures it, beside its bare baseline
+    (dev/bench/baseline/<directory>/app.py: the same AWS and HTTP calls, nothing else)."""
+
+    name: str
+    logical_id: str
+    #: functions/<directory>, and the baseline's directory under dev/bench/baseline.
+    directory: str
+    #: What its inputs are (bench/child.py) and the kinds of input its figures are given for.
+    scenario: str
+    kinds: tuple[str, ...]
+    #: Most warm invocations (the recorder's follow --warm: it is the one checked for memory).
+    max_warm: int | None = None
+    label: str = ""
+
+    @property
+    def baseline_dir(self) -> Path:
+        return BASELINE_DIR / self.directory
+
+
+LAMBDAS = (
+    Lambda(
+        "recorder",
+        "RecorderFunction",
+        "recorder",
+        "recorder",
+        ("new", "duplicate"),
+        label="recorder (a FAILED event)",
+    ),
+    Lambda(
+        "router",
+        "AlertRouterFunction",
+        "alert_router",
+        "router",
+        ("failure",),
+        max_warm=200,
+        label="alert router (a published failure, five receivers)",
+    ),
+    Lambda(
+        "reaction",
+        "ReactionFunction",
+        "reaction",
+        "reaction",
+        ("failure", "completed"),
+        max_warm=300,
+        label="reaction (a published failure opening a case; the COMPLETED event ending it)",
+    ),
+    Lambda(
+        "watch",
+        "DeadlineWatchFunction",
+        "deadline_watch",
+        "watch",
+        ("run",),
+        max_warm=100,
+        label="deadline watch (one scheduled run over the open cases)",
+    ),
+)
+BY_NAME = {item.name: item for item in LAMBDAS}
+#: Open cases in the table when the deadline watch runs (each is read at every run).
+WATCH_OPEN_CASES = 20
 
 
 def _resolve(value: Any, parameters: dict[str, Any], conditions: dict[str, Any]) -> Any:
@@ -68,12 +135,12 @@ def _resolve(value: Any, parameters: dict[str, Any], conditions: dict[str, Any])
     return None
 
 
-def template_function() -> tuple[int, dict[str, str]]:
-    """RecorderFunction's MemorySize and environment in template.yaml (Globals
-    included), with parameter defaults; references to resources are left to the sandbox."""
+def template_function(logical_id: str = "RecorderFunction") -> tuple[int, dict[str, str]]:
+    """A function's MemorySize and environment in template.yaml (Globals included), with
+    parameter defaults; references to resources are left to the sandbox."""
     template = load_template(TEMPLATE)
     globals_ = template.get("Globals", {}).get("Function", {})
-    function = template["Resources"]["RecorderFunction"]["Properties"]
+    function = template["Resources"][logical_id]["Properties"]
     parameters = template.get("Parameters", {})
     conditions = template.get("Conditions", {})
     memory = int(function.get("MemorySize", globals_.get("MemorySize", 128)))
@@ -87,6 +154,7 @@ def template_function() -> tuple[int, dict[str, str]]:
 
 
 TEMPLATE_MEMORY_MB, TEMPLATE_ENV = template_function()
+TEMPLATE_FUNCTIONS = {item.logical_id: template_function(item.logical_id) for item in LAMBDAS}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -98,7 +166,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class MotoProcess(LocalAws):
-    """moto in its own process (``python -m moto.server``) instead of a thread of ours."""
+    """moto in its own process instead of a thread of ours: its server as ``python -m
+    moto.server`` runs it, with three of its costs per request cut (bench.moto_server: the
+    same answers, less CPU, so that one moto process is less of a bottleneck for the
+    workers)."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self._host = host
@@ -111,7 +182,7 @@ class MotoProcess(LocalAws):
     def start(self) -> MotoProcess:
         port = free_port(self._host)
         self._process = subprocess.Popen(  # noqa: S603 (our own interpreter)
-            [sys.executable, "-m", "moto.server", "-H", self._host, "-p", str(port)],
+            [sys.executable, "-m", "bench.moto_server", "--host", self._host, "--port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -152,6 +223,9 @@ def bench_sandbox(moto: str, *, fanout: bool = False) -> Iterator[Sandbox]:
     """The sandbox with moto in a thread of this process ("thread", as `bwp-privacy` starts
     it today) or in a process of its own ("process"); the topic's queue subscriptions only
     with ``fanout`` (see stop_fanout)."""
+    # moto's bookkeeping per request (bench.moto_server) is cut in a thread of ours too: its
+    # answers are the same, and the time it takes is the sandbox's, not the handler's.
+    speed_up_moto()
     with (
         BwpEmulator() as emulator,
         LocalAws() if moto == "thread" else MotoProcess() as aws,
@@ -183,14 +257,17 @@ def stop_fanout(sandbox: Sandbox) -> int:
     return len(subscriptions)
 
 
-def function_env(sandbox: Sandbox) -> dict[str, str]:
-    """RecorderFunction's environment in the sandbox, with its role's credentials.
+def function_env(sandbox: Sandbox, logical_id: str = "RecorderFunction") -> dict[str, str]:
+    """A function's environment in the sandbox, with its role's credentials.
 
     The API credentials come from the environment, as the baseline reads them, not from
     Secrets Manager: both handlers then make the same calls for an event.
     """
+    environment = sandbox.functions[logical_id].environment
+    if "BWP_CREDENTIALS_SECRET_ID" not in environment:
+        return dict(environment)
     return {
-        **sandbox.recorder.environment,
+        **environment,
         "BWP_CREDENTIALS_SECRET_ID": "",
         "BWP_CLIENT_ID": sandbox.emulator.client_id,
         "BWP_CLIENT_SECRET": sandbox.emulator.client_secret,
@@ -268,9 +345,10 @@ def lambda_env(
     task_root: Path,
     xray_address: str,
     *,
+    logical_id: str = "RecorderFunction",
     tracer: bool | None = None,
 ) -> dict[str, str]:
-    """The environment Lambda gives RecorderFunction, pointed at the sandbox.
+    """The environment Lambda gives a function, pointed at the sandbox.
 
     The template's variables (Globals and the function; parameter defaults), the sandbox's
     endpoints, tables and credentials, and Lambda's own variables, as with Tracing Active.
@@ -280,11 +358,12 @@ def lambda_env(
     XRaySink, so segments are built and sent over UDP as in Lambda, where a daemon receives
     them. Nothing else of the parent's environment is passed on.
     """
+    memory, template_env = TEMPLATE_FUNCTIONS[logical_id]
     host, port = xray_address.split(":")
     env = {key: value for key, value in function_env.items() if key != "POWERTOOLS_TRACE_DISABLED"}
-    env.update((key, value) for key, value in TEMPLATE_ENV.items() if key not in env)
-    if "POWERTOOLS_TRACE_DISABLED" in TEMPLATE_ENV:
-        env["POWERTOOLS_TRACE_DISABLED"] = TEMPLATE_ENV["POWERTOOLS_TRACE_DISABLED"]
+    env.update((key, value) for key, value in template_env.items() if key not in env)
+    if "POWERTOOLS_TRACE_DISABLED" in template_env:
+        env["POWERTOOLS_TRACE_DISABLED"] = template_env["POWERTOOLS_TRACE_DISABLED"]
     env.update(
         {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -294,11 +373,11 @@ def lambda_env(
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
             "_HANDLER": "app.handler",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-            "AWS_LAMBDA_FUNCTION_NAME": "bwp-privacy-RecorderFunction",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(TEMPLATE_MEMORY_MB),
+            "AWS_LAMBDA_FUNCTION_NAME": f"bwp-privacy-{logical_id}",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bwp-privacy-RecorderFunction",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/bwp-privacy-{logical_id}",
             "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]bench",
             "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
@@ -314,12 +393,14 @@ def lambda_env(
 
 @dataclass(frozen=True)
 class Subject:
-    """A handler under test: where it lives and the environment it runs with."""
+    """A handler under test: where it lives, the environment it runs with and its inputs."""
 
     name: str
     paths: tuple[Path, ...]
     env: dict[str, str]
     trace: bool
+    python: Path = Path(sys.executable)
+    inputs: Path | None = None
 
 
 def run_child(
@@ -328,6 +409,7 @@ def run_child(
     out: Path,
     *,
     warm: int = 0,
+    duplicates: int = 0,
     rss_every: int = 100,
     importtime: bool = False,
     id_prefix: str = "bench",
@@ -339,8 +421,9 @@ def run_child(
         "BENCH_MODE": mode,
         "BENCH_PATHS": os.pathsep.join(str(path) for path in subject.paths),
         "BENCH_OUT": str(out),
-        "BENCH_EVENT": str(EVENT),
+        "BENCH_INPUTS": str(subject.inputs or ""),
         "BENCH_WARM": str(warm),
+        "BENCH_DUPLICATES": str(duplicates),
         "BENCH_RSS_EVERY": str(rss_every),
         "BENCH_TRACE": "1" if subject.trace else "0",
         "BENCH_ID_PREFIX": id_prefix,
@@ -351,7 +434,8 @@ def run_child(
             else {}
         ),
     }
-    command = [sys.executable, *(["-X", "importtime"] if importtime else []), str(CHILD)]
+    # -P: the child's own directory (dev/bench) is not on sys.path, as /var/runtime is not.
+    command = [str(subject.python), "-P", *(["-X", "importtime"] if importtime else []), str(CHILD)]
     started = time.time()
     completed = subprocess.run(  # noqa: S603 (our own interpreter and script)
         command,
@@ -369,3 +453,98 @@ def run_child(
     result: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return result, started, stderr
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+def sqs_record(message: Mapping[str, Any], queue_url: str) -> dict[str, Any]:
+    """A message received from SQS as Lambda's event source mapping hands it to a function."""
+    attributes = message.get("MessageAttributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(int(time.time() * 1000)),
+            "SenderId": "AIDAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+        },
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in attributes.items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1],
+        "awsRegion": "us-east-1",
+    }
+
+
+def published_failure(sandbox: Sandbox) -> dict[str, Any]:
+    """What the recorder publishes for the sample event, as SQS hands it to a subscriber:
+    the real recorder runs once in this process with the topic's queues subscribed."""
+    refresh(sandbox, fanout=True)
+    event = {**json.loads(EVENT.read_text()), "id": f"bench-sample-{uuid.uuid4()}"}
+    answer = sandbox.recorder.handler(event, LocalLambdaContext())
+    if not answer.get("published"):
+        raise RuntimeError(f"the recorder did not publish the sample event: {answer}")
+    sqs = boto3.client("sqs", endpoint_url=sandbox.aws.url)
+    messages = sqs.receive_message(
+        QueueUrl=sandbox.stack.tap_queue_url,
+        MaxNumberOfMessages=1,
+        MessageAttributeNames=["All"],
+        WaitTimeSeconds=1,
+    )["Messages"]
+    refresh(sandbox)
+    return sqs_record(messages[0], sandbox.stack.alert_queue_url)
+
+
+def scenario_inputs(item: Lambda, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The templates bench/child.py makes each input of ``item`` from."""
+    event = json.loads(EVENT.read_text())
+    if item.scenario == "recorder":
+        return {"scenario": "recorder", "event": event}
+    if item.scenario == "watch":
+        return {
+            "scenario": "watch",
+            "event": {
+                "version": "0",
+                "id": "",
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": "2026-11-20T12:00:00Z",
+                "region": "us-east-1",
+                "resources": ["arn:aws:events:us-east-1:123456789012:rule/bwp-privacy-watch"],
+                "detail": {},
+            },
+        }
+    business_product = event["resources"][0].split("/")[1]
+    return {
+        "scenario": item.scenario,
+        "record": dict(record),
+        "completed": {**event, "detail-type": "PERSONAL_DATA_DELETION_TASK_COMPLETED"},
+        "resource": f"businessProduct/{business_product}/personalDataDeletionTask/{{task}}",
+    }
+
+
+def open_cases(sandbox: Sandbox, record: Mapping[str, Any], count: int) -> None:
+    """Open ``count`` cases (the real reaction, in this process): what the watch reads."""
+    records = []
+    for _ in range(count):
+        body = {
+            **json.loads(record["body"]),
+            "eventId": f"bench-open-{uuid.uuid4()}",
+            "taskId": f"bench-open-{uuid.uuid4()}",
+        }
+        records.append({**record, "messageId": str(uuid.uuid4()), "body": json.dumps(body)})
+    answer = sandbox.reaction.handler({"Records": records}, LocalLambdaContext())
+    if answer.get("batchItemFailures"):
+        raise RuntimeError(f"the reaction did not open the watch's cases: {answer}")

@@ -47,6 +47,18 @@ def slope(points: Sequence[tuple[int, int]]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
+def import_group(module: str) -> str:
+    """Where a module's import time is counted: its top-level package, or for our library
+    and Powertools the feature it belongs to (``bwp_privacy.reaction``,
+    ``aws_lambda_powertools.utilities.batch``)."""
+    parts = module.split(".")
+    if parts[0] == "aws_lambda_powertools" and len(parts) > 2 and parts[1] == "utilities":
+        return ".".join(parts[:3])
+    if parts[0] in ("bwp_privacy", "aws_lambda_powertools") and len(parts) > 1:
+        return ".".join(parts[:2])
+    return parts[0]
+
+
 def parse_importtime(stderr: str, top: int = 15) -> dict[str, Any]:
     """``-X importtime`` output: the top entries by cumulative time, own time by package."""
     entries = []
@@ -64,15 +76,14 @@ def parse_importtime(stderr: str, top: int = 15) -> dict[str, Any]:
             )
     by_package: dict[str, float] = {}
     for entry in entries:
-        package = str(entry["module"]).split(".")[0]
+        package = import_group(str(entry["module"]))
         by_package[package] = by_package.get(package, 0.0) + float(entry["self_ms"])
     ranked = sorted(entries, key=lambda entry: -float(entry["cumulative_ms"]))
     return {
         "modules": len(entries),
         "top_cumulative": ranked[:top],
-        "self_by_package_ms": dict(
-            sorted(by_package.items(), key=lambda item: -item[1])[: top + 5]
-        ),
+        "self_by_package_ms": dict(sorted(by_package.items(), key=lambda item: -item[1])),
+        "total_ms": max((float(entry["cumulative_ms"]) for entry in entries), default=0.0),
     }
 
 

@@ -151,6 +151,22 @@ def _bulk(
         for name in (tracer_off, "baseline")
         if name in per_event
     }
+    # What the sandbox leaves: each run's CPU per event, workers + moto + this process
+    # (emulator, sink; the handler too with one worker), against the cores and moto's one
+    # process (a process runs on one core at a time).
+    sandbox_ceilings: dict[str, dict[str, float]] = {}
+    for row in rows:
+        cpu = row.get("steady_cpu_ms_per_event")
+        if not cpu or row["fanout"]:
+            continue
+        total = sum(cpu.values())
+        key = f"{row['handler']}/{row['moto']}/{row['workers']}"
+        sandbox_ceilings[key] = {
+            **cpu,
+            "total": total,
+            "cores_events_per_second": nproc * 1000 / total if total else 0.0,
+            "moto_events_per_second": 1000 / cpu["moto_process"] if cpu["moto_process"] else 0.0,
+        }
     fanout = [
         {
             "handler": row["handler"],
@@ -166,6 +182,7 @@ def _bulk(
         "runs": rows,
         "scaling_1_to_2": scaling,
         "cpu_ceiling_events_per_second": ceilings,
+        "sandbox_ceilings": sandbox_ceilings,
         "fanout": fanout,
     }
 
@@ -210,82 +227,289 @@ def _cost(cold: dict[str, Any], per_event: dict[str, Any], memory_mb: int) -> di
     }
 
 
-def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    cold, per_event = summary["cold_start"], summary["per_event"]
-    targets: list[dict[str, Any]] = []
-    real_c, base_c = (
-        cold["real/compiled"]["start_to_ready_ms"]["median"],
-        cold["baseline/compiled"]["start_to_ready_ms"]["median"],
-    )
-    real_s, base_s = (
-        cold["real/source"]["start_to_ready_ms"]["median"],
-        cold["baseline/source"]["start_to_ready_ms"]["median"],
-    )
-    targets.append(
-        {
-            "target": "cold start ≤ 1.25x baseline",
-            "figure": f"{ms(real_c)} ms vs {ms(base_c)} ms = {ratio(real_c, base_c)} "
-            f"(no bytecode shipped: {ms(real_s)} vs {ms(base_s)} ms = {ratio(real_s, base_s)})",
-            "met": real_c <= 1.25 * base_c,
+#: The targets of issue 16, as ratios to each function's baseline in one run.
+COLD_TARGET = 1.25
+WARM_TARGET = 1.5
+NEW_EVENT_CALLS = 3
+DUPLICATE_CALLS = 1
+SCALING_TARGET = 1.8
+
+
+def recorder_view(raw: dict[str, Any]) -> dict[str, Any]:
+    """The recorder's measurements in the shape of the single-function tables (cold start,
+    per event, memory, profile, cost): subjects "real", "real-alt" and "baseline", its
+    warm figures those of new events."""
+    view: dict[str, Any] = {
+        "cold": {
+            key.removeprefix("recorder/"): runs
+            for key, runs in raw["cold"].items()
+            if key.startswith("recorder/")
+        },
+        "invocations": {},
+        "profile": {
+            key.removeprefix("recorder/"): value
+            for key, value in raw.get("profile", {}).items()
+            if key.startswith("recorder/")
+        },
+    }
+    for key, run in raw["invocations"].items():
+        if key not in ("recorder/real", "recorder/real-alt", "recorder/baseline"):
+            continue
+        new = run["kinds"].get("new", {"wall": [], "cpu": [], "aws": {}, "http": {}})
+        view["invocations"][key.removeprefix("recorder/")] = {
+            **run,
+            "warm_wall": new["wall"],
+            "warm_cpu": new["cpu"],
+            "warm_calls": {"aws": new["aws"], "http": new["http"]},
         }
-    )
-    real, base = per_event["real"], per_event["baseline"]
-    cpu_r = real["warm_cpu_ms"]["median"] / base["warm_cpu_ms"]["median"]
-    wall_r = real["warm_wall_ms"]["median"] / base["warm_wall_ms"]["median"]
-    targets.append(
-        {
-            "target": "warm per-event cost ≤ 1.5x baseline (CPU and wall)",
-            "figure": f"CPU {ms(real['warm_cpu_ms']['median'])} vs "
-            f"{ms(base['warm_cpu_ms']['median'])} ms = {cpu_r:.2f}x; wall "
-            f"{ms(real['warm_wall_ms']['median'])} vs {ms(base['warm_wall_ms']['median'])} ms "
-            f"= {wall_r:.2f}x ({real['aws_calls_per_warm_event']:.0f} AWS calls vs "
-            f"{base['aws_calls_per_warm_event']:.0f})",
-            "met": cpu_r <= 1.5 and wall_r <= 1.5,
+    return view
+
+
+def _kind_figures(kind: dict[str, Any]) -> dict[str, Any]:
+    count = len(kind["wall"])
+    return {
+        "count": count,
+        "wall_ms": stats(kind["wall"], 1000),
+        "cpu_ms": stats(kind["cpu"], 1000),
+        "aws_per_event": _per_call(kind["aws"], count),
+        "http_per_event": _per_call(kind["http"], count),
+        "aws_calls": sum(kind["aws"].values()) / count if count else 0.0,
+        "http_calls": sum(kind["http"].values()) / count if count else 0.0,
+    }
+
+
+def _extra_imports(real: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    """Own import time (-X importtime) the real handler spends beyond its baseline, by
+    top-level package; ``app`` is the handler module's own time: its module-level init."""
+    mine, theirs = real["self_by_package_ms"], base["self_by_package_ms"]
+    extra = {name: value - theirs.get(name, 0.0) for name, value in mine.items()}
+    return dict(sorted(((k, v) for k, v in extra.items() if v >= 1.0), key=lambda kv: -kv[1]))
+
+
+def _functions(raw: dict[str, Any]) -> dict[str, Any]:
+    """Every function's cold start, warm cost per kind of input and import cost, against its
+    baseline."""
+    result: dict[str, Any] = {}
+    labels = raw["config"].get("lambdas", {})
+    for name in labels:
+        cold: dict[str, dict[str, Any]] = {
+            key.removeprefix(f"{name}/"): {
+                "start_to_ready_ms": stats([r["ready"] - r["started"] for r in runs], 1000),
+                "import_cpu_ms": stats([r["import_cpu"] for r in runs], 1000),
+                "first_wall_ms": stats([r["first_wall"] for r in runs], 1000),
+                "first_cpu_ms": stats([r["first_cpu"] for r in runs], 1000),
+                "ready_and_first_ms": stats(
+                    [r["ready"] - r["started"] + r["first_wall"] for r in runs], 1000
+                ),
+                "runs": len(runs),
+            }
+            for key, runs in raw["cold"].items()
+            if key.startswith(f"{name}/")
         }
-    )
-    cpu = real["warm_cpu_ms"]["median"]
-    other = per_event.get("real-alt", {}).get("warm_cpu_ms", {}).get("median")
-    switched = "off" if summary["config"]["tracer_default"] else "on"
-    targets.append(
-        {
-            "target": "< 5 ms CPU per warm event",
-            "figure": f"{ms(cpu)} ms"
-            + (f" ({ms(other)} ms with the Tracer {switched})" if other is not None else ""),
-            "met": cpu < 5,
+        ratios = {
+            mode: cold[f"real/{mode}"]["start_to_ready_ms"]["median"]
+            / cold[f"baseline/{mode}"]["start_to_ready_ms"]["median"]
+            for mode in ("compiled", "source")
+            if f"real/{mode}" in cold and f"baseline/{mode}" in cold
         }
-    )
-    runs = [row for row in summary["bulk"]["runs"] if not row["fanout"]]
-    real_runs = [row for row in runs if row["handler"] == "real"]
-    if real_runs:
-        best = max(real_runs, key=lambda row: row["steady_events_per_second"])
-        base_best = max(
-            (row["steady_events_per_second"] for row in runs if row["handler"] == "baseline"),
-            default=0.0,
+        invocations = {
+            key.removeprefix(f"{name}/"): run
+            for key, run in raw.get("invocations", {}).items()
+            if key.startswith(f"{name}/")
+        }
+        kinds = {
+            subject: {kind: _kind_figures(figures) for kind, figures in run["kinds"].items()}
+            for subject, run in invocations.items()
+        }
+        errors = {subject: run["errors"] for subject, run in invocations.items() if run["errors"]}
+        importtime = {
+            key.removeprefix(f"{name}/"): value
+            for key, value in raw.get("importtime", {}).items()
+            if key.startswith(f"{name}/")
+        }
+        extra = (
+            _extra_imports(importtime["real"], importtime["baseline"])
+            if "real" in importtime and "baseline" in importtime
+            else {}
         )
-        ceiling = summary["bulk"]["cpu_ceiling_events_per_second"]
+        result[name] = {
+            "label": labels[name],
+            "cold": cold,
+            "cold_ratio": ratios,
+            "kinds": kinds,
+            "errors": errors,
+            "extra_imports_ms": extra,
+            "import_total_ms": {key: value["total_ms"] for key, value in importtime.items()},
+        }
+    return result
+
+
+def scaling_figure(summary: dict[str, Any], own: float) -> str:
+    """The 1→2 workers scaling with the rates, and what bounds the rate of two workers."""
+    bulk = summary["bulk"]
+    rates = {
+        row["workers"]: row["steady_events_per_second"]
+        for row in bulk["runs"]
+        if row["handler"] == "real" and row["moto"] == "process" and not row["fanout"]
+    }
+    ceiling = bulk["cpu_ceiling_events_per_second"].get(tracer_off_key(summary), 0.0)
+    figure = (
+        f"real {own:.2f}x ("
+        + ", ".join(f"{w} worker(s) {rate:.1f}" for w, rate in rates.items())
+        + f" events/s; CPU-bound ceiling of the handler alone, AWS free: {ceiling:.0f} events/s)"
+        f"; baseline {bulk['scaling_1_to_2'].get('baseline/process', 0):.2f}x"
+    )
+    two = bulk.get("sandbox_ceilings", {}).get("real/process/2")
+    if two:
+        figure += (
+            f". With 2 workers each event costs {ms(two['total'])} ms of CPU: workers "
+            f"{ms(two['workers'])}, moto {ms(two['moto_process'])}, emulator and bench "
+            f"{ms(two['bench_process'])}; the machine's {summary['machine']['nproc']} cores "
+            f"allow {two['cores_events_per_second']:.0f} events/s, moto's one process "
+            f"{two['moto_events_per_second']:.0f}"
+        )
+    return figure
+
+
+def smallest_cut(figures: dict[str, Any], mode: str = "compiled") -> dict[str, Any]:
+    """What a cold start above target would have to shed: the time over 1.25x the baseline,
+    and the fewest of the real handler's extra imports (own time beyond the baseline's) that
+    add up to it."""
+    real = figures["cold"][f"real/{mode}"]["start_to_ready_ms"]["median"]
+    base = figures["cold"][f"baseline/{mode}"]["start_to_ready_ms"]["median"]
+    over = real - COLD_TARGET * base
+    extras = figures["extra_imports_ms"]
+    total = sum(extras.values()) or 1.0
+    # importtime runs once, unloaded by the interleaving: scale its figures to this run's.
+    imported = figures["import_total_ms"].get("real", 0.0) - figures["import_total_ms"].get(
+        "baseline", 0.0
+    )
+    scale = (real - base) / imported if imported > 0 else 1.0
+    chosen: list[tuple[str, float]] = []
+    covered = 0.0
+    for package, value in extras.items():
+        if covered >= over:
+            break
+        chosen.append((package, value * scale))
+        covered += value * scale
+    return {"over_ms": over, "extra_total_ms": total * scale, "cut": chosen}
+
+
+def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    targets: list[dict[str, Any]] = []
+    functions = summary["functions"]
+    runtime = summary.get("runtime", {})
+    missing = runtime.get("missing_bytecode")
+    if missing is not None:
         targets.append(
             {
-                "target": "bulk replay ≥ 200 events/s (once the workers have started)",
-                "figure": f"best {best['steady_events_per_second']:.1f} events/s (moto in a "
-                f"{best['moto']}, {best['workers']} workers); baseline best {base_best:.1f}; "
-                f"CPU-bound ceiling on {summary['machine']['nproc']} cores with free AWS: "
-                + ", ".join(f"{k} {v:.0f}" for k, v in ceiling.items()),
-                "met": best["steady_events_per_second"] >= 200,
+                "target": "bytecode shipped: a .pyc for python3.13 for every module of the layer "
+                "and the functions (as make sam-build builds them)",
+                "figure": f"{runtime.get('modules', 0)} modules, {len(missing)} without bytecode"
+                + (f" ({', '.join(missing[:3])}…)" if missing else ""),
+                "met": not missing,
             }
         )
-        scaling = summary["bulk"]["scaling_1_to_2"]
-        own = scaling.get("real/process")
+    for name, figures in functions.items():
+        ratios = figures["cold_ratio"]
+        if not ratios:
+            continue
+        cold = figures["cold"]
+        parts = [
+            f"{mode} {ms(cold[f'real/{mode}']['start_to_ready_ms']['median'])} vs "
+            f"{ms(cold[f'baseline/{mode}']['start_to_ready_ms']['median'])} ms = {value:.2f}x"
+            for mode, value in ratios.items()
+        ]
+        met = all(value <= COLD_TARGET for value in ratios.values())
+        reason = ""
+        if not met and figures["extra_imports_ms"]:
+            cut = smallest_cut(figures)
+            reason = f"; {ms(cut['over_ms'])} ms over 1.25x: " + ", ".join(
+                f"{package} {ms(value)} ms" for package, value in cut["cut"]
+            )
         targets.append(
             {
-                "target": "near-linear 1→2 workers (≥ 1.8x once started, moto in its own process)",
-                "figure": ", ".join(f"{k} {v:.2f}x" for k, v in scaling.items()),
-                "met": own is not None and own >= 1.8,
+                "target": f"{name}: cold start ≤ {COLD_TARGET}x baseline (compiled and source)",
+                "figure": "; ".join(parts) + reason,
+                "met": met,
+            }
+        )
+        real, base = figures["kinds"].get("real", {}), figures["kinds"].get("baseline", {})
+        for kind, mine in real.items():
+            theirs = base.get(kind)
+            if theirs is None or kind == "duplicate":
+                continue
+            cpu = mine["cpu_ms"]["median"] / theirs["cpu_ms"]["median"]
+            wall = mine["wall_ms"]["median"] / theirs["wall_ms"]["median"]
+            calls = f"{mine['aws_calls']:.0f} AWS calls vs {theirs['aws_calls']:.0f}"
+            same = figures["kinds"].get("baseline-claim", {}).get(kind)
+            wall_same = mine["wall_ms"]["median"] / same["wall_ms"]["median"] if same else 0.0
+            if same:
+                calls += (
+                    f"; against the baseline making the same {same['aws_calls']:.0f}: CPU "
+                    f"{mine['cpu_ms']['median'] / same['cpu_ms']['median']:.2f}x, wall "
+                    f"{mine['wall_ms']['median'] / same['wall_ms']['median']:.2f}x"
+                )
+            targets.append(
+                {
+                    "target": f"{name} ({kind}): warm CPU ≤ {WARM_TARGET}x baseline",
+                    "figure": f"{ms(mine['cpu_ms']['median'])} vs "
+                    f"{ms(theirs['cpu_ms']['median'])} ms = {cpu:.2f}x ({calls})",
+                    "met": cpu <= WARM_TARGET,
+                }
+            )
+            targets.append(
+                {
+                    "target": f"{name} ({kind}): warm wall ≤ {WARM_TARGET}x baseline",
+                    "figure": f"{ms(mine['wall_ms']['median'])} vs "
+                    f"{ms(theirs['wall_ms']['median'])} ms = {wall:.2f}x"
+                    + (f" (same calls: {wall_same:.2f}x)" if same else ""),
+                    "met": wall <= WARM_TARGET,
+                }
+            )
+    recorder = functions.get("recorder", {}).get("kinds", {}).get("real", {})
+    if "new" in recorder:
+        new = recorder["new"]
+        targets.append(
+            {
+                "target": f"recorder: ≤ {NEW_EVENT_CALLS} AWS calls per new event "
+                "(plus the GraphQL call, and the token call when it expires)",
+                "figure": ", ".join(f"{op} {n:g}" for op, n in new["aws_per_event"].items())
+                + f" = {new['aws_calls']:g}; HTTP {new['http_calls']:g}",
+                "met": new["aws_calls"] <= NEW_EVENT_CALLS,
+            }
+        )
+    if "duplicate" in recorder:
+        duplicate = recorder["duplicate"]
+        targets.append(
+            {
+                "target": f"recorder: ≤ {DUPLICATE_CALLS} AWS call and no API call per duplicate",
+                "figure": (
+                    ", ".join(f"{op} {n:g}" for op, n in duplicate["aws_per_event"].items())
+                    or "none"
+                )
+                + f" = {duplicate['aws_calls']:g} AWS; HTTP {duplicate['http_calls']:g} "
+                f"({duplicate['count']} events sent again)",
+                "met": duplicate["aws_calls"] <= DUPLICATE_CALLS and duplicate["http_calls"] == 0,
+            }
+        )
+    bulk = summary["bulk"]
+    scaling = bulk["scaling_1_to_2"]
+    own = scaling.get("real/process")
+    if own is not None:
+        targets.append(
+            {
+                "target": f"sandbox throughput: 2 workers ≥ {SCALING_TARGET}x one worker once "
+                "started (moto in its own process)",
+                "figure": scaling_figure(summary, own),
+                "met": own >= SCALING_TARGET,
             }
         )
     memory = summary["memory"]["real"]
     targets.append(
         {
-            "target": "no memory growth over 1,000 invocations (< 1 MiB after the first 100)",
+            "target": "recorder: no memory growth over 1,000 invocations (< 1 MiB after the "
+            "first 100)",
             "figure": f"{memory['growth_after_100_kb']} KB from invocation 100 to "
             f"{memory['invocations']}; slope {memory['slope_kb_per_1000']:.0f} KB per 1,000",
             "met": memory["growth_after_100_kb"] < 1024,
@@ -295,7 +519,7 @@ def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     peak = memory["peak_rss_mb"]
     targets.append(
         {
-            "target": f"MemorySize {size} MB holds the peak RSS with ≥ 20% headroom",
+            "target": f"recorder: MemorySize {size} MB holds the peak RSS with ≥ 20% headroom",
             "figure": f"peak RSS {peak:.0f} MB = {peak / size:.0%} of {size} MB",
             "met": peak <= 0.8 * size,
         }
@@ -304,17 +528,24 @@ def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def summarise(raw: dict[str, Any]) -> dict[str, Any]:
-    cold = _cold(raw)
-    per_event = _per_event(raw, cold)
+    view = recorder_view(raw)
+    cold = _cold(view)
+    per_event = _per_event(view, cold)
     summary: dict[str, Any] = {
         "generated_at": raw["generated_at"],
         "machine": raw["machine"],
         "config": raw["config"],
+        "runtime": raw.get("runtime", {}),
+        "functions": _functions(raw),
         "cold_start": cold,
-        "importtime": raw["importtime"],
+        "importtime": {
+            key.removeprefix("recorder/"): value
+            for key, value in raw["importtime"].items()
+            if key.startswith("recorder/")
+        },
         "per_event": per_event,
-        "memory": _memory(raw),
-        "profile": _profile(raw),
+        "memory": _memory(view),
+        "profile": _profile(view),
         "bulk": _bulk(
             raw,
             per_event,
@@ -421,10 +652,18 @@ def bulk_rows(summary: dict[str, Any]) -> list[list[str]]:
                 f"{row['events_per_second']:.1f}",
                 f"{row['steady_events_per_second']:.1f}",
                 ratio(row["steady_events_per_second"], base) if row["handler"] == "real" else "",
+                _cpu_cell(row.get("steady_cpu_ms_per_event")),
                 ", ".join(f"{v} {k}" for k, v in row["outcomes"].items()),
             ]
         )
     return rows
+
+
+def _cpu_cell(cpu: dict[str, float] | None) -> str:
+    if not cpu:
+        return ""
+    parts = [ms(cpu["workers"]), ms(cpu["moto_process"]), ms(cpu["bench_process"])]
+    return f"{ms(sum(cpu.values()))} = " + " + ".join(parts)
 
 
 BULK_HEADERS = [
@@ -436,6 +675,7 @@ BULK_HEADERS = [
     "events/s",
     "once started",
     "x baseline",
+    "CPU ms per event once started = workers + moto process + bench process",
     "outcomes",
 ]
 
@@ -528,12 +768,202 @@ def package_rows(summary: dict[str, Any]) -> list[list[str]]:
 PACKAGE_HEADERS = ["package", "zip KB", "unzipped KB", "files"]
 
 
+def _mark(value: float, target: float) -> str:
+    return f"{value:.2f}x" + (" ✓" if value <= target else " ✗")
+
+
+def scorecard_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per function and input: each target's ratio, ✓ met, ✗ missed."""
+    rows = []
+    for name, figures in summary["functions"].items():
+        ratios = figures["cold_ratio"]
+        cold = [
+            _mark(ratios[mode], COLD_TARGET) if mode in ratios else "" for mode in BYTECODE_MODES
+        ]
+        real, base = figures["kinds"].get("real", {}), figures["kinds"].get("baseline", {})
+        same = figures["kinds"].get("baseline-claim", {})
+        pairs = [
+            (label, real.get(kind), against.get(kind))
+            for kind in real
+            if kind != "duplicate"
+            for label, against in (
+                (kind, base),
+                (f"{kind}, against the same calls", same),
+            )
+            if kind in against
+        ] or [("", None, None)]
+        for index, (kind, mine, theirs) in enumerate(pairs):
+            warm = (
+                [
+                    _mark(mine["cpu_ms"]["median"] / theirs["cpu_ms"]["median"], WARM_TARGET),
+                    _mark(mine["wall_ms"]["median"] / theirs["wall_ms"]["median"], WARM_TARGET),
+                    f"{mine['aws_calls']:g} + {mine['http_calls']:g} "
+                    f"({theirs['aws_calls']:g} + {theirs['http_calls']:g})",
+                ]
+                if mine and theirs
+                else ["", "", ""]
+            )
+            rows.append(
+                [name if index == 0 else "", kind, *(cold if index == 0 else ["", ""]), *warm]
+            )
+    return rows
+
+
+BYTECODE_MODES = ("compiled", "source")
+SCORECARD_HEADERS = [
+    "function",
+    "input",
+    "cold start, compiled",
+    "cold start, source",
+    "warm CPU",
+    "warm wall",
+    "AWS + HTTP calls (baseline)",
+]
+
+
+def function_cold_rows(summary: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    subjects = {"real": "real", "real-alt": "real, Tracer switched", "baseline": "baseline"}
+    for name, figures in summary["functions"].items():
+        for mode in BYTECODE_MODES:
+            base = figures["cold"].get(f"baseline/{mode}")
+            for subject, label in subjects.items():
+                cold = figures["cold"].get(f"{subject}/{mode}")
+                if cold is None or base is None:
+                    continue
+                rows.append(
+                    [
+                        name,
+                        label,
+                        mode,
+                        spread(cold["start_to_ready_ms"]),
+                        ms(cold["import_cpu_ms"]["median"]),
+                        ms(cold["first_wall_ms"]["median"]),
+                        ms(cold["ready_and_first_ms"]["median"]),
+                        ratio(
+                            cold["start_to_ready_ms"]["median"],
+                            base["start_to_ready_ms"]["median"],
+                        ),
+                        ratio(
+                            cold["ready_and_first_ms"]["median"],
+                            base["ready_and_first_ms"]["median"],
+                        ),
+                    ]
+                )
+    return rows
+
+
+FUNCTION_COLD_HEADERS = [
+    "function",
+    "handler",
+    "bytecode",
+    "start→ready ms",
+    "import+init CPU ms",
+    "1st invocation ms",
+    "start→1st answer ms",
+    "x baseline (ready)",
+    "x baseline (1st answer)",
+]
+
+
+def function_event_rows(summary: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, figures in summary["functions"].items():
+        base = figures["kinds"].get("baseline", {})
+        for subject, kinds in figures["kinds"].items():
+            for kind, mine in kinds.items():
+                theirs = base.get(kind)
+                rows.append(
+                    [
+                        name,
+                        kind,
+                        subject,
+                        str(mine["count"]),
+                        spread(mine["wall_ms"]),
+                        ms(mine["wall_ms"].get("p90", 0.0)),
+                        spread(mine["cpu_ms"]),
+                        ratio(mine["cpu_ms"]["median"], theirs["cpu_ms"]["median"])
+                        if theirs
+                        else "",
+                        ratio(mine["wall_ms"]["median"], theirs["wall_ms"]["median"])
+                        if theirs
+                        else "",
+                        f"{mine['aws_calls']:g} + {mine['http_calls']:g}",
+                    ]
+                )
+    return rows
+
+
+FUNCTION_EVENT_HEADERS = [
+    "function",
+    "input",
+    "handler",
+    "invocations",
+    "warm wall ms",
+    "p90",
+    "warm CPU ms",
+    "CPU x baseline",
+    "wall x baseline",
+    "AWS + HTTP calls",
+]
+
+
+def function_call_rows(summary: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, figures in summary["functions"].items():
+        for subject, kinds in figures["kinds"].items():
+            for kind, mine in kinds.items():
+                calls = {**mine["aws_per_event"], **mine["http_per_event"]}
+                rows.append(
+                    [
+                        name,
+                        kind,
+                        subject,
+                        ", ".join(f"{op} {n:g}" for op, n in calls.items()) or "none",
+                    ]
+                )
+    return rows
+
+
+FUNCTION_CALL_HEADERS = ["function", "input", "handler", "calls per invocation"]
+
+
+def extra_import_rows(summary: dict[str, Any], top: int = 8) -> list[list[str]]:
+    rows = []
+    for name, figures in summary["functions"].items():
+        extra = figures["extra_imports_ms"]
+        totals = figures["import_total_ms"]
+        rows.append(
+            [
+                name,
+                f"{ms(totals.get('real', 0.0))} vs {ms(totals.get('baseline', 0.0))}",
+                ", ".join(f"`{k}` {ms(v)}" for k, v in list(extra.items())[:top]),
+            ]
+        )
+    return rows
+
+
+EXTRA_IMPORT_HEADERS = [
+    "function",
+    "import + init ms, real vs baseline",
+    "own import time beyond the baseline's, by package (ms; `app` = module-level init)",
+]
+
+
 def terminal_report(summary: dict[str, Any]) -> str:
     machine = summary["machine"]
     parts = [
         f"\nbwp-privacy performance, {summary['generated_at']}: {machine['nproc']} cores "
         f"{machine['cpu_model']}, Python {machine['python']}",
-        "\nCold start (fresh process, Lambda-like environment; median (min-max))",
+        "\nScorecard (ratios to each function's baseline; ✓ met, ✗ missed)",
+        text_table(SCORECARD_HEADERS, scorecard_rows(summary)),
+        "\nCold start of every function (median (min-max))",
+        text_table(FUNCTION_COLD_HEADERS, function_cold_rows(summary)),
+        "\nWarm cost of every function",
+        text_table(FUNCTION_EVENT_HEADERS, function_event_rows(summary)),
+        "\nImport cost beyond the baseline's",
+        text_table(EXTRA_IMPORT_HEADERS, extra_import_rows(summary)),
+        "\nRecorder cold start (fresh process, Lambda-like environment; median (min-max))",
         text_table(COLD_HEADERS, cold_rows(summary)),
         "\nImport time, real handler (-X importtime, cumulative, top entries)",
         text_table(

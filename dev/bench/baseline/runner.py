@@ -12,7 +12,7 @@ from typing import Any
 
 from bwp_privacy_cli.local import LocalLambdaContext
 
-MODULE = "bench.baseline.app"
+MODULE = "bench.baseline.recorder.app"
 
 _handler: ModuleType | None = None
 

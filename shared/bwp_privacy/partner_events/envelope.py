@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -93,15 +92,20 @@ class TaskEventDetail(BaseModel):
         return data
 
 
-class PrivacyTaskEvent(EventBridgeModel):
-    """The whole envelope; `resources` kept (Powertools' EventBridgeEnvelope drops it)."""
+class PrivacyTaskEvent(BaseModel):
+    """The whole EventBridge envelope, `resources` kept (Powertools' EventBridgeEnvelope drops
+    it). The fields of Powertools' `EventBridgeModel`, in its order and with its aliases, each
+    bounded here; a plain pydantic model, because subclassing that one imports Powertools'
+    whole parser package at every cold start for a class whose every field is overridden."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     version: ShortStr
     id: ShortStr
     source: ShortStr
     account: ShortStr
-    region: ShortStr
     time: datetime
+    region: ShortStr
     resources: list[ResourceStr] = Field(max_length=MAX_RESOURCES)
     detail_type: str = Field(alias="detail-type")
     detail: TaskEventDetail

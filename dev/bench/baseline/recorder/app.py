@@ -2,8 +2,11 @@
 
 Written for the benchmark only. Plain json, requests and boto3: no Powertools, no pydantic,
 no validation, no retries of its own, no idempotency. It reads the real function's
-environment variables and makes the calls the real handler makes for a new event: a token
-(cached for the process), one GraphQL query, one DynamoDB put_item and one SNS publish.
+environment variables and makes the calls the real handler made for a new event before issue
+16: a token (cached for the process), one GraphQL query, one DynamoDB put_item and one SNS
+publish. With BASELINE_CLAIM=true it makes the three AWS calls the recorder makes now, in
+their plainest form: a conditional put_item claiming the event, the publish, and an
+update_item writing the record and dropping the claim (on condition that it still holds it).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ TIMEOUT = float(os.environ.get("BWP_HTTP_TIMEOUT_SECONDS") or "5")
 TABLE_NAME = os.environ["FAILURES_TABLE_NAME"]
 TOPIC_ARN = os.environ["FAILURES_TOPIC_ARN"]
 RETENTION_SECONDS = int(os.environ.get("RETENTION_DAYS") or "730") * 86400
+CLAIM = os.environ.get("BASELINE_CLAIM", "").lower() == "true"
+LEASE_SECONDS = 60
 
 session = requests.Session()
 dynamodb = boto3.client("dynamodb")
@@ -92,18 +97,27 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "receivedAt": now.isoformat(),
         **task,
     }
-    dynamodb.put_item(
-        TableName=TABLE_NAME,
-        Item={
-            "taskId": {"S": task_id},
-            "eventId": {"S": event["id"]},
-            "businessProductId": {"S": business_product_id},
-            "status": {"S": str(task["status"])},
-            "errorCodes": {"L": [{"S": code} for code in codes]},
-            "message": {"S": json.dumps(message)},
-            "expiresAt": {"N": str(int(now.timestamp()) + RETENTION_SECONDS)},
-        },
-    )
+    record = {
+        "businessProductId": {"S": business_product_id},
+        "status": {"S": str(task["status"])},
+        "errorCodes": {"L": [{"S": code} for code in codes]},
+        "message": {"S": json.dumps(message)},
+        "expiresAt": {"N": str(int(now.timestamp()) + RETENTION_SECONDS)},
+    }
+    key = {"taskId": {"S": task_id}, "eventId": {"S": event["id"]}}
+    token = getattr(context, "aws_request_id", "") or event["id"]
+    if CLAIM:
+        dynamodb.put_item(
+            TableName=TABLE_NAME,
+            Item={
+                **key,
+                "claimToken": {"S": token},
+                "leaseUntil": {"N": str(int(time.time()) + LEASE_SECONDS)},
+            },
+            ConditionExpression="attribute_not_exists(taskId)",
+        )
+    else:
+        dynamodb.put_item(TableName=TABLE_NAME, Item={**key, **record})
     answer = sns.publish(
         TopicArn=TOPIC_ARN,
         Message=json.dumps(message),
@@ -112,6 +126,25 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "businessProductId": {"DataType": "String", "StringValue": business_product_id},
         },
     )
+    if CLAIM:
+        record |= {
+            "publishedAt": {"S": datetime.now(UTC).isoformat()},
+            "messageId": {"S": answer["MessageId"]},
+        }
+        names = {f"#f{n}": name for n, name in enumerate(record)}
+        dynamodb.update_item(
+            TableName=TABLE_NAME,
+            Key=key,
+            UpdateExpression="SET "
+            + ", ".join(f"#f{n} = :f{n}" for n in range(len(record)))
+            + " REMOVE claimToken, leaseUntil",
+            ConditionExpression="claimToken = :token",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                **{f":f{n}": value for n, value in enumerate(record.values())},
+                ":token": {"S": token},
+            },
+        )
     return {
         "eventId": event["id"],
         "taskId": task_id,

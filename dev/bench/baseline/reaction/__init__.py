@@ -1,0 +1,1 @@
+"""The bare baseline of reaction's function (benchmark only: never deployed)."""

@@ -1,0 +1,1 @@
+"""The bare baseline of recorder's function (benchmark only: never deployed)."""
