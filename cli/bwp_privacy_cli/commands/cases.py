@@ -7,7 +7,7 @@ and every command that acts, refused or not, is an entry of the audit trail."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from bwp_privacy.reaction import (
     CaseStore,
     ClosedAs,
     Handled,
+    ReactionService,
     days_left,
     retention_start,
 )
@@ -421,15 +422,13 @@ def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
         if closed_as == "denied"
         else "cancelled"
     )
-    with cli.target() as target:
-        cli.announce(target)
-        operator = target.operator()
-        with _case_action(
-            target, "cases close", case_id, f"--as {answer} --reason {reason}"
-        ) as action:
-            with _operator_errors():
-                handled = target.reaction_service(operator).close(case_id, reason, operator, answer)
-            _outcome(action, handled, _load(target.case_store(), case_id))
+    target, handled = _operate(
+        cli,
+        case_id,
+        "close",
+        f"--as {answer} --reason {reason}",
+        lambda service, operator: service.close(case_id, reason, operator, answer),
+    )
     _report(cli, target, "close", handled, None)
 
 
@@ -451,17 +450,13 @@ def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> Non
     within the first period, as the law asks; this records that you did."""
     if not reason.strip():
         raise UserError("--reason: say why the deadline is extended")
-    with cli.target() as target:
-        cli.announce(target)
-        operator = target.operator()
-        with _case_action(
-            target, "cases extend", case_id, f"--jurisdiction {jurisdiction} --reason {reason}"
-        ) as action:
-            with _operator_errors():
-                handled = target.reaction_service(operator).extend(
-                    case_id, jurisdiction, reason, operator
-                )
-            _outcome(action, handled, _load(target.case_store(), case_id))
+    target, handled = _operate(
+        cli,
+        case_id,
+        "extend",
+        f"--jurisdiction {jurisdiction} --reason {reason}",
+        lambda service, operator: service.extend(case_id, jurisdiction, reason, operator),
+    )
     _report(cli, target, "extend", handled, None)
 
 
@@ -485,17 +480,13 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     if when > datetime.now(UTC):
         raise UserError(f"RECEIVED: {received} is in the future")
-    with cli.target() as target:
-        cli.announce(target)
-        operator = target.operator()
-        with _case_action(
-            target, "cases set-received", case_id, f"{_iso(when)} --reason {reason}"
-        ) as action:
-            with _operator_errors():
-                handled = target.reaction_service(operator).set_received(
-                    case_id, when, reason, operator
-                )
-            _outcome(action, handled, _load(target.case_store(), case_id))
+    target, handled = _operate(
+        cli,
+        case_id,
+        "set-received",
+        f"{_iso(when)} --reason {reason}",
+        lambda service, operator: service.set_received(case_id, when, reason, operator),
+    )
     _report(cli, target, "set-received", handled, None)
 
 
@@ -507,13 +498,13 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
 def link(cli: CliContext, case_id: str, task_id: str) -> None:
     """Link TASK_ID, a task your own system started (of the case's kind), to CASE_ID as its next
     attempt (announce mode)."""
-    with cli.target() as target:
-        cli.announce(target)
-        operator = target.operator()
-        with _case_action(target, "cases link", case_id, f"task {task_id}") as action:
-            with _operator_errors():
-                handled = target.reaction_service(operator).link_task(case_id, task_id, operator)
-            _outcome(action, handled, _load(target.case_store(), case_id))
+    target, handled = _operate(
+        cli,
+        case_id,
+        "link",
+        f"task {task_id}",
+        lambda service, operator: service.link_task(case_id, task_id, operator),
+    )
     _report(cli, target, "link", handled, task_id)
 
 
@@ -606,6 +597,24 @@ def _operator_errors() -> Iterator[None]:
         yield
     except (CaseNotFound, CaseNotStartable, CannotResubmit, CannotExtend) as error:
         raise UserError(str(error)) from None
+
+
+def _operate(
+    cli: CliContext,
+    case_id: str,
+    action: str,
+    input_: str,
+    act: Callable[[ReactionService, str], Handled],
+) -> tuple[Target, Handled]:
+    """Run an operator's command on a case with the caller's identity, as one audit entry."""
+    with cli.target() as target:
+        cli.announce(target)
+        operator = target.operator()
+        with _case_action(target, f"cases {action}", case_id, input_) as record:
+            with _operator_errors():
+                handled = act(target.reaction_service(operator), operator)
+            _outcome(record, handled, _load(target.case_store(), case_id))
+    return target, handled
 
 
 def _case_action(
