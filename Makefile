@@ -129,9 +129,10 @@ sam-build: ## sam build without Docker, with a local python3.13 (found or instal
 deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for the parameters; samconfig.toml keeps them)
 	$(SAM) deploy --guided
 
-# The bulk replay runs BENCH_EVENTS events per run (14 runs): 250 keeps `make bench` near
-# 10 minutes on 2 cores; BENCH_EVENTS=5000 is the full measurement (about an hour here).
+# Every function's cold start and warm cost against its baseline on a Lambda-like python3.13
+# runtime (about 8 minutes on 2 cores), then the bulk replay: BENCH_EVENTS events per run (10
+# runs; 250 keeps it near 5 minutes, BENCH_EVENTS=5000 is the full measurement, about an hour).
 BENCH_EVENTS ?= 250
 .PHONY: bench
-bench: setup ## benchmark against a bare baseline: tables, dev/bench/results/latest.json, docs/performance.md
+bench: setup ## every function against a bare baseline: tables, dev/bench/results/latest.json, docs/performance.md
 	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS)

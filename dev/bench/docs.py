@@ -150,8 +150,12 @@ def key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         figures.append(
             (
                 "layer zip (KB)",
-                f"{summary['package']['layer']['zip_kb']:.0f} "
-                f"(exact requirements {summary['package']['layer_exact']['zip_kb']:.0f})",
+                f"{summary['package']['layer']['zip_kb']:.0f}"
+                + (
+                    f" (without bytecode {summary['package']['layer_source']['zip_kb']:.0f})"
+                    if "layer_source" in summary["package"]
+                    else ""
+                ),
             )
         )
     at = summary["cost"]["at_template"]
@@ -369,7 +373,7 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "## Reproduce",
         "",
         "```bash",
-        "make bench                          # about 10 minutes on 2 cores",
+        "make bench                          # about 15 minutes on 2 cores",
         "BENCH_EVENTS=5000 make bench        # the full bulk replay (about an hour here)",
         "uv run python -m bench.run --help   # every knob; --cold-only: the cold starts alone",
         "# the Before column: the same bench on an older commit, written to before.json",
@@ -463,7 +467,7 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         "left out of the rate once started."
         + (
             f" `make bench` uses {config['bulk_events']} events instead of "
-            f"{config['full_bulk_events']} to stay under ~10 minutes."
+            f"{config['full_bulk_events']} to keep the run near 15 minutes."
             if short_bulk
             else ""
         ),
@@ -556,16 +560,13 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any]) -> str:
         lines += [
             "## Package size",
             "",
-            "`uv pip install --target` of `shared/requirements.txt` for python3.13 on "
-            "aarch64 (`--only-binary :all:`), plus `shared/bwp_privacy`, zipped "
-            "(bytecode caches left out). `sam build` resolves the requirements' own "
-            "dependencies like the first row: "
-            + ", ".join(
-                name
-                for name in package["layer"]["packages"]
-                if name not in package["layer_exact"]["packages"]
-            )
-            + " come in through aws-xray-sdk although requirements.txt prunes botocore.",
+            "The layer as `sam build` makes it: `shared/Makefile` (exactly "
+            "`shared/requirements.txt`, wheels for python3.13 on aarch64, and "
+            "`shared/bwp_privacy`, every module compiled), zipped with and without its "
+            "bytecode; the recorder's function as `make sam-build` makes it; the baseline's "
+            "requests (with its dependencies) and app.py. Packages in the layer: "
+            + ", ".join(package["layer"].get("packages", []))
+            + ".",
             "",
             md_table(PACKAGE_HEADERS, package_rows(summary)),
             "",

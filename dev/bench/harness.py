@@ -88,7 +88,7 @@ LAMBDAS = (
         "reaction",
         "reaction",
         ("failure", "completed"),
-        max_warm=300,
+        max_warm=200,
         label="reaction (a published failure opening a case; the COMPLETED event ending it)",
     ),
     Lambda(

@@ -1,4 +1,5 @@
-"""Deployment package sizes without sam: the layer and function zips, and the baseline's."""
+"""Deployment package sizes without sam: the layer as shared/Makefile builds it for Lambda
+(arm64, with bytecode) and without its bytecode, the recorder's function zip, the baseline's."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BASELINE_DIR, FUNCTION_DIR, ROOT
+from bench.harness import BASELINE_DIR, CODE, FUNCTION_DIR
+from bench.runtime import find_python313
 
-REQUIREMENTS = ROOT / "shared" / "requirements.txt"
+REQUIREMENTS = CODE / "shared" / "requirements.txt"
 LAMBDA_PLATFORM = ["--python-platform", "aarch64-manylinux2014", "--python-version", "3.13"]
 SKIP = ("__pycache__", ".pyc")
 
@@ -50,13 +52,14 @@ def _install(target: Path, requirements: list[str], *, no_deps: bool) -> list[st
     )
 
 
-def _zip(source: Path, archive: Path, prefix: str = "") -> dict[str, Any]:
-    """Zip ``source`` (bytecode caches left out) under ``prefix``; sizes in KB."""
+def _zip(source: Path, archive: Path, prefix: str = "", *, bytecode: bool = True) -> dict[str, Any]:
+    """Zip ``source`` (with or without its bytecode) under ``prefix``; sizes in KB."""
     unzipped = 0
     files = 0
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
         for path in sorted(source.rglob("*")):
-            if path.is_dir() or any(part in SKIP for part in path.parts) or path.suffix in SKIP:
+            cache = any(part in SKIP for part in path.parts) or path.suffix in SKIP
+            if path.is_dir() or (cache and not bytecode):
                 continue
             out.write(path, prefix + str(path.relative_to(source)))
             unzipped += path.stat().st_size
@@ -76,32 +79,68 @@ def _pinned(name: str) -> str:
 
 
 def package_sizes() -> dict[str, Any]:
-    """Layer as `sam build` would resolve it (dependencies of the requirements included),
-    layer with exactly the requirements (--no-deps), the function zip, and the baseline."""
+    """The layer as `sam build` makes it (shared/Makefile, for arm64, with bytecode), the same
+    without its bytecode, the recorder's function zip (compiled as `make sam-build` does, when
+    the code's Makefile does) and the baseline's (app.py and requests)."""
+    python = find_python313()
+    if python is None:
+        raise RuntimeError("no python3.13 to build the layer with")
     work = Path(tempfile.mkdtemp(prefix="bwp-bench-package-"))
     try:
         result: dict[str, Any] = {}
-        for name, no_deps in (("layer", False), ("layer_exact", True)):
-            python = work / name / "python"
-            installed = _install(python, ["-r", str(REQUIREMENTS)], no_deps=no_deps)
-            shutil.copytree(ROOT / "shared" / "bwp_privacy", python / "bwp_privacy")
-            sizes = _zip(work / name, work / f"{name}.zip")
+        subprocess.run(  # noqa: S603 (fixed arguments)
+            [
+                shutil.which("make") or "make",
+                "-s",
+                "-C",
+                str(CODE / "shared"),
+                "build-BwpPrivacyLayer",
+                f"ARTIFACTS_DIR={work / 'layer'}",
+                f"PYTHON={python}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        layer = work / "layer" / "python"
+        installed = sorted(
+            path.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+            for path in layer.glob("*.dist-info")
+        )
+        largest = sorted(
+            (
+                (sum(f.stat().st_size for f in p.rglob("*") if f.is_file()), p.name)
+                for p in layer.iterdir()
+                if p.is_dir() and not p.name.endswith(".dist-info")
+            ),
+            reverse=True,
+        )[:6]
+        for name, bytecode in (("layer", True), ("layer_source", False)):
+            sizes = _zip(work / "layer", work / f"{name}.zip", bytecode=bytecode)
             sizes["packages"] = installed
-            largest = sorted(
-                (
-                    (sum(f.stat().st_size for f in p.rglob("*") if f.is_file()), p.name)
-                    for p in python.iterdir()
-                    if p.is_dir() and not p.name.endswith(".dist-info")
-                ),
-                reverse=True,
-            )[:6]
             sizes["largest_unzipped_kb"] = {n: round(size / 1024) for size, n in largest}
             result[name] = sizes
-        result["function"] = _zip(FUNCTION_DIR, work / "function.zip")
+        function = work / "function"
+        shutil.copytree(FUNCTION_DIR, function, ignore=shutil.ignore_patterns(*SKIP))
+        makefile = CODE / "Makefile"
+        if makefile.exists() and "compileall" in makefile.read_text():
+            subprocess.run(  # noqa: S603
+                [
+                    python,
+                    "-m",
+                    "compileall",
+                    "-q",
+                    "--invalidation-mode",
+                    "unchecked-hash",
+                    str(function),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        result["function"] = _zip(function, work / "function.zip")
         baseline = work / "baseline"
         installed = _install(baseline, [_pinned("requests")], no_deps=False)
-        shutil.copy(BASELINE_DIR / "app.py", baseline / "app.py")
-        result["baseline"] = _zip(baseline, work / "baseline.zip")
+        shutil.copy(BASELINE_DIR / "recorder" / "app.py", baseline / "app.py")
+        result["baseline"] = _zip(baseline, work / "baseline.zip", bytecode=False)
         result["baseline"]["packages"] = installed
         result["real_total_zip_kb"] = round(
             result["layer"]["zip_kb"] + result["function"]["zip_kb"], 1

@@ -54,7 +54,7 @@ DOCS = ROOT / "docs" / "performance.md"
 BYTECODE = ("compiled", "source")
 #: Invocations of the recorder that send an event it has handled already (a redelivery).
 DUPLICATES = 50
-#: `make bench` must stay under ~10 minutes on 2 cores: at the ~10-30 events/s the sandbox
+#: `make bench` should stay near 15 minutes on 2 cores: at the ~10-50 events/s the sandbox
 #: allows, 5,000 events per bulk run (12 runs) would take about an hour.
 DEFAULT_EVENTS = 5000
 
@@ -73,7 +73,7 @@ class Log:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="events per bulk run")
-    parser.add_argument("--workers", default="1,2,4", help="bulk replay worker counts")
+    parser.add_argument("--workers", default="1,2", help="bulk replay worker counts")
     parser.add_argument("--warm", type=int, default=1000, help="warm invocations (memory check)")
     parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes per variant")
     parser.add_argument("--profile", type=int, default=60, help="invocations profiled")
@@ -409,7 +409,10 @@ def main(argv: list[str] | None = None) -> int:
         raw["bulk"] += bulk_replay("process", args.events, [1], log, fanout=True)
     if not args.skip_package:
         log("package sizes (uv pip install --target for python3.13 arm64)")
-        raw["package"] = package_sizes()
+        try:
+            raw["package"] = package_sizes()
+        except (OSError, subprocess.SubprocessError, RuntimeError) as error:
+            log(f"  package sizes left out: {type(error).__name__}: {error}")
     raw["machine"]["load_average_end"] = list(os.getloadavg())
     raw["machine"]["bench_seconds"] = round(time.monotonic() - log._started, 1)
 
