@@ -26,6 +26,8 @@ from bwp_privacy_cli.report import DEFAULT_WEEKS, build_report, write_report
 @click.option(
     "--due-soon-days",
     type=click.IntRange(0, 365),
+    envvar="BWP_DUE_SOON_DAYS",
+    show_envvar=True,
     default=DEFAULT_DUE_SOON_DAYS,
     show_default=True,
     help="An open case with fewer days than this to its legal deadline is due soon.",

@@ -33,8 +33,10 @@ def build_reaction(
         settings.playbooks_parameter_name,
         aws_client("ssm") if settings.playbooks_parameter_name else None,
     )
+    # One DynamoDB client for the cases and the audit trail: each client costs cold-start time.
+    dynamodb = aws_client("dynamodb")
     return ReactionService(
-        store=CaseStore(aws_client("dynamodb"), settings.cases_table_name, settings.retention_days),
+        store=CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
         scheduler=AttemptScheduler(
             aws_client("scheduler"),
             SchedulerTarget(
@@ -48,7 +50,7 @@ def build_reaction(
         notices=NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
         playbooks=playbooks.get,
         metrics=metrics,
-        audit=AuditTrail(aws_client("dynamodb"), settings.audit_table_name),
+        audit=AuditTrail(dynamodb, settings.audit_table_name),
         retention_days=settings.retention_days,
         actor=actor or settings.actor,
         clock=clock,
