@@ -63,9 +63,12 @@ def print_table(
             needed += MIN_FOLDED_WIDTH + 3
     for row in cells:
         table.add_row(*row)
-    # Too narrow for the ids even with every other column folded: wider than the terminal
-    # (it wraps the line) rather than an id cut in two.
-    console.print(table, width=max(console.width, needed))
+    if needed > console.width:
+        # Too narrow for the ids even with every other column folded: wider than the
+        # terminal (it wraps the line) rather than an id cut in two. The table's own width,
+        # because rich caps a width given to print() at the console's.
+        table.width = needed
+    console.print(table)
 
 
 def progress(total: int, description: str) -> Progress:
