@@ -9,82 +9,173 @@ shopper's email (`Resubmitter`), case notices for the router (`NoticePublisher`)
 service that carries each input through them (`ReactionService`, wired by `build_reaction`).
 """
 
-from bwp_privacy.reaction.audit_entries import retention_start, transition_entries
-from bwp_privacy.reaction.case import (
-    Case,
-    CaseKind,
-    CaseState,
-    CaseTask,
-    Cause,
-    CauseKind,
-    ClosedAs,
-    Transition,
-    client_token,
-    schedule_name,
+from typing import TYPE_CHECKING
+
+from bwp_privacy.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from bwp_privacy.reaction.audit_entries import (
+        retention_start,
+        transition_entries,
+    )
+    from bwp_privacy.reaction.case import (
+        Case,
+        CaseKind,
+        CaseState,
+        CaseTask,
+        Cause,
+        CauseKind,
+        ClosedAs,
+        Transition,
+        client_token,
+        schedule_name,
+    )
+    from bwp_privacy.reaction.clock import (
+        Deadline,
+        Jurisdiction,
+        Period,
+        deadlines,
+        legal_due_at,
+    )
+    from bwp_privacy.reaction.decisions import (
+        Announce,
+        CancelSchedule,
+        CannotExtend,
+        Decision,
+        Effect,
+        Ended,
+        Escalation,
+        ScheduleAttempt,
+        StartTask,
+        TaskCompleted,
+        TaskFailed,
+        close_by_operator,
+        days_left,
+        extend,
+        merge_stray,
+        on_attempt_due,
+        on_attempt_impossible,
+        on_completed,
+        on_failed,
+        on_task_started,
+        open_case,
+        set_received,
+        start_task,
+    )
+    from bwp_privacy.reaction.input_errors import InvalidReactionInput
+    from bwp_privacy.reaction.inputs import handle
+    from bwp_privacy.reaction.notices import (
+        NoticePublisher,
+        build_notice,
+    )
+    from bwp_privacy.reaction.playbooks import (
+        DATA_SUBJECT_NOT_FOUND,
+        DEFAULT_RETRIEVAL,
+        ORDERS_NOT_CLOSED,
+        Close,
+        Escalate,
+        Mode,
+        PlaybooksConfig,
+        PlaybooksError,
+        PlaybookSet,
+        Resubmit,
+        load_playbooks,
+    )
+    from bwp_privacy.reaction.playbooks_source import PlaybooksSource
+    from bwp_privacy.reaction.resubmit import (
+        EMAIL_QUERY,
+        RETRIEVAL_EMAIL_QUERY,
+        CannotResubmit,
+        Resubmitter,
+    )
+    from bwp_privacy.reaction.schedules import (
+        ATTEMPT_DUE,
+        AttemptDueInput,
+        AttemptScheduler,
+        SchedulerTarget,
+    )
+    from bwp_privacy.reaction.service import (
+        CaseNotFound,
+        CaseNotStartable,
+        Handled,
+        ReactionService,
+    )
+    from bwp_privacy.reaction.settings import ReactionSettings
+    from bwp_privacy.reaction.store import (
+        CaseConflict,
+        CaseStore,
+        TaskLink,
+    )
+    from bwp_privacy.reaction.wiring import build_reaction
+
+# Each name is imported on first use: see bwp_privacy.lazy_exports.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "audit_entries": ("retention_start", "transition_entries"),
+        "case": (
+            "Case",
+            "CaseKind",
+            "CaseState",
+            "CaseTask",
+            "Cause",
+            "CauseKind",
+            "ClosedAs",
+            "Transition",
+            "client_token",
+            "schedule_name",
+        ),
+        "clock": ("Deadline", "Jurisdiction", "Period", "deadlines", "legal_due_at"),
+        "decisions": (
+            "Announce",
+            "CancelSchedule",
+            "CannotExtend",
+            "Decision",
+            "Effect",
+            "Ended",
+            "Escalation",
+            "ScheduleAttempt",
+            "StartTask",
+            "TaskCompleted",
+            "TaskFailed",
+            "close_by_operator",
+            "days_left",
+            "extend",
+            "merge_stray",
+            "on_attempt_due",
+            "on_attempt_impossible",
+            "on_completed",
+            "on_failed",
+            "on_task_started",
+            "open_case",
+            "set_received",
+            "start_task",
+        ),
+        "inputs": ("handle",),
+        "input_errors": ("InvalidReactionInput",),
+        "notices": ("NoticePublisher", "build_notice"),
+        "playbooks": (
+            "DATA_SUBJECT_NOT_FOUND",
+            "DEFAULT_RETRIEVAL",
+            "ORDERS_NOT_CLOSED",
+            "Close",
+            "Escalate",
+            "Mode",
+            "PlaybooksConfig",
+            "PlaybooksError",
+            "PlaybookSet",
+            "Resubmit",
+            "load_playbooks",
+        ),
+        "playbooks_source": ("PlaybooksSource",),
+        "resubmit": ("EMAIL_QUERY", "RETRIEVAL_EMAIL_QUERY", "CannotResubmit", "Resubmitter"),
+        "schedules": ("ATTEMPT_DUE", "AttemptDueInput", "AttemptScheduler", "SchedulerTarget"),
+        "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
+        "settings": ("ReactionSettings",),
+        "store": ("CaseConflict", "CaseStore", "TaskLink"),
+        "wiring": ("build_reaction",),
+    },
 )
-from bwp_privacy.reaction.clock import Deadline, Jurisdiction, Period, deadlines, legal_due_at
-from bwp_privacy.reaction.decisions import (
-    Announce,
-    CancelSchedule,
-    CannotExtend,
-    Decision,
-    Effect,
-    Ended,
-    Escalation,
-    ScheduleAttempt,
-    StartTask,
-    TaskCompleted,
-    TaskFailed,
-    close_by_operator,
-    days_left,
-    extend,
-    merge_stray,
-    on_attempt_due,
-    on_attempt_impossible,
-    on_completed,
-    on_failed,
-    on_task_started,
-    open_case,
-    set_received,
-    start_task,
-)
-from bwp_privacy.reaction.inputs import InvalidReactionInput, handle
-from bwp_privacy.reaction.notices import NoticePublisher, build_notice
-from bwp_privacy.reaction.playbooks import (
-    DATA_SUBJECT_NOT_FOUND,
-    DEFAULT_RETRIEVAL,
-    ORDERS_NOT_CLOSED,
-    Close,
-    Escalate,
-    Mode,
-    PlaybooksConfig,
-    PlaybooksError,
-    PlaybookSet,
-    Resubmit,
-    load_playbooks,
-)
-from bwp_privacy.reaction.playbooks_source import PlaybooksSource
-from bwp_privacy.reaction.resubmit import (
-    EMAIL_QUERY,
-    RETRIEVAL_EMAIL_QUERY,
-    CannotResubmit,
-    Resubmitter,
-)
-from bwp_privacy.reaction.schedules import (
-    ATTEMPT_DUE,
-    AttemptDueInput,
-    AttemptScheduler,
-    SchedulerTarget,
-)
-from bwp_privacy.reaction.service import (
-    CaseNotFound,
-    CaseNotStartable,
-    Handled,
-    ReactionService,
-)
-from bwp_privacy.reaction.settings import ReactionSettings
-from bwp_privacy.reaction.store import CaseConflict, CaseStore, TaskLink
-from bwp_privacy.reaction.wiring import build_reaction
 
 __all__ = [
     "ATTEMPT_DUE",

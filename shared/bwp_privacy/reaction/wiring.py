@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bwp_privacy.audit import AuditTrail
-from bwp_privacy.bwp_api import build_client
 from bwp_privacy.common import MetricsSink, aws_client, utc_now
 from bwp_privacy.reaction.notices import NoticePublisher
 from bwp_privacy.reaction.playbooks_source import PlaybooksSource
-from bwp_privacy.reaction.resubmit import Resubmitter
+from bwp_privacy.reaction.resubmit import GraphQL, Resubmitter
 from bwp_privacy.reaction.schedules import AttemptScheduler, SchedulerTarget
 from bwp_privacy.reaction.service import ReactionService
 from bwp_privacy.reaction.settings import ReactionSettings
@@ -46,7 +46,7 @@ def build_reaction(
                 dead_letter_arn=settings.schedule_dlq_arn,
             ),
         ),
-        resubmitter=Resubmitter(build_client(settings)),
+        resubmitter=Resubmitter(ApiOnFirstUse(settings)),
         notices=NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
         playbooks=playbooks.get,
         metrics=metrics,
@@ -55,3 +55,32 @@ def build_reaction(
         actor=actor or settings.actor,
         clock=clock,
     )
+
+
+class ApiOnFirstUse:
+    """The API client, built when the first attempt calls it.
+
+    Most of the reaction's inputs (a failure opening a case, a COMPLETED event) never call
+    the API; building the client imports the HTTP stack and creates a Secrets Manager client,
+    about a fifth of the reaction's cold start. One instance per execution environment: the
+    client it builds keeps its token cache and connections from then on.
+    """
+
+    def __init__(self, settings: ReactionSettings) -> None:
+        self._settings = settings
+        self._api: GraphQL | None = None
+
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        target_id: str,
+        *,
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """``BwpClient.execute``, on a client built at the first call."""
+        if self._api is None:
+            from bwp_privacy.bwp_api import build_client  # deferred: see the class
+
+            self._api = build_client(self._settings)
+        return self._api.execute(query, variables, target_id, deadline=deadline)
