@@ -15,7 +15,7 @@ from bwp_privacy.alerting import build_alert, load_routes
 from bwp_privacy.contract import DeletionFailure
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
-from bwp_sandbox.soak.workload import Workload
+from bwp_sandbox.soak.workload import COMPLETED_DETAIL_TYPE_FAULT, Workload
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue, queue_depth
 
 RECEIVERS = ("pagerduty", "slack", "teams", "webhook", "amazon-q", "eventbridge")
@@ -44,6 +44,10 @@ class Accounting:
     malformed: int = 0
     malformed_rejected_with_reason: int = 0
     malformed_stored: int = 0
+    #: A "malformed" event whose only fault is a COMPLETED detail type: the recorder rejects
+    #: it, and the redrive sends it where the partner bus's COMPLETED rule would have, the
+    #: reaction, which takes it (a completion of a task with no case).
+    malformed_taken_by_reaction: int = 0
     receivers: dict[str, ReceiverCount] = field(default_factory=dict)
     duplicate_pages: int = 0
     duplicate_chat_posts: int = 0
@@ -113,6 +117,8 @@ def account(workload: Workload, sandbox: Sandbox, seen: Observations) -> Account
         reason = parked.get(marker, "")
         if "Error" in reason:
             result.malformed_rejected_with_reason += 1
+        elif marker not in parked and workload.malformed[marker] == COMPLETED_DETAIL_TYPE_FAULT:
+            result.malformed_taken_by_reaction += 1
     result.duplicate_pages = result.receivers["pagerduty"].duplicated
     result.duplicate_chat_posts = sum(
         result.receivers[name].duplicated for name in ("slack", "teams", "amazon-q")

@@ -34,6 +34,7 @@ def render(report: SoakReport) -> str:
         ("malformed events", "malformed"),
         ("malformed rejected with reason", "malformed_rejected_with_reason"),
         ("malformed stored", "malformed_stored"),
+        ("malformed, taken by the reaction", "malformed_taken_by_reaction"),
         ("duplicate pages", "duplicate_pages"),
         ("duplicate chat posts", "duplicate_chat_posts"),
     ):

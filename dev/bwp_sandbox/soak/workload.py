@@ -21,6 +21,10 @@ CODES = (
 OUTAGE_PERCENT = 1
 OUTAGE_SEED_OFFSET = 1_000_003  # the outages' own random stream: the events stay the same
 
+#: The malformed kind that is a well-formed COMPLETED event: the recorder's (a FAILED rule's
+#: target) to reject, the reaction's to take.
+COMPLETED_DETAIL_TYPE_FAULT = "detail-type"
+
 
 @dataclass
 class Workload:
@@ -96,12 +100,12 @@ def _malformed(
     rng: random.Random, event: dict[str, Any], n: int, seed: int
 ) -> tuple[dict[str, Any], str]:
     event["id"] = f"soak-malformed-{seed}-{n}"
-    kind = rng.choice(["source", "resource", "detail-type", "detail", "time"])
+    kind = rng.choice(["source", "resource", COMPLETED_DETAIL_TYPE_FAULT, "detail", "time"])
     if kind == "source":
         event["source"] = "aws.partner/not-buywithprime/x"
     elif kind == "resource":
         event["resources"] = ["businessProduct/bp-soak-a/personalDataDeletionTask/"]
-    elif kind == "detail-type":
+    elif kind == COMPLETED_DETAIL_TYPE_FAULT:
         event["detail-type"] = "PERSONAL_DATA_DELETION_TASK_COMPLETED"
     elif kind == "detail":
         event["detail"] = "not an object"
