@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, TextIO, cast, get_args
 
 import click
 from rich.markup import escape
@@ -402,7 +402,7 @@ def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
 @click.option(
     "--as",
     "closed_as",
-    type=click.Choice(["completed", "denied", "cancelled"]),
+    type=click.Choice(get_args(ClosedAs)),
     default="cancelled",
     show_default=True,
     help="How the request was answered: completed (outside Buy with Prime), denied (the reason "
@@ -415,13 +415,7 @@ def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
     cancelled."""
     if not reason.strip():
         raise UserError("--reason: say why the case is closed")
-    answer: ClosedAs = (
-        "completed"
-        if closed_as == "completed"
-        else "denied"
-        if closed_as == "denied"
-        else "cancelled"
-    )
+    answer = cast("ClosedAs", closed_as)  # click.Choice holds it to ClosedAs's values
     target, handled = _operate(
         cli,
         case_id,
