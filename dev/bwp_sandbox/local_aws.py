@@ -15,7 +15,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bwp_sandbox import partiql_insert
+from bwp_sandbox import partiql_insert, partner_sources
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
@@ -32,6 +32,7 @@ class LocalAws:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         partiql_insert.install()
+        partner_sources.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
 
     def start(self) -> LocalAws:

@@ -16,14 +16,15 @@ from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import archive_sample_events, seed_sample_tasks
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import LocalStack, deploy_local_stack, purge
+from bwp_sandbox.stack import ACCOUNT_ID, LocalStack, deploy_local_stack, purge
 
 RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
 REACTION = "ReactionFunction"
 WATCH = "DeadlineWatchFunction"
-#: moto keeps only the last segment of a bus name with "/": the local partner bus is plain.
-PARTNER_BUS = "bwp-privacy-partner-bus"
+#: The partner event source Buy with Prime creates in the account at the first subscription,
+#: and the bus associated with it (same name; `bwp_sandbox.partner_sources`).
+PARTNER_BUS = "aws.partner/buywithprime/bwp-privacy-sandbox"
 CREDENTIALS_SECRET = "bwp-privacy/api-credentials"
 #: Settings the template leaves to their defaults, shortened so local runs fail fast.
 LOCAL_SETTINGS = {"BWP_HTTP_TIMEOUT_SECONDS": "2"}
@@ -147,6 +148,9 @@ def prepare(
         "BwpTokenUrl": emulator.token_url,
         **receivers.parameters,
     }
+    events = admin_client("events")
+    events.create_partner_event_source(Name=PARTNER_BUS, Account=ACCOUNT_ID)
+    events.create_event_bus(Name=PARTNER_BUS, EventSourceName=PARTNER_BUS)
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)
     archive_sample_events(admin_client("events"), stack.partner_bus_arn)

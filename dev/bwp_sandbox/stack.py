@@ -293,14 +293,14 @@ def _completed_rule(prefix: str, resources: dict[str, Any], bus: str) -> dict[st
 
 
 def _partner_bus(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:
-    """The partner bus with the template's rule and archive.
+    """The template's rule and archive on the partner bus, which exists before the stack (as
+    in AWS: `bwp-privacy setup` associates the partner event source with it first).
 
-    moto keeps only the last segment of a name with "/", so the local bus has a plain name.
     Lambda targets cannot run in moto: the rule targets a queue, and whoever plays the
     function (the CLI) reads it.
     """
     events = admin_client("events")
-    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    bus_arn = events.describe_event_bus(Name=bus)["Arn"]
     function = resources["RecorderFunction"]["Properties"]
     pattern = json.dumps(function["Events"]["DeletionTaskFailed"]["Properties"]["Pattern"])
     archive = resources["DeletionTaskFailedArchive"]["Properties"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 from datetime import UTC, datetime
@@ -42,7 +43,9 @@ def replay(cli: CliContext, start: str, end: str | None, name: str | None, timeo
     finish = parse_since(end) if end else datetime.now(UTC)
     if begin >= finish:
         raise UserError(f"--from ({begin.isoformat()}) must be before --to ({finish.isoformat()})")
-    name = name or f"bwp-privacy-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    # A replay's name is unique in the account: two replays started in the same second (a
+    # script, a retry) must not collide, hence the random tail.
+    name = name or f"bwp-privacy-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     with cli.target() as target:
         cli.announce(target)
         if not (target.archive_arn and target.partner_bus_arn and target.rule_arn):
