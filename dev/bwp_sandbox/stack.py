@@ -162,9 +162,13 @@ def deploy_local_stack(
     physical["AlertsKey"] = PhysicalResource(key["KeyId"], {"Arn": key["Arn"]})
     sqs = admin_client("sqs")
     # Each dead-letter queue is a nested stack: CloudFormation's GetAtt X.Outputs.QueueArn.
+    dlq = load_template(PROJECT_ROOT / DEAD_LETTER_QUEUE)["Resources"]["Queue"]["Properties"]
     for logical_id in dead_letter_queues(resources):
         name = f"{prefix}-{logical_id}"
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        url = sqs.create_queue(
+            QueueName=name,
+            Attributes={"MessageRetentionPeriod": str(dlq["MessageRetentionPeriod"])},
+        )["QueueUrl"]
         outputs = {"QueueArn": queue_arn(url), "QueueName": name, "QueueUrl": url}
         physical[logical_id] = PhysicalResource(
             f"{name}-stack", {f"Outputs.{key}": value for key, value in outputs.items()}
@@ -175,6 +179,7 @@ def deploy_local_stack(
         QueueName=f"{prefix}-AlertQueue",
         Attributes={
             "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(declared["MessageRetentionPeriod"]),
             "RedrivePolicy": json.dumps(
                 {
                     "deadLetterTargetArn": dead_letters,
@@ -245,6 +250,7 @@ def _reaction(
         QueueName=f"{prefix}-ReactionQueue",
         Attributes={
             "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(declared["MessageRetentionPeriod"]),
             "RedrivePolicy": json.dumps(
                 {
                     "deadLetterTargetArn": dead_letters,

@@ -76,8 +76,9 @@ def recorder_run(sandbox: Sandbox) -> None:
 
 
 def with_every_option(sandbox: Sandbox) -> Sandbox:
-    """The stack with every optional part on: all six receivers (as the sandbox has them)
-    and the routes override in SSM."""
+    """The stack with every optional part on: all six receivers (as the sandbox has them),
+    the routes and playbooks overrides in SSM, and a customer managed key encrypting the
+    credentials secret, every receiver's secret and the Amazon Q topic."""
     ssm = admin_client("ssm")
     ssm.put_parameter(
         Name=ROUTES_PARAMETER, Value=SHIPPED_ROUTES.read_text(), Type="String", Overwrite=True
@@ -85,9 +86,32 @@ def with_every_option(sandbox: Sandbox) -> Sandbox:
     ssm.put_parameter(
         Name=PLAYBOOKS_PARAMETER, Value=SHIPPED_PLAYBOOKS.read_text(), Type="String", Overwrite=True
     )
+    key = encrypt_with_customer_key(sandbox)
     return sandbox.deploy(
-        RoutesParameterName=ROUTES_PARAMETER, PlaybooksParameterName=PLAYBOOKS_PARAMETER
+        RoutesParameterName=ROUTES_PARAMETER,
+        PlaybooksParameterName=PLAYBOOKS_PARAMETER,
+        CustomerManagedKeyArn=key,
     )
+
+
+def encrypt_with_customer_key(sandbox: Sandbox) -> str:
+    """A customer managed key of the merchant's, encrypting the credentials secret, the
+    receivers' secrets and the Amazon Q topic; its ARN."""
+    key = str(
+        admin_client("kms").create_key(Description="merchant's own key")["KeyMetadata"]["Arn"]
+    )
+    secrets = admin_client("secretsmanager")
+    names = [sandbox.stack.parameters["BwpCredentialsSecretName"]] + [
+        value for name, value in sandbox.receivers.parameters.items() if name.endswith("SecretName")
+    ]
+    for name in names:
+        secrets.update_secret(SecretId=name, KmsKeyId=key)
+    admin_client("sns").set_topic_attributes(
+        TopicArn=sandbox.receivers.parameters["AmazonQTopicArn"],
+        AttributeName="KmsMasterKeyId",
+        AttributeValue=key,
+    )
+    return key
 
 
 def reaction_run(sandbox: Sandbox) -> None:

@@ -216,7 +216,8 @@ def test_recorder_concurrency_and_expected_account_come_from_parameters() -> Non
             {"Ref": "AWS::NoValue"},
         ]
     }
-    assert TEMPLATE_DATA["Parameters"]["RecorderReservedConcurrency"]["Default"] == 5
+    # Nothing reserved unless asked: see tests/template/test_real_account.py.
+    assert TEMPLATE_DATA["Parameters"]["RecorderReservedConcurrency"]["Default"] == 0
     env = function["Environment"]["Variables"]
     assert env["EXPECTED_ACCOUNT_ID"] == {"Ref": "ExpectedAccountId"}
     assert TEMPLATE_DATA["Parameters"]["ExpectedAccountId"]["Default"] == ""

@@ -107,7 +107,9 @@ def test_rule_listens_on_the_partner_bus_with_retries_and_a_dead_letter_queue() 
 
 
 def _statements() -> list[dict[str, Any]]:
-    return [s for policy in FUNCTION["Policies"] for s in policy["Statement"]]
+    """The recorder's statements, each conditional one as it is when its condition holds."""
+    statements = [s for policy in FUNCTION["Policies"] for s in policy["Statement"]]
+    return [s["If"][1] if "If" in s else s for s in statements]
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -176,6 +178,8 @@ def test_no_function_statement_uses_a_wildcard(statements: list[dict[str, Any]])
 
 
 def test_recorder_may_use_exactly_the_topic_key() -> None:
+    """The topic's key to publish, and a merchant's own key (when given) only to read the
+    credentials secret through Secrets Manager."""
     kms = [s for s in _statements() if any(a.startswith("kms:") for a in _actions(s))]
     assert kms == [
         {
@@ -183,7 +187,18 @@ def test_recorder_may_use_exactly_the_topic_key() -> None:
             "Effect": "Allow",
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
             "Resource": {"GetAtt": "AlertsKey.Arn"},
-        }
+        },
+        {
+            "Sid": "DecryptApiCredentials",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": {"Ref": "CustomerManagedKeyArn"},
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": {"Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+                }
+            },
+        },
     ]
     assert RESOURCES["FailuresTopic"]["Properties"]["KmsMasterKeyId"] == {"GetAtt": "AlertsKey.Arn"}
 

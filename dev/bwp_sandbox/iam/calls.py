@@ -60,6 +60,10 @@ class Resources:
     def topic_key_arn(self, topic_arn: str, region: str) -> str | None:
         return None
 
+    def secret_key_arn(self, secret_id: str, region: str) -> str | None:
+        """The customer managed key a secret is encrypted with (None: an AWS managed key)."""
+        return None
+
     def key_arn(self, key_id: str, region: str) -> str:
         return key_id if key_id.startswith("arn:") else _arn("kms", region, f"key/{key_id}")
 
@@ -249,12 +253,21 @@ def _publish(params: dict[str, Any], region: str, lookups: Resources) -> list[Ch
     key = lookups.topic_key_arn(topic, region)
     if key:
         # SNS encrypts with the publisher's permissions (SNS developer guide, "Encryption at rest").
-        checks += [Check("kms:GenerateDataKey", key), Check("kms:Decrypt", key)]
+        via = {"kms:ViaService": f"sns.{region}.amazonaws.com"}
+        checks += [Check("kms:GenerateDataKey", key, via), Check("kms:Decrypt", key, via)]
     return checks
 
 
 def _secret(params: dict[str, Any], region: str, lookups: Resources) -> list[Check]:
-    return [Check("secretsmanager:GetSecretValue", lookups.secret_arn(params["SecretId"], region))]
+    secret = params["SecretId"]
+    checks = [Check("secretsmanager:GetSecretValue", lookups.secret_arn(secret, region))]
+    key = lookups.secret_key_arn(secret, region)
+    if key:
+        # Secrets Manager decrypts with the reader's permission on a customer managed key
+        # (Secrets Manager user guide, "Secret encryption and decryption").
+        via = {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+        checks.append(Check("kms:Decrypt", key, via))
+    return checks
 
 
 def _parameter_arn(name: str, region: str) -> str:

@@ -23,7 +23,15 @@ class MotoResources(Resources):
 
         topic = sns_backends[ACCOUNT][region].topics.get(topic_arn)
         key = topic.kms_master_key_id if topic is not None else ""
-        return self.key_arn(key, region) if key else None
+        return self.key_arn(key, region) if key and not _aws_managed(key) else None
+
+    def secret_key_arn(self, secret_id: str, region: str) -> str | None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        # moto's store finds a secret by name, full or partial ARN.
+        secret = secretsmanager_backends[ACCOUNT][region].secrets.get(secret_id)
+        key = getattr(secret, "kms_key_id", None)
+        return self.key_arn(key, region) if key and not _aws_managed(key) else None
 
     def key_arn(self, key_id: str, region: str) -> str:
         from moto.kms.models import kms_backends
@@ -34,3 +42,9 @@ class MotoResources(Resources):
         except Exception:  # an unknown alias: IAM checks the name it was given
             return super().key_arn(key_id, region)
         return super().key_arn(raw, region)
+
+
+def _aws_managed(key: str) -> bool:
+    """An AWS managed key (alias/aws/sns, aws/secretsmanager): its key policy lets the account
+    use it through its service, so IAM asks nothing of the caller's policies."""
+    return key.removeprefix("alias/").startswith("aws/")
