@@ -16,7 +16,7 @@ SAM_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null | grep -v /s
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
 .PHONY: help setup demo soak soak-reaction sandbox test lint typecheck format check-requirements requirements sam-build validate \
-	check checkov bandit audit deploy cli-schemas
+	check checkov bandit audit deploy cli-schemas cost
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ format: setup ## apply ruff format and the safe fixes
 
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -o shared/requirements.txt -q
+
+cost: setup ## rewrite README's "What it costs" from the template's own counts (dev/cost: prices.toml, usage.toml)
+	$(RUN) python -m cost --write-readme
 
 cli-schemas: setup ## regenerate cli/bwp_privacy_cli/schemas/*.json (the --json output of each command) from its models
 	$(RUN) python -m bwp_privacy_cli.schemas
