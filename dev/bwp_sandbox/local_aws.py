@@ -15,7 +15,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bwp_sandbox import partiql_insert, partner_sources
+from bwp_sandbox import partiql_insert, partner_sources, sqs_rules
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
@@ -33,6 +33,7 @@ class LocalAws:
         self._thread: threading.Thread | None = None
         partiql_insert.install()
         partner_sources.install()
+        sqs_rules.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
 
     def start(self) -> LocalAws:

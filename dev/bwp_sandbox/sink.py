@@ -61,6 +61,8 @@ class _Fault:
     #: Hold the connection, then drop it unanswered: a request that never got processed.
     hang: bool = False
     retry_after: float | None = None
+    #: The answer's body, as sent (None: ``{"message": "injected fault"}``).
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -204,13 +206,21 @@ class ReceiverSink:
         reset: bool = False,
         times: int = 1,
         retry_after: float | None = None,
+        body: bytes | None = None,
     ) -> None:
         """Answer the next ``times`` requests of ``kind`` with ``status`` (or a TCP reset),
-        with a ``Retry-After`` header when given (429s carry ``0`` otherwise)."""
+        with a ``Retry-After`` header when given (429s carry ``0`` otherwise), and ``body``
+        as the answer when given (any bytes: a receiver's answer is outside text)."""
         _check_kind(kind)
         with self._lock:
             self._faults[kind].append(
-                _Fault(remaining=times, status=status, reset=reset, retry_after=retry_after)
+                _Fault(
+                    remaining=times,
+                    status=status,
+                    reset=reset,
+                    retry_after=retry_after,
+                    body=body,
+                )
             )
 
     def hang(self, kind: str, seconds: float, *, times: int = 1) -> None:
@@ -296,9 +306,10 @@ class ReceiverSink:
             elif status == 429:
                 headers = (("Retry-After", "0"),)
             self._record(kind, request, status)
-            return _Answer(
-                status, json.dumps({"message": "injected fault"}).encode(), headers=headers
-            )
+            body = fault.body
+            if body is None:
+                body = json.dumps({"message": "injected fault"}).encode()
+            return _Answer(status, body, headers=headers)
         answer = self._serve(kind, request, raw)
         self._record(kind, request, answer.status)
         return answer

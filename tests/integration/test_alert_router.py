@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from click.testing import CliRunner
 
+from bwp_privacy.alerting.queues import MAX_DELAY_SECONDS
 from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+from bwp_privacy_cli.main import cli
 from bwp_sandbox.event_source import SqsEventSource, sqs_record
 from bwp_sandbox.sandbox import Sandbox
-from bwp_sandbox.seed import SAMPLE_SHOPPER_EMAIL
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL
 from bwp_sandbox.stack import drain_queue, queue_depth
-from tests.conftest import EVENTS
+from tests.conftest import EVENTS, load_event
+from tests.integration.helpers import stored_items
 
 pytestmark = pytest.mark.integration
 
@@ -247,6 +252,43 @@ def test_a_retry_after_longer_than_the_time_left_keeps_the_record_away_until_the
     assert delivered(sandbox)["slack"] == [task]
 
 
+def test_a_retry_after_beyond_what_sqs_allows_keeps_the_record_away_as_long_as_it_may(
+    router: LocalFunction, sandbox: Sandbox
+) -> None:
+    [task] = tasks("t-429-day")
+    publish(sandbox, task, "BRAND_NEW_CODE")
+    # A day: more than the 12 hours SQS lets a message stay in flight from its receive.
+    sandbox.sink.fail("slack", status=429, retry_after=86_400, times=1)
+    assert source(sandbox, router).poll_once().failed == 1
+    # Held off for (nearly) 12 hours, not left to the queue's 11-minute visibility timeout
+    # because SQS refused a delay reaching past the receive + 12 hours.
+    [hidden] = sandbox.aws.hidden_for(sandbox.stack.alert_queue_url)
+    assert MAX_DELAY_SECONDS - 60 < hidden <= MAX_DELAY_SECONDS
+
+
+def test_a_refusal_whose_answer_holds_control_characters_is_parked_once_and_cleaned(
+    router: LocalFunction, sandbox: Sandbox
+) -> None:
+    [task] = tasks("t-400-nul")
+    publish(sandbox, task, "BRAND_NEW_CODE")
+    # A NUL and ANSI colour escapes: SQS refuses both in a message attribute.
+    answer = b'{"message": "no\x00 route \x1b[31mfor\x1b[0m this key"}'
+    sandbox.sink.fail("pagerduty", status=400, body=answer, times=100)
+    events = source(sandbox, router)
+    first = events.poll_once(retry_now=True)
+    assert (first.received, first.failed) == (1, 0)
+    [parked] = drain_queue(sandbox.stack.alert_dlq_url)
+    attributes = {k: v["StringValue"] for k, v in parked["MessageAttributes"].items()}
+    assert attributes == {
+        "parkedReceiver": "pagerduty",
+        "parkedReason": 'HTTP 400: {"message": "no\ufffd route \ufffd[31mfor\ufffd[0m this key"}',
+    }
+    # Parked, so not retried: PagerDuty was asked once, and nothing is left to deliver.
+    assert events.drain() == []
+    assert len(sandbox.sink.attempts("pagerduty")) == 1
+    assert delivered(sandbox)["slack"] == [task]
+
+
 def test_a_receiver_that_never_answers_holds_neither_the_others_nor_the_answer(
     sandbox: Sandbox,
 ) -> None:
@@ -409,3 +451,93 @@ def test_end_to_end_from_event_to_receivers_without_personal_data(
     assert got["pagerduty"] == ["d4e5f6a7-b8c9-4d0e-a1f2-b3c4d5e6f7a8"]  # the failed lookup
     assert SAMPLE_SHOPPER_EMAIL not in everything
     assert "example.com" not in everything
+
+
+#: The AWS limits a failure's copies must stay under (bytes).
+SNS_MESSAGE_LIMIT = 256 * 1024  # a message with its attributes (Amazon Q's too)
+EVENTBRIDGE_ENTRY_LIMIT = 256 * 1024  # a PutEvents entry, as EventBridge counts it
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+PAGERDUTY_EVENT_LIMIT = 512 * 1024
+
+
+def sns_size(message: dict[str, Any]) -> int:
+    """An SQS-delivered SNS message's size as SNS counts it: the body and each attribute's
+    name, type and value."""
+    attributes = message.get("MessageAttributes", {})
+    return len(message["Body"].encode()) + sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in attributes.items()
+    )
+
+
+def eventbridge_entry_size(event: dict[str, Any]) -> int:
+    """The PutEvents entry size of a delivered event (EventBridge's documented calculation:
+    14 bytes of time, then the UTF-8 source, detail type, detail and resources)."""
+    detail = json.dumps(event["detail"], separators=(",", ":"))
+    return (
+        14
+        + len(event["source"].encode())
+        + len(event["detail-type"].encode())
+        + len(detail.encode())
+        + sum(len(resource.encode()) for resource in event.get("resources", []))
+    )
+
+
+def test_a_task_with_thousands_of_long_errors_stays_within_every_aws_limit(
+    app: LocalFunction,
+    router: LocalFunction,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [task] = tasks("t-many-errors")
+    # Long messages, with what JSON escapes most (beyond ASCII, beyond the BMP) and an email.
+    filler = "ünïcödé 🙂 " * 150
+    listed = [
+        {
+            "code": ("ORDERS_NOT_CLOSED", "BRAND_NEW_CODE", None)[n % 3],
+            "message": f"Order {n} of {SAMPLE_SHOPPER_EMAIL} is still open: {filler}",
+        }
+        for n in range(3000)
+    ]
+    sandbox.emulator.add_task(SAMPLE_BUSINESS_PRODUCT_ID, {"taskId": task, "errors": listed})
+    event = load_event()
+    event["resources"] = [
+        f"businessProduct/{SAMPLE_BUSINESS_PRODUCT_ID}/personalDataDeletionTask/{task}"
+    ]
+    assert app.handler(event, LocalLambdaContext())["published"] is True
+
+    [message] = drain_queue(sandbox.stack.tap_queue_url)
+    body = json.loads(message["Body"])
+    kept = len(body["errors"])
+    assert 1 <= kept < len(listed)
+    assert body["errorsOmitted"] == len(listed) - kept
+    assert sns_size(message) < SNS_MESSAGE_LIMIT
+    [item] = stored_items(sandbox.stack)
+    assert item["errorsOmitted"] == len(listed) - kept
+    assert len(json.dumps(item, default=str, ensure_ascii=False).encode()) < DYNAMODB_ITEM_LIMIT
+    assert SAMPLE_SHOPPER_EMAIL not in message["Body"]
+
+    assert source(sandbox, router).poll_once().failed == 0
+    [page] = sandbox.sink.received("pagerduty")
+    assert page["body"]["payload"]["custom_details"]["errors_omitted"] == len(listed) - kept
+    assert len(json.dumps(page["body"]).encode()) < PAGERDUTY_EVENT_LIMIT
+    for kind in ("slack", "teams", "webhook"):  # accepted as the services' formats say
+        assert len(sandbox.sink.received(kind)) == 1, kind
+    [slack] = sandbox.sink.received("slack")
+    assert f"…and {len(listed) - kept} more errors" in json.dumps(slack["body"], ensure_ascii=False)
+    [amazon_q] = drain_queue(sandbox.receivers.amazon_q_queue_url)
+    assert sns_size(amazon_q) < SNS_MESSAGE_LIMIT
+    [bus_event] = (
+        json.loads(m["Body"]) for m in drain_queue(sandbox.receivers.eventbridge_queue_url)
+    )
+    assert bus_event["detail"]["errors_omitted"] == len(listed) - kept
+    assert eventbridge_entry_size(bus_event) < EVENTBRIDGE_ENTRY_LIMIT
+
+    # Where on-call looks next: the stored failure says how many errors it does not hold.
+    state = tmp_path / "sandbox.json"
+    sandbox.target().write(state)
+    monkeypatch.setenv("BWP_SANDBOX_FILE", str(state))
+    shown = CliRunner().invoke(cli, ["failures", "show", task], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert f"…and {len(listed) - kept} more error(s) the API listed" in shown.stdout

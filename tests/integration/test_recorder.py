@@ -67,8 +67,9 @@ def test_found_task_is_stored_and_published(app: LocalFunction, sandbox: Sandbox
     [message] = published(sandbox.stack)
     body = message["body"]
     assert body["schema"] == "bwp-privacy.deletion-task-failure"
-    assert body["schemaVersion"] == "1.1"
+    assert body["schemaVersion"] == "1.2"
     assert body["taskKind"] == "deletion"
+    assert body["errorsOmitted"] == 0
     assert body["taskId"] == ORDERS_TASK
     assert body["eventId"] == event["id"]
     assert body["errors"][0]["code"] == "ORDERS_NOT_CLOSED"
@@ -79,7 +80,7 @@ def test_found_task_is_stored_and_published(app: LocalFunction, sandbox: Sandbox
         "lookupStatus": "OK",
         "detailType": "PERSONAL_DATA_DELETION_TASK_FAILED",
         "taskKind": "deletion",
-        "schemaVersion": "1.1",
+        "schemaVersion": "1.2",
     }
 
 

@@ -129,6 +129,26 @@ def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
             "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be a duration",
         ),
         (
+            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(first_attempt_after="1s"),
+            "playbooks.json: playbooks.ORDERS_NOT_CLOSED.resubmit.first_attempt_after: must be at",
+        ),
+        (
+            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(every="4m"),
+            "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be at least 5m",
+        ),
+        (
+            lambda raw: raw["retrieval"]["playbooks"].update(
+                EXPORT_FAILED={
+                    "action": "resubmit",
+                    "first_attempt_after": "30s",
+                    "every": "1d",
+                    "max_attempts": 2,
+                    "deadline_margin": "7d",
+                }
+            ),
+            "retrieval.playbooks.EXPORT_FAILED.resubmit.first_attempt_after: must be at least 5m",
+        ),
+        (
             lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(holding_period_days=181),
             "playbooks.ORDERS_NOT_CLOSED.resubmit.holding_period_days",
         ),

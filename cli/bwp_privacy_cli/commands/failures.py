@@ -151,3 +151,8 @@ def _print_failure(failure: StoredFailure) -> None:
         ["code", "message"],
         ((e.code or "(none)", e.message) for e in failure.errors),
     )
+    if failure.errors_omitted:
+        console.print(
+            f"…and {failure.errors_omitted} more error(s) the API listed: only the first"
+            f" {len(failure.errors)} are kept (AWS bounds the size of a message and an item)."
+        )

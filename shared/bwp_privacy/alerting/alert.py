@@ -67,6 +67,8 @@ class Alert(BaseModel):
     detail_type: str
     error_codes: list[str]
     errors: list[TaskError]
+    #: The task's errors not in ``errors`` (the recorder keeps only the first ones).
+    errors_omitted: int = 0
     task_status: str | None
     lookup_status: LookupStatus
     lookup_error: str | None
@@ -148,6 +150,7 @@ def build_alert(
         detail_type=failure.detail_type,
         error_codes=failure.error_codes,
         errors=[TaskError(code=e.code, message=mask_emails(e.message)) for e in failure.errors],
+        errors_omitted=failure.errors_omitted,
         task_status=failure.status,
         lookup_status=lookup.status,
         lookup_error=None

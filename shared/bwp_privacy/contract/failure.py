@@ -1,4 +1,4 @@
-"""The failure message ``bwp-privacy.deletion-task-failure`` 1.1: what the recorder stores
+"""The failure message ``bwp-privacy.deletion-task-failure`` 1.2: what the recorder stores
 and publishes, and what every consumer (the alert router, the CLI, other teams) reads.
 
 It depends on nothing of the project: the API client's models may change without changing
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 #: Which privacy task failed. 1.1 added it (a 1.0 message is a deletion): the schema keeps its
 #: name, so every 1.0 consumer still reads a 1.1 message; one that handles deletions only
 #: filters on ``taskKind`` (or the ``detailType`` attribute).
@@ -54,7 +54,7 @@ class LookupOutcome(BaseModel):
 
 
 class DeletionFailure(BaseModel):
-    """Message schema ``bwp-privacy.deletion-task-failure`` 1.1 (see README)."""
+    """Message schema ``bwp-privacy.deletion-task-failure`` 1.2 (see README)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -74,6 +74,10 @@ class DeletionFailure(BaseModel):
     last_updated_date: str | None = Field(None, alias="lastUpdatedDate")
     holding_period: int | None = Field(None, alias="holdingPeriod")
     errors: list[TaskError] = Field(default_factory=list)
+    #: How many of the task's errors are not in ``errors`` (only its first ones are kept: the
+    #: API bounds neither their number nor the message's size). 1.2 added it; a message
+    #: without it (1.0, 1.1) left none out.
+    errors_omitted: int = Field(0, alias="errorsOmitted", ge=0)
     lookup: LookupOutcome
     received_at: str = Field(alias="receivedAt")
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 from bwp_privacy.reaction.case import CaseKind
@@ -25,6 +25,27 @@ DATA_SUBJECT_NOT_FOUND = "DATA_SUBJECT_NOT_FOUND"
 
 class PlaybooksError(BwpPrivacyError, ValueError):
     """The playbooks file is invalid; the message names the file and the key or line."""
+
+
+#: The shortest wait before an attempt. Each attempt is a one-time EventBridge Scheduler
+#: schedule, ``at(now + wait)`` with ``now`` taken at the decision; CreateSchedule comes after
+#: it in the same invocation, with the SDK's retries: a wait of seconds can put ``at()`` in the
+#: past by the time the schedule exists. Five minutes is five times the reaction's 60 s
+#: timeout (template Globals), and far below any useful wait (the shipped playbook waits 7 days).
+MIN_ATTEMPT_DELAY = "5m"
+
+
+def _not_too_soon(text: str) -> str:
+    if duration_seconds(text) < duration_seconds(MIN_ATTEMPT_DELAY):
+        raise ValueError(
+            f"must be at least {MIN_ATTEMPT_DELAY} (an attempt is a one-time schedule: a "
+            "shorter wait may already be past when the schedule is created)"
+        )
+    return text
+
+
+#: A wait before an attempt: a duration of at least `MIN_ATTEMPT_DELAY`.
+AttemptDelay = Annotated[Duration, AfterValidator(_not_too_soon)]
 
 
 class Mode(StrEnum):
@@ -41,8 +62,8 @@ class Resubmit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     action: Literal["resubmit"]
-    first_attempt_after: Duration
-    every: Duration
+    first_attempt_after: AttemptDelay
+    every: AttemptDelay
     max_attempts: int = Field(ge=1, le=50)
     holding_period_days: int = Field(0, ge=0, le=180)
     deadline_margin: Duration

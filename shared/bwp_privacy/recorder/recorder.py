@@ -307,6 +307,7 @@ def _build_failure(
         last_updated_date=task.last_updated_date if task else None,
         holding_period=task.holding_period if isinstance(task, DeletionTask) else None,
         errors=[TaskError(code=e.code, message=e.message) for e in task.errors] if task else [],
+        errors_omitted=task.errors_omitted if task else 0,
         lookup=lookup,
         received_at=received_at.isoformat().replace("+00:00", "Z"),
     )

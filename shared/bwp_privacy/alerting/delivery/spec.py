@@ -77,6 +77,9 @@ class ReceiverSpec:
     #: Whether a route that does not say gets the resolve of a case it alerted this receiver
     #: about (Alertmanager's per-receiver ``send_resolved`` default).
     send_resolved: bool = True
+    #: Whether a firing alert opens something there that stays open until resolved (a
+    #: PagerDuty incident): a test alert is resolved right after it.
+    keeps_incidents: bool = False
 
 
 def secret_setting(name: str) -> str:
@@ -96,6 +99,7 @@ def http_spec(
     endpoint_parameter: str | None = None,
     endpoint_setting: str | None = None,
     send_resolved: bool = True,
+    keeps_incidents: bool = False,
 ) -> ReceiverSpec:
     """The spec of a webhook-style receiver whose secret (``secret``) holds its endpoint or
     its credentials: one `HttpReceiver`, its requests made by ``request``."""
@@ -124,4 +128,5 @@ def http_spec(
         endpoint_parameter=endpoint_parameter,
         endpoint_setting=endpoint_setting,
         send_resolved=send_resolved,
+        keeps_incidents=keeps_incidents,
     )

@@ -148,6 +148,8 @@ def _description(alert: Alert) -> str:
         f"• `{error.code or 'UNSPECIFIED'}`: {truncate(error.message, MESSAGE_LIMIT)}"
         for error in alert.errors
     ]
+    if alert.errors_omitted:
+        lines.append(f"• …and {alert.errors_omitted} more errors")
     text = ""
     for index, line in enumerate(lines):
         more = f"\n…and {len(lines) - index} more lines: bwp-privacy failures show {alert.task_id}"

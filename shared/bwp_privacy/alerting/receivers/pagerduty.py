@@ -71,6 +71,7 @@ SPEC = http_spec(
     example_secret=lambda url: {"routingKey": "0123456789abcdef0123456789abcdef"},
     endpoint_parameter="PagerDutyEventsUrl",
     endpoint_setting=EVENTS_URL_SETTING,
+    keeps_incidents=True,
 )
 
 
@@ -117,7 +118,7 @@ def _details(alert: Alert) -> dict[str, Any]:
         "business_product_id": alert.business_product_id,
         "error_codes": alert.error_codes,
         "errors": errors[:MAX_ERRORS],
-        "errors_omitted": max(0, len(errors) - MAX_ERRORS),
+        "errors_omitted": max(0, len(errors) - MAX_ERRORS) + alert.errors_omitted,
         "task_status": alert.task_status,
         "lookup_status": alert.lookup_status.value,
         "lookup_error": alert.lookup_error,

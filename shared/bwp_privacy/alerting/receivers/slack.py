@@ -265,8 +265,9 @@ def _detail_lines(alert: Alert) -> list[str]:
             + _esc(truncate(error.message, MESSAGE_LIMIT))
             for error in alert.errors[:MAX_ERRORS]
         ]
-        if len(alert.errors) > MAX_ERRORS:
-            lines.append(f"…and {len(alert.errors) - MAX_ERRORS} more errors")
+        more = max(0, len(alert.errors) - MAX_ERRORS) + alert.errors_omitted
+        if more:
+            lines.append(f"…and {more} more errors")
     lines.append(f"*Deadlines:* {_esc(alert.deadlines)}")
     lines += [_runbook_line(runbook) for runbook in alert.runbooks]
     lines.append("*Inspect:*")

@@ -172,8 +172,9 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
             + _md(truncate(error.message, MESSAGE_LIMIT))
             for error in alert.errors[:MAX_ERRORS]
         ]
-        if len(alert.errors) > MAX_ERRORS:
-            lines.append(f"- …and {len(alert.errors) - MAX_ERRORS} more errors")
+        more = max(0, len(alert.errors) - MAX_ERRORS) + alert.errors_omitted
+        if more:
+            lines.append(f"- …and {more} more errors")
         blocks += [_text("Errors", weight="Bolder", separator=True), _text("\r".join(lines))]
     blocks += [
         _text("Deadlines", weight="Bolder", separator=True),
