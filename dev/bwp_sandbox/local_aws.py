@@ -15,7 +15,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bwp_sandbox import partiql_insert, partner_sources, sqs_rules
+from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
@@ -34,6 +34,7 @@ class LocalAws:
         partiql_insert.install()
         partner_sources.install()
         sqs_rules.install()
+        cloudformation.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
 
     def start(self) -> LocalAws:
