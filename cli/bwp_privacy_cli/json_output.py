@@ -339,6 +339,55 @@ class ReportWrittenOut(_Out):
 
 
 #: Every command's --json model, by the name of its schema file in `schemas/`.
+class SetupStepOut(_Out):
+    step: str = Field(
+        description="credentials, privacy permission, subscription TYPE, secret or partner"
+        " event bus"
+    )
+    outcome: Literal["done", "unchanged", "checked", "would", "warning"] = Field(
+        description="done: changed something; unchanged: it was so already; checked: a check"
+        " that passed; would: a dry run's request, not made; warning: a check a person should"
+        " look at again"
+    )
+    detail: str
+
+
+class SetupOut(_Out):
+    target: TargetOut
+    account: str
+    region: str
+    source: str = Field(description="the partner event source, and the name of its bus")
+    secret_name: str = Field(alias="secretName")
+    dry_run: bool = Field(alias="dryRun")
+    steps: list[SetupStepOut]
+    next: str = Field(description="what to do next")
+
+
+class DoctorCheckOut(_Out):
+    check: str
+    status: Literal["PASS", "WARN", "FAIL"]
+    detail: str
+    fix: str | None = Field(description="what to do about a WARN or a FAIL")
+
+
+class TestDeliveryOut(_Out):
+    receiver: str
+    delivered: bool
+    answer: str = Field(description="what the receiver answered (or why nothing was sent)")
+
+
+class DoctorOut(_Out):
+    target: TargetOut
+    checks: list[DoctorCheckOut]
+    passed: int
+    warnings: int
+    failures: int
+    test_alert: list[TestDeliveryOut] | None = Field(
+        alias="testAlert", description="each receiver's answer to --send-test-alert"
+    )
+    ok: bool = Field(description="no FAIL (and every test delivery made)")
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
     "replay": ReplayOut,
     "failures-list": FailuresListOut,
@@ -358,6 +407,8 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "cases-show": CaseShowOut,
     "cases-action": CaseActionOut,
     "report": ReportWrittenOut,
+    "setup": SetupOut,
+    "doctor": DoctorOut,
 }
 
 

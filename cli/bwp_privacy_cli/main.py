@@ -22,6 +22,12 @@ COMMANDS = {
     "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
     "cases": ("bwp_privacy_cli.commands.cases", "cases", "List, show, resubmit, close cases."),
     "report": ("bwp_privacy_cli.commands.report", "report", "Write the compliance report (HTML)."),
+    "setup": (
+        "bwp_privacy_cli.commands.setup",
+        "setup",
+        "Credentials, event subscriptions, partner bus.",
+    ),
+    "doctor": ("bwp_privacy_cli.commands.doctor", "doctor", "Check a stack end to end."),
 }
 
 

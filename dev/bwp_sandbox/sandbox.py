@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
+from bwp_privacy.bwp_api import DEFAULT_API_VERSION, ClientCredentials
 from bwp_privacy_cli.local import LocalFunction, patched_environ
+from bwp_privacy_cli.onboarding import ApiEndpoints, Destination, SetupRequest, Step
+from bwp_privacy_cli.onboarding import run as run_setup
 from bwp_privacy_cli.targets import SandboxTarget
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, REGION, admin_client
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.iam import FunctionSpec, Role
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
-from bwp_sandbox.seed import archive_sample_events, seed_sample_tasks
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, archive_sample_events, seed_sample_tasks
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import ACCOUNT_ID, LocalStack, deploy_local_stack, purge
+from bwp_sandbox.stack import ACCOUNT_ID, LocalStack, deploy_local_stack, purge, queue_arn
+
+if TYPE_CHECKING:
+    from bwp_sandbox.emulator.subscriptions import Destination as SubscribedDestination
 
 RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
@@ -89,12 +97,20 @@ class Sandbox:
     def target(self, *, pid: int | None = None) -> SandboxTarget:
         """This sandbox as the CLI's target (``pid``: the process that serves it)."""
         stack = self.stack
+        router = self.functions.get(ROUTER)
         return SandboxTarget(
             label="sandbox",
             function_env=self.recorder.settings(),
             reaction_env=self.reaction.settings(),
+            router_env=router.settings() if router else {},
             credentials=self.recorder.credentials,
             reaction_credentials=self.reaction.credentials,
+            router_credentials=router.credentials if router else {},
+            rule_targets={
+                stack.rule_arn: queue_arn(stack.rule_target_queue_url),
+                stack.completed_rule_arn: queue_arn(stack.completed_rule_target_queue_url),
+            },
+            parameters=dict(stack.parameters),
             queues={
                 "rule-dlq": stack.rule_dlq_url,
                 "on-failure": stack.on_failure_queue_url,
@@ -135,12 +151,7 @@ def prepare(
     ``receiver_options`` (the routing key, the webhooks' secret path) can be canaries.
     """
     receivers = configure_receivers(sink, **receiver_options)
-    admin_client("secretsmanager").create_secret(
-        Name=CREDENTIALS_SECRET,
-        SecretString=json.dumps(
-            {"clientId": emulator.client_id, "clientSecret": emulator.client_secret}
-        ),
-    )
+    set_up(emulator)
     parameters = {
         "PartnerEventBusName": PARTNER_BUS,
         "BwpCredentialsSecretName": CREDENTIALS_SECRET,
@@ -148,15 +159,40 @@ def prepare(
         "BwpTokenUrl": emulator.token_url,
         **receivers.parameters,
     }
-    events = admin_client("events")
-    events.create_partner_event_source(Name=PARTNER_BUS, Account=ACCOUNT_ID)
-    events.create_event_bus(Name=PARTNER_BUS, EventSourceName=PARTNER_BUS)
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)
     archive_sample_events(admin_client("events"), stack.partner_bus_arn)
     purge(stack.rule_target_queue_url)  # their first delivery: the past, in the sandbox
     sandbox = Sandbox(emulator=emulator, aws=aws, stack=stack, sink=sink, receivers=receivers)
     return sandbox.deploy()
+
+
+def set_up(emulator: BwpEmulator) -> list[Step]:
+    """What a merchant does before the first deploy, as `bwp-privacy setup` does it: the
+    emulator's credentials checked and kept in the secret the stack reads, the four event
+    types subscribed (Buy with Prime then creates the partner event source, PENDING) and the
+    source given its bus. The emulator's request log starts after it."""
+    events = admin_client("events")
+
+    def source_created(destination: SubscribedDestination) -> None:
+        # What Buy with Prime does in the merchant's account at the first subscription.
+        events.create_partner_event_source(Name=destination.source, Account=destination.account)
+
+    emulator.on_source_created(source_created)
+    request = SetupRequest(
+        destination=Destination.of_source(PARTNER_BUS, ACCOUNT_ID, REGION),
+        secret_name=CREDENTIALS_SECRET,
+        endpoints=ApiEndpoints(emulator.graphql_url, emulator.token_url, DEFAULT_API_VERSION),
+        credentials=ClientCredentials(
+            client_id=emulator.client_id,
+            client_secret=SecretStr(emulator.client_secret),
+            target_id=SAMPLE_BUSINESS_PRODUCT_ID,
+        ),
+        entered=True,
+    )
+    steps = run_setup(request, secrets=admin_client("secretsmanager"), events=events)
+    emulator.clear_log()
+    return steps
 
 
 @contextmanager

@@ -200,24 +200,30 @@ def deploy_local_stack(
     subscribe_queue(topic_arn, tap)
     subscribe_queue(topic_arn, physical["AlertQueue"].ref)
     reaction = _reaction(prefix, resources, physical, topic_arn)
-    partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"])
+    rule_dlq = physical["RuleDeadLetterQueue"].attributes["Outputs.QueueArn"]
+    partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"], rule_dlq)
     physical["RecorderFunctionDeletionTaskFailed"] = PhysicalResource(
         f"{prefix}-recorder", {"Arn": partner["rule_arn"]}
     )
     physical["DeletionTaskFailedArchive"] = PhysicalResource(
         f"{prefix}-archive", {"Arn": partner["archive_arn"]}
     )
-    completed = _completed_rule(prefix, resources, parameters["PartnerEventBusName"])
+    completed = _completed_rule(prefix, resources, parameters["PartnerEventBusName"], rule_dlq)
     physical["ReactionFunctionDeletionTaskCompleted"] = PhysicalResource(
         f"{prefix}-reaction", {"Arn": completed["completed_rule_arn"]}
     )
     # ReactionFunction is named in the template (${AWS::StackName}-reaction).
     names = {"ReactionFunction": f"{prefix}-reaction"}
-    for function in ("RecorderFunction", "AlertRouterFunction", "ReactionFunction"):
+    for function in (
+        "RecorderFunction",
+        "AlertRouterFunction",
+        "ReactionFunction",
+        "DeadlineWatchFunction",
+    ):
         name = names.get(function, f"{prefix}-{function}")
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         physical[function] = PhysicalResource(name, {"Arn": arn})
-    return LocalStack(
+    stack = LocalStack(
         failures_table_name=physical["FailuresTable"].ref,
         failures_topic_arn=topic_arn,
         tap_queue_url=tap,
@@ -233,6 +239,63 @@ def deploy_local_stack(
         **reaction,
         **completed,
     )
+    create_alarms(stack)
+    return stack
+
+
+#: The nested application every single alarm is (its parameters: the alarm's settings).
+ALARM = "templates/alarm.yaml"
+
+
+def create_alarms(stack: LocalStack) -> list[str]:
+    """The template's alarms, in CloudWatch: each alarm application's, and each dead-letter
+    queue's "not empty" alarm, as their nested templates define them (names, metrics,
+    dimensions, thresholds; actions when AlarmTopicArn is set). Their names."""
+    resolver = stack.resolver()
+    # The transformed template: its intrinsics are the long form the resolver reads.
+    declared = transformed_template(stack.template)["Resources"]
+    defaults = {
+        name: spec.get("Default")
+        for name, spec in load_template(PROJECT_ROOT / ALARM)["Parameters"].items()
+    }
+    dlq_alarm = load_template(PROJECT_ROOT / DEAD_LETTER_QUEUE)["Resources"]["NotEmptyAlarm"]
+    cloudwatch = admin_client("cloudwatch")
+    names = []
+    for logical_id, resource in declared.items():
+        location = (resource.get("Properties") or {}).get("TemplateURL")
+        if resource["Type"] != "AWS::CloudFormation::Stack" or location not in (
+            ALARM,
+            DEAD_LETTER_QUEUE,
+        ):
+            continue
+        if "Condition" in resource and not resolver.condition(resource["Condition"]):
+            continue
+        given = resolver.resolve(resource["Properties"]["Parameters"])
+        if location == ALARM:
+            settings = {**defaults, **given}
+            dimension = {"Name": settings["DimensionName"], "Value": settings["DimensionValue"]}
+        else:
+            queue = stack.resources[logical_id].attributes["Outputs.QueueName"]
+            settings = {**dlq_alarm["Properties"], **given}
+            dimension = {"Name": "QueueName", "Value": queue}
+        topic = given.get("AlarmTopicArn") or ""
+        cloudwatch.put_metric_alarm(
+            AlarmName=settings["AlarmName"],
+            AlarmDescription=settings["AlarmDescription"],
+            Namespace=settings["Namespace"],
+            MetricName=settings["MetricName"],
+            Dimensions=[dimension],
+            Statistic=settings["Statistic"],
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=float(settings["Threshold"]),
+            ComparisonOperator=settings["ComparisonOperator"],
+            TreatMissingData="notBreaching",
+            AlarmActions=[topic] if topic else [],
+            OKActions=[topic] if topic else [],
+        )
+        names.append(settings["AlarmName"])
+    return names
 
 
 def _reaction(
@@ -280,7 +343,9 @@ def _reaction(
     }
 
 
-def _completed_rule(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:
+def _completed_rule(
+    prefix: str, resources: dict[str, Any], bus: str, dead_letters: str
+) -> dict[str, str]:
     """The reaction's COMPLETED rule on the partner bus, targeting a queue the sandbox reads
     (as for the recorder's rule: moto cannot run a Lambda target)."""
     events = admin_client("events")
@@ -290,15 +355,28 @@ def _completed_rule(prefix: str, resources: dict[str, Any], bus: str) -> dict[st
         "RuleArn"
     ]
     target = admin_client("sqs").create_queue(QueueName=f"{prefix}-ReactionRuleTarget")["QueueUrl"]
+    rule = function["Events"]["DeletionTaskCompleted"]["Properties"]
     events.put_targets(
         Rule=f"{prefix}-reaction",
         EventBusName=bus,
-        Targets=[{"Id": "function", "Arn": queue_arn(target)}],
+        Targets=[_rule_target(queue_arn(target), rule, dead_letters)],
     )
     return {"completed_rule_arn": rule_arn, "completed_rule_target_queue_url": target}
 
 
-def _partner_bus(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, str]:
+def _rule_target(arn: str, rule: dict[str, Any], dead_letters: str) -> dict[str, Any]:
+    """A rule's target as the template sets it: its retries and its dead-letter queue."""
+    return {
+        "Id": "function",
+        "Arn": arn,
+        "RetryPolicy": rule["RetryPolicy"],
+        "DeadLetterConfig": {"Arn": dead_letters},
+    }
+
+
+def _partner_bus(
+    prefix: str, resources: dict[str, Any], bus: str, dead_letters: str
+) -> dict[str, str]:
     """The template's rule and archive on the partner bus, which exists before the stack (as
     in AWS: `bwp-privacy setup` associates the partner event source with it first).
 
@@ -323,7 +401,13 @@ def _partner_bus(prefix: str, resources: dict[str, Any], bus: str) -> dict[str, 
     events.put_targets(
         Rule=f"{prefix}-recorder",
         EventBusName=bus,
-        Targets=[{"Id": "function", "Arn": queue_arn(target)}],
+        Targets=[
+            _rule_target(
+                queue_arn(target),
+                function["Events"]["DeletionTaskFailed"]["Properties"],
+                dead_letters,
+            )
+        ],
     )
     return {
         "partner_bus_arn": bus_arn,

@@ -12,6 +12,7 @@ from bwp_privacy_cli.targets.base import (
 )
 from bwp_privacy_cli.targets.deployed import (
     DeployedTarget,
+    MissingStack,
     aws_region,
     deployed_target,
     samconfig_stack_name,
@@ -33,6 +34,7 @@ __all__ = [
     "RECORDER_HANDLER",
     "SANDBOX_HINT",
     "DeployedTarget",
+    "MissingStack",
     "SandboxTarget",
     "Target",
     "TargetError",

@@ -31,6 +31,8 @@ RECORDER_HANDLER = "functions.recorder.app.handler"
 RECORDER = "RecorderFunction"
 REACTION_HANDLER = "functions.reaction.app.handler"
 REACTION = "ReactionFunction"
+ROUTER_HANDLER = "functions.alert_router.app.handler"
+ROUTER = "AlertRouterFunction"
 #: The template's function timeout; also how long an interrupted invocation holds its event
 #: (the lease of its claim on the event).
 FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", "60"))
@@ -67,6 +69,12 @@ class Target(ABC):
     #: ReactionFunction's environment (its settings; never credentials): the cases commands
     #: act with the operator's credentials on what the reaction uses.
     reaction_env: dict[str, str] = field(default_factory=dict)
+    #: AlertRouterFunction's environment (empty: no receiver is deployed).
+    router_env: dict[str, str] = field(default_factory=dict)
+    #: Each rule on the partner bus (its ARN) and the ARN its target must be.
+    rule_targets: dict[str, str] = field(default_factory=dict)
+    #: The stack's parameter values (what doctor holds the account to).
+    parameters: dict[str, str] = field(default_factory=dict)
 
     def identity(self) -> TargetOut:
         """What every command's --json says it acted on."""
@@ -174,6 +182,11 @@ class Target(ABC):
     def function_client(self, service: str) -> Any:
         """A client for a call Lambda makes with the function's role (the OnFailure send)."""
         return self.recorder().client(service)
+
+    @abstractmethod
+    def invoke_router(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Invoke AlertRouterFunction with ``payload`` and wait for its answer (a test
+        alert); a TargetError when the stack has no router."""
 
     @abstractmethod
     def redrive_event(

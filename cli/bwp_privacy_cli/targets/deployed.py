@@ -28,12 +28,17 @@ _QUEUE_OUTPUTS = (
 )
 
 
+class MissingStack(TargetError):
+    """No stack of that name in the account and region."""
+
+
 @dataclass(frozen=True)
 class DeployedTarget(Target):
     """A deployed stack; the function runs in Lambda."""
 
     function_arn: str = ""
     reaction_arn: str = ""
+    router_arn: str = ""
 
     def banner(self) -> str:
         return f"Target: stack {self.stack} in {self.region} (--env {self.env})"
@@ -77,6 +82,25 @@ class DeployedTarget(Target):
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
         return None
 
+    def invoke_router(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the deployed router and wait for its answer (RequestResponse)."""
+        if not self.router_arn:
+            raise TargetError(f"{self.label} has no AlertRouterFunction: no receiver is deployed")
+        import boto3
+
+        answer = boto3.client("lambda").invoke(
+            FunctionName=self.router_arn,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(payload).encode(),
+        )
+        body = answer["Payload"].read()
+        if answer.get("FunctionError"):
+            raise TargetError(
+                f"AlertRouterFunction failed: {body[:300].decode('utf-8', 'replace')}"
+            )
+        result: dict[str, Any] = json.loads(body)
+        return result
+
     def operator(self) -> str:
         """The caller's ARN (STS GetCallerIdentity)."""
         import boto3
@@ -95,26 +119,50 @@ def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
             StackName=stack_name
         )["Stacks"][0]
     except ClientError as error:
-        raise TargetError(f"stack {stack_name}: {error.response['Error']['Message']}") from None
+        message = error.response["Error"]["Message"]
+        if "does not exist" in message:
+            raise MissingStack(
+                f"stack {stack_name} does not exist in {region} (deploy it first, or check"
+                " --stack-name and AWS_REGION)"
+            ) from None
+        raise TargetError(f"stack {stack_name}: {message}") from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     function_arn = outputs.get("RecorderFunctionArn")
     if not function_arn:
         raise TargetError(f"stack {stack_name} has no RecorderFunctionArn output")
     functions = boto3.client("lambda", region_name=region)
-    config = functions.get_function_configuration(FunctionName=function_arn)
+
+    def environment(arn: str | None) -> dict[str, str]:
+        if not arn:
+            return {}
+        config = functions.get_function_configuration(FunctionName=arn)
+        return dict(config.get("Environment", {}).get("Variables", {}))
+
     reaction_arn = outputs.get("ReactionFunctionArn")
-    reaction = (
-        functions.get_function_configuration(FunctionName=reaction_arn) if reaction_arn else {}
-    )
+    router_arn = outputs.get("AlertRouterFunctionArn")
+    rules = {
+        outputs[rule]: outputs[function]
+        for rule, function in (
+            ("RecorderRuleArn", "RecorderFunctionArn"),
+            ("ReactionRuleArn", "ReactionFunctionArn"),
+        )
+        if rule in outputs and function in outputs
+    }
     return DeployedTarget(
         label=f"stack {stack_name}",
-        function_env=dict(config.get("Environment", {}).get("Variables", {})),
-        reaction_env=dict(reaction.get("Environment", {}).get("Variables", {})),
+        function_env=environment(function_arn),
+        reaction_env=environment(reaction_arn),
+        router_env=environment(router_arn),
+        rule_targets=rules,
+        parameters={
+            p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
+        },
         queues={name: outputs[key] for name, key in _QUEUE_OUTPUTS if key in outputs},
         # boto3 reads AWS_DEFAULT_REGION only; the AWS CLI honours AWS_REGION too.
         aws_env={"AWS_DEFAULT_REGION": region},
         function_arn=function_arn,
         reaction_arn=reaction_arn or "",
+        router_arn=router_arn or "",
         rule_arn=outputs.get("RecorderRuleArn"),
         archive_arn=outputs.get("ArchiveArn"),
         partner_bus_arn=outputs.get("PartnerEventBusArn"),

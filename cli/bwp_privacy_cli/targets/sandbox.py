@@ -15,8 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bwp_privacy_cli.local import LocalLambdaContext, on_failure_record
-from bwp_privacy_cli.targets.base import Target
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
+from bwp_privacy_cli.targets.base import (
+    FUNCTION_TIMEOUT_SECONDS,
+    ROUTER,
+    ROUTER_HANDLER,
+    Target,
+    TargetError,
+)
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -40,6 +46,8 @@ class SandboxTarget(Target):
     credentials: dict[str, str] = field(default_factory=dict)
     #: ReactionFunction's, for a redrive of its parked inputs.
     reaction_credentials: dict[str, str] = field(default_factory=dict)
+    #: AlertRouterFunction's, for a test alert.
+    router_credentials: dict[str, str] = field(default_factory=dict)
     emulator_url: str | None = None
     #: No Lambda in the sandbox: the rule delivers to this queue, and the CLI runs what is on it.
     rule_target_queue_url: str | None = None
@@ -61,6 +69,22 @@ class SandboxTarget(Target):
         import getpass
 
         return f"sandbox:{getpass.getuser()}"
+
+    def invoke_router(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run AlertRouterFunction here with its role, as a synchronous invocation."""
+        if not self.router_env:
+            raise TargetError(f"{self.label} has no AlertRouterFunction: no receiver is deployed")
+        router = LocalFunction(
+            logical_id=ROUTER,
+            handler_path=ROUTER_HANDLER,
+            environment={**self.aws_env, **self.router_env, **self.router_credentials},
+            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+        )
+        with contextlib.redirect_stdout(io.StringIO()):  # the function's logs
+            answer: dict[str, Any] = router.cold_start().handler(
+                payload, LocalLambdaContext(function_name=ROUTER)
+            )
+        return answer
 
     def redrive_event(
         self, event: dict[str, Any], origin: str, *, verbose: bool

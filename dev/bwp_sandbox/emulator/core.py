@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from bwp_sandbox.emulator.faults import FaultPlan
+from bwp_sandbox.emulator.graphql_api import PERMISSIONS
+from bwp_sandbox.emulator.subscriptions import SourceCreated, SubscriptionStore
 from bwp_sandbox.emulator.tasks import Finished, Kind, Task, TaskStore
 
 # Only these request headers are logged; the Authorization value never is.
@@ -33,7 +35,9 @@ class EmulatorCore:
         self.client_id = client_id
         self.token_ttl_seconds = token_ttl_seconds
         self.tasks = TaskStore()
+        self.subscriptions = SubscriptionStore()
         self.faults = FaultPlan()
+        self._permissions = PERMISSIONS
         self.client_secret = client_secret
         self._clock = clock
         self._lock = threading.Lock()
@@ -96,14 +100,46 @@ class EmulatorCore:
         """Apply faults to GraphQL requests at random (seeded); ``set_chaos({}, 0)`` stops it."""
         self.faults.set_chaos(rates, seed, params)
 
+    def set_permissions(self, permissions: Iterable[str]) -> None:
+        """What the client's credentials may do from now on (the merchant console's
+        permissions; `graphql_api.PERMISSIONS` are all of them)."""
+        unknown = set(permissions) - PERMISSIONS
+        if unknown:
+            raise ValueError(f"unknown permissions {sorted(unknown)}; known: {sorted(PERMISSIONS)}")
+        with self._lock:
+            self._permissions = frozenset(permissions)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        with self._lock:
+            return self._permissions
+
+    def on_source_created(self, hook: SourceCreated | None) -> None:
+        """Who plays AWS: told of each partner event source a first subscription creates."""
+        self.subscriptions.on_source_created = hook
+
+    def subscriptions_of(self, business_product_id: str) -> list[dict[str, Any]]:
+        """A business product's subscriptions, as eventSubscription answers each."""
+        return [s.as_graphql() for s in self.subscriptions.list(business_product_id)]
+
     def reset(self) -> None:
-        """Forget tasks, faults, chaos, the request log and every token."""
+        """Forget tasks, subscriptions, faults, chaos, the request log and every token; the
+        credentials may do everything again."""
         self.tasks.clear()
+        self.subscriptions.clear()
         self.faults.clear()
         with self._lock:
+            self._permissions = PERMISSIONS
             self._token_expiry.clear()
             self._tokens_issued = 0
             self._log.clear()
+
+    def clear_log(self) -> None:
+        """Forget the request log and the count of tokens issued, nothing else (what a
+        sandbox's own set-up asked is not what a test looks at)."""
+        with self._lock:
+            self._log.clear()
+            self._tokens_issued = 0
 
     def revoke_tokens(self) -> None:
         """Make every token issued so far answer 401, as if it had expired."""
@@ -200,6 +236,11 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
                 return 200, {"finished": [vars(task) for task in finished]}
             case "GET", ["start-calls"]:
                 return 200, {"startCalls": core.start_calls()}
+            case "POST", ["permissions"]:
+                core.set_permissions([str(name) for name in body["permissions"]])
+                return 200, {"permissions": sorted(core.permissions)}
+            case "GET", ["subscriptions", business_product_id]:
+                return 200, {"subscriptions": core.subscriptions_of(unquote(business_product_id))}
             case "POST", ["reset"]:
                 core.reset()
                 return 200, {"status": "ok"}

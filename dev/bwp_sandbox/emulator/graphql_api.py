@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLUnionType,
     build_schema,
     execute_sync,
     parse,
@@ -22,6 +23,7 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 
 from bwp_sandbox.emulator.errors import BwpError, format_error
+from bwp_sandbox.emulator.subscriptions import ACCESS_DENIED, SubscriptionStore
 from bwp_sandbox.emulator.tasks import TaskStore
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
@@ -30,17 +32,33 @@ Response = dict[str, Any]
 Resolver = Callable[..., Any]
 
 
+#: What credentials may do, as the merchant console grants it (the identifiers are the
+#: emulator's; the console shows "Manage Shopper Privacy Requests" and the event-subscription
+#: permissions create, view and delete).
+PRIVACY = "MANAGE_SHOPPER_PRIVACY_REQUESTS"
+CREATE_SUBSCRIPTIONS = "CREATE_EVENT_SUBSCRIPTIONS"
+VIEW_SUBSCRIPTIONS = "VIEW_EVENT_SUBSCRIPTIONS"
+DELETE_SUBSCRIPTIONS = "DELETE_EVENT_SUBSCRIPTIONS"
+PERMISSIONS = frozenset({PRIVACY, CREATE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS, DELETE_SUBSCRIPTIONS})
+
+
 @dataclass(frozen=True)
 class RequestContext:
-    """What resolvers know about the request: the store and the x-api-target-id header."""
+    """What resolvers know about the request: the stores, the x-api-target-id header and
+    what the caller's credentials may do."""
 
     tasks: TaskStore
     business_product_id: str | None
+    subscriptions: SubscriptionStore = field(default_factory=SubscriptionStore)
+    permissions: frozenset[str] = PERMISSIONS
 
-    def target(self) -> str:
-        """The business product id, or AccessDeniedError when the header is missing."""
+    def target(self, permission: str = PRIVACY) -> str:
+        """The business product id, or AccessDeniedError when the header is missing or the
+        credentials lack ``permission``."""
         if not self.business_product_id:
             raise BwpError("AccessDeniedError", "Access denied: missing x-api-target-id header.")
+        if permission not in self.permissions:
+            raise BwpError("AccessDeniedError", ACCESS_DENIED)
         return self.business_product_id
 
 
@@ -78,15 +96,51 @@ def resolve_cancel(_root: object, info: Info, taskId: str) -> Any:
     return {"taskId": taskId}
 
 
+def resolve_create_subscription(_root: object, info: Info, input: dict[str, Any]) -> Any:
+    """Mutation.createEventSubscription."""
+    context = info.context
+    target = context.target(CREATE_SUBSCRIPTIONS)
+    return {"subscriptionId": context.subscriptions.create(target, input)}
+
+
+def resolve_subscription(_root: object, info: Info, subscriptionId: str) -> Any:
+    """Query.eventSubscription."""
+    context = info.context
+    return context.subscriptions.get(
+        context.target(VIEW_SUBSCRIPTIONS), subscriptionId
+    ).as_graphql()
+
+
+def resolve_subscriptions(_root: object, info: Info) -> Any:
+    """Query.eventSubscriptions: every one, in one page."""
+    context = info.context
+    found = context.subscriptions.list(context.target(VIEW_SUBSCRIPTIONS))
+    return {
+        "edges": [{"node": {"id": s.subscription_id}} for s in found],
+        "totalCount": len(found),
+    }
+
+
+def resolve_delete_subscription(_root: object, info: Info, subscriptionId: str) -> Any:
+    """Mutation.deleteEventSubscription."""
+    context = info.context
+    target = context.target(DELETE_SUBSCRIPTIONS)
+    return {"subscriptionId": context.subscriptions.delete(target, subscriptionId)}
+
+
 RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Query": {
         "personalDataDeletionTask": resolve_deletion_task,
         "personalDataRetrievalTask": resolve_retrieval_task,
+        "eventSubscription": resolve_subscription,
+        "eventSubscriptions": resolve_subscriptions,
     },
     "Mutation": {
         "startPersonalDataDeletionTask": resolve_start,
         "startPersonalDataRetrievalTask": resolve_start_retrieval,
         "cancelPersonalDataDeletionTask": resolve_cancel,
+        "createEventSubscription": resolve_create_subscription,
+        "deleteEventSubscription": resolve_delete_subscription,
     },
 }
 
@@ -100,6 +154,10 @@ def load_schema() -> GraphQLSchema:
         assert isinstance(object_type, GraphQLObjectType)
         for field_name, resolver in fields.items():
             object_type.fields[field_name].resolve = resolver
+    destination = schema.get_type("EventSubscriptionDestination")
+    assert isinstance(destination, GraphQLUnionType)
+    # EventBridge is the one kind of destination there is.
+    destination.resolve_type = lambda *_: "EventBridgeData"
     return schema
 
 

@@ -152,7 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
         if problem is not None:
             self._send_json(400, {"message": problem})
             return
-        context = RequestContext(core.tasks, self.headers.get("x-api-target-id"))
+        context = RequestContext(
+            core.tasks, self.headers.get("x-api-target-id"), core.subscriptions, core.permissions
+        )
         response = execute(context, body["query"], body.get("variables"), body.get("operationName"))
         self._send_json(200, response)
 

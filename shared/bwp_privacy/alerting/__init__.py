@@ -29,6 +29,13 @@ from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
 from bwp_privacy.alerting.sqs_batch import route_batch
+from bwp_privacy.alerting.test_alert import (
+    TEST_ALERT_KEY,
+    TestAlertRequest,
+    TestDelivery,
+    is_test_alert,
+    send_test_alert,
+)
 from bwp_privacy.alerting.wiring import RouterRuntime
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "PARKED_RECEIVER_ATTRIBUTE",
     "RECEIVERS",
     "REDRIVE_ATTRIBUTE",
+    "TEST_ALERT_KEY",
     "Alert",
     "AlertBatch",
     "Claim",
@@ -58,11 +66,15 @@ __all__ = [
     "RoutingConfig",
     "Runbook",
     "Severity",
+    "TestAlertRequest",
+    "TestDelivery",
     "VisibilityDelayer",
     "build_alert",
     "build_notice_alert",
     "deployed_receivers",
+    "is_test_alert",
     "load_routes",
     "receiver_names",
     "route_batch",
+    "send_test_alert",
 ]

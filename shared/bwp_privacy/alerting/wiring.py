@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bwp_privacy.alerting.case_links import CasesTableLinks
 from bwp_privacy.alerting.delivery import JsonPoster, Receiver, ReceiverContext
@@ -14,6 +17,7 @@ from bwp_privacy.alerting.receivers import RECEIVERS
 from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.alerting.test_alert import TEST_ALERT_KEY, TestAlertRequest, send_test_alert
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
 
@@ -79,9 +83,26 @@ class RouterRuntime:
     def receivers(self) -> dict[str, Receiver]:
         """Every deployed receiver, built anew (secrets are cached, so a rotated one is used
         within five minutes; sessions and clients are kept)."""
+        return {name: build() for name, build in self.builders().items()}
+
+    def builders(self) -> dict[str, Callable[[], Receiver]]:
+        """How to build each deployed receiver, by name (a test alert builds each on its own,
+        so that one whose secret cannot be read fails alone)."""
         return {
-            name: RECEIVERS[name].build(value, self._context)
+            name: functools.partial(RECEIVERS[name].build, value, self._context)
             for name, value in self._deployed.items()
+        }
+
+    def test_alert(self, event: dict[str, Any], budget: Budget) -> dict[str, Any]:
+        """Send a test alert (`bwp-privacy doctor --send-test-alert`) to every deployed
+        receiver; the answer lists what each said."""
+        request = TestAlertRequest.from_event(event)
+        deliveries = send_test_alert(self.builders(), request, budget, datetime.now(UTC))
+        return {
+            TEST_ALERT_KEY: {
+                "id": request.id,
+                "deliveries": [delivery.model_dump() for delivery in deliveries],
+            }
         }
 
     def new_batch(self, budget: Budget) -> AlertBatch:

@@ -9,12 +9,16 @@ from bwp_privacy.common import JsonSecrets
 
 
 class ClientCredentials(BaseModel):
-    """The secret's JSON: ``{"clientId": ..., "clientSecret": ...}``."""
+    """The secret's JSON: ``{"clientId": ..., "clientSecret": ...}``, and the ``targetId``
+    (business product) the console gives with them, which `bwp-privacy setup` stores so that
+    `doctor` can check the credentials; the functions take the business product from each
+    event and do not read it."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
-    client_id: str = Field(alias="clientId", min_length=1)
-    client_secret: SecretStr = Field(alias="clientSecret", min_length=1)
+    client_id: str = Field(alias="clientId", min_length=1, max_length=256)
+    client_secret: SecretStr = Field(alias="clientSecret", min_length=1, max_length=1024)
+    target_id: str | None = Field(None, alias="targetId", min_length=1, max_length=256)
 
 
 def load_credentials(settings: ApiSettings, secrets: JsonSecrets | None) -> ClientCredentials:

@@ -1,0 +1,126 @@
+"""Can the stack talk to Buy with Prime: the credentials secret is there and well-formed,
+gives a token, may read privacy tasks, and the four event types are subscribed to the
+partner event source."""
+
+from __future__ import annotations
+
+from bwp_privacy.bwp_api import BwpApiError, BwpClient, ClientCredentials
+from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
+from bwp_privacy_cli.doctor.keys import key_problem
+from bwp_privacy_cli.doctor.view import StackView
+from bwp_privacy_cli.onboarding import (
+    ApiEndpoints,
+    CredentialsError,
+    CredentialsSecret,
+    Destination,
+    Subscriptions,
+    api_client,
+    check_token,
+    missing_types,
+    probe_privacy_permission,
+)
+
+CREDENTIALS = "credentials"
+PERMISSION = "privacy permission"
+SUBSCRIPTIONS = "subscriptions"
+
+
+def api_checks(view: StackView) -> list[Finding]:
+    secret_id = view.target.function_env.get("BWP_CREDENTIALS_SECRET_ID", "")
+    secrets = view.client("secretsmanager")
+    secret = CredentialsSecret(secrets, secret_id)
+    try:
+        credentials = secret.read()
+    except CredentialsError as error:
+        return [failed(CREDENTIALS, str(error), "`bwp-privacy setup --client-id ID`")]
+    if credentials is None:
+        return [
+            failed(
+                CREDENTIALS,
+                f"no secret {secret_id}: the functions cannot get a token",
+                "`bwp-privacy setup --client-id ID --target-id BP` (it writes the secret)",
+            )
+        ]
+    findings = []
+    kms = key_problem(
+        view, secrets.describe_secret(SecretId=secret_id).get("KmsKeyId"), f"secret {secret_id}"
+    )
+    if kms is not None:
+        findings.append(failed(CREDENTIALS, *kms))
+    endpoints = ApiEndpoints.from_env(view.target.function_env)
+    try:
+        check_token(endpoints, credentials)
+    except CredentialsError as error:
+        return [*findings, failed(CREDENTIALS, str(error), "`bwp-privacy setup --client-id ID`")]
+    findings.append(
+        passed(CREDENTIALS, f"{secret_id}: client id {credentials.client_id} gets a token")
+    )
+    return findings + _permission_and_subscriptions(view, endpoints, credentials)
+
+
+def _permission_and_subscriptions(
+    view: StackView, endpoints: ApiEndpoints, credentials: ClientCredentials
+) -> list[Finding]:
+    latest = view.latest_failure
+    target = credentials.target_id or (latest or {}).get("businessProductId")
+    if not target:
+        fix = "`bwp-privacy setup --target-id BP` (it keeps the business product in the secret)"
+        return [
+            warned(PERMISSION, "no business product id to ask the API with", fix),
+            warned(SUBSCRIPTIONS, "no business product id to ask the API with", fix),
+        ]
+    client = api_client(endpoints, credentials)
+    task = str(latest["taskId"]) if latest and latest.get("businessProductId") == target else None
+    findings = [_permission(client, str(target), task)]
+    findings.append(_subscriptions(view, Subscriptions(client, str(target))))
+    return findings
+
+
+def _permission(client: BwpClient, target: str, task: str | None) -> Finding:
+    try:
+        permission = probe_privacy_permission(client, target, task)
+    except BwpApiError as error:
+        return warned(
+            PERMISSION,
+            f"could not ask the API: {error.classification}: {error.message}",
+            "run `bwp-privacy doctor` again",
+        )
+    grant = "give the credentials 'Manage Shopper Privacy Requests' in the merchant console"
+    if permission == "granted":
+        how = f"task {task}" if task else "an unknown task id answered not found"
+        return passed(PERMISSION, f"the credentials may read privacy tasks ({how})")
+    if permission == "denied":
+        return failed(PERMISSION, f"task {task}, recorded here, answered AccessDeniedError", grant)
+    return warned(
+        PERMISSION,
+        "an unknown task id answered AccessDeniedError, which the API answers for some unknown"
+        " ids too: no failure recorded yet to ask about",
+        grant + " if it lacks it",
+    )
+
+
+def _subscriptions(view: StackView, subscriptions: Subscriptions) -> Finding:
+    bus, account = view.partner_bus, view.account
+    if bus is None or account is None:
+        return failed(SUBSCRIPTIONS, "the stack names no partner event bus", "deploy this version")
+    try:
+        destination = Destination.of_source(bus, account, view.region)
+        found, total = subscriptions.list()
+    except BwpPrivacyError as error:
+        return failed(SUBSCRIPTIONS, str(error), "`bwp-privacy setup`")
+    missing = missing_types(found, destination)
+    if missing:
+        return failed(
+            SUBSCRIPTIONS,
+            f"not subscribed to {bus}: {', '.join(missing)} (their events are never sent)",
+            "`bwp-privacy setup`",
+        )
+    if total > len(found):
+        return warned(
+            SUBSCRIPTIONS,
+            f"the four event types go to {bus}; the API counts {total} subscriptions and"
+            f" listed {len(found)}",
+            "check the others in the merchant console",
+        )
+    return passed(SUBSCRIPTIONS, f"the four event types go to {bus}")

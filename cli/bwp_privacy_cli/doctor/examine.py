@@ -1,0 +1,64 @@
+"""Every check, in the order a person reads them (the stack, events in, the API, alerts out,
+operations), each on its own: one that cannot run says why as a WARN and the others go on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bwp_privacy_cli.doctor.api import api_checks
+from bwp_privacy_cli.doctor.findings import Finding, warned
+from bwp_privacy_cli.doctor.intake import partner_source, rules
+from bwp_privacy_cli.doctor.operations import (
+    alarms,
+    concurrency,
+    dead_letter_queues,
+    last_failure,
+    schedule_group,
+)
+from bwp_privacy_cli.doctor.receivers import receiver_checks
+from bwp_privacy_cli.doctor.stack import stack_complete
+from bwp_privacy_cli.doctor.view import StackView
+
+Check = Callable[[StackView], list[Finding]]
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("stack", stack_complete),
+    ("partner event source", partner_source),
+    ("rules", rules),
+    ("credentials", api_checks),
+    ("receivers", receiver_checks),
+    ("schedule group", schedule_group),
+    ("alarms", alarms),
+    ("dead-letter queues", dead_letter_queues),
+    ("last failure", last_failure),
+    ("concurrency", concurrency),
+)
+
+
+def examine(view: StackView, report: Callable[[Finding], object] = lambda _: None) -> list[Finding]:
+    """Run every check; each finding is told to ``report`` as it comes."""
+    findings = []
+    for name, check in CHECKS:
+        try:
+            found = check(view)
+        except Exception as error:  # an AWS refusal, an endpoint down: this check only
+            found = [
+                warned(
+                    name,
+                    f"could not check: {_reason(error)}",
+                    "check that your AWS credentials may read the stack, then run doctor again",
+                )
+            ]
+        for finding in found:
+            report(finding)
+        findings += found
+    return findings
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        operation = getattr(error, "operation_name", "")
+        message = response.get("Error", {}).get("Message") or response.get("Error", {}).get("Code")
+        return f"AWS {operation}: {message}"
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"

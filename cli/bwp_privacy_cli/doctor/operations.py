@@ -1,0 +1,145 @@
+"""Is the stack running well: the schedule group of the attempts, the alarms, the
+dead-letter queues, when the last failure was recorded, and (only AWS can tell) the account's
+Lambda concurrency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
+from bwp_privacy_cli.doctor.view import DEAD_LETTER_QUEUES, StackView
+
+#: Lambda keeps this much of an account's concurrency unreserved.
+UNRESERVED_FLOOR = 100
+
+
+def schedule_group(view: StackView) -> list[Finding]:
+    name = view.target.reaction_env.get("SCHEDULE_GROUP_NAME")
+    if not name:
+        return [failed("schedule group", "the stack has no reaction", "deploy this version")]
+    scheduler = view.client("scheduler")
+    try:
+        state = scheduler.get_schedule_group(Name=name).get("State")
+    except scheduler.exceptions.ResourceNotFoundException:
+        return [
+            failed(
+                "schedule group",
+                f"no {name}: no attempt can be scheduled",
+                "`make deploy` again (the stack makes it)",
+            )
+        ]
+    if state != "ACTIVE":
+        return [failed("schedule group", f"{name} is {state}", "`make deploy` again")]
+    return [passed("schedule group", f"{name}: ACTIVE")]
+
+
+def alarms(view: StackView) -> list[Finding]:
+    cloudwatch = view.client("cloudwatch")
+    found = [
+        alarm
+        for page in cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNamePrefix=view.alarm_prefix
+        )
+        for alarm in page.get("MetricAlarms", [])
+    ]
+    if not found:
+        return [
+            warned(
+                "alarms",
+                f"no alarm named {view.alarm_prefix}*: nothing watches the stack",
+                "deploy this version",
+            )
+        ]
+    firing = [a for a in found if a["StateValue"] == "ALARM"]
+    if firing:
+        return [
+            failed(
+                f"alarm {a['AlarmName']}",
+                f"ALARM since {_when(a.get('StateUpdatedTimestamp'))}",
+                str(a.get("AlarmDescription") or "see the dashboard"),
+            )
+            for a in firing
+        ]
+    quiet = sum(a["StateValue"] == "INSUFFICIENT_DATA" for a in found)
+    detail = f"{len(found)} alarms, none in ALARM"
+    return [passed("alarms", detail + (f" ({quiet} without data yet)" if quiet else ""))]
+
+
+def dead_letter_queues(view: StackView) -> list[Finding]:
+    sqs = view.client("sqs")
+    findings = []
+    checked = 0
+    for name in DEAD_LETTER_QUEUES:
+        url = view.target.queues.get(name)
+        if not url:
+            continue
+        checked += 1
+        count = int(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"
+            ]["ApproximateNumberOfMessages"]
+        )
+        if count:
+            findings.append(
+                failed(
+                    f"dead-letter queue {name}",
+                    f"{count} message(s) wait for a person",
+                    f"`bwp-privacy dlq list --queue {name}`, fix the cause, then"
+                    f" `bwp-privacy dlq redrive --queue {name}`",
+                )
+            )
+    if not findings:
+        findings.append(passed("dead-letter queues", f"all {checked} empty"))
+    return findings
+
+
+def last_failure(view: StackView) -> list[Finding]:
+    latest = view.latest_failure
+    if latest is None:
+        return [passed("last failure", f"none recorded in the last {view.recent_days} days")]
+    received = str(latest.get("receivedAt"))
+    return [
+        passed(
+            "last failure",
+            f"recorded {received} ({_ago(received)}): task {latest.get('taskId')}",
+        )
+    ]
+
+
+def concurrency(view: StackView) -> list[Finding]:
+    """Only AWS can tell: how much concurrency the account has (the sandbox has no Lambda)."""
+    if view.sandbox:
+        return []
+    limit = view.client("lambda").get_account_settings()["AccountLimit"]
+    quota = int(limit["ConcurrentExecutions"])
+    unreserved = int(limit["UnreservedConcurrentExecutions"])
+    reserved = view.target.parameters.get("RecorderReservedConcurrency", "0")
+    if quota <= UNRESERVED_FLOOR:
+        return [
+            warned(
+                "concurrency",
+                f"the account's Lambda quota is {quota}: nothing can be reserved (Lambda keeps"
+                f" {UNRESERVED_FLOOR} unreserved) and a storm of failures is throttled early",
+                "ask for a higher 'Concurrent executions' quota in Service Quotas (Lambda)",
+            )
+        ]
+    return [
+        passed(
+            "concurrency",
+            f"the account's Lambda quota is {quota}, {unreserved} unreserved;"
+            f" RecorderReservedConcurrency is {reserved}",
+        )
+    ]
+
+
+def _when(moment: object) -> str:
+    return moment.isoformat() if isinstance(moment, datetime) else str(moment or "?")
+
+
+def _ago(received: str) -> str:
+    try:
+        then = datetime.fromisoformat(received.replace("Z", "+00:00"))
+    except ValueError:
+        return "when unknown"
+    days = (datetime.now(UTC) - then).days
+    return "today" if days <= 0 else f"{days} day{'s' if days > 1 else ''} ago"
