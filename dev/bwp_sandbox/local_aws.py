@@ -16,6 +16,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
+from bwp_sandbox.account_settings import AccountSettings
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
@@ -43,7 +44,11 @@ class LocalAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         _check_free(self._host, self._port)
         self._server = make_server(
-            self._host, self._port, self.iam, threaded=True, request_handler=MotoRequestHandler
+            self._host,
+            self._port,
+            AccountSettings(self.iam),
+            threaded=True,
+            request_handler=MotoRequestHandler,
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -47,7 +47,7 @@ def api_checks(view: StackView) -> list[Finding]:
         view, secrets.describe_secret(SecretId=secret_id).get("KmsKeyId"), f"secret {secret_id}"
     )
     if kms is not None:
-        findings.append(failed(CREDENTIALS, *kms))
+        findings.append(failed(f"{CREDENTIALS} key", *kms))
     endpoints = ApiEndpoints.from_env(view.target.function_env)
     try:
         check_token(endpoints, credentials)

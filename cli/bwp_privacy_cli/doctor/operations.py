@@ -107,9 +107,7 @@ def last_failure(view: StackView) -> list[Finding]:
 
 
 def concurrency(view: StackView) -> list[Finding]:
-    """Only AWS can tell: how much concurrency the account has (the sandbox has no Lambda)."""
-    if view.sandbox:
-        return []
+    """Only the account can tell: how much concurrency it has for the functions."""
     limit = view.client("lambda").get_account_settings()["AccountLimit"]
     quota = int(limit["ConcurrentExecutions"])
     unreserved = int(limit["UnreservedConcurrentExecutions"])

@@ -1,0 +1,132 @@
+"""A merchant's first deploy, in README's order, against a stack deployed through
+CloudFormation (into the sandbox's moto, with the capabilities samconfig.toml gives): setup
+before the stack exists, the deploy, doctor passing, setup again reading the stack, and the
+checks only an account can answer (its concurrency, a key the stack does not grant)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import boto3
+import pytest
+
+from bwp_sandbox.admin import ADMIN_CREDENTIALS
+from bwp_sandbox.cloudformation import deploy_with_cloudformation
+from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from bwp_sandbox.stack import PROJECT_ROOT
+from tests.cli.conftest import ENTRY_POINT
+from tests.cli.test_targets import clean_env, run
+
+pytestmark = pytest.mark.integration
+
+STACK = "shop-cfn"
+SOURCE = "aws.partner/buywithprime/shop-cfn"
+SECRET = "shop-cfn/api-credentials"
+
+
+def samconfig_capabilities() -> list[str]:
+    config = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text())
+    return str(config["default"]["deploy"]["parameters"]["capabilities"]).split()
+
+
+@pytest.fixture
+def shell(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str, str]:
+    """A merchant's shell: their account (the sandbox's AWS) and region; Buy with Prime is the
+    sandbox's emulator, which the stack's BwpApiUrl names too."""
+    return clean_env(
+        AWS_ENDPOINT_URL=local_aws.url,
+        AWS_REGION="us-east-1",
+        **ADMIN_CREDENTIALS,
+        BWP_SANDBOX_FILE=str(tmp_path / "no-sandbox-here.json"),
+        BWP_API_URL=sandbox.emulator.graphql_url,
+        BWP_TOKEN_URL=sandbox.emulator.token_url,
+    )
+
+
+@pytest.fixture
+def deployed(sandbox: Sandbox, shell: dict[str, str]) -> dict[str, str]:
+    """setup, then the deploy: the stack CREATE_COMPLETE."""
+    emulator = sandbox.emulator
+    setup = run(
+        [
+            ENTRY_POINT,
+            "--stack-name",
+            STACK,
+            "setup",
+            "--source-name",
+            "shop-cfn",
+            "--secret-name",
+            SECRET,
+            "--client-id",
+            emulator.client_id,
+            "--target-id",
+            SAMPLE_BUSINESS_PRODUCT_ID,
+            "--client-secret-stdin",
+        ],
+        shell,
+        input=emulator.client_secret + "\n",
+    )
+    assert setup.exit_code == 0, setup.stderr
+    assert "Next: deploy the stack: make deploy (stack shop-cfn)" in setup.stdout
+    parameters = {
+        "PartnerEventBusName": SOURCE,
+        "BwpCredentialsSecretName": SECRET,
+        "BwpApiUrl": emulator.graphql_url,
+        "BwpTokenUrl": emulator.token_url,
+        "PagerDutySecretName": sandbox.receivers.parameters["PagerDutySecretName"],
+        "SlackSecretName": sandbox.receivers.parameters["SlackSecretName"],
+    }
+    deploy_with_cloudformation(STACK, parameters, samconfig_capabilities())
+    return shell
+
+
+def doctor(shell: dict[str, str]) -> dict[str, dict[str, str]]:
+    result = run([ENTRY_POINT, "--stack-name", STACK, "doctor", "--json"], shell)
+    assert result.exit_code in (0, 1), result.stderr
+    return {check["check"]: check for check in json.loads(result.stdout)["checks"]}
+
+
+def test_setup_deploy_and_doctor_in_readmes_order(deployed: dict[str, str]) -> None:
+    checks = doctor(deployed)
+    failing = {name: c for name, c in checks.items() if c["status"] != "PASS"}
+    assert failing == {}
+    assert checks["stack"]["detail"].startswith(f"{STACK}: CREATE_COMPLETE, and its ")
+    assert checks["partner event source"]["detail"] == f"{SOURCE}: ACTIVE, associated with its bus"
+    # The rules target the functions themselves (the sandbox's stand in queues).
+    rules = [c for name, c in checks.items() if name.startswith("rule ")]
+    assert len(rules) == 2
+    assert all(":function:" not in c["detail"] for c in rules)  # names, not ARNs, are shown
+    assert checks["subscriptions"]["detail"] == f"the four event types go to {SOURCE}"
+    assert checks["concurrency"]["detail"].startswith("the account's Lambda quota is 1000")
+    human = run([ENTRY_POINT, "--stack-name", STACK, "doctor"], deployed)
+    assert human.exit_code == 0, human.stdout
+    assert human.stdout.splitlines()[0] == f"Target: stack {STACK} in us-east-1 (--env deployed)"
+
+    # setup again, on the deployed stack: its secret and its bus, nothing to type or change.
+    again = run([ENTRY_POINT, "--stack-name", STACK, "setup", "--json"], deployed)
+    assert again.exit_code == 0, again.stderr
+    payload = json.loads(again.stdout)
+    assert payload["source"] == SOURCE
+    assert payload["secretName"] == SECRET
+    assert {s["outcome"] for s in payload["steps"]} == {"checked", "unchanged"}
+    assert payload["next"] == "bwp-privacy doctor checks the stack end to end"
+
+
+def test_a_small_account_and_an_ungranted_key_are_told(
+    deployed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new account: Lambda's quota is 10 (moto's knob, which the sandbox's AWS reads).
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "10")
+    key = boto3.client("kms").create_key(Description="the merchant's own")["KeyMetadata"]["Arn"]
+    boto3.client("secretsmanager").update_secret(SecretId=SECRET, KmsKeyId=key)
+    checks = doctor(deployed)
+    assert checks["concurrency"]["status"] == "WARN"
+    assert "quota is 10: nothing can be reserved" in checks["concurrency"]["detail"]
+    assert "Service Quotas" in str(checks["concurrency"]["fix"])
+    assert checks["credentials key"]["status"] == "FAIL", checks
+    assert "which the stack grants no function" in checks["credentials key"]["detail"]
+    assert checks["credentials key"]["fix"] == f"deploy with CustomerManagedKeyArn={key}"
