@@ -8,8 +8,9 @@ Then the reaction turns each failure into a case and carries it: the sample fail
 is resubmitted twice as the sandbox's clock moves a week at a time, then completes. After
 each step the alert router takes what was published and the demo prints what PagerDuty,
 Slack, Teams, the webhook, Amazon Q and EventBridge received.
-It ends by writing the compliance report of every case to report.html (git-ignored), as
-`bwp-privacy report -o report.html` does.
+It writes the compliance report of every case to report.html (git-ignored), as
+`bwp-privacy report -o report.html` does, and ends with `bwp-privacy doctor`'s checks of the
+stack. Before all of it, the sandbox was set up as `bwp-privacy setup` sets up an account.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from bwp_privacy.common import iso_z, use_clock
 from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy.reaction import Case, CaseState, CaseStore
+from bwp_privacy_cli.doctor import StackView, Status, examine
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_privacy_cli.report import build_report, write_report
 from bwp_sandbox.admin import admin_client
@@ -54,6 +56,9 @@ def main() -> int:
             f"API emulator {sandbox.emulator.base_url}  local AWS (moto) {sandbox.aws.url}"
             f"  receiver sink {sandbox.sink.base_url}"
         )
+        print("\n== Setup before the first deploy (`bwp-privacy setup`) ==")
+        for step in sandbox.setup:
+            print(f"  {step.outcome:<9} {step.step}: {step.detail}")
         app = sandbox.recorder.cold_start()
         for index, path in enumerate(runs, start=1):
             event = json.loads(path.read_text())
@@ -82,7 +87,27 @@ def main() -> int:
             f" {len(sandbox.aws.iam.records()) - len(refused)} allowed, {len(refused)} refused."
         )
         _report(sandbox)
+        failures += _doctor(sandbox)
     return 1 if failures or refused else 0
+
+
+def _doctor(sandbox: Sandbox) -> int:
+    """The stack checked end to end, as `bwp-privacy doctor` checks a deployed one: the
+    number of checks that failed."""
+    print("\n== Doctor: the stack checked end to end (`bwp-privacy doctor`) ==")
+    target = sandbox.target()
+    with target.aws():
+        findings = examine(StackView(target))
+    for finding in findings:
+        print(f"{finding.status.value:<4} {finding.check}: {finding.detail}")
+        if finding.fix:
+            print(f"      fix: {finding.fix}")
+    counts = {status: sum(f.status is status for f in findings) for status in Status}
+    print(
+        f"{counts[Status.PASS]} passed, {counts[Status.WARN]} warning(s),"
+        f" {counts[Status.FAIL]} failed"
+    )
+    return counts[Status.FAIL]
 
 
 def _report(sandbox: Sandbox) -> None:

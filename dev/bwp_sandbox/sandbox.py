@@ -48,6 +48,8 @@ class Sandbox:
     sink: ReceiverSink
     receivers: LocalReceivers
     functions: dict[str, LocalFunction] = field(default_factory=dict)
+    #: What `bwp-privacy setup`'s code did before the stack was deployed.
+    setup: list[Step] = field(default_factory=list)
 
     @property
     def recorder(self) -> LocalFunction:
@@ -151,7 +153,7 @@ def prepare(
     ``receiver_options`` (the routing key, the webhooks' secret path) can be canaries.
     """
     receivers = configure_receivers(sink, **receiver_options)
-    set_up(emulator)
+    steps = set_up(emulator)
     parameters = {
         "PartnerEventBusName": PARTNER_BUS,
         "BwpCredentialsSecretName": CREDENTIALS_SECRET,
@@ -163,7 +165,9 @@ def prepare(
     seed_sample_tasks(emulator.add_task)
     archive_sample_events(admin_client("events"), stack.partner_bus_arn)
     purge(stack.rule_target_queue_url)  # their first delivery: the past, in the sandbox
-    sandbox = Sandbox(emulator=emulator, aws=aws, stack=stack, sink=sink, receivers=receivers)
+    sandbox = Sandbox(
+        emulator=emulator, aws=aws, stack=stack, sink=sink, receivers=receivers, setup=steps
+    )
     return sandbox.deploy()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bwp_privacy.bwp_api import BwpApiError, BwpClient, ClientCredentials
 from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.contract import TaskKind
 from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
 from bwp_privacy_cli.doctor.keys import key_problem
 from bwp_privacy_cli.doctor.view import StackView
@@ -71,15 +72,18 @@ def _permission_and_subscriptions(
             warned(SUBSCRIPTIONS, "no business product id to ask the API with", fix),
         ]
     client = api_client(endpoints, credentials)
-    task = str(latest["taskId"]) if latest and latest.get("businessProductId") == target else None
+    task: tuple[str, TaskKind] | None = None
+    if latest and latest.get("businessProductId") == target:
+        kind: TaskKind = "retrieval" if latest.get("taskKind") == "retrieval" else "deletion"
+        task = (str(latest["taskId"]), kind)
     findings = [_permission(client, str(target), task)]
     findings.append(_subscriptions(view, Subscriptions(client, str(target))))
     return findings
 
 
-def _permission(client: BwpClient, target: str, task: str | None) -> Finding:
+def _permission(client: BwpClient, target: str, task: tuple[str, TaskKind] | None) -> Finding:
     try:
-        permission = probe_privacy_permission(client, target, task)
+        probe = probe_privacy_permission(client, target, task)
     except BwpApiError as error:
         return warned(
             PERMISSION,
@@ -87,17 +91,11 @@ def _permission(client: BwpClient, target: str, task: str | None) -> Finding:
             "run `bwp-privacy doctor` again",
         )
     grant = "give the credentials 'Manage Shopper Privacy Requests' in the merchant console"
-    if permission == "granted":
-        how = f"task {task}" if task else "an unknown task id answered not found"
-        return passed(PERMISSION, f"the credentials may read privacy tasks ({how})")
-    if permission == "denied":
-        return failed(PERMISSION, f"task {task}, recorded here, answered AccessDeniedError", grant)
-    return warned(
-        PERMISSION,
-        "an unknown task id answered AccessDeniedError, which the API answers for some unknown"
-        " ids too: no failure recorded yet to ask about",
-        grant + " if it lacks it",
-    )
+    if probe.permission == "granted":
+        return passed(PERMISSION, f"the credentials may read privacy tasks ({probe.detail})")
+    if probe.permission == "denied":
+        return failed(PERMISSION, probe.detail, grant)
+    return warned(PERMISSION, f"{probe.detail}: no sure answer", grant + " if it lacks it")
 
 
 def _subscriptions(view: StackView, subscriptions: Subscriptions) -> Finding:

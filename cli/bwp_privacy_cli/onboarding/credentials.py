@@ -27,6 +27,7 @@ from bwp_privacy.bwp_api import (
     request_access_token,
 )
 from bwp_privacy.common import Backoff, BwpPrivacyError
+from bwp_privacy.contract import TaskKind
 
 #: What a probe of the privacy permission found.
 Permission = Literal["granted", "denied", "unknown"]
@@ -93,19 +94,43 @@ def check_token(endpoints: ApiEndpoints, credentials: ClientCredentials) -> None
         ) from None
 
 
-def probe_privacy_permission(client: BwpClient, target_id: str, task_id: str | None) -> Permission:
+@dataclass(frozen=True)
+class Probe:
+    """What asking about a task told of the privacy permission, and how it told it."""
+
+    permission: Permission
+    detail: str
+
+
+def probe_privacy_permission(
+    client: BwpClient, target_id: str, task: tuple[str, TaskKind] | None = None
+) -> Probe:
     """Whether the credentials may read privacy tasks ("Manage Shopper Privacy Requests").
 
-    ``task_id``, a task of this merchant's, gives a sure answer. Without one an unknown id is
-    looked up: not found means granted, but AccessDeniedError is no proof of a missing
-    permission, since the API answers so for some unknown ids too ("unknown")."""
+    ``task``, a task of this merchant's (its id and kind), gives a sure answer. Without one an
+    unknown id is looked up: not found means granted, but AccessDeniedError is no proof of a
+    missing permission, since the API answers so for some unknown ids too."""
+    if task is None:
+        try:
+            client.get_deletion_task(target_id, f"bwp-privacy-doctor-{uuid.uuid4()}")
+        except ResourceNotFoundApiError:
+            return Probe("granted", "an unknown task id answered not found")
+        except AccessDeniedApiError:
+            return Probe(
+                "unknown",
+                "an unknown task id answered AccessDeniedError, which the API answers for some"
+                " unknown ids too",
+            )
+        return Probe("granted", "an unknown task id was answered")
+    task_id, kind = task
+    lookup = client.get_retrieval_task if kind == "retrieval" else client.get_deletion_task
     try:
-        client.get_deletion_task(target_id, task_id or f"bwp-privacy-doctor-{uuid.uuid4()}")
+        lookup(target_id, task_id)
     except ResourceNotFoundApiError:
-        return "granted" if task_id is None else "unknown"
+        return Probe("unknown", f"{kind} task {task_id}, recorded here, is no longer found")
     except AccessDeniedApiError:
-        return "denied" if task_id is not None else "unknown"
-    return "granted"
+        return Probe("denied", f"{kind} task {task_id}, recorded here, answered AccessDeniedError")
+    return Probe("granted", f"{kind} task {task_id}, recorded here, was read")
 
 
 class CredentialsSecret:

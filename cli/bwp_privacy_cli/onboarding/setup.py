@@ -141,16 +141,16 @@ def run(
         )
     )
     client = client or api_client(request.endpoints, request.credentials)
-    if probe_privacy_permission(client, request.target_id, None) == "granted":
+    probe = probe_privacy_permission(client, request.target_id)
+    if probe.permission == "granted":
         tell(Step("privacy permission", "checked", "the credentials may read privacy tasks"))
     else:
         tell(
             Step(
                 "privacy permission",
                 "warning",
-                "the API answered AccessDeniedError for an unknown task: the credentials may"
-                " lack 'Manage Shopper Privacy Requests' (it answers so for some unknown ids"
-                " too); `bwp-privacy doctor` checks again with a real task",
+                f"{probe.detail}: the credentials may lack 'Manage Shopper Privacy Requests';"
+                " `bwp-privacy doctor` asks again about a recorded task",
             )
         )
     for step in _subscribe(Subscriptions(client, request.target_id), destination):
