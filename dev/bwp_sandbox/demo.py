@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 import warnings
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bwp_privacy.common import iso_z, use_clock
@@ -37,8 +39,9 @@ from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
 from bwp_sandbox.timeline import Timeline
 
 EVENTS_DIR = PROJECT_ROOT / "events"
-#: Where the demo leaves its compliance report (.gitignore keeps it out of the repository).
-REPORT = PROJECT_ROOT / "report.html"
+#: Where the demo leaves its compliance report (.gitignore keeps it out of the repository);
+#: BWP_DEMO_REPORT puts it elsewhere (the test of the demo does).
+REPORT = Path(os.environ.get("BWP_DEMO_REPORT") or PROJECT_ROOT / "report.html")
 
 
 def main() -> int:
