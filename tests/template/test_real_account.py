@@ -99,6 +99,8 @@ def test_the_layer_is_named_per_stack() -> None:
     """A layer's name is the account's: two stacks would share one list of versions."""
     [layer] = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::LayerVersion"]
     assert "${AWS::StackName}" in layer["Properties"]["LayerName"]["Sub"]
+    # SAM retains each version by default: a deleted stack would leave every one behind.
+    assert layer["Properties"]["RetentionPolicy"] == "Delete"
 
 
 # -- refused at run time --------------------------------------------------------------------------
