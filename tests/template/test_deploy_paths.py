@@ -132,30 +132,58 @@ def test_make_deploy_takes_the_capabilities_from_samconfig_or_gives_them_all() -
         assert missing_capabilities(given, REQUIRED) == [], deploy
 
 
-def _doc_commands() -> list[tuple[str, str]]:
-    """Every shell line of the docs that deploys a stack, with where it is."""
-    found = []
-    for doc in DOCS:
-        joined = re.sub(r"\\\n\s*", " ", doc.read_text())
-        for number, line in enumerate(joined.splitlines(), 1):
-            text = line.strip().removeprefix("$ ")
-            if _DEPLOYS.search(text) and not text.startswith(("#", "|", "-", "*")):
-                found.append((f"{doc.name}:{number}", text.strip("`")))
-    return found
-
-
-def test_every_deploy_command_the_docs_show_acknowledges_the_capabilities() -> None:
-    commands = _doc_commands()
-    assert commands, "the docs show no deploy command: this test would check nothing"
-    for where, command in commands:
+def _deploy_problems(name: str, text: str) -> list[str]:
+    """What is wrong with each shell line of a doc's code blocks that deploys a stack."""
+    problems = []
+    joined = re.sub(r"\\\n\s*", " ", text)
+    fenced = False
+    for number, line in enumerate(joined.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        command = line.strip().removeprefix("$ ")
+        if not fenced or not _DEPLOYS.search(command) or command.startswith("#"):
+            continue
+        where = f"{name}:{number}: {command}"
+        words = shlex.split(command, comments=True)
+        if words[:2] == ["make", "deploy"]:
+            continue  # its recipe is checked above
         given = _given_capabilities(command)
         if given is None:
             # Only `sam deploy` reads samconfig.toml (checked above); the AWS CLI reads nothing.
-            assert "sam deploy" in command, f"{where}: {command} gives no --capabilities"
-            assert "--config-file" not in command, where
-            assert "--config-env" not in command, where
-        else:
-            assert missing_capabilities(given, REQUIRED) == [], f"{where}: {command}"
+            if words[:2] != ["sam", "deploy"]:
+                problems.append(f"{where}: no --capabilities")
+            elif "--config-file" in words or "--config-env" in words:
+                problems.append(f"{where}: another samconfig than the one checked")
+        elif missing := missing_capabilities(given, REQUIRED):
+            problems.append(f"{where}: lacks {', '.join(missing)}")
+    return problems
+
+
+def test_every_deploy_command_the_docs_show_acknowledges_the_capabilities() -> None:
+    shown = [(doc.name, doc.read_text()) for doc in DOCS]
+    assert any("make deploy" in text for _, text in shown)
+    assert [p for name, text in shown for p in _deploy_problems(name, text)] == []
+
+
+def test_a_deploy_command_without_the_capabilities_is_found() -> None:
+    doc = "\n".join(
+        [
+            "```bash",
+            "aws cloudformation deploy --template-file t.yaml --stack-name s",
+            "sam deploy --capabilities CAPABILITY_IAM",
+            "sam deploy \\",
+            "  --config-env prod",
+            "sam deploy --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-progressbar",
+            "```",
+            "prose: sam deploy --capabilities CAPABILITY_IAM is only words here",
+        ]
+    )
+    assert [p.split(": ", 2)[2] for p in _deploy_problems("doc", doc)] == [
+        "no --capabilities",
+        "lacks CAPABILITY_AUTO_EXPAND",
+        "another samconfig than the one checked",
+    ]
 
 
 # -- the stack's name ----------------------------------------------------------------------------
