@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy_cli.main import cli
+from bwp_sandbox.admin import ADMIN_CREDENTIALS
+from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
 
 ENTRY_POINT = str(Path(sys.executable).with_name("bwp-privacy"))
@@ -73,3 +75,24 @@ def invoke(target_file: Path) -> Run:
         return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
 
     return run
+
+
+@pytest.fixture
+def merchant_shell(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str, str]:
+    """A merchant's shell before and after a deploy: their account (the sandbox's AWS) and
+    region, no sandbox of the CLI's; Buy with Prime is the sandbox's emulator (BWP_API_URL and
+    BWP_TOKEN_URL point setup at it before a stack says where the API is)."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "BWP_", "FAILURES_", "LEDGER_", "POWERTOOLS_"))
+    }
+    return {
+        **keep,
+        "AWS_ENDPOINT_URL": local_aws.url,
+        "AWS_REGION": "us-east-1",
+        **ADMIN_CREDENTIALS,
+        "BWP_SANDBOX_FILE": str(tmp_path / "no-sandbox-here.json"),
+        "BWP_API_URL": sandbox.emulator.graphql_url,
+        "BWP_TOKEN_URL": sandbox.emulator.token_url,
+    }

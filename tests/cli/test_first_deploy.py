@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
 
 import boto3
 import pytest
 
-from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.cloudformation import deploy_with_cloudformation
-from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from bwp_sandbox.stack import PROJECT_ROOT
 from tests.cli.conftest import ENTRY_POINT
-from tests.cli.test_targets import clean_env, run
+from tests.cli.test_targets import run
 
 pytestmark = pytest.mark.integration
 
@@ -34,21 +31,7 @@ def samconfig_capabilities() -> list[str]:
 
 
 @pytest.fixture
-def shell(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str, str]:
-    """A merchant's shell: their account (the sandbox's AWS) and region; Buy with Prime is the
-    sandbox's emulator, which the stack's BwpApiUrl names too."""
-    return clean_env(
-        AWS_ENDPOINT_URL=local_aws.url,
-        AWS_REGION="us-east-1",
-        **ADMIN_CREDENTIALS,
-        BWP_SANDBOX_FILE=str(tmp_path / "no-sandbox-here.json"),
-        BWP_API_URL=sandbox.emulator.graphql_url,
-        BWP_TOKEN_URL=sandbox.emulator.token_url,
-    )
-
-
-@pytest.fixture
-def deployed(sandbox: Sandbox, shell: dict[str, str]) -> dict[str, str]:
+def deployed(sandbox: Sandbox, merchant_shell: dict[str, str]) -> dict[str, str]:
     """setup, then the deploy: the stack CREATE_COMPLETE."""
     emulator = sandbox.emulator
     setup = run(
@@ -67,7 +50,7 @@ def deployed(sandbox: Sandbox, shell: dict[str, str]) -> dict[str, str]:
             SAMPLE_BUSINESS_PRODUCT_ID,
             "--client-secret-stdin",
         ],
-        shell,
+        merchant_shell,
         input=emulator.client_secret + "\n",
     )
     assert setup.exit_code == 0, setup.stderr
@@ -81,7 +64,7 @@ def deployed(sandbox: Sandbox, shell: dict[str, str]) -> dict[str, str]:
         "SlackSecretName": sandbox.receivers.parameters["SlackSecretName"],
     }
     deploy_with_cloudformation(STACK, parameters, samconfig_capabilities())
-    return shell
+    return merchant_shell
 
 
 def doctor(shell: dict[str, str]) -> dict[str, dict[str, str]]:

@@ -26,14 +26,12 @@ from bwp_privacy_cli.onboarding import (
     source_state,
 )
 from bwp_privacy_cli.schemas import path_of
-from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.emulator.graphql_api import CREATE_SUBSCRIPTIONS, PERMISSIONS
-from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import CREDENTIALS_SECRET, PARTNER_BUS, Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from tests.cli.conftest import ENTRY_POINT, Result, Run
-from tests.cli.test_targets import clean_env, run
+from tests.cli.test_targets import run
 
 pytestmark = pytest.mark.integration
 
@@ -225,26 +223,13 @@ def test_a_dry_run_sends_nothing_and_shows_no_secret(run_cli: Run, sandbox: Sand
     assert_nothing_changed(emulator)
 
 
-@pytest.fixture
-def not_deployed(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dict[str, str]:
-    """A shell pointed at an account where no stack is deployed yet (the sandbox's AWS)."""
-    return clean_env(
-        AWS_ENDPOINT_URL=local_aws.url,
-        AWS_REGION="us-east-1",
-        **ADMIN_CREDENTIALS,
-        BWP_SANDBOX_FILE=str(tmp_path / "no-sandbox-here.json"),
-        BWP_API_URL=sandbox.emulator.graphql_url,
-        BWP_TOKEN_URL=sandbox.emulator.token_url,
-    )
-
-
 def test_before_the_first_deploy_setup_names_what_to_deploy_with(
-    sandbox: Sandbox, not_deployed: dict[str, str]
+    sandbox: Sandbox, merchant_shell: dict[str, str]
 ) -> None:
     emulator = sandbox.emulator
     result = run(
         [ENTRY_POINT, "--stack-name", "shop-two", *new_credentials(emulator)],
-        not_deployed,
+        merchant_shell,
         input=emulator.client_secret + "\n",
     )
     assert result.exit_code == 0, result.stderr
@@ -257,7 +242,7 @@ def test_before_the_first_deploy_setup_names_what_to_deploy_with(
     )
     too_long = run(
         [ENTRY_POINT, "--stack-name", "s" * 56, *new_credentials(emulator)],
-        not_deployed,
+        merchant_shell,
         input=emulator.client_secret + "\n",
     )
     assert too_long.exit_code == 1

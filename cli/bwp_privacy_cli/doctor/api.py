@@ -16,8 +16,7 @@ from bwp_privacy_cli.onboarding import (
     CredentialsSecret,
     Destination,
     Subscriptions,
-    api_client,
-    check_token,
+    connect,
     missing_types,
     probe_privacy_permission,
 )
@@ -51,17 +50,17 @@ def api_checks(view: StackView) -> list[Finding]:
         findings.append(failed(f"{CREDENTIALS} key", *kms))
     endpoints = ApiEndpoints.from_env(view.target.function_env)
     try:
-        check_token(endpoints, credentials)
+        client = connect(endpoints, credentials)
     except CredentialsError as error:
         return [*findings, failed(CREDENTIALS, str(error), "`bwp-privacy setup --client-id ID`")]
     findings.append(
         passed(CREDENTIALS, f"{secret_id}: client id {credentials.client_id} gets a token")
     )
-    return findings + _permission_and_subscriptions(view, endpoints, credentials)
+    return findings + _permission_and_subscriptions(view, client, credentials)
 
 
 def _permission_and_subscriptions(
-    view: StackView, endpoints: ApiEndpoints, credentials: ClientCredentials
+    view: StackView, client: BwpClient, credentials: ClientCredentials
 ) -> list[Finding]:
     latest = view.latest_failure
     target = credentials.target_id or (latest or {}).get("businessProductId")
@@ -71,7 +70,6 @@ def _permission_and_subscriptions(
             warned(PERMISSION, "no business product id to ask the API with", fix),
             warned(SUBSCRIPTIONS, "no business product id to ask the API with", fix),
         ]
-    client = api_client(endpoints, credentials)
     task: tuple[str, TaskKind] | None = None
     if latest and latest.get("businessProductId") == target:
         kind: TaskKind = "retrieval" if latest.get("taskKind") == "retrieval" else "deletion"

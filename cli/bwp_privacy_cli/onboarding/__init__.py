@@ -9,7 +9,7 @@ from bwp_privacy_cli.onboarding.credentials import (
     Permission,
     Probe,
     api_client,
-    check_token,
+    connect,
     probe_privacy_permission,
 )
 from bwp_privacy_cli.onboarding.partner_bus import PartnerBusError, associate, source_state
@@ -44,7 +44,7 @@ __all__ = [
     "Subscriptions",
     "api_client",
     "associate",
-    "check_token",
+    "connect",
     "missing_types",
     "plan",
     "probe_privacy_permission",

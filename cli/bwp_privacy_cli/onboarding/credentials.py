@@ -61,30 +61,16 @@ class ApiEndpoints:
 
 def api_client(endpoints: ApiEndpoints, credentials: ClientCredentials) -> BwpClient:
     """A client for these credentials (kept in memory only), with the functions' retries."""
-    session = requests.Session()
-    return BwpClient(
-        session,
-        api_url=endpoints.api_url,
-        api_version=endpoints.api_version,
-        tokens=TokenProvider(
-            lambda timeout: request_access_token(
-                session,
-                endpoints.token_url,
-                credentials,
-                endpoints.timeout_seconds if timeout is None else timeout,
-            )
-        ),
-        timeout_seconds=endpoints.timeout_seconds,
-        backoff=Backoff(max_attempts=3, base_seconds=0.5),
-    )
+    return _client(endpoints, credentials, _tokens(endpoints, credentials))
 
 
-def check_token(endpoints: ApiEndpoints, credentials: ClientCredentials) -> None:
-    """Ask the token endpoint for a token; a CredentialsError when it refuses them."""
+def connect(endpoints: ApiEndpoints, credentials: ClientCredentials) -> BwpClient:
+    """A client whose credentials were just checked: the token endpoint gave it a token
+    (kept for its calls: Buy with Prime throttles many token requests in a row). A
+    CredentialsError, one line with no secret in it, when it refused them."""
+    tokens = _tokens(endpoints, credentials)
     try:
-        request_access_token(
-            requests.Session(), endpoints.token_url, credentials, endpoints.timeout_seconds
-        )
+        tokens.get()
     except AuthenticationError as error:
         status = re.search(r"\(HTTP \d+\)", error.message)
         raise CredentialsError(
@@ -92,6 +78,32 @@ def check_token(endpoints: ApiEndpoints, credentials: ClientCredentials) -> None
             f" {credentials.client_id!r} and its secret{' ' + status[0] if status else ''}:"
             " nothing was written; check both in the merchant console"
         ) from None
+    return _client(endpoints, credentials, tokens)
+
+
+def _tokens(endpoints: ApiEndpoints, credentials: ClientCredentials) -> TokenProvider:
+    session = requests.Session()
+    return TokenProvider(
+        lambda timeout: request_access_token(
+            session,
+            endpoints.token_url,
+            credentials,
+            endpoints.timeout_seconds if timeout is None else timeout,
+        )
+    )
+
+
+def _client(
+    endpoints: ApiEndpoints, credentials: ClientCredentials, tokens: TokenProvider
+) -> BwpClient:
+    return BwpClient(
+        requests.Session(),
+        api_url=endpoints.api_url,
+        api_version=endpoints.api_version,
+        tokens=tokens,
+        timeout_seconds=endpoints.timeout_seconds,
+        backoff=Backoff(max_attempts=3, base_seconds=0.5),
+    )
 
 
 @dataclass(frozen=True)

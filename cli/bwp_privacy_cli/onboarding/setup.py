@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bwp_privacy.bwp_api import BwpClient, ClientCredentials
+from bwp_privacy.bwp_api import ClientCredentials
 from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy_cli.onboarding.credentials import (
     ApiEndpoints,
     CredentialsSecret,
-    api_client,
-    check_token,
+    connect,
     probe_privacy_permission,
 )
 from bwp_privacy_cli.onboarding.partner_bus import SOURCE_WAIT_SECONDS, associate
@@ -120,7 +119,6 @@ def run(
     *,
     secrets: Any,
     events: Any,
-    client: BwpClient | None = None,
     report: Callable[[Step], object] = lambda _: None,
     source_wait_seconds: float = SOURCE_WAIT_SECONDS,
 ) -> list[Step]:
@@ -132,7 +130,7 @@ def run(
         report(step)
 
     destination = request.destination
-    check_token(request.endpoints, request.credentials)
+    client = connect(request.endpoints, request.credentials)
     tell(
         Step(
             "credentials",
@@ -140,7 +138,6 @@ def run(
             f"client id {request.credentials.client_id}: the token endpoint gave a token",
         )
     )
-    client = client or api_client(request.endpoints, request.credentials)
     probe = probe_privacy_permission(client, request.target_id)
     if probe.permission == "granted":
         tell(Step("privacy permission", "checked", "the credentials may read privacy tasks"))
