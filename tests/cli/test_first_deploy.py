@@ -11,7 +11,7 @@ import tomllib
 import boto3
 import pytest
 
-from bwp_sandbox.cloudformation import deploy_with_cloudformation
+from bwp_sandbox.cloudformation import StackFailed, deploy_with_cloudformation
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from bwp_sandbox.stack import PROJECT_ROOT
@@ -113,3 +113,25 @@ def test_a_small_account_and_an_ungranted_key_are_told(
     assert checks["credentials key"]["status"] == "FAIL", checks
     assert "which the stack grants no function" in checks["credentials key"]["detail"]
     assert checks["credentials key"]["fix"] == f"deploy with CustomerManagedKeyArn={key}"
+
+
+def test_a_stack_that_failed_to_create_is_told_with_its_first_failure(
+    sandbox: Sandbox, merchant_shell: dict[str, str]
+) -> None:
+    # Deployed before setup: no partner event bus yet, so the rules and the archive fail.
+    parameters = {
+        "PartnerEventBusName": "aws.partner/buywithprime/never-set-up",
+        "BwpCredentialsSecretName": SECRET,
+    }
+    with pytest.raises(StackFailed):
+        deploy_with_cloudformation("shop-failed", parameters, samconfig_capabilities())
+    result = run([ENTRY_POINT, "--stack-name", "shop-failed", "doctor", "--json"], merchant_shell)
+    assert result.exit_code == 1, result.stderr
+    [stack] = json.loads(result.stdout)["checks"]
+    assert stack["status"] == "FAIL"
+    assert stack["detail"].startswith("shop-failed: shop-failed ROLLBACK_COMPLETE; first failure: ")
+    assert "never-set-up" in stack["detail"]
+    assert "describe-stack-events --stack-name shop-failed" in stack["fix"]
+    human = run([ENTRY_POINT, "--stack-name", "shop-failed", "doctor"], merchant_shell)
+    assert human.exit_code == 1
+    assert human.stdout.splitlines()[-2] == "The other checks need the stack complete."

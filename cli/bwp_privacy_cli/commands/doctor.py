@@ -11,7 +11,7 @@ from bwp_privacy_cli.doctor import Finding, StackView, Status, TestAlertResult, 
 from bwp_privacy_cli.doctor import send_test_alert as send
 from bwp_privacy_cli.json_output import DoctorCheckOut, DoctorOut, TestDeliveryOut
 from bwp_privacy_cli.output import console, print_json
-from bwp_privacy_cli.targets import TargetError
+from bwp_privacy_cli.targets import IncompleteStack, TargetError
 
 _STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
@@ -28,15 +28,26 @@ _STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 def doctor(cli: CliContext, send_test_alert: bool) -> None:
     """Check the stack end to end, one line a check: PASS, WARN or FAIL with its fix. Exits 1
     on any FAIL (or a test alert a receiver did not take)."""
-    with cli.target() as target:
+    report = _print if not cli.json else _quiet
+    sent: TestAlertResult | None = None
+    try:
+        with cli.target() as target:
+            cli.announce(target)
+            findings = examine(StackView(target), report=report)
+            if send_test_alert:
+                try:
+                    sent = send(target)
+                except TargetError as error:
+                    raise UserError(f"doctor --send-test-alert: {error}") from None
+    except IncompleteStack as incomplete:
+        # A stack that failed (or is being created) has no outputs to read the rest from:
+        # its status, and why, is what there is to tell.
+        target = incomplete.bare
         cli.announce(target)
-        findings = examine(StackView(target), report=_print if not cli.json else _quiet)
-        sent: TestAlertResult | None = None
-        if send_test_alert:
-            try:
-                sent = send(target)
-            except TargetError as error:
-                raise UserError(f"doctor --send-test-alert: {error}") from None
+        with target.aws():
+            findings = examine(StackView(target), report=report, only=("stack",))
+        if not cli.json:
+            console.print("The other checks need the stack complete.")
     counts = {status: sum(f.status is status for f in findings) for status in Status}
     ok = counts[Status.FAIL] == 0 and (sent is None or sent.ok)
     if cli.json:

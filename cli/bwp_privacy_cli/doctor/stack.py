@@ -3,6 +3,8 @@ dead-letter queues and alarms), and a name the template's own names can hold."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
 from bwp_privacy_cli.doctor.view import StackView
 from bwp_privacy_cli.onboarding import stack_name_problem
@@ -54,10 +56,11 @@ def stack_complete(view: StackView) -> list[Finding]:
             )
         )
     else:
+        first = _first_failure(cloudformation, name)
         findings.append(
             failed(
                 CHECK,
-                f"{name}: {_listed(broken)}",
+                f"{name}: {_listed(broken)}" + (f"; first failure: {first}" if first else ""),
                 f"read why in `{events}`, fix, and `make deploy` again (a stack in"
                 " ROLLBACK_COMPLETE must be deleted first)",
             )
@@ -66,6 +69,16 @@ def stack_complete(view: StackView) -> list[Finding]:
     if problem is not None:
         findings.append(warned("stack name", problem, "deploy under a shorter name"))
     return findings
+
+
+def _first_failure(cloudformation: Any, name: str) -> str | None:
+    """The first resource that failed, and why (CloudFormation's events, newest first)."""
+    events = cloudformation.describe_stack_events(StackName=name).get("StackEvents", [])
+    for event in reversed(events):
+        reason = event.get("ResourceStatusReason") or ""
+        if event.get("ResourceStatus", "").endswith("_FAILED") and "cancelled" not in reason:
+            return f"{event.get('LogicalResourceId')}: {reason[:300]}"
+    return None
 
 
 def _listed(statuses: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from bwp_privacy_cli.targets.base import (
 )
 from bwp_privacy_cli.targets.deployed import (
     DeployedTarget,
+    IncompleteStack,
     MissingStack,
     aws_region,
     deployed_target,
@@ -34,6 +35,7 @@ __all__ = [
     "RECORDER_HANDLER",
     "SANDBOX_HINT",
     "DeployedTarget",
+    "IncompleteStack",
     "MissingStack",
     "SandboxTarget",
     "Target",

@@ -32,6 +32,15 @@ class MissingStack(TargetError):
     """No stack of that name in the account and region."""
 
 
+class IncompleteStack(TargetError):
+    """The stack exists without its outputs: it failed, or is still being created. ``bare``
+    is what can be known of it (its name and region), for doctor's stack check."""
+
+    def __init__(self, message: str, bare: DeployedTarget) -> None:
+        super().__init__(message)
+        self.bare = bare
+
+
 @dataclass(frozen=True)
 class DeployedTarget(Target):
     """A deployed stack; the function runs in Lambda."""
@@ -129,7 +138,19 @@ def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     function_arn = outputs.get("RecorderFunctionArn")
     if not function_arn:
-        raise TargetError(f"stack {stack_name} has no RecorderFunctionArn output")
+        raise IncompleteStack(
+            f"stack {stack_name} is {stack.get('StackStatus')} without its outputs"
+            " (RecorderFunctionArn): `bwp-privacy doctor` says why",
+            DeployedTarget(
+                label=f"stack {stack_name}",
+                function_env={},
+                queues={},
+                aws_env={"AWS_DEFAULT_REGION": region},
+                env=env,
+                stack=stack_name,
+                region=region,
+            ),
+        )
     functions = boto3.client("lambda", region_name=region)
 
     def environment(arn: str | None) -> dict[str, str]:
