@@ -20,7 +20,7 @@ from bwp_privacy.alerting import (
     send_test_alert,
 )
 from bwp_privacy.alerting.delivery import Threads
-from bwp_privacy.alerting.test_alert import InvalidTestAlert
+from bwp_privacy.alerting.drill import InvalidTestAlert
 from bwp_privacy.common import Budget
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """`--send-test-alert`: the router as deployed sends one TEST alert to every receiver, and
-says what each answered (`bwp_privacy.alerting.test_alert`)."""
+says what each answered (`bwp_privacy.alerting.drill`)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,13 @@ delivered once per receiver and task (`DeliveryLedger`). Receivers are plug-ins
 
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert, build_notice_alert
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver, ReceiverSpec
+from bwp_privacy.alerting.drill import (
+    TEST_ALERT_KEY,
+    TestAlertRequest,
+    TestDelivery,
+    is_test_alert,
+    send_test_alert,
+)
 from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
 from bwp_privacy.alerting.queues import (
     PARKED_REASON_ATTRIBUTE,
@@ -29,13 +36,6 @@ from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
 from bwp_privacy.alerting.sqs_batch import route_batch
-from bwp_privacy.alerting.test_alert import (
-    TEST_ALERT_KEY,
-    TestAlertRequest,
-    TestDelivery,
-    is_test_alert,
-    send_test_alert,
-)
 from bwp_privacy.alerting.wiring import RouterRuntime
 
 __all__ = [

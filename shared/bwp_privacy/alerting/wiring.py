@@ -11,13 +11,13 @@ from typing import Any
 
 from bwp_privacy.alerting.case_links import CasesTableLinks
 from bwp_privacy.alerting.delivery import JsonPoster, Receiver, ReceiverContext
+from bwp_privacy.alerting.drill import TEST_ALERT_KEY, TestAlertRequest, send_test_alert
 from bwp_privacy.alerting.ledger import DeliveryLedger
 from bwp_privacy.alerting.queues import DeadLetterParker, VisibilityDelayer
 from bwp_privacy.alerting.receivers import RECEIVERS
 from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
-from bwp_privacy.alerting.test_alert import TEST_ALERT_KEY, TestAlertRequest, send_test_alert
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
 

@@ -1,5 +1,5 @@
-"""A test alert (`bwp-privacy doctor --send-test-alert`): one alert marked TEST, of no case
-and no shopper, sent straight to every receiver the stack deploys, each answer reported.
+"""A drill (`bwp-privacy doctor --send-test-alert`): one alert marked TEST, of no case and no
+shopper, sent straight to every receiver the stack deploys, each answer reported.
 
 It goes through the router as deployed (its role, its secrets, its network path and each
 receiver's own rendering) but not through the routing tree, the ledger or the audit trail:
