@@ -103,8 +103,9 @@ def describe_error(error: Exception) -> str | None:
 def cli(
     ctx: click.Context, env: str, stack_name: str | None, json_output: bool, verbose: bool
 ) -> None:
-    """Replay events, inspect and cancel deletion tasks, read stored failures, drain the
-    dead-letter queues and replay the archive of bwp-privacy."""
+    """Set up and check a deployed stack (setup, doctor), replay events, inspect and cancel
+    tasks, read stored failures, carry cases, drain the dead-letter queues and replay the
+    archive of bwp-privacy."""
     given = ctx.get_parameter_source("env") not in (None, click.core.ParameterSource.DEFAULT)
     ctx.obj = CliContext(
         env=env, stack_name=stack_name, json=json_output, verbose=verbose, env_given=given

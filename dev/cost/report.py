@@ -99,12 +99,19 @@ def render(
             f"prorated by the hours it is sent in, so {failures} failures a month keep most of "
             "them billed nearly every hour; fewer failures cost less than in proportion."
         )
+    # The counts, prices and assumptions behind the figures: folded, so that README's reader
+    # meets the figures and goes on to the next section.
     add("")
-    add(f"**Counts read from {template}**:")
+    add(f"<details><summary><b>Counts read from {template}</b></summary>")
     add("")
     add(_counts(estimates))
     add("")
-    add(f"**Prices** ({prices.region}, read on {prices.read_on}; free tiers left out):")
+    add("</details>")
+    add("")
+    add(
+        f"<details><summary><b>Prices</b> ({prices.region}, read on {prices.read_on}; free"
+        " tiers left out)</summary>"
+    )
     add("")
     add("| | price | AWS's page | checked on |")
     add("|---|---:|---|---|")
@@ -117,6 +124,8 @@ def render(
         add(f"| {item.unit} | {_price(item.price)} | {_link(item.source)} | {checked} |")
     add("")
     add(f"Free tiers left out: {prices.free_tiers}.")
+    add("")
+    add("</details>")
     add("")
     add(
         "<details><summary><b>Assumptions</b> (<code>dev/cost/usage.toml</code>, each with "

@@ -131,6 +131,13 @@ def _receiver_secret_on_an_ungranted_key(sandbox: Sandbox) -> None:
     )
 
 
+def _receiver_key_unreadable(sandbox: Sandbox) -> None:
+    boto3.client("secretsmanager").update_secret(
+        SecretId=sandbox.receivers.parameters["TeamsSecretName"],
+        KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/no-such-key",
+    )
+
+
 def _schedule_group_gone(sandbox: Sandbox) -> None:
     boto3.client("scheduler").delete_schedule_group(Name=sandbox.stack.schedule_group_name)
 
@@ -271,3 +278,15 @@ def test_an_unknown_stack_is_one_line(
     assert result.exit_code == 1
     [line] = result.stderr.strip().splitlines()
     assert "stack no-such-stack does not exist in us-east-1" in line
+
+
+def test_a_key_that_cannot_be_read_is_a_warning_of_its_own(invoke: Run, sandbox: Sandbox) -> None:
+    _receiver_key_unreadable(sandbox)
+    result = invoke("doctor", "--json")
+    assert result.exit_code == 0, result.stdout  # a WARN, not a FAIL
+    checks = {c["check"]: c for c in valid(result.json())["checks"]}
+    teams = checks["receiver teams"]
+    assert teams["status"] == "WARN"
+    assert "which could not be read" in teams["detail"]
+    assert "kms:DescribeKey" in teams["fix"]
+    assert checks["receiver slack"]["status"] == "PASS"  # the others are checked all the same

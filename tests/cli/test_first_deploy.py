@@ -54,7 +54,7 @@ def deployed(sandbox: Sandbox, merchant_shell: dict[str, str]) -> dict[str, str]
         input=emulator.client_secret + "\n",
     )
     assert setup.exit_code == 0, setup.stderr
-    assert "Next: deploy the stack: make deploy (stack shop-cfn)" in setup.stdout
+    assert "Next: deploy the stack: make deploy (stack shop-cfn, region us-east-1)" in setup.stdout
     parameters = {
         "PartnerEventBusName": SOURCE,
         "BwpCredentialsSecretName": SECRET,
@@ -129,9 +129,48 @@ def test_a_stack_that_failed_to_create_is_told_with_its_first_failure(
     assert result.exit_code == 1, result.stderr
     [stack] = json.loads(result.stdout)["checks"]
     assert stack["status"] == "FAIL"
-    assert stack["detail"].startswith("shop-failed: shop-failed ROLLBACK_COMPLETE; first failure: ")
-    assert "never-set-up" in stack["detail"]
-    assert "describe-stack-events --stack-name shop-failed" in stack["fix"]
+    assert stack["detail"].startswith("shop-failed ROLLBACK_COMPLETE; first failure: ")
+    assert "Event bus aws.partner/buywithprime/never-set-up does not exist" in stack["detail"]
+    assert stack["fix"].startswith("run `bwp-privacy setup` (it makes the partner bus)")
+    assert "aws cloudformation delete-stack --stack-name shop-failed" in stack["fix"]
     human = run([ENTRY_POINT, "--stack-name", "shop-failed", "doctor"], merchant_shell)
     assert human.exit_code == 1
     assert human.stdout.splitlines()[-2] == "The other checks need the stack complete."
+
+    # What doctor says to do: setup, on the stack that failed, then delete it and deploy.
+    emulator = sandbox.emulator
+    setup = run(
+        [
+            ENTRY_POINT,
+            "--stack-name",
+            "shop-failed",
+            "setup",
+            "--source-name",
+            "never-set-up",
+            "--secret-name",
+            SECRET,
+            "--client-id",
+            emulator.client_id,
+            "--target-id",
+            SAMPLE_BUSINESS_PRODUCT_ID,
+            "--client-secret-stdin",
+        ],
+        merchant_shell,
+        input=emulator.client_secret + "\n",
+    )
+    assert setup.exit_code == 0, setup.stderr
+    lines = setup.stdout.splitlines()
+    assert lines[0] == "Target: stack shop-failed in us-east-1 (failed to create)"
+    assert lines[-1].startswith(
+        "Next: delete the stack that failed (aws cloudformation delete-stack --stack-name"
+        " shop-failed), then deploy the stack: make deploy (stack shop-failed, region us-east-1)"
+    )
+
+
+def test_a_small_quota_is_told_even_at_a_hundred(
+    deployed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "100")
+    assert doctor(deployed)["concurrency"]["status"] == "WARN"
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "101")
+    assert doctor(deployed)["concurrency"]["status"] == "PASS"

@@ -7,6 +7,8 @@ that sends nothing; and the client secret nowhere but in the secret store."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from bwp_privacy_cli.onboarding import (
     ApiEndpoints,
     Destination,
     Subscriptions,
-    api_client,
+    connect,
     source_state,
 )
 from bwp_privacy_cli.schemas import path_of
@@ -94,6 +96,7 @@ def test_the_set_up_sandbox_is_left_as_it_is(invoke: Run, sandbox: Sandbox) -> N
         "credentials": "checked",
         "privacy permission": "checked",
         **{f"subscription {t}": "unchanged" for t in EVENT_TYPES},
+        "subscriptions": "checked",
         "secret": "unchanged",
         "partner event bus": "unchanged",
     }
@@ -115,6 +118,7 @@ def test_a_first_setup_subscribes_keeps_the_credentials_and_gives_the_source_its
         "credentials": "checked",
         "privacy permission": "checked",
         **{f"subscription {t}": "done" for t in EVENT_TYPES},
+        "subscriptions": "checked",
         "secret": "done",
         "partner event bus": "done",
     }
@@ -196,7 +200,7 @@ def test_a_source_name_taken_by_another_merchant_is_one_line_and_changes_nothing
         client_id=emulator.client_id, client_secret=SecretStr(emulator.client_secret)
     )
     endpoints = ApiEndpoints(emulator.graphql_url, emulator.token_url, "2024-11-01")
-    Subscriptions(api_client(endpoints, other), "bp-another-merchant").create(
+    Subscriptions(connect(endpoints, other), "bp-another-merchant").create(
         Destination("210987654321", "us-east-1", SOURCE), EVENT_TYPES[0]
     )
     result = run_cli(*new_credentials(emulator), input=emulator.client_secret + "\n")
@@ -236,7 +240,7 @@ def test_before_the_first_deploy_setup_names_what_to_deploy_with(
     lines = result.stdout.splitlines()
     assert lines[0] == "Target: stack shop-two in us-east-1 (not deployed yet)"
     assert lines[-1] == (
-        "Next: deploy the stack: make deploy (stack shop-two), with"
+        "Next: deploy the stack: make deploy (stack shop-two, region us-east-1), with"
         f" PartnerEventBusName=aws.partner/buywithprime/{SOURCE} and"
         f" BwpCredentialsSecretName={SECRET}; then bwp-privacy doctor"
     )
@@ -260,26 +264,81 @@ def canary_secret(emulator: BwpEmulator) -> Iterator[str]:
 
 
 def test_the_client_secret_is_in_no_output_log_or_file_but_the_secret_store(
-    run_cli: Run, sandbox: Sandbox, canary_secret: str, tmp_path: Path
+    target_file: Path, sandbox: Sandbox, canary_secret: str, tmp_path: Path
 ) -> None:
     emulator = sandbox.emulator
-    verbose = run_cli(*new_credentials(emulator, "-v"), input=canary_secret + "\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    # The CLI's own home, working directory and caches: every file it writes is looked at.
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "BWP_SANDBOX_FILE": str(target_file),
+    }
+
+    def setup(*extra: str, secret: str = canary_secret) -> Result:
+        done = subprocess.run(  # noqa: S603 (the entry point, fixed arguments)
+            [ENTRY_POINT, *new_credentials(emulator, *extra)],
+            input=secret + "\n",
+            capture_output=True,
+            text=True,
+            cwd=home,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    verbose = setup("-v")
     assert verbose.exit_code == 0, verbose.stderr
-    as_json = run_cli(*new_credentials(emulator, "--json"), input=canary_secret + "\n")
-    dry = run_cli(*new_credentials(emulator, "--dry-run"), input=canary_secret + "\n")
-    wrong = run_cli(*new_credentials(emulator), input=canary_secret + "x\n")
-    for result in (verbose, as_json, dry, wrong):
+    results = [verbose, setup("--json"), setup("--dry-run"), setup(secret=canary_secret + "x")]
+    for result in results:
         assert canary_secret not in result.stdout + result.stderr
-    assert canary_secret not in json.dumps(emulator.requests_log)  # the token request: redacted
-    written = [p for p in Path(tmp_path).rglob("*") if p.is_file()]
+    written = [p for p in home.rglob("*") if p.is_file()]
     assert all(canary_secret not in p.read_text(errors="replace") for p in written)
     stored = boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"]
     assert json.loads(stored)["clientSecret"] == canary_secret  # where it belongs
-    # Nowhere else in the account: tables, queues, parameters.
-    elsewhere = [
-        boto3.client("dynamodb").scan(TableName=t)["Items"]
-        for t in boto3.client("dynamodb").list_tables()["TableNames"]
-    ]
-    assert canary_secret not in json.dumps(elsewhere, default=str)
-    parameters = boto3.client("ssm").describe_parameters()["Parameters"]
-    assert canary_secret not in json.dumps(parameters, default=str)
+    # Nowhere else in the account: tables, parameters, queues.
+    dynamodb = boto3.client("dynamodb")
+    items = [dynamodb.scan(TableName=t)["Items"] for t in dynamodb.list_tables()["TableNames"]]
+    assert canary_secret not in json.dumps(items, default=str)
+    ssm = boto3.client("ssm")
+    values = ssm.get_parameters_by_path(Path="/", Recursive=True, WithDecryption=True)
+    assert canary_secret not in json.dumps(values["Parameters"], default=str)
+    sqs = boto3.client("sqs")
+    for url in sqs.list_queues().get("QueueUrls", []):
+        peeked = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        assert canary_secret not in json.dumps(peeked.get("Messages", []), default=str)
+
+
+def test_without_a_terminal_new_credentials_must_be_given_in_one_line(
+    run_cli: Run, sandbox: Sandbox
+) -> None:
+    asked = run_cli("setup", "--source-name", SOURCE, "--secret-name", SECRET, input="")
+    assert asked.exit_code == 1
+    [line] = asked.stderr.strip().splitlines()
+    assert "no terminal to ask for the credentials: pass --client-id and --target-id" in line
+    assert "Aborted" not in asked.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--source-name", "shop\n", "source name 'shop\\n'"),
+        ("--source-name", "", "source name ''"),
+        ("--target-id", "bp-1\nx", "the business product id 1 to 256 letters"),
+    ],
+)
+def test_a_value_off_its_grammar_is_refused_before_any_request(
+    run_cli: Run, sandbox: Sandbox, option: str, value: str, says: str
+) -> None:
+    args = new_credentials(sandbox.emulator)
+    args[args.index(option) + 1] = value
+    result = run_cli(*args, input=sandbox.emulator.client_secret + "\n")
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert says in line
+    assert sandbox.emulator.requests_log == []
+    assert_nothing_changed(sandbox.emulator)

@@ -22,7 +22,7 @@ from bwp_privacy_cli.onboarding import (
     Destination,
     SubscriptionError,
     Subscriptions,
-    api_client,
+    connect,
     missing_types,
 )
 from bwp_sandbox.emulator import BwpEmulator
@@ -45,7 +45,7 @@ def client(emulator: BwpEmulator) -> BwpClient:
         client_id=emulator.client_id, client_secret=SecretStr(emulator.client_secret)
     )
     endpoints = ApiEndpoints(emulator.graphql_url, emulator.token_url, "2024-11-01", 2.0)
-    return api_client(endpoints, credentials)
+    return connect(endpoints, credentials)
 
 
 def subscriptions(emulator: BwpEmulator, target: str = BP) -> Subscriptions:

@@ -90,9 +90,15 @@ def test_each_function_logs_to_a_group_of_the_stack_that_no_leftover_can_block()
         for s in RESOURCES["AlertsKey"]["Properties"]["KeyPolicy"]["Statement"]
         if s["Sid"] == "CloudWatchLogsForLambdaLogGroups"
     ]
-    allowed = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Sub"]
-    # CloudFormation names a group STACK-LOGICALID-SUFFIX.
-    assert allowed.endswith(":log-group:${AWS::StackName}-*")
+    allowed = [a["Sub"] for a in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]]
+    # CloudFormation names a group STACK-LOGICALID-SUFFIX: each group of the stack, by its
+    # logical id, and no other stack's (not STACK-staging's).
+    groups = sorted(f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in FUNCTIONS.values())
+    assert sorted(allowed) == sorted(
+        f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
+        f"${{AWS::StackName}}-{group}-*"
+        for group in groups
+    )
 
 
 def test_the_layer_is_named_per_stack() -> None:

@@ -19,6 +19,7 @@ from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_
 from bwp_privacy_cli.json_output import SetupOut, SetupStepOut, TargetOut
 from bwp_privacy_cli.local import patched_environ
 from bwp_privacy_cli.onboarding import (
+    SOURCE_PREFIX,
     ApiEndpoints,
     CredentialsSecret,
     Destination,
@@ -30,6 +31,7 @@ from bwp_privacy_cli.onboarding import (
 )
 from bwp_privacy_cli.output import console, print_json
 from bwp_privacy_cli.targets import (
+    IncompleteStack,
     MissingStack,
     Target,
     aws_region,
@@ -44,12 +46,14 @@ DEFAULT_SECRET_NAME = "bwp-privacy/api-credentials"  # noqa: S105 (a name)
 @dataclass(frozen=True)
 class _Where:
     """Where setup acts: a target (the sandbox or a deployed stack), or a stack's name and
-    region before its first deploy."""
+    region before its first deploy (``failed``: the status of a stack that failed to create,
+    which must be deleted before it is deployed again)."""
 
     target: Target | None
     stack: str | None
     region: str
     env: str
+    failed: str | None = None
 
     def identity(self) -> TargetOut:
         if self.target is not None:
@@ -59,7 +63,8 @@ class _Where:
     def banner(self) -> str:
         if self.target is not None:
             return self.target.banner()
-        return f"Target: stack {self.stack} in {self.region} (not deployed yet)"
+        state = "failed to create" if self.failed else "not deployed yet"
+        return f"Target: stack {self.stack} in {self.region} ({state})"
 
 
 @click.command()
@@ -170,17 +175,21 @@ def _where(cli: CliContext) -> Iterator[_Where]:
     env = "deployed" if cli.env == "sandbox" else cli.env
     name = cli.stack_name or samconfig_stack_name(cli.env)
     deployed: Target | None
+    failed = None
     try:
         deployed = deployed_target(name, env)
-    except MissingStack:
+    except (MissingStack, IncompleteStack) as error:
+        # Not deployed yet, or a first deploy that failed (most often: deployed before
+        # setup, with no partner bus yet): setup comes first either way.
         deployed = None
+        failed = str(error) if isinstance(error, IncompleteStack) else None
         problem = stack_name_problem(name)
         if problem is not None:
             raise UserError(f"setup: {problem}") from None
     region = deployed.region if deployed and deployed.region else aws_region()
     with patched_environ({"AWS_DEFAULT_REGION": region}):
         if deployed is None:
-            yield _Where(None, name, region, env)
+            yield _Where(None, name, region, env, failed)
         else:
             with deployed.aws():
                 yield _Where(deployed, name, region, env)
@@ -188,15 +197,20 @@ def _where(cli: CliContext) -> Iterator[_Where]:
 
 def _source(where: _Where, given: str | None) -> str:
     """The partner event source: --source-name, else the deployed stack's bus."""
-    if given:
-        return f"aws.partner/buywithprime/{given.removeprefix('aws.partner/buywithprime/')}"
-    arn = where.target.partner_bus_arn if where.target else None
-    if arn and ":event-bus/" in arn:
-        return arn.split(":event-bus/", 1)[1]
+    if given is not None:
+        return SOURCE_PREFIX + given.removeprefix(SOURCE_PREFIX)
+    stack_bus = _stack_bus(where)
+    if stack_bus is not None:
+        return stack_bus
     raise UserError(
-        "setup: pass --source-name NAME: the partner event source aws.partner/buywithprime/NAME"
+        f"setup: pass --source-name NAME: the partner event source {SOURCE_PREFIX}NAME"
         " Buy with Prime sends to (yours to choose, unique across Buy with Prime)"
     )
+
+
+def _stack_bus(where: _Where) -> str | None:
+    arn = where.target.partner_bus_arn if where.target else None
+    return arn.split(":event-bus/", 1)[1] if arn and ":event-bus/" in arn else None
 
 
 def _account() -> str:
@@ -220,7 +234,12 @@ def _credentials(
     if stored is not None:
         if target_id is None or target_id == stored.target_id:
             return stored, False
-        return stored.model_copy(update={"target_id": target_id}), True
+        return _checked(stored.client_id, stored.client_secret, target_id), True
+    if not sys.stdin.isatty() and (client_id is None or target_id is None):
+        raise UserError(
+            f"setup: no secret {secret.name} yet, and no terminal to ask for the credentials:"
+            " pass --client-id and --target-id (and the secret with --client-secret-stdin)"
+        )
     client_id = client_id or click.prompt("Client id (merchant console, API credentials)", err=True)
     target_id = target_id or click.prompt("Business product id (bp-...)", err=True)
     if dry_run:
@@ -234,16 +253,21 @@ def _credentials(
         )
     else:
         client_secret = click.prompt("Client secret", hide_input=True, err=True)
+    return _checked(client_id, SecretStr(client_secret), target_id), True
+
+
+def _checked(client_id: str, client_secret: SecretStr, target_id: str) -> ClientCredentials:
+    """The credentials, held to their model before any request (the business product goes
+    into a header)."""
     try:
-        credentials = ClientCredentials(
-            client_id=client_id, client_secret=SecretStr(client_secret), target_id=target_id
+        return ClientCredentials(
+            client_id=client_id, client_secret=client_secret, target_id=target_id
         )
     except ValidationError:
         raise UserError(
-            "setup: the client id, client secret and business product id must each be 1 to 256"
-            " characters (the secret up to 1,024)"
+            "setup: the client id and the client secret must be 1 to 256 and 1 to 1,024"
+            " characters, the business product id 1 to 256 letters, digits and . _ : -"
         ) from None
-    return credentials, True
 
 
 def _show(step: Step) -> None:
@@ -257,10 +281,28 @@ def _silent(_: Step) -> None:
 def _next(where: _Where, request: SetupRequest, dry_run: bool) -> str:
     if dry_run:
         return "run again without --dry-run to make these requests"
+    parameters = (
+        f"PartnerEventBusName={request.destination.source} and"
+        f" BwpCredentialsSecretName={request.secret_name}"
+    )
     if where.target is None:
+        first = (
+            f"delete the stack that failed (aws cloudformation delete-stack --stack-name"
+            f" {where.stack}), then "
+            if where.failed
+            else ""
+        )
         return (
-            f"deploy the stack: make deploy (stack {where.stack}), with"
-            f" PartnerEventBusName={request.destination.source} and"
-            f" BwpCredentialsSecretName={request.secret_name}; then bwp-privacy doctor"
+            f"{first}deploy the stack: make deploy (stack {where.stack}, region {where.region}),"
+            f" with {parameters}; then bwp-privacy doctor"
+        )
+    stack_secret = where.target.function_env.get("BWP_CREDENTIALS_SECRET_ID")
+    if _stack_bus(where) not in (None, request.destination.source) or stack_secret not in (
+        None,
+        request.secret_name,
+    ):
+        return (
+            f"the stack reads {_stack_bus(where)} and {stack_secret}: deploy it again with"
+            f" {parameters} (make deploy); then bwp-privacy doctor"
         )
     return "bwp-privacy doctor checks the stack end to end"

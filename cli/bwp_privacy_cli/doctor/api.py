@@ -42,12 +42,15 @@ def api_checks(view: StackView) -> list[Finding]:
                 "`bwp-privacy setup --client-id ID --target-id BP` (it writes the secret)",
             )
         ]
-    findings = []
+    findings: list[Finding] = []
     kms = key_problem(
-        view, secrets.describe_secret(SecretId=secret_id).get("KmsKeyId"), f"secret {secret_id}"
+        view,
+        f"{CREDENTIALS} key",
+        secrets.describe_secret(SecretId=secret_id).get("KmsKeyId"),
+        f"secret {secret_id}",
     )
     if kms is not None:
-        findings.append(failed(f"{CREDENTIALS} key", *kms))
+        findings.append(kms)
     endpoints = ApiEndpoints.from_env(view.target.function_env)
     try:
         client = connect(endpoints, credentials)

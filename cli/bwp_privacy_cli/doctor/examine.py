@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from botocore.exceptions import BotoCoreError, ClientError
+from requests import RequestException
+
+from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy_cli.doctor.api import api_checks
-from bwp_privacy_cli.doctor.findings import Finding, warned
+from bwp_privacy_cli.doctor.findings import Finding, aws_reason, warned
 from bwp_privacy_cli.doctor.intake import partner_source, rules
 from bwp_privacy_cli.doctor.operations import (
     alarms,
@@ -48,11 +52,12 @@ def examine(
             continue
         try:
             found = check(view)
-        except Exception as error:  # an AWS refusal, an endpoint down: this check only
+        except (ClientError, BotoCoreError, BwpPrivacyError, RequestException) as error:
+            # AWS or the API refused or did not answer: this check only. A bug is not caught.
             found = [
                 warned(
                     name,
-                    f"could not check: {_reason(error)}",
+                    f"could not check: {aws_reason(error)}",
                     "check that your AWS credentials may read the stack, then run doctor again",
                 )
             ]
@@ -60,12 +65,3 @@ def examine(
             report(finding)
         findings += found
     return findings
-
-
-def _reason(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        operation = getattr(error, "operation_name", "")
-        message = response.get("Error", {}).get("Message") or response.get("Error", {}).get("Code")
-        return f"AWS {operation}: {message}"
-    return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"

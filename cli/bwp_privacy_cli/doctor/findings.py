@@ -33,3 +33,16 @@ def warned(check: str, detail: str, fix: str) -> Finding:
 
 def failed(check: str, detail: str, fix: str) -> Finding:
     return Finding(check, Status.FAIL, detail, fix)
+
+
+def aws_reason(error: Exception) -> str:
+    """An AWS or validation error in one bounded line (it names fields and resources, never
+    values)."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        detail = response.get("Error", {})
+        operation = getattr(error, "operation_name", "")
+        message = detail.get("Message") or detail.get("Code") or type(error).__name__
+        return f"AWS {operation}: {message}"[:300] if operation else str(message)[:300]
+    lines = str(error).splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]

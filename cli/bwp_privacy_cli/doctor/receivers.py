@@ -6,7 +6,7 @@ from __future__ import annotations
 from bwp_privacy.alerting import RECEIVERS, deployed_receivers
 from bwp_privacy.alerting.delivery import JsonPoster, ReceiverContext
 from bwp_privacy.common import Backoff, JsonSecrets
-from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
+from bwp_privacy_cli.doctor.findings import Finding, aws_reason, failed, passed, warned
 from bwp_privacy_cli.doctor.keys import key_problem
 from bwp_privacy_cli.doctor.view import StackView
 
@@ -50,16 +50,8 @@ def _receiver(view: StackView, name: str, value: str, context: ReceiverContext) 
             view.client("events").describe_event_bus(Name=value)
             key, what = None, f"bus {value}"
     except Exception as error:  # what the receiver would meet at its first alert
-        return failed(check, f"{value}: {_reason(error)}", fix)
-    problem = key_problem(view, key, what)
+        return failed(check, f"{value}: {aws_reason(error)}", fix)
+    problem = key_problem(view, check, key, what)
     if problem is not None:
-        return failed(check, *problem)
+        return problem
     return passed(check, f"{what}: {'well-formed' if spec.resource == 'secret' else 'there'}")
-
-
-def _reason(error: Exception) -> str:
-    """An AWS or validation error in one line (it names fields and resources, never values)."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Message", error))
-    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__

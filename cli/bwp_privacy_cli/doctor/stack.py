@@ -19,8 +19,7 @@ def stack_complete(view: StackView) -> list[Finding]:
         return [
             passed(
                 CHECK,
-                "the sandbox's: every resource made from template.yaml by the sandbox (there is"
-                " no CloudFormation here)",
+                "the sandbox's: every resource made from template.yaml by the sandbox itself",
             )
         ]
     cloudformation = view.client("cloudformation")
@@ -42,7 +41,7 @@ def stack_complete(view: StackView) -> list[Finding]:
         findings.append(
             warned(
                 CHECK,
-                f"{name}: in progress ({_listed(broken)})",
+                f"in progress: {_listed(broken, name)}",
                 "run `bwp-privacy doctor` again when CloudFormation is done",
             )
         )
@@ -50,19 +49,27 @@ def stack_complete(view: StackView) -> list[Finding]:
         findings.append(
             warned(
                 CHECK,
-                f"{name}: the last update was rolled back ({_listed(broken)}): the stack runs"
-                " the version before it",
+                f"the last update was rolled back ({_listed(broken, name)}): the stack runs the"
+                " version before it",
                 f"read why in `{events}`, fix, and `make deploy` again",
             )
         )
     else:
         first = _first_failure(cloudformation, name)
+        fix = f"read why in `{events}`, fix, and `make deploy` again"
+        if first and "Event bus aws.partner/" in first and "does not exist" in first:
+            # Deployed before setup: the partner bus is setup's, and comes first.
+            fix = "run `bwp-privacy setup` (it makes the partner bus), then `make deploy` again"
+        if "ROLLBACK_COMPLETE" in statuses.values():
+            fix += (
+                f" (a stack in ROLLBACK_COMPLETE must be deleted first: aws cloudformation"
+                f" delete-stack --stack-name {name})"
+            )
         findings.append(
             failed(
                 CHECK,
-                f"{name}: {_listed(broken)}" + (f"; first failure: {first}" if first else ""),
-                f"read why in `{events}`, fix, and `make deploy` again (a stack in"
-                " ROLLBACK_COMPLETE must be deleted first)",
+                f"{_listed(broken, name)}" + (f"; first failure: {first}" if first else ""),
+                fix,
             )
         )
     problem = stack_name_problem(name)
@@ -72,14 +79,20 @@ def stack_complete(view: StackView) -> list[Finding]:
 
 
 def _first_failure(cloudformation: Any, name: str) -> str | None:
-    """The first resource that failed, and why (CloudFormation's events, newest first)."""
-    events = cloudformation.describe_stack_events(StackName=name).get("StackEvents", [])
-    for event in reversed(events):
-        reason = event.get("ResourceStatusReason") or ""
-        if event.get("ResourceStatus", "").endswith("_FAILED") and "cancelled" not in reason:
-            return f"{event.get('LogicalResourceId')}: {reason[:300]}"
-    return None
+    """The first resource that failed, and why: the oldest failed event (CloudFormation lists
+    them newest first, a page at a time; a rollback of this stack makes more than a page)."""
+    first = None
+    for page in cloudformation.get_paginator("describe_stack_events").paginate(StackName=name):
+        for event in page.get("StackEvents", []):
+            reason = event.get("ResourceStatusReason") or ""
+            if event.get("ResourceStatus", "").endswith("_FAILED") and "cancelled" not in reason:
+                first = f"{event.get('LogicalResourceId')}: {reason[:300]}"
+    return first
 
 
-def _listed(statuses: dict[str, str]) -> str:
-    return ", ".join(f"{name} {status}" for name, status in statuses.items())
+def _listed(statuses: dict[str, str], root: str) -> str:
+    """Each stack's status: the root's under its name, a nested one's as nested."""
+    return ", ".join(
+        f"{name} {status}" if name == root else f"nested {name} {status}"
+        for name, status in statuses.items()
+    )

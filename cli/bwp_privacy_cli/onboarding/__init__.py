@@ -8,7 +8,6 @@ from bwp_privacy_cli.onboarding.credentials import (
     CredentialsSecret,
     Permission,
     Probe,
-    api_client,
     connect,
     probe_privacy_permission,
 )
@@ -42,7 +41,6 @@ __all__ = [
     "Subscription",
     "SubscriptionError",
     "Subscriptions",
-    "api_client",
     "associate",
     "connect",
     "missing_types",

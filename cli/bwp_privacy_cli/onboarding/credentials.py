@@ -59,11 +59,6 @@ class ApiEndpoints:
         )
 
 
-def api_client(endpoints: ApiEndpoints, credentials: ClientCredentials) -> BwpClient:
-    """A client for these credentials (kept in memory only), with the functions' retries."""
-    return _client(endpoints, credentials, _tokens(endpoints, credentials))
-
-
 def connect(endpoints: ApiEndpoints, credentials: ClientCredentials) -> BwpClient:
     """A client whose credentials were just checked: the token endpoint gave it a token
     (kept for its calls: Buy with Prime throttles many token requests in a row). A
@@ -78,7 +73,7 @@ def connect(endpoints: ApiEndpoints, credentials: ClientCredentials) -> BwpClien
             f" {credentials.client_id!r} and its secret{' ' + status[0] if status else ''}:"
             " nothing was written; check both in the merchant console"
         ) from None
-    return _client(endpoints, credentials, tokens)
+    return _client(endpoints, tokens)
 
 
 def _tokens(endpoints: ApiEndpoints, credentials: ClientCredentials) -> TokenProvider:
@@ -93,9 +88,7 @@ def _tokens(endpoints: ApiEndpoints, credentials: ClientCredentials) -> TokenPro
     )
 
 
-def _client(
-    endpoints: ApiEndpoints, credentials: ClientCredentials, tokens: TokenProvider
-) -> BwpClient:
+def _client(endpoints: ApiEndpoints, tokens: TokenProvider) -> BwpClient:
     return BwpClient(
         requests.Session(),
         api_url=endpoints.api_url,

@@ -5,6 +5,8 @@ again:
 2. their privacy permission is probed (a warning only: see `probe_privacy_permission`);
 3. the stack's four event types are subscribed to the partner event source (an existing
    subscription is left as it is); if one is refused, those this run made are deleted again;
+   then they are read back: each must go to that source (an "already exists" that sends
+   elsewhere is an error, not done);
 4. the credentials are kept in the secret the stack reads (no new version when unchanged);
 5. the partner event source gets its bus (`partner_bus`), which the stack's rules need.
 """
@@ -29,6 +31,7 @@ from bwp_privacy_cli.onboarding.subscriptions import (
     Destination,
     Subscriptions,
     create_mutation,
+    missing_types,
 )
 
 #: done: changed something; unchanged: it was so already; checked: a check that passed;
@@ -94,6 +97,15 @@ def plan(request: SetupRequest) -> list[Step]:
         )
         for event_type in EVENT_TYPES
     ]
+    steps.append(
+        Step(
+            "subscriptions",
+            "would",
+            f"POST {endpoints.api_url} x-api-target-id={request.target_id} query"
+            " eventSubscriptions, then eventSubscription of each: the four go to"
+            f" {destination.source}",
+        )
+    )
     if request.entered:
         steps.append(
             Step(
@@ -150,8 +162,11 @@ def run(
                 " `bwp-privacy doctor` asks again about a recorded task",
             )
         )
-    for step in _subscribe(Subscriptions(client, request.target_id), destination):
+    subscriptions = Subscriptions(client, request.target_id)
+    for step in _subscribe(subscriptions, destination):
         tell(step)
+    _check_sent_here(subscriptions, destination)
+    tell(Step("subscriptions", "checked", f"the four event types go to {destination.source}"))
     if request.entered:
         written = CredentialsSecret(secrets, request.secret_name).write(request.credentials)
         tell(
@@ -199,6 +214,23 @@ def _subscribe(subscriptions: Subscriptions, destination: Destination) -> list[S
                 )
             )
     return steps
+
+
+def _check_sent_here(subscriptions: Subscriptions, destination: Destination) -> None:
+    """Every type is sent to ``destination`` now: "already exists" is taken as done, which is
+    only right if what exists sends here (README, "Assumptions")."""
+    found, _ = subscriptions.list()
+    missing = missing_types(found, destination)
+    if missing:
+        elsewhere = sorted(
+            {s.destination_arn for s in found if s.event_type in missing} - {destination.arn}
+        )
+        raise SetupError(
+            f"Buy with Prime says {', '.join(missing)} is subscribed, but not to"
+            f" {destination.source}"
+            + (f" (it goes to {', '.join(elsewhere)})" if elsewhere else "")
+            + ": delete that subscription in the merchant console, then run setup again"
+        )
 
 
 def _undo(subscriptions: Subscriptions, made: list[str]) -> str:

@@ -49,14 +49,19 @@ class Destination:
     name: str
 
     def __post_init__(self) -> None:
-        if not _ACCOUNT.match(self.account):
-            raise SubscriptionError(f"account {self.account!r}: an AWS account id is 12 digits")
-        if not _REGION.match(self.region):
-            raise SubscriptionError(f"region {self.region!r} is not one Buy with Prime sends to")
-        if not _NAME.match(self.name):
+        # fullmatch: `$` would let a trailing newline through.
+        if not _ACCOUNT.fullmatch(self.account):
             raise SubscriptionError(
-                f"source name {self.name!r}: 1 to 200 letters, digits and . - _ (it follows"
-                f" {SOURCE_PREFIX})"
+                f"account {_shown(self.account)}: an AWS account id is 12 digits"
+            )
+        if not _REGION.fullmatch(self.region):
+            raise SubscriptionError(
+                f"region {_shown(self.region)} is not one Buy with Prime sends to"
+            )
+        if not _NAME.fullmatch(self.name):
+            raise SubscriptionError(
+                f"source name {_shown(self.name)}: 1 to 200 letters, digits and . - _ (it"
+                f" follows {SOURCE_PREFIX})"
             )
 
     @property
@@ -73,7 +78,8 @@ class Destination:
         """The destination of a source or bus named ``aws.partner/buywithprime/NAME``."""
         if not source.startswith(SOURCE_PREFIX):
             raise SubscriptionError(
-                f"{source!r} is not a Buy with Prime partner event source ({SOURCE_PREFIX}NAME)"
+                f"{_shown(source)} is not a Buy with Prime partner event source"
+                f" ({SOURCE_PREFIX}NAME)"
             )
         return cls(account, region, source.removeprefix(SOURCE_PREFIX))
 
@@ -178,6 +184,11 @@ def missing_types(found: list[Subscription], destination: Destination) -> list[s
     """The stack's event types not yet sent to ``destination``."""
     sent = {s.event_type for s in found if s.destination_arn == destination.arn}
     return [event_type for event_type in EVENT_TYPES if event_type not in sent]
+
+
+def _shown(value: str) -> str:
+    """A value refused for its grammar, quoted and cut (it is what someone typed)."""
+    return repr(value if len(value) <= 60 else value[:60] + "…")
 
 
 def _is(error: BwpApiError, name: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bwp_privacy_cli.targets.base import Target, TargetError
+from bwp_privacy_cli.targets.base import FUNCTION_TIMEOUT_SECONDS, Target, TargetError
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -96,8 +96,15 @@ class DeployedTarget(Target):
         if not self.router_arn:
             raise TargetError(f"{self.label} has no AlertRouterFunction: no receiver is deployed")
         import boto3
+        from botocore.config import Config
 
-        answer = boto3.client("lambda").invoke(
+        # One invocation only: a read that times out and retries would invoke the router again,
+        # and every receiver would get the test alert twice. The answer may take the router's
+        # whole timeout.
+        config = Config(
+            read_timeout=FUNCTION_TIMEOUT_SECONDS + 15, retries={"total_max_attempts": 1}
+        )
+        answer = boto3.client("lambda", config=config).invoke(
             FunctionName=self.router_arn,
             InvocationType="RequestResponse",
             Payload=json.dumps(payload).encode(),

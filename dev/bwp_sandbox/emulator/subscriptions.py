@@ -103,13 +103,13 @@ class SubscriptionStore:
         destination = Destination(source["account"], bridge["region"], source["name"])
         if event_type not in EVENT_TYPES:
             raise BwpError("AccessDeniedError", ACCESS_DENIED)
-        if not REGION.match(destination.region):
+        if not REGION.fullmatch(destination.region):
             raise BwpError(
                 "ValidationError", f"region {destination.region!r} is not a valid region."
             )
-        if not ACCOUNT.match(destination.account):
+        if not ACCOUNT.fullmatch(destination.account):
             raise BwpError("ValidationError", "account must be a 12-digit AWS account id.")
-        if not NAME.match(destination.name):
+        if not NAME.fullmatch(destination.name):
             raise BwpError("ValidationError", "name must be 1 to 200 of . - _ letters and digits.")
         with self._lock:
             owner = self._owners.get(destination.name)

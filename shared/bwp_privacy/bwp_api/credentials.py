@@ -18,7 +18,11 @@ class ClientCredentials(BaseModel):
 
     client_id: str = Field(alias="clientId", min_length=1, max_length=256)
     client_secret: SecretStr = Field(alias="clientSecret", min_length=1, max_length=1024)
-    target_id: str | None = Field(None, alias="targetId", min_length=1, max_length=256)
+    #: Sent as the x-api-target-id header: a header's characters only (pydantic's regex
+    #: engine takes `$` as the end of the text, a trailing newline included).
+    target_id: str | None = Field(
+        None, alias="targetId", min_length=1, max_length=256, pattern=r"^[A-Za-z0-9._:-]+$"
+    )
 
 
 def load_credentials(settings: ApiSettings, secrets: JsonSecrets | None) -> ClientCredentials:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bwp_privacy.common import BwpPrivacyError, RetryableError, mask_emails
+
+#: What of an API error's message is kept.
+MESSAGE_LIMIT = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(" ", text).strip()
 
 
 class BwpApiError(BwpPrivacyError):
@@ -18,7 +27,9 @@ class BwpApiError(BwpPrivacyError):
     permanent = True
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
-        self.message = mask_emails(message)
+        # Outside text, shown in logs, alerts and a terminal: emails masked, one line without
+        # control characters, bounded.
+        self.message = _one_line(mask_emails(message))[:MESSAGE_LIMIT]
         self.code = code
         super().__init__(self.message)
 
