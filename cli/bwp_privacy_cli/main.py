@@ -12,6 +12,12 @@ from bwp_privacy_cli.context import CliContext, UserError
 
 #: Subcommands, imported only when used: `--help` and every command start fast.
 COMMANDS = {
+    "setup": (
+        "bwp_privacy_cli.commands.setup",
+        "setup",
+        "Before a first deploy: credentials, subscriptions, partner bus.",
+    ),
+    "doctor": ("bwp_privacy_cli.commands.doctor", "doctor", "Check a stack end to end."),
     "replay": ("bwp_privacy_cli.commands.replay", "replay", "Run events through the handler."),
     "events": ("bwp_privacy_cli.commands.events", "events", "Write sample events."),
     "task": ("bwp_privacy_cli.commands.task", "task", "Show a task, cancel a deletion task."),
@@ -22,12 +28,6 @@ COMMANDS = {
     "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
     "cases": ("bwp_privacy_cli.commands.cases", "cases", "List, show, resubmit, close cases."),
     "report": ("bwp_privacy_cli.commands.report", "report", "Write the compliance report (HTML)."),
-    "setup": (
-        "bwp_privacy_cli.commands.setup",
-        "setup",
-        "Credentials, event subscriptions, partner bus.",
-    ),
-    "doctor": ("bwp_privacy_cli.commands.doctor", "doctor", "Check a stack end to end."),
 }
 
 
