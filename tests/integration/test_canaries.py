@@ -31,6 +31,21 @@ HOOK_PATH = "canary-hook-path-b81c"
 SIGNING_SECRET = "canary-signing-secret-2d6e0"
 SECRETS = (CLIENT_SECRET, ROUTING_KEY, HOOK_PATH, SIGNING_SECRET)
 BP = "bp-canary"
+#: The email as an API, a receiver or an operator may spell it: each must be masked whole.
+EMAIL_FORMS = (
+    EMAIL,
+    '"Canary Person"@canary-mail.test',
+    "canary.person%40canary-mail.test",
+    "canary.person\uff20canary-mail.test",
+    "canary.person&#64;canary-mail.test",
+    "canary.person\\u0040canary-mail.test",
+    "canary.person@[192.0.2.7]",
+    "c" * 80 + "@canary-mail.test",
+)
+#: An operator's reason that names the shopper.
+REASON = f"returns; asked by {EMAIL_FORMS[3]}"
+#: What of any form would show the shopper if it were kept, even in part.
+FRAGMENTS = ("canary.person", "canary-mail", "Canary Person", "192.0.2.7", "c" * 40)
 
 
 @pytest.fixture
@@ -45,14 +60,15 @@ def canary_sandbox(local_aws: LocalAws, sandbox_env: dict[str, str]) -> Iterator
     assert denied == [], denied
 
 
-def _task(task_id: str, code: str | None) -> dict[str, Any]:
+def _task(task_id: str, code: str | None, status: str = "FAILED") -> dict[str, Any]:
     return {
         "taskId": task_id,
-        "status": "FAILED",
+        "status": status,
         "dataSubject": {"type": "SHOPPER", "email": EMAIL},
         "errors": [
             {"code": code, "message": f"Open orders for {EMAIL}; contact <{EMAIL}>"},
             {"code": None, "message": f"{EMAIL} could not be erased"},
+            *({"code": "ECHO", "message": f"also written {form}."} for form in EMAIL_FORMS),
         ],
     }
 
@@ -78,6 +94,10 @@ def test_no_email_and_no_secret_leaks_anywhere(
     sandbox = canary_sandbox
     for n, code in enumerate(("ORDERS_NOT_CLOSED", "DATA_SUBJECT_NOT_FOUND", "NEW_CODE")):
         sandbox.emulator.add_task(BP, _task(f"canary-{n}", code))
+    # Codes and a status that quote the shopper: held to their grammar, never kept.
+    sandbox.emulator.add_task(
+        BP, _task("canary-3", f"NO_ACCOUNT_{EMAIL}", status=f"FAILED {EMAIL}")
+    )
     app = sandbox.recorder.cold_start()
     router = sandbox.router.cold_start()
     errors: list[str] = []
@@ -85,8 +105,14 @@ def test_no_email_and_no_secret_leaks_anywhere(
     # Recorder, with faults on the way: retries, a refused token, a permanent error.
     sandbox.emulator.inject("http_status", status=503)
     sandbox.emulator.inject("throttle")
-    for n in range(3):
+    for n in range(4):
         app.handler(_event(f"canary-{n}"), LocalLambdaContext())
+    # A lookup refused with a classification and a message that quote the shopper.
+    sandbox.emulator.add_task(BP, _task("canary-4", "ORDERS_NOT_CLOSED"))
+    sandbox.emulator.inject(
+        "validation_error", code=f"BAD_{EMAIL}", message=" ".join(EMAIL_FORMS) + " refused"
+    )
+    app.handler(_event("canary-4"), LocalLambdaContext())
     sandbox.emulator.revoke_tokens()
     # One refusal each: the handler's call with its revoked token, then its token refresh.
     sandbox.emulator.inject("unauthorized", target="graphql")
@@ -97,7 +123,10 @@ def test_no_email_and_no_secret_leaks_anywhere(
 
     # Router, with failing receivers: retried, rejected, then delivered.
     sandbox.sink.fail("slack", status=500, times=3)
-    sandbox.sink.fail("pagerduty", status=400, times=1)
+    # PagerDuty refuses, quoting the shopper in every spelling (its answer is outside text).
+    sandbox.sink.fail(
+        "pagerduty", status=400, times=1, body=json.dumps({"message": EMAIL_FORMS}).encode()
+    )
     sandbox.sink.fail("webhook", reset=True, times=1)
     source = SqsEventSource(sandbox.stack.alert_queue_url, router)
     for _ in range(3):
@@ -161,7 +190,7 @@ def test_no_email_and_no_secret_leaks_anywhere(
     }
     assert len(sandbox.sink.received("pagerduty")) >= 1  # the flow really ran end to end
     assert "<email redacted>" in surfaces["stored items"]
-    for canary in (EMAIL, "canary-mail.test", *SECRETS):
+    for canary in (*EMAIL_FORMS, *FRAGMENTS, *SECRETS):
         leaks = [name for name, text in surfaces.items() if canary in text]
         if canary == ROUTING_KEY:
             # The routing key is PagerDuty's own field: it must be in PagerDuty's payload only.
@@ -208,7 +237,9 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
     cli_output = []
     for args in (
         ["cases", "list", "--json"],
-        ["cases", "extend", "canary-case", "--jurisdiction", "ccpa", "--reason", "returns"],
+        # An operator's reason that names the shopper (full-width at sign): masked where the
+        # reaction takes it in.
+        ["cases", "extend", "canary-case", "--jurisdiction", "ccpa", "--reason", REASON],
         ["cases", "resubmit", "canary-case"],
         ["cases", "show", "canary-case"],
         ["cases", "show", "canary-case", "--json"],

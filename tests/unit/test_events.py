@@ -86,7 +86,12 @@ def mutate(path: str, value: Any) -> dict[str, Any]:
             "resources[0]: resource 'businessProduct/bp-1/personalDataDeletionTask' must be",
         ),
         (mutate("resources", ["x"] * 21), "resources: List should have at most 20 items"),
-        (mutate("id", "i" * 300), "id: String should have at most 256 characters"),
+        (mutate("id", "i" * 300), "id: String should match pattern"),
+        # What EventBridge sets is held to its grammar: it is kept, and logged.
+        (mutate("id", "e-1 victim@victim-mail.test"), "id: String should match pattern"),
+        (mutate("account", "12345678901\n"), "account: String should match pattern"),
+        (mutate("region", "us-east-1 <!here>"), "region: String should match pattern"),
+        (mutate("replay-name", "r\u202e1"), "replay-name: String should match pattern"),
     ],
 )
 def test_invalid_events_say_what_is_wrong(raw: dict[str, Any], message: str) -> None:

@@ -1,5 +1,20 @@
-from bwp_privacy.bwp_api import AccessToken, TokenProvider
-from bwp_privacy.bwp_api.token import EXPIRY_MARGIN_SECONDS
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+from pydantic import SecretStr
+
+from bwp_privacy.bwp_api import AccessToken, TokenProvider, TransientApiError
+from bwp_privacy.bwp_api.credentials import ClientCredentials
+from bwp_privacy.bwp_api.token import (
+    DEFAULT_LIFETIME_SECONDS,
+    EXPIRY_MARGIN_SECONDS,
+    MAX_LIFETIME_SECONDS,
+    request_access_token,
+)
 
 
 class Clock:
@@ -28,3 +43,39 @@ def test_token_is_cached_until_shortly_before_expiry_and_invalidated_on_demand()
     tokens.invalidate("t2")
     assert tokens.get() == "t3"
     assert issued == ["t1", "t2", "t3"]
+
+
+class _Answering(requests.Session):
+    """A session whose token endpoint answers ``body`` (what a hostile or broken one might)."""
+
+    def __init__(self, body: object) -> None:
+        super().__init__()
+        self._body = json.dumps(body).encode()
+
+    def post(self, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 200
+        response._content = self._body
+        return response
+
+
+CREDENTIALS = ClientCredentials(client_id="client", client_secret=SecretStr("secret"))
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "kept"),
+    [(900, 900.0), (10**12, MAX_LIFETIME_SECONDS), (-5, DEFAULT_LIFETIME_SECONDS)],
+)
+def test_an_announced_lifetime_is_believed_within_bounds(lifetime: int, kept: float) -> None:
+    session = _Answering({"access_token": "tok-1", "expires_in": lifetime})
+    token = request_access_token(session, "https://t.test", CREDENTIALS, 5, clock=lambda: 0.0)
+    assert token.expires_at == kept
+
+
+@pytest.mark.parametrize(
+    "value", ["tok\r\nX-Injected: 1", "tok en", "", "t" * 8193, 42, "jeton-\u00e9"]
+)
+def test_a_token_that_could_not_be_a_header_value_is_refused(value: object) -> None:
+    session = _Answering({"access_token": value, "expires_in": 900})
+    with pytest.raises(TransientApiError, match="not a token"):
+        request_access_token(session, "https://t.test", CREDENTIALS, 5)

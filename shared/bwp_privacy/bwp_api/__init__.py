@@ -8,7 +8,7 @@ from bwp_privacy.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from bwp_privacy.bwp_api.build import build_client
-    from bwp_privacy.bwp_api.client import BwpClient
+    from bwp_privacy.bwp_api.client import CANCEL_DELETION_TASK_MUTATION, BwpClient
     from bwp_privacy.bwp_api.credentials import (
         ClientCredentials,
         load_credentials,
@@ -49,7 +49,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "build": ("build_client",),
-        "client": ("BwpClient",),
+        "client": ("CANCEL_DELETION_TASK_MUTATION", "BwpClient"),
         "credentials": ("ClientCredentials", "load_credentials"),
         "errors": (
             "AccessDeniedApiError",
@@ -71,6 +71,7 @@ __getattr__, __dir__ = lazy_exports(
 )
 
 __all__ = [
+    "CANCEL_DELETION_TASK_MUTATION",
     "DEFAULT_API_URL",
     "DEFAULT_API_VERSION",
     "DEFAULT_TOKEN_URL",

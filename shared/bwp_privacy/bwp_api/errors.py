@@ -1,25 +1,32 @@
-"""Typed errors of the Buy with Prime API, mapped from `extensions.classification.type`."""
+"""Typed errors of the Buy with Prime API, mapped from `extensions.classification.type`.
+
+An error is where the API's error text comes in: its message is masked, put on one line and
+bounded, its classification's type and code held to their grammars, here and only here."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from bwp_privacy.common import BwpPrivacyError, RetryableError, mask_emails
+from bwp_privacy.common import BwpPrivacyError, RetryableError, clean_text, held_to
+from bwp_privacy.contract import UNRECOGNISED_CODE
 
 #: What of an API error's message is kept.
 MESSAGE_LIMIT = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-
-
-def _one_line(text: str) -> str:
-    return _CONTROL.sub(" ", text).strip()
+#: A classification's type, as the API names them (``ValidationError``, ``ThrottlingError``).
+CLASSIFICATION_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+#: A type that does not fit `CLASSIFICATION_TYPE`: its text is not kept.
+UNRECOGNISED_CLASSIFICATION = "UnrecognisedClassification"
+#: A classification's code (``InvalidInput``, ``SubscriptionAlreadyExists``, an HTTP status);
+#: one that does not fit is kept as `UNRECOGNISED_CODE`, without its text.
+CLASSIFICATION_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class BwpApiError(BwpPrivacyError):
     """An error answered by (or on the way to) the Buy with Prime API.
 
-    ``message`` has email addresses masked: API messages may quote the data subject.
+    ``message`` has email addresses masked (API messages may quote the data subject), is one
+    line and at most `MESSAGE_LIMIT` characters; ``code`` fits `CLASSIFICATION_CODE`.
     """
 
     classification = "UnknownError"
@@ -27,10 +34,9 @@ class BwpApiError(BwpPrivacyError):
     permanent = True
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
-        # Outside text, shown in logs, alerts and a terminal: emails masked, one line without
-        # control characters, bounded.
-        self.message = _one_line(mask_emails(message))[:MESSAGE_LIMIT]
-        self.code = code
+        # Outside text, shown in logs, alerts and a terminal, and kept in the failure record.
+        self.message = clean_text(message, MESSAGE_LIMIT)
+        self.code = None if code is None else held_to(code, CLASSIFICATION_CODE, UNRECOGNISED_CODE)
         super().__init__(self.message)
 
 
@@ -117,5 +123,5 @@ def error_from_graphql(errors: list[Any]) -> BwpApiError:
         code=code if isinstance(code, str) else None,
     )
     if cls is UnknownApiError and isinstance(kind, str):
-        error.classification = kind[:64]
+        error.classification = held_to(kind, CLASSIFICATION_TYPE, UNRECOGNISED_CLASSIFICATION)
     return error

@@ -1,19 +1,34 @@
-"""What the API answers about a privacy task (never the data subject, never a retrieval's link)."""
+"""What the API answers about a privacy task (never the data subject, never a retrieval's link).
+
+These models are where the API's text comes in: every string is held to its grammar (codes,
+status, dates, the task id) or masked, put on one line and bounded (messages) here, so that
+what they keep is safe wherever it goes (the message, its attributes, the item, metrics, logs,
+alerts, a case's reason, a terminal)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bwp_privacy.common import mask_emails
+from bwp_privacy.common import IDENTIFIER, clean_text, held_to, parse_iso
+from bwp_privacy.contract import UNRECOGNISED_CODE, UNRECOGNISED_STATUS
 
 #: The longest error message kept (characters; the published contract's bound).
 MESSAGE_LIMIT = 4096
-#: A message is masked on this much more than is kept, so that an address the cut falls in is
-#: whole when it is masked (RFC 5321: a 64-character local part, "@", a 255-character domain).
-_EMAIL_SPAN = 64 + 1 + 255
+#: A task error's code: what the API documents (ORDERS_NOT_CLOSED, DATA_SUBJECT_NOT_FOUND) and
+#: any code like them. Anything else is kept as `UNRECOGNISED_CODE`, without its text: a code
+#: goes where free text must not (a metric dimension, a message attribute, a route's label).
+ERROR_CODE = re.compile(r"[A-Z0-9_]{1,64}")
+#: The statuses the API documents for a privacy task; any other is `UNRECOGNISED_STATUS`.
+STATUSES = frozenset({"IN_PROGRESS", "ON_HOLD", "COMPLETED", "FAILED"})
+#: A date as the API writes one (ISO-8601: ``2026-10-02T09:12:44.638498Z``), offset optional.
+#: Anything else, or no real time, is kept as None (unknown).
+ISO_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 #: The errors kept of one task: its first ones. Buy with Prime sets no bound on a task's
 #: errors, and each copy of a failure has a hard size limit: the SNS message and an
 #: EventBridge PutEvents entry 256 KB, the failures-table item 400 KB, the alert with its
@@ -27,21 +42,31 @@ MAX_TASK_ERRORS = 20
 MAX_TASK_ERRORS_BYTES = 32 * 1024
 
 
+def task_date(value: object) -> str | None:
+    """An API date as kept: the API's text when it is an ISO-8601 time, else None."""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value) and parse_iso(value) is not None:
+        return value
+    return None
+
+
 class TaskError(BaseModel):
-    """`PersonalDataTaskError`: code is nullable, message is not (masked for emails)."""
+    """`PersonalDataTaskError`: code is nullable (held to `ERROR_CODE`), message is not (emails
+    masked, one line, at most `MESSAGE_LIMIT` characters)."""
 
     model_config = ConfigDict(frozen=True)
 
-    code: str | None = Field(None, max_length=256)
+    code: str | None = Field(None, pattern=f"^{ERROR_CODE.pattern}$")
     message: str = Field(max_length=MESSAGE_LIMIT)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, value: object) -> object:
+        return None if value is None else held_to(value, ERROR_CODE, UNRECOGNISED_CODE)
 
     @field_validator("message", mode="before")
     @classmethod
-    def _mask(cls, value: object) -> object:
-        # Cut after masking too: a mask can be longer than the address it hides.
-        if not isinstance(value, str):
-            return value
-        return mask_emails(value[: MESSAGE_LIMIT + _EMAIL_SPAN])[:MESSAGE_LIMIT]
+    def _message(cls, value: object) -> object:
+        return clean_text(value, MESSAGE_LIMIT) if isinstance(value, str) else value
 
 
 class PrivacyTask(BaseModel):
@@ -52,13 +77,25 @@ class PrivacyTask(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    task_id: str = Field(alias="taskId")
+    #: An id as events name tasks (`IDENTIFIER`): one that is not is an answer of the wrong
+    #: shape, refused like any other.
+    task_id: str = Field(alias="taskId", pattern=f"^{IDENTIFIER.pattern}$")
     status: str
     submission_date: str | None = Field(None, alias="submissionDate")
     last_updated_date: str | None = Field(None, alias="lastUpdatedDate")
     errors: list[TaskError] = Field(default_factory=list)
     #: Not the API's: how many of its errors were left out.
     errors_omitted: int = Field(0, alias="errorsOmitted", ge=0)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: object) -> str:
+        return value if isinstance(value, str) and value in STATUSES else UNRECOGNISED_STATUS
+
+    @field_validator("submission_date", "last_updated_date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> str | None:
+        return task_date(value)
 
     @model_validator(mode="before")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +16,13 @@ from bwp_privacy.bwp_api.errors import AuthenticationError, TransientApiError
 
 # Refresh this long before the announced expiry, so a token never expires mid-request.
 EXPIRY_MARGIN_SECONDS = 60.0
+#: Tokens last 15 minutes (documented); an announced lifetime is believed up to an hour, so an
+#: answer of years (or of infinity) never keeps one token past its life.
+DEFAULT_LIFETIME_SECONDS = 900.0
+MAX_LIFETIME_SECONDS = 3600.0
+#: A bearer token as it may go in a header: printable ASCII, no space (a line break in one
+#: would end the header and start another).
+_TOKEN = re.compile(r"[\x21-\x7e]{1,8192}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +67,16 @@ def request_access_token(
     try:
         body = response.json()
         value = body["access_token"]
-        lifetime = float(body.get("expires_in", 900))
-    except (ValueError, KeyError, TypeError):
+        lifetime = float(body.get("expires_in", DEFAULT_LIFETIME_SECONDS))
+    except (ValueError, KeyError, TypeError, OverflowError):
         raise TransientApiError(
             f"token endpoint answered HTTP {response.status_code} without a token"
         ) from None
-    if not isinstance(value, str) or not value:
-        raise TransientApiError("token endpoint answered an empty access_token")
-    return AccessToken(value=value, expires_at=started + lifetime)
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise TransientApiError("token endpoint answered an access_token that is not a token")
+    if not math.isfinite(lifetime) or lifetime <= 0:
+        lifetime = DEFAULT_LIFETIME_SECONDS
+    return AccessToken(value=value, expires_at=started + min(lifetime, MAX_LIFETIME_SECONDS))
 
 
 class TokenProvider:

@@ -1,5 +1,6 @@
-"""What every feature stands on: errors, settings, secrets, retries, time budgets, redaction,
-validation messages, metrics and tracing, and the AWS client configuration.
+"""What every feature stands on: errors, settings, secrets, retries, time budgets, redaction and
+outside text made safe, validation messages, metrics and tracing, and the AWS client
+configuration.
 
 Nothing here knows about Buy with Prime, failures or alerts; every other package may use it.
 """
@@ -21,12 +22,23 @@ from bwp_privacy.common.redaction import EMAIL_MASK, mask_emails
 from bwp_privacy.common.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
 from bwp_privacy.common.secrets import SECRET_MAX_AGE_SECONDS, JsonSecrets
 from bwp_privacy.common.settings import EnvSettings, SettingsError
+from bwp_privacy.common.text import (
+    ELLIPSIS,
+    IDENTIFIER,
+    bounded,
+    clean_text,
+    held_to,
+    one_line,
+    quoted,
+)
 from bwp_privacy.common.validation import Problem, describe_validation_error, validation_problems
 
 __all__ = [
     "AWS_CLIENT_CONFIG",
     "CONFIG_MAX_AGE_SECONDS",
+    "ELLIPSIS",
     "EMAIL_MASK",
+    "IDENTIFIER",
     "MIN_REQUEST_SECONDS",
     "NAMESPACE",
     "SECRET_MAX_AGE_SECONDS",
@@ -45,13 +57,18 @@ __all__ = [
     "RetryableError",
     "SettingsError",
     "aws_client",
+    "bounded",
     "call_with_retries",
+    "clean_text",
     "describe_validation_error",
     "duration_seconds",
+    "held_to",
     "iso_z",
     "mask_emails",
+    "one_line",
     "parse_config",
     "parse_iso",
+    "quoted",
     "retry_after_seconds",
     "trace_handler",
     "use_clock",

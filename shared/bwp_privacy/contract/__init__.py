@@ -21,6 +21,8 @@ from bwp_privacy.contract.case_notice import (
 from bwp_privacy.contract.failure import (
     NO_ERROR_CODE,
     SCHEMA_VERSION,
+    UNRECOGNISED_CODE,
+    UNRECOGNISED_STATUS,
     UNSPECIFIED_CODE,
     DeletionFailure,
     LookupOutcome,
@@ -37,6 +39,8 @@ __all__ = [
     "NO_ERROR_CODE",
     "SCHEMA_VERSION",
     "TASK_PREFIX",
+    "UNRECOGNISED_CODE",
+    "UNRECOGNISED_STATUS",
     "UNSPECIFIED_CODE",
     "CaseNotice",
     "DeletionFailure",

@@ -20,6 +20,12 @@ TaskKind = Literal["deletion", "retrieval"]
 UNSPECIFIED_CODE = "UNSPECIFIED"
 #: errorCode attribute value when there is no task error at all (the lookup failed).
 NO_ERROR_CODE = "NONE"
+#: An error code (a task error's, or a failed lookup's ``errorCode``) that is not a code: the
+#: API's text did not fit the code grammar, so it is not kept, not even in part.
+UNRECOGNISED_CODE = "UNRECOGNISED_CODE"
+#: ``status`` when the API answered none of the documented statuses (IN_PROGRESS, ON_HOLD,
+#: COMPLETED, FAILED): its text is not kept.
+UNRECOGNISED_STATUS = "UNRECOGNISED_STATUS"
 
 
 class TaskError(BaseModel):

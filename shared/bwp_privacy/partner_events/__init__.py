@@ -20,6 +20,7 @@ from bwp_privacy.partner_events.envelope import (
 )
 from bwp_privacy.partner_events.resources import (
     DELETION_TASK_KEY,
+    ID_PATTERN,
     RETRIEVAL_TASK_KEY,
     TASK_KEYS,
     ParsedResource,
@@ -32,6 +33,7 @@ __all__ = [
     "COMPLETED_DETAIL_TYPES",
     "DELETION_TASK_KEY",
     "FAILED_DETAIL_TYPES",
+    "ID_PATTERN",
     "PARTNER_SOURCE_PREFIX",
     "RETRIEVAL_TASK_KEY",
     "TASK_KEYS",

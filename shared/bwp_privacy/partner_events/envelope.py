@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from bwp_privacy.common import BwpPrivacyError, describe_validation_error
+from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, describe_validation_error, quoted
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events.resources import (
     TASK_KEYS,
@@ -63,10 +63,18 @@ MAX_RESOURCES = 20
 MAX_DATA_DEPTH = 32
 ShortStr = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 ResourceStr = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+# What EventBridge itself sets (not the partner): held to its grammar, as each is kept (the
+# event id keys the failures item and is a case's cause) and logged.
+EventId = Annotated[str, StringConstraints(pattern=f"^{IDENTIFIER.pattern}$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")]
+ReplayName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 
 class InvalidEventError(BwpPrivacyError, ValueError):
-    """The event cannot be processed; the message says what is wrong and where."""
+    """The event cannot be processed; the message says what is wrong and where. It goes to
+    the logs and the dead-letter queue: what it quotes of the event is `quoted` (emails masked,
+    no control character, bounded), never the event's text as it came."""
 
 
 class TaskEventDetail(BaseModel):
@@ -101,15 +109,15 @@ class PrivacyTaskEvent(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     version: ShortStr
-    id: ShortStr
+    id: EventId
     source: ShortStr
-    account: ShortStr
+    account: AccountId
     time: datetime
-    region: ShortStr
+    region: Region
     resources: list[ResourceStr] = Field(max_length=MAX_RESOURCES)
     detail_type: str = Field(alias="detail-type")
     detail: TaskEventDetail
-    replay_name: ShortStr | None = Field(None, alias="replay-name")
+    replay_name: ReplayName | None = Field(None, alias="replay-name")
 
     @field_validator("source")
     @classmethod
@@ -124,7 +132,9 @@ class PrivacyTaskEvent(BaseModel):
         that names none is refused by the subclasses before this is read)."""
         kind = task_kind_of(self.detail_type)
         if kind is None:
-            raise InvalidEventError(f"detail-type: {self.detail_type[:80]!r} is no privacy task")
+            raise InvalidEventError(
+                f"detail-type: {quoted(self.detail_type, 80)} is no privacy task"
+            )
         return kind
 
     def task_resource(self) -> ParsedResource:
@@ -231,10 +241,10 @@ def _check_sender(raw: dict[Any, Any], expected_account: str | None) -> None:
         raise SpoofedEventError(f"source: expected a string, got {type(source).__name__}")
     if not source.startswith(PARTNER_SOURCE_PREFIX):
         raise SpoofedEventError(
-            f"source: {source[:80]!r} is not a Buy with Prime partner source"
+            f"source: {quoted(source, 80)} is not a Buy with Prime partner source"
             f" ({PARTNER_SOURCE_PREFIX}…)"
         )
     account = raw.get("account")
     if expected_account and account != expected_account:
-        shown = repr(account[:20]) if isinstance(account, str) else type(account).__name__
+        shown = quoted(account, 20) if isinstance(account, str) else type(account).__name__
         raise SpoofedEventError(f"account: {shown} is not the expected account {expected_account}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, quoted
 from bwp_privacy.contract import TaskKind
 
 BUSINESS_PRODUCT = "businessProduct"
@@ -29,9 +29,12 @@ TASK_KEYS: dict[TaskKind, str] = {"deletion": DELETION_TASK_KEY, "retrieval": RE
 
 MAX_RESOURCE_LENGTH = 1024
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
-# Ids are UUIDs, "bp-..." ids, SKUs, carrier codes and tracking numbers: no GraphQL or
-# path syntax can pass this, so an id is always inert data downstream.
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
+#: The grammar of an id (a business product's, a task's, any key's): UUIDs, "bp-..." ids, SKUs,
+#: carrier codes and tracking numbers. No GraphQL or path syntax can pass it, so an id is
+#: always inert data downstream; whatever else names a task (the start mutation's answer) is
+#: held to it too.
+ID_PATTERN = IDENTIFIER
+_ID = ID_PATTERN
 
 
 class ResourceFormatError(BwpPrivacyError, ValueError):
@@ -100,5 +103,6 @@ def _check(resource: str, position: int, segment: str, pattern: re.Pattern[str],
 
 
 def _show(text: str, limit: int = 120) -> str:
-    """Quote text for an error message, cut so a huge input cannot flood the logs."""
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    """Quote text for an error message (it goes to the logs and the dead-letter queue): emails
+    masked, no control character, cut so a huge input cannot flood the logs."""
+    return quoted(text, limit)

@@ -5,6 +5,7 @@ case is the record an auditor reads."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -70,13 +71,19 @@ class CauseKind(StrEnum):
     ATTEMPT = "attempt"
 
 
+#: The longest cause reference and reason a transition holds: whatever goes into one is
+#: bounded to these first (`bounded`), so that no text, however long, makes a move impossible.
+CAUSE_REF_LIMIT = 200
+REASON_LIMIT = 2000
+
+
 class Cause(BaseModel):
     """The input behind a transition: an event id, a schedule name, an operator's command."""
 
     model_config = ConfigDict(frozen=True)
 
     kind: CauseKind
-    ref: str = Field(max_length=200)
+    ref: str = Field(max_length=CAUSE_REF_LIMIT)
 
 
 class Transition(BaseModel):
@@ -89,7 +96,7 @@ class Transition(BaseModel):
     to_state: CaseState = Field(alias="to")
     cause: Cause
     actor: str = Field(max_length=300)
-    reason: str = Field(max_length=2000)
+    reason: str = Field(max_length=REASON_LIMIT)
 
 
 class CaseTask(BaseModel):
@@ -157,9 +164,25 @@ def client_token(case_id: str, attempt: int) -> str:
     return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{case_id}#{attempt}"))
 
 
+#: A case id that is its own schedule name (before the attempt's ``-a{n}``): Scheduler's
+#: characters, short enough, and without ``..``, which marks a name that is not the id.
+_NAME_AS_IS = re.compile(r"[0-9A-Za-z._-]{1,48}")
+_NOT_NAME = re.compile(r"[^0-9A-Za-z_-]")
+
+
 def schedule_name(case_id: str, attempt: int) -> str:
-    """The Scheduler name of one attempt (at most 64 of ``[0-9A-Za-z-_.]``)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in case_id)
-    if len(safe) > 48:
-        safe = safe[:32] + hashlib.sha256(case_id.encode()).hexdigest()[:16]
-    return f"{safe}-a{attempt}"
+    """The Scheduler name of one attempt (at most 64 of ``[0-9A-Za-z-_.]``), a different one
+    for every case and attempt: Scheduler refuses a second schedule of the same name, which
+    the reaction reads as "already scheduled", so two cases sharing a name would lose an
+    attempt.
+
+    An id of Scheduler's characters is its own name (``task-1-a2``). Any other (``task:1``, a
+    long one, one with ``..``) is a readable start of it with every other character ``_``, then
+    ``..`` and a hash of the whole id: no name of the first kind holds ``..``, so the two
+    never meet, and the hash tells apart ids that read the same (``task:1``, ``task/1``)."""
+    if _NAME_AS_IS.fullmatch(case_id) and ".." not in case_id:
+        base = case_id
+    else:
+        readable = _NOT_NAME.sub("_", case_id[:24])
+        base = f"{readable}..{hashlib.sha256(case_id.encode()).hexdigest()[:20]}"
+    return f"{base}-a{attempt}"

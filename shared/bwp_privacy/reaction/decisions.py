@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.common import BwpPrivacyError, iso_z
+from bwp_privacy.common import BwpPrivacyError, bounded, iso_z
 from bwp_privacy.reaction.case import (
+    CAUSE_REF_LIMIT,
+    REASON_LIMIT,
     STARTABLE,
     Case,
     CaseKind,
@@ -128,6 +130,12 @@ NO_EMAIL_ADVICE = (
     "The shopper's email could not be read from the failed task. Supply it once, unstored: "
     "`bwp-privacy cases resubmit CASE --email-from-stdin`."
 )
+REFUSED_START_ADVICE = (
+    "Buy with Prime refused to start the task (its classification is in the reason): check the "
+    "request and the business product in the merchant console, then resubmit "
+    "(`bwp-privacy cases resubmit CASE`), or close the case with its basis "
+    "(`bwp-privacy cases close CASE --reason ...`)."
+)
 
 
 # ---- transitions ----------------------------------------------------------------------
@@ -196,7 +204,7 @@ def on_completed(case: Case, done: TaskCompleted, now: datetime, actor: str) -> 
         updated,
         CaseState.COMPLETED,
         now,
-        Cause(kind=CauseKind.EVENT, ref=done.event_id),
+        _event_cause(done.event_id),
         actor,
         f"{case.kind} task {done.task_id} completed",
         ended=True,
@@ -326,15 +334,15 @@ def merge_stray(
 
 
 def on_attempt_impossible(
-    case: Case, attempt: int, why: str, now: datetime, actor: str
+    case: Case, attempt: int, why: str, now: datetime, actor: str, *, email_unread: bool = True
 ) -> Decision | None:
-    """The attempt cannot start (the email cannot be read, the API refuses): a person acts."""
+    """The attempt cannot start (the email cannot be read, the API refuses): a person acts,
+    advised for which of the two it was."""
     if case.state is not CaseState.WAITING or attempt != case.attempts + 1:
         return None
     cause = Cause(kind=CauseKind.ATTEMPT, ref=schedule_name(case.case_id, attempt))
-    return _escalate(
-        case, now, cause, actor, f"attempt {attempt} could not start: {why}", NO_EMAIL_ADVICE
-    )
+    advice = NO_EMAIL_ADVICE if email_unread else REFUSED_START_ADVICE
+    return _escalate(case, now, cause, actor, f"attempt {attempt} could not start: {why}", advice)
 
 
 def set_received(
@@ -467,7 +475,7 @@ def _after_failure(
     *,
     from_state: CaseState | None,
 ) -> Decision:
-    cause = Cause(kind=CauseKind.EVENT, ref=failure.event_id)
+    cause = _event_cause(failure.event_id)
     code, playbook = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok, kind=case.kind)
     task = failure.task_id
     if isinstance(playbook, Close):
@@ -533,11 +541,18 @@ def _escalate(
     *,
     from_state: CaseState | Literal["same"] | None = "same",
 ) -> Decision:
+    why = bounded(why, REASON_LIMIT)
     effects = _cancel_pending(case)
     effects.append(Escalation(reason=why, advice=advice))
     escalated = case.model_copy(update={"next_attempt_at": None})
     moved = _move(escalated, CaseState.ESCALATED, now, cause, actor, why, from_state=from_state)
     return Decision(moved, tuple(effects))
+
+
+def _event_cause(event_id: str) -> Cause:
+    """The cause of a move an event made: its id, as long as the envelope allows (256), kept
+    within what a cause holds."""
+    return Cause(kind=CauseKind.EVENT, ref=bounded(event_id, CAUSE_REF_LIMIT))
 
 
 def _cancel_pending(case: Case) -> list[Effect]:
@@ -564,6 +579,10 @@ def _move(
     from_state: CaseState | Literal["same"] | None = "same",
 ) -> Case:
     before = case.state if from_state == "same" else from_state
+    # Every reason is composed of parts some of which come from outside (an operator's words,
+    # codes and ids from events and the API): bounded here, where each transition is built, no
+    # reason can make the move impossible (an input failing on every retry, its case stuck).
+    reason = bounded(reason, REASON_LIMIT)
     transition = Transition(
         at=now, from_state=before, to_state=to, cause=cause, actor=actor, reason=reason
     )

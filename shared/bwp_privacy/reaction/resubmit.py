@@ -4,8 +4,9 @@ place in the project that requests the shopper's email.
 The email is read from the failed task (with the query of its kind) just before the start
 mutation of the same kind, held in a local variable for that one call, and dropped. It is
 never logged, traced, stored, published, put in an exception or a metric: every error raised
-here is built from the API's error type and a message with email addresses masked. A
-retrieval task's ``dataRetrievalLink`` is never selected here either.
+here is built from the API's classification (its type and code, each held to a grammar), never
+from its message, which may echo the email it was sent. A retrieval task's
+``dataRetrievalLink`` is never selected here either.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bwp_privacy.bwp_api import BwpApiError, UnknownApiError
-from bwp_privacy.common import BwpPrivacyError, mask_emails
+from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.partner_events import ID_PATTERN
 from bwp_privacy.reaction.case import CaseKind
 
 # The only queries in the project that select the data subject's email, one per kind.
@@ -74,7 +76,14 @@ class GraphQL(Protocol):
 
 class CannotResubmit(BwpPrivacyError):
     """The attempt cannot start and retrying will not help (the email cannot be read, the API
-    refuses the input): a person must act. The message never holds the email."""
+    refuses the input): a person must act. The message never holds the email.
+
+    ``email_unread`` says which: the failed task's email could not be read (an operator can
+    supply it), or the start itself was refused (supplying the email would not help)."""
+
+    def __init__(self, message: str, *, email_unread: bool) -> None:
+        super().__init__(message)
+        self.email_unread = email_unread
 
 
 class Resubmitter:
@@ -130,9 +139,10 @@ class Resubmitter:
             data = self._api.execute(mutation, variables, business_product_id, deadline=deadline)
         except BwpApiError as error:
             if error.permanent:
+                # Its classification only: the API's message may quote the email it refused,
+                # and this text becomes the case's reason, its audit trail and its alert.
                 raise CannotResubmit(
-                    f"the start mutation was refused ({type(error).__name__}: "
-                    f"{mask_emails(str(error))})"
+                    f"the start mutation was refused ({_refusal(error)})", email_unread=False
                 ) from None
             raise
         finally:
@@ -140,7 +150,14 @@ class Resubmitter:
         started = data.get(field)
         if not isinstance(started, dict) or not isinstance(started.get("taskId"), str):
             raise UnknownApiError(f"{field} answered no taskId")
-        return str(started["taskId"])
+        task_id = str(started["taskId"])
+        if not ID_PATTERN.fullmatch(task_id):
+            # It would key the task's item and the case's link, and be shown everywhere: an id
+            # that is not one is a refusal, said without its text.
+            raise CannotResubmit(
+                f"{field} answered a task id that is not an id", email_unread=False
+            )
+        return task_id
 
     def _read_email(
         self, business_product_id: str, task_id: str, kind: CaseKind, deadline: float | None
@@ -153,12 +170,21 @@ class Resubmitter:
         except BwpApiError as error:
             if error.permanent:
                 raise CannotResubmit(
-                    f"the failed task {task_id} could not be read ({type(error).__name__})"
+                    f"the failed task {task_id} could not be read ({type(error).__name__})",
+                    email_unread=True,
                 ) from None
             raise
         task = data.get(field)
         subject = task.get("dataSubject") if isinstance(task, dict) else None
         email = subject.get("email") if isinstance(subject, dict) else None
         if not isinstance(email, str) or "@" not in email:
-            raise CannotResubmit(f"the failed task {task_id} holds no email to resubmit with")
+            raise CannotResubmit(
+                f"the failed task {task_id} holds no email to resubmit with", email_unread=True
+            )
         return email
+
+
+def _refusal(error: BwpApiError) -> str:
+    """The API's refusal as a case may keep it: its classification type and code."""
+    code = f", code {error.code}" if error.code else ""
+    return f"{error.classification}{code}"

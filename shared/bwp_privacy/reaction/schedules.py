@@ -20,7 +20,9 @@ class AttemptDueInput(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     kind: str = Field(ATTEMPT_DUE, pattern=f"^{ATTEMPT_DUE}$")
-    case_id: str = Field(alias="caseId", min_length=1, max_length=200)
+    #: A case's id is its first task's: as long as an id may be (256, `IDENTIFIER`), or the
+    #: schedule of a case with a longer one could never be made.
+    case_id: str = Field(alias="caseId", min_length=1, max_length=256)
     attempt: int = Field(ge=1, le=1000)
 
 

@@ -175,11 +175,11 @@ class ReactionService:
                 deadline=deadline,
             )
         except CannotResubmit as error:
-            why = str(error)
+            why, email_unread = str(error), error.email_unread
             return self._move(
                 case_id,
                 lambda now_case: on_attempt_impossible(
-                    now_case, attempt, why, self._clock(), self._actor
+                    now_case, attempt, why, self._clock(), self._actor, email_unread=email_unread
                 ),
             )
         return self._link(case_id, attempt, task_id, cause, self._actor)
