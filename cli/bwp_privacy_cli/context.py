@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bwp_privacy_cli.output import console, err_console
+from bwp_privacy_cli.output import console, err_console, plain
 from bwp_privacy_cli.targets import Target, open_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +50,10 @@ pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 class UserError(click.ClickException):
     """A problem the user can fix: printed as one line, exit code 1."""
+
+    def format_message(self) -> str:
+        # It may quote the API, AWS or a stored value: one line, no control characters.
+        return plain(self.message)
 
 
 def _setter(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:

@@ -25,7 +25,12 @@ from bwp_privacy_cli.main import cli
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
-from tests.integration.reaction_helpers import BP, FAILED, cases, failed_task
+from tests.integration.reaction_helpers import (
+    BP,
+    FAILED,
+    cases_written_by_the_reaction,
+    failed_task,
+)
 
 EMAIL = "compliance.shopper@example.com"
 CCPA = Jurisdiction(title="CCPA", answer_within=Period(days=45), extension=Period(days=45))
@@ -107,7 +112,7 @@ def test_list_sorts_open_cases_by_legal_urgency_and_at_risk_keeps_the_late_ones(
 def test_export_writes_the_request_log_and_stats_the_yearly_figures(
     invoke: Run, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    store = cases(sandbox)
+    store = cases_written_by_the_reaction(sandbox)
     for made in (
         _case("t-2024", "2024-12-31T23:00:00", CaseState.COMPLETED, ended_days=3),
         _case("t-done", "2025-01-01T00:00:00", CaseState.COMPLETED, ended_days=10),

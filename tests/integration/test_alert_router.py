@@ -281,7 +281,8 @@ def test_a_refusal_whose_answer_holds_control_characters_is_parked_once_and_clea
     attributes = {k: v["StringValue"] for k, v in parked["MessageAttributes"].items()}
     assert attributes == {
         "parkedReceiver": "pagerduty",
-        "parkedReason": 'HTTP 400: {"message": "no\ufffd route \ufffd[31mfor\ufffd[0m this key"}',
+        # Cleaned where the answer came in: each run of control characters one space.
+        "parkedReason": 'HTTP 400: {"message": "no  route  [31mfor [0m this key"}',
     }
     # Parked, so not retried: PagerDuty was asked once, and nothing is left to deliver.
     assert events.drain() == []

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from bwp_privacy.alerting import Alert, Runbook, Severity, build_alert
 from bwp_privacy.alerting.delivery import MORE_HINT, Group, aws_error_retryable
@@ -20,7 +21,13 @@ from bwp_privacy.alerting.receivers.eventbridge import (
 from bwp_privacy.alerting.receivers.pagerduty import pagerduty_event, pagerduty_resolve
 from bwp_privacy.alerting.receivers.slack import SlackSecret, slack_message
 from bwp_privacy.alerting.receivers.teams import CARD_CONTENT_TYPE, teams_message
-from bwp_privacy.alerting.receivers.webhook import sign, verify_signature, webhook_body
+from bwp_privacy.alerting.receivers.webhook import (
+    EXAMPLE_SIGNING_SECRET,
+    WebhookSecret,
+    sign,
+    verify_signature,
+    webhook_body,
+)
 from bwp_privacy.contract import (
     DeletionFailure,
     LookupOutcome,
@@ -308,7 +315,8 @@ def test_amazon_q_notification_fields() -> None:
     content = notification["content"]
     assert content["textType"] == "client-markdown"
     assert alert.summary in content["title"]
-    assert "orders still open for <email redacted>" in content["description"]
+    # The mask's angle brackets are look-alikes: no client reads them as a link or a mention.
+    assert "orders still open for \u2039email redacted\u203a" in content["description"]
     assert alert.deadlines in content["description"]
     assert content["keywords"] == ["critical", "ORDERS_NOT_CLOSED", "UNSPECIFIED"]
     assert any(RUNBOOKS[0].url in step for step in content["nextSteps"] if RUNBOOKS[0].url)
@@ -544,3 +552,37 @@ def test_a_slack_secret_is_a_webhook_or_a_bot(secret: dict[str, str], valid: boo
     else:
         with pytest.raises(ValueError, match=r"webhookUrl|botToken"):
             SlackSecret.model_validate(secret)
+
+
+@pytest.mark.parametrize(
+    "signing_secret",
+    [
+        EXAMPLE_SIGNING_SECRET,  # the example's own value, as README and the set-up show it
+        "CHANGE_ME_TO_A_LONG_RANDOM_VALUE",
+        "<replace-me-with-a-secret>",
+        "your-secret-here-0000000000",
+        "placeholder-placeholder",
+        "x" * 32,
+        "ab" * 16,
+    ],
+)
+def test_a_webhook_secret_refuses_a_placeholder_naming_the_field_not_the_value(
+    signing_secret: str,
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        WebhookSecret.model_validate(
+            {"url": "https://hooks.example", "signingSecret": signing_secret}
+        )
+    [problem] = refused.value.errors(include_url=False, include_input=False)
+    assert problem["loc"] == ("signingSecret",)
+    assert "signingSecret is a placeholder, not a secret" in problem["msg"]
+    assert signing_secret not in str(refused.value)
+    assert signing_secret not in repr(refused.value)
+
+
+def test_a_webhook_secret_takes_a_random_value() -> None:
+    for signing_secret in ("whsec-do-not-leak-9876543210", "3f9c2a7e5b1d4c8f9a6e2b7d"):
+        secret = WebhookSecret.model_validate(
+            {"url": "https://hooks.example", "signingSecret": signing_secret}
+        )
+        assert secret.signing_secret == signing_secret

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 
 import click
+from rich.text import Text
 
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.event_input import read_events
@@ -92,7 +93,7 @@ def _print(run: ReplayRun, counts: Counter[str]) -> None:
         "Outcomes",
         ["event", "outcome", "task", "detail"],
         (
-            (r.origin, f"[{STYLE.get(r.outcome, 'red')}]{r.outcome}[/]", r.task_id, r.detail)
+            (r.origin, Text(r.outcome, style=STYLE.get(r.outcome, "red")), r.task_id, r.detail)
             for r in run.results
         ),
         ids=("event", "task"),

@@ -9,7 +9,6 @@ PagerDuty incident) gets the test's resolve right after, so that no one is left 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,17 +16,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bwp_privacy.alerting.alert import Alert, AlertStatus, Runbook, Severity
-from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver
+from bwp_privacy.alerting.delivery import ANSWER_LIMIT, DeliveryError, Group, Receiver
 from bwp_privacy.alerting.receivers import RECEIVERS
-from bwp_privacy.common import Budget, BwpPrivacyError, mask_emails
+from bwp_privacy.common import Budget, BwpPrivacyError, clean_text
 from bwp_privacy.contract import LookupStatus
 
 #: The key of a test alert's input to AlertRouterFunction (an SQS batch has "Records").
 TEST_ALERT_KEY = "bwpPrivacyTestAlert"
 TEST_CODE = "TEST"
-#: What of a receiver's answer is reported (it is outside text: masked, one line, bounded).
-ANSWER_LIMIT = 200
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 class InvalidTestAlert(BwpPrivacyError, ValueError):
@@ -138,4 +134,4 @@ def send_test_alert(
 
 def _shown(text: str) -> str:
     """A receiver's answer as one masked, bounded line."""
-    return _UNPRINTABLE.sub(" ", mask_emails(text)).strip()[:ANSWER_LIMIT] or "refused"
+    return clean_text(text, ANSWER_LIMIT) or "refused"

@@ -12,11 +12,18 @@ from bwp_privacy.compliance.records import RequestRecord
 #: The columns, in the record's field order: one vocabulary for both formats.
 COLUMNS: tuple[str, ...] = tuple(RequestRecord.model_fields)
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection":
+#: ``=HYPERLINK(…)``, ``@SUM(…)``, ``-2+3``, a tab or a CR before one), with the full-width
+#: forms some spreadsheets read the same way.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
 
 def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
     """A header row and one row per record, CRLF line ends; a field holding a comma, a quote,
     CR or LF is quoted, its quotes doubled. Task ids are joined by a space (ids never hold
-    one); an absent value is an empty field."""
+    one); an absent value is an empty field. A field a spreadsheet would read as a formula
+    (an operator's denial basis starting with ``=``…, see ``FORMULA_STARTS``) starts with a
+    single quote: the spreadsheet shows it as the text it is."""
     writer = csv.writer(
         stream,
         delimiter=",",
@@ -29,7 +36,7 @@ def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
     writer.writerow(COLUMNS)
     for record in records:
         values = record.model_dump(mode="json")
-        writer.writerow(_cell(values[column]) for column in COLUMNS)
+        writer.writerow(_inert(_cell(values[column])) for column in COLUMNS)
 
 
 def write_jsonl(records: Sequence[RequestRecord], stream: TextIO) -> None:
@@ -47,3 +54,8 @@ def _cell(value: object) -> str:
     if isinstance(value, list | tuple):
         return " ".join(str(item) for item in value)
     return str(value)
+
+
+def _inert(cell: str) -> str:
+    """The cell as text to a spreadsheet, never a formula (OWASP: prefix a single quote)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell

@@ -25,9 +25,11 @@ from bwp_privacy.alerting.delivery.text import (
     errors_text,
     group_title,
     more_tasks,
+    no_emphasis,
     resolved_line,
     truncate,
 )
+from bwp_privacy.common.text import one_line
 
 __all__ = [
     "ANSWER_LIMIT",
@@ -52,6 +54,8 @@ __all__ = [
     "http_spec",
     "json_body",
     "more_tasks",
+    "no_emphasis",
+    "one_line",
     "resolved_line",
     "secret_setting",
     "truncate",

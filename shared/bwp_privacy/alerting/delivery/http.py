@@ -22,7 +22,7 @@ from bwp_privacy.common import (
     OutOfTime,
     RetryableError,
     call_with_retries,
-    mask_emails,
+    clean_text,
     retry_after_seconds,
 )
 
@@ -145,8 +145,7 @@ class JsonPoster:
 
 def _answer(response: requests.Response) -> str:
     """The receiver's answer on one short line, emails masked (it may quote our payload)."""
-    text = " ".join(response.text.split())[:ANSWER_LIMIT]
-    return mask_emails(text) or "(empty answer)"
+    return clean_text(response.text, ANSWER_LIMIT) or "(empty answer)"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -14,6 +15,8 @@ from bwp_privacy.alerting.delivery import (
     ReceiverSpec,
     Threads,
     delivery_errors,
+    no_emphasis,
+    one_line,
     truncate,
 )
 from bwp_privacy.common import Budget
@@ -31,6 +34,13 @@ KEYWORD_LIMIT = 75
 THREAD_ID_LIMIT = 128
 CONTEXT_VALUE_LIMIT = 256
 MESSAGE_LIMIT = 300
+
+#: ``client-markdown`` is the markup of the channel's client, Slack's mrkdwn or Teams'
+#: Markdown, rendered by Amazon Q: a character that is markup in either is replaced by a
+#: look-alike that is markup in neither (a backslash would show in Slack, an entity in Teams).
+_MARKUP = str.maketrans({"<": "\u2039", ">": "\u203a", "@": "\uff20", "|": "\u2223"})
+#: The ``](`` of a Markdown link or image (``[label](url)``).
+_LINK = re.compile(r"\](?=\s*\()")
 
 
 class SnsPublisher(Protocol):
@@ -88,7 +98,8 @@ SPEC = ReceiverSpec(
 def amazon_q_notification(alert: Alert) -> dict[str, Any]:
     """The custom notification JSON for ``alert``, every field within its limit."""
     keywords = dict.fromkeys(
-        truncate(word, KEYWORD_LIMIT) for word in [alert.severity.value, *alert.error_codes]
+        truncate(client_markdown_escape(word), KEYWORD_LIMIT)
+        for word in [alert.severity.value, *alert.error_codes]
     )
     context = {
         "caseId": alert.case_id,
@@ -113,7 +124,8 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
         "content": {
             "textType": "client-markdown",
             "title": truncate(
-                f"{':white_check_mark:' if alert.resolved else ':rotating_light:'} {alert.summary}",
+                f"{':white_check_mark:' if alert.resolved else ':rotating_light:'}"
+                f" {client_markdown_escape(alert.summary)}",
                 TITLE_LIMIT,
             ),
             "description": _description(alert),
@@ -122,7 +134,7 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
         },
         "metadata": {
             "threadId": alert.case_id[:THREAD_ID_LIMIT],
-            "summary": truncate(alert.summary, SUMMARY_LIMIT),
+            "summary": truncate(client_markdown_escape(alert.summary), SUMMARY_LIMIT),
             "eventType": EVENT_TYPE,
             "relatedResources": list(
                 dict.fromkeys([alert.case_id, alert.task_id, alert.business_product_id])
@@ -134,25 +146,38 @@ def amazon_q_notification(alert: Alert) -> dict[str, Any]:
     }
 
 
+def client_markdown_escape(text: str) -> str:
+    """Text from outside (an API's error message, an id, an operator's reason) as written in
+    ``client-markdown``, whichever client renders it: one line without control characters, no
+    ``<!channel>``/``<@U…>``/``<at>`` mention, ``@here``, ``<url|label>`` or ``[label](url)``
+    link, and no emphasis or code delimiter (`no_emphasis`)."""
+    return _LINK.sub("\uff3d", no_emphasis(one_line(text).translate(_MARKUP)))
+
+
 def _description(alert: Alert) -> str:
+    esc = client_markdown_escape
     lines = [
-        f"*Task:* `{alert.task_id}` · *Business product:* `{alert.business_product_id}`",
-        f"*Status:* `{alert.task_status or 'unknown'}` · *Lookup:* `{alert.lookup_status.value}`",
+        f"*Task:* `{esc(alert.task_id)}` · *Business product:* `{esc(alert.business_product_id)}`",
+        f"*Status:* `{esc(alert.task_status or 'unknown')}`"
+        f" · *Lookup:* `{alert.lookup_status.value}`",
     ]
     if alert.lookup_error:
-        lines.append(f"*Lookup error:* {truncate(alert.lookup_error, MESSAGE_LIMIT)}")
+        lines.append(f"*Lookup error:* {esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")
     lines.append(f"*Deadlines:* {alert.deadlines}")
     if alert.errors:
         lines.append("*Errors:*")
     lines += [
-        f"• `{error.code or 'UNSPECIFIED'}`: {truncate(error.message, MESSAGE_LIMIT)}"
+        f"• `{esc(error.code or 'UNSPECIFIED')}`: {esc(truncate(error.message, MESSAGE_LIMIT))}"
         for error in alert.errors
     ]
     if alert.errors_omitted:
         lines.append(f"• …and {alert.errors_omitted} more errors")
     text = ""
     for index, line in enumerate(lines):
-        more = f"\n…and {len(lines) - index} more lines: bwp-privacy failures show {alert.task_id}"
+        more = (
+            f"\n…and {len(lines) - index} more lines:"
+            f" bwp-privacy failures show {client_markdown_escape(alert.task_id)}"
+        )
         if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT:
             return truncate(text + more, DESCRIPTION_LIMIT)
         text = f"{text}\n{line}" if text else line
@@ -160,11 +185,14 @@ def _description(alert: Alert) -> str:
 
 
 def _next_steps(alert: Alert) -> list[str]:
+    esc = client_markdown_escape
     steps = [
-        f"Runbook {runbook.code}: {runbook.text}" + (f" ({runbook.url})" if runbook.url else "")
+        f"Runbook {esc(runbook.code)}: {esc(runbook.text)}"
+        # The URL is the routes file's (https only), shown whole.
+        + (f" ({runbook.url})" if runbook.url else "")
         for runbook in alert.runbooks
     ]
-    steps += [f"Inspect: `{command}`" for command in alert.inspect]
+    steps += [f"Inspect: `{esc(command)}`" for command in alert.inspect]
     if len(steps) > MAX_NEXT_STEPS:
         # The inspect commands come last and matter most when runbooks are cut.
         steps = steps[: MAX_NEXT_STEPS - len(alert.inspect)] + steps[-len(alert.inspect) :]

@@ -19,6 +19,7 @@ from bwp_privacy.alerting.delivery import (
     ReceiverContext,
     http_spec,
     json_body,
+    one_line,
     truncate,
 )
 
@@ -93,13 +94,15 @@ def pagerduty_event(alert: Alert, routing_key: str) -> dict[str, Any]:
         "event_action": "trigger",
         "dedup_key": alert.case_id[:DEDUP_KEY_LIMIT],
         "client": SOURCE,
+        # What PagerDuty shows (its UI, a push, an SMS, a call) is plain text: nothing to
+        # escape, but one line without control characters. custom_details is data (JSON).
         "payload": {
-            "summary": truncate(alert.summary, SUMMARY_LIMIT),
+            "summary": truncate(one_line(alert.summary), SUMMARY_LIMIT),
             "source": SOURCE,
             "severity": _SEVERITY[alert.severity],
             "component": COMPONENT,
-            "group": alert.business_product_id,
-            "class": alert.error_codes[0],
+            "group": one_line(alert.business_product_id),
+            "class": one_line(alert.error_codes[0]),
             "custom_details": _details(alert),
         },
         "links": [

@@ -27,11 +27,13 @@ from bwp_privacy.alerting.delivery import (
     group_title,
     json_body,
     more_tasks,
+    no_emphasis,
+    one_line,
     resolved_line,
     secret_setting,
     truncate,
 )
-from bwp_privacy.common import Budget
+from bwp_privacy.common import Budget, held_to
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -46,6 +48,11 @@ MAX_RUNBOOK_BLOCKS = 3
 MAX_TASK_LINE = 800
 
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
+#: The grammars of what the Web API answers and the router keeps or shows: an error
+#: (``channel_not_found``), a channel id (``C0123ABCD``) and a message's ``ts``.
+_API_ERROR = re.compile(r"[a-z0-9_]{1,64}")
+_CHANNEL_ID = re.compile(r"[A-Z0-9]{1,32}")
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
 
 
 #: Slack's Web API; the router's variable for another (GovSlack: https://slack-gov.com/api).
@@ -119,11 +126,18 @@ class SlackBotReceiver:
                 edit = {"channel": thread.channel, "ts": thread.ts, **message}
                 if self._call("chat.update", edit, budget, gone_ok=True) is not None:
                     reply = {"channel": thread.channel, "thread_ts": thread.ts}
-                    self._call("chat.postMessage", {**reply, "text": alert.summary}, budget)
+                    text = _esc(alert.summary)
+                    self._call("chat.postMessage", {**reply, "text": text}, budget)
                     continue
             answer = self._call("chat.postMessage", {"channel": self._channel, **message}, budget)
             assert answer is not None
-            started[alert.case_id] = ThreadRef(str(answer["channel"]), str(answer["ts"]))
+            channel = held_to(answer.get("channel"), _CHANNEL_ID, "")
+            ts = held_to(answer.get("ts"), _TS, "")
+            if channel and ts:
+                # Kept in the ledger and sent back to Slack: only what its grammar allows. A
+                # message whose place is not one is posted all the same; the case's next alert
+                # posts anew instead of editing it.
+                started[alert.case_id] = ThreadRef(channel, ts)
         return started
 
     def _call(
@@ -146,7 +160,8 @@ class SlackBotReceiver:
             raise DeliveryError(self.name, f"{method}: answer is not JSON", retryable=True)
         if answer.get("ok") is True:
             return answer
-        error = str(answer.get("error") or "unknown_error")[:100]
+        # Shown in the delivery's reason (logs, the test alert's answer): a code, or a marker.
+        error = held_to(answer.get("error"), _API_ERROR, "unrecognised_error")
         if gone_ok and error in GONE_API_ERRORS:
             return None
         raise DeliveryError(
@@ -195,7 +210,10 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         raise ValueError("a Slack message needs at least one alert")
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(truncate(group_title(alerts, severity), HEADER_LIMIT))},
+        {
+            "type": "header",
+            "text": _plain(_cut(_esc(group_title(alerts, severity)), HEADER_LIMIT)),
+        },
         {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": _context(group, severity, len(alerts))}],
@@ -325,6 +343,26 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _esc(text: str) -> str:
-    """Slack's mrkdwn escaping: these three characters are control characters there."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def mrkdwn_escape(text: str) -> str:
+    """Text from outside (an API's error message, an id, an operator's reason) as Slack shows
+    it as written, in mrkdwn, plain_text and a message's ``text``: one line without control
+    characters; ``&``, ``<`` and ``>`` escaped (so no ``<!channel>``, ``<@U…>`` mention and no
+    ``<url|label>`` link, Slack's own rule); and no ``*bold*``, ``_italic_``, ``~strike~`` or
+    code delimiter, which Slack cannot escape: each is a look-alike (`no_emphasis`)."""
+    escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return no_emphasis(escaped)
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """Escaped text cut to ``limit`` characters, never inside an entity (``&lt;``)."""
+    cut = truncate(escaped, limit)
+    if cut == escaped:
+        return cut
+    head = cut[:-1]
+    entity = head.rfind("&")
+    if entity != -1 and ";" not in head[entity:]:
+        head = head[:entity]
+    return head + "…"
+
+
+_esc = mrkdwn_escape

@@ -19,6 +19,7 @@ from bwp_privacy.alerting.delivery import (
     http_spec,
     json_body,
     more_tasks,
+    one_line,
     resolved_line,
     truncate,
 )
@@ -40,6 +41,8 @@ _SAFE_URL = re.compile(r"https?://[^\s()\[\]]+")
 #: Markdown that Teams renders in TextBlocks and facts; text from outside is escaped, so an
 #: API error like "[x](https://…)" shows as written instead of as a live link.
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~#>!|{}<])")
+#: A list item's marker at the start of a text: ``- x``, ``+ x``, ``1. x``.
+_LIST_MARKER = re.compile(r"^(\s*(?:\d+)?)([-+.])(?=\s|$)")
 
 
 class TeamsSecret(BaseModel):
@@ -180,7 +183,7 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
         _text("Deadlines", weight="Bolder", separator=True),
         _text(_md(alert.deadlines)),
         _text("Inspect", weight="Bolder", separator=True),
-        _text("\n\n".join(alert.inspect), fontType="Monospace"),
+        _text("\n\n".join(_md(command) for command in alert.inspect), fontType="Monospace"),
     ]
     return blocks
 
@@ -225,6 +228,13 @@ def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
-def _md(text: str) -> str:
-    """Text from outside (API errors, codes, labels) shown as written, never as Markdown."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def markdown_escape(text: str) -> str:
+    """Text from outside (API errors, ids, codes, labels, an operator's reason) shown as
+    written in a TextBlock or a fact, never as Markdown: one line without control characters,
+    each character Teams reads as Markdown (emphasis, ``[x](url)`` links, ``<at>``…) escaped
+    with a backslash, and a list marker (``- ``, ``+ ``, ``1. ``) at its start too."""
+    escaped = _MARKDOWN.sub(r"\\\1", one_line(text))
+    return _LIST_MARKER.sub(r"\1\\\2", escaped)
+
+
+_md = markdown_escape

@@ -16,7 +16,7 @@ import hmac
 import json
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.delivery import Group, HttpRequest, ReceiverContext, http_spec
@@ -27,13 +27,37 @@ SIGNATURE_HEADER = "X-Signature"
 SIGNATURE_PREFIX = "sha256="
 
 
+#: The example's signing secret (README, the sandbox's set-up): a value to replace.
+EXAMPLE_SIGNING_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 (refused below)
+#: Words that mark a value as a placeholder, in any case and with or without separators.
+_PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yoursecret", "secrethere")
+
+
 class WebhookSecret(BaseModel):
     """The secret's JSON: ``{"url": "https://…", "signingSecret": "…"}`` (16 characters or
-    more; share it with the receiving end)."""
+    more, random: share it with the receiving end). A placeholder (the example's value, one
+    that says "change me", one or two characters repeated) is refused: anyone could sign
+    with it."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    # A refusal names the field, never the value (it may be the real secret, mistyped).
+    model_config = ConfigDict(populate_by_name=True, hide_input_in_errors=True)
     url: str = Field(pattern=r"^https?://")
     signing_secret: str = Field(alias="signingSecret", min_length=16)
+
+    @field_validator("signing_secret")
+    @classmethod
+    def _not_a_placeholder(cls, value: str) -> str:
+        letters = "".join(c for c in value.lower() if c.isalnum())
+        if (
+            value == EXAMPLE_SIGNING_SECRET
+            or any(word in letters for word in _PLACEHOLDER_WORDS)
+            or len(set(letters)) <= 2
+        ):
+            raise ValueError(
+                "signingSecret is a placeholder, not a secret: set a long random value"
+                " (for example `openssl rand -hex 32`) and share it with the receiving end"
+            )
+        return value
 
 
 def build_request(
@@ -56,7 +80,7 @@ SPEC = http_spec(
     secret=WebhookSecret,
     request=build_request,
     success=tuple(range(200, 300)),
-    example_secret=lambda url: {"url": url, "signingSecret": "change-me-to-a-long-random-value"},
+    example_secret=lambda url: {"url": url, "signingSecret": EXAMPLE_SIGNING_SECRET},
 )
 
 
