@@ -220,10 +220,8 @@ def _retrieval(sandbox: Sandbox) -> int:
                 f"  taskKind {body['taskKind']}  errors {codes}"
             )
     _show_kinded(store, RETRIEVAL_NO_DATA, RETRIEVAL_FAILED)
-    operator = "sandbox:demo-operator"
     with use_clock(timeline.now):
-        service = sandbox.target().reaction_service(operator)
-        service.resubmit_now(RETRIEVAL_FAILED, operator)
+        sandbox.operate({"action": "resubmit", "caseId": RETRIEVAL_FAILED})
     happened = [e for step in timeline.settle() for e in step.events]
     print(
         f"\n-- an operator resubmits (`bwp-privacy cases resubmit {RETRIEVAL_FAILED}`):"
@@ -267,8 +265,9 @@ def _close_escalated(sandbox: Sandbox, store: CaseStore, router: Any, paged: set
         f"\n-- on-call closes escalated case {case.case_id}"
         f" (`bwp-privacy cases close {case.case_id} --reason '{reason}'`)"
     )
-    operator = "sandbox:demo-on-call"
-    sandbox.target().reaction_service(operator).close(case.case_id, reason, operator)
+    sandbox.operate(
+        {"action": "close", "caseId": case.case_id, "reason": reason, "closedAs": "cancelled"}
+    )
     _show_cases(store, "", only=case.case_id)
     failed = _route_alerts(sandbox, router)
     resolved = [

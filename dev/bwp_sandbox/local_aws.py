@@ -18,6 +18,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
 from bwp_sandbox.account_settings import AccountSettings
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
+from bwp_sandbox.function_urls import PREFIX as FUNCTION_URL_PREFIX
+from bwp_sandbox.function_urls import FunctionUrls
 from bwp_sandbox.iam import IamEnforcer, MotoResources
 
 REGION = "us-east-1"
@@ -37,6 +39,8 @@ class LocalAws:
         sqs_rules.install()
         cloudformation.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
+        #: The functions' URLs (AuthType AWS_IAM), which moto does not serve.
+        self.function_urls = FunctionUrls(self.iam)
 
     def start(self) -> LocalAws:
         """Start serving; returns self."""
@@ -46,7 +50,7 @@ class LocalAws:
         self._server = make_server(
             self._host,
             self._port,
-            AccountSettings(self.iam),
+            AccountSettings(self.function_urls),
             threaded=True,
             request_handler=MotoRequestHandler,
         )
@@ -86,6 +90,10 @@ class LocalAws:
             **ADMIN_CREDENTIALS,
         }
 
+    def function_url(self, name: str) -> str:
+        """Where the sandbox serves ``name``'s function URL (`FunctionUrls`)."""
+        return f"{self.url}{FUNCTION_URL_PREFIX}{name}/"
+
     def hidden_for(self, queue_url: str) -> list[float]:
         """Seconds until each message of a queue that is out of sight becomes visible again.
 
@@ -107,6 +115,7 @@ class LocalAws:
         """Forget every resource (moto's reset API) and every role and IAM record."""
         requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
         self.iam.reset()
+        self.function_urls.reset()
 
 
 def _check_free(host: str, port: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -94,7 +94,14 @@ class Sandbox:
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}
             functions[name] = local_function(spec, {**local, **extra})
+        # The reaction's function URL (operators' requests) serves this deploy's function.
+        self.aws.function_urls.register(REACTION, lambda: functions[REACTION])
         return replace(self, stack=stack, functions=functions)
+
+    def operate(self, request: dict[str, Any]) -> dict[str, Any]:
+        """An operator's request to the reaction's function URL, signed with the sandbox's
+        own credentials, as `bwp-privacy cases …` sends it; the reaction's answer."""
+        return self.target().operator_client().send(request)
 
     def target(self, *, pid: int | None = None) -> SandboxTarget:
         """This sandbox as the CLI's target (``pid``: the process that serves it)."""
@@ -113,6 +120,7 @@ class Sandbox:
                 stack.completed_rule_arn: queue_arn(stack.completed_rule_target_queue_url),
             },
             parameters=dict(stack.parameters),
+            operator_url=self.aws.function_url(REACTION),
             queues={
                 "rule-dlq": stack.rule_dlq_url,
                 "on-failure": stack.on_failure_queue_url,

@@ -1,19 +1,24 @@
 """ReactionFunction: carries each failed deletion's or retrieval's case to its end. Its inputs:
 published failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED and
 PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED events (partner bus) and due attempts (EventBridge
-Scheduler). Wiring only: the work is `bwp_privacy.reaction`."""
+Scheduler), and operators' requests to its function URL (`bwp-privacy cases …`). Wiring only: the
+work is `bwp_privacy.reaction`."""
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, trace_handler
-from bwp_privacy.reaction import ReactionSettings, build_reaction, handle
+from bwp_privacy.reaction import ReactionSettings, build_operator_actions, build_reaction, handle
+
+if TYPE_CHECKING:
+    from bwp_privacy.reaction import OperatorActions
 
 SERVICE = "reaction"
 # Beside this file in Lambda (CodeUri functions/reaction/): the handler is `app`, not a package.
@@ -26,10 +31,23 @@ settings = ReactionSettings.from_env()
 service = build_reaction(settings, PLAYBOOKS_FILE, PowertoolsMetricsSink(metrics))
 
 
+@functools.cache
+def operator() -> OperatorActions:
+    """What carries out operators' requests (its function URL): built at the first one."""
+    return build_operator_actions(settings, service)
+
+
 @logger.inject_lambda_context(log_event=False)
 @trace_handler(SERVICE)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """One input: a batch of failures, a COMPLETED event, or a due attempt."""
+    """One input: a batch of failures, a COMPLETED event, a due attempt, or an operator's
+    request to the function URL."""
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
-    return handle(event, service, expected_account=settings.expected_account_id, deadline=deadline)
+    return handle(
+        event,
+        service,
+        expected_account=settings.expected_account_id,
+        deadline=deadline,
+        operator=operator,
+    )

@@ -10,6 +10,7 @@ import pytest
 
 from bwp_privacy.audit import AuditTrail
 from bwp_sandbox.admin import admin_client
+from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
@@ -68,7 +69,8 @@ def test_every_action_on_a_case_is_in_its_audit_trail_with_its_actor(
     assert entries[0]["actor"] == "bwp-privacy-reaction"
     operators = {e["actor"] for e in entries[1:]}
     assert len(operators) == 1
-    assert next(iter(operators)).startswith("sandbox:")
+    # The identity AWS authenticated the request with (the sandbox's: its operator's role).
+    assert operators == {operator_identity().arn}
     assert entries[2]["input"] == "--jurisdiction ccpa --reason open returns"
     assert entries[6]["input"] == "--as denied --reason identity not verified"
     assert EMAIL not in str(entries)
@@ -91,4 +93,4 @@ def test_an_export_is_recorded_with_who_took_it_and_how_many_records(
     assert entry.action == "cases export"
     assert entry.input.startswith("--since 2020-01-01T00:00:00Z --format csv")
     assert entry.outcome == f"1 record(s) written to {out}"
-    assert entry.actor.startswith("sandbox:")
+    assert entry.actor == operator_identity().arn

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bwp_privacy.reaction import CaseState
+from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
@@ -65,7 +66,7 @@ def test_close_records_the_operator_and_cancels_the_pending_attempt(
     assert closed.json()["state"] == "CLOSED"
     record = case(sandbox, "c-close")
     assert record.reason == "shopper withdrew"
-    assert record.transitions[-1].actor.startswith("sandbox:")
+    assert record.transitions[-1].actor == operator_identity().arn
     assert schedules(sandbox) == []
     again = run_cli("cases", "close", "c-close", "--reason", "twice")
     assert again.exit_code == 0

@@ -174,3 +174,15 @@ def test_a_small_quota_is_told_even_at_a_hundred(
     assert doctor(deployed)["concurrency"]["status"] == "WARN"
     monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "101")
     assert doctor(deployed)["concurrency"]["status"] == "PASS"
+
+
+def test_an_operator_url_open_to_anyone_fails(deployed: dict[str, str]) -> None:
+    assert doctor(deployed)["operator URL"]["status"] == "PASS"
+    reaction = boto3.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    arn = next(
+        o["OutputValue"] for o in reaction["Outputs"] if o["OutputKey"] == "ReactionFunctionArn"
+    )
+    boto3.client("lambda").update_function_url_config(FunctionName=arn, AuthType="NONE")
+    check = doctor(deployed)["operator URL"]
+    assert check["status"] == "FAIL"
+    assert "AuthType NONE: anyone could act on cases" in check["detail"]

@@ -72,7 +72,26 @@ def _rewrites(table: str) -> dict[str, Callable[[Any], object]]:
         "PartiQL UPDATE": lambda c: c.execute_statement(Statement=update),
         "PartiQL DELETE": lambda c: c.execute_statement(Statement=delete),
         "DeleteTable": lambda c: c.delete_table(TableName=table),
+        # What would open the table to a writer of one's choosing, or lose its history.
+        "PutResourcePolicy": lambda c: c.put_resource_policy(
+            ResourceArn=_arn(table), Policy='{"Version": "2012-10-17", "Statement": []}'
+        ),
+        "DeleteResourcePolicy": lambda c: c.delete_resource_policy(ResourceArn=_arn(table)),
+        "UpdateTable (deletion protection off)": lambda c: c.update_table(
+            TableName=table, DeletionProtectionEnabled=False
+        ),
+        "UpdateContinuousBackups (point-in-time recovery off)": lambda c: (
+            c.update_continuous_backups(
+                TableName=table,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
+            )
+        ),
+        "DeleteBackup": lambda c: c.delete_backup(BackupArn=f"{_arn(table)}/backup/01234567"),
     }
+
+
+def _arn(table: str) -> str:
+    return f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}"
 
 
 def _callers(sandbox: Sandbox) -> dict[str, dict[str, str]]:
@@ -88,7 +107,8 @@ def test_no_function_and_no_operator_can_change_or_delete_an_audit_entry(
     sandbox: Sandbox, write: str
 ) -> None:
     table = sandbox.stack.audit_table_name
-    AuditTrail(_client(sandbox, ADMIN_CREDENTIALS), table).append([_entry()])
+    reaction = sandbox.aws.iam.roles()[REACTION].credentials()
+    AuditTrail(_client(sandbox, reaction), table).append([_entry()])
     for caller, credentials in _callers(sandbox).items():
         with pytest.raises(ClientError) as refused:
             _rewrites(table)[write](_client(sandbox, credentials))
@@ -109,7 +129,43 @@ def test_no_function_and_no_operator_can_change_or_delete_an_audit_entry(
             "PartiQL UPDATE": ["PartiQLUpdate"],
             "PartiQL DELETE": ["PartiQLDelete"],
             "DeleteTable": ["DeleteTable"],
+            "PutResourcePolicy": ["PutResourcePolicy"],
+            "DeleteResourcePolicy": ["DeleteResourcePolicy"],
+            "UpdateTable (deletion protection off)": ["UpdateTable"],
+            "UpdateContinuousBackups (point-in-time recovery off)": ["UpdateContinuousBackups"],
+            "DeleteBackup": ["DeleteBackup"],
         }[write]
+    }
+
+
+def test_no_operator_writes_an_entry_or_a_case_but_through_the_reaction(
+    sandbox: Sandbox,
+) -> None:
+    """Not even a new entry: an entry names its actor, its time and its life, so operators
+    (AuditGuardPolicy) write none; the reaction writes theirs, for the caller AWS
+    authenticated. Nor a case: its changes are audited there too."""
+    operator = _client(sandbox, ADMIN_CREDENTIALS)
+    with pytest.raises(ClientError) as refused:
+        AuditTrail(operator, sandbox.stack.audit_table_name).append([_entry()])
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    with pytest.raises(ClientError) as put_denied:
+        operator.put_item(
+            TableName=sandbox.stack.cases_table_name, Item={"pk": {"S": "CASE#forged"}}
+        )
+    assert put_denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    with pytest.raises(ClientError) as update_denied:
+        operator.update_item(
+            TableName=sandbox.stack.cases_table_name,
+            Key={"pk": {"S": "CASE#forged"}},
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":s": {"S": "CLOSED"}},
+        )
+    assert update_denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert {r.action for r in sandbox.aws.iam.denied()} >= {
+        "dynamodb:PartiQLInsert",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
     }
 
 

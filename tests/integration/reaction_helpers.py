@@ -44,7 +44,14 @@ def failed_task(
 
 
 def cases(sandbox: Sandbox) -> CaseStore:
+    """The cases, read as an operator reads them (the operator may not write them)."""
     return CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+
+
+def cases_written_by_the_reaction(sandbox: Sandbox) -> CaseStore:
+    """The cases table with the reaction's role: what a test puts there directly is written
+    as the reaction writes it (operators hold no write grant on it)."""
+    return CaseStore(sandbox.reaction.client("dynamodb"), sandbox.stack.cases_table_name, 730)
 
 
 def case(sandbox: Sandbox, case_id: str) -> Case:

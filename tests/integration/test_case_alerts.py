@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.common import NoMetrics
-from bwp_privacy.reaction import CaseState, ReactionSettings, build_reaction
-from bwp_privacy_cli.local import LocalFunction, patched_environ
-from bwp_privacy_cli.targets.base import SHIPPED_PLAYBOOKS
+from bwp_privacy.reaction import CaseState
+from bwp_privacy_cli.local import LocalFunction
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.receivers import PAGERDUTY_ROUTING_KEY
@@ -76,11 +74,10 @@ def route(sandbox: Sandbox, router: LocalFunction) -> int:
 
 
 def close(sandbox: Sandbox, case_id: str, reason: str) -> None:
-    """`bwp-privacy cases close`, as an operator would run it."""
-    with patched_environ(sandbox.reaction.settings()):
-        settings = ReactionSettings.from_env()
-    service = build_reaction(settings, SHIPPED_PLAYBOOKS, NoMetrics(), actor="operator@test")
-    service.close(case_id, reason, "operator@test")
+    """`bwp-privacy cases close`, as an operator runs it: a request to the reaction."""
+    sandbox.operate(
+        {"action": "close", "caseId": case_id, "reason": reason, "closedAs": "cancelled"}
+    )
 
 
 def test_a_resubmitted_case_is_one_incident_updated_then_resolved_in_every_receiver(

@@ -58,9 +58,8 @@ def test_retrieval_cases_close_or_escalate_and_an_operator_resubmits_one_to_comp
     assert escalated.reason == "task r-esc failed with EXPORT_FAILED"
     assert schedules(sandbox) == []
 
-    operator = "sandbox:tester"
-    handled = sandbox.target().reaction_service(operator).resubmit_now("r-esc", operator)
-    assert handled.state is CaseState.RESUBMITTED
+    answer = sandbox.operate({"action": "resubmit", "caseId": "r-esc"})
+    assert answer["state"] == CaseState.RESUBMITTED.value
     starts = [
         r["body"] for r in graphql_requests(sandbox.emulator) if "mutation" in r["body"]["query"]
     ]

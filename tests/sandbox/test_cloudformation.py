@@ -676,6 +676,12 @@ def _archive(stack: DeployedStack, physical: str, _: Mapping[str, Any]) -> None:
     admin_client("events").describe_archive(ArchiveName=physical)
 
 
+def _function_url(stack: DeployedStack, physical: str, properties: Mapping[str, Any]) -> None:
+    config = admin_client("lambda").get_function_url_config(FunctionName=physical)
+    assert config["AuthType"] == properties["AuthType"] == "AWS_IAM"
+    assert config["FunctionUrl"].startswith("https://")
+
+
 def _schedule_group(stack: DeployedStack, physical: str, _: Mapping[str, Any]) -> None:
     admin_client("scheduler").get_schedule_group(Name=physical)
 
@@ -734,6 +740,7 @@ _EXISTS: dict[str, Exists] = {
     "AWS::Lambda::Function": _function,
     "AWS::Lambda::LayerVersion": _layer,
     "AWS::Lambda::Permission": _permission,
+    "AWS::Lambda::Url": _function_url,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::SNS::Subscription": _subscription,
     "AWS::SNS::Topic": _topic,

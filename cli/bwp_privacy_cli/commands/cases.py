@@ -1,20 +1,19 @@
 """`bwp-privacy cases list|show|resubmit|close|extend|set-received|link|export|stats`: the
 failed deletions and retrievals the reaction carries, what an operator may do about one, and
-what an auditor reads of them (the request log, the yearly figures). Every change is written to
-the case with the operator's identity (the caller's AWS ARN; the local user in the sandbox),
-and every command that acts, refused or not, is an entry of the audit trail."""
+what an auditor reads of them (the request log, the yearly figures). Every change is a request
+to the reaction's function URL, signed with the operator's AWS credentials: the reaction makes
+it, with the identity AWS authenticated as its actor, and records it, refused or not, in the
+audit trail."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO, cast, get_args
+from typing import Any, Literal, TextIO, get_args
 
 import click
-from rich.markup import escape
+from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
 from bwp_privacy.common import iso_z
@@ -32,20 +31,13 @@ from bwp_privacy.compliance import (
     yearly_stats,
 )
 from bwp_privacy.reaction import (
-    CannotExtend,
-    CannotResubmit,
     Case,
-    CaseNotFound,
-    CaseNotStartable,
     CaseState,
     CaseStore,
     ClosedAs,
-    Handled,
-    ReactionService,
     days_left,
-    retention_start,
 )
-from bwp_privacy_cli.audit_log import Action, audited
+from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import (
     AuditEntryOut,
@@ -58,6 +50,7 @@ from bwp_privacy_cli.json_output import (
     CasesStatsOut,
     KindStatsOut,
 )
+from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.targets import Target
 from bwp_privacy_cli.timeparse import parse_since
@@ -378,22 +371,15 @@ def show(cli: CliContext, case_id: str) -> None:
 def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
     """Start a new task for CASE_ID now, of its kind (a deletion or a retrieval): the next
     attempt, linked to the case."""
-    email = _read_email() if email_from_stdin else None
-    with cli.target() as target:
-        cli.announce(target)
-        operator = target.operator()
-        service = target.reaction_service(operator)
-        # The input names whether an email was given, never the email.
-        given = "--email-from-stdin" if email_from_stdin else "the failed task's email"
-        with _case_action(target, "cases resubmit", case_id, given) as action:
-            try:
-                with _operator_errors():
-                    handled = service.resubmit_now(case_id, operator, email=email)
-            finally:
-                email = None  # held for the one start mutation, never kept
-            case = _load(target.case_store(), case_id)
-            _outcome(action, handled, case)
-    _report(cli, target, "resubmit", handled, case.current_task.task_id)
+    request: dict[str, Any] = {"action": "resubmit", "caseId": case_id}
+    if email_from_stdin:
+        # Sent once, to the reaction's start mutation; never stored, logged or shown.
+        request["email"] = _read_email()
+    try:
+        target, answer = _operate(cli, request)
+    finally:
+        request.pop("email", None)
+    _report(cli, target, "resubmit", answer)
 
 
 @cases.command("close")
@@ -415,15 +401,9 @@ def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
     cancelled."""
     if not reason.strip():
         raise UserError("--reason: say why the case is closed")
-    answer = cast("ClosedAs", closed_as)  # click.Choice holds it to ClosedAs's values
-    target, handled = _operate(
-        cli,
-        case_id,
-        "close",
-        f"--as {answer} --reason {reason}",
-        lambda service, operator: service.close(case_id, reason, operator, answer),
-    )
-    _report(cli, target, "close", handled, None)
+    request = {"action": "close", "caseId": case_id, "reason": reason, "closedAs": closed_as}
+    target, answer = _operate(cli, request)
+    _report(cli, target, "close", answer)
 
 
 @cases.command("extend")
@@ -444,14 +424,14 @@ def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> Non
     within the first period, as the law asks; this records that you did."""
     if not reason.strip():
         raise UserError("--reason: say why the deadline is extended")
-    target, handled = _operate(
-        cli,
-        case_id,
-        "extend",
-        f"--jurisdiction {jurisdiction} --reason {reason}",
-        lambda service, operator: service.extend(case_id, jurisdiction, reason, operator),
-    )
-    _report(cli, target, "extend", handled, None)
+    request = {
+        "action": "extend",
+        "caseId": case_id,
+        "jurisdiction": jurisdiction,
+        "reason": reason,
+    }
+    target, answer = _operate(cli, request)
+    _report(cli, target, "extend", answer)
 
 
 @cases.command("set-received")
@@ -474,14 +454,14 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     if when > datetime.now(UTC):
         raise UserError(f"RECEIVED: {received} is in the future")
-    target, handled = _operate(
-        cli,
-        case_id,
-        "set-received",
-        f"{_iso(when)} --reason {reason}",
-        lambda service, operator: service.set_received(case_id, when, reason, operator),
-    )
-    _report(cli, target, "set-received", handled, None)
+    request = {
+        "action": "set-received",
+        "caseId": case_id,
+        "received": _iso(when),
+        "reason": reason,
+    }
+    target, answer = _operate(cli, request)
+    _report(cli, target, "set-received", answer)
 
 
 @cases.command("link")
@@ -492,14 +472,8 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
 def link(cli: CliContext, case_id: str, task_id: str) -> None:
     """Link TASK_ID, a task your own system started (of the case's kind), to CASE_ID as its next
     attempt (announce mode)."""
-    target, handled = _operate(
-        cli,
-        case_id,
-        "link",
-        f"task {task_id}",
-        lambda service, operator: service.link_task(case_id, task_id, operator),
-    )
-    _report(cli, target, "link", handled, task_id)
+    target, answer = _operate(cli, {"action": "link", "caseId": case_id, "taskId": task_id})
+    _report(cli, target, "link", answer)
 
 
 def _row(case: Case, now: datetime, due_soon_days: float) -> CaseRowOut:
@@ -522,12 +496,12 @@ def _row(case: Case, now: datetime, due_soon_days: float) -> CaseRowOut:
 
 _AT_RISK = frozenset({Bucket.DUE_SOON.value, Bucket.PAST_DUE.value})
 _URGENT_FIRST = (Bucket.PAST_DUE, Bucket.DUE_SOON, Bucket.ON_TIME)
-#: Rich markup: a terminal shows the colour, a pipe or a file the bare word.
+#: A terminal shows the colour, a pipe or a file the bare word.
 _COLOUR = {"past due": "red", "due soon": "yellow", "on time": "green"}
 
 
-def _coloured(bucket: str | None) -> str:
-    return "" if bucket is None else f"[{_COLOUR[bucket]}]{bucket}[/]"
+def _coloured(bucket: str | None) -> Text:
+    return Text("" if bucket is None else bucket, style=_COLOUR.get(bucket or "", ""))
 
 
 def _write_records(
@@ -549,7 +523,7 @@ def _stats_rows(found: KindStats) -> list[tuple[str, object]]:
         ("complied (completed or nothing held)", found.complied),
         ("denied", found.denied),
         # A reason is an operator's text: shown as written, never read as table markup.
-        *((f"  denied: {escape(reason)}", n) for reason, n in found.denied_by_reason.items()),
+        *((f"  denied: {reason}", n) for reason, n in found.denied_by_reason.items()),
         ("cancelled (no response)", found.cancelled),
         ("still open", found.open),
         ("median days to respond", days(found.median_days_to_respond)),
@@ -584,45 +558,16 @@ def _load(store: CaseStore, case_id: str) -> Case:
     return found
 
 
-@contextmanager
-def _operator_errors() -> Iterator[None]:
-    """What an operator can fix, said in one line (exit code 1)."""
-    try:
-        yield
-    except (CaseNotFound, CaseNotStartable, CannotResubmit, CannotExtend) as error:
-        raise UserError(str(error)) from None
-
-
-def _operate(
-    cli: CliContext,
-    case_id: str,
-    action: str,
-    input_: str,
-    act: Callable[[ReactionService, str], Handled],
-) -> tuple[Target, Handled]:
-    """Run an operator's command on a case with the caller's identity, as one audit entry."""
+def _operate(cli: CliContext, request: dict[str, Any]) -> tuple[Target, dict[str, Any]]:
+    """An operator's command on a case, carried out (and recorded, refused or not, with the
+    caller AWS authenticated) by the reaction; its answer."""
     with cli.target() as target:
         cli.announce(target)
-        operator = target.operator()
-        with _case_action(target, f"cases {action}", case_id, input_) as record:
-            with _operator_errors():
-                handled = act(target.reaction_service(operator), operator)
-            _outcome(record, handled, _load(target.case_store(), case_id))
-    return target, handled
-
-
-def _case_action(
-    target: Target, action: str, case_id: str, input_: str
-) -> AbstractContextManager[Action]:
-    """The audit entry of an operator's command on a case (refused attempts included)."""
-    return audited(target, action, subject(SUBJECT_CASE, case_id), input_)
-
-
-def _outcome(action: Action, handled: Handled, case: Case) -> None:
-    """What the command did, for its audit entry; kept as long as the case's own entries."""
-    state = handled.state.value if handled.state else "?"
-    action.outcome = f"{handled.outcome}: {state}"
-    action.keep_from = retention_start(case)
+        try:
+            answer = target.operator_client().send(request)
+        except OperatorRequestRefused as refused:
+            raise UserError(str(refused)) from None
+    return target, answer
 
 
 def _read_email() -> str:
@@ -637,17 +582,16 @@ def _read_email() -> str:
     return value
 
 
-def _report(
-    cli: CliContext, target: Target, action: str, handled: Handled, task_id: str | None
-) -> None:
-    state = handled.state.value if handled.state else None
+def _report(cli: CliContext, target: Target, action: str, answer: dict[str, Any]) -> None:
+    state = answer.get("state")
+    task_id = answer.get("taskId")
     if cli.json:
         print_json(
             CaseActionOut(
                 target=target.identity(),
-                case_id=handled.case_id or "",
+                case_id=answer.get("caseId") or "",
                 action=action,  # type: ignore[arg-type]
-                outcome=handled.outcome,
+                outcome=answer["outcome"],
                 state=state,
                 task_id=task_id,
             )
@@ -655,8 +599,9 @@ def _report(
         return
     what = {"moved": "done", "unchanged": "nothing to do: the case was already there"}
     console.print(
-        f"{action} case {handled.case_id}: {what.get(handled.outcome, handled.outcome)};"
-        f" state {state}" + (f", task {task_id}" if task_id else "")
+        f"{action} case {answer.get('caseId')}: {what.get(answer['outcome'], answer['outcome'])};"
+        f" state {state}" + (f", task {task_id}" if task_id else ""),
+        markup=False,
     )
 
 

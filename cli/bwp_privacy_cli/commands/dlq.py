@@ -6,13 +6,22 @@ import sys
 from collections.abc import Iterable
 
 import click
+from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_DLQ, subject
+from bwp_privacy.common import bounded
 from bwp_privacy_cli import dlq as queues
 from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import DlqDiscardOut, DlqListOut, DlqRedriveOut
-from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
+from bwp_privacy_cli.output import (
+    console,
+    err_console,
+    plain,
+    print_json,
+    print_table,
+    progress,
+)
 from bwp_privacy_cli.targets import Target
 
 QUEUE_OPTION = click.option(
@@ -95,7 +104,12 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
             "Redrive",
             ["queue", "task", "result", "detail"],
             (
-                (r.queue, r.task_id, "redriven" if r.redriven else "[red]kept[/]", r.detail)
+                (
+                    r.queue,
+                    r.task_id,
+                    "redriven" if r.redriven else Text("kept", style="red"),
+                    r.detail,
+                )
                 for r in results
             ),
         )
@@ -135,7 +149,8 @@ def discard(cli: CliContext, queue_names: str, task_id: str | None, yes: bool, l
             return
         if not yes:
             for message in chosen:
-                err_console.print(f"  {message.queue} {message.task_id}: {message.reason}")
+                # The reason quotes a handler's or a receiver's error: one line of plain text.
+                err_console.print(f"  {message.queue} {message.task_id}: {plain(message.reason)}")
             if not click.confirm(
                 f"Remove these {len(chosen)} message(s) for good from {target.label}?", err=True
             ):
@@ -168,10 +183,9 @@ def _filter(task_id: str | None) -> str:
 
 
 def _tasks(task_ids: Iterable[str | None]) -> dict[str, str]:
-    """The tasks the command touched, for the record (ids only; at most ~1,000 characters)."""
-    found = sorted({t for t in task_ids if t})
-    joined = " ".join(found)
-    return {"tasks": joined if len(joined) <= 1000 else joined[:1000] + " …"}
+    """The tasks the command touched, for the record (ids only; at most 1,000 characters, what
+    the reaction keeps of a record's detail)."""
+    return {"tasks": bounded(" ".join(sorted({t for t in task_ids if t})), 1000)}
 
 
 def _selected(target: Target, queue_names: str) -> list[str]:

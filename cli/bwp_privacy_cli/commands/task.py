@@ -7,18 +7,16 @@ import sys
 
 import click
 
-from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, subject
 from bwp_privacy.bwp_api import (
     DeletionTask,
     PrivacyTask,
     ResourceNotFoundApiError,
-    ValidationApiError,
     build_client,
 )
 from bwp_privacy.contract import TaskKind
-from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
+from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_privacy_cli.output import console, print_json, print_table
 from bwp_privacy_cli.targets import Target
 
@@ -87,30 +85,21 @@ def show(
 @pass_cli
 def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: bool) -> None:
     """Cancel TASK_ID while it is in its holding period."""
-    with cli.target() as target, target.function_environment():
+    with cli.target() as target:
         cli.announce(target)
-        settings = target.settings()
         bp = business_product_id or _business_product(_stored(target, task_id), task_id)
         if not yes and not click.confirm(
             f"Cancel deletion task {task_id} of {bp} on {target.label}?", err=True
         ):
             console.print("Not cancelled.")
             sys.exit(1)
-        link = target.case_store().task_link(task_id)
-        about = subject(SUBJECT_CASE, link.case_id) if link and link.case_id else None
-        with audited(
-            target,
-            "task cancel",
-            about or subject(SUBJECT_TASK, task_id),
-            f"task {task_id} of business product {bp}",
-        ) as action:
-            try:
-                cancelled = build_client(settings).cancel_deletion_task(bp, task_id)
-            except ResourceNotFoundApiError:
-                raise UserError(f"task {task_id} not found for business product {bp}") from None
-            except ValidationApiError as error:
-                raise UserError(f"task {task_id} cannot be cancelled: {error.message}") from None
-            action.outcome = "cancelled"
+        # The reaction cancels it and records it, with the caller AWS authenticated.
+        request = {"action": "task-cancel", "taskId": task_id, "businessProductId": bp}
+        try:
+            answer = target.operator_client().send(request)
+        except OperatorRequestRefused as refused:
+            raise UserError(str(refused)) from None
+        cancelled = str(answer.get("taskId") or task_id)
     if cli.json:
         print_json(TaskCancelOut(target=target.identity(), task_id=cancelled, cancelled=True))
     else:

@@ -17,6 +17,7 @@ from bwp_privacy_cli.doctor.operations import (
     concurrency,
     dead_letter_queues,
     last_failure,
+    operator_url,
     schedule_group,
 )
 from bwp_privacy_cli.doctor.receivers import receiver_checks
@@ -32,6 +33,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("credentials", api_checks),
     ("receivers", receiver_checks),
     ("schedule group", schedule_group),
+    ("operator URL", operator_url),
     ("alarms", alarms),
     ("dead-letter queues", dead_letter_queues),
     ("last failure", last_failure),

@@ -141,3 +141,28 @@ def _ago(received: str) -> str:
         return "when unknown"
     days = (datetime.now(UTC) - then).days
     return "today" if days <= 0 else f"{days} day{'s' if days > 1 else ''} ago"
+
+
+def operator_url(view: StackView) -> list[Finding]:
+    """Operators act through the reaction's function URL: it must take signed requests only
+    (AuthType AWS_IAM), or anyone could act in anyone's name."""
+    url = view.target.operator_url
+    if not url:
+        return [
+            failed("operator URL", "the stack has no OperatorUrl output", "deploy this version")
+        ]
+    if view.sandbox:
+        return [passed("operator URL", f"{url}: the sandbox's, signed requests only (AWS_IAM)")]
+    function = str(getattr(view.target, "reaction_arn", ""))
+    config = view.client("lambda").get_function_url_config(FunctionName=function)
+    if config.get("AuthType") != "AWS_IAM":
+        return [
+            failed(
+                "operator URL",
+                f"{url} takes requests with AuthType {config.get('AuthType')}: anyone could act"
+                " on cases",
+                "`make deploy` again (the template sets AuthType AWS_IAM), and read the audit"
+                " trail for actions you do not know",
+            )
+        ]
+    return [passed("operator URL", f"{url}: signed requests only (AWS_IAM)")]

@@ -12,16 +12,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bwp_privacy.audit import AuditTrail
-from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError, NoMetrics
-from bwp_privacy.reaction import CaseStore, ReactionService, ReactionSettings, build_reaction
+from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
+from bwp_privacy.reaction import CaseStore, ReactionSettings
 from bwp_privacy.recorder import FailureStore, RecorderSettings
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.local import LocalFunction, patched_environ
+from bwp_privacy_cli.operator_client import OperatorClient
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -39,8 +38,6 @@ FUNCTION_TIMEOUT_SECONDS = float(os.environ.get("BWP_FUNCTION_TIMEOUT_SECONDS", 
 #: Every variable the function reads, so a shell's stray values never leak into a target.
 FUNCTION_SETTINGS = RecorderSettings.variables()
 REACTION_SETTINGS = ReactionSettings.variables()
-#: The playbooks the function ships with (an SSM parameter may override them).
-SHIPPED_PLAYBOOKS = Path(str(files("functions.reaction") / "playbooks.json"))
 
 
 class TargetError(BwpPrivacyError, RuntimeError):
@@ -75,6 +72,8 @@ class Target(ABC):
     rule_targets: dict[str, str] = field(default_factory=dict)
     #: The stack's parameter values (what doctor holds the account to).
     parameters: dict[str, str] = field(default_factory=dict)
+    #: The reaction's function URL, where operators' acting commands go (`OperatorClient`).
+    operator_url: str | None = None
 
     def identity(self) -> TargetOut:
         """What every command's --json says it acted on."""
@@ -137,17 +136,13 @@ class Target(ABC):
             self.reaction_settings().audit_table_name,
         )
 
-    def reaction_service(self, actor: str) -> ReactionService:
-        """The reaction, acting here for ``actor`` with the caller's credentials (operator
-        commands: resubmit, close, link)."""
-        with patched_environ(self.reaction_env, unset=REACTION_SETTINGS):
-            settings = ReactionSettings.from_env()
-        return build_reaction(settings, SHIPPED_PLAYBOOKS, NoMetrics(), actor=actor)
-
-    @abstractmethod
-    def operator(self) -> str:
-        """Who is acting, for the case's record: the caller's AWS identity, or the local
-        user in the sandbox."""
+    def operator_client(self) -> OperatorClient:
+        """Where this target's acting commands go: the reaction's function URL."""
+        if not self.operator_url:
+            raise TargetError(
+                f"{self.label} has no operator URL (output OperatorUrl): deploy this version"
+            )
+        return OperatorClient(self.operator_url, self.region or "us-east-1")
 
     def recorder(self) -> LocalFunction:
         """RecorderFunction, run in this process with this target's settings."""

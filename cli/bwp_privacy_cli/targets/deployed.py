@@ -117,12 +117,6 @@ class DeployedTarget(Target):
         result: dict[str, Any] = json.loads(body)
         return result
 
-    def operator(self) -> str:
-        """The caller's ARN (STS GetCallerIdentity)."""
-        import boto3
-
-        return str(boto3.client("sts").get_caller_identity()["Arn"])
-
 
 def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
     """Read a deployed stack's outputs and RecorderFunction's environment."""
@@ -182,6 +176,7 @@ def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
         reaction_env=environment(reaction_arn),
         router_env=environment(router_arn),
         rule_targets=rules,
+        operator_url=outputs.get("OperatorUrl"),
         parameters={
             p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
         },

@@ -64,12 +64,6 @@ class SandboxTarget(Target):
     def reaction_function_credentials(self) -> dict[str, str]:
         return dict(self.reaction_credentials)
 
-    def operator(self) -> str:
-        """The local user: the sandbox has no AWS identity of its own."""
-        import getpass
-
-        return f"sandbox:{getpass.getuser()}"
-
     def invoke_router(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Run AlertRouterFunction here with its role, as a synchronous invocation."""
         if not self.router_env:

@@ -450,6 +450,63 @@ class LambdaEventInvokeConfig(CloudFormationModel):
             )
 
 
+class LambdaUrl(CloudFormationModel):
+    """AWS::Lambda::Url, in moto's Lambda backend (GetFunctionUrlConfig reads it); Ref is the
+    function's ARN, GetAtt FunctionUrl and FunctionArn (moto serves no URL: the sandbox plays
+    them, `bwp_sandbox.function_urls`)."""
+
+    _PLAYED = frozenset({"TargetFunctionArn", "AuthType", "Cors", "InvokeMode", "Qualifier"})
+
+    def __init__(self, function_arn: str, url: str) -> None:
+        self.function_arn = function_arn
+        self.url = url
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Url"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("FunctionUrl", "FunctionArn")
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "FunctionUrl":
+            return self.url
+        if attribute_name == "FunctionArn":
+            return self.function_arn
+        raise UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.function_arn
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LambdaUrl:
+        properties = cloudformation_json["Properties"]
+        _only(cls.cloudformation_type(), properties, cls._PLAYED)
+        config = {k: properties[k] for k in ("AuthType", "Cors", "InvokeMode") if k in properties}
+        made = lambda_backends[account_id][region_name].create_function_url_config(
+            properties["TargetFunctionArn"], config
+        )
+        return cls(made.function.function_arn, made.url + "/")
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        # Gone with its function when that was deleted first, which CloudFormation accepts.
+        with contextlib.suppress(UnknownFunctionException):
+            lambda_backends[account_id][region_name].delete_function_url_config(self.function_arn)
+
+
 #: The models this module adds, by CloudFormation type.
 MODELS: dict[str, type[CloudFormationModel]] = {
     model.cloudformation_type(): model
@@ -460,5 +517,6 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         SqsQueuePolicy,
         SchedulerScheduleGroup,
         LambdaEventInvokeConfig,
+        LambdaUrl,
     )
 }

@@ -177,6 +177,15 @@ def _dynamodb(action: str) -> Mapper:
     return checks
 
 
+def _resource_arn(action: str) -> Mapper:
+    """A call that names its table (or stream) by ARN, as the resource policy calls do."""
+
+    def checks(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
+        return [Check(action, _table(params["ResourceArn"], region))]
+
+    return checks
+
+
 def _batch_write(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
     return [Check("dynamodb:BatchWriteItem", _table(t, region)) for t in params["RequestItems"]]
 
@@ -333,8 +342,15 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
             "DescribeTable",
             "DeleteTable",
             "UpdateTimeToLive",
+            "UpdateTable",
+            "UpdateContinuousBackups",
         )
     },
+    ("dynamodb", "PutResourcePolicy"): _resource_arn("dynamodb:PutResourcePolicy"),
+    ("dynamodb", "DeleteResourcePolicy"): _resource_arn("dynamodb:DeleteResourcePolicy"),
+    ("dynamodb", "DeleteBackup"): lambda params, region, _: [
+        Check("dynamodb:DeleteBackup", params["BackupArn"])
+    ],
     ("dynamodb", "BatchWriteItem"): _batch_write,
     ("dynamodb", "BatchGetItem"): _batch_get,
     ("dynamodb", "TransactWriteItems"): _transact,

@@ -28,10 +28,8 @@ from typing import Any
 
 from botocore.httpsession import URLLib3Session
 
-from bwp_privacy.common import NoMetrics
-from bwp_privacy.reaction import CaseStore, ReactionSettings, build_reaction
-from bwp_privacy_cli.local import LocalFunction, ProcessCrash, invoke_async, patched_environ
-from bwp_privacy_cli.targets.base import SHIPPED_PLAYBOOKS
+from bwp_privacy.reaction import CaseStore
+from bwp_privacy_cli.local import LocalFunction, ProcessCrash, invoke_async
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, admin_client
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox
@@ -344,13 +342,17 @@ def run_reaction_soak(
 
 def _close_open_cases(sandbox: Sandbox) -> int:
     """`bwp-privacy cases close` for every open case, as on-call would after an escalation."""
-    with patched_environ(sandbox.reaction.settings()):
-        settings = ReactionSettings.from_env()
-    service = build_reaction(settings, SHIPPED_PLAYBOOKS, NoMetrics(), actor="soak-operator")
     store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
     open_cases = [case for case in store.all_cases() if not case.state.ended]
     for case in open_cases:
-        service.close(case.case_id, "closed by on-call after the escalation", "soak-operator")
+        sandbox.operate(
+            {
+                "action": "close",
+                "caseId": case.case_id,
+                "reason": "closed by on-call after the escalation",
+                "closedAs": "cancelled",
+            }
+        )
     return len(open_cases)
 
 

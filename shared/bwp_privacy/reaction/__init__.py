@@ -68,6 +68,26 @@ if TYPE_CHECKING:
         NoticePublisher,
         build_notice,
     )
+    from bwp_privacy.reaction.operator_actions import (
+        OperatorActions,
+        OperatorAnswer,
+        OperatorRefused,
+    )
+    from bwp_privacy.reaction.operator_endpoint import (
+        caller_of,
+        handle_request,
+        is_function_url_request,
+    )
+    from bwp_privacy.reaction.operator_requests import (
+        CloseRequest,
+        ExtendRequest,
+        LinkRequest,
+        OperatorRequest,
+        RecordRequest,
+        ResubmitRequest,
+        SetReceivedRequest,
+        TaskCancelRequest,
+    )
     from bwp_privacy.reaction.playbooks import (
         DATA_SUBJECT_NOT_FOUND,
         DEFAULT_RETRIEVAL,
@@ -106,7 +126,7 @@ if TYPE_CHECKING:
         CaseStore,
         TaskLink,
     )
-    from bwp_privacy.reaction.wiring import build_reaction
+    from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction
 
 # Each name is imported on first use: see bwp_privacy.lazy_exports.
 __getattr__, __dir__ = lazy_exports(
@@ -154,6 +174,18 @@ __getattr__, __dir__ = lazy_exports(
         "inputs": ("handle",),
         "input_errors": ("InvalidReactionInput",),
         "notices": ("NoticePublisher", "build_notice"),
+        "operator_actions": ("OperatorActions", "OperatorAnswer", "OperatorRefused"),
+        "operator_endpoint": ("caller_of", "handle_request", "is_function_url_request"),
+        "operator_requests": (
+            "CloseRequest",
+            "ExtendRequest",
+            "LinkRequest",
+            "OperatorRequest",
+            "RecordRequest",
+            "ResubmitRequest",
+            "SetReceivedRequest",
+            "TaskCancelRequest",
+        ),
         "playbooks": (
             "DATA_SUBJECT_NOT_FOUND",
             "DEFAULT_RETRIEVAL",
@@ -173,7 +205,7 @@ __getattr__, __dir__ = lazy_exports(
         "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
         "settings": ("ReactionSettings",),
         "store": ("CaseConflict", "CaseStore", "TaskLink"),
-        "wiring": ("build_reaction",),
+        "wiring": ("build_operator_actions", "build_reaction"),
     },
 )
 
@@ -201,6 +233,7 @@ __all__ = [
     "Cause",
     "CauseKind",
     "Close",
+    "CloseRequest",
     "ClosedAs",
     "Deadline",
     "Decision",
@@ -208,11 +241,17 @@ __all__ = [
     "Ended",
     "Escalate",
     "Escalation",
+    "ExtendRequest",
     "Handled",
     "InvalidReactionInput",
     "Jurisdiction",
+    "LinkRequest",
     "Mode",
     "NoticePublisher",
+    "OperatorActions",
+    "OperatorAnswer",
+    "OperatorRefused",
+    "OperatorRequest",
     "Period",
     "PlaybookSet",
     "PlaybooksConfig",
@@ -220,23 +259,31 @@ __all__ = [
     "PlaybooksSource",
     "ReactionService",
     "ReactionSettings",
+    "RecordRequest",
     "Resubmit",
+    "ResubmitRequest",
     "Resubmitter",
     "ScheduleAttempt",
     "SchedulerTarget",
+    "SetReceivedRequest",
     "StartTask",
+    "TaskCancelRequest",
     "TaskCompleted",
     "TaskFailed",
     "TaskLink",
     "Transition",
     "build_notice",
+    "build_operator_actions",
     "build_reaction",
+    "caller_of",
     "client_token",
     "close_by_operator",
     "days_left",
     "deadlines",
     "extend",
     "handle",
+    "handle_request",
+    "is_function_url_request",
     "legal_due_at",
     "load_playbooks",
     "merge_stray",

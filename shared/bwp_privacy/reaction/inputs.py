@@ -5,7 +5,8 @@ EventBridge Scheduler)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
@@ -16,6 +17,9 @@ from bwp_privacy.reaction.input_errors import InvalidReactionInput
 from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
 from bwp_privacy.reaction.service import Handled, ReactionService
 
+if TYPE_CHECKING:
+    from bwp_privacy.reaction.operator_actions import OperatorActions
+
 logger = Logger(child=True)
 
 
@@ -25,11 +29,20 @@ def handle(
     *,
     expected_account: str | None = None,
     deadline: float | None = None,
+    operator: Callable[[], OperatorActions] | None = None,
 ) -> dict[str, Any]:
-    """Dispatch one invocation; the answer is the partial batch response for SQS, or what the
-    input did otherwise."""
+    """Dispatch one invocation; the answer is the partial batch response for SQS, a function
+    URL response to an operator's request (``operator`` builds what carries it out), or what
+    the input did otherwise."""
     if not isinstance(event, dict):
         raise InvalidReactionInput(f"event: expected a JSON object, got {type(event).__name__}")
+    if operator is not None:
+        # Imported here: an operator's request is rare, and the reaction's other inputs never
+        # need its models or the API's cancel mutation.
+        from bwp_privacy.reaction.operator_endpoint import handle_request, is_function_url_request
+
+        if is_function_url_request(event):
+            return handle_request(event, operator())
     if "Records" in event:
         # Imported here: Powertools' batch utility is the costliest import of the reaction
         # (about 160 ms of a cold start), and a COMPLETED event or a due attempt never needs it.

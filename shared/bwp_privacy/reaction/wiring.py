@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import MetricsSink, aws_client, utc_now
@@ -16,6 +16,9 @@ from bwp_privacy.reaction.schedules import AttemptScheduler, SchedulerTarget
 from bwp_privacy.reaction.service import ReactionService
 from bwp_privacy.reaction.settings import ReactionSettings
 from bwp_privacy.reaction.store import CaseStore
+
+if TYPE_CHECKING:
+    from bwp_privacy.reaction.operator_actions import OperatorActions
 
 
 def build_reaction(
@@ -54,6 +57,21 @@ def build_reaction(
         retention_days=settings.retention_days,
         actor=actor or settings.actor,
         clock=clock,
+    )
+
+
+def build_operator_actions(settings: ReactionSettings, service: ReactionService) -> OperatorActions:
+    """The operator requests' collaborators: built at the first request (most execution
+    environments never see one, and its module imports the API client's)."""
+    from bwp_privacy.reaction.operator_actions import OperatorActions
+
+    dynamodb = aws_client("dynamodb")
+    return OperatorActions(
+        service,
+        CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
+        AuditTrail(dynamodb, settings.audit_table_name),
+        ApiOnFirstUse(settings),
+        settings.retention_days,
     )
 
 

@@ -1,0 +1,254 @@
+"""Lambda function URLs with AuthType AWS_IAM, which moto does not serve: the sandbox plays
+them on its AWS endpoint, at ``/_function-url/<function>/``.
+
+As Lambda does: a request must be signed with SigV4 for the service ``lambda`` by a known
+identity, within five minutes of its ``X-Amz-Date``, or it is answered 403 and the function
+never runs; the function gets the payload format 2.0 event, whose
+``requestContext.authorizer.iam`` names the caller, and its answer (``statusCode``,
+``headers``, ``body``) becomes the HTTP response. The function runs in this process, with its
+role's credentials (`LocalFunction`).
+
+The known identities are the sandbox's own credentials (the operator of the CLI and the
+tests), each with the ARN AWS would name; a function's role holds no lambda:InvokeFunctionUrl.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import getpass
+import io
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+from bwp_sandbox.admin import ADMIN_CREDENTIALS
+
+PREFIX = "/_function-url/"
+ACCOUNT_ID = "123456789012"
+#: How far a signature's time may be from now (AWS: five minutes).
+SKEW = timedelta(minutes=5)
+
+StartResponse = Callable[..., Any]
+App = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a set of credentials is, as IAM names them."""
+
+    access_key: str
+    secret_key: str
+    session_token: str | None
+    arn: str
+    user_id: str
+
+
+def operator_identity() -> Identity:
+    """The sandbox's own credentials: an operator of the stack, named after the local user
+    (an assumed role's session, as an operator's CLI credentials usually are)."""
+    user = getpass.getuser()
+    return Identity(
+        access_key=ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        secret_key=ADMIN_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        session_token=ADMIN_CREDENTIALS["AWS_SESSION_TOKEN"],
+        arn=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/Operator/{user}",
+        user_id=f"AROAOPERATOR:{user}",
+    )
+
+
+class FunctionUrls:
+    """WSGI: answers ``/_function-url/<name>/`` for the functions registered, hands every
+    other request to ``app``."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._functions: dict[str, Callable[[], LocalFunction]] = {}
+        operator = operator_identity()
+        self._identities: dict[str, Identity] = {operator.access_key: operator}
+
+    def register(self, name: str, function: Callable[[], LocalFunction]) -> None:
+        """Serve ``function`` (asked for at each request: a redeploy replaces it) at its URL."""
+        with self._lock:
+            self._functions[name] = function
+
+    def reset(self) -> None:
+        with self._lock:
+            self._functions.clear()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if not path.startswith(PREFIX):
+            return self._app(environ, start_response)
+        name, _, rest = path.removeprefix(PREFIX).partition("/")
+        with self._lock:
+            function = self._functions.get(name)
+        if function is None:
+            return _answer(start_response, 404, {"Message": f"no function URL for {name}"})
+        body = _read_body(environ)
+        identity = self._authenticate(environ, body)
+        if identity is None:
+            return _answer(start_response, 403, {"Message": "Forbidden"})
+        event = _event(environ, "/" + rest, body, identity)
+        local = function()
+        # A warm execution environment after the first request, as Lambda keeps one.
+        with contextlib.redirect_stdout(io.StringIO()):  # the function's logs
+            answer = local.handler(event, LocalLambdaContext(function_name=local.logical_id))
+        if not isinstance(answer, dict) or "statusCode" not in answer:
+            # Lambda answers a plain JSON value with 200 and that value as the body.
+            return _answer(start_response, 200, answer)
+        headers = [(k, str(v)) for k, v in (answer.get("headers") or {}).items()]
+        payload = str(answer.get("body") or "").encode()
+        status = int(answer["statusCode"])
+        start_response(f"{status} {_REASONS.get(status, '')}", headers)
+        return [payload]
+
+    def _authenticate(self, environ: dict[str, Any], body: bytes) -> Identity | None:
+        """The caller, when the request is signed for ``lambda`` by a known identity, in time."""
+        header = str(environ.get("HTTP_AUTHORIZATION", ""))
+        fields = _authorization(header)
+        if fields is None:
+            return None
+        access_key, date, region, service, signed, signature = fields
+        identity = self._identities.get(access_key)
+        amz_date = str(environ.get("HTTP_X_AMZ_DATE", ""))
+        if identity is None or service != "lambda" or not amz_date.startswith(date):
+            return None
+        try:
+            moment = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        if abs(datetime.now(UTC) - moment) > SKEW:
+            return None
+        headers = {name: _header(environ, name) for name in signed}
+        if any(value is None for value in headers.values()):
+            return None
+        query = str(environ.get("QUERY_STRING", ""))
+        url = f"http://{_header(environ, 'host')}{quote(str(environ.get('PATH_INFO', '')))}"
+        request = AWSRequest(
+            method=str(environ.get("REQUEST_METHOD")),
+            url=url + (f"?{query}" if query else ""),
+            data=body,
+            headers={k: str(v) for k, v in headers.items()},
+        )
+        request.context["timestamp"] = amz_date
+        signer = SigV4Auth(
+            Credentials(access_key, identity.secret_key, identity.session_token), "lambda", region
+        )
+        expected = signer.signature(
+            signer.string_to_sign(request, signer.canonical_request(request)), request
+        )
+        return identity if expected == signature else None
+
+
+def _authorization(header: str) -> tuple[str, str, str, str, list[str], str] | None:
+    """The parts of a SigV4 Authorization header, or None when it is not one."""
+    scheme, _, rest = header.partition(" ")
+    if scheme != "AWS4-HMAC-SHA256":
+        return None
+    parts = dict(item.strip().split("=", 1) for item in rest.split(",") if "=" in item)
+    try:
+        access_key, date, region, service, terminal = parts["Credential"].split("/")
+        signed = parts["SignedHeaders"].split(";")
+        signature = parts["Signature"]
+    except (KeyError, ValueError):
+        return None
+    if terminal != "aws4_request":
+        return None
+    return access_key, date, region, service, signed, signature
+
+
+def _header(environ: Mapping[str, Any], name: str) -> str | None:
+    key = name.upper().replace("-", "_")
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        value = environ.get(key)
+    else:
+        value = environ.get(f"HTTP_{key}")
+    return None if value is None else str(value)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _event(environ: dict[str, Any], path: str, body: bytes, identity: Identity) -> dict[str, Any]:
+    """The payload format 2.0 event Lambda gives a function URL's function."""
+    now = datetime.now(UTC)
+    headers = {
+        key.removeprefix("HTTP_").replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    try:
+        text, encoded = body.decode(), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": str(environ.get("QUERY_STRING", "")),
+        "headers": headers,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "sandbox",
+            "authorizer": {
+                "iam": {
+                    "accessKey": identity.access_key,
+                    "accountId": ACCOUNT_ID,
+                    "callerId": identity.user_id,
+                    "cognitoIdentity": None,
+                    "principalOrgId": None,
+                    "userArn": identity.arn,
+                    "userId": identity.user_id,
+                }
+            },
+            "domainName": headers.get("host", ""),
+            "http": {
+                "method": str(environ.get("REQUEST_METHOD")),
+                "path": path,
+                "protocol": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
+                "sourceIp": str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    500: "Internal Server Error",
+}
+
+
+def _answer(start_response: StartResponse, status: int, body: Any) -> Iterable[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        f"{status} {_REASONS.get(status, '')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]

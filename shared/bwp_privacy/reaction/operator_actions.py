@@ -1,0 +1,244 @@
+"""An operator's request, carried out by the reaction for the identity AWS authenticated, and
+recorded in the audit trail with that identity, the function's own time and the stack's
+retention: no one can write an entry in someone else's name, back-date one, or shorten its
+life (operators hold no write grant on the audit or cases tables: `AuditGuardPolicy`).
+
+Every request is one entry, refused and failed ones included: a case's (``case:<id>``), a
+task's no case holds (``task:<id>``), or a record of work on what is not a case (a dead-letter
+queue, an export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, AuditEntry, AuditWriter, subject
+from bwp_privacy.bwp_api import (
+    CANCEL_DELETION_TASK_MUTATION,
+    BwpApiError,
+    ResourceNotFoundApiError,
+    ValidationApiError,
+)
+from bwp_privacy.common import BwpPrivacyError, utc_now
+from bwp_privacy.reaction.audit_entries import retention_start
+from bwp_privacy.reaction.decisions import CannotExtend
+from bwp_privacy.reaction.operator_requests import (
+    CloseRequest,
+    ExtendRequest,
+    LinkRequest,
+    OperatorRequest,
+    RecordRequest,
+    ResubmitRequest,
+    SetReceivedRequest,
+    TaskCancelRequest,
+)
+from bwp_privacy.reaction.resubmit import CannotResubmit, GraphQL
+from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled, ReactionService
+from bwp_privacy.reaction.store import CaseStore
+
+#: What of a refusal's message an entry keeps.
+OUTCOME_LIMIT = 1000
+
+
+class OperatorRefused(BwpPrivacyError):
+    """What the operator asked cannot be done; ``status`` is the HTTP status it answers."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OperatorAnswer:
+    """What the request did: ``moved``, ``unchanged``, ``cancelled`` or ``recorded``."""
+
+    outcome: str
+    actor: str
+    case_id: str | None = None
+    state: str | None = None
+    task_id: str | None = None
+
+
+@dataclass
+class _Entry:
+    """The audit entry a request makes, filled in as it goes."""
+
+    subject: str
+    action: str
+    input: str
+    outcome: str = "done"
+    detail: dict[str, str] = field(default_factory=dict)
+    keep_from: datetime | None = None
+
+
+class OperatorActions:
+    """Carries out operator requests with the reaction's own collaborators."""
+
+    def __init__(
+        self,
+        service: ReactionService,
+        store: CaseStore,
+        audit: AuditWriter,
+        api: GraphQL,
+        retention_days: int,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._service = service
+        self._store = store
+        self._audit = audit
+        self._api = api
+        self._retention_days = retention_days
+        self._clock = clock
+
+    def perform(self, request: OperatorRequest, actor: str) -> OperatorAnswer:
+        """Do what ``request`` asks, for ``actor`` (the authenticated caller), and record it."""
+        match request:
+            case ResubmitRequest():
+                given = "--email-from-stdin" if request.email else "the failed task's email"
+                return self._on_case(
+                    request.case_id,
+                    "resubmit",
+                    given,
+                    actor,
+                    lambda: self._service.resubmit_now(
+                        request.case_id,
+                        actor,
+                        email=request.email.get_secret_value() if request.email else None,
+                    ),
+                )
+            case CloseRequest():
+                return self._on_case(
+                    request.case_id,
+                    "close",
+                    f"--as {request.closed_as} --reason {request.reason}",
+                    actor,
+                    lambda: self._service.close(
+                        request.case_id, request.reason, actor, request.closed_as
+                    ),
+                )
+            case ExtendRequest():
+                return self._on_case(
+                    request.case_id,
+                    "extend",
+                    f"--jurisdiction {request.jurisdiction} --reason {request.reason}",
+                    actor,
+                    lambda: self._service.extend(
+                        request.case_id, request.jurisdiction, request.reason, actor
+                    ),
+                )
+            case SetReceivedRequest():
+                return self._on_case(
+                    request.case_id,
+                    "set-received",
+                    f"{request.received.isoformat()} --reason {request.reason}",
+                    actor,
+                    lambda: self._service.set_received(
+                        request.case_id, request.received, request.reason, actor
+                    ),
+                )
+            case LinkRequest():
+                return self._on_case(
+                    request.case_id,
+                    "link",
+                    f"task {request.task_id}",
+                    actor,
+                    lambda: self._service.link_task(request.case_id, request.task_id, actor),
+                )
+            case TaskCancelRequest():
+                return self._cancel(request, actor)
+            case RecordRequest():
+                entry = _Entry(request.subject, request.name, request.input, request.outcome)
+                entry.detail = dict(request.detail)
+                self._write(entry, actor)
+                return OperatorAnswer("recorded", actor)
+
+    def _on_case(
+        self, case_id: str, name: str, input_: str, actor: str, act: Callable[[], Handled]
+    ) -> OperatorAnswer:
+        entry = _Entry(subject(SUBJECT_CASE, case_id), f"cases {name}", input_)
+        with self._recorded(entry, actor):
+            try:
+                handled = act()
+            except CaseNotFound:
+                raise OperatorRefused(
+                    404, f"no case {case_id} (a case's id is its first task's id)"
+                ) from None
+            except (CaseNotStartable, CannotResubmit, CannotExtend) as error:
+                raise OperatorRefused(409, str(error)) from None
+            case = self._store.load(case_id)
+            state = handled.state.value if handled.state else None
+            entry.outcome = f"{handled.outcome}: {state or '?'}"
+            if case is not None:
+                entry.keep_from = retention_start(case)
+        task = (
+            case.current_task.task_id if case is not None and name in ("resubmit", "link") else None
+        )
+        return OperatorAnswer(handled.outcome, actor, handled.case_id, state, task)
+
+    def _cancel(self, request: TaskCancelRequest, actor: str) -> OperatorAnswer:
+        link = self._store.task_link(request.task_id)
+        about = (
+            subject(SUBJECT_CASE, link.case_id)
+            if link is not None and link.case_id
+            else subject(SUBJECT_TASK, request.task_id)
+        )
+        input_ = f"task {request.task_id} of business product {request.business_product_id}"
+        entry = _Entry(about, "task cancel", input_)
+        with self._recorded(entry, actor):
+            try:
+                self._api.execute(
+                    CANCEL_DELETION_TASK_MUTATION,
+                    {"taskId": request.task_id},
+                    request.business_product_id,
+                )
+            except ResourceNotFoundApiError:
+                raise OperatorRefused(
+                    404,
+                    f"task {request.task_id} not found for business product"
+                    f" {request.business_product_id}",
+                ) from None
+            except ValidationApiError as error:
+                raise OperatorRefused(
+                    409, f"task {request.task_id} cannot be cancelled: {error.message}"
+                ) from None
+            entry.outcome = "cancelled"
+        return OperatorAnswer("cancelled", actor, task_id=request.task_id)
+
+    @contextmanager
+    def _recorded(self, entry: _Entry, actor: str) -> Iterator[None]:
+        """Write ``entry`` whatever happens: ``refused: <why>`` for what the operator can
+        act on, ``failed: <error type>`` otherwise; the error is raised all the same."""
+        try:
+            yield
+        except OperatorRefused as error:
+            entry.outcome = f"refused: {error.message}"
+            raise
+        except BwpApiError as error:
+            entry.outcome = f"failed: {error.classification}"
+            raise
+        except Exception as error:
+            entry.outcome = f"failed: {type(error).__name__}"
+            raise
+        finally:
+            self._write(entry, actor)
+
+    def _write(self, entry: _Entry, actor: str) -> None:
+        self._audit.append(
+            [
+                AuditEntry.new(
+                    entry.subject,
+                    at=self._clock(),
+                    actor=actor,
+                    action=entry.action,
+                    input_=entry.input[:2000],
+                    outcome=entry.outcome[:OUTCOME_LIMIT],
+                    retention_days=self._retention_days,
+                    detail=entry.detail,
+                    keep_from=entry.keep_from,
+                )
+            ]
+        )
