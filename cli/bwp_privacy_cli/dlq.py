@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from bwp_privacy.alerting import (
     PARKED_RECEIVER_ATTRIBUTE,
     REDRIVE_ATTRIBUTE,
 )
+from bwp_privacy.common import IDENTIFIER, clean_text, held_to
 from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TASK_KEYS
 from bwp_privacy.reaction import ATTEMPT_DUE
 from bwp_privacy_cli.json_output import DlqMessageOut, DlqRedrivenOut, iso_from_millis
@@ -26,6 +28,15 @@ from bwp_privacy_cli.targets import Target
 #: How long a message being redriven stays invisible: if the command dies, it reappears.
 REDRIVE_VISIBILITY_SECONDS = int(os.environ.get("BWP_REDRIVE_VISIBILITY_SECONDS", "120"))
 PEEK_VISIBILITY_SECONDS = 30
+#: What of a message's reason is kept: it quotes a handler's error message, EventBridge's or a
+#: receiver's, any of which may quote the event or the shopper.
+REASON_LIMIT = 1000
+#: A receiver's name as the router parks it (``slack``, ``amazon-q``); the attribute is the
+#: message's own, which anyone who may send to the queue could have set.
+_RECEIVER = re.compile(r"[a-z][a-z0-9-]{0,63}")
+#: Stands for a receiver attribute that is no receiver's name (a redrive for it reaches every
+#: receiver, as one for a receiver the stack does not deploy does).
+UNRECOGNISED_RECEIVER = "unrecognised-receiver"
 
 QUEUES = {
     "rule-dlq": "EventBridge rules' dead-letter queue (a function could not be invoked)",
@@ -38,7 +49,9 @@ QUEUES = {
 
 @dataclass(frozen=True)
 class ParkedMessage:
-    """One message of a dead-letter queue."""
+    """One message of a dead-letter queue. What it says of itself is held where it is parsed
+    (`parse_parked`): its ids to the id grammar, its reason masked, on one line and bounded,
+    so that the list, --json, a discard's prompt and the audit record show no more."""
 
     queue: str
     message_id: str
@@ -50,25 +63,10 @@ class ParkedMessage:
     receiver: str | None = None
     #: Which function the payload is for: "recorder" or "reaction".
     function: str = "recorder"
-
-    @property
-    def task_id(self) -> str | None:
-        if self.payload is None:
-            return None
-        if "taskId" in self.payload:
-            return str(self.payload["taskId"])
-        if "caseId" in self.payload:
-            return str(self.payload["caseId"])
-        for resource in self.payload.get("resources", []) or []:
-            if isinstance(resource, str) and any(f"{k}/" in resource for k in TASK_KEYS.values()):
-                return resource.rsplit("/", 1)[-1]
-        return None
-
-    @property
-    def event_id(self) -> str | None:
-        payload = self.payload or {}
-        value = payload.get("id") or payload.get("eventId")
-        return str(value) if value is not None else None
+    #: The task (or case) the payload is about; None when it names none, or none that is an id.
+    task_id: str | None = None
+    #: The event's id; None when it has none that is an id.
+    event_id: str | None = None
 
     def out(self) -> DlqMessageOut:
         """The documented --json form (sentAt in ISO-8601 UTC)."""
@@ -87,20 +85,21 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
     """Read a message of ``queue`` as SQS ReceiveMessage returns it."""
     try:
         body = json.loads(message["Body"])
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: a body nested too deeply for the parser ("[" * 5000).
         body = None
     attributes = {
-        name: value.get("StringValue", "")
+        name: str(value.get("StringValue", ""))
         for name, value in message.get("MessageAttributes", {}).items()
     }
     receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-    receiver = attributes.get(PARKED_RECEIVER_ATTRIBUTE) if queue == "router-dlq" else None
+    receiver = _receiver(attributes) if queue == "router-dlq" else None
     payload: dict[str, Any] | None = body if isinstance(body, dict) else None
     function = "recorder"
     if queue == "on-failure" and payload is not None and "requestPayload" in payload:
-        context = payload.get("requestContext", {})
+        context = _object(payload.get("requestContext"))
         function = _function_of(str(context.get("functionArn", "")), payload["requestPayload"])
-        response = payload.get("responsePayload") or {}
+        response = _object(payload.get("responsePayload"))
         condition = context.get("condition", "failed")
         attempts = context.get("approximateInvokeCount", "?")
         error = f"{response.get('errorType', 'Error')}: {response.get('errorMessage', '')}"
@@ -113,8 +112,7 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         code = attributes.get("ERROR_CODE", "delivery failed")
         detail = attributes.get("ERROR_MESSAGE", "")
         reason = f"{code}: {detail} (rule {attributes.get('RULE_ARN', '?')})"
-    elif queue == "router-dlq" and PARKED_RECEIVER_ATTRIBUTE in attributes:
-        receiver = attributes[PARKED_RECEIVER_ATTRIBUTE]
+    elif queue == "router-dlq" and receiver is not None:
         answer = attributes.get(PARKED_REASON_ATTRIBUTE, "refused")
         reason = f"{receiver} refused it for good: {answer}"
     elif queue == "router-dlq":
@@ -128,6 +126,9 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         reason = f"{code}: {attributes.get('ERROR_MESSAGE', '')} (schedule input for the reaction)"
     else:
         reason = "unrecognised record"
+    # The reason quotes Lambda's errorMessage, EventBridge's ERROR_MESSAGE or a receiver's
+    # answer: outside text, which may name the shopper or carry control characters.
+    reason = clean_text(reason, REASON_LIMIT)
     if payload is None:
         reason += " [body is not a JSON object]"
     return ParkedMessage(
@@ -139,7 +140,46 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         reason=reason,
         receiver=receiver,
         function=function,
+        task_id=_task_id(payload),
+        event_id=_event_id(payload),
     )
+
+
+def _task_id(payload: dict[str, Any] | None) -> str | None:
+    """The task (or case) a payload names, if it names one that is an id: a failure message's
+    ``taskId``, an attempt's ``caseId``, or the task in an event's resources. Held to the id
+    grammar: an event refused for what its resource holds (an address, a path) names none."""
+    if payload is None:
+        return None
+    for key in ("taskId", "caseId"):
+        if key in payload:
+            return _id(payload[key])
+    resources = payload.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, str) and any(f"{k}/" in resource for k in TASK_KEYS.values()):
+            return _id(resource.rsplit("/", 1)[-1])
+    return None
+
+
+def _event_id(payload: dict[str, Any] | None) -> str | None:
+    value = (payload or {}).get("id") or (payload or {}).get("eventId")
+    return _id(value)
+
+
+def _id(value: object) -> str | None:
+    held = held_to(value, IDENTIFIER, "")
+    return held or None
+
+
+def _receiver(attributes: dict[str, str]) -> str | None:
+    if PARKED_RECEIVER_ATTRIBUTE not in attributes:
+        return None
+    return held_to(attributes[PARKED_RECEIVER_ATTRIBUTE], _RECEIVER, UNRECOGNISED_RECEIVER)
+
+
+def _object(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (a record's parts may be anything)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _function_of(function_arn: str, payload: Any) -> str:

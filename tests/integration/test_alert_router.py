@@ -329,6 +329,24 @@ def test_invalid_message_is_rejected_alone(router: LocalFunction, sandbox: Sandb
     assert json.loads(parked["Body"]) == {"schema": "something else"}
 
 
+def test_a_message_nested_past_the_parsers_depth_is_rejected_alone(
+    router: LocalFunction, sandbox: Sandbox
+) -> None:
+    """JSON nested deeper than Python's parser goes raises RecursionError, not ValueError:
+    it is an invalid message like any other, not a batch that fails whole."""
+    [task] = tasks("t-deep")
+    publish(sandbox, task, "ORDERS_NOT_CLOSED")
+    deep = "[" * 5000 + "]" * 5000
+    boto3.client("sqs").send_message(QueueUrl=sandbox.stack.alert_queue_url, MessageBody=deep)
+    events = source(sandbox, router)
+    first = events.poll_once(retry_now=True)
+    assert (first.received, first.failed) == (2, 1)
+    assert delivered(sandbox)["slack"] == [task]
+    events.drain(retry_now=True)
+    [parked] = drain_queue(sandbox.stack.alert_dlq_url)
+    assert parked["Body"] == deep
+
+
 def _override_routes(
     sandbox: Sandbox, routes: dict[str, Any] | str, **parameters: str
 ) -> LocalFunction:

@@ -13,17 +13,33 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
+from pydantic import SecretStr
 
+from bwp_privacy.alerting.delivery import DeliveryError, JsonPoster
+from bwp_privacy.alerting.receivers.slack import SlackBotReceiver
+from bwp_privacy.bwp_api import (
+    AccessToken,
+    BwpClient,
+    TokenProvider,
+    TransientApiError,
+    request_access_token,
+)
+from bwp_privacy.bwp_api.credentials import ClientCredentials
+from bwp_privacy.common import Backoff
 from bwp_privacy.reaction import CaseState, client_token, schedule_name
 from bwp_privacy.recorder import InvalidEventError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+from bwp_sandbox.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, BwpEmulator
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink
 from bwp_sandbox.stack import drain_queue, queue_depth
 from bwp_sandbox.timeline import Timeline
 from tests.conftest import load_event
 from tests.integration.helpers import published, stored_items
 from tests.integration.reaction_helpers import BP, case, failed_task, open_case, schedules
+from tests.integration.test_receivers import GROUP, NO_LIMIT, make_alert
 
 pytestmark = pytest.mark.integration
 
@@ -240,3 +256,62 @@ def test_cases_whose_ids_differ_only_by_colon_and_underscore_each_get_their_atte
         client_token("t:1", 1): 1,
         client_token("t_1", 1): 1,
     }
+
+
+# ---- answers nested too deeply to read ----------------------------------------------------
+
+#: An answer the JSON parser cannot read for its depth (it raises RecursionError, which is no
+#: ValueError): from a broken or hostile server, over real HTTP (the sink answers it).
+TOO_DEEP = b"[" * 5000
+CREDENTIALS = ClientCredentials(
+    client_id=DEFAULT_CLIENT_ID, client_secret=SecretStr(DEFAULT_CLIENT_SECRET)
+)
+
+
+def test_an_api_answer_too_deep_to_read_is_an_unreadable_answer(
+    emulator: BwpEmulator, sink: ReceiverSink
+) -> None:
+    sink.clear()
+    session = requests.Session()
+
+    def token(timeout: float | None) -> AccessToken:
+        return request_access_token(session, emulator.token_url, CREDENTIALS, timeout or 5.0)
+
+    client = BwpClient(
+        session,
+        api_url=sink.url("webhook", "graphql"),
+        api_version="2024-01-01",
+        tokens=TokenProvider(token),
+        timeout_seconds=5.0,
+        backoff=Backoff(max_attempts=2, base_seconds=0.01, cap_seconds=0.01),
+    )
+    sink.fail("webhook", status=200, body=TOO_DEEP, times=2)
+    with pytest.raises(TransientApiError) as caught:
+        client.get_deletion_task(BP, "t-deep")
+    assert caught.value.message == "API answered HTTP 200 without a JSON `data` object"
+    assert len(sink.attempts("webhook")) == 2  # retried as any unreadable answer is
+
+
+def test_a_token_answer_too_deep_to_read_is_an_answer_without_a_token(
+    sink: ReceiverSink,
+) -> None:
+    sink.clear()
+    sink.fail("webhook", status=200, body=TOO_DEEP)
+    with pytest.raises(TransientApiError) as caught:
+        request_access_token(requests.Session(), sink.url("webhook", "token"), CREDENTIALS, 5.0)
+    assert caught.value.message == "token endpoint answered HTTP 200 without a token"
+
+
+def test_a_slack_answer_too_deep_to_read_is_a_retryable_delivery_error(
+    sink: ReceiverSink,
+) -> None:
+    sink.clear()
+    poster = JsonPoster(
+        timeout_seconds=2.0, backoff=Backoff(max_attempts=1, base_seconds=0.01, cap_seconds=0.01)
+    )
+    receiver = SlackBotReceiver(poster, sink.slack_api_url, SLACK_BOT_TOKEN, "C0123ABCD")
+    sink.fail("slack", status=200, body=TOO_DEEP)
+    with pytest.raises(DeliveryError) as caught:
+        receiver.deliver([make_alert()], GROUP, budget=NO_LIMIT)
+    assert caught.value.retryable is True
+    assert caught.value.reason == "chat.postMessage: answer is not JSON"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from datetime import timedelta
 from pathlib import Path
@@ -57,10 +58,16 @@ AT_SIGNS = ["@", "%40", "&#64;", "&#064;", "&#x40;", "&#X40;", "&commat;", "\\u0
 AT_SIGNS += ["\uff20", "\ufe6b"]
 # The full-width and small ones encoded as JSON, HTML and a URL write them.
 AT_SIGNS += ["\\uff20", "\\uFE6B", "&#65312;", "&#xff20;", "%EF%BC%A0", "%ef%b9%ab"]
+# Encoded twice or more, as real systems do (a link put in a link, HTML escaped by two
+# templates): each "%" percent-encoded again, each "&" escaped again.
+AT_SIGNS += ["%2540", "%252540", "%25EF%25BC%25A0", "%2525ef%2525b9%2525ab"]
+AT_SIGNS += ["&amp;#64;", "&amp;#x40;", "&amp;commat;", "&amp;amp;commat;", "&AMP;#65312;"]
 # Characters of an unquoted local part (RFC 5322 atext and the dot), long runs included: a
 # local part over 64 characters must be masked whole, not from its 64th-last character on.
 plain_locals = st.from_regex(r"[A-Za-z0-9!#$*+/=?^_`{|}~.'-]{1,100}", fullmatch=True)
-quoted_locals = st.from_regex(r'"[A-Za-z0-9 .,:;@<>()-]{0,80}"', fullmatch=True)
+# A quoted local part may hold a quote or a backslash, each escaped by a backslash (RFC 5322
+# quoted-pair): "a\\"b c"@x.
+quoted_locals = st.from_regex(r'"(?:[A-Za-z0-9 .,:;@<>()-]|\\["\\]){0,80}"', fullmatch=True)
 labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", fullmatch=True)
 # Names of one to eight labels: over 255 characters at times, which must be masked whole too.
 names = st.lists(labels, min_size=1, max_size=8).map(".".join)
@@ -123,10 +130,44 @@ def test_plain_sentences_ids_and_links_are_left_alone(text: str) -> None:
         ("ops@[192.0.2.1] said", "<email redacted> said"),
         ("x" * 100 + "@" + "d" * 300 + ".test!", "<email redacted>"),
         ("<jane@x.test>, o'brien@x.test", "<<email redacted>>, <email redacted>"),
+        ("alice%2540example.com wrote", "<email redacted> wrote"),
+        (
+            "alice&amp;#64;example.com or bob&amp;commat;example.com",
+            f"{EMAIL_MASK} or {EMAIL_MASK}",
+        ),
+        ('"a\\"b c"@x.test said', "<email redacted> said"),
+        ('"a\\\\"@x.test said', "<email redacted> said"),
+        # A quote no quoted string closes (escaped, or opened on no line): a plain local part.
+        ('say \\"bob\\"@x.test', 'say \\"<email redacted>'),
+        ('"a\nbob"@x.test', '"a\n<email redacted>'),
+        ('bob"@x.test', "<email redacted>"),
     ],
 )
 def test_the_forms_the_old_mask_missed_are_masked(text: str, shown: str) -> None:
     assert mask_emails(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Every at sign closes a quote that only an escaped quote would open.
+        '"' + '\\"@' * 100_000,
+        '"x' + '\\"@"' * 100_000,
+        # Encodings at their bound, and beyond it, over and over.
+        "%25" * 100_000 + "40",
+        "&amp;" * 100_000 + "#64;",
+        "a%25252540" * 30_000,
+        "\\" * 300_000 + '"@x',
+    ],
+    ids=["escaped-quotes", "quotes-and-at-signs", "percent", "ampersand", "bound", "backslashes"],
+)
+def test_hostile_text_is_masked_in_linear_time(text: str) -> None:
+    # Each at sign's opening quote is the first character: a scan that stepped back over every
+    # escaped quote (or every encoding) for each at sign would take hours here, where the mask
+    # takes a fraction of a second. The bound leaves room for a slow machine.
+    started = time.perf_counter()
+    mask_emails(text)
+    assert time.perf_counter() - started < 5
 
 
 # ---- mask, then bound ---------------------------------------------------------------------

@@ -557,7 +557,7 @@ def _ids(receiver: str, alert: Alert) -> dict[str, str]:
 def _schema(body: str) -> str | None:
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: no schema either
         return None
     schema = parsed.get("schema") if isinstance(parsed, dict) else None
     return schema if isinstance(schema, str) else None

@@ -194,7 +194,9 @@ def _read_response(response: requests.Response) -> dict[str, Any]:
     status = response.status_code
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Deep nesting ("[" * 5000) exhausts the parser's recursion, which is no ValueError:
+        # an answer too deep to read is an unreadable answer, like one that is not JSON.
         body = None
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:

@@ -68,7 +68,8 @@ def request_access_token(
         body = response.json()
         value = body["access_token"]
         lifetime = float(body.get("expires_in", DEFAULT_LIFETIME_SECONDS))
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        # RecursionError: an answer nested too deeply for the parser ("[" * 5000).
         raise TransientApiError(
             f"token endpoint answered HTTP {response.status_code} without a token"
         ) from None

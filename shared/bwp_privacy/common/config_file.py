@@ -33,6 +33,8 @@ def parse_config(text: str, source: str, model: type[M], error: type[BwpPrivacyE
         raise error(
             f"{source}: line {problem.lineno} column {problem.colno}: {problem.msg}"
         ) from None
+    except RecursionError:
+        raise error(f"{source}: JSON nested too deeply") from None
     try:
         return model.model_validate(raw)
     except ValidationError as invalid:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 EMAIL_MASK = "<email redacted>"
@@ -14,12 +14,17 @@ EMAIL_MASK = "<email redacted>"
 # us encoded as often as plain (an API that echoes HTML or JSON, a percent-encoded link), so an
 # at sign is also each of these spellings; full-width and small at signs (U+FF20, U+FE6B) become
 # "@" under NFKC, which the text is read in, and are spelled encoded too (JSON writes them as
-# "\uff20" unless told not to).
+# "\uff20" unless told not to). Text is encoded twice as often as it should be (a link put in a
+# link, HTML escaped by two templates): each ``%`` may itself be encoded (``%2540``) and each
+# ``&`` escaped (``&amp;#64;``, ``&amp;amp;commat;``), a few times over. The repetition is
+# bounded, so the pattern stays linear.
+_PERCENT = r"%(?:25){0,4}"
+_AMPERSAND = r"&(?:amp;){0,4}"
 _ENCODED_AT = (
-    r"%40|%EF%BC%A0|%EF%B9%AB"
-    r"|&#0*(?:64|65312|65131)(?![0-9]);?"
-    r"|&#x0*(?:40|ff20|fe6b)(?![0-9a-f]);?"
-    r"|&commat;"
+    rf"{_PERCENT}40|{_PERCENT}EF{_PERCENT}BC{_PERCENT}A0|{_PERCENT}EF{_PERCENT}B9{_PERCENT}AB"
+    rf"|{_AMPERSAND}#0*(?:64|65312|65131)(?![0-9]);?"
+    rf"|{_AMPERSAND}#x0*(?:40|ff20|fe6b)(?![0-9a-f]);?"
+    rf"|{_AMPERSAND}commat;"
     r"|\\U0000(?:0040|ff20|fe6b)|\\u(?:0040|ff20|fe6b)|\\x40"
 )
 # What may need rewriting before the text is read: an encoded at sign, or a run of characters
@@ -29,6 +34,9 @@ _SPECIAL = re.compile(rf"(?:{_ENCODED_AT})|[^\x00-\x7f]+", re.IGNORECASE)
 # dot (inside both) and the apostrophe (o'brien@ is a common local part).
 _SEPARATOR = re.compile(r"[\s@<>()\[\]\",;:]")
 _SPACE_OR_AT = re.compile(r"[\s@]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+#: A run of backslashes, read in the reversed text: how many escape the character after it.
+_BACKSLASHES = re.compile(r"\\*")
 #: The longest IP-literal domain looked for (``[IPv6:…]``: 45 characters at most).
 _IP_LITERAL_MAX = 64
 
@@ -38,8 +46,10 @@ def mask_emails(text: str) -> str:
     length: a local part (plain, or a quoted string, spaces and all) and a domain (a name, or an
     IP literal in brackets) around an at sign, written plainly or encoded (``%40``, ``&#64;``,
     ``&#x40;``, ``&commat;``, ``\\u0040``, ``\\x40``, full-width U+FF20 and small U+FE6B,
-    as they are or encoded the same ways). The
-    rest of the text is returned as it was. Linear in the text's length, whatever it holds."""
+    as they are or encoded the same ways, percent-encoded or HTML-escaped twice or more:
+    ``%2540``, ``&amp;#64;``). A quoted local part may hold escaped quotes (``"a\\"b"@x``).
+    The rest of the text is returned as it was. Linear in the text's length, whatever it
+    holds."""
     view = _read(text)
     spans = _email_spans(view.text)
     if not spans:
@@ -111,17 +121,52 @@ def _read(text: str) -> _View:
     return _View("".join(parts), tuple(piece[0] for piece in pieces), tuple(pieces))
 
 
+@dataclass(slots=True)
+class _Text:
+    """The text as the scans read it: reversed (to search backwards), and, once a quoted local
+    part is met, where its unescaped quotes and its line breaks are (found once, in order)."""
+
+    text: str
+    backwards: str
+    _quotes: list[int] | None = None
+    _breaks: list[int] | None = None
+
+    @property
+    def quotes(self) -> list[int]:
+        """Where the quotes are that no backslash escapes (``\\"`` does, ``\\\\"`` does not)."""
+        if self._quotes is None:
+            found: list[int] = []
+            size = len(self.text)
+            quote = self.text.find('"')
+            while quote != -1:
+                # The backslashes right before this quote: each run is read once, as it ends
+                # at a quote and begins after the one before.
+                run = _BACKSLASHES.match(self.backwards, size - quote)
+                if run is None or len(run.group()) % 2 == 0:
+                    found.append(quote)
+                quote = self.text.find('"', quote + 1)
+            self._quotes = found
+        return self._quotes
+
+    @property
+    def breaks(self) -> list[int]:
+        if self._breaks is None:
+            self._breaks = [found.start() for found in _LINE_BREAK.finditer(self.text)]
+        return self._breaks
+
+
 def _email_spans(text: str) -> list[tuple[int, int]]:
     """The email-shaped spans of ``text`` (already read), merged where they touch. Each at sign
     looks back to the separator before it and on to the one after it: every scan stops at the
-    next at sign at the latest (one is a separator), so the whole is linear."""
+    next at sign at the latest (one is a separator), so the whole is linear. A quoted local
+    part is found by a search in the text's quotes, found once."""
     spans: list[tuple[int, int]] = []
-    backwards: str | None = None
+    read: _Text | None = None
     at = text.find("@")
     while at != -1:
-        if backwards is None:
-            backwards = text[::-1]
-        start = _local_start(text, backwards, at)
+        if read is None:
+            read = _Text(text, text[::-1])
+        start = _local_start(read, at)
         end = _domain_end(text, at)
         if start is not None and end is not None:
             # A quoted local part may reach back over earlier spans ("a@b"@c): one span.
@@ -133,16 +178,29 @@ def _email_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _local_start(text: str, backwards: str, at: int) -> int | None:
+def _local_start(read: _Text, at: int) -> int | None:
+    text, backwards = read.text, read.backwards
     if at == 0:
         return None
     before = text[at - 1]
     if before == '"':
-        # A quoted local part ("Alice Smith"@…): back to its opening quote, on the same line.
-        opening = text.rfind('"', 0, at - 1)
-        if opening == -1 or "\n" in text[opening:at] or "\r" in text[opening:at]:
-            return None
-        return opening
+        closing = at - 1
+        quotes = read.quotes
+        index = bisect_left(quotes, closing)
+        if index < len(quotes) and quotes[index] == closing and index > 0:
+            # A quoted local part ("Alice Smith"@…, "a\"b c"@…): back to its opening quote,
+            # the unescaped one before, on the same line.
+            opening = quotes[index - 1]
+            breaks = read.breaks
+            line = bisect_right(breaks, closing) - 1
+            if line < 0 or breaks[line] < opening:
+                return opening
+        # No quoted string ends here (no opening quote before it on its line, or the quote is
+        # escaped: bob"@…, say \"bob\"@…): the quote ends a plain local part, read back from
+        # before it (to the previous at sign at the latest, as every plain scan).
+        found = _SEPARATOR.search(backwards, len(text) - closing)
+        start = len(text) - found.start() if found is not None else 0
+        return start if start < closing else None
     if _SEPARATOR.match(before):
         return None
     found = _SEPARATOR.search(backwards, len(text) - at)

@@ -154,7 +154,9 @@ class SlackBotReceiver:
         )
         try:
             answer = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: an answer nested too deeply for the parser ("[" * 5000), no
+            # ValueError; unreadable all the same.
             answer = None
         if not isinstance(answer, dict):
             raise DeliveryError(self.name, f"{method}: answer is not JSON", retryable=True)
