@@ -63,8 +63,8 @@ class OperatorClient:
             raise OperatorRequestRefused(
                 403,
                 "the reaction's function URL refused your AWS credentials: they need"
-                " lambda:InvokeFunctionUrl on ReactionFunction (attach the stack's"
-                " OperatorPolicy)",
+                " lambda:InvokeFunctionUrl and lambda:InvokeFunction (through the URL) on"
+                " ReactionFunction (attach the stack's OperatorPolicy), and no deny of either",
             )
         reason = payload.get("error") if isinstance(payload, dict) else None
         raise OperatorRequestRefused(
@@ -76,5 +76,5 @@ class OperatorClient:
 def _json(answer: requests.Response) -> Any:
     try:
         return answer.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None

@@ -1,15 +1,23 @@
 """Lambda function URLs with AuthType AWS_IAM, which moto does not serve: the sandbox plays
 them on its AWS endpoint, at ``/_function-url/<function>/``.
 
-As Lambda does: a request must be signed with SigV4 for the service ``lambda`` by a known
-identity, within five minutes of its ``X-Amz-Date``, or it is answered 403 and the function
-never runs; the function gets the payload format 2.0 event, whose
+As Lambda does: a request must be signed with SigV4 by a known identity, for the service
+``lambda`` in the sandbox's region, within five minutes of its ``X-Amz-Date``, over the body
+it carries (an ``X-Amz-Content-SHA256`` that is not that body's hash, ``UNSIGNED-PAYLOAD``
+included, is refused: Lambda takes no unsigned payload), with the session token of temporary
+credentials; and the caller's identity-based policies must allow both
+``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction`` on the function, neither explicitly
+denied (both are needed for a function URL created since October 2025: Lambda developer
+guide, "Control access to Lambda function URLs"). Otherwise it is answered 403 and the
+function never runs. The function gets the payload format 2.0 event, whose
 ``requestContext.authorizer.iam`` names the caller, and its answer (``statusCode``,
 ``headers``, ``body``) becomes the HTTP response. The function runs in this process, with its
 role's credentials (`LocalFunction`).
 
 The known identities are the sandbox's own credentials (the operator of the CLI and the
-tests), each with the ARN AWS would name; a function's role holds no lambda:InvokeFunctionUrl.
+tests), each with the ARN AWS would name, and holding the policies the sandbox `grant`s it
+(the stack's OperatorPolicy and AuditGuardPolicy: `Sandbox.deploy`); a function's role holds
+no lambda:InvokeFunctionUrl.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import getpass
+import hashlib
+import hmac
 import io
 import json
 import threading
@@ -32,7 +42,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
-from bwp_sandbox.admin import ADMIN_CREDENTIALS
+from bwp_sandbox.admin import ADMIN_CREDENTIALS, REGION
+from bwp_sandbox.iam import Check, Statement, decide
 
 PREFIX = "/_function-url/"
 ACCOUNT_ID = "123456789012"
@@ -67,25 +78,44 @@ def operator_identity() -> Identity:
     )
 
 
+@dataclass(frozen=True)
+class _Url:
+    """A function URL: the function it runs, and its ARN (what IAM authorizes on)."""
+
+    function: Callable[[], LocalFunction]
+    arn: str
+
+
 class FunctionUrls:
     """WSGI: answers ``/_function-url/<name>/`` for the functions registered, hands every
     other request to ``app``."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, region: str = REGION) -> None:
         self._app = app
+        self._region = region
         self._lock = threading.Lock()
-        self._functions: dict[str, Callable[[], LocalFunction]] = {}
+        self._urls: dict[str, _Url] = {}
         operator = operator_identity()
         self._identities: dict[str, Identity] = {operator.access_key: operator}
+        self._policies: dict[str, tuple[Statement, ...]] = {}
 
-    def register(self, name: str, function: Callable[[], LocalFunction]) -> None:
-        """Serve ``function`` (asked for at each request: a redeploy replaces it) at its URL."""
+    def register(self, name: str, function: Callable[[], LocalFunction], *, arn: str) -> None:
+        """Serve ``function`` (asked for at each request: a redeploy replaces it) at its URL;
+        ``arn``: the function's, on which a caller needs the invoke permissions."""
         with self._lock:
-            self._functions[name] = function
+            self._urls[name] = _Url(function, arn)
+
+    def grant(self, access_key: str, statements: Iterable[Statement]) -> None:
+        """The identity-based policies the identity of ``access_key`` holds, in place of what
+        it held: what each request it signs is authorized against. An identity granted
+        nothing is refused, as IAM's implicit deny would."""
+        with self._lock:
+            self._policies[access_key] = tuple(statements)
 
     def reset(self) -> None:
         with self._lock:
-            self._functions.clear()
+            self._urls.clear()
+            self._policies.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -93,15 +123,16 @@ class FunctionUrls:
             return self._app(environ, start_response)
         name, _, rest = path.removeprefix(PREFIX).partition("/")
         with self._lock:
-            function = self._functions.get(name)
-        if function is None:
+            url = self._urls.get(name)
+        if url is None:
             return _answer(start_response, 404, {"Message": f"no function URL for {name}"})
         body = _read_body(environ)
         identity = self._authenticate(environ, body)
-        if identity is None:
+        if identity is None or not self._authorized(identity, url.arn):
+            # Lambda answers a refused signature and a refused permission alike.
             return _answer(start_response, 403, {"Message": "Forbidden"})
         event = _event(environ, "/" + rest, body, identity)
-        local = function()
+        local = url.function()
         # A warm execution environment after the first request, as Lambda keeps one.
         with contextlib.redirect_stdout(io.StringIO()):  # the function's logs
             answer = local.handler(event, LocalLambdaContext(function_name=local.logical_id))
@@ -114,8 +145,23 @@ class FunctionUrls:
         start_response(f"{status} {_REASONS.get(status, '')}", headers)
         return [payload]
 
+    def _authorized(self, identity: Identity, arn: str) -> bool:
+        """Whether the identity's policies allow a request to the URL of function ``arn``.
+
+        Same account: no resource-based policy is needed (the template adds none), so the
+        identity's policies decide alone, each action allowed and none explicitly denied.
+        """
+        with self._lock:
+            statements = self._policies.get(identity.access_key, ())
+        checks = (
+            Check("lambda:InvokeFunctionUrl", arn, {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+            Check("lambda:InvokeFunction", arn, {"lambda:InvokedViaFunctionUrl": "true"}),
+        )
+        return all(decide(statements, check).allowed for check in checks)
+
     def _authenticate(self, environ: dict[str, Any], body: bytes) -> Identity | None:
-        """The caller, when the request is signed for ``lambda`` by a known identity, in time."""
+        """The caller, when the request is signed by a known identity for ``lambda`` in this
+        region, in time, over this body, with its session token if it has one."""
         header = str(environ.get("HTTP_AUTHORIZATION", ""))
         fields = _authorization(header)
         if fields is None:
@@ -123,7 +169,20 @@ class FunctionUrls:
         access_key, date, region, service, signed, signature = fields
         identity = self._identities.get(access_key)
         amz_date = str(environ.get("HTTP_X_AMZ_DATE", ""))
-        if identity is None or service != "lambda" or not amz_date.startswith(date):
+        if identity is None or not amz_date.startswith(date):
+            return None
+        if service != "lambda" or region != self._region:
+            return None
+        # The body is hashed here: botocore's canonical request would take the client's
+        # X-Amz-Content-SHA256 on trust, and a body other than the signed one would pass.
+        # When the header is sent it must be that hash (so never UNSIGNED-PAYLOAD).
+        digest = hashlib.sha256(body).hexdigest()
+        claimed = environ.get("HTTP_X_AMZ_CONTENT_SHA256")
+        if claimed is not None and claimed != digest:
+            return None
+        # Temporary credentials sign with their session token, which AWS checks is theirs.
+        token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
+        if identity.session_token is not None and token != identity.session_token:
             return None
         try:
             moment = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
@@ -146,10 +205,10 @@ class FunctionUrls:
         signer = SigV4Auth(
             Credentials(access_key, identity.secret_key, identity.session_token), "lambda", region
         )
-        expected = signer.signature(
-            signer.string_to_sign(request, signer.canonical_request(request)), request
-        )
-        return identity if expected == signature else None
+        # The canonical request's last line is the payload's hash: always the body's own.
+        canonical = signer.canonical_request(request).rpartition("\n")[0] + "\n" + digest
+        expected = signer.signature(signer.string_to_sign(request, canonical), request)
+        return identity if hmac.compare_digest(expected, signature) else None
 
 
 def _authorization(header: str) -> tuple[str, str, str, str, list[str], str] | None:
@@ -242,6 +301,7 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 

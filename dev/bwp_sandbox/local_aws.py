@@ -40,7 +40,7 @@ class LocalAws:
         cloudformation.install()
         self.iam = IamEnforcer(DomainDispatcherApplication(create_backend_app), MotoResources())
         #: The functions' URLs (AuthType AWS_IAM), which moto does not serve.
-        self.function_urls = FunctionUrls(self.iam)
+        self.function_urls = FunctionUrls(self.iam, region=REGION)
 
     def start(self) -> LocalAws:
         """Start serving; returns self."""

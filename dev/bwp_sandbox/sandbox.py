@@ -94,8 +94,15 @@ class Sandbox:
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}
             functions[name] = local_function(spec, {**local, **extra})
-        # The reaction's function URL (operators' requests) serves this deploy's function.
-        self.aws.function_urls.register(REACTION, lambda: functions[REACTION])
+        # The reaction's function URL (operators' requests) serves this deploy's function, to
+        # an operator holding what README has every operator hold, and nothing more: the
+        # URL authorizes each request against it, as Lambda does.
+        self.aws.function_urls.register(
+            REACTION, lambda: functions[REACTION], arn=stack.resources[REACTION].attributes["Arn"]
+        )
+        self.aws.function_urls.grant(
+            ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"], stack.operator_policies()
+        )
         return replace(self, stack=stack, functions=functions)
 
     def operate(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -51,6 +51,8 @@ _TABLES = (
 )
 #: The managed policy every operator of the stack holds (the CLI's caller, here).
 OPERATOR_GUARD = "AuditGuardPolicy"
+#: The managed policy that lets an operator ask the reaction to act (its function URL).
+OPERATOR_POLICY = "OperatorPolicy"
 #: The nested application every dead-letter queue is (its outputs: QueueArn, QueueUrl...).
 DEAD_LETTER_QUEUE = "templates/dead-letter-queue.yaml"
 
@@ -129,6 +131,14 @@ class LocalStack:
     def operator_guard(self) -> tuple[Statement, ...]:
         """What README asks every operator to hold: the audit trail's append-only guard."""
         return managed_policy(transformed_template(self.template), OPERATOR_GUARD, self.resolver())
+
+    def operator_policies(self) -> tuple[Statement, ...]:
+        """Everything an operator holds, as README has it attached: OperatorPolicy (what
+        lets them ask the reaction to act) beside AuditGuardPolicy."""
+        granted = managed_policy(
+            transformed_template(self.template), OPERATOR_POLICY, self.resolver()
+        )
+        return granted + self.operator_guard()
 
     @property
     def audit_table_name(self) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy.reaction import CaseState
 from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
@@ -22,6 +25,12 @@ from tests.integration.reaction_helpers import (
 pytestmark = pytest.mark.integration
 
 EMAIL = "operator.case@example.com"
+
+
+def _trail(sandbox: Sandbox, subject: str) -> list[Any]:
+    from bwp_sandbox.admin import admin_client
+
+    return AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name).entries(subject)
 
 
 def test_list_and_show_say_where_each_case_stands(run_cli: Run, sandbox: Sandbox) -> None:
@@ -151,6 +160,11 @@ def test_the_reactions_parked_inputs_are_listed_and_redriven_to_the_reaction(
     assert outcomes["on-failure"][0] is False  # still not an input: kept, not sent to the recorder
     assert case(sandbox, "c-parked").state is CaseState.RESUBMITTED
     assert sum(sandbox.emulator.start_calls().values()) == 1
+    # Through the function URL: the redrive is the operator's, in the case's own history.
+    redrive = [e for e in _trail(sandbox, "case:c-parked") if e.action == "dlq redrive"]
+    assert [(e.actor, e.outcome) for e in redrive] == [
+        (operator_identity().arn, "moved: RESUBMITTED")
+    ]
 
 
 def test_set_received_moves_the_deadlines_and_escalates_a_case_that_no_longer_fits(

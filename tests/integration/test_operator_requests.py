@@ -6,7 +6,9 @@ reaches the function."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,8 @@ from bwp_privacy.common import EMAIL_MASK
 from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, admin_client
 from bwp_sandbox.function_urls import operator_identity
-from bwp_sandbox.sandbox import Sandbox
+from bwp_sandbox.iam import Check, Statement, decide
+from bwp_sandbox.sandbox import REACTION, Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.integration.reaction_helpers import case, failed_task, open_case
 
@@ -35,35 +38,51 @@ def trail(sandbox: Sandbox, subject: str) -> list[Any]:
 
 
 def signed_post(
-    url: str, body: bytes, *, secret: str | None = None, when: datetime | None = None
+    url: str,
+    body: bytes,
+    *,
+    secret: str | None = None,
+    when: datetime | None = None,
+    region: str = "us-east-1",
+    service: str = "lambda",
+    token: str | None = ADMIN_CREDENTIALS["AWS_SESSION_TOKEN"],
+    headers: Mapping[str, str] | None = None,
+    sent: bytes | None = None,
 ) -> requests.Response:
-    """A POST signed as botocore signs, with the sandbox's key, its secret (or another) and
-    the time given (or now)."""
+    """A POST of ``body`` signed as botocore signs, with the sandbox's key, its secret (or
+    another), at the time given (or now), for the region and service given, with the session
+    token given (None: none) and any other ``headers`` signed with it; ``sent``: the body
+    that is then sent instead of the one signed."""
     credentials = Credentials(
         ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         secret or ADMIN_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        ADMIN_CREDENTIALS["AWS_SESSION_TOKEN"],
+        token,
     )
     request = AWSRequest(
-        method="POST", url=url, data=body, headers={"Content-Type": "application/json"}
+        method="POST",
+        url=url,
+        data=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
-    signer = SigV4Auth(credentials, "lambda", "us-east-1")
+    signer = SigV4Auth(credentials, service, region)
     if when is not None:
         # botocore signs with the current time; a request from the past is made by hand.
         stamp = when.strftime("%Y%m%dT%H%M%SZ")
         request.context["timestamp"] = stamp
         request.headers["X-Amz-Date"] = stamp
-        request.headers["X-Amz-Security-Token"] = credentials.token
+        if credentials.token is not None:
+            request.headers["X-Amz-Security-Token"] = credentials.token
         canonical = signer.canonical_request(request)
         signature = signer.signature(signer.string_to_sign(request, canonical), request)
-        scope = f"{stamp[:8]}/us-east-1/lambda/aws4_request"
+        scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
         request.headers["Authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, SignedHeaders="
             f"{signer.signed_headers(signer.headers_to_sign(request))}, Signature={signature}"
         )
     else:
         signer.add_auth(request)
-    return requests.post(url, data=body, headers=dict(request.headers), timeout=30)
+    data = body if sent is None else sent
+    return requests.post(url, data=data, headers=dict(request.headers), timeout=30)
 
 
 @pytest.fixture
@@ -222,3 +241,128 @@ def test_an_operators_reason_is_kept_masked_and_on_one_line(
     assert closed.reason == (
         f"shopper {EMAIL_MASK} asked by phone [/link] {EMAIL_MASK}  evil  {EMAIL_MASK}"
     )
+
+
+def _close(case_id: str, reason: str = "x") -> bytes:
+    return json.dumps(
+        {"action": "close", "caseId": case_id, "reason": reason, "closedAs": "cancelled"}
+    ).encode()
+
+
+def _never_ran(sandbox: Sandbox, case_id: str) -> None:
+    assert case(sandbox, case_id).state.value == "WAITING"
+    assert [e for e in trail(sandbox, f"case:{case_id}") if e.action == "cases close"] == []
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "another body",
+        "UNSIGNED-PAYLOAD",
+        "another region",
+        "another service",
+        "no session token",
+        "another session token",
+    ],
+)
+def test_a_request_aws_would_refuse_never_reaches_the_function(
+    sandbox: Sandbox, escalated_case: str, refused: str
+) -> None:
+    """SigV4 as Lambda checks it: the body sent is the one signed, whatever the request says
+    its hash is (and Lambda takes no unsigned payload); the scope is this region's and
+    lambda's; temporary credentials come with their own session token."""
+    url = sandbox.target().operator_url
+    assert url is not None
+    body = _close(escalated_case)
+    signed_hash = {"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+    requests_ = {
+        # Signed over the hash of one body, sent with another (a different reason).
+        "another body": lambda: signed_post(
+            url, body, headers=signed_hash, sent=_close(escalated_case, "swapped")
+        ),
+        "UNSIGNED-PAYLOAD": lambda: signed_post(
+            url, body, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+        ),
+        "another region": lambda: signed_post(url, body, region="eu-west-1"),
+        "another service": lambda: signed_post(url, body, service="execute-api"),
+        # The sandbox's credentials are temporary (an assumed role's session).
+        "no session token": lambda: signed_post(url, body, token=None),
+        "another session token": lambda: signed_post(url, body, token="not-the-token"),
+    }
+    answer = requests_[refused]()
+    assert answer.status_code == 403, answer.text
+    assert answer.json() == {"Message": "Forbidden"}
+    _never_ran(sandbox, escalated_case)
+
+
+def test_a_request_that_states_its_bodys_hash_is_taken(
+    sandbox: Sandbox, escalated_case: str
+) -> None:
+    """As CloudFront's origin access control sends it (X-Amz-Content-SHA256, signed)."""
+    url = sandbox.target().operator_url
+    assert url is not None
+    body = _close(escalated_case)
+    answer = signed_post(
+        url, body, headers={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+    )
+    assert answer.status_code == 200, answer.text
+    assert case(sandbox, escalated_case).state.value == "CLOSED"
+
+
+#: What OperatorPolicy grants, each needed for a function URL created since October 2025.
+OPERATOR_GRANTS = ("OperatorRequests", "OperatorRequestsInvokeTheReaction")
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        "without OperatorRequests",
+        "without OperatorRequestsInvokeTheReaction",
+        "with lambda:InvokeFunction explicitly denied",
+        "nothing",
+    ],
+)
+def test_an_operator_needs_both_invoke_permissions_and_no_deny(
+    sandbox: Sandbox, escalated_case: str, held: str
+) -> None:
+    """The URL authorizes a request as Lambda does: lambda:InvokeFunctionUrl and
+    lambda:InvokeFunction on the function, both allowed and neither explicitly denied, by the
+    policies the operator holds (here: the stack's OperatorPolicy and AuditGuardPolicy)."""
+    url = sandbox.target().operator_url
+    assert url is not None
+    granted = sandbox.stack.operator_policies()
+    assert [s.sid for s in granted if s.policy == "OperatorPolicy"] == list(OPERATOR_GRANTS)
+    deny = Statement.parse(
+        {"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": "*"}, "Other"
+    )
+    holdings = {
+        "without OperatorRequests": [s for s in granted if s.sid != OPERATOR_GRANTS[0]],
+        "without OperatorRequestsInvokeTheReaction": [
+            s for s in granted if s.sid != OPERATOR_GRANTS[1]
+        ],
+        "with lambda:InvokeFunction explicitly denied": [*granted, deny],
+        "nothing": [],
+    }
+    key = ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+    sandbox.aws.function_urls.grant(key, holdings[held])
+    refused = signed_post(url, _close(escalated_case))
+    assert refused.status_code == 403, refused.text
+    assert refused.json() == {"Message": "Forbidden"}
+    _never_ran(sandbox, escalated_case)
+    # What the stack grants is enough, and is what the sandbox's operator holds.
+    sandbox.aws.function_urls.grant(key, granted)
+    assert signed_post(url, _close(escalated_case)).status_code == 200
+    assert case(sandbox, escalated_case).state.value == "CLOSED"
+
+
+def test_operator_policy_lets_the_reaction_be_invoked_through_its_url_alone(
+    sandbox: Sandbox,
+) -> None:
+    """OperatorPolicy's lambda:InvokeFunction is for the URL: a direct invocation gets no
+    allow from it (and AuditGuardPolicy denies one anyway)."""
+    operator_policy = [s for s in sandbox.stack.operator_policies() if s.policy == "OperatorPolicy"]
+    reaction = sandbox.stack.resources[REACTION].attributes["Arn"]
+    direct = Check("lambda:InvokeFunction", reaction, {"lambda:InvokedViaFunctionUrl": "false"})
+    through_url = Check("lambda:InvokeFunction", reaction, {"lambda:InvokedViaFunctionUrl": "true"})
+    assert not decide(operator_policy, direct).allowed
+    assert decide(operator_policy, through_url).allowed

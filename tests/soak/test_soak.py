@@ -54,4 +54,7 @@ def test_soak_loses_nothing_and_duplicates_nothing(sandbox: Sandbox) -> None:
     )
     assert report.redrive["kept"] == final.malformed - final.malformed_taken_by_reaction
     assert under.malformed_taken_by_reaction == 0
-    assert ("ReactionFunction" in report.iam["allowed"]) == (final.malformed_taken_by_reaction > 0)
+    # A COMPLETED event goes to the reaction only through its function URL, which asks Buy
+    # with Prime first: the reaction ran for each one redriven, taken or refused.
+    if final.malformed_taken_by_reaction > 0:
+        assert "ReactionFunction" in report.iam["allowed"]

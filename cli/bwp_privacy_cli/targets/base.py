@@ -20,7 +20,7 @@ from bwp_privacy.reaction import CaseStore, ReactionSettings
 from bwp_privacy.recorder import FailureStore, RecorderSettings
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.local import LocalFunction, patched_environ
-from bwp_privacy_cli.operator_client import OperatorClient
+from bwp_privacy_cli.operator_client import OperatorClient, OperatorRequestRefused
 
 if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
@@ -189,12 +189,22 @@ class Target(ABC):
     ) -> tuple[bool, str]:
         """Send a parked event to the function again; (whether it was taken, what happened)."""
 
-    @abstractmethod
     def redrive_reaction(
         self, payload: dict[str, Any], origin: str, *, verbose: bool
     ) -> tuple[bool, str]:
         """Send a parked asynchronous input of ReactionFunction (a COMPLETED event, an
-        attempt's schedule input) to it again; (whether it was taken, what happened)."""
+        attempt's schedule input) to it again; (whether it was taken, what happened).
+
+        Through the function URL, as every operator's action: operators may not invoke the
+        reaction directly (`AuditGuardPolicy`), since a direct invocation could hand it a
+        request in anyone's name. The reaction records the redrive with the caller."""
+        try:
+            answer = self.operator_client().send(
+                {"action": "redrive", "origin": origin, "input": payload}
+            )
+        except OperatorRequestRefused as refused:
+            return False, f"refused (HTTP {refused.status}): {refused}"
+        return True, f"reaction: {answer.get('outcome', 'handled')}"
 
     @abstractmethod
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:

@@ -67,27 +67,6 @@ class DeployedTarget(Target):
         ok = answer.get("StatusCode") == 202
         return ok, "invoked asynchronously" if ok else f"invoke answered {answer.get('StatusCode')}"
 
-    def redrive_reaction(
-        self, payload: dict[str, Any], origin: str, *, verbose: bool
-    ) -> tuple[bool, str]:
-        """Invoke ReactionFunction asynchronously, as its rule and the scheduler do."""
-        if not self.reaction_arn:
-            return False, f"{self.label} has no ReactionFunction: left in place"
-        import boto3
-
-        answer = boto3.client("lambda").invoke(
-            FunctionName=self.reaction_arn,
-            InvocationType="Event",
-            Payload=json.dumps(payload).encode(),
-        )
-        ok = answer.get("StatusCode") == 202
-        return (
-            ok,
-            "invoked the reaction asynchronously"
-            if ok
-            else f"invoke answered {answer.get('StatusCode')}",
-        )
-
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
         return None
 

@@ -87,23 +87,6 @@ class SandboxTarget(Target):
         result = self._runner(verbose).run_event(origin, event)
         return result.ok, f"{result.outcome}: {result.detail}"
 
-    def redrive_reaction(
-        self, payload: dict[str, Any], origin: str, *, verbose: bool
-    ) -> tuple[bool, str]:
-        """Run ReactionFunction here with its role, as Lambda would run an async input."""
-        reaction = self.reaction()
-        if reaction is None:
-            return False, f"{self.label} has no ReactionFunction: left in place"
-        logs = sys.stderr if verbose else io.StringIO()
-        try:
-            with contextlib.redirect_stdout(logs):
-                answer = reaction.cold_start().handler(
-                    payload, LocalLambdaContext(function_name="ReactionFunction")
-                )
-        except Exception as error:  # parked again by the caller: it stays in its queue
-            return False, f"{type(error).__name__}: {str(error)[:300]}"
-        return True, f"reaction: {answer.get('outcome', 'handled')}"
-
     def replayed_events(self, *, verbose: bool) -> list[ReplayResult] | None:
         """Run what the rule delivered through the function; park failures as Lambda would."""
         if not self.rule_target_queue_url:

@@ -10,7 +10,7 @@ is authorized against the role the transformed template gives it, as AWS would.
 """
 
 from bwp_sandbox.iam.calls import AwsCall, Check, Resources, read_call
-from bwp_sandbox.iam.enforcer import CallRecord, IamEnforcer, Role
+from bwp_sandbox.iam.enforcer import CallRecord, IamEnforcer, Role, decide
 from bwp_sandbox.iam.intrinsics import PhysicalResource, TemplateResolver, UnresolvedError
 from bwp_sandbox.iam.moto_resources import MotoResources
 from bwp_sandbox.iam.policy import Decision, Effect, PolicyError, Statement, evaluate
@@ -34,6 +34,7 @@ __all__ = [
     "TemplateResolver",
     "TransformError",
     "UnresolvedError",
+    "decide",
     "evaluate",
     "function_specs",
     "managed_policy",

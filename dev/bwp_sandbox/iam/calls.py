@@ -125,6 +125,7 @@ def _arn(service: str, region: str, resource: str) -> str:
 _SCHEDULE = re.compile(r"^/schedules/([^/]+)$")
 _SCHEDULE_GROUP = re.compile(r"^/schedule-groups/([^/]+)$")
 _INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+_INVOKE_ASYNC = re.compile(r"^/2014-11-13/functions/([^/]+)/invoke-async/?$")
 
 
 def _rest(service: str, environ: Mapping[str, Any], body: bytes) -> tuple[str, dict[str, Any]]:
@@ -155,6 +156,9 @@ def _rest(service: str, environ: Mapping[str, Any], body: bytes) -> tuple[str, d
     if service == "lambda" and (match := _INVOKE.match(path)) and method == "POST":
         params["FunctionName"] = match.group(1)
         return "Invoke", params
+    if service == "lambda" and (match := _INVOKE_ASYNC.match(path)) and method == "POST":
+        params["FunctionName"] = match.group(1)
+        return "InvokeAsync", params
     return f"{method} {urlsplit(path).path}", params
 
 
@@ -316,10 +320,30 @@ def _schedule(action: str) -> Mapper:
     return checks
 
 
-def _invoke(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
-    name = params["FunctionName"]
-    arn = name if name.startswith("arn:") else _arn("lambda", region, f"function:{name}")
-    return [Check("lambda:InvokeFunction", arn)]
+def _function_arn(params: dict[str, Any], region: str) -> str:
+    """The ARN IAM checks an invocation on: a version's or an alias's is its own resource
+    (``function:name:qualifier``), whether named in FunctionName or as the Qualifier."""
+    name = str(params["FunctionName"])
+    if name.startswith("arn:"):
+        arn = name
+    elif ":function:" in name:  # a partial ARN: 123456789012:function:name
+        arn = f"arn:aws:lambda:{region}:{name}"
+    else:
+        arn = _arn("lambda", region, f"function:{name}")
+    qualifier = params.get("Qualifier")
+    if qualifier and arn.count(":") == 6:  # not qualified in the name already
+        arn = f"{arn}:{qualifier}"
+    return arn
+
+
+def _invoke(action: str) -> Mapper:
+    def checks(params: dict[str, Any], region: str, _: Resources) -> list[Check]:
+        # The Invoke API is never the function URL: Lambda sets the key to true only for a
+        # request to the URL (policies with BoolIfExists refuse a request without it too).
+        via_url = {"lambda:InvokedViaFunctionUrl": "false"}
+        return [Check(action, _function_arn(params, region), via_url)]
+
+    return checks
 
 
 def _kms(action: str) -> Mapper:
@@ -376,7 +400,9 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("scheduler", "UpdateSchedule"): _schedule("UpdateSchedule"),
     ("scheduler", "DeleteSchedule"): _schedule("DeleteSchedule"),
     ("scheduler", "GetSchedule"): _schedule("GetSchedule"),
-    ("lambda", "Invoke"): _invoke,
+    ("lambda", "Invoke"): _invoke("lambda:InvokeFunction"),
+    # The deprecated asynchronous API, authorized as its own action.
+    ("lambda", "InvokeAsync"): _invoke("lambda:InvokeAsync"),
     ("kms", "GenerateDataKey"): _kms("GenerateDataKey"),
     ("kms", "Decrypt"): _kms("Decrypt"),
     # Answers who is calling, to anyone: IAM never denies it.

@@ -215,6 +215,13 @@ def _as_record(role: Role, call: AwsCall, check: Check, decision: Decision) -> C
     )
 
 
+def decide(statements: Iterable[Statement], check: Check) -> Decision:
+    """IAM's decision on one check for whoever holds ``statements``, with the global keys
+    every request to AWS carries (for callers that are not a WSGI request to moto: a
+    function URL's)."""
+    return evaluate(tuple(statements), check.action, check.resource, _context(check))
+
+
 def _context(check: Check) -> dict[str, str]:
     # SDK calls to AWS always use TLS; the sandbox's plain HTTP stands in for it.
     return {"aws:SecureTransport": "true", "aws:PrincipalAccount": ACCOUNT, **check.context}

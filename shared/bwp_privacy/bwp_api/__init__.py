@@ -8,7 +8,12 @@ from bwp_privacy.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from bwp_privacy.bwp_api.build import build_client
-    from bwp_privacy.bwp_api.client import CANCEL_DELETION_TASK_MUTATION, BwpClient
+    from bwp_privacy.bwp_api.client import (
+        CANCEL_DELETION_TASK_MUTATION,
+        DELETION_TASK_QUERY,
+        RETRIEVAL_TASK_QUERY,
+        BwpClient,
+    )
     from bwp_privacy.bwp_api.credentials import (
         ClientCredentials,
         load_credentials,
@@ -49,7 +54,13 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "build": ("build_client",),
-        "client": ("CANCEL_DELETION_TASK_MUTATION", "BwpClient"),
+        "client": (
+            "CANCEL_DELETION_TASK_MUTATION",
+            "DELETION_TASK_QUERY",
+            "DELETION_TASK_QUERY",
+            "RETRIEVAL_TASK_QUERY",
+            "BwpClient",
+        ),
         "credentials": ("ClientCredentials", "load_credentials"),
         "errors": (
             "AccessDeniedApiError",
@@ -75,6 +86,8 @@ __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_API_VERSION",
     "DEFAULT_TOKEN_URL",
+    "DELETION_TASK_QUERY",
+    "RETRIEVAL_TASK_QUERY",
     "AccessDeniedApiError",
     "AccessToken",
     "ApiSettings",

@@ -15,27 +15,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, AuditEntry, AuditWriter, subject
 from bwp_privacy.bwp_api import (
     CANCEL_DELETION_TASK_MUTATION,
+    DELETION_TASK_QUERY,
+    RETRIEVAL_TASK_QUERY,
     BwpApiError,
     ResourceNotFoundApiError,
     ValidationApiError,
 )
-from bwp_privacy.common import BwpPrivacyError, utc_now
+from bwp_privacy.common import BwpPrivacyError, describe_validation_error, utc_now
+from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
-from bwp_privacy.reaction.decisions import CannotExtend
+from bwp_privacy.reaction.decisions import CannotExtend, CannotSetReceived
 from bwp_privacy.reaction.operator_requests import (
     CloseRequest,
     ExtendRequest,
     LinkRequest,
     OperatorRequest,
     RecordRequest,
+    RedriveRequest,
     ResubmitRequest,
     SetReceivedRequest,
     TaskCancelRequest,
 )
 from bwp_privacy.reaction.resubmit import CannotResubmit, GraphQL
+from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
 from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled, ReactionService
 from bwp_privacy.reaction.store import CaseStore
 
@@ -150,6 +157,8 @@ class OperatorActions:
                 )
             case TaskCancelRequest():
                 return self._cancel(request, actor)
+            case RedriveRequest():
+                return self._redrive(request, actor)
             case RecordRequest():
                 entry = _Entry(request.subject, request.name, request.input, request.outcome)
                 entry.detail = dict(request.detail)
@@ -167,7 +176,7 @@ class OperatorActions:
                 raise OperatorRefused(
                     404, f"no case {case_id} (a case's id is its first task's id)"
                 ) from None
-            except (CaseNotStartable, CannotResubmit, CannotExtend) as error:
+            except (CaseNotStartable, CannotResubmit, CannotExtend, CannotSetReceived) as error:
                 raise OperatorRefused(409, str(error)) from None
             case = self._store.load(case_id)
             state = handled.state.value if handled.state else None
@@ -208,6 +217,69 @@ class OperatorActions:
             entry.outcome = "cancelled"
         return OperatorAnswer("cancelled", actor, task_id=request.task_id)
 
+    def _redrive(self, request: RedriveRequest, actor: str) -> OperatorAnswer:
+        """Hand a parked input to the reaction again, as its own invocation would have; a
+        COMPLETED event only once Buy with Prime says the task is completed (a redrive must not
+        be a way to complete a case the API does not)."""
+        raw = request.input
+        if raw.get("kind") == ATTEMPT_DUE:
+            try:
+                due = AttemptDueInput.model_validate(raw)
+            except ValidationError as error:
+                raise OperatorRefused(
+                    400, describe_validation_error(error, subject="input")
+                ) from None
+            entry = _Entry(
+                subject(SUBJECT_CASE, due.case_id),
+                "dlq redrive",
+                f"attempt {due.attempt} (parked message {request.origin})",
+            )
+            with self._recorded(entry, actor):
+                handled = self._service.attempt_due(due.case_id, due.attempt)
+                entry.outcome = _outcome(handled)
+            return OperatorAnswer(handled.outcome, actor, handled.case_id, _state(handled))
+        if "detail-type" not in raw:
+            raise OperatorRefused(
+                400,
+                "input: a redrive carries an attempt schedule's input (kind"
+                f" {ATTEMPT_DUE}) or a COMPLETED event (detail-type)",
+            )
+        try:
+            ref = parse_event(raw, model=TaskCompletedEvent)
+        except InvalidEventError as error:
+            raise OperatorRefused(400, str(error)) from None
+        link = self._store.task_link(ref.task_id)
+        about = (
+            subject(SUBJECT_CASE, link.case_id)
+            if link is not None and link.case_id
+            else subject(SUBJECT_TASK, ref.task_id)
+        )
+        entry = _Entry(about, "dlq redrive", f"{ref.event.detail_type} of task {ref.task_id}")
+        with self._recorded(entry, actor):
+            query, field = _TASK_QUERIES[ref.task_kind]
+            try:
+                data = self._api.execute(query, {"taskId": ref.task_id}, ref.business_product_id)
+            except BwpApiError as error:
+                if not error.permanent:
+                    raise  # busy: the operator sends it again (503)
+                raise OperatorRefused(
+                    409,
+                    f"Buy with Prime cannot say task {ref.task_id} is COMPLETED"
+                    f" ({error.classification}): the event is not redriven",
+                ) from None
+            task = data.get(field)
+            status = task.get("status") if isinstance(task, dict) else None
+            if status != "COMPLETED":
+                shown = status if status in _STATUSES else "unknown"
+                raise OperatorRefused(
+                    409,
+                    f"Buy with Prime says task {ref.task_id} is {shown}, not COMPLETED: the"
+                    " event is not redriven",
+                )
+            handled = self._service.task_completed(ref.task_id, ref.event.id)
+            entry.outcome = _outcome(handled)
+        return OperatorAnswer(handled.outcome, actor, handled.case_id, _state(handled))
+
     @contextmanager
     def _recorded(self, entry: _Entry, actor: str) -> Iterator[None]:
         """Write ``entry`` whatever happens: ``refused: <why>`` for what the operator can
@@ -242,3 +314,20 @@ class OperatorActions:
                 )
             ]
         )
+
+
+#: The lookup of each kind of task, and the field its answer is in.
+_TASK_QUERIES = {
+    "deletion": (DELETION_TASK_QUERY, "personalDataDeletionTask"),
+    "retrieval": (RETRIEVAL_TASK_QUERY, "personalDataRetrievalTask"),
+}
+_STATUSES = frozenset({"IN_PROGRESS", "ON_HOLD", "COMPLETED", "FAILED"})
+
+
+def _state(handled: Handled) -> str | None:
+    return handled.state.value if handled.state else None
+
+
+def _outcome(handled: Handled) -> str:
+    state = _state(handled)
+    return f"{handled.outcome}: {state}" if state else handled.outcome

@@ -9,8 +9,8 @@ time or a retention is refused (``extra="forbid"``).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
@@ -21,23 +21,35 @@ from bwp_privacy.reaction.case import ClosedAs
 Id = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]
 
 
-def _kept(limit: int) -> AfterValidator:
+def _kept(limit: int, *, required: bool = False) -> AfterValidator:
     # Free text an operator typed is kept in the case's record and the audit trail, and shown
     # in alerts and the CLI: masked for emails and on one line where it comes in, as all text
-    # from outside is.
-    return AfterValidator(lambda text: clean_text(text, limit))
+    # from outside is. A required text must still say something once cleaned (spaces or
+    # control characters alone are no reason).
+    def clean(text: str) -> str:
+        kept = clean_text(text, limit)
+        if required and not kept:
+            raise ValueError("must hold text, not only spaces or control characters")
+        return kept
+
+    return AfterValidator(clean)
 
 
 #: An operator's reason.
-Reason = Annotated[str, Field(min_length=1, max_length=1000), _kept(1000)]
+Reason = Annotated[str, Field(min_length=1, max_length=1000), _kept(1000, required=True)]
 #: Text of a record the CLI composes (what was asked, what came of it).
 RecordText = Annotated[str, Field(max_length=1000), _kept(1000)]
 
 
 def _aware(moment: datetime) -> datetime:
+    """A moment with its zone, in UTC (a date at the calendar's edge that UTC cannot hold is
+    refused here, not by whatever computes with it later)."""
     if moment.tzinfo is None:
         raise ValueError("must carry a time zone")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
 
 
 class _Request(BaseModel):
@@ -94,11 +106,23 @@ class RecordRequest(_Request):
     subject: str = Field(pattern=r"^(dlq:[a-z,-]{1,200}|export)$")
     name: Literal["dlq redrive", "dlq discard", "cases export"]
     input: RecordText
-    outcome: Annotated[RecordText, Field(min_length=1)]
+    outcome: Annotated[str, Field(min_length=1, max_length=1000), _kept(1000, required=True)]
     detail: dict[
         Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
         Annotated[str, Field(max_length=1000), _kept(1000)],
     ] = Field(default_factory=dict, max_length=20)
+
+
+class RedriveRequest(_Request):
+    """A parked asynchronous input of the reaction sent to it again (`dlq redrive`): an
+    attempt schedule's input or a COMPLETED event, as Lambda or Scheduler parked it. Operators
+    may not invoke the reaction directly (`AuditGuardPolicy`): that would let anyone hand it a
+    request naming any caller. Carried out here, the redrive is the operator's, and recorded."""
+
+    action: Literal["redrive"]
+    #: The parked message's id: where the input came from, for the record.
+    origin: Id
+    input: dict[str, Any]
 
 
 OperatorRequest = Annotated[
@@ -108,6 +132,7 @@ OperatorRequest = Annotated[
     | SetReceivedRequest
     | LinkRequest
     | TaskCancelRequest
-    | RecordRequest,
+    | RecordRequest
+    | RedriveRequest,
     Field(discriminator="action"),
 ]
