@@ -154,7 +154,8 @@ def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
         ),
         (
             lambda raw: raw["playbooks"].update(X={"action": "retry"}),
-            "playbooks.X: Input tag 'retry' found using 'action' does not match",
+            # The tag found is the file's own text: the allowed ones are named instead.
+            "playbooks.X: 'action' should be one of 'resubmit', 'close', 'escalate'",
         ),
         (
             lambda raw: raw["jurisdictions"]["gdpr"].update(answer_within={"weeks": 4}),
@@ -173,6 +174,11 @@ def test_a_broken_playbooks_file_fails_naming_the_key(change: Any, expected: str
 def test_a_json_syntax_error_names_the_line() -> None:
     with pytest.raises(PlaybooksError, match=r"playbooks\.json: line 2 column 1"):
         load_playbooks('{"version": 1,\n}', "playbooks.json")
+
+
+def test_json_nested_past_the_parsers_depth_is_a_file_error_too() -> None:
+    with pytest.raises(PlaybooksError, match=r"playbooks\.json: JSON nested too deeply"):
+        load_playbooks("[" * 5000 + "]" * 5000, "playbooks.json")
 
 
 # ---- the resubmission loop --------------------------------------------------------------

@@ -354,9 +354,20 @@ def set_received(
     actor: str,
 ) -> Decision | None:
     """An operator corrects when the request was received: the deadlines move with it. A
-    waiting case whose next attempt no longer fits before the new deadline is escalated."""
+    waiting case whose next attempt no longer fits before the new deadline is escalated.
+
+    The date must be a real one for this case (`CannotSetReceived` otherwise): not after now,
+    and not more than `RECEIVED_CORRECTION_LIMIT` before what the case holds. A typo's year
+    9000 would move every deadline out of reach, and one in year 1 escalate the case at once."""
     if case.state.ended or received_at == case.received_at:
         return None
+    earliest = case.received_at - RECEIVED_CORRECTION_LIMIT
+    if not earliest <= received_at <= now:
+        raise CannotSetReceived(
+            f"a received date must lie between {iso_z(earliest, 'seconds')} (a year before"
+            f" the case's {iso_z(case.received_at, 'seconds')}) and now"
+            f" ({iso_z(now, 'seconds')}); {iso_z(received_at, 'seconds')} does not"
+        )
     extended = {d.jurisdiction: d.extended_at for d in case.deadlines if d.extended_at}
     found = tuple(
         d.model_copy(update={"extended_at": extended.get(d.jurisdiction)})
@@ -406,6 +417,15 @@ def close_by_operator(
     cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases close --as {closed_as}")
     moved = _move(case, CaseState.CLOSED, now, cause, actor, reason, ended=True)
     return Decision(moved.model_copy(update={"closed_as": closed_as}), tuple(effects))
+
+
+#: How far before the received date a case holds an operator may move it: the shopper's
+#: request may have reached the merchant well before its task was started, but not years.
+RECEIVED_CORRECTION_LIMIT = timedelta(days=366)
+
+
+class CannotSetReceived(BwpPrivacyError):
+    """The received date given is no possible one for the case (said with the bounds)."""
 
 
 class CannotExtend(BwpPrivacyError):
