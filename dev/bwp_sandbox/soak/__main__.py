@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     clean = (
         final.lost == 0
         and final.delivery_lost == 0
+        and final.delivery_in_flight == 0
         and final.duplicate_pages == 0
         and final.duplicate_chat_posts == 0
         and final.published_twice_or_more == 0

@@ -86,7 +86,7 @@ class SoakReport:
     seconds: float
     redrive: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
-    #: False if routing stalled with messages left (they are counted as parked).
+    #: False if routing stalled with messages left (their alerts are counted as in flight).
     router_queue_drained: dict[str, bool] = field(default_factory=dict)
     #: Every AWS call the functions made, checked against their roles in the template:
     #: allowed calls per function and action, and every refused one.
@@ -277,7 +277,7 @@ def _route_until_empty(
 
     The loop ends by itself: each message is deleted or, after maxReceiveCount receives,
     moved to the DLQ. It gives up only if nothing could be received for ``stall_seconds``
-    while messages remain (what is left is then counted as parked, never as delivered).
+    while messages remain (what is left is then counted as in flight, never as delivered).
     """
 
     source = SqsEventSource(sandbox.stack.alert_queue_url, router, batch_size=100)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bwp_sandbox.soak.accounting import Accounting
+from bwp_sandbox.soak.accounting import Accounting, QueueReading
 from bwp_sandbox.soak.engine import SoakReport
 
 
@@ -44,8 +44,11 @@ def render(report: SoakReport) -> str:
         ("after redrive", report.after_redrive),
     ):
         lines += ["", *_receivers(title, accounting)]
-    if report.after_redrive.examples:
-        lines.append(f"examples: {report.after_redrive.examples}")
+        # What the router still held at the reading: a lost alert is one found in none of
+        # them, so the reading shows what it looked at.
+        lines += [_queue(name, reading) for name, reading in accounting.queues.items()]
+        if accounting.examples:
+            lines.append(f"examples ({title}): {accounting.examples}")
     return "\n".join(lines)
 
 
@@ -55,12 +58,20 @@ def _row(label: str, before: Accounting, after: Accounting, attribute: str) -> s
 
 def _receivers(title: str, accounting: Accounting) -> list[str]:
     lines = [
-        f"{'receiver':14}{'expected':>10}{'once':>8}{'twice+':>8}{'parked':>8}{'LOST':>6}"
-        f"   ({title})"
+        f"{'receiver':14}{'expected':>10}{'once':>8}{'twice+':>8}{'parked':>8}"
+        f"{'in flight':>11}{'LOST':>6}   ({title})"
     ]
     for name, count in accounting.receivers.items():
         lines.append(
             f"{name:14}{count.expected:>10}{count.once:>8}{count.duplicated:>8}"
-            f"{count.parked:>8}{count.lost:>6}"
+            f"{count.parked:>8}{count.in_flight:>11}{count.lost:>6}"
         )
     return lines
+
+
+def _queue(name: str, reading: QueueReading) -> str:
+    """``alert DLQ: 62 message(s), 0 in flight, by times received {5x: 60, 6x: 2}``."""
+    received = ", ".join(f"{times}x: {count}" for times, count in reading.receive_counts.items())
+    return f"  {name}: {reading.messages} message(s), {reading.in_flight} in flight" + (
+        f", by times received {{{received}}}" if received else ""
+    )
