@@ -229,14 +229,16 @@ class CaseRowOut(_Out):
         alias="legalDueAt",
         description="ISO-8601 UTC: the earliest legal deadline in force (extensions applied)",
     )
-    days_left: float = Field(
-        alias="daysLeft", description="days to the legal deadline (negative: past due)"
+    days_left: float | None = Field(
+        alias="daysLeft",
+        description="days to the legal deadline (negative: past due); null once ended",
     )
     plan_deadline_at: str = Field(
         alias="planDeadlineAt", description="ISO-8601 UTC: the playbooks' planning deadline"
     )
-    plan_days_left: float = Field(
-        alias="planDaysLeft", description="days to the planning deadline (negative: past it)"
+    plan_days_left: float | None = Field(
+        alias="planDaysLeft",
+        description="days to the planning deadline (negative: past it); null once ended",
     )
     next_action: str = Field(alias="nextAction")
     reason: str | None
@@ -254,8 +256,9 @@ class CasesListOut(_Out):
     target: TargetOut
     open_only: bool = Field(alias="openOnly")
     at_risk_only: bool = Field(alias="atRiskOnly", description="--at-risk: due soon and past due")
-    due_soon_days: float = Field(
-        alias="dueSoonDays", description="fewer legal days left than this: due soon"
+    due_soon_days: int = Field(
+        alias="dueSoonDays",
+        description="whole days: an open case with fewer days left than this is due soon",
     )
     cases: list[CaseRowOut]
     count: int
@@ -276,11 +279,13 @@ class AuditEntryOut(_Out):
 class CaseShowOut(_Out):
     target: TargetOut
     case: Case
-    days_left: float = Field(
-        alias="daysLeft", description="days to the earliest legal deadline in force"
+    days_left: float | None = Field(
+        alias="daysLeft",
+        description="days to the earliest legal deadline in force; null once the case ended",
     )
-    plan_days_left: float = Field(
-        alias="planDaysLeft", description="days to the playbooks' planning deadline"
+    plan_days_left: float | None = Field(
+        alias="planDaysLeft",
+        description="days to the playbooks' planning deadline; null once the case ended",
     )
     next_action: str = Field(alias="nextAction")
     audit_trail: list[AuditEntryOut] = Field(alias="auditTrail", description="oldest first")
@@ -324,7 +329,10 @@ class CaseActionOut(_Out):
     target: TargetOut
     case_id: str = Field(alias="caseId")
     action: Literal["resubmit", "close", "extend", "link", "set-received"]
-    outcome: str = Field(description="moved, or unchanged (the case was already there)")
+    outcome: str = Field(
+        description="moved, or unchanged (nothing to do: the case was already as asked, or"
+        " had ended: state says how)"
+    )
     state: str | None
     task_id: str | None = Field(alias="taskId", description="the task started or linked")
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy_cli.main import cli
+from bwp_privacy_cli.output import PIPED_WIDTH, console
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
@@ -54,7 +55,8 @@ def run_cli(target_file: Path) -> Run:
             input=input,
             capture_output=True,
             text=True,
-            env={**os.environ, **(env or {})},
+            # The width tables are laid out for, whatever the terminal running the tests.
+            env={**os.environ, "COLUMNS": str(PIPED_WIDTH), **(env or {})},
             timeout=120,
             check=False,
         )
@@ -64,8 +66,11 @@ def run_cli(target_file: Path) -> Run:
 
 
 @pytest.fixture
-def invoke(target_file: Path) -> Run:
+def invoke(target_file: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run the CLI in-process (faster; same code path below the entry point)."""
+    # The console took its width from COLUMNS when it was imported: the width a pipe gets,
+    # whatever the terminal running the tests.
+    monkeypatch.setattr(console, "width", PIPED_WIDTH)
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         runner = CliRunner()

@@ -132,7 +132,12 @@ def test_ids_are_never_broken_in_a_narrow_terminal(
     task_ids = {json.loads(Path(p).read_text())["resources"][0].rsplit("/", 1)[1] for p in SAMPLES}
     for task_id in task_ids:
         assert task_id in listed.stdout, listed.stdout
-    assert SAMPLE_BUSINESS_PRODUCT_ID in listed.stdout
+    # The business product is what a narrow terminal spares first, and says it did.
+    assert SAMPLE_BUSINESS_PRODUCT_ID not in listed.stdout
+    assert "hidden at 80 columns: business product" in listed.stdout
+    wide = run_cli("failures", "list", env={"COLUMNS": "160"})
+    assert SAMPLE_BUSINESS_PRODUCT_ID in wide.stdout
+    assert "hidden at" not in wide.stdout
 
 
 def test_routes_check_takes_an_event_and_explains_what_it_cannot(

@@ -92,7 +92,8 @@ def test_events_new_makes_the_four_types_and_replay_takes_each_where_its_rule_go
     shown = invoke("cases", "show", "r-cli")
     assert shown.exit_code == 0, shown.stderr
     assert "retrieval (an access request)" in shown.stdout
-    table = invoke("cases", "list", "--all")
+    # Wide enough for every column: the in-process console's width is the worker's COLUMNS.
+    table = run_cli("cases", "list", "--all", env={"COLUMNS": "220"})
     assert "retrieval" in table.stdout
     assert "kind" in table.stdout
 

@@ -14,19 +14,22 @@ import click
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import ArchiveReplayOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
-from bwp_privacy_cli.timeparse import parse_since
+from bwp_privacy_cli.timeparse import SINCE, Since
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 
 
 @click.group()
 def archive() -> None:
-    """The EventBridge archive of deletion-failure events."""
+    """The EventBridge archive of the partner bus's failure events, deletion and retrieval
+    alike."""
 
 
 @archive.command("replay")
-@click.option("--from", "start", required=True, help="Start: 7d, 12h, 30m ago or an ISO date.")
-@click.option("--to", "end", default=None, help="End: as --from (default now).")
+@click.option(
+    "--from", "start", type=SINCE, required=True, help="Start: 7d, 12h, 30m ago or an ISO date."
+)
+@click.option("--to", "end", type=SINCE, default=None, help="End: as --from (default now).")
 @click.option("--name", help="Replay name (default bwp-privacy-<timestamp>).")
 @click.option(
     "--timeout",
@@ -37,10 +40,13 @@ def archive() -> None:
 )
 @common_options
 @pass_cli
-def replay(cli: CliContext, start: str, end: str | None, name: str | None, timeout: int) -> None:
+def replay(
+    cli: CliContext, start: Since, end: Since | None, name: str | None, timeout: int
+) -> None:
     """Start a replay of the archive into the deletion-failure rule, and follow its state."""
-    begin = parse_since(start)
-    finish = parse_since(end) if end else datetime.now(UTC)
+    now = datetime.now(UTC)
+    begin = start.at(now)
+    finish = end.at(now) if end else now
     if begin >= finish:
         raise UserError(f"--from ({begin.isoformat()}) must be before --to ({finish.isoformat()})")
     # A replay's name is unique in the account: two replays started in the same second (a

@@ -8,6 +8,8 @@ audit trail."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO, get_args
@@ -51,9 +53,24 @@ from bwp_privacy_cli.json_output import (
     KindStatsOut,
 )
 from bwp_privacy_cli.operator_client import OperatorRequestRefused
-from bwp_privacy_cli.output import console, err_console, print_json, print_table
+from bwp_privacy_cli.output import console, err_console, plain, print_json, print_table
 from bwp_privacy_cli.targets import Target
-from bwp_privacy_cli.timeparse import parse_since
+from bwp_privacy_cli.timeparse import SINCE, Since
+
+#: One option for every command that sorts open cases by urgency (`cases list`, `report`): the
+#: same whole days and the same meaning, as the deadline watch's DueSoonDays (an integer too),
+#: so that one BWP_DUE_SOON_DAYS serves both.
+due_soon_days_option = click.option(
+    "--due-soon-days",
+    type=click.IntRange(0, 365),
+    default=DEFAULT_DUE_SOON_DAYS,
+    show_default=True,
+    envvar="BWP_DUE_SOON_DAYS",
+    show_envvar=True,
+    metavar="DAYS",
+    help="An open case with fewer than DAYS days left to its legal deadline (extensions"
+    " applied) is due soon.",
+)
 
 
 @click.group()
@@ -66,18 +83,10 @@ def cases() -> None:
 @click.option(
     "--at-risk", is_flag=True, help="Only the open cases due soon or past their legal deadline."
 )
-@click.option(
-    "--due-soon-days",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_DUE_SOON_DAYS,
-    show_default=True,
-    envvar="BWP_DUE_SOON_DAYS",
-    show_envvar=True,
-    help="An open case with fewer legal days left than this is due soon.",
-)
+@due_soon_days_option
 @common_options
 @pass_cli
-def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) -> None:
+def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) -> None:
     """Open cases (--all: every case), the nearest legal deadline first: how urgent each is (on
     time, due soon, past due), kind, state, attempts and what happens next."""
     if show_all and at_risk:
@@ -131,7 +140,8 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) 
                 r.state,
                 _coloured(r.bucket),
                 r.legal_due_at,
-                f"{r.days_left:.1f}",
+                # An ended case runs against no clock: it has no days left.
+                "" if r.days_left is None else f"{r.days_left:.1f}",
                 r.attempts,
                 r.next_action,
                 r.business_product_id,
@@ -139,11 +149,15 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) 
             for r in rows
         ),
         ids=("case", "kind", "state", "business product"),
+        # Which case, where it stands and how urgent it is stay; a narrow terminal does
+        # without the rest, what it can best spare first (a merchant has one business
+        # product or few; the days left say what the legal due date does).
+        spare=("business product", "legal due", "attempts", "kind", "next"),
     )
     console.print(
         f"{len(rows)} case(s); open cases by legal deadline: "
         + ", ".join(f"{counts[bucket]} {bucket.value}" for bucket in _URGENT_FIRST)
-        + f" (due soon: under {due_soon_days:g} days left)"
+        + f" (due soon: under {due_soon_days} days left)"
     )
 
 
@@ -152,7 +166,7 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) 
     "--since",
     required=True,
     metavar="DATE",
-    callback=lambda _ctx, _param, value: parse_since(value),
+    type=SINCE,
     help="Requests received at or after DATE (an ISO date or time, UTC when no zone is given;"
     " or 730d, 12h ago).",
 )
@@ -172,7 +186,7 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: float) 
 )
 @common_options
 @pass_cli
-def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> None:
+def export(cli: CliContext, since: Since, fmt: str, output: Path | None) -> None:
     """The request log an auditor asks for (CCPA record keeping): one record per request
     received since DATE, oldest first: type, how it was made, when received, the legal due
     date, when and how it was answered, the basis of a denial, its tasks. Ids only: never a
@@ -180,17 +194,18 @@ def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> N
     if cli.json and output is None:
         raise click.UsageError("--json describes the file written: give -o FILE")
     chosen: Literal["csv", "jsonl"] = "jsonl" if fmt == "jsonl" else "csv"
+    start = since.at(datetime.now(UTC))
     with cli.target() as target:
         # The records may be the standard output: the banner then goes to stderr.
         if not cli.json:
             (console if output else err_console).print(target.banner())
-        records = request_records(target.case_store().all_cases(), since)
+        records = request_records(target.case_store().all_cases(), start)
         # The export is itself an audit entry: who took the request log, of what, where.
         with audited(
             target,
             "cases export",
             subject(SUBJECT_EXPORT),
-            f"--since {_iso(since)} --format {chosen}",
+            f"--since {_iso(start)} --format {chosen}",
         ) as action:
             if output is None:
                 _write_records(records, chosen, sys.stdout)
@@ -204,7 +219,7 @@ def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> N
         print_json(
             CasesExportOut(
                 target=target.identity(),
-                since=_iso(since),
+                since=_iso(start),
                 format=chosen,
                 file=str(output),
                 count=len(records),
@@ -212,7 +227,7 @@ def export(cli: CliContext, since: datetime, fmt: str, output: Path | None) -> N
         )
         return
     (console if output else err_console).print(
-        f"{len(records)} request record(s) received since {_iso(since)}"
+        f"{len(records)} request record(s) received since {_iso(start)}"
         + (f" written to {output} ({chosen})" if output else f" ({chosen})")
     )
 
@@ -282,8 +297,8 @@ def show(cli: CliContext, case_id: str) -> None:
             CaseShowOut(
                 target=target.identity(),
                 case=case,
-                days_left=round(legal_days_left(case, now), 1),
-                plan_days_left=round(days_left(case, now), 1),
+                days_left=_days(legal_days_left, case, now),
+                plan_days_left=_days(days_left, case, now),
                 next_action=_next(case),
                 audit_trail=trail,
             )
@@ -298,14 +313,8 @@ def show(cli: CliContext, case_id: str) -> None:
             ("reason", case.reason),
             ("business product", case.business_product_id),
             ("received", f"{_iso(case.received_at)} (from {case.received_from})"),
-            (
-                "legal deadline",
-                f"{_iso(case.legal_due_at)} ({legal_days_left(case, now):.1f} days left)",
-            ),
-            (
-                "planned deadline",
-                f"{_iso(case.plan_deadline_at)} ({days_left(case, now):.1f} days left)",
-            ),
+            ("legal deadline", _deadline(case.legal_due_at, _days(legal_days_left, case, now))),
+            ("planned deadline", _deadline(case.plan_deadline_at, _days(days_left, case, now))),
             ("playbook", case.playbook_code),
             ("attempts", case.attempts),
             ("next", _next(case)),
@@ -325,6 +334,7 @@ def show(cli: CliContext, case_id: str) -> None:
             )
             for d in case.deadlines
         ),
+        spare=("extended on",),
     )
     print_table(
         "Tasks",
@@ -333,6 +343,8 @@ def show(cli: CliContext, case_id: str) -> None:
             (t.task_id, t.attempt, t.outcome or "running", ", ".join(t.error_codes))
             for t in case.tasks
         ),
+        # A case's tasks are listed attempt by attempt: the order says it too.
+        spare=("attempt",),
     )
     print_table(
         "Timeline",
@@ -349,12 +361,16 @@ def show(cli: CliContext, case_id: str) -> None:
             for t in case.transitions
         ),
         ids=(),
+        # When, to what and why stay (a row's "from" is the row before's "to").
+        spare=("from", "actor", "cause"),
     )
     print_table(
         "Audit trail",
         ["at", "actor", "action", "input", "outcome"],
         ((e.at, e.actor, e.action, e.input, e.outcome) for e in trail),
         ids=(),
+        # When and who stay: what an audit trail is read for.
+        spare=("input", "outcome", "action"),
     )
 
 
@@ -376,10 +392,10 @@ def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
         # Sent once, to the reaction's start mutation; never stored, logged or shown.
         request["email"] = _read_email()
     try:
-        target, answer = _operate(cli, request)
+        operated = _operate(cli, request)
     finally:
         request.pop("email", None)
-    _report(cli, target, "resubmit", answer)
+    _report(cli, "resubmit", operated)
 
 
 @cases.command("close")
@@ -402,8 +418,7 @@ def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
     if not reason.strip():
         raise UserError("--reason: say why the case is closed")
     request = {"action": "close", "caseId": case_id, "reason": reason, "closedAs": closed_as}
-    target, answer = _operate(cli, request)
-    _report(cli, target, "close", answer)
+    _report(cli, "close", _operate(cli, request))
 
 
 @cases.command("extend")
@@ -430,8 +445,7 @@ def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> Non
         "jurisdiction": jurisdiction,
         "reason": reason,
     }
-    target, answer = _operate(cli, request)
-    _report(cli, target, "extend", answer)
+    _report(cli, "extend", _operate(cli, request))
 
 
 @cases.command("set-received")
@@ -460,8 +474,7 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
         "received": _iso(when),
         "reason": reason,
     }
-    target, answer = _operate(cli, request)
-    _report(cli, target, "set-received", answer)
+    _report(cli, "set-received", _operate(cli, request))
 
 
 @cases.command("link")
@@ -472,11 +485,10 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
 def link(cli: CliContext, case_id: str, task_id: str) -> None:
     """Link TASK_ID, a task your own system started (of the case's kind), to CASE_ID as its next
     attempt (announce mode)."""
-    target, answer = _operate(cli, {"action": "link", "caseId": case_id, "taskId": task_id})
-    _report(cli, target, "link", answer)
+    _report(cli, "link", _operate(cli, {"action": "link", "caseId": case_id, "taskId": task_id}))
 
 
-def _row(case: Case, now: datetime, due_soon_days: float) -> CaseRowOut:
+def _row(case: Case, now: datetime, due_soon_days: int) -> CaseRowOut:
     bucket = bucket_of(case, now, due_soon_days)
     return CaseRowOut(
         case_id=case.case_id,
@@ -486,12 +498,22 @@ def _row(case: Case, now: datetime, due_soon_days: float) -> CaseRowOut:
         attempts=case.attempts,
         bucket=None if bucket is None else bucket.value,
         legal_due_at=_iso(case.legal_due_at),
-        days_left=round(legal_days_left(case, now), 1),
+        days_left=_days(legal_days_left, case, now),
         plan_deadline_at=_iso(case.plan_deadline_at),
-        plan_days_left=round(days_left(case, now), 1),
+        plan_days_left=_days(days_left, case, now),
         next_action=_next(case),
         reason=case.reason,
     )
+
+
+def _days(count: Callable[[Case, datetime], float], case: Case, now: datetime) -> float | None:
+    """Days left to a deadline, by ``count``; None for an ended case: it runs against no
+    clock any more (its deadlines are history)."""
+    return None if case.state.ended else round(count(case, now), 1)
+
+
+def _deadline(due: datetime, left: float | None) -> str:
+    return _iso(due) if left is None else f"{_iso(due)} ({left:.1f} days left)"
 
 
 _AT_RISK = frozenset({Bucket.DUE_SOON.value, Bucket.PAST_DUE.value})
@@ -558,7 +580,17 @@ def _load(store: CaseStore, case_id: str) -> Case:
     return found
 
 
-def _operate(cli: CliContext, request: dict[str, Any]) -> tuple[Target, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Operated:
+    """The reaction's answer to an operator's command, and the case as it stands when the
+    answer is that an ended case was left as it was (the answer names its state only)."""
+
+    target: Target
+    answer: dict[str, Any]
+    ended: Case | None = None
+
+
+def _operate(cli: CliContext, request: dict[str, Any]) -> _Operated:
     """An operator's command on a case, carried out (and recorded, refused or not, with the
     caller AWS authenticated) by the reaction; its answer."""
     with cli.target() as target:
@@ -567,7 +599,15 @@ def _operate(cli: CliContext, request: dict[str, Any]) -> tuple[Target, dict[str
             answer = target.operator_client().send(request)
         except OperatorRequestRefused as refused:
             raise UserError(str(refused)) from None
-    return target, answer
+        ended = None
+        if answer.get("outcome") == "unchanged" and _has_ended(answer.get("state")):
+            # How and when it ended, for the operator who thought it open.
+            ended = target.case_store().load(str(answer.get("caseId") or request["caseId"]))
+    return _Operated(target, answer, ended)
+
+
+def _has_ended(state: object) -> bool:
+    return state in {s.value for s in CaseState if s.ended}
 
 
 def _read_email() -> str:
@@ -582,7 +622,8 @@ def _read_email() -> str:
     return value
 
 
-def _report(cli: CliContext, target: Target, action: str, answer: dict[str, Any]) -> None:
+def _report(cli: CliContext, action: str, operated: _Operated) -> None:
+    target, answer = operated.target, operated.answer
     state = answer.get("state")
     task_id = answer.get("taskId")
     if cli.json:
@@ -597,12 +638,32 @@ def _report(cli: CliContext, target: Target, action: str, answer: dict[str, Any]
             )
         )
         return
-    what = {"moved": "done", "unchanged": "nothing to do: the case was already there"}
+    said = f"{action} case {answer.get('caseId')}: "
+    if answer["outcome"] == "unchanged" and _has_ended(state):
+        console.print(said + "nothing to do: " + _how_it_ended(str(state), operated.ended))
+        return
+    what = {"moved": "done", "unchanged": "nothing to do: the case is already as asked"}
     console.print(
-        f"{action} case {answer.get('caseId')}: {what.get(answer['outcome'], answer['outcome'])};"
-        f" state {state}" + (f", task {task_id}" if task_id else ""),
+        said + f"{what.get(answer['outcome'], answer['outcome'])}; state {state}"
+        f"{f', task {task_id}' if task_id else ''}",
         markup=False,
     )
+
+
+def _how_it_ended(state: str, case: Case | None) -> str:
+    """How and when the case ended, as the operator who thought it open needs to hear it:
+    ``already ended: CLOSED as cancelled on 2026-12-06T10:00:00Z (shopper withdrew)``."""
+    said = f"already ended: {state}"
+    if case is None:
+        return said
+    if case.closed_as:
+        said += f" as {case.closed_as}"
+    if case.ended_at:
+        said += f" on {_iso(case.ended_at)}"
+    if case.state is CaseState.CLOSED and case.reason:
+        # The operator's reason: outside text, printed as one line of plain text.
+        said += f" ({plain(case.reason)})"
+    return said
 
 
 def _iso(moment: datetime | None) -> str:

@@ -60,6 +60,9 @@ def list_(cli: CliContext, queue_names: str, limit: int) -> None:
         "Dead-letter queues",
         ["queue", "sent", "task", "event", "reason"],
         ((m.queue, m.sent_at, m.task_id, m.event_id, m.reason) for m in parked),
+        # Which task and why it is parked stay; a narrow terminal does without the rest (a
+        # task has one event in a queue or few; --json has them all).
+        spare=_SPARE,
     )
     console.print(f"{len(parked)} message(s)")
 
@@ -112,6 +115,7 @@ def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
                 )
                 for r in results
             ),
+            spare=("queue",),
         )
         console.print(f"{done} redriven, {len(results) - done} kept on their queue")
         if done < len(results):
@@ -170,8 +174,13 @@ def discard(cli: CliContext, queue_names: str, task_id: str | None, yes: bool, l
         "Removed",
         ["queue", "task", "event", "reason"],
         ((m.queue, m.task_id, m.event_id, m.reason) for m in outs),
+        spare=("event", "queue"),
     )
     console.print(f"{len(outs)} message(s) removed")
+
+
+#: The columns of a parked message a narrow terminal hides, the first first.
+_SPARE = ("event", "sent", "queue")
 
 
 def _subject(names: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -9,17 +10,19 @@ import click
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import FailuresListOut, FailuresShowOut, StoredFailure
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
-from bwp_privacy_cli.timeparse import parse_since
+from bwp_privacy_cli.timeparse import SINCE, Since
 
 
 @click.group()
 def failures() -> None:
-    """Stored deletion failures."""
+    """Stored failures of both kinds of privacy task, deletion and retrieval: what Buy with
+    Prime's FAILED events said, with the task's errors as the recorder looked them up."""
 
 
 @failures.command("list")
 @click.option(
     "--since",
+    type=SINCE,
     default="7d",
     show_default=True,
     help="7d, 12h, 30m or an ISO date; at most the retention (RetentionDays) is read.",
@@ -31,11 +34,11 @@ def failures() -> None:
 @common_options
 @pass_cli
 def list_(
-    cli: CliContext, since: str, business_product_id: str | None, error_code: str | None
+    cli: CliContext, since: Since, business_product_id: str | None, error_code: str | None
 ) -> None:
     """Failures received since --since, newest first."""
     now = datetime.now(UTC)
-    start = parse_since(since, now)
+    start = since.at(now)
     code = error_code.strip().upper() if error_code else None
     with cli.target() as target:
         cli.announce(target)
@@ -75,7 +78,7 @@ def list_(
         ["received", "task", "business product", "errors", "lookup", "status"],
         (
             (
-                f.received_at,
+                _to_the_second(f.received_at),
                 f.task_id,
                 f.business_product_id,
                 ", ".join(f.codes),
@@ -85,6 +88,9 @@ def list_(
             for f in found
         ),
         ids=("task", "business product"),
+        # The task and its errors say what failed; a narrow terminal does without the rest,
+        # the business product first (a merchant has one or few).
+        spare=("business product", "lookup", "status", "received"),
     )
     console.print(f"{len(found)} failure(s)")
     if code and not found:
@@ -127,6 +133,12 @@ def show(cli: CliContext, task_id: str, show_all: bool) -> None:
             f"{len(found)} stored events for this task; the latest is shown"
             f" (`bwp-privacy failures show {task_id} --all` for every one)."
         )
+
+
+def _to_the_second(moment: str) -> str:
+    """An ISO time without its fraction of a second (`failures show` has it): seven columns
+    a narrow terminal gives to another column."""
+    return re.sub(r"\.\d+(?=Z|[+-]\d\d:\d\d|$)", "", moment)
 
 
 def _print_failure(failure: StoredFailure) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
+from bwp_privacy_cli.commands.cases import due_soon_days_option
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import ReportWrittenOut
 from bwp_privacy_cli.output import console, print_json
@@ -23,15 +23,7 @@ from bwp_privacy_cli.report import DEFAULT_WEEKS, build_report, write_report
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="The HTML file to write (replaced if it exists).",
 )
-@click.option(
-    "--due-soon-days",
-    type=click.IntRange(0, 365),
-    envvar="BWP_DUE_SOON_DAYS",
-    show_envvar=True,
-    default=DEFAULT_DUE_SOON_DAYS,
-    show_default=True,
-    help="An open case with fewer days than this to its legal deadline is due soon.",
-)
+@due_soon_days_option  # as `cases list`'s: the same days, the same buckets
 @click.option(
     "--weeks",
     type=click.IntRange(1, 104),
