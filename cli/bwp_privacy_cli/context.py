@@ -11,6 +11,12 @@ import click
 
 from bwp_privacy_cli.output import console, err_console, plain
 from bwp_privacy_cli.targets import Target, open_target
+from bwp_privacy_cli.targets.sandbox import (
+    another_checkouts_sandbox_message,
+    read_sandbox_state,
+    sandbox_alive,
+    sandbox_file,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +38,8 @@ class CliContext:
         """
         if self.stack_name is not None and self.env == "sandbox" and self.env_given:
             raise UserError("--stack-name names a deployed stack: drop --env sandbox")
+        if self.stack_name is None and self.env == "sandbox":
+            refuse_another_checkouts_sandbox()
         # A sandbox started for this command is announced on stderr: --json stays clean.
         with (
             open_target(self.env, stack_name=self.stack_name, notify=err_console.print) as target,
@@ -46,6 +54,17 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def refuse_another_checkouts_sandbox() -> None:
+    """A sandbox another checkout started (their state file is shared, BWP_SANDBOX_FILE)
+    runs that checkout's template and holds that work's failures and cases: a command here
+    never acts on it unsaid, it says whose it is and the ways on."""
+    path = sandbox_file()
+    recorded = read_sandbox_state(path)
+    # Asked only when it is another checkout's: one that is gone is simply replaced.
+    if recorded is not None and recorded.serves_another_checkout() and sandbox_alive(recorded):
+        raise UserError(another_checkouts_sandbox_message(recorded, path))
 
 
 class UserError(click.ClickException):

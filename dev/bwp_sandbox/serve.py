@@ -14,9 +14,11 @@ import errno
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bwp_privacy_cli.local import patched_environ
-from bwp_privacy_cli.targets import recorded_sandbox, sandbox_file
+from bwp_privacy_cli.targets import SandboxTarget, recorded_sandbox, sandbox_file
+from bwp_privacy_cli.targets.sandbox import another_checkouts_sandbox_message, other_sandboxes
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.reaction_poller import ReactionPoller
@@ -39,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     path = sandbox_file()
     running, alive = recorded_sandbox(path)
     if running is not None and alive:
+        if running.serves_another_checkout():
+            return _fail(another_checkouts_sandbox_message(running, path))
         return _fail(
-            f"a sandbox is already running (pid {running.pid}, AWS at"
+            f"this checkout's sandbox is already running (pid {running.pid}, AWS at"
             f" {running.aws_env.get('AWS_ENDPOINT_URL')}): use it, or stop it first with"
             " `bwp-privacy sandbox stop`"
         )
@@ -74,9 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         if error.errno != errno.EADDRINUSE:
             raise
         taken = ", ".join(f"{name} {port}" for name, port in ports.items() if port)
+        holder = _other_checkout_on(set(ports.values()) - {0}, path)
         return _fail(
-            f"a port is in use by another program ({taken}): stop it, or pick other ports"
-            f" with {PORT_OPTIONS} (0 = any free port)"
+            f"a port is in use by {holder or 'another program'} ({taken}): stop it, or pick"
+            f" other ports with {PORT_OPTIONS} (0 = any free port)"
         )
     return 0
 
@@ -84,6 +89,20 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str) -> int:
     print(f"Error: {message}", file=sys.stderr)
     return 1
+
+
+def _other_checkout_on(ports: set[int], path: Path) -> str | None:
+    """Another checkout's sandbox listening on one of ``ports`` (the defaults are the same in
+    every clone), named so that the user knows which to stop; None when none is."""
+    for _, other in other_sandboxes(path):
+        if ports & _ports_of(other):
+            return f"the sandbox{other.of_checkout()} (pid {other.pid})"
+    return None
+
+
+def _ports_of(target: SandboxTarget) -> set[int]:
+    urls = [target.aws_env.get("AWS_ENDPOINT_URL"), target.emulator_url]
+    return {port for url in urls if url and (port := urlsplit(url).port) is not None}
 
 
 def _forget_if_ours(path: Path) -> None:

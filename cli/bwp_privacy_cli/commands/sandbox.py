@@ -22,6 +22,12 @@ from bwp_privacy_cli.targets import (
     start_background_sandbox,
     stop_sandbox,
 )
+from bwp_privacy_cli.targets.sandbox import (
+    another_checkouts_sandbox_message,
+    other_sandboxes,
+    shown_path,
+    this_checkout,
+)
 
 
 @click.group(invoke_without_command=True)
@@ -44,7 +50,8 @@ def sandbox(
 
     While it runs, every command with --env sandbox (the default) uses it, so failures
     stored by `replay` can be listed, shown and redriven. A command that finds no sandbox
-    starts one in the background (`sandbox start` does only that).
+    starts one in the background (`sandbox start` does only that). Each checkout has a
+    sandbox of its own: a command never uses the one another checkout started.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -62,10 +69,13 @@ def sandbox(
 @common_options
 @pass_cli
 def start(cli: CliContext) -> None:
-    """Start a sandbox in the background (if none is running) and say where it is."""
+    """Start this checkout's sandbox in the background (if it is not running) and say where
+    it is."""
     if not sandbox_available():
         raise UserError(SANDBOX_HINT)
     running, alive = recorded_sandbox()
+    if running is not None and alive and running.serves_another_checkout():
+        raise UserError(another_checkouts_sandbox_message(running, sandbox_file()))
     started = running if running is not None and alive else None
     if started is None:
         started = start_background_sandbox(sandbox_file())
@@ -76,15 +86,19 @@ def start(cli: CliContext) -> None:
 @common_options
 @pass_cli
 def stop(cli: CliContext) -> None:
-    """Stop the running sandbox (everything it held is gone)."""
+    """Stop this checkout's sandbox (everything it held is gone)."""
     stopped, was_running = stop_sandbox(sandbox_file())
     if cli.json:
         print_json(SandboxStopOut(stopped=was_running, pid=stopped.pid if stopped else None))
         return
     if stopped is None:
-        console.print("No sandbox is running.")
+        console.print(f"No sandbox is running{_for_this_checkout()}.")
     elif was_running:
-        console.print(f"Stopped the sandbox (pid {stopped.pid}).")
+        # A shared state file (BWP_SANDBOX_FILE) may name another checkout's: say whose.
+        whose = (
+            " another checkout's sandbox" if stopped.serves_another_checkout() else " the sandbox"
+        )
+        console.print(f"Stopped{whose}{stopped.of_checkout()} (pid {stopped.pid}).")
     else:
         console.print(f"No sandbox was running; removed the stale state file {sandbox_file()}.")
 
@@ -93,15 +107,28 @@ def stop(cli: CliContext) -> None:
 @common_options
 @pass_cli
 def status(cli: CliContext) -> None:
-    """Whether a sandbox is running, and where."""
+    """Whether this checkout's sandbox is running, and where (and any other checkout's)."""
     running, alive = recorded_sandbox()
     if running is None or not alive:
         if cli.json:
             print_json(SandboxStatusOut(running=False, state_file=str(sandbox_file())))
-        else:
-            console.print("No sandbox is running (commands start one when they need it).")
+            return
+        console.print(
+            f"No sandbox is running{_for_this_checkout()} (commands start one when they need it)."
+        )
+        # The one a user may have expected to find: started from another clone.
+        for path, other in other_sandboxes():
+            console.print(
+                f"The sandbox{other.of_checkout()} is running (pid {other.pid}, state in"
+                f" {path}): another checkout's, which commands here do not use."
+            )
         return
     _report(cli, running, running=True, note="")
+
+
+def _for_this_checkout() -> str:
+    checkout = this_checkout()
+    return f" for this checkout, {shown_path(str(checkout))}" if checkout else ""
 
 
 def _report(cli: CliContext, target: SandboxTarget, *, running: bool, note: str) -> None:
@@ -115,18 +142,30 @@ def _report(cli: CliContext, target: SandboxTarget, *, running: bool, note: str)
     if cli.json:
         print_json(payload)
         return
-    verb = "Started a sandbox" if note == "started" else "A sandbox is running"
-    console.print(
-        f"{verb} (pid {target.pid}): AWS at {payload.aws}, API emulator at"
-        f" {payload.emulator}; state in {payload.state_file}."
+    where = (
+        f" (pid {target.pid}): AWS at {payload.aws}, API emulator at {payload.emulator};"
+        f" state in {payload.state_file}"
     )
+    whose = target.of_checkout()
+    if target.serves_another_checkout():
+        # Said, never used: commands here refuse it (`CliContext.target`).
+        console.print(
+            f"The sandbox{whose} is running{where}. It is another checkout's: commands here"
+            " do not use it."
+        )
+    elif note == "started":
+        console.print(f"Started the sandbox{whose}{where}.")
+    else:
+        console.print(f"The sandbox{whose} is running{where}.")
 
 
 def _refuse_a_second_one() -> None:
     running, alive = recorded_sandbox()
     if running is not None and alive:
+        if running.serves_another_checkout():
+            raise UserError(another_checkouts_sandbox_message(running, sandbox_file()))
         raise UserError(
-            f"a sandbox is already running (pid {running.pid}, AWS at"
+            f"this checkout's sandbox is already running (pid {running.pid}, AWS at"
             f" {running.aws_env.get('AWS_ENDPOINT_URL')}): use it, or stop it first with"
             " `bwp-privacy sandbox stop`"
         )

@@ -4,10 +4,13 @@ still answers, and running the function here the way Lambda would."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import importlib.util
 import io
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,7 +31,9 @@ if TYPE_CHECKING:
     from bwp_privacy_cli.event_runner import ReplayResult
 
 # In the user's own cache folder, not a shared /tmp path another user could plant.
-DEFAULT_SANDBOX_FILE = Path.home() / ".cache" / "bwp-privacy" / "sandbox.json"
+SANDBOX_STATE_DIR = Path.home() / ".cache" / "bwp-privacy"
+#: The state file of an installation without a checkout (no sandbox of its own to find).
+DEFAULT_SANDBOX_FILE = SANDBOX_STATE_DIR / "sandbox.json"
 #: What a sandbox needs beyond the CLI: a checkout (the sandbox is not in the wheel), with the
 #: development dependencies.
 SANDBOX_MODULES = ("bwp_sandbox", "moto", "graphql", "yaml")
@@ -36,6 +41,17 @@ SANDBOX_HINT = (
     "the sandbox runs from a checkout of bwp-privacy: run `uv sync` (or `make setup`) there"
     " and use its bwp-privacy; or use a deployed stack with --env deployed or --stack-name NAME"
 )
+
+
+@functools.cache
+def this_checkout() -> Path | None:
+    """The checkout this installation runs a sandbox from: the folder holding the sandbox's
+    code (``dev/bwp_sandbox``) where this Python finds it, which an editable install (`uv
+    sync`) points at its own clone. None without one (a plain install has no sandbox)."""
+    spec = importlib.util.find_spec("bwp_sandbox")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -53,10 +69,28 @@ class SandboxTarget(Target):
     rule_target_queue_url: str | None = None
     #: The process that serves it (`bwp-privacy sandbox stop` ends it).
     pid: int | None = None
+    #: The checkout whose code the sandbox runs (its template, its emulator), as a path. The
+    #: process that builds the target is that checkout's; a state file written before this
+    #: was recorded reads as None (unknown).
+    checkout: str | None = field(default_factory=lambda: _path_text(this_checkout()))
 
     def banner(self) -> str:
         aws = self.aws_env.get("AWS_ENDPOINT_URL", "local")
-        return f"Target: the local sandbox (AWS at {aws}, API emulator at {self.emulator_url})"
+        return (
+            f"Target: the local sandbox{self.of_checkout()} (AWS at {aws},"
+            f" API emulator at {self.emulator_url})"
+        )
+
+    def of_checkout(self) -> str:
+        """Which checkout's sandbox it is, for a sentence: " of the checkout PATH", or
+        nothing when unknown."""
+        return f" of the checkout {shown_path(self.checkout)}" if self.checkout else ""
+
+    def serves_another_checkout(self) -> bool:
+        """Whether this sandbox runs another checkout's code than this installation's: its
+        stack is that checkout's template, and what it stores belongs to that work."""
+        mine = this_checkout()
+        return self.checkout is not None and mine is not None and Path(self.checkout) != mine
 
     def function_credentials(self) -> dict[str, str]:
         return dict(self.credentials)
@@ -131,17 +165,79 @@ class SandboxTarget(Target):
 
 
 def sandbox_file() -> Path:
-    return Path(os.environ.get("BWP_SANDBOX_FILE", str(DEFAULT_SANDBOX_FILE)))
+    """Where this checkout's sandbox records itself: BWP_SANDBOX_FILE, else a file of this
+    checkout's own in the cache folder. Two clones each have their own sandbox (a command in
+    one never finds the other's), and the file's name says whose it is."""
+    given = os.environ.get("BWP_SANDBOX_FILE")
+    if given:
+        return Path(given)
+    checkout = this_checkout()
+    if checkout is None:
+        return DEFAULT_SANDBOX_FILE
+    # The folder's name to be read by a person, a digest of the whole path to be unique.
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", checkout.name)[:40] or "checkout"
+    digest = hashlib.sha256(str(checkout).encode()).hexdigest()[:12]
+    return SANDBOX_STATE_DIR / f"sandbox-{name}-{digest}.json"
 
 
 def recorded_sandbox(path: Path | None = None) -> tuple[SandboxTarget | None, bool]:
     """The sandbox the state file names, and whether it still answers."""
-    path = path or sandbox_file()
+    target = read_sandbox_state(path or sandbox_file())
+    return target, target is not None and sandbox_alive(target)
+
+
+def read_sandbox_state(path: Path) -> SandboxTarget | None:
+    """The sandbox the state file names (None: no file, or not one), without asking it."""
     try:
-        target = SandboxTarget(**json.loads(path.read_text()))
+        # A file that does not say which checkout it serves was written before that was
+        # recorded: unknown, not this process's own checkout (the field's default).
+        return SandboxTarget(**{"checkout": None, **json.loads(path.read_text())})
     except (OSError, ValueError, TypeError):
-        return None, False
-    return target, sandbox_alive(target)
+        return None
+
+
+def other_sandboxes(path: Path | None = None) -> list[tuple[Path, SandboxTarget]]:
+    """The sandboxes of other checkouts running beside this one's (their state files in the
+    same folder): what to name when this checkout has none, or a port is already taken."""
+    path = path or sandbox_file()
+    found = []
+    for other in sorted(path.parent.glob("sandbox*.json")):
+        if other == path:
+            continue
+        target, alive = recorded_sandbox(other)
+        if target is not None and alive:
+            found.append((other, target))
+    return found
+
+
+def another_checkouts_sandbox_message(target: SandboxTarget, path: Path) -> str:
+    """Why a command here does not use ``target``, and the ways on (one line)."""
+    # Only a state file named on purpose is shared: each checkout's default is its own.
+    shared = (
+        "; or unset BWP_SANDBOX_FILE, so that each checkout has a state file of its own"
+        if os.environ.get("BWP_SANDBOX_FILE")
+        else ""
+    )
+    return (
+        f"the sandbox recorded in {shown_path(str(path))} (pid {target.pid}) serves the checkout"
+        f" {shown_path(target.checkout)}, not this one ({shown_path(_path_text(this_checkout()))}):"
+        " use that checkout's bwp-privacy; or stop it with `bwp-privacy sandbox stop` (what it"
+        f" holds is lost), and a command here starts this checkout's own{shared}"
+    )
+
+
+def shown_path(path: str | None) -> str:
+    """A path as a person reads it: under their home folder as ~/..."""
+    if path is None:
+        return "(unknown)"
+    home = str(Path.home())
+    if path == home or path.startswith(home.rstrip("/") + "/"):
+        return "~" + path[len(home.rstrip("/")) :]
+    return path
+
+
+def _path_text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def sandbox_alive(target: SandboxTarget) -> bool:
