@@ -18,15 +18,47 @@ COMMANDS = {
         "Before a first deploy: credentials, subscriptions, partner bus.",
     ),
     "doctor": ("bwp_privacy_cli.commands.doctor", "doctor", "Check a stack end to end."),
-    "replay": ("bwp_privacy_cli.commands.replay", "replay", "Run events through the handler."),
-    "events": ("bwp_privacy_cli.commands.events", "events", "Write sample events."),
-    "task": ("bwp_privacy_cli.commands.task", "task", "Show a task, cancel a deletion task."),
-    "failures": ("bwp_privacy_cli.commands.failures", "failures", "List and show stored failures."),
-    "dlq": ("bwp_privacy_cli.commands.dlq", "dlq", "List and redrive the dead-letter queues."),
-    "archive": ("bwp_privacy_cli.commands.archive", "archive", "Replay the partner bus archive."),
+    "replay": (
+        "bwp_privacy_cli.commands.replay",
+        "replay",
+        "Run deletion and retrieval events through the handlers.",
+    ),
+    "events": (
+        "bwp_privacy_cli.commands.events",
+        "events",
+        "Write sample deletion and retrieval events.",
+    ),
+    "task": (
+        "bwp_privacy_cli.commands.task",
+        "task",
+        "Show a deletion or retrieval task; cancel a deletion task.",
+    ),
+    "failures": (
+        "bwp_privacy_cli.commands.failures",
+        "failures",
+        "List and show stored deletion and retrieval failures.",
+    ),
+    "dlq": (
+        "bwp_privacy_cli.commands.dlq",
+        "dlq",
+        "List, redrive, discard the dead letters (either kind of task).",
+    ),
+    "archive": (
+        "bwp_privacy_cli.commands.archive",
+        "archive",
+        "Replay the partner bus archive of deletion and retrieval failures.",
+    ),
     "routes": ("bwp_privacy_cli.commands.routes", "routes", "Check a routes file."),
-    "sandbox": ("bwp_privacy_cli.commands.sandbox", "sandbox", "Run, start, stop a local sandbox."),
-    "cases": ("bwp_privacy_cli.commands.cases", "cases", "List, show, resubmit, close cases."),
+    "sandbox": (
+        "bwp_privacy_cli.commands.sandbox",
+        "sandbox",
+        "Run, start, stop this checkout's local sandbox.",
+    ),
+    "cases": (
+        "bwp_privacy_cli.commands.cases",
+        "cases",
+        "List, show, resubmit, close deletion and retrieval cases.",
+    ),
     "report": ("bwp_privacy_cli.commands.report", "report", "Write the compliance report (HTML)."),
 }
 
@@ -103,9 +135,12 @@ def describe_error(error: Exception) -> str | None:
 def cli(
     ctx: click.Context, env: str, stack_name: str | None, json_output: bool, verbose: bool
 ) -> None:
-    """Set up and check a deployed stack (setup, doctor), replay events, inspect and cancel
-    tasks, read stored failures, carry cases, drain the dead-letter queues and replay the
-    archive of bwp-privacy."""
+    """The operator's tool of bwp-privacy, for deletion and retrieval tasks alike: set up and
+    check a stack (setup, doctor); run events through the handlers and write sample ones
+    (replay, events); show and cancel tasks (task); read stored failures (failures); carry
+    cases to their end and write the compliance report (cases, report); drain the dead-letter
+    queues and replay the archive (dlq, archive); check alert routes (routes); run a local
+    sandbox to try all of it (sandbox)."""
     given = ctx.get_parameter_source("env") not in (None, click.core.ParameterSource.DEFAULT)
     ctx.obj = CliContext(
         env=env, stack_name=stack_name, json=json_output, verbose=verbose, env_given=given

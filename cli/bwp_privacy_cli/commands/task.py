@@ -27,9 +27,15 @@ BP_OPTION = click.option(
 )
 
 
+#: The documented statuses a deletion task cannot be cancelled in: it has left its holding
+#: period (IN_PROGRESS) or ended.
+NOT_CANCELLABLE = frozenset({"IN_PROGRESS", "COMPLETED", "FAILED"})
+
+
 @click.group()
 def task() -> None:
-    """Deletion and retrieval tasks in Buy with Prime."""
+    """Deletion and retrieval tasks in Buy with Prime: show a task of either kind, cancel a
+    deletion task in its holding period."""
 
 
 @task.command("show")
@@ -80,19 +86,28 @@ def show(
 @task.command("cancel")
 @click.argument("task_id")
 @BP_OPTION
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask (nor look the task up first): the cancel is sent, and Buy with Prime"
+    " refuses it if the task has left its holding period.",
+)
 @common_options
 @pass_cli
 def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: bool) -> None:
-    """Cancel TASK_ID while it is in its holding period."""
+    """Cancel TASK_ID while it is in its holding period (ON_HOLD). Without --yes, the task is
+    looked up first and the question asked only when it can be cancelled."""
     with cli.target() as target:
         cli.announce(target)
         bp = business_product_id or _business_product(_stored(target, task_id), task_id)
-        if not yes and not click.confirm(
-            f"Cancel deletion task {task_id} of {bp} on {target.label}?", err=True
-        ):
-            console.print("Not cancelled.")
-            sys.exit(1)
+        if not yes:
+            # A question whose yes can only be refused wastes the user's decision: look first.
+            status = _cancellable_status(target, bp, task_id)
+            if not click.confirm(
+                f"Cancel deletion task {task_id} of {bp} ({status}) on {target.label}?", err=True
+            ):
+                console.print("Not cancelled.")
+                sys.exit(1)
         # The reaction cancels it and records it, with the caller AWS authenticated.
         request = {"action": "task-cancel", "taskId": task_id, "businessProductId": bp}
         try:
@@ -104,6 +119,26 @@ def cancel(cli: CliContext, task_id: str, business_product_id: str | None, yes: 
         print_json(TaskCancelOut(target=target.identity(), task_id=cancelled, cancelled=True))
     else:
         console.print(f"Cancelled deletion task {cancelled}.")
+
+
+def _cancellable_status(target: Target, bp: str, task_id: str) -> str:
+    """The task's status as the API has it (as `task show` reads it), when a cancel can
+    succeed; else a one-line refusal saying why. Buy with Prime cancels a deletion only in
+    its holding period; a status it does not document is left for it to judge."""
+    with target.function_environment():
+        client = build_client(target.settings())
+        try:
+            found = client.get_deletion_task(bp, task_id)
+        except ResourceNotFoundApiError:
+            raise UserError(
+                f"deletion task {task_id} not found for business product {bp}: nothing to cancel"
+            ) from None
+    if found.status in NOT_CANCELLABLE:
+        raise UserError(
+            f"deletion task {task_id} is {found.status}: only a task in its holding period"
+            " (ON_HOLD) can be cancelled; nothing was sent"
+        )
+    return found.status
 
 
 def _stored(target: Target, task_id: str) -> dict[str, object] | None:
