@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import warnings
 from datetime import datetime
@@ -303,6 +304,18 @@ def _day(moment: datetime) -> str:
     return iso_z(moment, "minutes")
 
 
+#: A backslash escape as Markdown reads it: a backslash before any ASCII punctuation shows
+#: that character alone (CommonMark, which Teams' TextBlock follows).
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def teams_reads(text: str) -> str:
+    """What a Teams user reads of a card's text. The router escapes outside text so that Teams
+    never reads it as Markdown (``\\[WARNING\\]``); Teams shows it without the backslashes.
+    For display only: the card sent keeps its escapes."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", text)
+
+
 def _route_alerts(sandbox: Sandbox, router: Any) -> int:
     """Run the alert router over its queue, then show what each receiver got."""
     sandbox.sink.clear()
@@ -330,7 +343,7 @@ def _route_alerts(sandbox: Sandbox, router: Any) -> int:
         print(f"  Slack       {header['text']['text']}  ({len(message['body']['blocks'])} blocks)")
     for message in sink.received("teams"):
         card = message["body"]["attachments"][0]["content"]
-        print(f"  Teams       Adaptive Card: {card['body'][0]['text']}")
+        print(f"  Teams       Adaptive Card: {teams_reads(card['body'][0]['text'])}")
     for request in sink.received("webhook"):
         body = request["body"]
         cases = ", ".join(alert["case_id"] for alert in body["alerts"])
