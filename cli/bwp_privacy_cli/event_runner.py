@@ -8,19 +8,24 @@ event of either kind and rejects what is none (with the reason).
 A run can be interrupted (Ctrl-C, SIGTERM): it stops at once, says how far it got, and frees
 the claims of the events it cut short (each invocation's request id is its claim's token, so
 only this run's claims are freed), so that running it again is safe at once.
+
+The functions' log records go to the caller's log stream (stderr with -v), never elsewhere.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import multiprocessing
 import signal
+import sys
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -39,7 +44,7 @@ from bwp_privacy.recorder import (
 )
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.json_output import CaseEffectOut, ReplayResultOut, RunEffect
-from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+from bwp_privacy_cli.local import NOWHERE, LocalFunction, LocalLambdaContext, function_logs_to
 
 NOTHING = RunEffect(stored=False, published=False, message_id=None)
 
@@ -120,7 +125,7 @@ class EventRunner:
             self._client = build_client(ApiSettings.from_env(function.settings()))
         else:
             # Logger binds its stream at import: keep function logs off our stdout.
-            with contextlib.redirect_stdout(log_stream):
+            with contextlib.redirect_stdout(log_stream), function_logs_to(log_stream):
                 function.cold_start()
 
     def run_event(self, origin: str, event: Any) -> ReplayResult:
@@ -130,6 +135,12 @@ class EventRunner:
     def run(self, item: SourcedEvent, request_id: str | None = None) -> ReplayResult:
         """Handle one event and classify the outcome. ``request_id``: the invocation's, which
         the recorder's claim on the event carries (so that an interrupted run can free it)."""
+        # Every runner's caller (replay, its workers, a sandbox redrive) keeps the records the
+        # library logs on our log stream, not only those of the function's own logger.
+        with function_logs_to(self._log_stream):
+            return self._run(item, request_id)
+
+    def _run(self, item: SourcedEvent, request_id: str | None) -> ReplayResult:
         if item.event is None:
             return ReplayResult(item.origin, "failed", item.error or "unreadable")
         event_id = item.event.get("id") if isinstance(item.event.get("id"), str) else None
@@ -291,36 +302,6 @@ def _classify(origin: str, answer: dict[str, Any]) -> ReplayResult:
     return ReplayResult(origin, "stored", base, task_id, event_id, this_run=effect)
 
 
-# -- worker processes ----------------------------------------------------------------------
-
-_worker: EventRunner | None = None
-_started: Any = None
-
-
-def _init_worker(
-    function: LocalFunction, dry_run: bool, started: Any, reaction: LocalFunction | None
-) -> None:
-    """Each worker: its own cold start (spawned workers inherit the parent's environment,
-    the target's AWS included)."""
-    global _worker, _started
-    # The parent handles Ctrl-C for everyone (it reaches the whole process group).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _started = started
-    _worker = EventRunner(function, log_stream=io.StringIO(), dry_run=dry_run, reaction=reaction)
-
-
-def _run_indexed(indexed: tuple[int, SourcedEvent]) -> tuple[int, ReplayResult]:
-    index, item = indexed
-    assert _worker is not None
-    request_id = str(uuid.uuid4())
-    _started.put((index, request_id))  # before the claim: a kill may come at any point
-    result = _worker.run(item, request_id)
-    if isinstance(_worker._log_stream, io.StringIO):
-        _worker._log_stream.seek(0)
-        _worker._log_stream.truncate()
-    return index, result
-
-
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
     """SIGTERM stops a run as Ctrl-C does (KeyboardInterrupt), then the old handler returns."""
@@ -347,14 +328,29 @@ def run_events(
 ) -> ReplayRun:
     """Run ``items`` with ``workers`` processes (1 = in this process); results in input order.
     COMPLETED events go to ``reaction`` (ReactionFunction), the others to ``function``.
+    The functions' logs go to ``log_stream``; a worker process writes its own to stderr if
+    ``log_stream`` is stderr, nowhere otherwise.
 
     Interrupted (KeyboardInterrupt, or SIGTERM inside `interruptible`), it stops at once:
     worker processes are ended, and the events cut short get their claims freed.
     """
     run = ReplayRun(total=len(items))
     started: dict[int, str] = {}  # index of each event handed to the handler -> request id
-    with _function_logs_to(log_stream):
-        _run(items, function, reaction, dry_run, workers, log_stream, on_result, run, started)
+    with function_logs_to(log_stream):
+        try:
+            if workers <= 1:
+                runner = EventRunner(
+                    function, log_stream=log_stream, dry_run=dry_run, reaction=reaction
+                )
+                for index, item in enumerate(items):
+                    started[index] = request_id = str(uuid.uuid4())
+                    run.results.append(runner.run(item, request_id))
+                    on_result(run.results[-1])
+            else:
+                crew = _Crew(function, reaction, dry_run, _is_stderr(log_stream))
+                crew.run(items, workers, run, started, on_result)
+        except KeyboardInterrupt:
+            run.interrupted = True
     if run.interrupted and not dry_run:
         finished = {r.event_id for r in run.results}
         cut_short = [
@@ -370,96 +366,217 @@ def run_events(
     return run
 
 
-class _FunctionLogs(logging.StreamHandler):  # type: ignore[type-arg]
-    """A root handler that keeps the library's records.
+#: The file descriptor a process writes its stderr to (sys.stderr), in workers too.
+STDERR_FILENO = 2
 
-    Each time a function's Powertools Logger is made, Powertools puts a SuppressFilter on
-    every root handler: it drops records whose logger name contains the service name, so
-    that the service's own records are not printed twice. Here that drops the library's own
-    records too ("recorder" is in "bwp_privacy.recorder.recorder"), and it is never needed:
-    the function's logger does not propagate to the root, it writes to our stdout.
-    """
 
-    def addFilter(self, filter: Any) -> None:
-        if type(filter).__name__ != "SuppressFilter":
-            super().addFilter(filter)
+def _is_stderr(stream: Any) -> bool:
+    """Whether ``stream`` writes to this process's stderr: the one stream a worker process
+    shares with this one (it inherits the file descriptor)."""
+    try:
+        return bool(stream.fileno() == STDERR_FILENO)
+    except (AttributeError, OSError, ValueError):  # StringIO, NOWHERE: no file descriptor
+        return False
+
+
+# -- worker processes ----------------------------------------------------------------------
+#
+# Each worker is a process of its own with a pipe of its own to this one: it takes one event
+# at a time and sends its result back. This process reads every pipe for as long as the
+# workers run, so no worker ever waits to write to it (issue 24: a queue of started events,
+# read only once the run was over, was full after 1,092 events and the run stood still for
+# good). Nothing is shared between processes but those pipes, no lock or queue, so a worker
+# ended at any point (an interrupt ends them all, whatever they were writing) leaves nothing
+# behind that this process would wait on.
+
+#: How long a worker may take to end, once asked to (at the end of a run) or told to (SIGTERM,
+#: on an interrupt), before it is killed (SIGKILL); and how long a killed one is waited for.
+WORKER_EXIT_SECONDS = 5.0
+
+
+def _work(
+    conn: Connection,
+    function: LocalFunction,
+    reaction: LocalFunction | None,
+    dry_run: bool,
+    logs_to_stderr: bool,
+) -> None:
+    """A worker: its own cold start (a spawned worker inherits the parent's environment, the
+    target's AWS included), then one event at a time from ``conn`` until the parent says
+    there are no more (or is gone)."""
+    # The parent handles Ctrl-C for everyone (it reaches the whole process group). It held
+    # Ctrl-C back while it started this process (`_ctrl_c_held`), so none can come before.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    log_stream = sys.stderr if logs_to_stderr else NOWHERE
+    runner = EventRunner(function, log_stream=log_stream, dry_run=dry_run, reaction=reaction)
+    while True:
+        try:
+            task = conn.recv()
+            if task is None:
+                return
+            item, request_id = task
+            conn.send(runner.run(item, request_id))
+        except (EOFError, OSError):
+            return  # the parent is gone (a second Ctrl-C, a kill): nobody wants the rest
 
 
 @contextlib.contextmanager
-def _function_logs_to(stream: Any) -> Iterator[None]:
-    """The function's log records (whatever logger they reach) go to ``stream``: stderr with
-    -v, nowhere otherwise. Without a handler, Python would print warnings on stderr."""
-    handler = _FunctionLogs(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back (blocked) for a while: one that comes meanwhile is raised at the end
+    of the block. A process started meanwhile inherits the blocked signal: a Ctrl-C that
+    comes while it starts up (before it ignores Ctrl-C) cannot end it with a traceback."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        root.removeHandler(handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _run(
-    items: list[SourcedEvent],
-    function: LocalFunction,
-    reaction: LocalFunction | None,
-    dry_run: bool,
-    workers: int,
-    log_stream: Any,
-    on_result: Callable[[ReplayResult], None],
-    run: ReplayRun,
-    started: dict[int, str],
-) -> None:
-    try:
-        if workers <= 1:
-            runner = EventRunner(
-                function, log_stream=log_stream, dry_run=dry_run, reaction=reaction
-            )
-            for index, item in enumerate(items):
-                started[index] = request_id = str(uuid.uuid4())
-                run.results.append(runner.run(item, request_id))
-                on_result(run.results[-1])
-        else:
-            _run_pool(items, function, reaction, dry_run, workers, run, started, on_result)
-    except KeyboardInterrupt:
-        run.interrupted = True
+@dataclass
+class _Worker:
+    process: SpawnProcess
+    conn: Connection
+    doing: tuple[int, SourcedEvent] | None = None  # the event it is handling (index, event)
 
 
-def _run_pool(
-    items: list[SourcedEvent],
-    function: LocalFunction,
-    reaction: LocalFunction | None,
-    dry_run: bool,
-    workers: int,
-    run: ReplayRun,
-    started: dict[int, str],
-    on_result: Callable[[ReplayResult], None],
-) -> None:
-    # Spawned, not forked: the sandbox's server threads must not be copied into workers.
-    context = multiprocessing.get_context("spawn")
-    queue = context.SimpleQueue()
-    pool = context.Pool(
-        workers,
-        initializer=_init_worker,
-        initargs=(function, dry_run, queue, reaction),
-    )
-    try:
-        # One event at a time to whichever worker is free; results sorted back into input
-        # order at the end. Each result is counted as soon as it is back, so an interrupted
-        # run knows exactly what was done.
-        indexed = list(enumerate(items))
-        by_index: dict[int, ReplayResult] = {}
+class _Crew:
+    """Worker processes running events one at a time, whichever worker is free next."""
+
+    def __init__(
+        self,
+        function: LocalFunction,
+        reaction: LocalFunction | None,
+        dry_run: bool,
+        logs_to_stderr: bool,
+    ) -> None:
+        # Spawned, not forked: the sandbox's server threads must not be copied into workers.
+        self._context: SpawnContext = multiprocessing.get_context("spawn")
+        self._args = (function, reaction, dry_run, logs_to_stderr)
+        self._workers: list[_Worker] = []
+        self._results: dict[int, ReplayResult] = {}
+        self._on_result: Callable[[ReplayResult], None] = lambda _: None
+
+    def run(
+        self,
+        items: list[SourcedEvent],
+        workers: int,
+        run: ReplayRun,
+        started: dict[int, str],
+        on_result: Callable[[ReplayResult], None],
+    ) -> None:
+        """Run ``items``; each result is counted as soon as it is back, so an interrupted run
+        knows exactly what was done. ``started``: each event handed to a worker, with the
+        request id its claim carries. Results go into ``run`` in input order."""
+        self._on_result = on_result
         try:
-            for index, result in pool.imap_unordered(_run_indexed, indexed):
-                by_index[index] = result
-                on_result(result)
+            with _ctrl_c_held():
+                for _ in range(min(workers, len(items))):
+                    self._start()
+            self._dispatch(deque(enumerate(items)), started)
+            self._end(at_once=False)
+        except KeyboardInterrupt:
+            self._end(at_once=True)
+            self._collect_leftovers()
+            raise
         finally:
-            run.results.extend(by_index[index] for index in sorted(by_index))
-        pool.close()
-    except KeyboardInterrupt:
-        pool.terminate()  # at once: events in flight are cut short, their claims freed below
-        raise
-    finally:
-        pool.join()
-        while not queue.empty():
-            index, request_id = queue.get()
-            started[index] = request_id
+            for worker in self._workers:
+                worker.conn.close()
+            run.results.extend(self._results[index] for index in sorted(self._results))
+
+    def _done(self, index: int, result: ReplayResult) -> None:
+        self._results[index] = result
+        self._on_result(result)
+
+    def _start(self) -> None:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_work, args=(theirs, *self._args), daemon=True)
+        try:
+            process.start()
+        finally:
+            # Only the worker holds its end: once it has ended, reading ours finds the end of
+            # the pipe at once instead of waiting for more.
+            theirs.close()
+        self._workers.append(_Worker(process, ours))
+
+    def _dispatch(self, todo: deque[tuple[int, SourcedEvent]], started: dict[int, str]) -> None:
+        """Hand out events until all are done, reading every answer as soon as it comes."""
+        ready = list(self._workers)
+        while True:
+            while ready and todo:
+                worker = ready.pop()
+                index, item = todo.popleft()
+                started[index] = request_id = str(uuid.uuid4())  # before any claim is made
+                try:
+                    worker.conn.send((item, request_id))
+                except OSError:  # it has ended: the next free worker takes the event
+                    del started[index]
+                    todo.appendleft((index, item))
+                    continue
+                worker.doing = (index, item)
+            busy = {worker.conn: worker for worker in self._workers if worker.doing is not None}
+            if not busy:
+                break
+            answered = set(wait(list(busy)))
+            for conn, worker in busy.items():
+                if conn not in answered:
+                    continue
+                assert worker.doing is not None
+                index, item = worker.doing
+                # Not its event any more, even if this read is interrupted: a pipe read halfway
+                # is never read again (the event counts as cut short).
+                worker.doing = None
+                try:
+                    result = worker.conn.recv()
+                except (EOFError, OSError):
+                    self._done(index, self._lost(worker, item))
+                    continue
+                ready.append(worker)
+                self._done(index, result)
+        for index, item in todo:  # every worker had ended before these were handed out
+            self._done(index, ReplayResult(item.origin, "failed", "not run: no worker left"))
+
+    def _lost(self, worker: _Worker, item: SourcedEvent) -> ReplayResult:
+        """A worker that ended while handling ``item`` (its cold start failed, or it was
+        killed): the event failed; a claim it made holds the event until its lease ends."""
+        worker.process.join(WORKER_EXIT_SECONDS)
+        event_id = item.event.get("id") if item.event is not None else None
+        code = worker.process.exitcode
+        detail = f"its worker process ended (exit code {code}) before it was done"
+        return ReplayResult(
+            item.origin, "failed", detail, event_id=event_id if isinstance(event_id, str) else None
+        )
+
+    def _end(self, *, at_once: bool) -> None:
+        """End every worker: asked to (no more events), or at once (SIGTERM); one that has not
+        ended within the bound is killed. Bounded whatever the workers were doing: this waits
+        on no pipe, lock or queue of theirs."""
+        if not at_once:
+            for worker in self._workers:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+            for worker in self._workers:
+                worker.process.join(WORKER_EXIT_SECONDS)
+        for worker in self._workers:
+            if worker.process.exitcode is None:
+                worker.process.terminate()
+        for worker in self._workers:
+            worker.process.join(WORKER_EXIT_SECONDS)
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join(WORKER_EXIT_SECONDS)
+
+    def _collect_leftovers(self) -> None:
+        """The results the ended workers had sent but this process had not read yet: those
+        events are done. Only ended workers' pipes are read, so a read never waits: a result
+        cut off halfway reads as the end of the pipe."""
+        for worker in self._workers:
+            if worker.doing is None or worker.process.exitcode is None:
+                continue
+            try:
+                if not worker.conn.poll():
+                    continue
+                result = worker.conn.recv()
+            except (EOFError, OSError):
+                continue
+            self._done(worker.doing[0], result)
+            worker.doing = None

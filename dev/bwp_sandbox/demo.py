@@ -30,7 +30,7 @@ from bwp_privacy.common import iso_z, use_clock
 from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy.reaction import Case, CaseState, CaseStore
 from bwp_privacy_cli.doctor import StackView, Status, examine
-from bwp_privacy_cli.local import LocalLambdaContext
+from bwp_privacy_cli.local import NOWHERE, LocalLambdaContext, function_logs_to
 from bwp_privacy_cli.report import build_report, write_report
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
@@ -393,4 +393,7 @@ def _metrics(emf_output: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Python would print the library's log records (a lookup that failed for good) on stderr:
+    # what the functions did is on stdout already.
+    with function_logs_to(NOWHERE):
+        sys.exit(main())

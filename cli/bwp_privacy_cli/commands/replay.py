@@ -4,7 +4,6 @@ them)."""
 
 from __future__ import annotations
 
-import io
 import sys
 from collections import Counter
 
@@ -15,6 +14,7 @@ from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.event_input import read_events
 from bwp_privacy_cli.event_runner import ReplayRun, interruptible, run_events
 from bwp_privacy_cli.json_output import ReplayOut
+from bwp_privacy_cli.local import NOWHERE
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
 
 STYLE = {
@@ -52,7 +52,8 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
     rejected, failed or held; Ctrl-C (or SIGTERM) stops at once and exits 130.
     """
     items = list(read_events(list(files)))
-    log_stream = sys.stderr if cli.verbose else io.StringIO()
+    # The functions' logs (theirs and the library's, in every worker): stderr only with -v.
+    log_stream = sys.stderr if cli.verbose else NOWHERE
     with cli.target() as target:
         cli.announce(target)
         if not cli.json:
