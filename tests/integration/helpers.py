@@ -1,8 +1,11 @@
-"""Read what the handler left in the local AWS: stored items and published messages."""
+"""Read what the handler left in the local AWS (stored items, published messages); a clock
+the test moves."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -11,6 +14,17 @@ from boto3.dynamodb.types import TypeDeserializer
 from bwp_sandbox.stack import LocalStack, drain_queue
 
 _DESERIALIZER = TypeDeserializer()
+
+
+@dataclass
+class FrozenClock:
+    """A ``now`` for a function's clock seam that moves only when the test sets ``now``: a
+    lease or a wait ends when the test says so, however slow the machine is."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def stored_items(stack: LocalStack) -> list[dict[str, Any]]:

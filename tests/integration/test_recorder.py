@@ -26,7 +26,7 @@ from bwp_sandbox.sandbox import RECORDER, Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from bwp_sandbox.soak.aws_faults import AwsFaultPlan, SimulatedCrash, injected
 from tests.conftest import load_event
-from tests.integration.helpers import graphql_requests, published, stored_items
+from tests.integration.helpers import FrozenClock, graphql_requests, published, stored_items
 
 pytestmark = pytest.mark.integration
 
@@ -330,8 +330,13 @@ def test_two_concurrent_invocations_of_one_event_publish_once(
 
 
 def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
-    app: LocalFunction, sandbox: Sandbox
+    app: LocalFunction, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The recorder's clock (its `now` seam) moves only when the test moves it: the lease runs
+    # out because the test says so, not because a busy machine took a second too long.
+    clock = FrozenClock()
+    assert app.module is not None
+    monkeypatch.setattr(app.module.recorder, "_now", clock)
     event = load_event()
     # The process dies after its claim, as it publishes: nothing frees the claim.
     plan = AwsFaultPlan(
@@ -342,7 +347,7 @@ def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
         failures_topic_arn=sandbox.stack.failures_topic_arn,
     )
     with injected(plan), pytest.raises(SimulatedCrash):
-        app.handler(event, LocalLambdaContext(timeout_seconds=1.5))
+        app.handler(event, LocalLambdaContext(timeout_seconds=60))
     claim = _claim_of(sandbox, event)
     assert claim is not None
     assert "publishedAt" not in claim
@@ -358,14 +363,18 @@ def test_a_claim_whose_holder_died_is_taken_over_when_its_lease_ends(
     failures = FailureStore(admin_client("dynamodb"), sandbox.stack.failures_table_name, 730)
     assert failures.for_task(ORDERS_TASK) == []  # what `failures show` reads
     until = datetime.fromtimestamp(int(claim["claimedUntil"]["N"]) / 1000, UTC)
-    assert until <= datetime.now(UTC) + timedelta(seconds=1.5)  # the invocation's time, no more
-    # A retry while the lease runs is refused without a lookup...
+    # The invocation's time, no more: what its context had left when it claimed.
+    assert clock.now < until <= clock.now + timedelta(seconds=60)
+    # A retry while the lease runs, up to its last second, is refused without a lookup...
     requests = len(graphql_requests(sandbox.emulator))
-    with pytest.raises(EventHeldError):
-        invoke(app, event)
+    for moment in (clock.now, until - timedelta(seconds=1)):
+        clock.now = moment
+        with pytest.raises(EventHeldError) as held:
+            invoke(app, event)
+        assert held.value.held_until == until
     assert len(graphql_requests(sandbox.emulator)) == requests
     # ...and takes the event over once it has ended: published once.
-    time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.05)
+    clock.now = until + timedelta(seconds=1)
     result = invoke(app, event)
     assert (result["stored"], result["published"]) == (True, True)
     assert len(published(sandbox.stack)) == 1
