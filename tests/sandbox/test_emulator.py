@@ -457,13 +457,15 @@ def test_nonsense_faults_are_refused(
 
 
 def test_stop_does_not_wait_for_a_pending_timeout(emulator: BwpEmulator) -> None:
-    emulator.inject("timeout", seconds=30)
+    # A request held for 10 minutes: a stop that waited for it would take them all. Half of
+    # that tells the two apart however busy the machine is.
+    emulator.inject("timeout", seconds=600)
     expect_timeout(emulator)
 
     started = time.monotonic()
     emulator.stop()
 
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 300
 
 
 def chaos_outcomes(emu: BwpEmulator, token: str, count: int) -> list[str]:

@@ -23,9 +23,10 @@ from bwp_privacy.recorder import (
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "events" / "deletion-task-failed.json").read_text()
 )
-# Deterministic: the same examples on every run and machine (derandomize), bounded in time.
+# Deterministic: the same examples on every run and machine (derandomize), bounded in number.
+# No deadline per example: a busy machine must not turn a slow example into a failure.
 PROPERTIES = settings(
-    max_examples=150, derandomize=True, deadline=500, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 json_values = st.recursive(
