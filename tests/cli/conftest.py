@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,19 @@ def merchant_shell(sandbox: Sandbox, local_aws: LocalAws, tmp_path: Path) -> dic
         "BWP_API_URL": sandbox.emulator.graphql_url,
         "BWP_TOKEN_URL": sandbox.emulator.token_url,
     }
+
+
+@pytest.fixture
+def ctrl_c_as_a_terminal_sends() -> Iterator[None]:
+    """The processes a test starts get Ctrl-C (SIGINT) at its default, as from a terminal.
+
+    A shell that runs a command in the background without job control (`make test &` in a
+    script, some CI runners) starts it with SIGINT ignored, and every process inherits that:
+    a Python CLI started so never raises KeyboardInterrupt, and a test of what Ctrl-C does
+    would test nothing. A Python handler here becomes the default in a started process.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

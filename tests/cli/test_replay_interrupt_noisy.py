@@ -25,7 +25,7 @@ from tests.cli.conftest import ENTRY_POINT, Run
 from tests.cli.test_replay_stderr import failing_for_good
 from tests.integration.helpers import published
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("ctrl_c_as_a_terminal_sends")]
 
 #: Past this many events, the old workers stood still for good: each wrote its event's index
 #: and request id to a pipe that the parent read only once the run was over, and 1,092 of

@@ -238,6 +238,7 @@ def test_a_port_in_use_is_one_line_with_the_way_out(own_sandbox: dict[str, str])
     [(1, signal.SIGINT), (2, signal.SIGINT), (2, signal.SIGTERM)],
     ids=["1-worker-ctrl-c", "2-workers-ctrl-c", "2-workers-sigterm"],
 )
+@pytest.mark.usefixtures("ctrl_c_as_a_terminal_sends")
 def test_an_interrupted_replay_stops_at_once_says_how_far_and_can_run_again(
     run_cli: Run, target_file: Path, sandbox: Sandbox, tmp_path: Path, workers: int, signum: int
 ) -> None:
@@ -263,7 +264,12 @@ def test_an_interrupted_replay_stops_at_once_says_how_far_and_can_run_again(
     assert len(_graphql(sandbox)) >= 3, "the replay never got going"
     process.send_signal(signum)
     # Stopped, not finished: far from the 400 events (a hang detector, not a time budget).
-    stdout, stderr = process.communicate(timeout=120)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:  # never left running into the next test's sandbox
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 130
     payload = json.loads(stdout)
     assert payload["interrupted"] is True
