@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from bwp_privacy_cli.local import patched_environ
 from bwp_privacy_cli.targets import SandboxTarget, recorded_sandbox, sandbox_file
+from bwp_privacy_cli.targets.background import PORT_IN_USE_EXIT
 from bwp_privacy_cli.targets.sandbox import another_checkouts_sandbox_message, other_sandboxes
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.local_aws import LocalAws
@@ -79,16 +80,19 @@ def main(argv: list[str] | None = None) -> int:
             raise
         taken = ", ".join(f"{name} {port}" for name, port in ports.items() if port)
         holder = _other_checkout_on(set(ports.values()) - {0}, path)
+        # Its own exit code: a command that started it in the background starts it again on
+        # other ports (a default port found free was taken meanwhile).
         return _fail(
             f"a port is in use by {holder or 'another program'} ({taken}): stop it, or pick"
-            f" other ports with {PORT_OPTIONS} (0 = any free port)"
+            f" other ports with {PORT_OPTIONS} (0 = any free port)",
+            code=PORT_IN_USE_EXIT,
         )
     return 0
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, *, code: int = 1) -> int:
     print(f"Error: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _other_checkout_on(ports: set[int], path: Path) -> str | None:

@@ -22,6 +22,8 @@ import boto3
 import pytest
 
 from bwp_privacy_cli.local import LocalLambdaContext
+from bwp_privacy_cli.targets import background
+from bwp_privacy_cli.targets.sandbox import recorded_sandbox
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
@@ -163,6 +165,32 @@ def own_sandbox(tmp_path: Path, local_aws: LocalAws) -> Iterator[dict[str, str]]
     env = clean_env(BWP_SANDBOX_FILE=str(tmp_path / "sandbox.json"))
     yield env
     run([ENTRY_POINT, "sandbox", "stop"], env)
+
+
+def test_a_default_port_taken_after_it_was_found_free_starts_the_sandbox_on_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two commands (two checkouts, two test runs) starting a sandbox at the same moment: both
+    # find the default port free, one binds it first. The other's sandbox must start all the
+    # same. The test holds a port of its own, played as the default one.
+    for key in list(os.environ):
+        if key.startswith(("AWS_", "BWP_", "FAILURES_", "LEDGER_", "POWERTOOLS_")):
+            monkeypatch.delenv(key)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        defaults = {"--api-port": taken, "--aws-port": 0, "--sink-port": 0}
+        monkeypatch.setattr(background, "DEFAULT_PORTS", defaults)
+        monkeypatch.setattr(background, "port_free", lambda port: True)  # found free
+        state_file = tmp_path / "sandbox.json"
+        try:
+            started = background.start_background_sandbox(state_file)
+            assert started.emulator_url is not None
+            assert not started.emulator_url.endswith(f":{taken}")
+            assert recorded_sandbox(state_file) == (started, True)
+        finally:
+            background.stop_sandbox(state_file)
 
 
 def test_a_sandbox_started_by_a_command_outlives_it_until_stopped(

@@ -16,6 +16,8 @@ from bwp_privacy_cli.targets.sandbox import SandboxTarget, process_exists, recor
 
 #: The ports `bwp-privacy sandbox` uses by default (sam local's env file names them).
 DEFAULT_PORTS = {"--api-port": 8787, "--aws-port": 5000, "--sink-port": 8788}
+#: The exit code of `python -m bwp_sandbox` when a port it was given is taken.
+PORT_IN_USE_EXIT = 3
 #: The first start of a changed template includes the SAM transform (a few seconds).
 START_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
@@ -25,13 +27,26 @@ def start_background_sandbox(state_file: Path) -> SandboxTarget:
     """Start the sandbox (`python -m bwp_sandbox`) detached from this terminal; return it once
     it answers.
 
-    Default ports when they are free, others chosen by the system when not. Its output goes
-    to ``sandbox.log`` beside the state file.
+    Default ports when they are free, others chosen by the system when not. A default port
+    found free can be taken before the sandbox binds it (another checkout's command starting
+    its own at the same moment): the sandbox then starts again on ports the system chooses.
+    Its output goes to ``sandbox.log`` beside the state file.
     """
     state_file.parent.mkdir(parents=True, exist_ok=True)
+    ports = {option: port if port_free(port) else 0 for option, port in DEFAULT_PORTS.items()}
+    try:
+        return _start(state_file, ports)
+    except _PortTaken:
+        return _start(state_file, dict.fromkeys(DEFAULT_PORTS, 0))
+
+
+class _PortTaken(TargetError):
+    """A port the sandbox was given was taken when it bound it."""
+
+
+def _start(state_file: Path, ports: dict[str, int]) -> SandboxTarget:
     log_path = state_file.with_suffix(".log")
-    ports = [str(port if port_free(port) else 0) for port in DEFAULT_PORTS.values()]
-    arguments = [item for pair in zip(DEFAULT_PORTS, ports, strict=True) for item in pair]
+    arguments = [item for option, port in ports.items() for item in (option, str(port))]
     with log_path.open("wb") as log:
         child = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "bwp_sandbox", *arguments],
@@ -46,9 +61,10 @@ def start_background_sandbox(state_file: Path) -> SandboxTarget:
         target, alive = recorded_sandbox(state_file)
         if target is not None and alive and target.pid == child.pid:
             return target
-        if child.poll() is not None:
+        if (code := child.poll()) is not None:
+            error = _PortTaken if code == PORT_IN_USE_EXIT else TargetError
             last = _last_line(log_path)
-            raise TargetError(f"the sandbox did not start: {last} (its log: {log_path})")
+            raise error(f"the sandbox did not start: {last} (its log: {log_path})")
         time.sleep(0.2)
     child.terminate()
     raise TargetError(f"the sandbox did not start within {START_TIMEOUT_SECONDS} s ({log_path})")
