@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from bwp_privacy_cli.local import patched_environ
 from bwp_privacy_cli.targets import SandboxTarget, recorded_sandbox, sandbox_file
-from bwp_privacy_cli.targets.background import PORT_IN_USE_EXIT
 from bwp_privacy_cli.targets.sandbox import another_checkouts_sandbox_message, other_sandboxes
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.local_aws import LocalAws
@@ -38,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-port", type=int, default=8787, help="0: any free port")
     parser.add_argument("--aws-port", type=int, default=5000, help="0: any free port")
     parser.add_argument("--sink-port", type=int, default=8788, help="0: any free port")
+    # For the CLI's background start alone, which starts the sandbox again on other ports
+    # when this one says a port was taken; a person gets the usual 1 of every refusal.
+    parser.add_argument("--port-taken-exit-code", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     path = sandbox_file()
     running, alive = recorded_sandbox(path)
@@ -80,12 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         taken = ", ".join(f"{name} {port}" for name, port in ports.items() if port)
         holder = _other_checkout_on(set(ports.values()) - {0}, path)
-        # Its own exit code: a command that started it in the background starts it again on
-        # other ports (a default port found free was taken meanwhile).
         return _fail(
             f"a port is in use by {holder or 'another program'} ({taken}): stop it, or pick"
             f" other ports with {PORT_OPTIONS} (0 = any free port)",
-            code=PORT_IN_USE_EXIT,
+            code=args.port_taken_exit_code,
         )
     return 0
 

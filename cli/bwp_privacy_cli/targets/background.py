@@ -16,7 +16,7 @@ from bwp_privacy_cli.targets.sandbox import SandboxTarget, process_exists, recor
 
 #: The ports `bwp-privacy sandbox` uses by default (sam local's env file names them).
 DEFAULT_PORTS = {"--api-port": 8787, "--aws-port": 5000, "--sink-port": 8788}
-#: The exit code of `python -m bwp_sandbox` when a port it was given is taken.
+#: The exit code a background sandbox is asked to give when a port it was given is taken.
 PORT_IN_USE_EXIT = 3
 #: The first start of a changed template includes the SAM transform (a few seconds).
 START_TIMEOUT_SECONDS = 120
@@ -47,6 +47,7 @@ class _PortTaken(TargetError):
 def _start(state_file: Path, ports: dict[str, int]) -> SandboxTarget:
     log_path = state_file.with_suffix(".log")
     arguments = [item for option, port in ports.items() for item in (option, str(port))]
+    arguments += ["--port-taken-exit-code", str(PORT_IN_USE_EXIT)]
     with log_path.open("wb") as log:
         child = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "bwp_sandbox", *arguments],
