@@ -11,6 +11,8 @@ from bwp_privacy.compliance.buckets import (
     bucket_counts,
     bucket_of,
     legal_days_left,
+    standing,
+    whole_days_left,
 )
 from bwp_privacy.compliance.export import COLUMNS, write_csv, write_jsonl
 from bwp_privacy.compliance.records import (
@@ -39,7 +41,9 @@ __all__ = [
     "request_record",
     "request_records",
     "response_of",
+    "standing",
     "write_csv",
+    "whole_days_left",
     "write_jsonl",
     "yearly_stats",
 ]
