@@ -4,6 +4,8 @@ its transitions and tasks, its deadline set by how long ago the request was rece
 
 from __future__ import annotations
 
+import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -199,3 +201,39 @@ def realistic_cases(now: datetime = NOW) -> list[Case]:
             now=now,
         ),
     ]
+
+
+#: Four open stories to one ended: a busy merchant's cases are mostly still running.
+_OPEN_STORIES: tuple[Story, ...] = ("waiting", "resubmitted", "escalated")
+_STORIES: tuple[Story, ...] = (*_OPEN_STORIES * 4, "completed", "nothing", "closed")
+
+
+def many_cases(count: int, now: datetime = NOW) -> list[Case]:
+    """``count`` cases as a busy merchant has them: uuid case ids, a few dozen business product
+    ids as long as the sandbox's, received over the last eight weeks; most open (on time,
+    due soon or past due, some escalated with a reason quoting a task id), the rest ended."""
+    rng = random.Random(7)  # the same cases every run
+    products = [f"bp-{uuid.UUID(int=rng.getrandbits(128))}" for _ in range(40)]
+    cases = []
+    for _ in range(count):
+        case_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        received_days_ago = rng.uniform(0.6, 56)
+        story = rng.choice(_STORIES)
+        ended_days_ago = (
+            rng.uniform(0, min(received_days_ago - 0.6, 50))
+            if story in ("nothing", "closed")
+            else None
+        )
+        cases.append(
+            story_case(
+                case_id,
+                received_days_ago=received_days_ago,
+                story=story,
+                now=now,
+                kind=rng.choice(["deletion", "retrieval"]),
+                ended_days_ago=ended_days_ago,
+                closed_as="denied" if story == "closed" else None,
+                business_product_id=rng.choice(products),
+            )
+        )
+    return cases

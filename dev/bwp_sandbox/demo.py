@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import warnings
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +115,16 @@ def _doctor(sandbox: Sandbox) -> int:
 
 
 def _report(sandbox: Sandbox) -> None:
-    """Every case of the demo in the compliance report, at the sandbox's clock."""
+    """Every case of the demo in the compliance report: made now, its cases as they stand at
+    the sandbox's clock, two weeks ahead (the report's header says so)."""
     store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
     cases = store.all_cases()
     data = build_report(
         cases,
-        sandbox.emulator.now(),
+        datetime.now(UTC),
         sandbox.target().identity(),
         due_soon_days=DEFAULT_DUE_SOON_DAYS,
+        as_at=sandbox.emulator.now(),
     )
     size = write_report(data, REPORT)
     print(
@@ -261,13 +263,16 @@ def _close_escalated(sandbox: Sandbox, store: CaseStore, router: Any, paged: set
         print("\n  UNEXPECTED: no escalated case paged PagerDuty")
         return 1
     case = escalated[-1]
-    reason = "answered through Buy with Prime merchant support"
+    # What really happened: the shopper's data was deleted with merchant support's help, so
+    # the request was complied with (an auditor counts it so), not cancelled.
+    reason = "deleted through Buy with Prime merchant support"
     print(
-        f"\n-- on-call closes escalated case {case.case_id}"
-        f" (`bwp-privacy cases close {case.case_id} --reason '{reason}'`)"
+        f"\n-- on-call closes escalated case {case.case_id}: the request was answered outside"
+        f" Buy with Prime (`bwp-privacy cases close {case.case_id} --as completed"
+        f" --reason '{reason}'`)"
     )
     sandbox.operate(
-        {"action": "close", "caseId": case.case_id, "reason": reason, "closedAs": "cancelled"}
+        {"action": "close", "caseId": case.case_id, "reason": reason, "closedAs": "completed"}
     )
     _show_cases(store, "", only=case.case_id)
     failed = _route_alerts(sandbox, router)
