@@ -229,16 +229,18 @@ class CaseRowOut(_Out):
         alias="legalDueAt",
         description="ISO-8601 UTC: the earliest legal deadline in force (extensions applied)",
     )
-    days_left: float | None = Field(
+    days_left: int | None = Field(
         alias="daysLeft",
-        description="days to the legal deadline (negative: past due); null once ended",
+        description="whole days to the legal deadline in force (negative: past due by that"
+        " many); null once ended",
     )
     plan_deadline_at: str = Field(
         alias="planDeadlineAt", description="ISO-8601 UTC: the playbooks' planning deadline"
     )
-    plan_days_left: float | None = Field(
+    plan_days_left: int | None = Field(
         alias="planDaysLeft",
-        description="days to the planning deadline (negative: past it); null once ended",
+        description="whole days to the playbooks' internal planning deadline (negative: past"
+        " it); null once ended",
     )
     next_action: str = Field(alias="nextAction")
     reason: str | None
@@ -279,13 +281,15 @@ class AuditEntryOut(_Out):
 class CaseShowOut(_Out):
     target: TargetOut
     case: Case
-    days_left: float | None = Field(
+    days_left: int | None = Field(
         alias="daysLeft",
-        description="days to the earliest legal deadline in force; null once the case ended",
+        description="whole days to the legal deadline in force (the earliest, extended once"
+        " extended; negative: past due by that many); null once the case ended",
     )
-    plan_days_left: float | None = Field(
+    plan_days_left: int | None = Field(
         alias="planDaysLeft",
-        description="days to the playbooks' planning deadline; null once the case ended",
+        description="whole days to the playbooks' internal planning deadline; null once the"
+        " case ended",
     )
     next_action: str = Field(alias="nextAction")
     audit_trail: list[AuditEntryOut] = Field(alias="auditTrail", description="oldest first")
@@ -296,6 +300,13 @@ class CasesExportOut(_Out):
 
     target: TargetOut
     since: str = Field(description="ISO-8601 UTC: requests received at or after it")
+    until: str | None = Field(
+        description="ISO-8601 UTC: and before it (excluded); null: no end (--since alone)"
+    )
+    year: int | None = Field(
+        description="the calendar year (UTC) asked with --year (since and until are its"
+        " bounds); null with --since"
+    )
     format: Literal["csv", "jsonl"]
     file: str
     count: int = Field(description="records written")
@@ -305,22 +316,38 @@ class KindStatsOut(_Out):
     """One request type's figures for the year."""
 
     received: int
-    complied: int = Field(description="completed, or nothing held to delete or retrieve")
+    complied: int = Field(
+        description="complied with in whole or in part: completed, or nothing held to delete"
+        " or retrieve"
+    )
     denied: int
-    denied_by_reason: dict[str, int] = Field(alias="deniedByReason")
+    denied_by_basis: dict[Literal["unverifiable", "not-a-consumer", "exempt", "other"], int] = (
+        Field(
+            alias="deniedByBasis",
+            description="denials by CCPA § 7102 ground, every one present; a case denied"
+            " before the grounds were recorded counts as other",
+        )
+    )
+    denied_by_reason: dict[str, int] = Field(
+        alias="deniedByReason", description="denials by the operator's reason as written"
+    )
     cancelled: int = Field(description="closed without an answer: not a response")
     open: int
-    median_days_to_respond: float | None = Field(
+    median_days_to_respond: int | None = Field(
         alias="medianDaysToRespond",
-        description="receipt to response over complied and denied requests, to 0.1 day",
+        description="whole days, receipt to response over complied and denied requests, each"
+        " rounded up; an even count's two middle values' mean, rounded up; null: none answered",
     )
-    mean_days_to_respond: float | None = Field(alias="meanDaysToRespond")
+    mean_days_to_respond: int | None = Field(
+        alias="meanDaysToRespond", description="the same days' mean, rounded up"
+    )
 
 
 class CasesStatsOut(_Out):
     target: TargetOut
     year: int = Field(description="requests received in this UTC year")
     by_kind: dict[Literal["deletion", "retrieval"], KindStatsOut] = Field(alias="byKind")
+    file: str | None = Field(description="the CSV written (--format csv -o FILE); else null")
 
 
 class CaseActionOut(_Out):

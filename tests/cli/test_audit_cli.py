@@ -49,10 +49,19 @@ def test_every_action_on_a_case_is_in_its_audit_trail_with_its_actor(
     assert "no quebec deadline" in unknown.stderr
 
     denied = run_cli(
-        "cases", "close", "c-audit", "--as", "denied", "--reason", "identity not verified"
+        "cases",
+        "close",
+        "c-audit",
+        "--as",
+        "denied",
+        "--denied-because",
+        "unverifiable",
+        "--reason",
+        "identity not verified",
     )
     assert denied.exit_code == 0, denied.stderr
-    assert case(sandbox, "c-audit").closed_as == "denied"
+    closed = case(sandbox, "c-audit")
+    assert (closed.closed_as, closed.denied_because) == ("denied", "unverifiable")
 
     entries = trail(run_cli, "c-audit")
     assert [(e["action"], e["outcome"]) for e in entries] == [
@@ -72,7 +81,9 @@ def test_every_action_on_a_case_is_in_its_audit_trail_with_its_actor(
     # The identity AWS authenticated the request with (the sandbox's: its operator's role).
     assert operators == {operator_identity().arn}
     assert entries[2]["input"] == "--jurisdiction ccpa --reason open returns"
-    assert entries[6]["input"] == "--as denied --reason identity not verified"
+    assert entries[6]["input"] == (
+        "--as denied --denied-because unverifiable --reason identity not verified"
+    )
     assert EMAIL not in str(entries)
     # The human view shows the same trail.
     shown = run_cli("cases", "show", "c-audit")

@@ -4,6 +4,7 @@ log and the yearly figures, over the sandbox."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bwp_privacy.audit import SUBJECT_EXPORT, AuditTrail, subject
 from bwp_privacy.reaction import (
     Case,
     CaseKind,
@@ -22,12 +24,14 @@ from bwp_privacy.reaction import (
     deadlines,
 )
 from bwp_privacy_cli.main import cli
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
 from tests.integration.reaction_helpers import (
     BP,
     FAILED,
+    case,
     cases_written_by_the_reaction,
     failed_task,
 )
@@ -76,8 +80,9 @@ def test_list_sorts_open_cases_by_legal_urgency_and_at_risk_keeps_the_late_ones(
         ("c-fresh", "on time"),
     ]
     late = body["cases"][0]
-    assert -5.1 < late["daysLeft"] < -4.9  # the legal deadline, not the playbooks' plan
-    assert 39.9 < late["planDaysLeft"] < 40.1  # planned to the extended deadline: 90 days
+    # Whole days: past due by 5 (the legal deadline, not the playbooks' plan), and 39 whole
+    # days (40 less the seconds gone) to the plan's extended deadline of 90 days.
+    assert (late["daysLeft"], late["planDaysLeft"]) == (-5, 39)
     assert late["legalDueAt"] < late["planDeadlineAt"]
     assert body["buckets"] == {"onTime": 1, "dueSoon": 1, "pastDue": 1}
     assert (body["dueSoonDays"], body["atRiskOnly"], body["openOnly"]) == (5, False, True)
@@ -162,6 +167,8 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
     ]
     denied = rows[2]
     assert (denied["response"], denied["denial_basis"]) == ("denied", AWKWARD)
+    # Denied before the grounds were recorded: other, as the yearly figures count it.
+    assert denied["denial_category"] == "other"
     assert denied["received_at"] == "2025-06-01T12:00:00Z"
     assert denied["responded_at"] == "2025-07-01T12:00:00Z"
     assert denied["legal_due_at"] == "2025-07-16T12:00:00Z"
@@ -199,25 +206,190 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
         "received": 4,
         "complied": 2,
         "denied": 1,
+        "deniedByBasis": {"unverifiable": 0, "not-a-consumer": 0, "exempt": 0, "other": 1},
         "deniedByReason": {AWKWARD: 1},
         "cancelled": 1,
         "open": 0,
-        "medianDaysToRespond": 10.0,  # 10, 2 and 30 days; the cancelled one is no response
-        "meanDaysToRespond": 14.0,
+        "medianDaysToRespond": 10,  # 10, 2 and 30 days; the cancelled one is no response
+        "meanDaysToRespond": 14,
     }
     assert figures["byKind"]["retrieval"]["received"] == 1
     assert figures["byKind"]["retrieval"]["complied"] == 1
+    assert figures["file"] is None
     table = invoke("cases", "stats", "--year", "2026")
     assert table.exit_code == 0, table.stderr
-    assert "Access (retrieval) requests received in 2026" in table.stdout
+    assert "Requests to know received in 2026 (retrieval)" in table.stdout
     assert "none answered" in table.stdout
+    assert "rounded up to whole days" in table.stdout
+
+    # The same figures as CSV, one a row, for the privacy policy; the banner is not in it.
+    sheet = invoke("cases", "stats", "--year", "2025", "--format", "csv")
+    assert sheet.exit_code == 0, sheet.stderr
+    assert "Target:" in sheet.stderr
+    assert sheet.stdout.startswith("request_type,metric,value\n")
+    figures_rows = list(csv.reader(io.StringIO(sheet.stdout, newline=""), strict=True))[1:]
+    assert figures_rows[:10] == [
+        ["requests to delete", "received", "4"],
+        ["requests to delete", "complied with in whole or in part", "2"],
+        ["requests to delete", "denied", "1"],
+        ["requests to delete", "denied: not verifiable", "0"],
+        ["requests to delete", "denied: not made by a consumer", "0"],
+        ["requests to delete", "denied: called for information exempt from disclosure", "0"],
+        ["requests to delete", "denied: on other grounds", "1"],
+        ["requests to delete", "median days to respond", "10"],
+        ["requests to delete", "mean days to respond", "14"],
+        ["requests to delete", "cancelled (withdrawn or a duplicate: no response)", "1"],
+    ]
+    assert ["requests to know", "received", "1"] in figures_rows
+    assert len(figures_rows) == 2 * 11
+    # Every row the table shows is a row of the CSV.
+    table_2025 = invoke("cases", "stats", "--year", "2025").stdout
+    assert all(metric in table_2025 for _, metric, _ in figures_rows)
+    sheet_file = tmp_path / "figures.csv"
+    written = invoke(
+        "cases", "stats", "--year", "2025", "--format", "csv", "-o", str(sheet_file), "--json"
+    )
+    assert written.exit_code == 0, written.stderr
+    assert written.json()["file"] == str(sheet_file)
+    assert written.json()["byKind"] == figures["byKind"]
+    # The file as written: CRLF line ends (the test runner's stdout reads them as LF).
+    raw = sheet_file.read_bytes()
+    assert raw.count(b"\r\n") == 1 + 2 * 11
+    assert raw.decode().replace("\r\n", "\n") == sheet.stdout
+    none_answered = invoke("cases", "stats", "--year", "2026", "--format", "csv").stdout
+    assert "requests to know,median days to respond,\n" in none_answered
+
+
+@pytest.mark.integration
+def test_export_takes_a_window_with_an_end_or_a_calendar_year_and_names_it(
+    invoke: Run, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    store = cases_written_by_the_reaction(sandbox)
+    for made in (
+        _case("t-2024", "2024-12-31T23:59:59", CaseState.COMPLETED, ended_days=3),
+        _case("t-first", "2025-01-01T00:00:00", CaseState.COMPLETED, ended_days=3),
+        _case("t-last", "2025-12-31T23:59:59", CaseState.ESCALATED),
+        _case("t-2026", "2026-01-01T00:00:00", CaseState.ESCALATED),
+    ):
+        assert store.create(made)
+
+    def ids(*args: str) -> list[str]:
+        result = invoke("cases", "export", *args, "--format", "jsonl")
+        assert result.exit_code == 0, result.stderr
+        return [json.loads(line)["case_id"] for line in result.stdout.splitlines()]
+
+    assert ids("--year", "2025") == ["t-first", "t-last"]
+    # --until is excluded: one year's window ends where the next begins.
+    assert ids("--since", "2025-01-01", "--until", "2026-01-01") == ["t-first", "t-last"]
+    assert ids("--since", "2025-01-01") == ["t-first", "t-last", "t-2026"]
+    assert ids("--year", "2026") == ["t-2026"]
+
+    out = tmp_path / "2025.csv"
+    described = invoke("cases", "export", "--year", "2025", "-o", str(out), "--json")
+    assert described.exit_code == 0, described.stderr
+    body = described.json()
+    assert (body["since"], body["until"], body["year"], body["count"]) == (
+        "2025-01-01T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+        2025,
+        2,
+    )
+    windowed = invoke(
+        "cases",
+        "export",
+        "--since",
+        "2025-06-01",
+        "--until",
+        "2026-06-01",
+        "--json",
+        "-o",
+        str(out),
+    )
+    assert (windowed.json()["until"], windowed.json()["year"]) == ("2026-06-01T00:00:00Z", None)
+    said = invoke("cases", "export", "--year", "2025", "-o", str(out))
+    assert "2 request record(s) received in 2025 (UTC) written to" in said.stdout
+    said = invoke(
+        "cases", "export", "--since", "2025-01-01", "--until", "2025-02-01", "-o", str(out)
+    )
+    assert (
+        "1 request record(s) received since 2025-01-01T00:00:00Z, before 2025-02-01T00:00:00Z"
+        in said.stdout
+    )
+
+    # The audit trail names the window of each export, as asked and as resolved.
+    inputs = [
+        e.input
+        for e in AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name).entries(
+            subject(SUBJECT_EXPORT)
+        )
+    ]
+    assert (
+        "--year 2025 (--since 2025-01-01T00:00:00Z --until 2026-01-01T00:00:00Z) --format jsonl"
+        in inputs
+    )
+    assert "--since 2025-01-01T00:00:00Z --until 2026-01-01T00:00:00Z --format jsonl" in inputs
+    assert "--since 2025-01-01T00:00:00Z --format jsonl" in inputs
+
+
+@pytest.mark.integration
+def test_a_denial_keeps_its_ground_from_close_to_the_request_log_and_the_figures(
+    invoke: Run, sandbox: Sandbox
+) -> None:
+    """An operator closes one request as denied (exempt) and one as completed (answered
+    through merchant support): the log and the yearly figures say so, neither is cancelled."""
+    timeline = Timeline(sandbox)
+    for task_id in ("c-exempt", "c-support"):
+        failed_task(sandbox, task_id, "ORDERS_NOT_CLOSED", email=EMAIL, orders_open_days=60)
+        timeline.publish(BP, task_id, FAILED)
+    timeline.settle()
+    denied = invoke(
+        "cases",
+        "close",
+        "c-exempt",
+        "--as",
+        "denied",
+        "--denied-because",
+        "exempt",
+        "--reason",
+        "records held under a legal hold",
+    )
+    assert denied.exit_code == 0, denied.stderr
+    answered = invoke(
+        "cases",
+        "close",
+        "c-support",
+        "--as",
+        "completed",
+        "--reason",
+        "answered through Buy with Prime merchant support",
+    )
+    assert answered.exit_code == 0, answered.stderr
+    closed = case(sandbox, "c-exempt")
+    assert (closed.closed_as, closed.denied_because) == ("denied", "exempt")
+    assert closed.transitions[-1].cause.ref == "cases close --as denied --denied-because exempt"
+    assert case(sandbox, "c-support").denied_because is None
+
+    year = closed.received_at.year
+    exported = invoke("cases", "export", "--year", str(year), "--format", "jsonl")
+    records = {r["case_id"]: r for r in map(json.loads, exported.stdout.splitlines())}
+    assert (records["c-exempt"]["response"], records["c-exempt"]["denial_category"]) == (
+        "denied",
+        "exempt",
+    )
+    assert records["c-exempt"]["denial_basis"] == "records held under a legal hold"
+    assert (records["c-support"]["response"], records["c-support"]["denial_category"]) == (
+        "completed",
+        None,
+    )
+    figures = invoke("cases", "stats", "--year", str(year), "--json").json()["byKind"]["deletion"]
+    assert (figures["complied"], figures["denied"], figures["cancelled"]) == (1, 1, 0)
+    assert figures["deniedByBasis"]["exempt"] == 1
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["cases", "list", "--all", "--at-risk"], "--at-risk lists open cases only"),
-        (["cases", "export"], "Missing option '--since'"),
         (["cases", "export", "--since", "last year"], "use 7d, 12h, 30m or an ISO date"),
         (["cases", "export", "--since", "2025-01-01", "--json"], "give -o FILE"),
         (["cases", "list", "--due-soon-days", "-1"], "--due-soon-days"),
@@ -227,6 +399,67 @@ def test_a_contradiction_or_a_bad_value_is_a_usage_error(args: list[str], messag
     result = CliRunner().invoke(cli, args, prog_name="bwp-privacy")
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["cases", "close", "c-1", "--reason", "answered by support"],
+            "--as: say how the request was answered: completed, denied or cancelled",
+        ),
+        (
+            ["cases", "close", "c-1", "--reason", "r", "--as", "denied"],
+            "--denied-because: say on what ground the request was denied: unverifiable,"
+            " not-a-consumer, exempt or other",
+        ),
+        (
+            [
+                "cases",
+                "close",
+                "c-1",
+                "--reason",
+                "r",
+                "--as",
+                "cancelled",
+                "--denied-because",
+                "exempt",
+            ],
+            "--denied-because is for --as denied only (not --as cancelled)",
+        ),
+        (["cases", "export"], "say which requests: --since DATE [--until DATE], or --year YYYY"),
+        (
+            ["cases", "export", "--until", "2026-01-01"],
+            "say which requests: --since DATE [--until DATE], or --year YYYY",
+        ),
+        (
+            ["cases", "export", "--year", "2025", "--since", "2025-01-01"],
+            "--year is a whole calendar year: give it alone, or --since/--until",
+        ),
+        (
+            ["cases", "export", "--year", "2025", "--until", "2026-01-01"],
+            "--year is a whole calendar year: give it alone, or --since/--until",
+        ),
+        (
+            ["cases", "export", "--since", "2025-02-01", "--until", "2025-02-01"],
+            "--until 2025-02-01T00:00:00Z is not after --since 2025-02-01T00:00:00Z: no request"
+            " falls between",
+        ),
+        (["cases", "stats", "-o", "figures.csv"], "-o writes the CSV: add --format csv"),
+        (
+            ["cases", "stats", "--format", "csv", "--json"],
+            "--json prints the figures: give -o FILE for the CSV",
+        ),
+    ],
+)
+def test_a_missing_choice_or_a_contradiction_is_refused_in_one_line(
+    args: list[str], message: str
+) -> None:
+    """Refused before anything is asked of the stack: one line naming the choices, as every
+    refusal an operator can fix is (exit code 1), not click's usage block."""
+    result = CliRunner().invoke(cli, args, prog_name="bwp-privacy")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {message}\n"
 
 
 def _case(
@@ -239,10 +472,11 @@ def _case(
     reason: str | None = None,
     ended_days: float | None = None,
 ) -> Case:
-    """A case as the reaction stores it (two tasks), received and ended when the test says:
-    a denial can only be written so until `cases close --as` exists."""
+    """A case as the reaction stores it (two tasks), received and ended when the test says
+    (years back: the reaction dates a case by its task's submission), and a denial as stored
+    before its ground was recorded (no ``deniedBecause``)."""
     at = datetime.fromisoformat(received).replace(tzinfo=UTC)
-    found = tuple(deadlines(at, {"ccpa": CCPA}))
+    found = tuple(deadlines(at, {"ccpa": CCPA}, "deletion"))
     return Case(
         case_id=case_id,
         business_product_id=BP,
@@ -251,7 +485,7 @@ def _case(
         received_at=at,
         received_from="submissionDate",
         deadlines=found,
-        plan_deadline_at=found[0].extended_due_at,
+        plan_deadline_at=found[0].latest_due_at,
         playbook_code="ORDERS_NOT_CLOSED",
         tasks=(
             CaseTask(task_id=case_id, attempt=0, outcome="FAILED"),

@@ -152,7 +152,16 @@ def test_the_csv_request_log_never_holds_a_formula(
     for case_id, basis in FORMULAS.items():
         failed_task(sandbox, case_id, "ORDERS_NOT_CLOSED", email=f"{case_id}@example.com")
         open_case(sandbox, timeline, case_id)
-        closed = invoke("cases", "close", case_id, "--as", "denied", f"--reason={basis}")
+        closed = invoke(
+            "cases",
+            "close",
+            case_id,
+            "--as",
+            "denied",
+            "--denied-because",
+            "other",
+            f"--reason={basis}",
+        )
         assert closed.exit_code == 0, closed.stderr
 
     exported = run_cli("cases", "export", "--since", "365d", "--format", "csv")

@@ -51,15 +51,18 @@ def test_an_ended_case_has_no_days_left(run_cli: Run, sandbox: Sandbox) -> None:
         if cells[:1] in (["c-open"], ["c-ended"])
     }
     assert rows["c-ended"]["state"] == "NOTHING_TO_DELETE"
-    assert rows["c-ended"]["days left"] == "", table
-    assert 34 < float(rows["c-open"]["days left"]) < 36, table
+    assert rows["c-ended"]["standing"] == "", table
+    # Whole days, in words (45 days from a submission 10 days ago, and some seconds gone).
+    assert rows["c-open"]["standing"] == "34 days left", table
 
     listed = {c["caseId"]: c for c in run_cli("cases", "list", "--all", "--json").json()["cases"]}
     assert (listed["c-ended"]["daysLeft"], listed["c-ended"]["planDaysLeft"]) == (None, None)
-    assert listed["c-open"]["daysLeft"] is not None
+    assert listed["c-open"]["daysLeft"] == 34
     shown = run_cli("cases", "show", "c-ended")
-    deadline = next(ln for ln in shown.stdout.splitlines() if "legal deadline" in ln)
+    deadline = next(ln for ln in shown.stdout.splitlines() if ln.startswith("deadline "))
     assert "days left" not in deadline, shown.stdout
+    # An ended case's deadline says whether the answer met it.
+    assert ", met: ended " in deadline, shown.stdout
     assert run_cli("cases", "show", "c-ended", "--json").json()["daysLeft"] is None
 
 
@@ -99,20 +102,32 @@ def test_closing_a_case_that_has_ended_says_how_and_when_it_ended(
     failed_task(sandbox, "c-nothing", "DATA_SUBJECT_NOT_FOUND", email="gone@example.com")
     open_case(sandbox, timeline, "c-closed")
     open_case(sandbox, timeline, "c-nothing")
-    closed = run_cli("cases", "close", "c-closed", "--reason", "shopper withdrew")
+    closed = run_cli(
+        "cases", "close", "c-closed", "--as", "cancelled", "--reason", "shopper withdrew"
+    )
     assert closed.exit_code == 0, closed.stderr
 
     def ended_at(case_id: str) -> str:
         moment = run_cli("cases", "show", case_id, "--json").json()["case"]["endedAt"]
         return re.sub(r"(\.\d+)?(Z|\+00:00)$", "Z", moment)
 
-    again = run_cli("cases", "close", "c-closed", "--reason", "twice")
+    again = run_cli("cases", "close", "c-closed", "--as", "cancelled", "--reason", "twice")
     assert again.exit_code == 0, again.stderr
     assert again.stdout.splitlines()[-1] == (
         "close case c-closed: nothing to do: already ended: CLOSED as cancelled on"
         f" {ended_at('c-closed')} (shopper withdrew)"
     )
-    nothing = run_cli("cases", "close", "c-nothing", "--reason", "done with it", "--as", "denied")
+    nothing = run_cli(
+        "cases",
+        "close",
+        "c-nothing",
+        "--reason",
+        "done with it",
+        "--as",
+        "denied",
+        "--denied-because",
+        "unverifiable",
+    )
     assert nothing.exit_code == 0, nothing.stderr
     assert nothing.stdout.splitlines()[-1] == (
         "close case c-nothing: nothing to do: already ended: NOTHING_TO_DELETE on"
@@ -120,7 +135,9 @@ def test_closing_a_case_that_has_ended_says_how_and_when_it_ended(
     )
     assert "already there" not in again.stdout + nothing.stdout
     # --json keeps its shape: the outcome and the state the case ended in.
-    answered = run_cli("cases", "close", "c-nothing", "--reason", "again", "--json").json()
+    answered = run_cli(
+        "cases", "close", "c-nothing", "--as", "completed", "--reason", "again", "--json"
+    ).json()
     assert (answered["outcome"], answered["state"]) == ("unchanged", "NOTHING_TO_DELETE")
 
 

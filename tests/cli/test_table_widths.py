@@ -64,9 +64,9 @@ def test_every_table_fits_the_terminal_or_says_what_it_hid_and_breaks_no_id(
     # What a narrow terminal shows of `cases list`: which case, where it stands, how urgent.
     narrow = run_cli("cases", "list", "--all", env={"COLUMNS": "80"}).stdout
     header = next(line for line in narrow.splitlines() if line.startswith("case "))
-    assert [h.strip() for h in header.split("│")] == ["case", "state", "bucket", "days left"]
+    assert [h.strip() for h in header.split("│")] == ["case", "state", "bucket", "standing"]
     assert (
-        "hidden at 80 columns: business product, legal due, attempts, kind, next;"
+        "hidden at 80 columns: business product, deadline, attempts, kind, next;"
         " widen the terminal or use --json"
     ) in narrow.splitlines()
 
@@ -105,7 +105,7 @@ def _seed(run_cli: Run, app: LocalFunction, sandbox: Sandbox) -> _Atoms:
     for row in listed["cases"]:
         atoms.add(("cases", "list"), row["caseId"])
         atoms.add(("cases", "list"), row["state"])
-        atoms.add(("cases", "list"), row["legalDueAt"], "legal due")
+        atoms.add(("cases", "list"), row["legalDueAt"][:10], "deadline")
         atoms.add(("cases", "list"), row["businessProductId"], "business product")
         if row["nextAction"].startswith("attempt "):
             atoms.add(("cases", "list"), row["nextAction"].rsplit(" ", 1)[1], "next")

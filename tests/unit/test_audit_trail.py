@@ -99,9 +99,9 @@ def test_a_cases_transitions_are_entries_with_stable_ids_kept_from_its_latest_la
     assert entries[0].outcome == "WAITING"
     assert entries[0].input == "event event-1"
     # Open: from the last extended deadline (the latest it may lawfully end) ...
-    assert retention_start(case) == max(d.extended_due_at for d in case.deadlines)
+    assert retention_start(case) == max(d.latest_due_at for d in case.deadlines)
     assert entries[0].expires_at == retention_start(case) + timedelta(days=730)
-    closed = decided(close_by_operator(case, "withdrawn", FAILED_AT, "ops")).case
+    closed = decided(close_by_operator(case, "withdrawn", FAILED_AT, "ops", "cancelled")).case
     # ... ended: from its end. The first entry is the same entry (same id), the new one next.
     assert retention_start(closed) == FAILED_AT
     again = transition_entries(closed, 0, 730)
@@ -137,7 +137,19 @@ def test_an_extension_moves_one_jurisdictions_deadline_once_and_only_before_it_p
 
 def test_an_operator_close_says_how_the_request_was_answered() -> None:
     case = open_case(failed(), config(), FAILED_AT, ACTOR).case
-    denied = decided(close_by_operator(case, "identity not verified", FAILED_AT, "ops", "denied"))
-    assert denied.case.closed_as == "denied"
-    assert denied.case.transitions[-1].cause.ref == "cases close --as denied"
-    assert decided(close_by_operator(case, "x", FAILED_AT, "ops")).case.closed_as == "cancelled"
+    denied = decided(
+        close_by_operator(case, "identity not verified", FAILED_AT, "ops", "denied", "unverifiable")
+    )
+    assert (denied.case.closed_as, denied.case.denied_because) == ("denied", "unverifiable")
+    assert denied.case.transitions[-1].cause.ref == (
+        "cases close --as denied --denied-because unverifiable"
+    )
+    answered = decided(
+        close_by_operator(case, "via merchant support", FAILED_AT, "ops", "completed")
+    )
+    assert (answered.case.closed_as, answered.case.denied_because) == ("completed", None)
+    # A denial carries its ground, and only a denial does.
+    with pytest.raises(ValueError, match="only with one"):
+        close_by_operator(case, "x", FAILED_AT, "ops", "denied")
+    with pytest.raises(ValueError, match="only with one"):
+        close_by_operator(case, "x", FAILED_AT, "ops", "cancelled", "exempt")

@@ -16,13 +16,18 @@ from bwp_privacy.compliance import (
     NO_REASON,
     Bucket,
     Response,
+    YearStats,
     bucket_counts,
     bucket_of,
     legal_days_left,
+    metric_rows,
     request_records,
     response_of,
+    whole_days_to_respond,
     write_csv,
     write_jsonl,
+    write_stats_csv,
+    year_window,
     yearly_stats,
 )
 from bwp_privacy.reaction import Case, CaseState, CaseTask, Jurisdiction, Period, deadlines
@@ -44,7 +49,7 @@ def case(
     tasks: tuple[CaseTask, ...] | None = None,
     **fields: Any,
 ) -> Case:
-    found = deadlines(received, laws or {"ccpa": CCPA})
+    found = deadlines(received, laws or {"ccpa": CCPA}, "deletion")
     if extended_at is not None:
         found = [d.model_copy(update={"extended_at": extended_at}) for d in found]
     ended = None
@@ -167,6 +172,26 @@ def test_records_keep_the_requests_received_since_a_date_oldest_first() -> None:
     assert [r.case_id for r in found] == ["at", "later"]
 
 
+def test_records_end_before_until_and_a_year_is_its_utc_calendar_year() -> None:
+    start, end = year_window(2025)
+    assert (start, end) == (
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    found = request_records(
+        [
+            case("2024", received=start - timedelta(microseconds=1)),
+            case("first", received=start),
+            case("last", received=end - timedelta(microseconds=1)),
+            case("2026", received=end),
+        ],
+        start,
+        end,
+    )
+    assert [r.case_id for r in found] == ["first", "last"]
+    assert year_window(9999)[1].year == 9999  # the calendar's last year has no next one
+
+
 def test_a_record_says_what_an_auditor_asks_and_the_basis_only_of_a_denial() -> None:
     denied = case(
         "t-1",
@@ -183,7 +208,18 @@ def test_a_record_says_what_an_auditor_asks_and_the_basis_only_of_a_denial() -> 
         ),
     )
     cancelled = case("t-3", state=CaseState.CLOSED, closed_as="cancelled", reason="withdrawn")
-    first, second = request_records([denied, cancelled], RECEIVED)
+    exempt = case(
+        "t-4",
+        state=CaseState.CLOSED,
+        closed_as="denied",
+        denied_because="exempt",
+        reason="records under a legal hold",
+    )
+    first, second, third = request_records([denied, cancelled, exempt], RECEIVED)
+    # Denied before the grounds were recorded: other (its reason says which).
+    assert first.denial_category == "other"
+    assert (third.denial_category, third.denial_basis) == ("exempt", "records under a legal hold")
+    assert second.denial_category is None
     assert first.request_type == "retrieval"
     assert first.how_made == "Buy with Prime API: startPersonalDataRetrievalTask"
     assert first.response is Response.DENIED
@@ -270,8 +306,22 @@ def test_yearly_figures_count_by_type_with_median_and_mean_days_to_respond() -> 
         case("d1", state=CaseState.COMPLETED, ended_after_days=2),
         case("d2", state=CaseState.NOTHING_TO_DELETE, ended_after_days=4),
         case("d3", state=CaseState.CLOSED, closed_as="completed", ended_after_days=10),
-        case("d4", state=CaseState.CLOSED, closed_as="denied", reason="b", ended_after_days=30),
-        case("d5", state=CaseState.CLOSED, closed_as="denied", reason="a", ended_after_days=1),
+        case(
+            "d4",
+            state=CaseState.CLOSED,
+            closed_as="denied",
+            denied_because="unverifiable",
+            reason="b",
+            ended_after_days=30,
+        ),
+        case(
+            "d5",
+            state=CaseState.CLOSED,
+            closed_as="denied",
+            denied_because="exempt",
+            reason="a",
+            ended_after_days=1,
+        ),
         case("d6", state=CaseState.CLOSED, closed_as="denied", ended_after_days=1),
         case("d7", state=CaseState.CLOSED, reason="withdrawn", ended_after_days=90),
         case("d8", state=CaseState.ESCALATED),
@@ -281,14 +331,93 @@ def test_yearly_figures_count_by_type_with_median_and_mean_days_to_respond() -> 
     assert stats.year == 2026
     deletion = stats.by_kind["deletion"]
     assert (deletion.received, deletion.complied, deletion.denied) == (8, 3, 3)
+    # By § 7102's grounds, every one present; d6, denied before they were recorded: other.
+    assert deletion.denied_by_basis == {
+        "unverifiable": 1,
+        "not-a-consumer": 0,
+        "exempt": 1,
+        "other": 1,
+    }
     assert deletion.denied_by_reason == {NO_REASON: 1, "a": 1, "b": 1}
     assert (deletion.cancelled, deletion.open) == (1, 1)
     # Answered: 2, 4, 10, 30, 1, 1 days (the cancelled 90 is no response).
-    assert deletion.median_days_to_respond == 3.0
-    assert deletion.mean_days_to_respond == 8.0
+    assert deletion.median_days_to_respond == 3
+    assert deletion.mean_days_to_respond == 8
     retrieval = stats.by_kind["retrieval"]
     assert (retrieval.received, retrieval.complied) == (1, 1)
-    assert retrieval.median_days_to_respond == retrieval.mean_days_to_respond == 1.0
+    # 1.04 days is 2 whole days: a published figure never reads faster than the answer was.
+    assert retrieval.median_days_to_respond == retrieval.mean_days_to_respond == 2
+    assert retrieval.denied_by_basis == dict.fromkeys(
+        ("unverifiable", "not-a-consumer", "exempt", "other"), 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "median", "mean"),
+    [
+        ([1], 1, 1),
+        ([1, 2], 2, 2),  # median 1.5 and mean 1.5: both rounded up
+        ([1, 1, 5], 1, 3),  # mean 2.33: rounded up
+        ([3, 3, 3], 3, 3),  # exactly 3: not a day more for a float's error
+        ([0.01, 0.5, 44.9], 1, 16),  # each request's days rounded up first: 1, 1, 45
+    ],
+)
+def test_days_to_respond_are_whole_days_rounded_up(
+    days: list[float], median: int, mean: int
+) -> None:
+    answered = [
+        case(f"d{n}", state=CaseState.COMPLETED, ended_after_days=taken)
+        for n, taken in enumerate(days)
+    ]
+    figures = yearly_stats(answered, 2026).by_kind["deletion"]
+    assert (figures.median_days_to_respond, figures.mean_days_to_respond) == (median, mean)
+
+
+def test_a_request_answered_at_once_took_no_day_and_an_open_one_has_none() -> None:
+    assert whole_days_to_respond(case(state=CaseState.COMPLETED, ended_after_days=0)) == 0
+    assert whole_days_to_respond(case(state=CaseState.COMPLETED, ended_after_days=45)) == 45
+    assert whole_days_to_respond(case()) is None
+
+
+def test_the_figures_rows_are_named_as_section_7102_names_them() -> None:
+    figures = yearly_stats([case("d1", state=CaseState.COMPLETED, ended_after_days=2)], 2026)
+    assert [metric for metric, _ in metric_rows(figures.by_kind["deletion"])] == [
+        "received",
+        "complied with in whole or in part",
+        "denied",
+        "denied: not verifiable",
+        "denied: not made by a consumer",
+        "denied: called for information exempt from disclosure",
+        "denied: on other grounds",
+        "median days to respond",
+        "mean days to respond",
+        "cancelled (withdrawn or a duplicate: no response)",
+        "still open",
+    ]
+
+
+def test_the_figures_csv_has_one_figure_a_row_and_no_cell_is_a_formula() -> None:
+    figures = yearly_stats([case("d1", state=CaseState.COMPLETED, ended_after_days=2)], 2026)
+    stream = io.StringIO(newline="")
+    write_stats_csv(figures, stream)
+    text = stream.getvalue()
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    assert rows[0] == ["request_type", "metric", "value"]
+    assert rows[1] == ["requests to delete", "received", "1"]
+    assert ["requests to delete", "median days to respond", "2"] in rows
+    # No request to know was answered: an empty value, never 0 days.
+    assert ["requests to know", "median days to respond", ""] in rows
+    assert len(rows) == 1 + 2 * 11
+    assert text.count("\r\n") == len(rows)
+    # The formula guard holds on this CSV too (a request type's name is ours today).
+    hostile = YearStats(
+        year=2026,
+        by_kind={'=HYPERLINK("http://x")': figures.by_kind["deletion"]},
+    )
+    stream = io.StringIO(newline="")
+    write_stats_csv(hostile, stream)
+    cells = [row[0] for row in csv.reader(io.StringIO(stream.getvalue(), newline=""))][1:]
+    assert set(cells) == {'\'=HYPERLINK("http://x")'}
 
 
 def test_a_year_holds_the_requests_received_in_it_in_utc_and_both_types_always() -> None:
@@ -312,7 +441,7 @@ def test_a_year_holds_the_requests_received_in_it_in_utc_and_both_types_always()
     assert yearly_stats(found, 2026).by_kind["deletion"].received == 1
     assert yearly_stats(found, 2027).by_kind["deletion"].received == 1
     in_2025 = yearly_stats(found, 2025).by_kind["deletion"]
-    assert (in_2025.received, in_2025.complied, in_2025.median_days_to_respond) == (2, 1, 5.0)
+    assert (in_2025.received, in_2025.complied, in_2025.median_days_to_respond) == (2, 1, 5)
     empty = yearly_stats(found, 2024)
     assert set(empty.by_kind) == {"deletion", "retrieval"}
     assert empty.by_kind["retrieval"].received == 0

@@ -12,8 +12,9 @@ from typing import Any, cast
 
 import pytest
 
-from bwp_privacy.reaction.operator_actions import OperatorActions
+from bwp_privacy.reaction.operator_actions import OperatorActions, OperatorAnswer
 from bwp_privacy.reaction.operator_endpoint import caller_of, handle_request
+from bwp_privacy.reaction.operator_requests import CloseRequest
 
 ACCOUNT = "123456789012"
 #: IAM's own bound on an ARN's length.
@@ -123,3 +124,62 @@ def test_a_body_that_cannot_be_a_request_is_refused_in_our_words(
     answer = handle_request(event(arn, body, encoded), cast(OperatorActions, _Unreached()))
     assert answer["statusCode"] == 400
     assert json.loads(answer["body"]) == {"error": reason}
+
+
+class _Performed:
+    """An operator's actions that record what they were asked."""
+
+    def __init__(self) -> None:
+        self.requests: list[object] = []
+
+    def perform(self, request: object, actor: str) -> OperatorAnswer:
+        self.requests.append(request)
+        return OperatorAnswer("moved", actor, "c-1", "CLOSED")
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({}, "invalid request: close.closedAs: Field required"),
+        (
+            {"closedAs": "denied"},
+            "invalid request: close: deniedBecause: a denial says on what ground: unverifiable,"
+            " not-a-consumer, exempt or other",
+        ),
+        (
+            {"closedAs": "completed", "deniedBecause": "exempt"},
+            "invalid request: close: deniedBecause: only a denial has one (closedAs is completed)",
+        ),
+    ],
+    ids=["no-closed-as", "denial-without-ground", "ground-without-denial"],
+)
+def test_a_close_says_how_the_request_was_answered_with_no_default(
+    fields: dict[str, str], reason: str
+) -> None:
+    """A request answered through merchant support must never count as cancelled because the
+    request left out how it was answered: the reaction refuses it (400)."""
+    body = json.dumps({"action": "close", "caseId": "c-1", "reason": "r", **fields})
+    arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    answer = handle_request(event(arn, body), cast(OperatorActions, _Unreached()))
+    assert answer["statusCode"] == 400
+    assert json.loads(answer["body"]) == {"error": reason}
+
+
+def test_a_denial_carries_its_ground_to_the_actions() -> None:
+    body = json.dumps(
+        {
+            "action": "close",
+            "caseId": "c-1",
+            "reason": "identity not verified",
+            "closedAs": "denied",
+            "deniedBecause": "unverifiable",
+        }
+    )
+    actions = _Performed()
+    answer = handle_request(
+        event(f"arn:aws:iam::{ACCOUNT}:user/alice", body), cast(OperatorActions, actions)
+    )
+    assert answer["statusCode"] == 200, answer
+    (request,) = actions.requests
+    assert isinstance(request, CloseRequest)
+    assert (request.closed_as, request.denied_because) == ("denied", "unverifiable")

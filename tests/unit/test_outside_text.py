@@ -314,7 +314,7 @@ def test_a_reason_of_any_length_still_moves_the_case() -> None:
     assert escalated.case.reason is not None
     assert len(escalated.case.reason) == 2000
     assert escalated.case.reason.endswith("…")
-    closed = close_by_operator(case, "y" * 5000, FAILED_AT, "ops")
+    closed = close_by_operator(case, "y" * 5000, FAILED_AT, "ops", "cancelled")
     assert closed is not None
     assert closed.case.state is CaseState.CLOSED
 

@@ -35,6 +35,7 @@ from bwp_privacy.reaction import (
     open_case,
     schedule_name,
 )
+from bwp_privacy.reaction.decisions import DEADLINE_ADVICE, PAST_DUE_ADVICE
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "reaction" / "playbooks.json"
 ACTOR = "reaction"
@@ -97,15 +98,15 @@ def test_a_period_is_days_or_months_never_both() -> None:
         Period(days=1, months=1)
 
 
-def test_deadlines_per_jurisdiction_come_from_the_file_earliest_first() -> None:
-    laws = config().jurisdictions
-    found = deadlines(datetime(2026, 1, 31, tzinfo=UTC), laws)
+def test_deadlines_per_jurisdiction_come_from_the_table_earliest_first() -> None:
+    table = config().table()
+    laws = {name: table[name] for name in ("ccpa", "gdpr")}
+    found = deadlines(datetime(2026, 1, 31, tzinfo=UTC), laws, "deletion")
     assert [(d.jurisdiction, d.due_at.date().isoformat()) for d in found] == [
         ("gdpr", "2026-02-28"),
         ("ccpa", "2026-03-17"),
     ]
-    assert found[0].extended_due_at.date().isoformat() == "2026-04-28"
-    assert found[1].extended_due_at.date().isoformat() == "2026-05-01"
+    assert [d.latest_due_at.date().isoformat() for d in found] == ["2026-04-28", "2026-05-01"]
 
 
 # ---- playbooks file ---------------------------------------------------------------------
@@ -123,7 +124,7 @@ def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda raw: raw.update(applies=["lgpd"]), "applies: lgpd is not in jurisdictions"),
+        (lambda raw: raw.update(applies=["nowhere"]), "applies: nowhere: no such jurisdiction"),
         (
             lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(every="weekly"),
             "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be a duration",
@@ -158,7 +159,9 @@ def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
             "playbooks.X: 'action' should be one of 'resubmit', 'close', 'escalate'",
         ),
         (
-            lambda raw: raw["jurisdictions"]["gdpr"].update(answer_within={"weeks": 4}),
+            lambda raw: raw.update(
+                jurisdictions={"gdpr": {"title": "GDPR", "answer_within": {"weeks": 4}}}
+            ),
             "jurisdictions.gdpr.answer_within.weeks: Extra inputs are not permitted",
         ),
         (lambda raw: raw.pop("lookup_failed"), "playbooks.json: lookup_failed: Field required"),
@@ -259,7 +262,7 @@ def test_an_ended_case_records_a_later_task_outcome_without_moving() -> None:
     rules = config()
     case = open_case(failed(), rules, FAILED_AT, ACTOR).case
     case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
-    case = decided(close_by_operator(case, "handled by hand", FAILED_AT, "ops")).case
+    case = decided(close_by_operator(case, "handled by hand", FAILED_AT, "ops", "completed")).case
     later = decided(on_completed(case, TaskCompleted("task-2", "e2"), FAILED_AT, ACTOR))
     assert later.case.state is CaseState.CLOSED
     assert later.effects == ()
@@ -330,14 +333,33 @@ def test_a_case_that_used_every_attempt_is_escalated() -> None:
 
 
 def test_an_attempt_that_would_start_too_close_to_the_deadline_escalates_instead() -> None:
-    # Submitted 60 days before the failure: CCPA's extended deadline (day 90) less the 35-day
-    # margin leaves day 55 as the last useful start; the first attempt would be day 67.
+    # Submitted 60 days before the failure: CCPA's 45 days ended 15 days before it, and the
+    # extension had to be taken before then. The reason says so as a person reads it: the
+    # legal deadline in force, a plain date, whole days, and what to do.
     late = failed(submitted=FAILED_AT - timedelta(days=60))
     escalated = open_case(late, config(), FAILED_AT, ACTOR)
     assert escalated.case.state is CaseState.ESCALATED
-    assert escalated.case.reason is not None
-    assert "would start after" in escalated.case.reason
-    assert "35 days before the deadline 2026-04-10T12:00:00Z" in escalated.case.reason
+    assert escalated.case.reason == (
+        "the next attempt would come too late for the legal deadline of 24 Feb 2026, past due"
+        " by 15 days on 11 Mar 2026: answer the shopper outside Buy with Prime and close the"
+        " case with how it was answered"
+    )
+    assert [e.advice for e in escalated.effects if isinstance(e, Escalation)] == [PAST_DUE_ADVICE]
+
+
+def test_an_attempt_too_close_to_a_deadline_still_ahead_says_what_can_still_be_done() -> None:
+    # Planning by the first deadline: 25 days are left, the playbook keeps 35 for a task.
+    raw = shipped()
+    raw["plan_within"] = "initial"
+    escalated = open_case(
+        failed(submitted=FAILED_AT - timedelta(days=20)), config(raw), FAILED_AT, ACTOR
+    )
+    assert escalated.case.reason == (
+        "attempt 1, due on 18 Mar 2026, would leave less than 35 days before 5 Apr 2026, the"
+        " legal deadline: too little for a task to finish; resubmit now, extend (ccpa, telling"
+        " the shopper before 5 Apr 2026) or close the case with how it was answered"
+    )
+    assert [e.advice for e in escalated.effects if isinstance(e, Escalation)] == [DEADLINE_ADVICE]
 
 
 def test_the_deadline_is_checked_again_when_the_attempt_is_due() -> None:
@@ -352,13 +374,15 @@ def test_the_deadline_is_checked_again_when_the_attempt_is_due() -> None:
 
 def test_an_operator_close_cancels_the_pending_attempt_and_says_why() -> None:
     case = open_case(failed(), config(), FAILED_AT, ACTOR).case
-    closed = decided(close_by_operator(case, "shopper withdrew", FAILED_AT, "arn:aws:iam::1:u"))
+    closed = decided(
+        close_by_operator(case, "shopper withdrew", FAILED_AT, "arn:aws:iam::1:u", "cancelled")
+    )
     assert closed.case.state is CaseState.CLOSED
     assert closed.case.reason == "shopper withdrew"
     assert closed.case.transitions[-1].actor == "arn:aws:iam::1:u"
     assert closed.case.transitions[-1].cause.kind is CauseKind.OPERATOR
     assert closed.effects == (CancelSchedule(1, "task-1-a1"), Ended(CaseState.CLOSED))
-    assert close_by_operator(closed.case, "again", FAILED_AT, "x") is None
+    assert close_by_operator(closed.case, "again", FAILED_AT, "x", "cancelled") is None
 
 
 def test_announce_mode_tells_the_merchant_and_waits_for_their_task() -> None:

@@ -221,7 +221,7 @@ def test_a_retrieval_case_has_the_deletion_clock() -> None:
     rules = load_playbooks(SHIPPED.read_text(), "playbooks.json")
     case = open_case(failure("SOMETHING"), rules, FAILED_AT, "reaction").case
     assert case.received_at == SUBMITTED
-    assert list(case.deadlines) == deadlines(SUBMITTED, rules.applying())
+    assert list(case.deadlines) == deadlines(SUBMITTED, rules.applying(BP), "retrieval")
     assert case.plan_deadline_at == SUBMITTED + timedelta(days=90)  # CCPA 45 + 45
 
 

@@ -8,7 +8,6 @@ audit trail."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,18 +17,21 @@ import click
 from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
-from bwp_privacy.common import iso_z
+from bwp_privacy.common import iso_z, standing, whole_days_left
 from bwp_privacy.compliance import (
     DEFAULT_DUE_SOON_DAYS,
+    REQUEST_TYPE,
     Bucket,
-    KindStats,
     RequestRecord,
     bucket_counts,
     bucket_of,
     legal_days_left,
+    metric_rows,
     request_records,
     write_csv,
     write_jsonl,
+    write_stats_csv,
+    year_window,
     yearly_stats,
 )
 from bwp_privacy.reaction import (
@@ -37,7 +39,7 @@ from bwp_privacy.reaction import (
     CaseState,
     CaseStore,
     ClosedAs,
-    days_left,
+    DeniedBecause,
 )
 from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
@@ -127,8 +129,8 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
             "kind",
             "state",
             "bucket",
-            "legal due",
-            "days left",
+            "deadline",
+            "standing",
             "attempts",
             "next",
             "business product",
@@ -139,9 +141,9 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
                 r.kind,
                 r.state,
                 _coloured(r.bucket),
-                r.legal_due_at,
+                r.legal_due_at[:10],
                 # An ended case runs against no clock: it has no days left.
-                "" if r.days_left is None else f"{r.days_left:.1f}",
+                "" if r.days_left is None else standing(_parse(r.legal_due_at), now),
                 r.attempts,
                 r.next_action,
                 r.business_product_id,
@@ -151,8 +153,8 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
         ids=("case", "kind", "state", "business product"),
         # Which case, where it stands and how urgent it is stay; a narrow terminal does
         # without the rest, what it can best spare first (a merchant has one business
-        # product or few; the days left say what the legal due date does).
-        spare=("business product", "legal due", "attempts", "kind", "next"),
+        # product or few; the standing says what the deadline's date does).
+        spare=("business product", "deadline", "attempts", "kind", "next"),
     )
     console.print(
         f"{len(rows)} case(s); open cases by legal deadline: "
@@ -164,11 +166,26 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
 @cases.command("export")
 @click.option(
     "--since",
-    required=True,
     metavar="DATE",
     type=SINCE,
+    default=None,
     help="Requests received at or after DATE (an ISO date or time, UTC when no zone is given;"
-    " or 730d, 12h ago).",
+    " or 730d, 12h ago). --since or --year is required.",
+)
+@click.option(
+    "--until",
+    metavar="DATE",
+    type=SINCE,
+    default=None,
+    help="With --since: and before DATE (excluded; the same grammar as --since). Default: no end.",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 9999),
+    default=None,
+    metavar="YYYY",
+    help="Requests received in calendar year YYYY (UTC): from 1 January YYYY to 1 January of"
+    " the next year (excluded). Not with --since or --until.",
 )
 @click.option(
     "--format",
@@ -186,26 +203,42 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
 )
 @common_options
 @pass_cli
-def export(cli: CliContext, since: Since, fmt: str, output: Path | None) -> None:
+def export(
+    cli: CliContext,
+    since: Since | None,
+    until: Since | None,
+    year: int | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """The request log an auditor asks for (CCPA record keeping): one record per request
-    received since DATE, oldest first: type, how it was made, when received, the legal due
-    date, when and how it was answered, the basis of a denial, its tasks. Ids only: never a
-    shopper's email. Cases are kept RetentionDays after they end: older ones are gone."""
+    received in the window (--since DATE [--until DATE], or --year YYYY), oldest first: type,
+    how it was made, when received, the legal due date, when and how it was answered, a
+    denial's category and basis, its tasks. Ids only: never a shopper's email. Cases are kept
+    RetentionDays after they end: older ones are gone."""
+    if year is not None and (since is not None or until is not None):
+        raise UserError("--year is a whole calendar year: give it alone, or --since/--until")
+    if year is None and since is None:
+        raise UserError("say which requests: --since DATE [--until DATE], or --year YYYY")
     if cli.json and output is None:
         raise click.UsageError("--json describes the file written: give -o FILE")
     chosen: Literal["csv", "jsonl"] = "jsonl" if fmt == "jsonl" else "csv"
-    start = since.at(datetime.now(UTC))
+    start, end = _export_window(since, until, year, datetime.now(UTC))
+    # The window as asked and as resolved (a relative 30d is a moment only when run).
+    window = f"--since {_iso(start)}" + (f" --until {_iso(end)}" if end else "")
+    if year is not None:
+        window = f"--year {year} ({window})"
     with cli.target() as target:
         # The records may be the standard output: the banner then goes to stderr.
         if not cli.json:
             (console if output else err_console).print(target.banner())
-        records = request_records(target.case_store().all_cases(), start)
+        records = request_records(target.case_store().all_cases(), start, end)
         # The export is itself an audit entry: who took the request log, of what, where.
         with audited(
             target,
             "cases export",
             subject(SUBJECT_EXPORT),
-            f"--since {_iso(start)} --format {chosen}",
+            f"{window} --format {chosen}",
         ) as action:
             if output is None:
                 _write_records(records, chosen, sys.stdout)
@@ -220,16 +253,38 @@ def export(cli: CliContext, since: Since, fmt: str, output: Path | None) -> None
             CasesExportOut(
                 target=target.identity(),
                 since=_iso(start),
+                until=_iso(end) if end else None,
+                year=year,
                 format=chosen,
                 file=str(output),
                 count=len(records),
             )
         )
         return
+    received = f"in {year} (UTC)" if year is not None else f"since {_iso(start)}"
+    if year is None and end is not None:
+        received += f", before {_iso(end)}"
     (console if output else err_console).print(
-        f"{len(records)} request record(s) received since {_iso(start)}"
+        f"{len(records)} request record(s) received {received}"
         + (f" written to {output} ({chosen})" if output else f" ({chosen})")
     )
+
+
+def _export_window(
+    since: Since | None, until: Since | None, year: int | None, now: datetime
+) -> tuple[datetime, datetime | None]:
+    """The export's window, its end excluded: a calendar year, or from --since to --until (no
+    end when not given)."""
+    if year is not None:
+        return year_window(year)
+    assert since is not None  # the command refuses a window with neither
+    start = since.at(now)
+    end = None if until is None else until.at(now)
+    if end is not None and end <= start:
+        raise UserError(
+            f"--until {_iso(end)} is not after --since {_iso(start)}: no request falls between"
+        )
+    return start, end
 
 
 @cases.command("stats")
@@ -237,18 +292,52 @@ def export(cli: CliContext, since: Since, fmt: str, output: Path | None) -> None
     "--year",
     type=click.IntRange(2000, 9999),
     default=None,
-    help="Requests received in YEAR (UTC). Default: this year.",
+    metavar="YYYY",
+    help="Requests received in calendar year YYYY (UTC). Default: this year.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="table (one per request type) or csv (request_type, metric, value: the same figures,"
+    " for the privacy policy).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="With --format csv: write to FILE instead of standard output.",
 )
 @common_options
 @pass_cli
-def stats(cli: CliContext, year: int | None) -> None:
-    """A year's figures per request type, as a business publishes them: requests received,
-    complied with (completed, or nothing held), denied (by reason), cancelled, still open, and
-    the median and mean days to respond."""
+def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> None:
+    """A calendar year's figures per request type, as CCPA's regulations (11 CCR § 7102) ask a
+    large business to publish them: requests to delete and requests to know received, complied
+    with in whole or in part, denied (by ground: unverifiable, not-a-consumer, exempt, other),
+    and the median and mean days to respond (receipt to response, rounded up to whole days,
+    over the requests complied with or denied); then what our data adds: cancelled, still
+    open."""
+    if output is not None and fmt != "csv":
+        raise UserError("-o writes the CSV: add --format csv")
+    if cli.json and fmt == "csv" and output is None:
+        raise UserError("--json prints the figures: give -o FILE for the CSV")
     year = year or datetime.now(UTC).year
     with cli.target() as target:
-        cli.announce(target)
+        if not cli.json:
+            # A CSV may be the standard output: the banner then goes to stderr.
+            (err_console if fmt == "csv" and output is None else console).print(target.banner())
         figures = yearly_stats(target.case_store().all_cases(), year)
+    if fmt == "csv":
+        if output is None:
+            write_stats_csv(figures, sys.stdout)
+        else:
+            # newline="": CSV's CRLF line ends are written as they are.
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                write_stats_csv(figures, stream)
+            if not cli.json:
+                console.print(f"{year}'s figures written to {output} (csv)")
     if cli.json:
         print_json(
             CasesStatsOut(
@@ -258,16 +347,27 @@ def stats(cli: CliContext, year: int | None) -> None:
                     "deletion": KindStatsOut(**figures.by_kind["deletion"].model_dump()),
                     "retrieval": KindStatsOut(**figures.by_kind["retrieval"].model_dump()),
                 },
+                file=None if output is None else str(output),
             )
         )
         return
+    if fmt == "csv":
+        return
     for kind, found in figures.by_kind.items():
         print_table(
-            f"{_TITLE.get(kind, kind)} received in {year}",
-            ["figure", "value"],
-            _stats_rows(found),
+            f"{REQUEST_TYPE.get(kind, kind).capitalize()} received in {year} ({kind})",
+            ["metric", "value"],
+            (
+                (metric, "none answered" if value is None else value)
+                for metric, value in metric_rows(found)
+            ),
             ids=(),
         )
+    console.print(
+        "Days to respond: receipt to response, rounded up to whole days, over the requests"
+        " complied with or denied; the median of an even count is its two middle values'"
+        " mean, rounded up."
+    )
 
 
 @cases.command("show")
@@ -297,8 +397,8 @@ def show(cli: CliContext, case_id: str) -> None:
             CaseShowOut(
                 target=target.identity(),
                 case=case,
-                days_left=_days(legal_days_left, case, now),
-                plan_days_left=_days(days_left, case, now),
+                days_left=_days_left(case.legal_due_at, case, now),
+                plan_days_left=_days_left(case.plan_deadline_at, case, now),
                 next_action=_next(case),
                 audit_trail=trail,
             )
@@ -313,8 +413,8 @@ def show(cli: CliContext, case_id: str) -> None:
             ("reason", case.reason),
             ("business product", case.business_product_id),
             ("received", f"{_iso(case.received_at)} (from {case.received_from})"),
-            ("legal deadline", _deadline(case.legal_due_at, _days(legal_days_left, case, now))),
-            ("planned deadline", _deadline(case.plan_deadline_at, _days(days_left, case, now))),
+            ("deadline", _deadline(case, now)),
+            ("planning deadline", f"{_iso(case.plan_deadline_at)} ({_PLANNING})"),
             ("playbook", case.playbook_code),
             ("attempts", case.attempts),
             ("next", _next(case)),
@@ -329,7 +429,8 @@ def show(cli: CliContext, case_id: str) -> None:
             (
                 d.jurisdiction,
                 _iso(d.due_at),
-                _iso(d.extended_due_at),
+                # No date where the law allows no extension (Brazil's LGPD): said, not blank.
+                _iso(d.extended_due_at) if d.extended_due_at else "none allowed",
                 _iso(d.extended_at) if d.extended_at else "",
             )
             for d in case.deadlines
@@ -405,20 +506,55 @@ def resubmit(cli: CliContext, case_id: str, email_from_stdin: bool) -> None:
     "--as",
     "closed_as",
     type=click.Choice(get_args(ClosedAs)),
-    default="cancelled",
-    show_default=True,
-    help="How the request was answered: completed (outside Buy with Prime), denied (the reason "
-    "is the basis an auditor reads) or cancelled (withdrawn, a duplicate).",
+    # Required, checked in the command: click's own "Missing option" is a usage block, and
+    # the refusal must name the choices in one line.
+    default=None,
+    help="Required: how the request was answered: completed (also when answered outside Buy"
+    " with Prime, e.g. through merchant support), denied (give --denied-because; the reason is"
+    " the basis an auditor reads) or cancelled (withdrawn, a duplicate: no response).",
+)
+@click.option(
+    "--denied-because",
+    type=click.Choice(get_args(DeniedBecause)),
+    default=None,
+    help="With --as denied, required: on what ground, as CCPA's yearly metrics count denials:"
+    " unverifiable (the request could not be verified), not-a-consumer (not made by the"
+    " consumer or an authorized agent), exempt (the information is exempt from disclosure),"
+    " other (the reason says which).",
 )
 @common_options
 @pass_cli
-def close(cli: CliContext, case_id: str, reason: str, closed_as: str) -> None:
-    """Close CASE_ID with a reason and how the request was answered; its pending attempt is
-    cancelled."""
+def close(
+    cli: CliContext,
+    case_id: str,
+    reason: str,
+    closed_as: str | None,
+    denied_because: str | None,
+) -> None:
+    """Close CASE_ID with a reason and how the request was answered (--as, required); its
+    pending attempt is cancelled."""
+    if closed_as is None:
+        # No default: a request answered through merchant support is not "cancelled (no
+        # response)" in the yearly figures because the operator did not say.
+        raise UserError("--as: say how the request was answered: " + _choices(get_args(ClosedAs)))
+    if closed_as == "denied" and denied_because is None:
+        raise UserError(
+            "--denied-because: say on what ground the request was denied: "
+            + _choices(get_args(DeniedBecause))
+        )
+    if closed_as != "denied" and denied_because is not None:
+        raise UserError(f"--denied-because is for --as denied only (not --as {closed_as})")
     if not reason.strip():
         raise UserError("--reason: say why the case is closed")
     request = {"action": "close", "caseId": case_id, "reason": reason, "closedAs": closed_as}
+    if denied_because is not None:
+        request["deniedBecause"] = denied_because
     _report(cli, "close", _operate(cli, request))
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    """``a, b or c``: the choices as a sentence says them."""
+    return ", ".join(values[:-1]) + " or " + values[-1]
 
 
 @cases.command("extend")
@@ -498,22 +634,44 @@ def _row(case: Case, now: datetime, due_soon_days: int) -> CaseRowOut:
         attempts=case.attempts,
         bucket=None if bucket is None else bucket.value,
         legal_due_at=_iso(case.legal_due_at),
-        days_left=_days(legal_days_left, case, now),
+        days_left=_days_left(case.legal_due_at, case, now),
         plan_deadline_at=_iso(case.plan_deadline_at),
-        plan_days_left=_days(days_left, case, now),
+        plan_days_left=_days_left(case.plan_deadline_at, case, now),
         next_action=_next(case),
         reason=case.reason,
     )
 
 
-def _days(count: Callable[[Case, datetime], float], case: Case, now: datetime) -> float | None:
-    """Days left to a deadline, by ``count``; None for an ended case: it runs against no
-    clock any more (its deadlines are history)."""
-    return None if case.state.ended else round(count(case, now), 1)
+def _days_left(due: datetime, case: Case, now: datetime) -> int | None:
+    """Whole days left to ``due`` (negative: past due by that many); None for an ended case:
+    it runs against no clock any more (its deadlines are history)."""
+    return None if case.state.ended else whole_days_left(due, now)
 
 
-def _deadline(due: datetime, left: float | None) -> str:
-    return _iso(due) if left is None else f"{_iso(due)} ({left:.1f} days left)"
+#: What the planning deadline is, said where it is shown: the playbooks' own figure, never
+#: the one the law sets.
+_PLANNING = "internal: the playbooks plan attempts to end before it; not a legal deadline"
+
+
+def _deadline(case: Case, now: datetime) -> str:
+    """The legal deadline in force (the earliest; the extended one once extended), how it
+    stands, and under which law: for an ended case, whether the answer met it."""
+    due = case.legal_due_at
+    laws = ", ".join(d.jurisdiction for d in case.deadlines if d.effective_due_at == due)
+    if case.ended_at is None:
+        return f"{_iso(due)}, {standing(due, now)} ({laws})"
+    if case.ended_at <= due:
+        return f"{_iso(due)}, met: ended {_days_apart(case.ended_at, due)} before it ({laws})"
+    return f"{_iso(due)}, missed: ended {_days_apart(due, case.ended_at)} after it ({laws})"
+
+
+def _days_apart(earlier: datetime, later: datetime) -> str:
+    days = whole_days_left(later, earlier)
+    return "under a day" if days == 0 else f"{days} day" + ("" if days == 1 else "s")
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 _AT_RISK = frozenset({Bucket.DUE_SOON.value, Bucket.PAST_DUE.value})
@@ -530,27 +688,6 @@ def _write_records(
     records: list[RequestRecord], fmt: Literal["csv", "jsonl"], stream: TextIO
 ) -> None:
     (write_csv if fmt == "csv" else write_jsonl)(records, stream)
-
-
-#: Each request type as a reader of `cases stats` knows it.
-_TITLE = {"deletion": "Deletion requests", "retrieval": "Access (retrieval) requests"}
-
-
-def _stats_rows(found: KindStats) -> list[tuple[str, object]]:
-    def days(value: float | None) -> str:
-        return "none answered" if value is None else f"{value:.1f}"
-
-    return [
-        ("received", found.received),
-        ("complied (completed or nothing held)", found.complied),
-        ("denied", found.denied),
-        # A reason is an operator's text: shown as written, never read as table markup.
-        *((f"  denied: {reason}", n) for reason, n in found.denied_by_reason.items()),
-        ("cancelled (no response)", found.cancelled),
-        ("still open", found.open),
-        ("median days to respond", days(found.median_days_to_respond)),
-        ("mean days to respond", days(found.mean_days_to_respond)),
-    ]
 
 
 #: What each kind of case answers, for a reader of `cases show`.

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from bwp_privacy.common import mask_emails, parse_iso
+from bwp_privacy.common import mask_emails, parse_iso, plain_day, standing
 from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus, TaskError
 
 CCPA_DAYS = 45
@@ -188,15 +188,16 @@ def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) ->
     the resolved alert of its incident."""
     submitted = parse_iso(notice.received_at)
     days_ago = (now.date() - submitted.date()).days if submitted else None
-    left = notice.days_left
-    standing = f"{left:g} days left" if left >= 0 else f"{-left:g} days past due"
+    due = _legal_due_at(notice)
     ended = notice.kind == "ended"
     what = _NOTICE_WHAT[notice.end_state or "CLOSED"] if ended else _NOTICE_WHAT[notice.kind]
+    # The deadline named is the one the law holds the merchant to, in whole days: never the
+    # playbooks' internal planning deadline.
     runbook = (
         f"{notice.reason}."
-        if ended
-        else f"{notice.reason} ({standing} to the planned deadline "
-        f"{notice.plan_deadline_at[:10]}). {notice.advice}"
+        if ended or due is None
+        else f"{notice.reason} (legal deadline {plain_day(due)}: {standing(due, now)}). "
+        f"{notice.advice}"
     )
     return Alert(
         status=AlertStatus.RESOLVED if ended else AlertStatus.FIRING,
@@ -215,8 +216,8 @@ def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) ->
         lookup_error=None,
         submission_date=notice.received_at,
         submitted_days_ago=days_ago,
-        deadlines=describe_deadlines(submitted.date() if submitted else None, now.date()),
-        deadlines_brief=brief_deadlines(submitted.date() if submitted else None, now.date()),
+        deadlines=_case_deadlines(notice, now, brief=False),
+        deadlines_brief=_case_deadlines(notice, now, brief=True),
         severity=severity,
         runbooks=[Runbook(code=notice.code, text=mask_emails(runbook))],
         inspect=[f"bwp-privacy cases show {notice.case_id}"],
@@ -225,6 +226,33 @@ def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) ->
             f"{notice.task_kind.capitalize()} case {notice.case_id} {what}: {notice.reason}"
         )[:300],
     )
+
+
+def _legal_due_at(notice: CaseNotice) -> datetime | None:
+    """The notice's legal deadline in force: as sent (1.2), or the earliest in force its
+    deadlines say (1.1: extended ones told apart by nothing, so the first deadlines)."""
+    if notice.legal_due_at is not None:
+        return parse_iso(notice.legal_due_at)
+    found = [parse_iso(d.due_at) for d in notice.deadlines]
+    return min((due for due in found if due is not None), default=None)
+
+
+def _case_deadlines(notice: CaseNotice, now: datetime, *, brief: bool) -> str:
+    """The case's own deadlines, one per law that applies to it (not the CCPA and GDPR
+    guess a failure alert makes before any case exists): each in force, extended or not."""
+    parts = []
+    for deadline in notice.deadlines:
+        extended = deadline.extended_at is not None
+        due = parse_iso(deadline.extended_due_at if extended else deadline.due_at)
+        if due is None:
+            continue
+        how = " (extended)" if extended else ""
+        parts.append(f"{deadline.jurisdiction} {plain_day(due)}{how}: {standing(due, now)}")
+    if not parts:
+        return "no deadline known: check the case (`bwp-privacy cases show CASE`)"
+    if brief:
+        return " · ".join(parts)
+    return f"Received {notice.received_at[:10]}. Legal deadlines: " + "; ".join(parts) + "."
 
 
 def describe_deadlines(submitted: date | None, today: date) -> str:

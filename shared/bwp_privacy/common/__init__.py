@@ -9,6 +9,7 @@ from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
 from bwp_privacy.common.budget import MIN_REQUEST_SECONDS, Budget, OutOfTime
 from bwp_privacy.common.clock import iso_z, parse_iso, use_clock, utc_now
 from bwp_privacy.common.config_file import CONFIG_MAX_AGE_SECONDS, ConfigSource, parse_config
+from bwp_privacy.common.days import plain_day, standing, whole_days_left
 from bwp_privacy.common.durations import Duration, duration_seconds
 from bwp_privacy.common.errors import BwpPrivacyError
 from bwp_privacy.common.observability import (
@@ -68,10 +69,13 @@ __all__ = [
     "one_line",
     "parse_config",
     "parse_iso",
+    "plain_day",
     "quoted",
     "retry_after_seconds",
+    "standing",
     "trace_handler",
     "use_clock",
     "utc_now",
     "validation_problems",
+    "whole_days_left",
 ]

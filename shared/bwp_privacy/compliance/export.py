@@ -1,13 +1,14 @@
 """The request log written for an auditor: CSV (RFC 4180, what a spreadsheet opens) or JSON
-Lines (what a script reads)."""
+Lines (what a script reads); and the yearly figures as CSV, for the privacy policy."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from bwp_privacy.compliance.records import RequestRecord
+from bwp_privacy.compliance.stats import REQUEST_TYPE, YearStats, metric_rows
 
 #: The columns, in the record's field order: one vocabulary for both formats.
 COLUMNS: tuple[str, ...] = tuple(RequestRecord.model_fields)
@@ -24,7 +25,33 @@ def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
     one); an absent value is an empty field. A field a spreadsheet would read as a formula
     (an operator's denial basis starting with ``=``…, see ``FORMULA_STARTS``) starts with a
     single quote: the spreadsheet shows it as the text it is."""
-    writer = csv.writer(
+    writer = _writer(stream)
+    writer.writerow(COLUMNS)
+    for record in records:
+        values = record.model_dump(mode="json")
+        writer.writerow(_inert(_cell(values[column])) for column in COLUMNS)
+
+
+#: The yearly figures' columns: one figure a row.
+STATS_COLUMNS: tuple[str, ...] = ("request_type", "metric", "value")
+
+
+def write_stats_csv(stats: YearStats, stream: TextIO) -> None:
+    """The year's figures, one a row (`metric_rows`: § 7102's names, then cancelled and still
+    open), requests to delete first, then requests to know; a median or mean when no request
+    was answered is an empty value. As `write_csv`: CRLF, quoted when needed, formula-inert
+    (every cell is ours today, but one guard on every CSV keeps it so if a label changes)."""
+    writer = _writer(stream)
+    writer.writerow(STATS_COLUMNS)
+    for kind, found in stats.by_kind.items():
+        for metric, value in metric_rows(found):
+            row = (REQUEST_TYPE.get(kind, kind), metric, _cell(value))
+            writer.writerow(_inert(cell) for cell in row)
+
+
+def _writer(stream: TextIO) -> Any:
+    # csv's writer type is private (_csv.writer): Any is what typeshed offers to name it.
+    return csv.writer(
         stream,
         delimiter=",",
         quotechar='"',
@@ -33,10 +60,6 @@ def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
         lineterminator="\r\n",
         strict=True,
     )
-    writer.writerow(COLUMNS)
-    for record in records:
-        values = record.model_dump(mode="json")
-        writer.writerow(_inert(_cell(values[column])) for column in COLUMNS)
 
 
 def write_jsonl(records: Sequence[RequestRecord], stream: TextIO) -> None:

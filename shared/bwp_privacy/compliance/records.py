@@ -1,18 +1,19 @@
 """The auditor's request log: one record per request (case) with what CCPA record keeping
 asks for (date received, request type, how it was made, date and nature of the response,
-basis of a denial). Records carry ids only: never a shopper's email."""
+basis of a denial: its § 7102 category and the operator's words). Records carry ids only:
+never a shopper's email."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import MAXYEAR, UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from bwp_privacy.common.clock import iso_z
-from bwp_privacy.reaction.case import Case, CaseKind, CaseState
+from bwp_privacy.reaction.case import Case, CaseKind, CaseState, DeniedBecause
 
 
 class Response(StrEnum):
@@ -46,13 +47,23 @@ _BY_CLOSED_AS = {
 
 
 def response_of(case: Case) -> Response:
-    """How the request was answered. A case an operator closed without saying how (before
-    ``closedAs`` existed, or without ``--as``) counts as cancelled: never as complied."""
+    """How the request was answered. A case an operator closed before ``closedAs`` existed
+    (an operator must say how now) counts as cancelled: never as complied."""
     if not case.state.ended:
         return Response.OPEN
     if case.state is CaseState.CLOSED:
         return _BY_CLOSED_AS.get(case.closed_as or "cancelled", Response.CANCELLED)
     return _BY_STATE[case.state]
+
+
+def denial_category(case: Case) -> DeniedBecause | None:
+    """The category of a denied request's basis (CCPA § 7102); ``other`` for a case denied
+    before the categories existed: its reason says the ground, which is what ``other`` means.
+    None for any other response. The request log and the yearly figures both read it here, so
+    an auditor's counts of the log match the published ones."""
+    if response_of(case) is not Response.DENIED:
+        return None
+    return case.denied_because or "other"
 
 
 class RequestRecord(BaseModel):
@@ -72,6 +83,9 @@ class RequestRecord(BaseModel):
     extended: bool
     responded_at: datetime | None
     response: Response
+    #: A denial's category: unverifiable, not-a-consumer, exempt or other.
+    denial_category: DeniedBecause | None
+    #: A denial's basis in the operator's words (the case's reason).
     denial_basis: str | None
     task_ids: tuple[str, ...]
     attempts: int
@@ -95,16 +109,34 @@ def request_record(case: Case) -> RequestRecord:
         extended=any(deadline.extended_at is not None for deadline in case.deadlines),
         responded_at=case.ended_at,
         response=response,
+        denial_category=denial_category(case),
         denial_basis=case.reason if response is Response.DENIED else None,
         task_ids=tuple(task.task_id for task in case.tasks),
         attempts=case.attempts,
     )
 
 
-def request_records(cases: Iterable[Case], since: datetime) -> list[RequestRecord]:
-    """The records of the requests received at or after ``since``, oldest first."""
+def year_window(year: int) -> tuple[datetime, datetime]:
+    """Calendar year ``year`` in UTC: its first moment, and the next year's (exclusive); the
+    calendar's last year ends at its last moment, which no case is received at."""
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    if year == MAXYEAR:
+        return start, datetime.max.replace(tzinfo=UTC)
+    return start, datetime(year + 1, 1, 1, tzinfo=UTC)
+
+
+def request_records(
+    cases: Iterable[Case], since: datetime, until: datetime | None = None
+) -> list[RequestRecord]:
+    """The records of the requests received at or after ``since`` and, when ``until`` is
+    given, before it (an exclusive end: one year's window ends where the next begins), oldest
+    first."""
     kept = sorted(
-        (case for case in cases if case.received_at >= since),
+        (
+            case
+            for case in cases
+            if case.received_at >= since and (until is None or case.received_at < until)
+        ),
         key=lambda case: (case.received_at, case.case_id),
     )
     return [request_record(case) for case in kept]

@@ -1,8 +1,10 @@
-"""The case notice ``bwp-privacy.case-notice`` 1.1: what the reaction publishes on the failures
+"""The case notice ``bwp-privacy.case-notice`` 1.2: what the reaction publishes on the failures
 topic when a case needs a person (``escalated``), when, in announce mode, the merchant's own
 system must start a resubmission (``resubmission-due``), and when a case ends (``ended``, added
-in 1.1: the alert router resolves the case's incident in every receiver it reached). It
-carries the case, never anything about the shopper.
+in 1.1: the alert router resolves the case's incident in every receiver it reached). 1.2 adds
+the legal deadline in force (``legalDueAt``) and when each deadline was extended
+(``extendedAt``), so an alert names the deadline the law holds the merchant to. It carries the
+case, never anything about the shopper.
 
 Consumers must ignore a ``kind`` they do not know: new kinds are added within 1.x."""
 
@@ -14,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CASE_NOTICE_SCHEMA = "bwp-privacy.case-notice"
-CASE_NOTICE_SCHEMA_VERSION = "1.1"
+CASE_NOTICE_SCHEMA_VERSION = "1.2"
 #: The ``detailType`` attribute of a notice: subscription filter policies tell it from a
 #: failure (whose detailType is the Buy with Prime event's).
 CASE_NOTICE_DETAIL_TYPE = "BWP_PRIVACY_CASE_NOTICE"
@@ -32,10 +34,12 @@ class NoticeDeadline(BaseModel):
     jurisdiction: str
     due_at: str = Field(alias="dueAt")
     extended_due_at: str = Field(alias="extendedDueAt")
+    #: When the merchant took this deadline's extension (1.2); absent: not extended.
+    extended_at: str | None = Field(None, alias="extendedAt")
 
 
 class CaseNotice(BaseModel):
-    """Message schema ``bwp-privacy.case-notice`` 1.1 (see README)."""
+    """Message schema ``bwp-privacy.case-notice`` 1.2 (see README)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -60,6 +64,9 @@ class CaseNotice(BaseModel):
     received_at: str = Field(alias="receivedAt")
     plan_deadline_at: str = Field(alias="planDeadlineAt")
     days_left: float = Field(alias="daysLeft")
+    #: The legal deadline in force: the earliest, the extended one once extended (1.2; a
+    #: 1.1 notice has none: its deadlines say when each was due).
+    legal_due_at: str | None = Field(None, alias="legalDueAt")
     deadlines: list[NoticeDeadline]
     noticed_at: str = Field(alias="noticedAt")
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Cause,
         CauseKind,
         ClosedAs,
+        DeniedBecause,
         Transition,
         client_token,
         schedule_name,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         Period,
         deadlines,
         legal_due_at,
+        shipped_jurisdictions,
     )
     from bwp_privacy.reaction.decisions import (
         Announce,
@@ -142,11 +144,19 @@ __getattr__, __dir__ = lazy_exports(
             "Cause",
             "CauseKind",
             "ClosedAs",
+            "DeniedBecause",
             "Transition",
             "client_token",
             "schedule_name",
         ),
-        "clock": ("Deadline", "Jurisdiction", "Period", "deadlines", "legal_due_at"),
+        "clock": (
+            "Deadline",
+            "Jurisdiction",
+            "Period",
+            "deadlines",
+            "legal_due_at",
+            "shipped_jurisdictions",
+        ),
         "decisions": (
             "Announce",
             "CancelSchedule",
@@ -240,6 +250,7 @@ __all__ = [
     "ClosedAs",
     "Deadline",
     "Decision",
+    "DeniedBecause",
     "Effect",
     "Ended",
     "Escalate",
@@ -299,6 +310,7 @@ __all__ = [
     "retention_start",
     "schedule_name",
     "set_received",
+    "shipped_jurisdictions",
     "start_task",
     "transition_entries",
 ]

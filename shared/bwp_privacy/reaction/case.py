@@ -58,6 +58,12 @@ _ENDED = frozenset(
 #: nature of the response an auditor reads in the export.
 ClosedAs = Literal["completed", "denied", "cancelled"]
 
+#: Why a request was denied, in the categories CCPA's yearly metrics count denials by (11 CCR
+#: § 7102(a)(2)): the request could not be verified; it was not made by the consumer or an
+#: authorized agent; it called for information exempt from disclosure; other grounds (the
+#: case's reason says which). Given with ``cases close --as denied --denied-because``.
+DeniedBecause = Literal["unverifiable", "not-a-consumer", "exempt", "other"]
+
 #: States from which a new task may be started for the case.
 STARTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED, CaseState.RESUBMISSION_DUE})
 
@@ -131,6 +137,9 @@ class Case(BaseModel):
     reason: str | None = None
     #: Set when an operator closed the case: how the request was answered.
     closed_as: ClosedAs | None = Field(None, alias="closedAs")
+    #: Set when an operator closed the case as denied: the denial's category. A case denied
+    #: before the categories existed has none (counted as ``other``: its reason says why).
+    denied_because: DeniedBecause | None = Field(None, alias="deniedBecause")
     opened_at: datetime = Field(alias="openedAt")
     ended_at: datetime | None = Field(None, alias="endedAt")
     transitions: tuple[Transition, ...] = ()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.common import BwpPrivacyError, bounded, iso_z
+from bwp_privacy.common import BwpPrivacyError, bounded, iso_z, plain_day, standing
 from bwp_privacy.reaction.case import (
     CAUSE_REF_LIMIT,
     REASON_LIMIT,
@@ -25,6 +25,7 @@ from bwp_privacy.reaction.case import (
     Cause,
     CauseKind,
     ClosedAs,
+    DeniedBecause,
     Transition,
     client_token,
     schedule_name,
@@ -124,7 +125,14 @@ ATTEMPTS_EXHAUSTED_ADVICE = (
 DEADLINE_ADVICE = (
     "The legal deadline is too close for another automatic attempt. Decide now: resubmit "
     "(`bwp-privacy cases resubmit CASE`), take the extension the law allows and tell the "
-    "consumer, or close the case with its basis (`bwp-privacy cases close CASE --reason ...`)."
+    "shopper (`bwp-privacy cases extend CASE --jurisdiction LAW --reason ...`), or answer the "
+    "shopper outside Buy with Prime and close the case with how "
+    "(`bwp-privacy cases close CASE --as completed|denied --reason ...`)."
+)
+PAST_DUE_ADVICE = (
+    "The legal deadline has passed: no attempt or extension can meet it. Answer the shopper "
+    "outside Buy with Prime now, then close the case with how it was answered "
+    "(`bwp-privacy cases close CASE --as completed|denied --reason ...`)."
 )
 NO_EMAIL_ADVICE = (
     "The shopper's email could not be read from the failed task. Supply it once, unstored: "
@@ -143,11 +151,13 @@ REFUSED_START_ADVICE = (
 
 def open_case(failure: TaskFailed, config: PlaybooksConfig, now: datetime, actor: str) -> Decision:
     """A case for the first failure of a task that belongs to no case, of the task's kind (a
-    deletion, or a retrieval: the same legal clock, its own playbooks). Its clock starts at the
-    task's submission date (the earliest date known), else at the event's time."""
+    deletion, or a retrieval: its own playbooks). It holds a deadline for each law that binds
+    its business product and sets one for its kind; the earliest governs the plan. Its clock
+    starts at the task's submission date (the earliest date known), else at the event's time."""
     received_at = failure.submitted_at or failure.event_time
-    found = tuple(deadlines(received_at, config.applying()))
-    plan = min(d.extended_due_at if config.plan_within == "extended" else d.due_at for d in found)
+    laws = config.applying(failure.business_product_id)
+    found = tuple(deadlines(received_at, laws, failure.kind))
+    plan = _plan_deadline(found, config)
     code, _ = config.choose(list(failure.codes), lookup_ok=failure.lookup_ok, kind=failure.kind)
     case = Case(
         case_id=failure.task_id,
@@ -221,9 +231,7 @@ def on_attempt_due(
     cause = Cause(kind=CauseKind.SCHEDULE, ref=schedule_name(case.case_id, attempt))
     playbook = config.for_kind(case.kind).get(case.playbook_code)
     if isinstance(playbook, Resubmit) and now > case.plan_deadline_at - playbook.margin:
-        return _escalate(
-            case, now, cause, actor, _late_reason(case, playbook, now), DEADLINE_ADVICE
-        )
+        return _escalate(case, now, cause, actor, *_too_late(case, playbook, now, now))
     if config.mode is Mode.ANNOUNCE:
         moved = _move(
             case.model_copy(update={"next_attempt_at": None}),
@@ -371,7 +379,7 @@ def set_received(
     extended = {d.jurisdiction: d.extended_at for d in case.deadlines if d.extended_at}
     found = tuple(
         d.model_copy(update={"extended_at": extended.get(d.jurisdiction)})
-        for d in deadlines(received_at, config.applying())
+        for d in deadlines(received_at, config.applying(case.business_product_id), case.kind)
     )
     plan = _plan_deadline(found, config)
     moved = case.model_copy(
@@ -399,24 +407,41 @@ def set_received(
             now,
             cause,
             actor,
-            _late_reason(recorded, playbook, case.next_attempt_at or now),
-            DEADLINE_ADVICE,
+            *_too_late(recorded, playbook, case.next_attempt_at or now, now),
         )
     return Decision(_move(moved, case.state, now, cause, actor, reason))
 
 
 def close_by_operator(
-    case: Case, reason: str, now: datetime, actor: str, closed_as: ClosedAs = "cancelled"
+    case: Case,
+    reason: str,
+    now: datetime,
+    actor: str,
+    closed_as: ClosedAs,
+    denied_because: DeniedBecause | None = None,
 ) -> Decision | None:
     """An operator closes an open case, with the reason and how the request was answered
-    (completed out of band, denied: the reason is the basis, or cancelled)."""
+    (completed out of band, denied, or cancelled). No default: a request answered through
+    other means must never be counted as cancelled because no one said otherwise. A denial
+    carries its category (``denied_because``, what CCPA's yearly metrics count denials by;
+    the reason says the rest); any other answer carries none."""
+    if (closed_as == "denied") != (denied_because is not None):
+        # The operator request is held to this before it gets here (`CloseRequest`): only a
+        # caller that skipped it can reach this line.
+        raise ValueError("a denial's category is given with a denial, and only with one")
     if case.state.ended:
         return None
     effects = _cancel_pending(case)
     effects.append(Ended(CaseState.CLOSED))
-    cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases close --as {closed_as}")
+    ref = f"cases close --as {closed_as}"
+    if denied_because is not None:
+        ref += f" --denied-because {denied_because}"
+    cause = Cause(kind=CauseKind.OPERATOR, ref=ref)
     moved = _move(case, CaseState.CLOSED, now, cause, actor, reason, ended=True)
-    return Decision(moved.model_copy(update={"closed_as": closed_as}), tuple(effects))
+    return Decision(
+        moved.model_copy(update={"closed_as": closed_as, "denied_because": denied_because}),
+        tuple(effects),
+    )
 
 
 #: How far before the received date a case holds an operator may move it: the shopper's
@@ -451,6 +476,11 @@ def extend(
         raise CannotExtend(
             f"case {case.case_id} has no {jurisdiction} deadline (its deadlines: {known})"
         )
+    if deadline.extended_due_at is None:
+        law = config.table().get(jurisdiction)
+        raise CannotExtend(
+            f"case {case.case_id}: the {law.title if law else jurisdiction} allows no extension"
+        )
     if deadline.extended_at is not None:
         raise CannotExtend(
             f"case {case.case_id}: its {jurisdiction} deadline was extended on "
@@ -469,7 +499,7 @@ def extend(
     )
     cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases extend --jurisdiction {jurisdiction}")
     reason = (
-        f"{jurisdiction} deadline extended to {iso_z(deadline.extended_due_at, 'seconds')}: {why}"
+        f"{jurisdiction} deadline extended to {iso_z(deadline.latest_due_at, 'seconds')}: {why}"
     )
     recorded = _move(moved, case.state, now, cause, actor, reason)
     # The case keeps the reason it had (an escalation's): the extension's is in its record.
@@ -477,9 +507,10 @@ def extend(
 
 
 def _plan_deadline(found: tuple[Deadline, ...], config: PlaybooksConfig) -> datetime:
-    """The deadline the playbooks plan by: the extended ones, or those in force."""
+    """The deadline the playbooks plan by: the earliest of the extended ones (a deadline the
+    law allows no extension counts as it is), or of those in force."""
     if config.plan_within == "extended":
-        return min(d.extended_due_at for d in found)
+        return min(d.latest_due_at for d in found)
     return min(d.effective_due_at for d in found)
 
 
@@ -527,8 +558,7 @@ def _after_failure(
             now,
             cause,
             actor,
-            _late_reason(case, playbook, at),
-            DEADLINE_ADVICE,
+            *_too_late(case, playbook, at, now),
             from_state=from_state,
         )
     name = schedule_name(case.case_id, attempt)
@@ -541,13 +571,56 @@ def _after_failure(
     return Decision(moved, (ScheduleAttempt(attempt, at, name),))
 
 
-def _late_reason(case: Case, playbook: Resubmit, at: datetime) -> str:
-    latest = case.plan_deadline_at - playbook.margin
+def _too_late(case: Case, playbook: Resubmit, at: datetime, now: datetime) -> tuple[str, str]:
+    """Why the next attempt cannot be left to its schedule, and what a person does now: in
+    sentences a person reads, by the legal deadline in force (the earliest, extended once an
+    extension is recorded), in plain dates and whole days. The planning deadline is the
+    playbooks' own figure: named only when it is what the margin was counted from."""
+    attempt = case.attempts + 1
+    due = case.legal_due_at
+    close = "close the case with how it was answered"
+    if now >= due:
+        reason = (
+            f"the next attempt would come too late for the legal deadline of {plain_day(due)}, "
+            f"{standing(due, now)} on {plain_day(now)}: answer the shopper outside Buy with "
+            f"Prime and {close}"
+        )
+        return reason, PAST_DUE_ADVICE
+    if at >= due:
+        reason = (
+            f"attempt {attempt}, due on {plain_day(at)}, would come after the legal deadline "
+            f"of {plain_day(due)} ({standing(due, now)} on {plain_day(now)})"
+        )
+    else:
+        plan = case.plan_deadline_at
+        which = (
+            "the legal deadline"
+            if plan == due
+            else "the latest legal deadline once extended (the planning deadline)"
+        )
+        reason = (
+            f"attempt {attempt}, due on {plain_day(at)}, would leave less than "
+            f"{_days(playbook.margin)} before {plain_day(plan)}, {which}: too little for a "
+            "task to finish"
+        )
+    extendable = sorted((d for d in case.deadlines if _extendable(d, now)), key=lambda d: d.due_at)
+    if not extendable:
+        return f"{reason}; no extension is left: answer the shopper or {close}", DEADLINE_ADVICE
+    first = extendable[0]
+    laws = ", ".join(d.jurisdiction for d in extendable)
     return (
-        f"attempt {case.attempts + 1} at {iso_z(at, 'seconds')} would start after "
-        f"{iso_z(latest, 'seconds')}, "
-        f"the last start that leaves {_days(playbook.margin)} before the deadline "
-        f"{iso_z(case.plan_deadline_at, 'seconds')}"
+        f"{reason}; resubmit now, extend ({laws}, telling the shopper before "
+        f"{plain_day(first.due_at)}) or {close}",
+        DEADLINE_ADVICE,
+    )
+
+
+def _extendable(deadline: Deadline, now: datetime) -> bool:
+    """The law allows this deadline one extension, not taken yet, and it has not passed."""
+    return (
+        deadline.extended_at is None
+        and deadline.extended_due_at is not None
+        and now < deadline.due_at
     )
 
 

@@ -33,12 +33,17 @@ def build_notice(case: Case, kind: str, reason: str, advice: str, now: datetime)
             "advice": advice,
             "receivedAt": iso_z(case.received_at),
             "planDeadlineAt": iso_z(case.plan_deadline_at),
+            "legalDueAt": iso_z(case.legal_due_at),
             "daysLeft": round(days_left(case, now), 1),
             "deadlines": [
                 NoticeDeadline(
                     jurisdiction=d.jurisdiction,
                     due_at=iso_z(d.due_at),
-                    extended_due_at=iso_z(d.extended_due_at),
+                    # A notice's extendedDueAt is a required date (its consumers read it so):
+                    # where the law allows no extension, the latest the deadline can run is the
+                    # deadline itself.
+                    extended_due_at=iso_z(d.latest_due_at),
+                    extended_at=iso_z(d.extended_at) if d.extended_at else None,
                 )
                 for d in case.deadlines
             ],

@@ -118,13 +118,20 @@ class OperatorActions:
                     ),
                 )
             case CloseRequest():
+                given = f"--as {request.closed_as}"
+                if request.denied_because is not None:
+                    given += f" --denied-because {request.denied_because}"
                 return self._on_case(
                     request.case_id,
                     "close",
-                    f"--as {request.closed_as} --reason {request.reason}",
+                    f"{given} --reason {request.reason}",
                     actor,
                     lambda: self._service.close(
-                        request.case_id, request.reason, actor, request.closed_as
+                        request.case_id,
+                        request.reason,
+                        actor,
+                        request.closed_as,
+                        request.denied_because,
                     ),
                 )
             case ExtendRequest():

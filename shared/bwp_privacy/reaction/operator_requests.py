@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from bwp_privacy.common import IDENTIFIER, clean_text
-from bwp_privacy.reaction.case import ClosedAs
+from bwp_privacy.reaction.case import ClosedAs, DeniedBecause
 
 #: A case's or a task's id (a case is named after its first task): an identifier's grammar.
 Id = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]
@@ -68,7 +68,22 @@ class CloseRequest(_Request):
     action: Literal["close"]
     case_id: Id = Field(alias="caseId")
     reason: Reason
+    #: Required, with no default: a request answered through other means (merchant support)
+    #: must never be counted as cancelled because the caller left it out.
     closed_as: ClosedAs = Field(alias="closedAs")
+    #: A denial's category (CCPA § 7102's), given with a denial and only with one.
+    denied_because: DeniedBecause | None = Field(None, alias="deniedBecause")
+
+    @model_validator(mode="after")
+    def _category_with_a_denial(self) -> CloseRequest:
+        if self.closed_as == "denied" and self.denied_because is None:
+            raise ValueError(
+                "deniedBecause: a denial says on what ground: unverifiable, not-a-consumer,"
+                " exempt or other"
+            )
+        if self.closed_as != "denied" and self.denied_because is not None:
+            raise ValueError(f"deniedBecause: only a denial has one (closedAs is {self.closed_as})")
+        return self
 
 
 class ExtendRequest(_Request):

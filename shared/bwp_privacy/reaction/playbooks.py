@@ -1,8 +1,9 @@
 """Playbooks as data: what the reaction does about each error code, for each kind of request
 (deletion at the top level, retrieval in its own ``retrieval`` section), and the legal clocks
-it plans against (the same for both: an access request has the same 45 days under CCPA and
-one month under GDPR). A playbooks file is JSON, validated like the routes: every error names
-the file and the key (or the line), so a broken file fails loudly instead of reacting wrongly.
+it plans against: the laws that ``applies`` names, for every business product or per product,
+from the table the library ships (`shipped_jurisdictions`) and the file's own
+``jurisdictions``. A playbooks file is JSON, validated like the routes: every error names the
+file and the key (or the line), so a broken file fails loudly instead of reacting wrongly.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 from bwp_privacy.reaction.case import CaseKind
-from bwp_privacy.reaction.clock import Jurisdiction
+from bwp_privacy.reaction.clock import (
+    Jurisdiction,
+    JurisdictionKey,
+    RequestKind,
+    shipped_jurisdictions,
+)
 
 #: The documented code after which Buy with Prime says the merchant must resubmit.
 ORDERS_NOT_CLOSED = "ORDERS_NOT_CLOSED"
@@ -160,6 +167,13 @@ DEFAULT_RETRIEVAL = PlaybookSet(
 )
 
 
+#: The laws that bind a set of cases, by key.
+AppliesSet = Annotated[list[JurisdictionKey], Field(min_length=1, max_length=30)]
+#: The ``applies`` key that names the laws of every business product the object does not name.
+APPLIES_DEFAULT = "default"
+ProductKey = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class PlaybooksConfig(BaseModel):
     """The whole playbooks file."""
 
@@ -167,8 +181,12 @@ class PlaybooksConfig(BaseModel):
 
     version: Literal[1]
     mode: Mode = Mode.RESUBMIT
-    jurisdictions: dict[str, Jurisdiction] = Field(min_length=1)
-    applies: list[str] = Field(min_length=1)
+    #: Laws added to the shipped table, or replacing one of its entries whole, by key.
+    jurisdictions: dict[JurisdictionKey, Jurisdiction] = Field(default_factory=dict)
+    #: The laws that bind every case (a list), or per business product: an object with a
+    #: ``default`` list and a list per business product id (a merchant with a US and an EU
+    #: storefront).
+    applies: AppliesSet | dict[ProductKey, AppliesSet]
     plan_within: Literal["initial", "extended"] = "extended"
     playbooks: dict[str, Playbook] = Field(default_factory=dict)
     default: Playbook
@@ -177,14 +195,56 @@ class PlaybooksConfig(BaseModel):
     retrieval: PlaybookSet = DEFAULT_RETRIEVAL
 
     @model_validator(mode="after")
-    def _applies_names_jurisdictions(self) -> PlaybooksConfig:
-        unknown = [name for name in self.applies if name not in self.jurisdictions]
-        if unknown:
-            raise ValueError(
-                f"applies: {', '.join(unknown)} is not in jurisdictions "
-                f"({', '.join(sorted(self.jurisdictions))})"
-            )
+    def _applies_names_known_laws_with_deadlines(self) -> PlaybooksConfig:
+        # A ValueError here would be reported at the top level; a ValidationError with its own
+        # locations names the key that is wrong (`applies.bp-eu`), as parse_config says it.
+        problems = [
+            InitErrorDetails(type=PydanticCustomError("applies", message), loc=loc, input=names)
+            for loc, names, message in self._applies_problems()
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
+
+    def _applies_sets(self) -> list[tuple[tuple[str, ...], list[str]]]:
+        if isinstance(self.applies, list):
+            return [(("applies",), self.applies)]
+        return [(("applies", product), names) for product, names in self.applies.items()]
+
+    def _applies_problems(self) -> list[tuple[tuple[str, ...], list[str], str]]:
+        if isinstance(self.applies, dict) and APPLIES_DEFAULT not in self.applies:
+            return [
+                (
+                    ("applies",),
+                    [],
+                    f"needs a {APPLIES_DEFAULT!r} list: the laws of every other business product",
+                )
+            ]
+        table = self.table()
+        problems: list[tuple[tuple[str, ...], list[str], str]] = []
+        for loc, names in self._applies_sets():
+            unknown = [name for name in names if name not in table]
+            if unknown:
+                problems.append(
+                    (
+                        loc,
+                        names,
+                        f"{', '.join(unknown)}: no such jurisdiction (neither shipped nor in "
+                        "this file's jurisdictions)",
+                    )
+                )
+                continue
+            kinds: tuple[RequestKind, ...] = ("deletion", "retrieval")
+            for kind in kinds:
+                if all(table[name].answer_period(kind) is None for name in names):
+                    problems.append(
+                        (
+                            loc,
+                            names,
+                            f"{', '.join(names)} give no {kind} deadline: add a law that sets one",
+                        )
+                    )
+        return problems
 
     @model_validator(mode="after")
     def _retrieval_has_no_holding_period(self) -> PlaybooksConfig:
@@ -209,9 +269,20 @@ class PlaybooksConfig(BaseModel):
             playbooks=self.playbooks, default=self.default, lookup_failed=self.lookup_failed
         )
 
-    def applying(self) -> dict[str, Jurisdiction]:
-        """The jurisdictions whose deadlines bind a case."""
-        return {name: self.jurisdictions[name] for name in self.applies}
+    def table(self) -> dict[str, Jurisdiction]:
+        """Every law this file can name: the shipped table, then the file's own entries (an
+        entry of the same key replaces the shipped one whole)."""
+        return {**shipped_jurisdictions(), **self.jurisdictions}
+
+    def applying(self, business_product_id: str) -> dict[str, Jurisdiction]:
+        """The jurisdictions whose deadlines bind the cases of ``business_product_id``: its own
+        list in ``applies``, else the ``default`` one (or the one list, for every product)."""
+        if isinstance(self.applies, list):
+            names = self.applies
+        else:
+            names = self.applies.get(business_product_id, self.applies[APPLIES_DEFAULT])
+        table = self.table()
+        return {name: table[name] for name in names}
 
     def choose(
         self, codes: list[str], *, lookup_ok: bool, kind: CaseKind = "deletion"

@@ -20,7 +20,15 @@ from bwp_privacy.audit import AuditWriter
 from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
 from bwp_privacy.contract import DeletionFailure, LookupStatus
 from bwp_privacy.reaction.audit_entries import transition_entries
-from bwp_privacy.reaction.case import Case, CaseState, Cause, CauseKind, ClosedAs, schedule_name
+from bwp_privacy.reaction.case import (
+    Case,
+    CaseState,
+    Cause,
+    CauseKind,
+    ClosedAs,
+    DeniedBecause,
+    schedule_name,
+)
 from bwp_privacy.reaction.decisions import (
     Announce,
     CancelSchedule,
@@ -245,13 +253,21 @@ class ReactionService:
         )
 
     def close(
-        self, case_id: str, reason: str, operator: str, closed_as: ClosedAs = "cancelled"
+        self,
+        case_id: str,
+        reason: str,
+        operator: str,
+        closed_as: ClosedAs,
+        denied_because: DeniedBecause | None = None,
     ) -> Handled:
-        """Close an open case with the operator's reason and how the request was answered."""
+        """Close an open case with the operator's reason and how the request was answered (a
+        denial with its category)."""
         self._require(case_id)
         return self._move(
             case_id,
-            lambda case: close_by_operator(case, reason, self._clock(), operator, closed_as),
+            lambda case: close_by_operator(
+                case, reason, self._clock(), operator, closed_as, denied_because
+            ),
         )
 
     def extend(self, case_id: str, jurisdiction: str, reason: str, operator: str) -> Handled:
