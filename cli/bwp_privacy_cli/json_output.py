@@ -341,6 +341,13 @@ class KindStatsOut(_Out):
     mean_days_to_respond: int | None = Field(
         alias="meanDaysToRespond", description="the same days' mean, rounded up"
     )
+    appeals_received: int = Field(alias="appealsReceived")
+    appeals_granted: int = Field(
+        alias="appealsGranted", description="answered: the request is now complied with"
+    )
+    appeals_denied: int = Field(alias="appealsDenied", description="answered: the answer stands")
+    appeals_withdrawn: int = Field(alias="appealsWithdrawn")
+    appeals_open: int = Field(alias="appealsOpen")
 
 
 class CasesStatsOut(_Out):
@@ -351,11 +358,11 @@ class CasesStatsOut(_Out):
 
 
 class CaseActionOut(_Out):
-    """What `cases resubmit|close|link|set-received` did."""
+    """What `cases resubmit|close|extend|link|set-received|appeal` did."""
 
     target: TargetOut
     case_id: str = Field(alias="caseId")
-    action: Literal["resubmit", "close", "extend", "link", "set-received"]
+    action: Literal["resubmit", "close", "extend", "link", "set-received", "appeal"]
     outcome: str = Field(
         description="moved, or unchanged (nothing to do: the case was already as asked, or"
         " had ended: state says how)"

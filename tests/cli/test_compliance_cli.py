@@ -212,6 +212,11 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
         "open": 0,
         "medianDaysToRespond": 10,  # 10, 2 and 30 days; the cancelled one is no response
         "meanDaysToRespond": 14,
+        "appealsReceived": 0,
+        "appealsGranted": 0,
+        "appealsDenied": 0,
+        "appealsWithdrawn": 0,
+        "appealsOpen": 0,
     }
     assert figures["byKind"]["retrieval"]["received"] == 1
     assert figures["byKind"]["retrieval"]["complied"] == 1
@@ -241,7 +246,7 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
         ["requests to delete", "cancelled (withdrawn or a duplicate: no response)", "1"],
     ]
     assert ["requests to know", "received", "1"] in figures_rows
-    assert len(figures_rows) == 2 * 11
+    assert len(figures_rows) == 2 * 16  # the 11 figures of §7102 and ours, and 5 of appeals
     # Every row the table shows is a row of the CSV.
     table_2025 = invoke("cases", "stats", "--year", "2025").stdout
     assert all(metric in table_2025 for _, metric, _ in figures_rows)
@@ -254,7 +259,7 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
     assert written.json()["byKind"] == figures["byKind"]
     # The file as written: CRLF line ends (the test runner's stdout reads them as LF).
     raw = sheet_file.read_bytes()
-    assert raw.count(b"\r\n") == 1 + 2 * 11
+    assert raw.count(b"\r\n") == 1 + 2 * 16
     assert raw.decode().replace("\r\n", "\n") == sheet.stdout
     none_answered = invoke("cases", "stats", "--year", "2026", "--format", "csv").stdout
     assert "requests to know,median days to respond,\n" in none_answered

@@ -62,7 +62,7 @@ def test_an_ended_case_has_no_days_left(run_cli: Run, sandbox: Sandbox) -> None:
     deadline = next(ln for ln in shown.stdout.splitlines() if ln.startswith("deadline "))
     assert "days left" not in deadline, shown.stdout
     # An ended case's deadline says whether the answer met it.
-    assert ", met: ended " in deadline, shown.stdout
+    assert ", met: answered " in deadline, shown.stdout
     assert run_cli("cases", "show", "c-ended", "--json").json()["daysLeft"] is None
 
 

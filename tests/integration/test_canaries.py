@@ -13,13 +13,16 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
+from bwp_privacy.common import iso_z, use_clock
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_privacy_cli.main import cli
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.event_source import SqsEventSource
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
+from bwp_sandbox.stack import PROJECT_ROOT
 from tests.conftest import load_event
 
 pytestmark = pytest.mark.integration
@@ -217,7 +220,13 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
 
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="reaction")
-    sandbox = canary_sandbox
+    # Bound by Virginia too (the same 45 days as California), whose appeal the case takes.
+    playbooks = json.loads((PROJECT_ROOT / "functions/reaction/playbooks.json").read_text())
+    playbooks["applies"] = ["ccpa", "virginia"]
+    admin_client("ssm").put_parameter(
+        Name="canary-playbooks", Value=json.dumps(playbooks), Type="String", Overwrite=True
+    )
+    sandbox = canary_sandbox.deploy(PlaybooksParameterName="canary-playbooks")
     sandbox.emulator.set_shopper(BP, EMAIL, orders_open_days=12)
     task = _task("canary-case", "ORDERS_NOT_CLOSED")
     task["errors"] = task["errors"][:1]  # resubmit only: a null code would escalate at once
@@ -250,27 +259,48 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
         assert result.exit_code == 0, (args, result.output)
         cli_output.append(result.stdout + result.stderr)
     timeline.advance(7)
+    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    completed = store.load("canary-case")
+    assert completed is not None
+    assert completed.ended_at is not None
+    # The shopper appeals the answer, and the appeal is denied: both reasons name the
+    # shopper, and are masked where the reaction takes them in.
+    appeal_received = iso_z(completed.ended_at, "seconds")
     # The compliance views of the case, the report and the deadline watch.
     export_file, report_file = tmp_path / "requests.csv", tmp_path / "report.html"
-    for args in (
-        ["cases", "list", "--all", "--json"],
-        ["cases", "export", "--since", "2000-01-01", "-o", str(export_file)],
-        ["cases", "export", "--since", "2000-01-01", "--format", "jsonl"],
-        ["cases", "stats", "--json"],
-        ["report", "-o", str(report_file)],
-    ):
-        result = runner.invoke(
-            cli, args, env={"BWP_SANDBOX_FILE": str(target)}, catch_exceptions=False
-        )
-        assert result.exit_code == 0, (args, result.output)
-        cli_output.append(result.stdout + result.stderr)
+    close = ["cases", "close", "canary-case", "--as", "denied", "--denied-because", "other"]
+    # The reaction's clock is the timeline's, two weeks on: the appeal comes after the answer
+    # it appeals, by that clock.
+    with use_clock(timeline.now):
+        for args in (
+            ["cases", "appeal", "canary-case", "--received", appeal_received, "--reason", REASON],
+            ["cases", "show", "canary-case"],
+            [*close, "--reason", REASON],
+            ["cases", "list", "--all", "--json"],
+            ["cases", "export", "--since", "2000-01-01", "-o", str(export_file)],
+            ["cases", "export", "--since", "2000-01-01", "--format", "jsonl"],
+            ["cases", "stats", "--json"],
+            ["report", "-o", str(report_file)],
+        ):
+            result = runner.invoke(
+                cli, args, env={"BWP_SANDBOX_FILE": str(target)}, catch_exceptions=False
+            )
+            assert result.exit_code == 0, (args, result.output)
+            cli_output.append(result.stdout + result.stderr)
     sandbox.watch.cold_start().handler({}, LocalLambdaContext())
-    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
     case = store.load("canary-case")
     assert case is not None
-    assert case.state.value == "COMPLETED", case.transitions
+    assert case.state.value == "CLOSED", case.transitions
+    assert case.answer is not None
+    assert case.answer.state.value == "COMPLETED"
+    assert case.appeals[0].answered_as == "denied"
     assert case.attempts == 2, [(t.to_state, t.reason) for t in case.transitions]
-    assert [t.cause.kind.value for t in case.transitions][-2:] == ["operator", "event"]
+    assert [t.cause.kind.value for t in case.transitions][-4:] == [
+        "operator",
+        "event",
+        "operator",
+        "operator",
+    ]
 
     # Where the email may be: the start mutations' input, as Buy with Prime needs it.
     starts = [
@@ -343,8 +373,6 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
     only; no query selects a retrieval's `dataRetrievalLink`, so neither the failed task's
     link nor the completed one's goes anywhere."""
     from bwp_privacy.reaction import RETRIEVAL_EMAIL_QUERY, CaseStore, client_token
-    from bwp_sandbox.admin import admin_client
-    from bwp_sandbox.stack import PROJECT_ROOT
     from bwp_sandbox.timeline import Timeline
 
     caplog.set_level(logging.INFO)

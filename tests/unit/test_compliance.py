@@ -393,6 +393,11 @@ def test_the_figures_rows_are_named_as_section_7102_names_them() -> None:
         "mean days to respond",
         "cancelled (withdrawn or a duplicate: no response)",
         "still open",
+        "appeals received",
+        "appeals granted (request then complied with)",
+        "appeals denied (answer upheld)",
+        "appeals withdrawn",
+        "appeals still open",
     ]
 
 
@@ -407,7 +412,7 @@ def test_the_figures_csv_has_one_figure_a_row_and_no_cell_is_a_formula() -> None
     assert ["requests to delete", "median days to respond", "2"] in rows
     # No request to know was answered: an empty value, never 0 days.
     assert ["requests to know", "median days to respond", ""] in rows
-    assert len(rows) == 1 + 2 * 11
+    assert len(rows) == 1 + 2 * 16
     assert text.count("\r\n") == len(rows)
     # The formula guard holds on this CSV too (a request type's name is ours today).
     hostile = YearStats(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bwp_privacy.common import parse_iso
 from bwp_privacy.reaction import (
     CannotExtend,
     Case,
@@ -421,3 +422,23 @@ def test_readme_lists_every_shipped_law_with_the_figures_the_data_holds() -> Non
     assert list(rows) == list(table)
     for key, law in table.items():
         assert rows[key] == readme_row(key, law), key
+
+
+def test_a_law_binds_the_requests_received_once_it_is_in_force() -> None:
+    table = shipped_jurisdictions()
+    laws = {name: table[name] for name in ("ccpa", "indiana")}  # Indiana: 1 Jan 2026
+    before = deadlines(datetime(2025, 12, 31, 23, 0, tzinfo=UTC), laws, "deletion")
+    assert [d.jurisdiction for d in before] == ["ccpa"]
+    after = deadlines(datetime(2026, 1, 1, 0, 0, tzinfo=UTC), laws, "deletion")
+    assert [d.jurisdiction for d in after] == ["ccpa", "indiana"]
+    # A merchant naming only laws that came later still gets a clock: theirs, stricter.
+    alone = deadlines(datetime(2025, 6, 1, tzinfo=UTC), {"indiana": table["indiana"]}, "deletion")
+    assert [(d.jurisdiction, d.due_at.date().isoformat()) for d in alone] == [
+        ("indiana", "2025-07-16")
+    ]
+
+
+def test_a_received_time_with_an_offset_counts_in_utc() -> None:
+    # 23:30 in New York on New Year's Eve is already 1 January in UTC.
+    assert parse_iso("2025-12-31T23:30:00-05:00") == datetime(2026, 1, 1, 4, 30, tzinfo=UTC)
+    assert parse_iso("0001-01-01T00:30:00+01:00") is None  # before UTC's calendar begins

@@ -1,4 +1,4 @@
-"""`bwp-privacy cases list|show|resubmit|close|extend|set-received|link|export|stats`: the
+"""`bwp-privacy cases list|show|resubmit|close|extend|set-received|appeal|link|export|stats`: the
 failed deletions and retrievals the reaction carries, what an operator may do about one, and
 what an auditor reads of them (the request log, the yearly figures). Every change is a request
 to the reaction's function URL, signed with the operator's AWS credentials: the reaction makes
@@ -17,7 +17,7 @@ import click
 from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
-from bwp_privacy.common import iso_z, standing, whole_days_left
+from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
 from bwp_privacy.compliance import (
     DEFAULT_DUE_SOON_DAYS,
     REQUEST_TYPE,
@@ -35,6 +35,7 @@ from bwp_privacy.compliance import (
     yearly_stats,
 )
 from bwp_privacy.reaction import (
+    Appeal,
     Case,
     CaseState,
     CaseStore,
@@ -93,7 +94,8 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
     time, due soon, past due), kind, state, attempts and what happens next."""
     if show_all and at_risk:
         raise click.UsageError("--at-risk lists open cases only: drop --all")
-    now = datetime.now(UTC)
+    # The product's clock (the wall clock; the sandbox's when a test plays days passing).
+    now = utc_now()
     with cli.target() as target:
         cli.announce(target)
         store = target.case_store()
@@ -223,7 +225,7 @@ def export(
     if cli.json and output is None:
         raise click.UsageError("--json describes the file written: give -o FILE")
     chosen: Literal["csv", "jsonl"] = "jsonl" if fmt == "jsonl" else "csv"
-    start, end = _export_window(since, until, year, datetime.now(UTC))
+    start, end = _export_window(since, until, year, utc_now())
     # The window as asked and as resolved (a relative 30d is a moment only when run).
     window = f"--since {_iso(start)}" + (f" --until {_iso(end)}" if end else "")
     if year is not None:
@@ -323,7 +325,7 @@ def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> N
         raise UserError("-o writes the CSV: add --format csv")
     if cli.json and fmt == "csv" and output is None:
         raise UserError("--json prints the figures: give -o FILE for the CSV")
-    year = year or datetime.now(UTC).year
+    year = year or utc_now().year
     with cli.target() as target:
         if not cli.json:
             # A CSV may be the standard output: the banner then goes to stderr.
@@ -377,7 +379,8 @@ def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> N
 def show(cli: CliContext, case_id: str) -> None:
     """CASE_ID in full: its deadlines, its tasks, every transition (when, why, by whom) and its
     audit trail (every action on it: the reaction's, the router's, each operator's command)."""
-    now = datetime.now(UTC)
+    # The product's clock (the wall clock; the sandbox's when a test plays days passing).
+    now = utc_now()
     with cli.target() as target:
         cli.announce(target)
         case = _load(target.case_store(), case_id)
@@ -437,6 +440,8 @@ def show(cli: CliContext, case_id: str) -> None:
         ),
         spare=("extended on",),
     )
+    for appeal in case.appeals:
+        _print_appeal(appeal, now)
     print_table(
         "Tasks",
         ["task", "attempt", "outcome", "errors"],
@@ -562,7 +567,8 @@ def _choices(values: tuple[str, ...]) -> str:
 @click.option(
     "--jurisdiction",
     required=True,
-    help="Whose deadline to extend (a jurisdiction of the playbooks file: ccpa, gdpr).",
+    help="Whose deadline to extend: a law's key as `cases show` lists the case's deadlines"
+    " (ccpa, gdpr, virginia…; README's table has them all).",
 )
 @click.option(
     "--reason", required=True, help="Why more time is needed (kept in the case's record)."
@@ -572,7 +578,8 @@ def _choices(values: tuple[str, ...]) -> str:
 def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> None:
     """Extend CASE_ID's deadline under one jurisdiction by the extension its law allows (CCPA
     45 days, GDPR two months): once, and only before that deadline passes. Tell the shopper
-    within the first period, as the law asks; this records that you did."""
+    within the first period, as the law asks; this records that you did. While an appeal is
+    open, its deadline is the one extended (Colorado: 60 days)."""
     if not reason.strip():
         raise UserError("--reason: say why the deadline is extended")
     request = {
@@ -595,15 +602,7 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
     zone is given); its deadlines move with it."""
     if not reason.strip():
         raise UserError("--reason: say why the received date changes")
-    try:
-        when = datetime.fromisoformat(received.replace("Z", "+00:00"))
-    except ValueError:
-        raise UserError(
-            f"RECEIVED: {received!r} is not an ISO date (2026-11-02 or 2026-11-02T10:00Z)"
-        ) from None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if when > datetime.now(UTC):
-        raise UserError(f"RECEIVED: {received} is in the future")
+    when = _received("RECEIVED", received)
     request = {
         "action": "set-received",
         "caseId": case_id,
@@ -611,6 +610,91 @@ def set_received(cli: CliContext, case_id: str, received: str, reason: str) -> N
         "reason": reason,
     }
     _report(cli, "set-received", _operate(cli, request))
+
+
+@cases.command("appeal")
+@click.argument("case_id")
+@click.option(
+    "--received",
+    required=True,
+    metavar="DATE",
+    help="When the shopper's appeal was received (an ISO date or time, UTC when no zone is"
+    " given): its clock starts then.",
+)
+@click.option(
+    "--reason", required=True, help="What the shopper appeals, and why (kept in the case's record)."
+)
+@common_options
+@pass_cli
+def appeal(cli: CliContext, case_id: str, received: str, reason: str) -> None:
+    """Open the shopper's appeal of how CASE_ID's request was answered (Virginia, Colorado,
+    Connecticut and most US states give one): the case opens again, against the appeal
+    deadline of each law that applies and gives one (Virginia 60 days, Colorado 45), counted
+    from the appeal's receipt. Answer it with `cases close CASE --as …`: completed (the
+    request is now complied with), denied (the answer stands) or cancelled (withdrawn).
+    The laws give one appeal per request."""
+    if not reason.strip():
+        raise UserError("--reason: say what the shopper appeals")
+    when = _received("--received", received)
+    request = {"action": "appeal", "caseId": case_id, "received": _iso(when), "reason": reason}
+    _report(cli, "appeal", _operate(cli, request))
+
+
+def _print_appeal(appeal: Appeal, now: datetime) -> None:
+    """An appeal: when it came, what it appeals, its deadline per law and how it stands, and
+    its answer once given."""
+    appealed = appeal.appealed
+    answer = appealed.closed_as or appealed.state.value
+    if appeal.answered_at is None:
+        standing_now = f"{_iso(appeal.due_at)}, {standing(appeal.due_at, now)}"
+        answered = "not yet"
+    else:
+        met = "met" if appeal.answered_at <= appeal.due_at else "missed"
+        standing_now = f"{_iso(appeal.due_at)}, {met}"
+        answered = f"{_iso(appeal.answered_at)} as {appeal.answered_as}"
+        if appeal.denied_because:
+            answered += f" ({appeal.denied_because})"
+    print_table(
+        "Appeal",
+        ["field", "value"],
+        [
+            ("received", _iso(appeal.received_at)),
+            ("appeals", f"the answer {answer} of {_iso(appealed.ended_at)}"),
+            ("why", appeal.reason),
+            ("deadline", standing_now),
+            ("answered", answered),
+        ],
+    )
+    print_table(
+        "Appeal deadlines",
+        ["jurisdiction", "due", "extended due", "extended on"],
+        (
+            (
+                d.jurisdiction,
+                _iso(d.due_at),
+                _iso(d.extended_due_at) if d.extended_due_at else "none allowed",
+                _iso(d.extended_at) if d.extended_at else "",
+            )
+            for d in appeal.deadlines
+        ),
+        spare=("extended on",),
+    )
+
+
+def _received(name: str, text: str) -> datetime:
+    """A received date an operator typed: ISO, UTC when no zone is given, not in the future."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"{name}: {text!r} is not an ISO date (2026-11-02 or 2026-11-02T10:00Z)"
+        ) from None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    # The reaction's own clock (the sandbox's when it plays days passing): a date it would
+    # refuse as not yet come is refused here first.
+    if when > utc_now():
+        raise UserError(f"{name}: {text} is in the future")
+    return when
 
 
 @cases.command("link")
@@ -655,14 +739,20 @@ _PLANNING = "internal: the playbooks plan attempts to end before it; not a legal
 
 def _deadline(case: Case, now: datetime) -> str:
     """The legal deadline in force (the earliest; the extended one once extended), how it
-    stands, and under which law: for an ended case, whether the answer met it."""
+    stands, and under which law: while an appeal is open, the appeal's; for a request that
+    was answered, whether the answer met it (an appeal's own is in the Appeal table)."""
+    appeal = case.open_appeal
     due = case.legal_due_at
-    laws = ", ".join(d.jurisdiction for d in case.deadlines if d.effective_due_at == due)
-    if case.ended_at is None:
+    pool = appeal.deadlines if appeal is not None else case.deadlines
+    laws = ", ".join(d.jurisdiction for d in pool if d.effective_due_at == due)
+    if appeal is not None:
+        return f"{_iso(due)}, {standing(due, now)} (the appeal's, {laws})"
+    answer = case.answer
+    if answer is None:
         return f"{_iso(due)}, {standing(due, now)} ({laws})"
-    if case.ended_at <= due:
-        return f"{_iso(due)}, met: ended {_days_apart(case.ended_at, due)} before it ({laws})"
-    return f"{_iso(due)}, missed: ended {_days_apart(due, case.ended_at)} after it ({laws})"
+    if answer.ended_at <= due:
+        return f"{_iso(due)}, met: answered {_days_apart(answer.ended_at, due)} before it ({laws})"
+    return f"{_iso(due)}, missed: answered {_days_apart(due, answer.ended_at)} after it ({laws})"
 
 
 def _days_apart(earlier: datetime, later: datetime) -> str:
@@ -706,6 +796,8 @@ def _next(case: Case) -> str:
             return f"your system: attempt {case.attempts + 1}, then link"
         case CaseState.ESCALATED:
             return "a person: resubmit or close"
+        case CaseState.APPEALED:
+            return "a person: answer the appeal (close)"
         case _:
             return "nothing: ended"
 

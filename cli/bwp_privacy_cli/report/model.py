@@ -393,6 +393,7 @@ _WHAT = {
     CaseState.NOTHING_TO_DELETE: "nothing to delete",
     CaseState.NOTHING_TO_RETRIEVE: "nothing to retrieve",
     CaseState.CLOSED: "closed",
+    CaseState.APPEALED: "appealed",
 }
 
 #: Operator commands that change a case without moving it, by their subcommand.

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from bwp_privacy.common import iso_z
-from bwp_privacy.compliance import KindStats, whole_days_left
+from bwp_privacy.compliance import metric_rows, whole_days_left
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.report.chart import BUCKET_CLASS, week_chart
 from bwp_privacy_cli.report.model import BUCKET_ORDER, ReportCase, ReportData, TimelineEntry
@@ -440,14 +440,12 @@ def _yearly(data: ReportData) -> str:
     order = list(_REQUEST)
     kinds = sorted(by_kind, key=lambda kind: (order.index(kind) if kind in order else 99, kind))
     stats = [by_kind[kind] for kind in kinds]
+    # The rows `cases stats` prints and its CSV holds, as CCPA §7102 names them (denials by
+    # its categories; each denial's own words are in the case's timeline), then appeals.
+    table = [metric_rows(s) for s in stats]
     rows = [
-        ("received", [str(s.received) for s in stats]),
-        ("complied with", [str(s.complied) for s in stats]),
-        ("denied", [_denied(s) for s in stats]),
-        ("cancelled", [str(s.cancelled) for s in stats]),
-        ("still open", [str(s.open) for s in stats]),
-        ("median time to respond", [_in_days(s.median_days_to_respond) for s in stats]),
-        ("mean time to respond", [_in_days(s.mean_days_to_respond) for s in stats]),
+        (name, [_figure(name, kind_rows[index][1]) for kind_rows in table])
+        for index, (name, _) in enumerate(table[0])
     ]
     heads = "".join(f'<th class="num">{escape(_REQUEST.get(kind, kind))}</th>' for kind in kinds)
     body = "".join(
@@ -462,11 +460,11 @@ def _yearly(data: ReportData) -> str:
     )
 
 
-def _denied(stats: KindStats) -> str:
-    reasons = "; ".join(
-        f"{escape(reason)}: {count}" for reason, count in sorted(stats.denied_by_reason.items())
-    )
-    return f"{stats.denied}" + (f' <span class="muted">({reasons})</span>' if reasons else "")
+def _figure(name: str, value: int | None) -> str:
+    """A figure of the year: a count, or a length in whole days ("—": none answered)."""
+    if name.endswith("days to respond"):
+        return _in_days(value)
+    return "—" if value is None else str(value)
 
 
 def _in_days(value: float | None) -> str:

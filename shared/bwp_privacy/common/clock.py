@@ -37,12 +37,19 @@ def iso_z(moment: datetime, timespec: str = "auto") -> str:
 
 
 def parse_iso(value: str | None) -> datetime | None:
-    """An ISO-8601 time (``Z`` or an offset; naive means UTC), or None when absent or not
-    a time."""
+    """An ISO-8601 time (``Z`` or an offset; naive means UTC) as UTC, or None when absent or
+    not a time."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # In UTC whatever the offset it was written with: legal clocks count from the moment of
+    # receipt in UTC, and a month counted on the local calendar date would end days apart.
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # a moment at the calendar's edge that UTC cannot hold
+        return None

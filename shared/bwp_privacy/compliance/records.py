@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from bwp_privacy.common.clock import iso_z
-from bwp_privacy.reaction.case import Case, CaseKind, CaseState, DeniedBecause
+from bwp_privacy.reaction.case import Appeal, Case, CaseKind, CaseState, DeniedBecause
+from bwp_privacy.reaction.clock import legal_due_at
 
 
 class Response(StrEnum):
@@ -47,13 +48,24 @@ _BY_CLOSED_AS = {
 
 
 def response_of(case: Case) -> Response:
-    """How the request was answered. A case an operator closed before ``closedAs`` existed
-    (an operator must say how now) counts as cancelled: never as complied."""
-    if not case.state.ended:
+    """How the request was answered: its first answer, which an appeal does not rewrite (the
+    appeal's own answer is `appeal_response_of`). A case an operator closed before
+    ``closedAs`` existed (an operator must say how now) counts as cancelled: never as
+    complied."""
+    answer = case.answer
+    if answer is None:
         return Response.OPEN
-    if case.state is CaseState.CLOSED:
-        return _BY_CLOSED_AS.get(case.closed_as or "cancelled", Response.CANCELLED)
-    return _BY_STATE[case.state]
+    if answer.state is CaseState.CLOSED:
+        return _BY_CLOSED_AS.get(answer.closed_as or "cancelled", Response.CANCELLED)
+    return _BY_STATE[answer.state]
+
+
+def appeal_response_of(appeal: Appeal) -> Response:
+    """How an appeal was answered: completed (the request is now complied with), denied (the
+    answer stands), cancelled (the shopper withdrew it), or still open."""
+    if appeal.answered_at is None or appeal.answered_as is None:
+        return Response.OPEN
+    return _BY_CLOSED_AS[appeal.answered_as]
 
 
 def denial_category(case: Case) -> DeniedBecause | None:
@@ -61,9 +73,18 @@ def denial_category(case: Case) -> DeniedBecause | None:
     before the categories existed: its reason says the ground, which is what ``other`` means.
     None for any other response. The request log and the yearly figures both read it here, so
     an auditor's counts of the log match the published ones."""
-    if response_of(case) is not Response.DENIED:
+    answer = case.answer
+    if answer is None or response_of(case) is not Response.DENIED:
         return None
-    return case.denied_because or "other"
+    return answer.denied_because or "other"
+
+
+def denial_basis(case: Case) -> str | None:
+    """A denied request's basis in the operator's words (the reason of its answer)."""
+    answer = case.answer
+    if answer is None or response_of(case) is not Response.DENIED:
+        return None
+    return answer.reason
 
 
 class RequestRecord(BaseModel):
@@ -89,15 +110,33 @@ class RequestRecord(BaseModel):
     denial_basis: str | None
     task_ids: tuple[str, ...]
     attempts: int
+    #: The shopper's appeal of the answer (Colorado keeps appeal records 24 months): when it
+    #: came, its deadline in force, when and how it was answered; empty without an appeal.
+    appeal_received_at: datetime | None
+    appeal_due_at: datetime | None
+    appeal_responded_at: datetime | None
+    appeal_response: Response | None
+    appeal_denial_category: DeniedBecause | None
 
-    @field_serializer("received_at", "legal_due_at", "responded_at", when_used="json")
+    @field_serializer(
+        "received_at",
+        "legal_due_at",
+        "responded_at",
+        "appeal_received_at",
+        "appeal_due_at",
+        "appeal_responded_at",
+        when_used="json",
+    )
     def _iso(self, moment: datetime | None) -> str | None:
         return None if moment is None else iso_z(moment, "seconds")
 
 
 def request_record(case: Case) -> RequestRecord:
-    """The request log's record of one case."""
+    """The request log's record of one case: the request and its first answer, then its
+    appeal (if any)."""
     response = response_of(case)
+    answer = case.answer
+    appeal = case.appeals[-1] if case.appeals else None
     return RequestRecord(
         case_id=case.case_id,
         request_type=case.kind,
@@ -105,14 +144,20 @@ def request_record(case: Case) -> RequestRecord:
         received_at=case.received_at,
         received_from=case.received_from,
         how_made=HOW_MADE[case.kind],
-        legal_due_at=case.legal_due_at,
+        # The request's own deadline (an open appeal's is in the appeal's columns).
+        legal_due_at=legal_due_at(case.deadlines),
         extended=any(deadline.extended_at is not None for deadline in case.deadlines),
-        responded_at=case.ended_at,
+        responded_at=answer.ended_at if answer else None,
         response=response,
         denial_category=denial_category(case),
-        denial_basis=case.reason if response is Response.DENIED else None,
+        denial_basis=denial_basis(case),
         task_ids=tuple(task.task_id for task in case.tasks),
         attempts=case.attempts,
+        appeal_received_at=appeal.received_at if appeal else None,
+        appeal_due_at=appeal.due_at if appeal else None,
+        appeal_responded_at=appeal.answered_at if appeal else None,
+        appeal_response=appeal_response_of(appeal) if appeal else None,
+        appeal_denial_category=appeal.denied_because if appeal else None,
     )
 
 

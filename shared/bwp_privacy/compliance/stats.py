@@ -13,7 +13,14 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from bwp_privacy.compliance.records import Response, denial_category, response_of, year_window
+from bwp_privacy.compliance.records import (
+    Response,
+    appeal_response_of,
+    denial_basis,
+    denial_category,
+    response_of,
+    year_window,
+)
 from bwp_privacy.reaction.case import Case, CaseKind, DeniedBecause
 
 #: A denial whose case holds no reason is counted under this key.
@@ -62,6 +69,14 @@ class KindStats(BaseModel):
     #: (`whole_days_to_respond`); None when none was answered.
     median_days_to_respond: int | None
     mean_days_to_respond: int | None
+    #: Appeals of these requests' answers (Virginia, Colorado, Connecticut…): received, and
+    #: how answered: granted (the request now complied with), denied (the answer stands),
+    #: withdrawn; or still open.
+    appeals_received: int = 0
+    appeals_granted: int = 0
+    appeals_denied: int = 0
+    appeals_withdrawn: int = 0
+    appeals_open: int = 0
 
 
 class YearStats(BaseModel):
@@ -87,9 +102,10 @@ def whole_days_to_respond(case: Case) -> int | None:
     """The days from receipt to response, rounded up to a whole day (an answer within the
     first 24 hours took 1 day; one at the very moment of receipt, 0): a published figure
     never reads faster than the request was answered. None while it is unanswered."""
-    if case.ended_at is None:
+    answer = case.answer
+    if answer is None:
         return None
-    return math.ceil((case.ended_at - case.received_at) / timedelta(days=1))
+    return math.ceil((answer.ended_at - case.received_at) / timedelta(days=1))
 
 
 def metric_rows(found: KindStats) -> list[tuple[str, int | None]]:
@@ -107,6 +123,11 @@ def metric_rows(found: KindStats) -> list[tuple[str, int | None]]:
         ("mean days to respond", found.mean_days_to_respond),
         ("cancelled (withdrawn or a duplicate: no response)", found.cancelled),
         ("still open", found.open),
+        ("appeals received", found.appeals_received),
+        ("appeals granted (request then complied with)", found.appeals_granted),
+        ("appeals denied (answer upheld)", found.appeals_denied),
+        ("appeals withdrawn", found.appeals_withdrawn),
+        ("appeals still open", found.appeals_open),
     ]
 
 
@@ -116,7 +137,8 @@ _CATEGORIES: tuple[DeniedBecause, ...] = get_args(DeniedBecause)
 def _kind_stats(cases: list[Case]) -> KindStats:
     responses = Counter(response_of(case) for case in cases)
     denied = [case for case in cases if response_of(case) is Response.DENIED]
-    reasons = Counter((case.reason or NO_REASON) for case in denied)
+    reasons = Counter((denial_basis(case) or NO_REASON) for case in denied)
+    appeals = Counter(appeal_response_of(appeal) for case in cases for appeal in case.appeals)
     categories = Counter(denial_category(case) for case in denied)
     days = sorted(
         taken
@@ -134,6 +156,11 @@ def _kind_stats(cases: list[Case]) -> KindStats:
         open=responses[Response.OPEN],
         median_days_to_respond=_median_up(days) if days else None,
         mean_days_to_respond=_ceil_div(sum(days), len(days)) if days else None,
+        appeals_received=sum(appeals.values()),
+        appeals_granted=appeals[Response.COMPLETED],
+        appeals_denied=appeals[Response.DENIED],
+        appeals_withdrawn=appeals[Response.CANCELLED],
+        appeals_open=appeals[Response.OPEN],
     )
 
 

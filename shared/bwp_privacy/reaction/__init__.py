@@ -19,6 +19,8 @@ if TYPE_CHECKING:
         transition_entries,
     )
     from bwp_privacy.reaction.case import (
+        Appeal,
+        AppealedAnswer,
         Case,
         CaseKind,
         CaseState,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
         Deadline,
         Jurisdiction,
         Period,
+        appeal_deadlines,
         deadlines,
         legal_due_at,
         shipped_jurisdictions,
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from bwp_privacy.reaction.decisions import (
         Announce,
         CancelSchedule,
+        CannotAppeal,
         CannotExtend,
         CannotSetReceived,
         Decision,
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
         on_completed,
         on_failed,
         on_task_started,
+        open_appeal,
         open_case,
         set_received,
         start_task,
@@ -82,6 +87,7 @@ if TYPE_CHECKING:
         is_function_url_request,
     )
     from bwp_privacy.reaction.operator_requests import (
+        AppealRequest,
         CloseRequest,
         ExtendRequest,
         LinkRequest,
@@ -137,6 +143,8 @@ __getattr__, __dir__ = lazy_exports(
     {
         "audit_entries": ("retention_start", "transition_entries"),
         "case": (
+            "Appeal",
+            "AppealedAnswer",
             "Case",
             "CaseKind",
             "CaseState",
@@ -153,6 +161,7 @@ __getattr__, __dir__ = lazy_exports(
             "Deadline",
             "Jurisdiction",
             "Period",
+            "appeal_deadlines",
             "deadlines",
             "legal_due_at",
             "shipped_jurisdictions",
@@ -160,6 +169,7 @@ __getattr__, __dir__ = lazy_exports(
         "decisions": (
             "Announce",
             "CancelSchedule",
+            "CannotAppeal",
             "CannotExtend",
             "CannotSetReceived",
             "Decision",
@@ -179,6 +189,7 @@ __getattr__, __dir__ = lazy_exports(
             "on_completed",
             "on_failed",
             "on_task_started",
+            "open_appeal",
             "open_case",
             "set_received",
             "start_task",
@@ -189,6 +200,7 @@ __getattr__, __dir__ = lazy_exports(
         "operator_actions": ("OperatorActions", "OperatorAnswer", "OperatorRefused"),
         "operator_endpoint": ("caller_of", "handle_request", "is_function_url_request"),
         "operator_requests": (
+            "AppealRequest",
             "CloseRequest",
             "ExtendRequest",
             "LinkRequest",
@@ -229,9 +241,13 @@ __all__ = [
     "ORDERS_NOT_CLOSED",
     "RETRIEVAL_EMAIL_QUERY",
     "Announce",
+    "Appeal",
+    "AppealRequest",
+    "AppealedAnswer",
     "AttemptDueInput",
     "AttemptScheduler",
     "CancelSchedule",
+    "CannotAppeal",
     "CannotExtend",
     "CannotResubmit",
     "CannotSetReceived",
@@ -286,6 +302,7 @@ __all__ = [
     "TaskFailed",
     "TaskLink",
     "Transition",
+    "appeal_deadlines",
     "build_notice",
     "build_operator_actions",
     "build_reaction",
@@ -306,6 +323,7 @@ __all__ = [
     "on_completed",
     "on_failed",
     "on_task_started",
+    "open_appeal",
     "open_case",
     "retention_start",
     "schedule_name",

@@ -39,6 +39,9 @@ class CaseState(StrEnum):
     NOTHING_TO_RETRIEVE = "NOTHING_TO_RETRIEVE"
     #: Closed by an operator (the reason says why).
     CLOSED = "CLOSED"
+    #: The shopper appealed how an ended request was answered: open again, against the
+    #: appeal's own clock, until an operator answers the appeal (``cases close``).
+    APPEALED = "APPEALED"
 
     @property
     def ended(self) -> bool:
@@ -63,6 +66,46 @@ ClosedAs = Literal["completed", "denied", "cancelled"]
 #: authorized agent; it called for information exempt from disclosure; other grounds (the
 #: case's reason says which). Given with ``cases close --as denied --denied-because``.
 DeniedBecause = Literal["unverifiable", "not-a-consumer", "exempt", "other"]
+
+
+class AppealedAnswer(BaseModel):
+    """How the request had been answered when the appeal came: the answer appealed against,
+    kept as it was (the request's record and yearly figures count it, whatever the appeal
+    decides)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    state: CaseState
+    closed_as: ClosedAs | None = Field(None, alias="closedAs")
+    denied_because: DeniedBecause | None = Field(None, alias="deniedBecause")
+    reason: str | None = Field(None, max_length=2000)
+    ended_at: datetime = Field(alias="endedAt")
+
+
+class Appeal(BaseModel):
+    """A shopper's appeal of how their request was answered (Virginia, Colorado, Connecticut
+    and the states after them require an appeal process): received on a date, with its own
+    deadlines under each law that applies and gives an appeal, answered by an operator."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    received_at: datetime = Field(alias="receivedAt")
+    reason: str = Field(max_length=2000)
+    opened_at: datetime = Field(alias="openedAt")
+    #: One per law that applies to the case and gives an appeal, earliest first.
+    deadlines: tuple[Deadline, ...] = Field(min_length=1)
+    appealed: AppealedAnswer
+    answered_at: datetime | None = Field(None, alias="answeredAt")
+    #: How the appeal was answered: ``completed`` (the request is now complied with),
+    #: ``denied`` (the answer stands) or ``cancelled`` (the shopper withdrew the appeal).
+    answered_as: ClosedAs | None = Field(None, alias="answeredAs")
+    denied_because: DeniedBecause | None = Field(None, alias="deniedBecause")
+
+    @property
+    def due_at(self) -> datetime:
+        """The appeal's deadline in force: the earliest, extended once extended."""
+        return legal_due_at(self.deadlines)
+
 
 #: States from which a new task may be started for the case.
 STARTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED, CaseState.RESUBMISSION_DUE})
@@ -143,6 +186,8 @@ class Case(BaseModel):
     opened_at: datetime = Field(alias="openedAt")
     ended_at: datetime | None = Field(None, alias="endedAt")
     transitions: tuple[Transition, ...] = ()
+    #: The shopper's appeals of the answer (one: the laws give one appeal per request).
+    appeals: tuple[Appeal, ...] = ()
     version: int = 0
 
     def task(self, task_id: str) -> CaseTask | None:
@@ -153,10 +198,37 @@ class Case(BaseModel):
         return self.tasks[-1]
 
     @property
+    def open_appeal(self) -> Appeal | None:
+        """The appeal awaiting its answer, while the case is appealed."""
+        if self.state is CaseState.APPEALED and self.appeals:
+            return self.appeals[-1]
+        return None
+
+    @property
     def legal_due_at(self) -> datetime:
         """The earliest legal deadline in force (extensions applied): what compliance counts
-        days left by. The planning deadline (``plan_deadline_at``) is the playbooks' own."""
+        days left by; while an appeal is open, the appeal's. The planning deadline
+        (``plan_deadline_at``) is the playbooks' own."""
+        appeal = self.open_appeal
+        if appeal is not None:
+            return appeal.due_at
         return legal_due_at(self.deadlines)
+
+    @property
+    def answer(self) -> AppealedAnswer | None:
+        """How the request itself was answered (before any appeal); None while it awaits its
+        first answer."""
+        if self.appeals:
+            return self.appeals[0].appealed
+        if self.ended_at is None:
+            return None
+        return AppealedAnswer(
+            state=self.state,
+            closed_as=self.closed_as,
+            denied_because=self.denied_because,
+            reason=self.reason,
+            ended_at=self.ended_at,
+        )
 
     def to_json_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)

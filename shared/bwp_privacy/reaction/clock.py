@@ -9,7 +9,7 @@ month, Iowa 90 days, Brazil's LGPD 15 days for an access request and none for a 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Literal
@@ -211,14 +211,47 @@ def legal_due_at(found: tuple[Deadline, ...] | list[Deadline]) -> datetime:
 def deadlines(
     received_at: datetime, jurisdictions: dict[str, Jurisdiction], kind: RequestKind
 ) -> list[Deadline]:
-    """The deadline of each jurisdiction that sets one for a ``kind`` request, with its
-    extended deadline where the law allows an extension, earliest first."""
+    """The deadline of each jurisdiction that sets one for a ``kind`` request and was in force
+    when it was received, with its extended deadline where the law allows an extension,
+    earliest first. Counted in UTC from the moment of receipt (`Period.after`). When none of
+    them was in force yet (a merchant who names only laws that came later), the case counts by
+    them all the same: a stricter clock, never none."""
     found = []
-    for name, law in jurisdictions.items():
+    for name, law in in_force(jurisdictions, received_at).items():
         period = law.answer_period(kind)
         if period is None:
             continue
         due = period.after(received_at)
         extended = law.extension.after(due) if law.extension is not None else None
+        found.append(Deadline(jurisdiction=name, due_at=due, extended_due_at=extended))
+    return sorted(found, key=lambda deadline: (deadline.due_at, deadline.jurisdiction))
+
+
+def in_force(jurisdictions: dict[str, Jurisdiction], at: datetime) -> dict[str, Jurisdiction]:
+    """The laws in force on ``at``'s UTC date (a law without an in-force date always is); all
+    of them when none was yet."""
+    day = at.astimezone(UTC).date()
+    found = {
+        name: law
+        for name, law in jurisdictions.items()
+        if law.in_force is None or law.in_force <= day
+    }
+    return found or dict(jurisdictions)
+
+
+def appeal_deadlines(
+    received_at: datetime, jurisdictions: dict[str, Jurisdiction]
+) -> list[Deadline]:
+    """The deadline to answer an appeal received at ``received_at``, under each jurisdiction
+    that gives one (its appeal period, and the appeal extension where it allows one), earliest
+    first; empty when none of them gives the consumer an appeal to the business. The caller
+    passes the laws that bound the request (in force when it was received)."""
+    found = []
+    for name, law in jurisdictions.items():
+        if law.appeal_within is None:
+            continue
+        due = law.appeal_within.after(received_at)
+        extension = law.appeal_extension
+        extended = extension.after(due) if extension is not None else None
         found.append(Deadline(jurisdiction=name, due_at=due, extended_due_at=extended))
     return sorted(found, key=lambda deadline: (deadline.due_at, deadline.jurisdiction))

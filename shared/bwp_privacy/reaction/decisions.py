@@ -18,6 +18,8 @@ from bwp_privacy.reaction.case import (
     CAUSE_REF_LIMIT,
     REASON_LIMIT,
     STARTABLE,
+    Appeal,
+    AppealedAnswer,
     Case,
     CaseKind,
     CaseState,
@@ -30,7 +32,7 @@ from bwp_privacy.reaction.case import (
     client_token,
     schedule_name,
 )
-from bwp_privacy.reaction.clock import Deadline, deadlines
+from bwp_privacy.reaction.clock import Deadline, appeal_deadlines, deadlines
 from bwp_privacy.reaction.playbooks import Close, Escalate, Mode, PlaybooksConfig, Resubmit
 
 # ---- inputs ---------------------------------------------------------------------------
@@ -206,7 +208,9 @@ def on_completed(case: Case, done: TaskCompleted, now: datetime, actor: str) -> 
     if task is None or task.outcome == "COMPLETED":
         return None
     updated = _with_task(case, task.model_copy(update={"outcome": "COMPLETED"}))
-    if case.state.ended:
+    if case.state.ended or case.state is CaseState.APPEALED:
+        # An appealed case waits for a person's answer to the appeal: a task completing late
+        # is recorded, and the answer stays theirs to give.
         return Decision(updated)
     effects: list[Effect] = _cancel_pending(case)
     effects.append(Ended(CaseState.COMPLETED))
@@ -438,10 +442,19 @@ def close_by_operator(
         ref += f" --denied-because {denied_because}"
     cause = Cause(kind=CauseKind.OPERATOR, ref=ref)
     moved = _move(case, CaseState.CLOSED, now, cause, actor, reason, ended=True)
-    return Decision(
-        moved.model_copy(update={"closed_as": closed_as, "denied_because": denied_because}),
-        tuple(effects),
-    )
+    answered: dict[str, object] = {"closed_as": closed_as, "denied_because": denied_because}
+    appeal = case.open_appeal
+    if appeal is not None:
+        # Closing an appealed case answers its appeal: the appeal keeps how, and when.
+        done = appeal.model_copy(
+            update={
+                "answered_at": now,
+                "answered_as": closed_as,
+                "denied_because": denied_because,
+            }
+        )
+        answered["appeals"] = (*case.appeals[:-1], done)
+    return Decision(moved.model_copy(update=answered), tuple(effects))
 
 
 #: How far before the received date a case holds an operator may move it: the shopper's
@@ -467,43 +480,127 @@ def extend(
 ) -> Decision:
     """An operator extends one jurisdiction's deadline, as the laws allow: once, and only
     before that deadline passes (the notice to the shopper is due by then). The case's plan
-    moves with it when the plan counts by the deadlines in force."""
+    moves with it when the plan counts by the deadlines in force. While an appeal is open,
+    the appeal's deadline is the one extended (Colorado allows 60 more days)."""
     if case.state.ended:
         raise CannotExtend(f"case {case.case_id} ended ({case.state.value}): nothing to extend")
-    deadline = next((d for d in case.deadlines if d.jurisdiction == jurisdiction), None)
+    appeal = case.open_appeal
+    pool = appeal.deadlines if appeal is not None else case.deadlines
+    what = f"{jurisdiction} appeal deadline" if appeal is not None else f"{jurisdiction} deadline"
+    deadline = next((d for d in pool if d.jurisdiction == jurisdiction), None)
     if deadline is None:
-        known = ", ".join(d.jurisdiction for d in case.deadlines)
-        raise CannotExtend(
-            f"case {case.case_id} has no {jurisdiction} deadline (its deadlines: {known})"
-        )
+        known = ", ".join(d.jurisdiction for d in pool)
+        whose = "its appeal's deadlines" if appeal is not None else "its deadlines"
+        raise CannotExtend(f"case {case.case_id} has no {what} ({whose}: {known})")
     if deadline.extended_due_at is None:
         law = config.table().get(jurisdiction)
+        of_what = "an appeal's answer" if appeal is not None else "no extension"
+        title = law.title if law else jurisdiction
         raise CannotExtend(
-            f"case {case.case_id}: the {law.title if law else jurisdiction} allows no extension"
+            f"case {case.case_id}: the {title} allows no extension"
+            + (f" of {of_what}" if appeal is not None else "")
         )
     if deadline.extended_at is not None:
         raise CannotExtend(
-            f"case {case.case_id}: its {jurisdiction} deadline was extended on "
+            f"case {case.case_id}: its {what} was extended on "
             f"{iso_z(deadline.extended_at, 'seconds')}; the law allows one extension"
         )
     if now >= deadline.due_at:
         raise CannotExtend(
-            f"case {case.case_id}: its {jurisdiction} deadline passed on "
+            f"case {case.case_id}: its {what} passed on "
             f"{iso_z(deadline.due_at, 'seconds')}; an extension must be taken before it"
         )
-    found = tuple(
-        d.model_copy(update={"extended_at": now}) if d is deadline else d for d in case.deadlines
-    )
-    moved = case.model_copy(
-        update={"deadlines": found, "plan_deadline_at": _plan_deadline(found, config)}
-    )
+    found = tuple(d.model_copy(update={"extended_at": now}) if d is deadline else d for d in pool)
+    if appeal is not None:
+        extended = appeal.model_copy(update={"deadlines": found})
+        moved = case.model_copy(update={"appeals": (*case.appeals[:-1], extended)})
+    else:
+        moved = case.model_copy(
+            update={"deadlines": found, "plan_deadline_at": _plan_deadline(found, config)}
+        )
     cause = Cause(kind=CauseKind.OPERATOR, ref=f"cases extend --jurisdiction {jurisdiction}")
-    reason = (
-        f"{jurisdiction} deadline extended to {iso_z(deadline.latest_due_at, 'seconds')}: {why}"
-    )
+    reason = f"{what} extended to {iso_z(deadline.latest_due_at, 'seconds')}: {why}"
     recorded = _move(moved, case.state, now, cause, actor, reason)
     # The case keeps the reason it had (an escalation's): the extension's is in its record.
     return Decision(recorded.model_copy(update={"reason": case.reason}))
+
+
+class CannotAppeal(BwpPrivacyError):
+    """No appeal can be opened on this case (said in one line: why, and what the laws say)."""
+
+
+def open_appeal(
+    case: Case,
+    received_at: datetime,
+    why: str,
+    config: PlaybooksConfig,
+    now: datetime,
+    actor: str,
+) -> Decision:
+    """The shopper appealed how their request was answered: the case opens again as
+    ``APPEALED``, against the appeal deadlines of the laws that apply to its business product
+    and give an appeal, counted from the appeal's receipt. The answer appealed against is kept
+    in the appeal (the request's record and yearly figures keep counting it); ``cases close``
+    answers the appeal. The laws give one appeal per request."""
+    if not case.state.ended:
+        raise CannotAppeal(
+            f"case {case.case_id} is {case.state.value}: an appeal is of an answer, and the"
+            " request has none yet"
+        )
+    if case.appeals:
+        first = case.appeals[0]
+        raise CannotAppeal(
+            f"case {case.case_id}: its appeal received on {iso_z(first.received_at, 'seconds')}"
+            " was answered; the laws give one appeal per request"
+        )
+    answered = case.ended_at or now
+    # Compared to the second: the answer's time as the CLI shows it (to the second) is a
+    # received date an operator may give.
+    if not answered.replace(microsecond=0) <= received_at <= now:
+        raise CannotAppeal(
+            f"an appeal's received date must lie between the answer"
+            f" ({iso_z(answered, 'seconds')}) and now ({iso_z(now, 'seconds')});"
+            f" {iso_z(received_at, 'seconds')} does not"
+        )
+    # The laws that bound the request (its deadlines say which: in force when it was
+    # received), not those in force when the appeal came.
+    table = config.table()
+    laws = {
+        d.jurisdiction: table[d.jurisdiction] for d in case.deadlines if d.jurisdiction in table
+    }
+    found = tuple(appeal_deadlines(received_at, laws))
+    if not found:
+        raise CannotAppeal(
+            f"case {case.case_id}: no law that applies to it ({', '.join(laws)}) gives an appeal"
+            " to the business; answer the shopper and record it outside this case"
+        )
+    appeal = Appeal(
+        received_at=received_at,
+        reason=bounded(why, REASON_LIMIT),
+        opened_at=now,
+        deadlines=found,
+        appealed=AppealedAnswer(
+            state=case.state,
+            closed_as=case.closed_as,
+            denied_because=case.denied_because,
+            reason=case.reason,
+            ended_at=answered,
+        ),
+    )
+    reopened = case.model_copy(
+        update={
+            "appeals": (*case.appeals, appeal),
+            "ended_at": None,
+            "closed_as": None,
+            "denied_because": None,
+        }
+    )
+    cause = Cause(kind=CauseKind.OPERATOR, ref="cases appeal")
+    reason = (
+        f"appeal received {iso_z(received_at, 'seconds')}, to answer by"
+        f" {iso_z(appeal.due_at, 'seconds')} ({found[0].jurisdiction}): {why}"
+    )
+    return Decision(_move(reopened, CaseState.APPEALED, now, cause, actor, reason))
 
 
 def _plan_deadline(found: tuple[Deadline, ...], config: PlaybooksConfig) -> datetime:
@@ -698,6 +795,8 @@ _WITH_REASON = frozenset(
         CaseState.NOTHING_TO_DELETE,
         CaseState.NOTHING_TO_RETRIEVE,
         CaseState.CLOSED,
+        # An appealed case waits for a person: its reason says what the appeal is about.
+        CaseState.APPEALED,
     }
 )
 #: How a close playbook ends a case: Buy with Prime holds nothing to delete, or to retrieve.

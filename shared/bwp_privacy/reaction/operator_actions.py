@@ -29,8 +29,9 @@ from bwp_privacy.bwp_api import (
 from bwp_privacy.common import BwpPrivacyError, describe_validation_error, utc_now
 from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
-from bwp_privacy.reaction.decisions import CannotExtend, CannotSetReceived
+from bwp_privacy.reaction.decisions import CannotAppeal, CannotExtend, CannotSetReceived
 from bwp_privacy.reaction.operator_requests import (
+    AppealRequest,
     CloseRequest,
     ExtendRequest,
     LinkRequest,
@@ -154,6 +155,16 @@ class OperatorActions:
                         request.case_id, request.received, request.reason, actor
                     ),
                 )
+            case AppealRequest():
+                return self._on_case(
+                    request.case_id,
+                    "appeal",
+                    f"--received {request.received.isoformat()} --reason {request.reason}",
+                    actor,
+                    lambda: self._service.appeal(
+                        request.case_id, request.received, request.reason, actor
+                    ),
+                )
             case LinkRequest():
                 return self._on_case(
                     request.case_id,
@@ -183,7 +194,13 @@ class OperatorActions:
                 raise OperatorRefused(
                     404, f"no case {case_id} (a case's id is its first task's id)"
                 ) from None
-            except (CaseNotStartable, CannotResubmit, CannotExtend, CannotSetReceived) as error:
+            except (
+                CaseNotStartable,
+                CannotResubmit,
+                CannotExtend,
+                CannotSetReceived,
+                CannotAppeal,
+            ) as error:
                 raise OperatorRefused(409, str(error)) from None
             case = self._store.load(case_id)
             state = handled.state.value if handled.state else None

@@ -100,6 +100,15 @@ class SetReceivedRequest(_Request):
     reason: Reason
 
 
+class AppealRequest(_Request):
+    """The shopper appealed how their request was answered (`cases appeal`)."""
+
+    action: Literal["appeal"]
+    case_id: Id = Field(alias="caseId")
+    received: Annotated[datetime, AfterValidator(_aware)]
+    reason: Reason
+
+
 class LinkRequest(_Request):
     action: Literal["link"]
     case_id: Id = Field(alias="caseId")
@@ -145,6 +154,7 @@ OperatorRequest = Annotated[
     | CloseRequest
     | ExtendRequest
     | SetReceivedRequest
+    | AppealRequest
     | LinkRequest
     | TaskCancelRequest
     | RecordRequest

@@ -47,6 +47,7 @@ from bwp_privacy.reaction.decisions import (
     on_completed,
     on_failed,
     on_task_started,
+    open_appeal,
     open_case,
     set_received,
     start_task,
@@ -250,6 +251,16 @@ class ReactionService:
         return self._move(
             case_id,
             lambda case: set_received(case, received_at, reason, config, self._clock(), operator),
+        )
+
+    def appeal(self, case_id: str, received_at: datetime, reason: str, operator: str) -> Handled:
+        """Open the shopper's appeal of how the request was answered (`CannotAppeal` when the
+        case has no answer, had its appeal, or no law that applies gives one)."""
+        self._require(case_id)
+        config = self._playbooks()
+        return self._move(
+            case_id,
+            lambda case: open_appeal(case, received_at, reason, config, self._clock(), operator),
         )
 
     def close(

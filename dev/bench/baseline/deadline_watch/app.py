@@ -18,7 +18,8 @@ import boto3
 
 CASES_TABLE = os.environ["CASES_TABLE_NAME"]
 DUE_SOON_DAYS = float(os.environ.get("DUE_SOON_DAYS") or "5")
-OPEN_STATES = ("WAITING", "RESUBMITTED", "RESUBMISSION_DUE", "ESCALATED")
+# The same index queries as the real watch: one per open state (APPEALED included).
+OPEN_STATES = ("WAITING", "RESUBMITTED", "RESUBMISSION_DUE", "ESCALATED", "APPEALED")
 
 dynamodb = boto3.client("dynamodb")
 
