@@ -161,12 +161,19 @@ def test_transient_errors_past_the_budget_raise_and_keep_nothing(
 
 def test_expired_token_is_replaced_once(app: LocalFunction, sandbox: Sandbox) -> None:
     invoke(app, load_event())
-    issued = sandbox.emulator.tokens_issued
     sandbox.emulator.revoke_tokens()
+    sandbox.emulator.clear_log()  # and the count of tokens issued
     invoke(app, load_event("deletion-task-failed-replayed.json"))
-    assert sandbox.emulator.tokens_issued == issued + 1
-    statuses = [r["path"] for r in sandbox.emulator.requests_log]
-    assert statuses[-3:] == ["/graphql", "/token", "/graphql"]
+    assert sandbox.emulator.tokens_issued == 1
+    paths = [r["path"] for r in sandbox.emulator.requests_log]
+    # The lookup with the revoked token (answered 401), then a new token, then the lookup
+    # again, which succeeds. How many requests that takes is the machine's business: two
+    # `make test` side by side once logged a request more (the test asked for exactly three),
+    # though still one token issued. What must hold: it starts with the refused lookup, ends
+    # with the lookup that succeeded, and one token was issued (checked above) in between.
+    assert paths[0] == "/graphql", paths  # with the revoked token: no token asked before it
+    assert "/token" in paths, paths
+    assert paths[-1] == "/graphql", paths
 
 
 def test_warm_invocations_reuse_the_cached_token(app: LocalFunction, sandbox: Sandbox) -> None:
