@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.contract import DeletionFailure
-from bwp_privacy.reaction import Case
+from bwp_privacy.reaction import Case, ClosedAs
 
 
 class _Out(BaseModel):
@@ -221,6 +221,11 @@ class CaseRowOut(_Out):
         description="the request the case carries: a deletion, or a retrieval (access request)"
     )
     state: str
+    closed_as: ClosedAs | None = Field(
+        alias="closedAs",
+        description="for a CLOSED case, how the operator said the request was answered; null"
+        " otherwise (and for a case closed before operators said)",
+    )
     attempts: int
     bucket: Literal["on time", "due soon", "past due"] | None = Field(
         description="how urgent the open case is by its legal deadline; null once ended"
@@ -280,7 +285,17 @@ class AuditEntryOut(_Out):
 
 class CaseShowOut(_Out):
     target: TargetOut
-    case: Case
+    case: Case = Field(
+        description="the case as stored: each of its deadlines[] (and an appeal's) keeps due_at"
+        " (the first deadline), extended_due_at (where the law's one extension would move it,"
+        " taken or not; null: the law allows none) and extended_at (when it was taken; null:"
+        " not taken). legalDueAt is the deadline in force"
+    )
+    legal_due_at: str = Field(
+        alias="legalDueAt",
+        description="ISO-8601 UTC: the legal deadline in force (the earliest, extended once"
+        " extended); while an appeal is open, the appeal's",
+    )
     days_left: int | None = Field(
         alias="daysLeft",
         description="whole days to the legal deadline in force (the earliest, extended once"

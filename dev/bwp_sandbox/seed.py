@@ -39,14 +39,51 @@ SAMPLE_TASKS: list[dict[str, Any]] = [
     # the demo shows a lookup that fails for good (ResourceNotFoundError) being recorded.
 ]
 
+#: The tasks of events/other-kinds/, by kind: a failed access request (its lookup reads why),
+#: and a deletion and an access request that completed.
+OTHER_KIND_TASKS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "retrieval",
+        {
+            "taskId": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+            "status": "FAILED",
+            "submissionDate": "2026-11-20T10:00:00Z",
+            "lastUpdatedDate": "2026-11-22T09:15:00Z",
+            "errors": [{"code": "EXPORT_FAILED", "message": "The data export failed."}],
+        },
+    ),
+    (
+        "deletion",
+        {
+            "taskId": "7a8b9c0d-1e2f-4a3b-8c4d-e5f6a7b8c9d0",
+            "status": "COMPLETED",
+            "holdingPeriod": 0,
+            "submissionDate": "2026-11-10T10:00:00Z",
+            "lastUpdatedDate": "2026-11-21T08:00:00Z",
+            "errors": [],
+        },
+    ),
+    (
+        "retrieval",
+        {
+            "taskId": "6f7a8b9c-0d1e-4f2a-b3c4-d5e6f7a8b9c0",
+            "status": "COMPLETED",
+            "submissionDate": "2026-11-19T10:00:00Z",
+            "lastUpdatedDate": "2026-11-21T09:00:00Z",
+            "errors": [],
+        },
+    ),
+]
+
 
 def seed_sample_tasks(add_task: Any) -> None:
-    """Give every sample task to ``add_task(business_product_id, task)``."""
+    """Give every sample task to ``add_task(business_product_id, task, kind)``: the deletion
+    failures of events/*.json, and the tasks of events/other-kinds/."""
+    subject = {"type": "SHOPPER", "email": SAMPLE_SHOPPER_EMAIL}
     for task in SAMPLE_TASKS:
-        add_task(
-            SAMPLE_BUSINESS_PRODUCT_ID,
-            {**task, "dataSubject": {"type": "SHOPPER", "email": SAMPLE_SHOPPER_EMAIL}},
-        )
+        add_task(SAMPLE_BUSINESS_PRODUCT_ID, {**task, "dataSubject": subject}, "deletion")
+    for kind, task in OTHER_KIND_TASKS:
+        add_task(SAMPLE_BUSINESS_PRODUCT_ID, {**task, "dataSubject": subject}, kind)
 
 
 #: The partner event source the sandbox's archived events name.

@@ -12,6 +12,7 @@ from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
+from tests.cli.days import during
 from tests.integration.reaction_helpers import (
     BP,
     COMPLETED,
@@ -40,15 +41,19 @@ def test_list_and_show_say_where_each_case_stands(run_cli: Run, sandbox: Sandbox
     open_case(sandbox, timeline, "c-wait")
     open_case(sandbox, timeline, "c-none")
 
-    listed = run_cli("cases", "list", "--json")
+    with during() as days:
+        listed = run_cli("cases", "list", "--json")
     assert listed.exit_code == 0, listed.stderr
     body = listed.json()
     assert body["target"]["env"] == "sandbox"
     assert [(c["caseId"], c["state"]) for c in body["cases"]] == [("c-wait", "WAITING")]
     assert body["cases"][0]["nextAction"].startswith("attempt 1 at ")
-    # Whole days (some seconds have gone): the legal deadline, CCPA's 45 days with 10 gone;
-    # the plan counts to the extended one, 90 days.
-    assert (body["cases"][0]["daysLeft"], body["cases"][0]["planDaysLeft"]) == (34, 79)
+    # Calendar days: to the legal deadline, CCPA's 45 days with 10 gone (35); the plan
+    # counts to the extended one, 90 days (80). A day less had UTC midnight passed since the
+    # task's submission.
+    wait = body["cases"][0]
+    assert wait["daysLeft"] in days.left(wait["legalDueAt"]) <= {35, 34}
+    assert wait["planDaysLeft"] in days.left(wait["planDeadlineAt"]) <= {80, 79}
 
     every = run_cli("cases", "list", "--all", "--json").json()
     assert sorted(c["caseId"] for c in every["cases"]) == ["c-none", "c-wait"]

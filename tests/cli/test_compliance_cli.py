@@ -28,6 +28,7 @@ from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
+from tests.cli.days import during
 from tests.integration.reaction_helpers import (
     BP,
     FAILED,
@@ -71,7 +72,8 @@ def test_list_sorts_open_cases_by_legal_urgency_and_at_risk_keeps_the_late_ones(
         timeline.publish(BP, task_id, FAILED)
     timeline.settle()
 
-    listed = invoke("cases", "list", "--json")
+    with during() as days:
+        listed = invoke("cases", "list", "--json")
     assert listed.exit_code == 0, listed.stderr
     body = listed.json()
     assert [(c["caseId"], c["bucket"]) for c in body["cases"]] == [
@@ -80,9 +82,11 @@ def test_list_sorts_open_cases_by_legal_urgency_and_at_risk_keeps_the_late_ones(
         ("c-fresh", "on time"),
     ]
     late = body["cases"][0]
-    # Whole days: past due by 5 (the legal deadline, not the playbooks' plan), and 39 whole
-    # days (40 less the seconds gone) to the plan's extended deadline of 90 days.
-    assert (late["daysLeft"], late["planDaysLeft"]) == (-5, 39)
+    # Calendar days: past due by 5 (the legal deadline, not the playbooks' plan), and 40 to
+    # the plan's extended deadline of 90 days; a day more past, a day less left, had UTC
+    # midnight passed since the task's submission.
+    assert late["daysLeft"] in days.left(late["legalDueAt"]) <= {-5, -6}
+    assert late["planDaysLeft"] in days.left(late["planDeadlineAt"]) <= {40, 39}
     assert late["legalDueAt"] < late["planDeadlineAt"]
     assert body["buckets"] == {"onTime": 1, "dueSoon": 1, "pastDue": 1}
     assert (body["dueSoonDays"], body["atRiskOnly"], body["openOnly"]) == (5, False, True)
@@ -152,7 +156,10 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
     out = tmp_path / "requests.csv"
     exported = invoke("cases", "export", "--since", "2025-01-01", "-o", str(out))
     assert exported.exit_code == 0, exported.stderr
-    assert "6 request record(s) received since 2025-01-01T00:00:00Z" in exported.stdout
+    assert (
+        f"6 request records received since 2025-01-01T00:00:00Z, written to {out} as CSV"
+        in exported.stdout
+    )
     raw = out.read_bytes()
     assert raw.count(b"\r\n") == 7  # the header and six records; the reason's LF is quoted
     with out.open(newline="", encoding="utf-8") as stream:
@@ -231,8 +238,11 @@ def test_export_writes_the_request_log_and_stats_the_yearly_figures(
     sheet = invoke("cases", "stats", "--year", "2025", "--format", "csv")
     assert sheet.exit_code == 0, sheet.stderr
     assert "Target:" in sheet.stderr
-    assert sheet.stdout.startswith("request_type,metric,value\n")
+    assert sheet.stdout.startswith("year,request_type,metric,value\n")
     figures_rows = list(csv.reader(io.StringIO(sheet.stdout, newline=""), strict=True))[1:]
+    # Each row names its year: a sheet written without --year still says which it counts.
+    assert {row[0] for row in figures_rows} == {"2025"}
+    figures_rows = [row[1:] for row in figures_rows]
     assert figures_rows[:10] == [
         ["requests to delete", "received", "4"],
         ["requests to delete", "complied with in whole or in part", "2"],
@@ -312,13 +322,13 @@ def test_export_takes_a_window_with_an_end_or_a_calendar_year_and_names_it(
     )
     assert (windowed.json()["until"], windowed.json()["year"]) == ("2026-06-01T00:00:00Z", None)
     said = invoke("cases", "export", "--year", "2025", "-o", str(out))
-    assert "2 request record(s) received in 2025 (UTC) written to" in said.stdout
+    assert f"2 request records received in 2025 (UTC), written to {out} as CSV" in said.stdout
     said = invoke(
         "cases", "export", "--since", "2025-01-01", "--until", "2025-02-01", "-o", str(out)
     )
     assert (
-        "1 request record(s) received since 2025-01-01T00:00:00Z, before 2025-02-01T00:00:00Z"
-        in said.stdout
+        "1 request record received since 2025-01-01T00:00:00Z, before 2025-02-01T00:00:00Z,"
+        f" written to {out} as CSV" in said.stdout
     )
 
     # The audit trail names the window of each export, as asked and as resolved.

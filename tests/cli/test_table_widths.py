@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
+from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline
 from tests.cli.conftest import Run
@@ -28,6 +29,8 @@ ORDERS_TASK = "4a1d2f3e-5b6c-4d7e-8f90-a1b2c3d4e5f6"
 #: Cases opened as the reaction opens them, with uuids for ids as Buy with Prime's.
 WAITING = "3f6a1c2e-8b7d-4e9f-a0b1-c2d3e4f5a6b7"
 NOTHING = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
+#: A case an operator closed: `cases list` says how ("CLOSED as cancelled").
+CLOSED = "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"
 WIDTHS = (80, 100, 120)
 _HIDDEN = re.compile(r"^hidden at (\d+) columns: (.+); widen the terminal or use --json$")
 
@@ -69,6 +72,22 @@ def test_every_table_fits_the_terminal_or_says_what_it_hid_and_breaks_no_id(
         "hidden at 80 columns: business product, deadline, attempts, kind, next;"
         " widen the terminal or use --json"
     ) in narrow.splitlines()
+    assert f"{CLOSED} │ CLOSED as cancelled" in narrow, narrow
+
+    # `cases show`'s audit trail keeps what each action was and how it ended: its actors are
+    # named briefly (an operator's ARN took a line's room), each in full once under the tables.
+    operator = operator_identity().arn
+    short = operator.rsplit("/", 1)[1]
+    for width, kept in ((120, ["at", "actor", "action", "input", "outcome"]), (80, None)):
+        page = run_cli("cases", "show", WAITING, env={"COLUMNS": str(width)}).stdout
+        columns = _header(page, "Audit trail")
+        if kept is not None:
+            assert columns == kept, page
+        else:
+            assert {"at", "actor", "action", "outcome"} <= set(columns), page
+        assert f"│ {short} " in page, page
+        assert page.count(operator) == 1, page
+        assert f"Actors: {short} is {operator}" in page.splitlines(), page
 
 
 class _Atoms:
@@ -94,6 +113,15 @@ def _seed(run_cli: Run, app: LocalFunction, sandbox: Sandbox) -> _Atoms:
     open_case(sandbox, timeline, WAITING)
     failed_task(sandbox, NOTHING, "DATA_SUBJECT_NOT_FOUND", email="n@example.com")
     open_case(sandbox, timeline, NOTHING)
+    failed_task(sandbox, CLOSED, "SOMETHING_UNKNOWN", email="c@example.com")
+    open_case(sandbox, timeline, CLOSED)
+    for command in (
+        ("cases", "close", CLOSED, "--as", "cancelled", "--reason", "a duplicate request"),
+        # An operator's action on the case shown: its actor is an ARN, its extension taken.
+        ("cases", "extend", WAITING, "--jurisdiction", "ccpa", "--reason", "the shopper was told"),
+    ):
+        done = run_cli(*command)
+        assert done.exit_code == 0, done.stderr
     boto3.client("sqs").send_message(
         QueueUrl=sandbox.stack.on_failure_queue_url,
         MessageBody=json.dumps(on_failure_record(load_event(), RuntimeError("API down"), 3)),
@@ -117,9 +145,15 @@ def _seed(run_cli: Run, app: LocalFunction, sandbox: Sandbox) -> _Atoms:
     atoms.add(("cases", "show"), shown["nextAction"].rsplit(" ", 1)[1])
     for transition in case["transitions"]:
         atoms.add(("cases", "show"), transition["at"].replace("+00:00", "Z")[:19] + "Z")
-        atoms.add(("cases", "show"), transition["cause"]["ref"], "cause")
+        # An event's id or a schedule's name; an operator's command is words, not an id.
+        if " " not in transition["cause"]["ref"]:
+            atoms.add(("cases", "show"), transition["cause"]["ref"], "cause")
     for entry in shown["auditTrail"]:
         atoms.add(("cases", "show"), entry["at"])
+    for deadline in case["deadlines"]:
+        for key in ("due_at", "extended_due_at", "extended_at"):
+            moment = deadline[key].replace("+00:00", "Z")[:19] + "Z"
+            atoms.add(("cases", "show"), moment, "in force" if key == "extended_due_at" else None)
 
     failures = _json(run_cli, "failures", "list")["failures"]
     for failure in failures:
@@ -140,6 +174,12 @@ def _seed(run_cli: Run, app: LocalFunction, sandbox: Sandbox) -> _Atoms:
     atoms.add(("dlq", "list"), parked["eventId"], "event")
     atoms.expected[("cases", "stats")] = []  # figures only: the widths are what is checked
     return atoms
+
+
+def _header(stdout: str, title: str) -> list[str]:
+    """The column names of the table titled ``title``."""
+    lines = [line.rstrip() for line in stdout.splitlines()]
+    return [cell.strip() for cell in lines[lines.index(title) + 1].split("│")]
 
 
 def _json(run_cli: Run, *command: str) -> Any:

@@ -98,7 +98,7 @@ def test_a_case_too_close_to_its_deadline_is_escalated_with_a_critical_alert(
     escalated = open_case(sandbox, timeline, "t-late")
     assert escalated.state is CaseState.ESCALATED
     assert escalated.reason is not None
-    assert "would come too late for the legal deadline of" in escalated.reason
+    assert "passed before the next attempt" in escalated.reason
     notices = [
         json.loads(m["Body"])
         for m in drain_queue(sandbox.stack.tap_queue_url)

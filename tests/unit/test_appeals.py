@@ -199,3 +199,12 @@ def test_an_appeal_answers_to_the_laws_that_bound_the_request_not_to_later_ones(
     appeal_at = datetime(2026, 1, 10, tzinfo=UTC)
     with pytest.raises(CannotAppeal, match=re.escape("no law that applies to it (ccpa)")):
         open_appeal(closed.case, appeal_at, "why", rules, appeal_at, "ops")
+
+
+def test_an_appeal_dated_the_answers_day_without_its_hour_counts_from_the_answer() -> None:
+    # `--received 2026-03-21` (midnight) for an answer given at noon that day.
+    midnight = DENIED_AT.replace(hour=0)
+    case = open_appeal(denied(), midnight, "by post", US, NOW, "ops").case
+    assert case.appeals[0].received_at == DENIED_AT
+    assert case.appeals[0].deadlines[0].due_at == DENIED_AT + timedelta(days=45)
+    assert "(on the answer's day: counted from the answer)" in (case.reason or "")

@@ -407,11 +407,11 @@ def test_the_figures_csv_has_one_figure_a_row_and_no_cell_is_a_formula() -> None
     write_stats_csv(figures, stream)
     text = stream.getvalue()
     rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    assert rows[0] == ["request_type", "metric", "value"]
-    assert rows[1] == ["requests to delete", "received", "1"]
-    assert ["requests to delete", "median days to respond", "2"] in rows
+    assert rows[0] == ["year", "request_type", "metric", "value"]
+    assert rows[1] == ["2026", "requests to delete", "received", "1"]
+    assert ["2026", "requests to delete", "median days to respond", "2"] in rows
     # No request to know was answered: an empty value, never 0 days.
-    assert ["requests to know", "median days to respond", ""] in rows
+    assert ["2026", "requests to know", "median days to respond", ""] in rows
     assert len(rows) == 1 + 2 * 16
     assert text.count("\r\n") == len(rows)
     # The formula guard holds on this CSV too (a request type's name is ours today).
@@ -421,7 +421,7 @@ def test_the_figures_csv_has_one_figure_a_row_and_no_cell_is_a_formula() -> None
     )
     stream = io.StringIO(newline="")
     write_stats_csv(hostile, stream)
-    cells = [row[0] for row in csv.reader(io.StringIO(stream.getvalue(), newline=""))][1:]
+    cells = [row[1] for row in csv.reader(io.StringIO(stream.getvalue(), newline=""))][1:]
     assert set(cells) == {'\'=HYPERLINK("http://x")'}
 
 

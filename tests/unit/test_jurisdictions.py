@@ -294,6 +294,22 @@ def test_a_law_without_an_extension_refuses_one_in_one_line() -> None:
     assert extended.legal_due_at == RECEIVED + timedelta(days=15)
 
 
+def test_an_extension_of_an_unknown_law_or_one_that_does_not_bind_says_which() -> None:
+    rules = config(applies=["ccpa"])
+    case = open_case(failed(), rules, FAILED_AT, "reaction").case
+    with pytest.raises(CannotExtend) as unknown:
+        extend(case, "narnia", "why", rules, FAILED_AT, "operator")
+    assert str(unknown.value) == (
+        "no law has the key narnia (README's table lists them); case task-1 has its deadlines"
+        " under: ccpa"
+    )
+    with pytest.raises(CannotExtend) as unbound:
+        extend(case, "virginia", "why", rules, FAILED_AT, "operator")
+    assert str(unbound.value) == (
+        "case task-1 has no virginia deadline: that law does not bind it (its deadlines: ccpa)"
+    )
+
+
 def test_a_file_entry_adds_a_law_or_replaces_a_shipped_one_whole() -> None:
     rules = config(
         jurisdictions={

@@ -61,10 +61,10 @@ def test_the_deadlines_are_the_cases_own_per_law_extended_ones_as_extended() -> 
     alert = build_notice_alert(_escalated(), Severity.CRITICAL, NOW)
     assert alert.deadlines == (
         "Received 2026-10-02. Legal deadlines: ccpa 16 Nov 2026: past due by 20 days;"
-        " gdpr 2 Jan 2027 (extended): 26 days left."
+        " gdpr 2 Jan 2027 (extended): 27 days left."
     )
     assert alert.deadlines_brief == (
-        "ccpa 16 Nov 2026: past due by 20 days · gdpr 2 Jan 2027 (extended): 26 days left"
+        "ccpa 16 Nov 2026: past due by 20 days · gdpr 2 Jan 2027 (extended): 27 days left"
     )
 
 

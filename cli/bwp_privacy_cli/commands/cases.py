@@ -7,6 +7,7 @@ audit trail."""
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +37,15 @@ from bwp_privacy.compliance import (
 )
 from bwp_privacy.reaction import (
     Appeal,
+    AppealedAnswer,
     Case,
     CaseState,
     CaseStore,
     ClosedAs,
+    Deadline,
     DeniedBecause,
 )
+from bwp_privacy_cli.actors import actor_names
 from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import (
@@ -57,6 +61,7 @@ from bwp_privacy_cli.json_output import (
 )
 from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_privacy_cli.output import console, err_console, plain, print_json, print_table
+from bwp_privacy_cli.output_file import check_output_dir
 from bwp_privacy_cli.targets import Target
 from bwp_privacy_cli.timeparse import SINCE, Since
 
@@ -141,7 +146,8 @@ def list_(cli: CliContext, show_all: bool, at_risk: bool, due_soon_days: int) ->
             (
                 r.case_id,
                 r.kind,
-                r.state,
+                # A completion and a denial are both CLOSED: the column says which.
+                f"{r.state} as {r.closed_as}" if r.closed_as else r.state,
                 _coloured(r.bucket),
                 r.legal_due_at[:10],
                 # An ended case runs against no clock: it has no days left.
@@ -224,6 +230,8 @@ def export(
         raise UserError("say which requests: --since DATE [--until DATE], or --year YYYY")
     if cli.json and output is None:
         raise click.UsageError("--json describes the file written: give -o FILE")
+    if output is not None:
+        check_output_dir(output)
     chosen: Literal["csv", "jsonl"] = "jsonl" if fmt == "jsonl" else "csv"
     start, end = _export_window(since, until, year, utc_now())
     # The window as asked and as resolved (a relative 30d is a moment only when run).
@@ -266,10 +274,15 @@ def export(
     received = f"in {year} (UTC)" if year is not None else f"since {_iso(start)}"
     if year is None and end is not None:
         received += f", before {_iso(end)}"
+    written = f"to {output} " if output else ""
     (console if output else err_console).print(
-        f"{len(records)} request record(s) received {received}"
-        + (f" written to {output} ({chosen})" if output else f" ({chosen})")
+        f"{len(records)} request record{'' if len(records) == 1 else 's'} received {received},"
+        f" written {written}as {_FORMAT_NAME[chosen]}"
     )
+
+
+#: How the banner names each export format.
+_FORMAT_NAME = {"csv": "CSV", "jsonl": "JSON Lines"}
 
 
 def _export_window(
@@ -303,8 +316,8 @@ def _export_window(
     type=click.Choice(["table", "csv"]),
     default="table",
     show_default=True,
-    help="table (one per request type) or csv (request_type, metric, value: the same figures,"
-    " for the privacy policy).",
+    help="table (one per request type) or csv (year, request_type, metric, value: the same"
+    " figures, for the privacy policy).",
 )
 @click.option(
     "-o",
@@ -325,6 +338,8 @@ def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> N
         raise UserError("-o writes the CSV: add --format csv")
     if cli.json and fmt == "csv" and output is None:
         raise UserError("--json prints the figures: give -o FILE for the CSV")
+    if output is not None:
+        check_output_dir(output)
     year = year or utc_now().year
     with cli.target() as target:
         if not cli.json:
@@ -339,7 +354,7 @@ def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> N
             with output.open("w", encoding="utf-8", newline="") as stream:
                 write_stats_csv(figures, stream)
             if not cli.json:
-                console.print(f"{year}'s figures written to {output} (csv)")
+                console.print(f"{year}'s figures written to {output} as CSV")
     if cli.json:
         print_json(
             CasesStatsOut(
@@ -400,6 +415,7 @@ def show(cli: CliContext, case_id: str) -> None:
             CaseShowOut(
                 target=target.identity(),
                 case=case,
+                legal_due_at=_iso(case.legal_due_at),
                 days_left=_days_left(case.legal_due_at, case, now),
                 plan_days_left=_days_left(case.plan_deadline_at, case, now),
                 next_action=_next(case),
@@ -413,6 +429,7 @@ def show(cli: CliContext, case_id: str) -> None:
         [
             ("kind", f"{case.kind} ({_REQUEST[case.kind]})"),
             ("state", case.state.value),
+            ("answer", _answer(case)),
             ("reason", case.reason),
             ("business product", case.business_product_id),
             ("received", f"{_iso(case.received_at)} (from {case.received_from})"),
@@ -425,23 +442,18 @@ def show(cli: CliContext, case_id: str) -> None:
             ("ended", _iso(case.ended_at) if case.ended_at else None),
         ],
     )
-    print_table(
+    # The request's own deadlines can be extended only while it awaits its first answer (an
+    # open appeal's are the ones `cases extend` moves then).
+    answer = case.answer
+    _print_deadlines(
         "Deadlines",
-        ["jurisdiction", "due", "extended due", "extended on"],
-        (
-            (
-                d.jurisdiction,
-                _iso(d.due_at),
-                # No date where the law allows no extension (Brazil's LGPD): said, not blank.
-                _iso(d.extended_due_at) if d.extended_due_at else "none allowed",
-                _iso(d.extended_at) if d.extended_at else "",
-            )
-            for d in case.deadlines
-        ),
-        spare=("extended on",),
+        case.deadlines,
+        extendable=not case.state.ended and case.open_appeal is None,
+        answered_at=None if answer is None else answer.ended_at,
+        now=now,
     )
     for appeal in case.appeals:
-        _print_appeal(appeal, now)
+        _print_appeal(appeal, appeal is case.open_appeal, now)
     print_table(
         "Tasks",
         ["task", "attempt", "outcome", "errors"],
@@ -452,6 +464,9 @@ def show(cli: CliContext, case_id: str) -> None:
         # A case's tasks are listed attempt by attempt: the order says it too.
         spare=("attempt",),
     )
+    # An operator's identity is an ARN as long as a line: the tables name each actor briefly,
+    # as the report does, and the line under them gives each in full once.
+    names = actor_names([*(t.actor for t in case.transitions), *(e.actor for e in trail)])
     print_table(
         "Timeline",
         ["at", "from", "to", "cause", "actor", "why"],
@@ -461,7 +476,7 @@ def show(cli: CliContext, case_id: str) -> None:
                 t.from_state.value if t.from_state else "",
                 t.to_state.value,
                 f"{t.cause.kind.value} {t.cause.ref}",
-                t.actor,
+                names.get(t.actor, t.actor),
                 t.reason,
             )
             for t in case.transitions
@@ -473,11 +488,89 @@ def show(cli: CliContext, case_id: str) -> None:
     print_table(
         "Audit trail",
         ["at", "actor", "action", "input", "outcome"],
-        ((e.at, e.actor, e.action, e.input, e.outcome) for e in trail),
+        ((e.at, names.get(e.actor, e.actor), e.action, e.input, e.outcome) for e in trail),
         ids=(),
-        # When and who stay: what an audit trail is read for.
-        spare=("input", "outcome", "action"),
+        # When, who, what and how it ended stay: what an audit trail is read for; the input
+        # (the command's options) is what a narrow terminal can best do without.
+        spare=("input",),
     )
+    shortened = sorted((short, full) for full, short in names.items() if short != full)
+    if shortened:
+        console.print(
+            "Actors: " + "; ".join(f"{plain(short)} is {plain(full)}" for short, full in shortened)
+        )
+
+
+def _answer(case: Case) -> str:
+    """How the request was answered and when: ``denied (unverifiable) on 2026-12-07T03:54:59Z``;
+    an appeal's own answer is in the Appeal table."""
+    answer = case.answer
+    if answer is None:
+        return "not yet"
+    said = f"{_answered_as(answer)} on {_iso(answer.ended_at)}"
+    return said + ("; appealed (see Appeal)" if case.appeals else "")
+
+
+def _answered_as(answer: AppealedAnswer) -> str:
+    """How a request was answered, in a few words: ``completed``, ``nothing to delete``,
+    ``denied (unverifiable)``."""
+    if answer.state is not CaseState.CLOSED:
+        return answer.state.value.lower().replace("_", " ")
+    if answer.closed_as is None:
+        # Closed before an operator had to say how the request was answered.
+        return "closed"
+    if answer.closed_as == "denied" and answer.denied_because is not None:
+        return f"denied ({answer.denied_because})"
+    return answer.closed_as
+
+
+def _print_deadlines(
+    title: str,
+    deadlines: tuple[Deadline, ...],
+    *,
+    extendable: bool,
+    answered_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Per law: its first deadline, its one extension as it stands, and the deadline in force.
+    The stored ``extended_due_at`` is where an extension would move the deadline, taken or
+    not: shown as a deadline only once taken."""
+    print_table(
+        title,
+        ["law", "first deadline", "extension", "in force"],
+        (
+            (
+                d.jurisdiction,
+                _iso(d.due_at),
+                _extension(d, extendable=extendable, answered_at=answered_at, now=now),
+                _iso(d.effective_due_at),
+            )
+            for d in deadlines
+        ),
+        ids=(),
+        # The deadline in force is the first one, or the one the extension says it runs to.
+        spare=("in force",),
+    )
+
+
+def _extension(
+    deadline: Deadline, *, extendable: bool, answered_at: datetime | None, now: datetime
+) -> str:
+    """The law's one extension of ``deadline`` as it stands, as `cases extend` would judge
+    it: taken, still open to take (only before the first deadline passes, while the request
+    or appeal awaits its answer), or not taken and no longer possible."""
+    if deadline.extended_due_at is None:
+        return "none allowed"
+    if deadline.extended_at is not None:
+        return f"taken on {_iso(deadline.extended_at)}: runs to {_iso(deadline.extended_due_at)}"
+    if extendable and now < deadline.due_at:
+        return (
+            f"may be taken until {_iso(deadline.due_at)}"
+            f" (would run to {_iso(deadline.extended_due_at)})"
+        )
+    if answered_at is not None and answered_at < deadline.due_at:
+        return f"not taken: answered on {_iso(answered_at)}, before it was needed"
+    return f"not taken: lapsed on {_iso(deadline.due_at)}"
 
 
 @cases.command("resubmit")
@@ -580,6 +673,13 @@ def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> Non
     45 days, GDPR two months): once, and only before that deadline passes. Tell the shopper
     within the first period, as the law asks; this records that you did. While an appeal is
     open, its deadline is the one extended (Colorado: 60 days)."""
+    if len(jurisdiction) > _KEY_LENGTH or not _KEY.fullmatch(jurisdiction):
+        # Said here in one line: the reaction's refusal would be its request schema's wording.
+        # Never lowercased for the operator: the key they give is the one recorded.
+        raise UserError(
+            f"--jurisdiction: {plain(jurisdiction)} is not a law's key: keys are lowercase, as"
+            " cases show lists them (ccpa, gdpr, virginia…)"
+        )
     if not reason.strip():
         raise UserError("--reason: say why the deadline is extended")
     request = {
@@ -589,6 +689,11 @@ def extend(cli: CliContext, case_id: str, jurisdiction: str, reason: str) -> Non
         "reason": reason,
     }
     _report(cli, "extend", _operate(cli, request))
+
+
+#: A law's key as the reaction's extend request takes it (bwp_privacy.reaction.operator_requests).
+_KEY = re.compile(r"[a-z0-9_-]+")
+_KEY_LENGTH = 32
 
 
 @cases.command("set-received")
@@ -640,11 +745,10 @@ def appeal(cli: CliContext, case_id: str, received: str, reason: str) -> None:
     _report(cli, "appeal", _operate(cli, request))
 
 
-def _print_appeal(appeal: Appeal, now: datetime) -> None:
+def _print_appeal(appeal: Appeal, is_open: bool, now: datetime) -> None:
     """An appeal: when it came, what it appeals, its deadline per law and how it stands, and
     its answer once given."""
     appealed = appeal.appealed
-    answer = appealed.closed_as or appealed.state.value
     if appeal.answered_at is None:
         standing_now = f"{_iso(appeal.due_at)}, {standing(appeal.due_at, now)}"
         answered = "not yet"
@@ -659,25 +763,18 @@ def _print_appeal(appeal: Appeal, now: datetime) -> None:
         ["field", "value"],
         [
             ("received", _iso(appeal.received_at)),
-            ("appeals", f"the answer {answer} of {_iso(appealed.ended_at)}"),
+            ("appeals", f"the answer {_answered_as(appealed)} of {_iso(appealed.ended_at)}"),
             ("why", appeal.reason),
             ("deadline", standing_now),
             ("answered", answered),
         ],
     )
-    print_table(
+    _print_deadlines(
         "Appeal deadlines",
-        ["jurisdiction", "due", "extended due", "extended on"],
-        (
-            (
-                d.jurisdiction,
-                _iso(d.due_at),
-                _iso(d.extended_due_at) if d.extended_due_at else "none allowed",
-                _iso(d.extended_at) if d.extended_at else "",
-            )
-            for d in appeal.deadlines
-        ),
-        spare=("extended on",),
+        appeal.deadlines,
+        extendable=is_open,
+        answered_at=appeal.answered_at,
+        now=now,
     )
 
 
@@ -715,6 +812,7 @@ def _row(case: Case, now: datetime, due_soon_days: int) -> CaseRowOut:
         business_product_id=case.business_product_id,
         kind=case.kind,
         state=case.state.value,
+        closed_as=case.closed_as if case.state is CaseState.CLOSED else None,
         attempts=case.attempts,
         bucket=None if bucket is None else bucket.value,
         legal_due_at=_iso(case.legal_due_at),

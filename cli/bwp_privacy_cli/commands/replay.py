@@ -12,7 +12,7 @@ from rich.text import Text
 
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.event_input import read_events
-from bwp_privacy_cli.event_runner import ReplayRun, interruptible, run_events
+from bwp_privacy_cli.event_runner import ReplayResult, ReplayRun, interruptible, run_events
 from bwp_privacy_cli.json_output import ReplayOut
 from bwp_privacy_cli.local import NOWHERE
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
@@ -92,15 +92,42 @@ def replay(cli: CliContext, files: tuple[str, ...], dry_run: bool, workers: int)
 def _print(run: ReplayRun, counts: Counter[str]) -> None:
     print_table(
         "Outcomes",
-        ["event", "outcome", "task", "detail"],
+        ["event", "outcome", "task", "message", "detail"],
         (
-            (r.origin, Text(r.outcome, style=STYLE.get(r.outcome, "red")), r.task_id, r.detail)
+            (
+                r.origin,
+                Text(r.outcome, style=STYLE.get(r.outcome, "red")),
+                r.task_id,
+                _message_id(r),
+                _detail(r),
+            )
             for r in run.results
         ),
-        ids=("event", "task"),
+        # A message id is an id as a task's is: in a column of its own, never broken across
+        # lines as it was inside the detail's words.
+        ids=("event", "task", "message"),
+        # The message id is what a reader of the outcomes needs least (--json has it): the
+        # event, its outcome, its task and the detail stay.
+        spare=("message",),
     )
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
     console.print(f"{len(run.results)} event(s): {summary or 'none'}")
+
+
+def _message_id(result: ReplayResult) -> str | None:
+    """The id of the message published for the event: by this run, or by the earlier run a
+    duplicate found."""
+    for effect in (result.this_run, result.earlier):
+        if effect is not None and effect.message_id:
+            return effect.message_id
+    return None
+
+
+def _detail(result: ReplayResult) -> str:
+    """The result's detail without the message id (``stored, published <id>``): the table
+    gives it its own column."""
+    published = result.this_run.message_id if result.this_run is not None else None
+    return result.detail.replace(f" {published}", "") if published else result.detail
 
 
 def _say_where_it_stopped(run: ReplayRun, counts: Counter[str]) -> None:

@@ -32,8 +32,9 @@ def write_csv(records: Sequence[RequestRecord], stream: TextIO) -> None:
         writer.writerow(_inert(_cell(values[column])) for column in COLUMNS)
 
 
-#: The yearly figures' columns: one figure a row.
-STATS_COLUMNS: tuple[str, ...] = ("request_type", "metric", "value")
+#: The yearly figures' columns: one figure a row, each naming its year (a sheet written
+#: without --year, or several years' pasted together, still says which year it counts).
+STATS_COLUMNS: tuple[str, ...] = ("year", "request_type", "metric", "value")
 
 
 def write_stats_csv(stats: YearStats, stream: TextIO) -> None:
@@ -45,7 +46,7 @@ def write_stats_csv(stats: YearStats, stream: TextIO) -> None:
     writer.writerow(STATS_COLUMNS)
     for kind, found in stats.by_kind.items():
         for metric, value in metric_rows(found):
-            row = (REQUEST_TYPE.get(kind, kind), metric, _cell(value))
+            row = (str(stats.year), REQUEST_TYPE.get(kind, kind), metric, _cell(value))
             writer.writerow(_inert(cell) for cell in row)
 
 

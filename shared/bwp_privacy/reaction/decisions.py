@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.common import BwpPrivacyError, bounded, iso_z, plain_day, standing
+from bwp_privacy.common import BwpPrivacyError, bounded, iso_z, plain_day
 from bwp_privacy.reaction.case import (
     CAUSE_REF_LIMIT,
     REASON_LIMIT,
@@ -491,7 +491,14 @@ def extend(
     if deadline is None:
         known = ", ".join(d.jurisdiction for d in pool)
         whose = "its appeal's deadlines" if appeal is not None else "its deadlines"
-        raise CannotExtend(f"case {case.case_id} has no {what} ({whose}: {known})")
+        if jurisdiction not in config.table():
+            raise CannotExtend(
+                f"no law has the key {jurisdiction} (README's table lists them); case"
+                f" {case.case_id} has {whose} under: {known}"
+            )
+        raise CannotExtend(
+            f"case {case.case_id} has no {what}: that law does not bind it ({whose}: {known})"
+        )
     if deadline.extended_due_at is None:
         law = config.table().get(jurisdiction)
         of_what = "an appeal's answer" if appeal is not None else "no extension"
@@ -553,27 +560,34 @@ def open_appeal(
             f"case {case.case_id}: its appeal received on {iso_z(first.received_at, 'seconds')}"
             " was answered; the laws give one appeal per request"
         )
-    answered = case.ended_at or now
-    # Compared to the second: the answer's time as the CLI shows it (to the second) is a
-    # received date an operator may give.
-    if not answered.replace(microsecond=0) <= received_at <= now:
-        raise CannotAppeal(
-            f"an appeal's received date must lie between the answer"
-            f" ({iso_z(answered, 'seconds')}) and now ({iso_z(now, 'seconds')});"
-            f" {iso_z(received_at, 'seconds')} does not"
-        )
     # The laws that bound the request (its deadlines say which: in force when it was
     # received), not those in force when the appeal came.
     table = config.table()
     laws = {
         d.jurisdiction: table[d.jurisdiction] for d in case.deadlines if d.jurisdiction in table
     }
-    found = tuple(appeal_deadlines(received_at, laws))
-    if not found:
+    if not any(law.appeal_within is not None for law in laws.values()):
         raise CannotAppeal(
             f"case {case.case_id}: no law that applies to it ({', '.join(laws)}) gives an appeal"
             " to the business; answer the shopper and record it outside this case"
         )
+    answered = case.ended_at or now
+    counted_from = ""
+    # Compared to the second: the answer's time as the CLI shows it (to the second) is a
+    # received date an operator may give.
+    if received_at < answered.replace(microsecond=0) and received_at.date() == answered.date():
+        # A time before the answer on the answer's own day (a date given without its hour,
+        # `--received 2026-12-07`, is that day's midnight): the appeal came after the answer,
+        # so its clock starts at the answer (the earliest it can, the strictest deadline).
+        received_at = answered
+        counted_from = " (on the answer's day: counted from the answer)"
+    if not answered.replace(microsecond=0) <= received_at <= now:
+        raise CannotAppeal(
+            f"an appeal's received date must lie between the answer"
+            f" ({iso_z(answered, 'seconds')}) and now ({iso_z(now, 'seconds')});"
+            f" {iso_z(received_at, 'seconds')} does not"
+        )
+    found = tuple(appeal_deadlines(received_at, laws))
     appeal = Appeal(
         received_at=received_at,
         reason=bounded(why, REASON_LIMIT),
@@ -597,7 +611,7 @@ def open_appeal(
     )
     cause = Cause(kind=CauseKind.OPERATOR, ref="cases appeal")
     reason = (
-        f"appeal received {iso_z(received_at, 'seconds')}, to answer by"
+        f"appeal received {iso_z(received_at, 'seconds')}{counted_from}, to answer by"
         f" {iso_z(appeal.due_at, 'seconds')} ({found[0].jurisdiction}): {why}"
     )
     return Decision(_move(reopened, CaseState.APPEALED, now, cause, actor, reason))
@@ -671,22 +685,23 @@ def _after_failure(
 def _too_late(case: Case, playbook: Resubmit, at: datetime, now: datetime) -> tuple[str, str]:
     """Why the next attempt cannot be left to its schedule, and what a person does now: in
     sentences a person reads, by the legal deadline in force (the earliest, extended once an
-    extension is recorded), in plain dates and whole days. The planning deadline is the
-    playbooks' own figure: named only when it is what the margin was counted from."""
+    extension is recorded), in plain dates. The reason is kept and shown for as long as the
+    case is open: it names dates, never a count of days that would be stale tomorrow (every
+    view says how the deadline stands today). The planning deadline is the playbooks' own
+    figure: named only when it is what the margin was counted from."""
     attempt = case.attempts + 1
     due = case.legal_due_at
     close = "close the case with how it was answered"
     if now >= due:
         reason = (
-            f"the next attempt would come too late for the legal deadline of {plain_day(due)}, "
-            f"{standing(due, now)} on {plain_day(now)}: answer the shopper outside Buy with "
-            f"Prime and {close}"
+            f"the legal deadline of {plain_day(due)} passed before the next attempt: answer the"
+            f" shopper outside Buy with Prime and {close}"
         )
         return reason, PAST_DUE_ADVICE
     if at >= due:
         reason = (
             f"attempt {attempt}, due on {plain_day(at)}, would come after the legal deadline "
-            f"of {plain_day(due)} ({standing(due, now)} on {plain_day(now)})"
+            f"of {plain_day(due)}"
         )
     else:
         plan = case.plan_deadline_at

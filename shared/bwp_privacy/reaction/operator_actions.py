@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
@@ -26,7 +26,7 @@ from bwp_privacy.bwp_api import (
     ResourceNotFoundApiError,
     ValidationApiError,
 )
-from bwp_privacy.common import BwpPrivacyError, describe_validation_error, utc_now
+from bwp_privacy.common import BwpPrivacyError, describe_validation_error, iso_z, utc_now
 from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
 from bwp_privacy.reaction.decisions import CannotAppeal, CannotExtend, CannotSetReceived
@@ -149,7 +149,7 @@ class OperatorActions:
                 return self._on_case(
                     request.case_id,
                     "set-received",
-                    f"{request.received.isoformat()} --reason {request.reason}",
+                    f"{_utc(request.received)} --reason {request.reason}",
                     actor,
                     lambda: self._service.set_received(
                         request.case_id, request.received, request.reason, actor
@@ -159,7 +159,7 @@ class OperatorActions:
                 return self._on_case(
                     request.case_id,
                     "appeal",
-                    f"--received {request.received.isoformat()} --reason {request.reason}",
+                    f"--received {_utc(request.received)} --reason {request.reason}",
                     actor,
                     lambda: self._service.appeal(
                         request.case_id, request.received, request.reason, actor
@@ -355,3 +355,9 @@ def _state(handled: Handled) -> str | None:
 def _outcome(handled: Handled) -> str:
     state = _state(handled)
     return f"{handled.outcome}: {state}" if state else handled.outcome
+
+
+def _utc(moment: datetime) -> str:
+    """A time an operator gave, as every other time of the audit trail reads: UTC, with Z
+    (the request may carry any offset: the moment is the same)."""
+    return iso_z(moment.astimezone(UTC))
