@@ -83,6 +83,13 @@ def test_an_appeal_runs_on_its_own_clock_and_close_answers_it(
     assert "the appeal's, colorado" in table, table
     assert "Appeal deadlines" in table, table
 
+    # An appeal awaits a person's answer: no task is started for it (one started at Buy with
+    # Prime that the case then refused would belong to no case).
+    resubmitted = run_cli("cases", "resubmit", "c-appeal")
+    assert resubmitted.exit_code == 1
+    assert "is APPEALED: no new task can be started for it" in resubmitted.stderr
+    assert sandbox.emulator.start_calls() == {}
+
     again = run_cli("cases", "extend", "c-appeal", "--jurisdiction", "virginia", "--reason", "x")
     assert again.exit_code == 1
     assert "allows no extension of an appeal's answer" in again.stderr

@@ -21,6 +21,7 @@ from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
 from bwp_privacy.contract import DeletionFailure, LookupStatus
 from bwp_privacy.reaction.audit_entries import transition_entries
 from bwp_privacy.reaction.case import (
+    STARTABLE,
     Case,
     CaseState,
     Cause,
@@ -206,7 +207,10 @@ class ReactionService:
         """Start the next attempt now (``cases resubmit``), with the failed task's email or one
         the operator supplies (held in memory for the one call)."""
         case = self._require(case_id)
-        if case.state.ended or case.state is CaseState.RESUBMITTED:
+        # Checked before the start mutation: a task started for a case that cannot take it
+        # (ended, one already running, an appeal awaiting a person's answer) would be started
+        # at Buy with Prime and then belong to no case.
+        if case.state not in STARTABLE:
             raise CaseNotStartable(
                 f"case {case_id} is {case.state.value}: no new task can be started for it"
             )
