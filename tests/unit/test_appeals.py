@@ -22,6 +22,7 @@ from bwp_privacy.compliance import (
 from bwp_privacy.reaction import (
     CannotAppeal,
     CannotExtend,
+    CannotSetReceived,
     Case,
     CaseState,
     PlaybooksConfig,
@@ -33,6 +34,8 @@ from bwp_privacy.reaction import (
     on_completed,
     open_appeal,
     open_case,
+    retention_start,
+    set_received,
 )
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "reaction" / "playbooks.json"
@@ -208,3 +211,18 @@ def test_an_appeal_dated_the_answers_day_without_its_hour_counts_from_the_answer
     assert case.appeals[0].received_at == DENIED_AT
     assert case.appeals[0].deadlines[0].due_at == DENIED_AT + timedelta(days=45)
     assert "(on the answer's day: counted from the answer)" in (case.reason or "")
+
+
+def test_an_appealed_request_keeps_its_received_date_and_a_second_appeal_says_one_is_open() -> None:
+    case = appealed()
+    with pytest.raises(CannotSetReceived, match="is under appeal: its received date stays"):
+        set_received(case, RECEIVED - timedelta(days=3), "typo", US, NOW, "ops")
+    with pytest.raises(CannotAppeal, match=re.escape("is open; answer it (`cases close`)")):
+        open_appeal(case, NOW, "again", US, NOW, "ops")
+
+
+def test_an_open_appeals_audit_entries_are_kept_from_its_latest_deadline() -> None:
+    case = appealed()
+    # Colorado's appeal deadline extended (2026-07-14) is the latest the case may run: its
+    # entries count their retention from then, not from the request's long-past deadlines.
+    assert retention_start(case) == datetime(2026, 7, 14, 12, tzinfo=UTC)

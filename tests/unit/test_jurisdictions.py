@@ -458,3 +458,17 @@ def test_a_received_time_with_an_offset_counts_in_utc() -> None:
     # 23:30 in New York on New Year's Eve is already 1 January in UTC.
     assert parse_iso("2025-12-31T23:30:00-05:00") == datetime(2026, 1, 1, 4, 30, tzinfo=UTC)
     assert parse_iso("0001-01-01T00:30:00+01:00") is None  # before UTC's calendar begins
+
+
+def test_laws_in_force_that_set_no_deadline_for_the_kind_leave_the_others_counting() -> None:
+    # A Brazilian and Indiana storefront, a deletion in 2025: only LGPD was in force, and it
+    # sets no deletion deadline. The case still gets one (Indiana's): never none.
+    table = shipped_jurisdictions()
+    laws = {name: table[name] for name in ("lgpd", "indiana")}
+    found = deadlines(datetime(2025, 6, 1, tzinfo=UTC), laws, "deletion")
+    assert [(d.jurisdiction, d.due_at.date().isoformat()) for d in found] == [
+        ("indiana", "2025-07-16")
+    ]
+    # An access request then: LGPD's 15 days bind, Indiana's law not yet.
+    access = deadlines(datetime(2025, 6, 1, tzinfo=UTC), laws, "retrieval")
+    assert [d.jurisdiction for d in access] == ["lgpd"]

@@ -12,11 +12,13 @@ from bwp_privacy.reaction.case import Case
 def retention_start(case: Case) -> datetime:
     """From when a case's entries count their retention: its end, or, while it is open, the
     latest it may lawfully end (its last extended deadline, or deadline where the law allows no
-    extension). An entry cannot be changed once written, so an open case's entries are given
-    the longest life the law lets it run."""
+    extension; an open appeal's too, which comes after the request's). An entry cannot be
+    changed once written, so an open case's entries are given the longest life the law lets
+    it run."""
     if case.ended_at is not None:
         return case.ended_at
-    return max(deadline.latest_due_at for deadline in case.deadlines)
+    appeals = [d for appeal in case.appeals for d in appeal.deadlines]
+    return max(deadline.latest_due_at for deadline in (*case.deadlines, *appeals))
 
 
 def transition_entries(case: Case, since: int, retention_days: int) -> list[AuditEntry]:

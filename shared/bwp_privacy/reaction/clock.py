@@ -216,8 +216,17 @@ def deadlines(
     earliest first. Counted in UTC from the moment of receipt (`Period.after`). When none of
     them was in force yet (a merchant who names only laws that came later), the case counts by
     them all the same: a stricter clock, never none."""
+    found = _deadlines(received_at, in_force(jurisdictions, received_at), kind)
+    # The laws in force may set none for this kind (Brazil's LGPD alone, for a deletion, before
+    # a later law came): the others count, as when none was in force. A case never has none.
+    return found or _deadlines(received_at, jurisdictions, kind)
+
+
+def _deadlines(
+    received_at: datetime, jurisdictions: dict[str, Jurisdiction], kind: RequestKind
+) -> list[Deadline]:
     found = []
-    for name, law in in_force(jurisdictions, received_at).items():
+    for name, law in jurisdictions.items():
         period = law.answer_period(kind)
         if period is None:
             continue

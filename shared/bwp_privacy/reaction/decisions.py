@@ -373,6 +373,13 @@ def set_received(
     9000 would move every deadline out of reach, and one in year 1 escalate the case at once."""
     if case.state.ended or received_at == case.received_at:
         return None
+    if case.answer is not None:
+        # Under appeal: the request was answered, and its record (received, answered, on
+        # time or not) is what the appeal is about; it stays as it was answered.
+        raise CannotSetReceived(
+            f"case {case.case_id} was answered on {iso_z(case.answer.ended_at, 'seconds')} and"
+            " is under appeal: its received date stays as it was when answered"
+        )
     earliest = case.received_at - RECEIVED_CORRECTION_LIMIT
     if not earliest <= received_at <= now:
         raise CannotSetReceived(
@@ -501,11 +508,10 @@ def extend(
         )
     if deadline.extended_due_at is None:
         law = config.table().get(jurisdiction)
-        of_what = "an appeal's answer" if appeal is not None else "no extension"
         title = law.title if law else jurisdiction
         raise CannotExtend(
             f"case {case.case_id}: the {title} allows no extension"
-            + (f" of {of_what}" if appeal is not None else "")
+            + (" of an appeal's answer" if appeal is not None else "")
         )
     if deadline.extended_at is not None:
         raise CannotExtend(
@@ -549,16 +555,22 @@ def open_appeal(
     and give an appeal, counted from the appeal's receipt. The answer appealed against is kept
     in the appeal (the request's record and yearly figures keep counting it); ``cases close``
     answers the appeal. The laws give one appeal per request."""
+    if case.appeals:
+        first = case.appeals[0]
+        received = iso_z(first.received_at, "seconds")
+        if case.open_appeal is not None:
+            raise CannotAppeal(
+                f"case {case.case_id}: its appeal received on {received} is open; answer it"
+                " (`cases close`)"
+            )
+        raise CannotAppeal(
+            f"case {case.case_id}: its appeal received on {received} was answered; the laws"
+            " give one appeal per request"
+        )
     if not case.state.ended:
         raise CannotAppeal(
             f"case {case.case_id} is {case.state.value}: an appeal is of an answer, and the"
             " request has none yet"
-        )
-    if case.appeals:
-        first = case.appeals[0]
-        raise CannotAppeal(
-            f"case {case.case_id}: its appeal received on {iso_z(first.received_at, 'seconds')}"
-            " was answered; the laws give one appeal per request"
         )
     # The laws that bound the request (its deadlines say which: in force when it was
     # received), not those in force when the appeal came.
