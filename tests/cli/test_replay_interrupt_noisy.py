@@ -139,8 +139,17 @@ def test_ctrl_c_ends_a_replay_whose_workers_are_stuck_writing_their_logs(
     assert rerun.exit_code == 0, rerun.stdout
     assert "held" not in {r["outcome"] for r in rerun.json()["results"]}
     ids = [message["body"]["eventId"] for message in published(sandbox.stack)]
-    assert len(ids) == len(set(ids)), "an event was published twice"
     assert {f"stuck-{n}" for n in range(done + 3)} <= set(ids)
+    # What the interrupted run published, it never publishes again. An event a worker was cut
+    # short on between the topic and the record of it looks unpublished, so it goes out again:
+    # at least once, as after a crashed Lambda (consumers key by event and task). Two
+    # `make test` side by side caught that once; it can only be an event of the interrupted
+    # run that it did not report published, one a worker at most.
+    first = {r["eventId"] for r in payload["results"] if r["outcome"] == "published"}
+    twice = {event for event in ids if ids.count(event) > 1}
+    assert not twice & first, f"published again though the first run had: {twice & first}"
+    assert len(twice) <= 2, twice  # --workers 2
+    assert all(ids.count(event) == 2 for event in twice), twice
 
 
 def _workers_wait_to_write(parent: int) -> bool:
