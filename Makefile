@@ -106,6 +106,9 @@ audit: setup ## pip-audit over what ships: the layer and the CLI (dev tools coun
 
 # Where sam build writes the artefacts (sam deploy reads .aws-sam/build; tests build elsewhere).
 SAM_BUILD_DIR ?= .aws-sam/build
+# More `sam build` options: the layer test gives its build a cache of its own (--cache-dir), as
+# sam's clean-up of the shared .aws-sam/cache once failed under a busy machine (OSError in rmtree).
+SAM_BUILD_FLAGS ?=
 # Then every module it ships gets its bytecode for the runtime's Python: Lambda's /var/task and
 # /opt are read-only, so a module without a .pyc is compiled again at every cold start. The
 # layer's Makefile (shared/Makefile) compiles the layer (so it is left out here: -x); sam's
@@ -121,7 +124,7 @@ sam-build: ## sam build without Docker, with a local python3.13 (found or instal
 	[ -x "$$python" ] || { echo "sam build needs python3.13 (the functions' runtime): install one, or pass SAM_PYTHON=/path/to/python3.13"; exit 1; }; \
 	echo "sam build with $$python"; \
 	PATH="$$(dirname "$$python"):$$PATH" PYTHON="$$python" $(SAM) build --template template.yaml \
-		--build-dir "$(SAM_BUILD_DIR)" && \
+		--build-dir "$(SAM_BUILD_DIR)" $(SAM_BUILD_FLAGS) && \
 	"$$python" -m compileall -q -j0 --invalidation-mode unchecked-hash -x 'Layer/python/' "$(SAM_BUILD_DIR)"
 
 deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for the parameters; samconfig.toml keeps them)

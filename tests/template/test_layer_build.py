@@ -63,6 +63,9 @@ def sam_build(tmp_path_factory: pytest.TempPathFactory, python_313: str) -> Path
             "sam-build",
             f"SAM_BUILD_DIR={build}",
             f"SAM_PYTHON={python_313}",
+            # A cache of its own: sam's clean-up of the checkout's .aws-sam/cache once failed
+            # here (OSError in rmtree) with two `make test` side by side.
+            f"SAM_BUILD_FLAGS=--cache-dir {build.parent / 'cache'}",
         ],
         capture_output=True,
         text=True,
