@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from bwp_privacy_cli.commands.cases import due_soon_days_option
-from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
+from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.json_output import ReportWrittenOut
 from bwp_privacy_cli.output import console, print_json
+from bwp_privacy_cli.output_file import check_output_dir
 from bwp_privacy_cli.report import DEFAULT_WEEKS, build_report, write_report
 
 
@@ -42,8 +43,7 @@ def report(cli: CliContext, output: Path, due_soon_days: int, weeks: int, year: 
     """Write the compliance report: at-risk cases first, open cases week by week, the year's
     figures per request type, the other open cases, then each case's timeline. No shopper
     data, no network."""
-    if not output.parent.is_dir():
-        raise UserError(f"-o: {output.parent} is not a directory")
+    check_output_dir(output)
     now = datetime.now(UTC)
     with cli.target() as target:
         cli.announce(target)
