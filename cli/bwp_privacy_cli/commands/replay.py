@@ -139,5 +139,5 @@ def _say_where_it_stopped(run: ReplayRun, counts: Counter[str]) -> None:
         freed = len(run.released)
         err_console.print(
             f"{len(run.cut_short)} event(s) were cut short; {freed} claim(s) freed, so running"
-            " the same events again is safe now (what is done is not done twice)."
+            " the same events again is safe now (what this run reported done is not done again)."
         )
