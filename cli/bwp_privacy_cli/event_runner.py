@@ -32,7 +32,7 @@ from aws_lambda_powertools import Logger
 
 from bwp_privacy.bwp_api import ApiSettings, BwpClient, build_client
 from bwp_privacy.common import NoMetrics
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import TaskFailure
 from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TaskCompletedEvent
 from bwp_privacy.recorder import (
     EventHeldError,
@@ -66,7 +66,7 @@ class ReplayResult:
     event_id: str | None = None
     this_run: RunEffect | None = None
     earlier: RunEffect | None = None
-    failure: DeletionFailure | None = None
+    failure: TaskFailure | None = None
     held_until: str | None = None
     case: CaseEffectOut | None = None
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import TaskFailure
 from bwp_privacy.reaction import Case, ClosedAs
 
 
@@ -25,7 +25,7 @@ class TargetOut(_Out):
     region: str | None
 
 
-class StoredFailure(DeletionFailure):
+class StoredFailure(TaskFailure):
     """A stored failure: the published message (schema 1.x, every key, nulls kept) and what
     the failures table adds to it."""
 
@@ -95,7 +95,7 @@ class ReplayResultOut(_Out):
     event_id: str | None = Field(alias="eventId")
     this_run: RunEffect | None = Field(alias="thisRun", description="null when nothing ran")
     earlier: RunEffect | None = Field(description="for a duplicate: what an earlier run did")
-    failure: DeletionFailure | None = Field(description="a dry run's failure message")
+    failure: TaskFailure | None = Field(description="a dry run's failure message")
     held_until: str | None = Field(alias="heldUntil", description="ISO-8601 UTC, for held")
     case: CaseEffectOut | None = Field(
         description="for a COMPLETED event: what the reaction did with it"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy.alerting.queues import MAX_DELAY_SECONDS
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_privacy_cli.main import cli
 from bwp_sandbox.event_source import PollResult, SqsEventSource, sqs_record
@@ -31,7 +31,7 @@ def failure_body(
     task_id: str, *codes: str | None, bp: str = "bp-1", lookup: LookupStatus = LookupStatus.OK
 ) -> dict[str, Any]:
     """A failure message as the recorder publishes it (schema 1.0)."""
-    failure = DeletionFailure(
+    failure = TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

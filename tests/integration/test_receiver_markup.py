@@ -30,7 +30,7 @@ from bwp_privacy.alerting.delivery import (
     ReceiverContext,
 )
 from bwp_privacy.common import EMAIL_MASK, Backoff, Budget, JsonSecrets
-from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import CaseNotice, TaskFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.receivers import configure_receivers
 from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink
@@ -58,8 +58,8 @@ EMPHASIS = ("*pay now*", "_act now_", "~gone~", "`tick`", "**urgent**")
 CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _failure(task_id: str, *, lookup_failed: bool = False) -> DeletionFailure:
-    return DeletionFailure(
+def _failure(task_id: str, *, lookup_failed: bool = False) -> TaskFailure:
+    return TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

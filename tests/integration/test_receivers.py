@@ -30,7 +30,7 @@ from bwp_privacy.alerting.receivers.eventbridge import DETAIL_TYPE, EventBridgeR
 from bwp_privacy.alerting.receivers.webhook import webhook_body
 from bwp_privacy.common import Backoff, Budget
 from bwp_privacy.contract import (
-    DeletionFailure,
+    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
@@ -52,7 +52,7 @@ HTTP_KINDS = ["pagerduty", "slack", "teams", "webhook"]
 
 
 def make_alert(task_id: str = "task-1") -> Alert:
-    failure = DeletionFailure(
+    failure = TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

@@ -26,7 +26,7 @@ from bwp_privacy.alerting.delivery import Threads
 from bwp_privacy.alerting.ledger import Delivered
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import (
-    DeletionFailure,
+    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
@@ -179,7 +179,7 @@ class NoMetrics:
 
 
 def message(task_id: str, *, business_product_id: str = "bp-1") -> str:
-    return DeletionFailure(
+    return TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-11-29T11:00:00Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

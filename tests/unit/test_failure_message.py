@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from bwp_privacy import bwp_api
 from bwp_privacy.bwp_api import DeletionTask
 from bwp_privacy.bwp_api.models import MAX_TASK_ERRORS, MAX_TASK_ERRORS_BYTES, MESSAGE_LIMIT
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
 
 
-def failure(errors: list[TaskError]) -> DeletionFailure:
-    return DeletionFailure(
+def failure(errors: list[TaskError]) -> TaskFailure:
+    return TaskFailure(
         event_id="e1",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
@@ -69,14 +69,14 @@ def test_a_1_0_message_still_reads_as_a_deletion() -> None:
     body = failure([]).to_json_dict()
     body["schemaVersion"] = "1.0"
     del body["taskKind"]
-    assert DeletionFailure.model_validate(body).task_kind == "deletion"
+    assert TaskFailure.model_validate(body).task_kind == "deletion"
 
 
 def test_a_1_1_message_left_no_error_out() -> None:
     body = failure([TaskError(code="ORDERS_NOT_CLOSED", message="open orders")]).to_json_dict()
     body["schemaVersion"] = "1.1"
     del body["errorsOmitted"]
-    assert DeletionFailure.model_validate(body).errors_omitted == 0
+    assert TaskFailure.model_validate(body).errors_omitted == 0
 
 
 def _task(errors: Sequence[object]) -> DeletionTask:

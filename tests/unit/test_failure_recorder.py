@@ -17,7 +17,7 @@ from bwp_privacy.bwp_api import (
     RetrievalTask,
     ThrottlingApiError,
 )
-from bwp_privacy.contract import DeletionFailure, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupStatus, TaskError
 from bwp_privacy.recorder import Claim, EventHeldError, FailureRecorder, TaskRef, parse_event
 from tests.conftest import load_event
 
@@ -74,7 +74,7 @@ class FakeStore:
 
     def mark(
         self,
-        failure: DeletionFailure,
+        failure: TaskFailure,
         received_at: datetime,
         *,
         token: str,
@@ -109,10 +109,10 @@ class FakeStore:
 
 @dataclass
 class FakePublisher:
-    sent: list[DeletionFailure] = field(default_factory=list)
+    sent: list[TaskFailure] = field(default_factory=list)
     error: Exception | None = None
 
-    def publish(self, failure: DeletionFailure) -> str:
+    def publish(self, failure: TaskFailure) -> str:
         if self.error is not None:
             raise self.error
         self.sent.append(failure)
@@ -277,7 +277,7 @@ def test_a_run_whose_claim_was_taken_over_does_not_overwrite_and_says_so() -> No
     r = rig()
     event_id = ref().event.id
 
-    def slow_publish(failure: DeletionFailure) -> str:
+    def slow_publish(failure: TaskFailure) -> str:
         # Our lease runs out while we publish, and another run claims the event.
         r.store.items[event_id] = {"claimToken": "run-2", "claimedUntil": NOW}
         return "message-late"

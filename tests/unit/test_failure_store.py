@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy.recorder import FailureStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ class FakeDynamoDB:
         return self._answer("DeleteItem", request)
 
 
-FAILURE = DeletionFailure(
+FAILURE = TaskFailure(
     event_id="e-1",
     event_time="2026-11-20T12:34:56Z",
     detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

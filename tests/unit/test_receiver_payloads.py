@@ -29,7 +29,7 @@ from bwp_privacy.alerting.receivers.webhook import (
     webhook_body,
 )
 from bwp_privacy.contract import (
-    DeletionFailure,
+    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
@@ -60,7 +60,7 @@ def make_alert(
     runbooks: list[Runbook] | None = None,
     lookup: LookupStatus = LookupStatus.OK,
 ) -> Alert:
-    failure = DeletionFailure(
+    failure = TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

@@ -14,7 +14,7 @@ from bwp_privacy.alerting import (
     load_routes,
 )
 from bwp_privacy.alerting.alert import describe_deadlines
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
 
@@ -28,8 +28,8 @@ def config(raw: dict[str, Any] | None = None) -> RoutingConfig:
     return load_routes(json.dumps(raw or shipped()), "routes.json")
 
 
-def failure(*codes: str | None, lookup: LookupStatus = LookupStatus.OK) -> DeletionFailure:
-    return DeletionFailure(
+def failure(*codes: str | None, lookup: LookupStatus = LookupStatus.OK) -> TaskFailure:
+    return TaskFailure(
         event_id="e1",
         event_time="2026-11-20T12:34:56Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
@@ -45,7 +45,7 @@ def failure(*codes: str | None, lookup: LookupStatus = LookupStatus.OK) -> Delet
     )
 
 
-def route_names(cfg: RoutingConfig, f: DeletionFailure) -> list[tuple[str, tuple[str, ...]]]:
+def route_names(cfg: RoutingConfig, f: TaskFailure) -> list[tuple[str, tuple[str, ...]]]:
     severity, runbooks = cfg.classify(f)
     alert = build_alert(f, severity, runbooks, datetime(2026, 11, 22, tzinfo=UTC))
     return [(m.name, m.receivers) for m in cfg.resolve(alert.labels())]

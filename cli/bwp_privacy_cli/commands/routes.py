@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bwp_privacy.alerting import RECEIVERS, RoutingConfig, build_alert, load_routes
-from bwp_privacy.contract import DeletionFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
 from bwp_privacy_cli.output import console, print_json, print_table
@@ -97,9 +97,9 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
     )
 
 
-def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFailure]:
+def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[TaskFailure]:
     """Each sample as a failure message; an event is looked up first (a dry run)."""
-    failures: list[DeletionFailure] = []
+    failures: list[TaskFailure] = []
     events: list[tuple[Path, dict[str, Any]]] = []
     for path in paths:
         try:
@@ -110,7 +110,7 @@ def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFail
             events.append((path, document))
             continue
         try:
-            failures.append(DeletionFailure.model_validate(document))
+            failures.append(TaskFailure.model_validate(document))
         except ValueError:
             raise UserError(
                 f"{path}: neither a failure message (the JSON the recorder publishes:"
@@ -122,7 +122,7 @@ def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[DeletionFail
     return failures
 
 
-def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list[DeletionFailure]:
+def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list[TaskFailure]:
     """What the recorder would publish for these events, storing and publishing nothing."""
     from bwp_privacy.bwp_api import build_client
     from bwp_privacy.common import NoMetrics
@@ -137,7 +137,7 @@ def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list
         ]
 
 
-def _default_samples(config: RoutingConfig) -> list[DeletionFailure]:
+def _default_samples(config: RoutingConfig) -> list[TaskFailure]:
     codes: list[str | None] = [*config.severities, "SOME_NEW_CODE"]
     samples = [_sample(f"sample-{n}", [code]) for n, code in enumerate(codes)]
     samples.append(_sample("sample-lookup", [], LookupStatus.RESOURCE_NOT_FOUND))
@@ -146,8 +146,8 @@ def _default_samples(config: RoutingConfig) -> list[DeletionFailure]:
 
 def _sample(
     task_id: str, codes: list[str | None], lookup: LookupStatus = LookupStatus.OK
-) -> DeletionFailure:
-    return DeletionFailure(
+) -> TaskFailure:
+    return TaskFailure(
         event_id=f"event-{task_id}",
         event_time="2026-01-01T00:00:00Z",
         detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",

@@ -12,7 +12,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from bwp_privacy.alerting import build_alert, load_routes
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import TaskFailure
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.local_aws import ACCOUNT_ID, REGION
 from bwp_sandbox.sandbox import Sandbox
@@ -173,7 +173,7 @@ def _count_deliveries(
     deliveries: dict[str, Counter[str]],
     router: _Router,
 ) -> None:
-    failure = DeletionFailure.model_validate(item)
+    failure = TaskFailure.model_validate(item)
     severity, runbooks = config.classify(failure)
     alert = build_alert(failure, severity, runbooks, datetime.now(UTC))
     expected = {r for match in config.resolve(alert.labels()) for r in match.receivers}

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from bwp_privacy.common import mask_emails, parse_iso, plain_day, standing
-from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus, TaskError
+from bwp_privacy.contract import CaseNotice, TaskFailure, LookupStatus, TaskError
 
 CCPA_DAYS = 45
 
@@ -126,7 +126,7 @@ class Alert(BaseModel):
 
 
 def build_alert(
-    failure: DeletionFailure,
+    failure: TaskFailure,
     severity: Severity,
     runbooks: list[Runbook],
     now: datetime,

@@ -39,7 +39,7 @@ from bwp_privacy.alerting.ledger import Claim, ClaimState, Delivered
 from bwp_privacy.alerting.routes import RouteMatch, RoutingConfig
 from bwp_privacy.audit import SUBJECT_CASE, AuditEntry, AuditWriter, NoAudit, subject
 from bwp_privacy.common import Budget, BwpPrivacyError, MetricsSink, describe_validation_error
-from bwp_privacy.contract import CASE_NOTICE_SCHEMA, CaseNotice, DeletionFailure
+from bwp_privacy.contract import CASE_NOTICE_SCHEMA, CaseNotice, TaskFailure
 
 logger = Logger(child=True)
 
@@ -235,7 +235,7 @@ class AlertBatch:
             if _schema(body) == CASE_NOTICE_SCHEMA:
                 notice = CaseNotice.model_validate_json(body)
                 return build_notice_alert(notice, self._config.notice_severity(notice), self._now)
-            failure = DeletionFailure.model_validate_json(body)
+            failure = TaskFailure.model_validate_json(body)
         except ValidationError as error:
             reason = describe_validation_error(error, subject="message")
             logger.warning("Rejected a queue message", extra={"reason": reason})

@@ -21,7 +21,7 @@ from pydantic import (
 from bwp_privacy.alerting.alert import Runbook, Severity
 from bwp_privacy.alerting.receivers import ReceiverName
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
-from bwp_privacy.contract import CaseNotice, DeletionFailure, LookupStatus
+from bwp_privacy.contract import CaseNotice, TaskFailure, LookupStatus
 
 Label = Literal[
     "errorCode", "businessProductId", "lookupStatus", "severity", "detailType", "taskKind"
@@ -115,7 +115,7 @@ class RoutingConfig(BaseModel):
             raise ValueError("route: the default route must set group_by and repeat_window")
         return self
 
-    def classify(self, failure: DeletionFailure) -> tuple[Severity, list[Runbook]]:
+    def classify(self, failure: TaskFailure) -> tuple[Severity, list[Runbook]]:
         """Severity (the highest of the codes') and the runbooks that apply."""
         if failure.lookup.status is not LookupStatus.OK:
             rule = self.lookup_error_severity

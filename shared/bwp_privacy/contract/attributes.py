@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from bwp_privacy.contract.failure import DeletionFailure
+from bwp_privacy.contract.failure import TaskFailure
 
 
-def message_attributes(failure: DeletionFailure) -> dict[str, dict[str, str]]:
+def message_attributes(failure: TaskFailure) -> dict[str, dict[str, str]]:
     """The attributes of ``failure``'s message, as SNS Publish takes them."""
     return {
         "errorCode": {"DataType": "String.Array", "StringValue": json.dumps(failure.error_codes)},

@@ -59,8 +59,10 @@ class LookupOutcome(BaseModel):
     message: str | None = None
 
 
-class DeletionFailure(BaseModel):
-    """Message schema ``bwp-privacy.deletion-task-failure`` 1.2 (see README)."""
+class TaskFailure(BaseModel):
+    """A failed task of either kind (deletion or retrieval): the message schema
+    ``bwp-privacy.deletion-task-failure`` 1.2 (see README). The schema keeps its first name so
+    that consumers built against it go on matching; ``taskKind`` says which kind failed."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from bwp_privacy.common import describe_validation_error
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import TaskFailure
 from bwp_privacy.reaction.input_errors import InvalidReactionInput
 from bwp_privacy.reaction.service import ReactionService
 
@@ -26,7 +26,7 @@ def handle_failures(records: list[dict[str, Any]], service: ReactionService) -> 
 
     def record_handler(record: SQSRecord) -> None:
         try:
-            failure = DeletionFailure.model_validate_json(record.body)
+            failure = TaskFailure.model_validate_json(record.body)
         except ValidationError as error:
             reason = describe_validation_error(error, subject="message")
             logger.warning("Rejected a queue message", extra={"reason": reason})

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from bwp_privacy.audit import AuditWriter
 from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
-from bwp_privacy.contract import DeletionFailure, LookupStatus
+from bwp_privacy.contract import TaskFailure, LookupStatus
 from bwp_privacy.reaction.audit_entries import transition_entries
 from bwp_privacy.reaction.case import (
     STARTABLE,
@@ -116,7 +116,7 @@ class ReactionService:
 
     # ---- inputs ------------------------------------------------------------------------
 
-    def task_failed(self, failure: DeletionFailure) -> Handled:
+    def task_failed(self, failure: TaskFailure) -> Handled:
         """A published failure (of a deletion or a retrieval task): open a case of that kind for
         a task in none, else move the task's case."""
         failed = _task_failed(failure, self._clock())
@@ -421,7 +421,7 @@ class ReactionService:
         return case
 
 
-def _task_failed(failure: DeletionFailure, now: datetime) -> TaskFailed:
+def _task_failed(failure: TaskFailure, now: datetime) -> TaskFailed:
     return TaskFailed(
         task_id=failure.task_id,
         business_product_id=failure.business_product_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bwp_privacy.contract import DeletionFailure, message_attributes
+from bwp_privacy.contract import TaskFailure, message_attributes
 
 
 class FailurePublisher:
@@ -15,7 +15,7 @@ class FailurePublisher:
         self._client = client
         self._topic_arn = topic_arn
 
-    def publish(self, failure: DeletionFailure) -> str:
+    def publish(self, failure: TaskFailure) -> str:
         """Publish ``failure``; return the SNS message id."""
         answer = self._client.publish(
             TopicArn=self._topic_arn,

@@ -21,7 +21,7 @@ from bwp_privacy.bwp_api import (
 )
 from bwp_privacy.common import BwpPrivacyError, MetricsSink, iso_z
 from bwp_privacy.contract import (
-    DeletionFailure,
+    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
@@ -73,7 +73,7 @@ class Store(Protocol):
 
     def mark(
         self,
-        failure: DeletionFailure,
+        failure: TaskFailure,
         received_at: datetime,
         *,
         token: str,
@@ -87,7 +87,7 @@ class Store(Protocol):
 class Publisher(Protocol):
     """Where failure messages go (the failures topic); returns the message id."""
 
-    def publish(self, failure: DeletionFailure) -> str: ...
+    def publish(self, failure: TaskFailure) -> str: ...
 
 
 class RecordOutcome(BaseModel):
@@ -224,7 +224,7 @@ class FailureRecorder:
                 "Could not free the claim: it ends with its lease", extra={"task_id": task_id}
             )
 
-    def describe(self, ref: TaskRef, *, deadline: float | None = None) -> DeletionFailure:
+    def describe(self, ref: TaskRef, *, deadline: float | None = None) -> TaskFailure:
         """Look the task up and build the failure record, storing nothing."""
         return describe_failure(ref, self._lookup, self._metrics, self._now(), deadline=deadline)
 
@@ -254,7 +254,7 @@ def describe_failure(
     received_at: datetime,
     *,
     deadline: float | None = None,
-) -> DeletionFailure:
+) -> TaskFailure:
     """Look the task up (with the query of its kind) and build its failure record (used alone
     by dry-run replays).
 
@@ -292,9 +292,9 @@ def describe_failure(
 
 def _build_failure(
     ref: TaskRef, task: PrivacyTask | None, lookup: LookupOutcome, received_at: datetime
-) -> DeletionFailure:
+) -> TaskFailure:
     event = ref.event
-    return DeletionFailure(
+    return TaskFailure(
         event_id=event.id,
         event_time=event.time.isoformat().replace("+00:00", "Z"),
         detail_type=event.detail_type,

@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from bwp_privacy.common import iso_z
-from bwp_privacy.contract import DeletionFailure
+from bwp_privacy.contract import TaskFailure
 
 _SERIALIZER = TypeSerializer()
 #: The key attributes (an update cannot set them) and the claim's two attributes.
@@ -82,7 +82,7 @@ class FailureStore:
 
     def mark(
         self,
-        failure: DeletionFailure,
+        failure: TaskFailure,
         received_at: datetime,
         *,
         token: str,
@@ -195,7 +195,7 @@ class FailureStore:
                 on_query()
         return sorted(items, key=lambda item: str(item.get("receivedAt")), reverse=True)
 
-    def to_item(self, failure: DeletionFailure, received_at: datetime) -> dict[str, Any]:
+    def to_item(self, failure: TaskFailure, received_at: datetime) -> dict[str, Any]:
         """The stored form: the message fields plus index and TTL attributes."""
         item = {k: v for k, v in failure.to_json_dict().items() if v is not None}
         item["errorCodes"] = failure.error_codes
