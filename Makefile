@@ -67,7 +67,7 @@ format: setup ## apply ruff format and the safe fixes
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -o shared/requirements.txt -q
 
-cost: setup ## rewrite README's "What it costs" from the template's own counts (dev/cost: prices.toml, usage.toml)
+cost: setup ## rewrite docs/cost.md ("What it costs") from the template's own counts (dev/cost: prices.toml, usage.toml)
 	$(RUN) python -m cost --write-readme
 
 cli-schemas: setup ## regenerate cli/bwp_privacy_cli/schemas/*.json (the --json output of each command) from its models

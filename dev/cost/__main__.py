@@ -1,4 +1,4 @@
-"""`python -m cost`: print README's "What it costs" block; `--write-readme` puts it in README.
+"""`python -m cost`: print the "What it costs" block; `--write-readme` puts it in docs/cost.md.
 
 `make cost` runs `python -m cost --write-readme`. `--template` counts another template (a test
 passes a modified copy, with its `templates/` beside it).
@@ -16,6 +16,10 @@ from cost.data import DataError
 from cost.model import PROJECT_ROOT, ModelError
 from cost.report import ReadmeError, cost_block, write_readme
 
+#: The page `make cost` rewrites (`--write-readme` and `--readme` keep their names from when
+#: the block was README's).
+COST_PAGE = PROJECT_ROOT / "docs" / "cost.md"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -31,11 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-readme",
         action="store_true",
-        help="rewrite README.md between its cost markers instead of printing",
+        help="rewrite docs/cost.md between its cost markers instead of printing",
     )
-    parser.add_argument(
-        "--readme", type=Path, default=PROJECT_ROOT / "README.md", help="the README to rewrite"
-    )
+    parser.add_argument("--readme", type=Path, default=COST_PAGE, help="the page to rewrite")
     args = parser.parse_args(argv)
     try:
         block = cost_block(args.template)

@@ -1,7 +1,7 @@
-"""The Markdown block README's "What it costs" holds, and its rewrite between the markers.
+"""The Markdown block docs/cost.md ("What it costs") holds, and its rewrite between the markers.
 
 The block is a pure function of the template, the two data files and the playbooks: no clock,
-no network. So tests/template/test_cost.py can compare README with a fresh rendering and fail
+no network. So tests/template/test_cost.py can compare the page with a fresh rendering and fail
 when the template changed and `make cost` was not run.
 """
 
@@ -99,7 +99,7 @@ def render(
             f"prorated by the hours it is sent in, so {failures} failures a month keep most of "
             "them billed nearly every hour; fewer failures cost less than in proportion."
         )
-    # The counts, prices and assumptions behind the figures: folded, so that README's reader
+    # The counts, prices and assumptions behind the figures: folded, so that the page's reader
     # meets the figures and goes on to the next section.
     add("")
     add(f"<details><summary><b>Counts read from {template}</b></summary>")

@@ -222,7 +222,7 @@ TABLE = (
 )
 
 #: Received with an offset: the clocks count from that moment in UTC, the laws that bind are
-#: those in force on its UTC date, and every time is reported in UTC (README: `--json` times
+#: those in force on its UTC date, and every time is reported in UTC (docs/cli.md: `--json` times
 #: are ISO-8601 UTC).
 OFFSET_TABLE = (
     # 23:30 in New York on New Year's Eve is 04:30 UTC on 1 January 2026: the year changes, and

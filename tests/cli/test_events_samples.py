@@ -60,7 +60,7 @@ def test_the_other_kinds_replay_through_the_console_script(run_cli: Run, sandbox
         "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED": "reacted",  # to the reaction
         "PERSONAL_DATA_DELETION_TASK_COMPLETED": "reacted",
     }
-    # Each is for a task the sandbox's emulator knows (README says so): the failed access
+    # Each is for a task the sandbox's emulator knows (docs/demo.md says so): the failed access
     # request's lookup reads why it failed, rather than failing for good.
     failed = next(r for r in result.json()["results"] if r["outcome"] == "published")
     assert "EXPORT_FAILED" in failed["detail"], failed

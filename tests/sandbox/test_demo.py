@@ -76,11 +76,11 @@ def test_what_teams_shows_is_the_text_before_its_escapes(text: str) -> None:
     assert teams_reads(sent) == text
 
 
-def test_readme_quotes_the_demos_iam_figures(demo: Demo) -> None:
-    # README once said "193 allowed" while the demo printed 365: the figure is read, not kept.
+def test_the_demo_page_quotes_the_demos_iam_figures(demo: Demo) -> None:
+    # The docs once said "193 allowed" while the demo printed 365: the figure is read, not kept.
     pattern = re.compile(
         r"checked against their roles in template\.yaml: \d+ allowed, \d+ refused\."
     )
     [printed] = pattern.findall(demo.stdout)
-    [quoted] = pattern.findall((PROJECT_ROOT / "README.md").read_text())
+    [quoted] = pattern.findall((PROJECT_ROOT / "docs" / "demo.md").read_text())
     assert quoted == printed

@@ -1,6 +1,6 @@
-"""README's "What it costs": the figures are the template's own (`dev/cost`, `make cost`).
+"""docs/cost.md, "What it costs": the figures are the template's own (`dev/cost`, `make cost`).
 
-The block README holds must be what the script writes from the template now, so a template
+The block the page holds must be what the script writes from the template now, so a template
 change without `make cost` fails here. Its figures must follow the template: an alarm added
 raises the idle cost by exactly an alarm's price, the dashboard switched off lowers it by a
 dashboard's, and the counts agree with a count made here from the template as written. The
@@ -9,7 +9,7 @@ queries) are held to the code.
 
 The SAM transform is the sandbox's (cached by the template's content); like every test that
 reads the stack's roles, the first run on a machine needs the package registry for the pinned
-translator. Nothing is skipped: a stale README must fail wherever the suite runs.
+translator. Nothing is skipped: a stale page must fail wherever the suite runs.
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ from bwp_privacy.common.secrets import SECRET_MAX_AGE_SECONDS
 from bwp_privacy.deadline_watch.watch import METRICS as WATCH_METRICS
 from bwp_privacy.reaction.store import OPEN_STATES
 from bwp_sandbox.stack import PROJECT_ROOT, TEMPLATE, load_template
-from cost.__main__ import main
+from cost.__main__ import COST_PAGE, main
 from cost.data import STATUSES, Configuration, Usage, load_prices, load_usage
 from cost.model import Estimate, estimate
 from cost.report import BEGIN, END, cost_block, current_block, write_readme
 
-README = PROJECT_ROOT / "README.md"
+#: The page `make cost` writes, and the one README links for the figures.
+PAGE = COST_PAGE
 PRICES = load_prices()
 USAGE = load_usage()
 
@@ -88,10 +89,15 @@ def _copy_with(tmp_path: Path, resource: str) -> Path:
     return copy
 
 
-def test_readme_holds_what_make_cost_writes_now() -> None:
+def test_make_cost_writes_the_page_readme_links() -> None:
+    assert PAGE == PROJECT_ROOT / "docs" / "cost.md"
+    assert "](docs/cost.md)" in (PROJECT_ROOT / "README.md").read_text()
+
+
+def test_the_cost_page_holds_what_make_cost_writes_now() -> None:
     written = _block(TEMPLATE)
-    assert current_block(README) == written, (
-        'README.md\'s "What it costs" is not what the template costs now: run `make cost`'
+    assert current_block(PAGE) == written, (
+        'docs/cost.md ("What it costs") is not what the template costs now: run `make cost`'
     )
 
 
@@ -112,7 +118,7 @@ def test_the_dashboard_switched_off_saves_exactly_its_price() -> None:
         assert on.counts.dashboards == 1
         assert off.counts.dashboards == 0
         assert on.idle_total - off.idle_total == PRICES["cloudwatch_dashboard"]
-    assert "With `EnableDashboard=false`" in current_block(README)
+    assert "With `EnableDashboard=false`" in current_block(PAGE)
 
 
 def test_counts_agree_with_a_count_of_the_template_as_written() -> None:
@@ -193,7 +199,7 @@ def test_every_price_names_its_page_date_and_how_it_was_checked() -> None:
         assert item.status in STATUSES, item.key
         assert (item.status == "not checked") != bool(item.checked_against), item.key
         assert item.price > 0, item.key
-    block = current_block(README)
+    block = current_block(PAGE)
     unchecked = [i for i in PRICES.items.values() if i.status == "not checked"]
     assert block.count("**not checked**") == len(unchecked)
     assert PRICES.read_on in block

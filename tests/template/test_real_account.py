@@ -1,6 +1,6 @@
 """What a real account does that moto does not: each of these passes in the sandbox whatever
 the template says, and fails in AWS. So each reads the template and holds it to AWS's
-documented rule (README, "What a real account does that moto does not")."""
+documented rule (docs/sandbox.md, "What a real account does that moto does not")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The legal clocks as data: the shipped table of laws (every row of the reference table, with
 its figures and which were read in the statute), calendar months, the laws that bind each
 business product, the earliest deadline governing, a law without an extension, the playbooks
-file's errors, and README's table of the same laws. Pure: no AWS, an explicit clock."""
+file's errors, and the compliance page's table of the same laws (docs/compliance.md). Pure: no
+AWS, an explicit clock."""
 
 from __future__ import annotations
 
@@ -391,15 +392,15 @@ def test_the_shipped_playbooks_rely_on_the_shipped_table() -> None:
     assert config().applying("bp-1") == {"ccpa": shipped_jurisdictions()["ccpa"]}
 
 
-# ---- README -----------------------------------------------------------------------------
+# ---- docs/compliance.md -------------------------------------------------------------------------
 
 
 def _span(law: Period | None) -> str:
     return str(law) if law is not None else "none"
 
 
-def readme_row(key: str, law: Jurisdiction) -> list[str]:
-    """The cells README's table holds for ``law``, from the data."""
+def page_row(key: str, law: Jurisdiction) -> list[str]:
+    """The cells the compliance page's table holds for ``law``, from the data."""
     answer = _span(law.answer_within)
     if law.access_answer_within is not None:
         answer = f"{answer} (deletion); {law.access_answer_within} (access)"
@@ -422,8 +423,8 @@ def readme_row(key: str, law: Jurisdiction) -> list[str]:
     ]
 
 
-def readme_rows() -> dict[str, list[str]]:
-    text = (ROOT / "README.md").read_text()
+def page_rows() -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "compliance.md").read_text()
     rows = {}
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -432,12 +433,12 @@ def readme_rows() -> dict[str, list[str]]:
     return rows
 
 
-def test_readme_lists_every_shipped_law_with_the_figures_the_data_holds() -> None:
-    rows = readme_rows()
+def test_the_compliance_page_lists_every_shipped_law_with_the_figures_the_data_holds() -> None:
+    rows = page_rows()
     table = shipped_jurisdictions()
     assert list(rows) == list(table)
     for key, law in table.items():
-        assert rows[key] == readme_row(key, law), key
+        assert rows[key] == page_row(key, law), key
 
 
 def test_a_law_binds_the_requests_received_once_it_is_in_force() -> None:
