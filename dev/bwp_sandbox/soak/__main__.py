@@ -58,7 +58,7 @@ def markdown(report: str, events: int, seed: int) -> str:
         f"`make soak EVENTS={events} SEED={seed}` on {platform.node() or 'this machine'}"
         f" ({os.cpu_count()} cores, Python {platform.python_version()}),"
         f" {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The faults and the accounting are described"
-        ' in README ("Reliability under faults").\n\n```\n' + report + "\n```\n"
+        " in [Reliability under faults](reliability.md).\n\n```\n" + report + "\n```\n"
     )
 
 

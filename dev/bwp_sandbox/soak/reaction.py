@@ -580,8 +580,9 @@ def main(argv: list[str] | None = None) -> int:
             "# Chaos soak of the reaction: latest run\n\n"
             f"`make soak-reaction CASES={args.cases} SEED={args.seed}` on"
             f" {platform.node() or 'this machine'} ({os.cpu_count()} cores, Python"
-            f" {platform.python_version()}), {started:%Y-%m-%d %H:%M} UTC. README"
-            ' ("Cases and automatic reaction") says what is injected.\n\n```\n' + text + "\n```\n"
+            f" {platform.python_version()}), {started:%Y-%m-%d %H:%M} UTC."
+            " [The reaction's soak](reliability.md#the-reactions-soak) says what is injected."
+            "\n\n```\n" + text + "\n```\n"
         )
     print("clean" if report.clean else "NOT CLEAN", file=sys.stderr)
     return 0 if report.clean else 1
