@@ -5,6 +5,7 @@ X-Ray sink that only counts."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import socket
@@ -24,8 +25,9 @@ import requests
 from bench.moto_server import speed_up_moto
 from bwp_privacy_cli.local import LocalLambdaContext, patched_environ
 from bwp_sandbox.emulator import BwpEmulator
+from bwp_sandbox.function_urls import FunctionUrls
 from bwp_sandbox.iam import IamEnforcer
-from bwp_sandbox.local_aws import LocalAws
+from bwp_sandbox.local_aws import REGION, LocalAws
 from bwp_sandbox.sandbox import Sandbox, prepare
 from bwp_sandbox.sink import ReceiverSink
 from bwp_sandbox.stack import load_template
@@ -36,7 +38,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 #: older commit unpacked with `git archive`, to measure a "before"; see dev/bench/__init__.py).
 CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
 FUNCTION_DIR = CODE / "functions" / "recorder"
-SHARED_DIR = CODE / "shared"
 TEMPLATE = CODE / "template.yaml"
 BASELINE_DIR = BENCH_DIR / "baseline"
 CHILD = BENCH_DIR / "child.py"
@@ -52,9 +53,8 @@ class Lambda:
     logical_id: str
     #: functions/<directory>, and the baseline's directory under dev/bench/baseline.
     directory: str
-    #: What its inputs are (bench/child.py) and the kinds of input its figures are given for.
+    #: What its inputs are (bench/child.py).
     scenario: str
-    kinds: tuple[str, ...]
     #: Most warm invocations (the recorder's follow --warm: it is the one checked for memory).
     max_warm: int | None = None
     label: str = ""
@@ -70,7 +70,6 @@ LAMBDAS = (
         "RecorderFunction",
         "recorder",
         "recorder",
-        ("new", "duplicate"),
         label="recorder (a FAILED event)",
     ),
     Lambda(
@@ -78,7 +77,6 @@ LAMBDAS = (
         "AlertRouterFunction",
         "alert_router",
         "router",
-        ("failure",),
         max_warm=200,
         label="alert router (a published failure, five receivers)",
     ),
@@ -87,7 +85,6 @@ LAMBDAS = (
         "ReactionFunction",
         "reaction",
         "reaction",
-        ("failure", "completed"),
         max_warm=200,
         label="reaction (a published failure opening a case; the COMPLETED event ending it)",
     ),
@@ -96,12 +93,10 @@ LAMBDAS = (
         "DeadlineWatchFunction",
         "deadline_watch",
         "watch",
-        ("run",),
         max_warm=100,
         label="deadline watch (one scheduled run over the open cases)",
     ),
 )
-BY_NAME = {item.name: item for item in LAMBDAS}
 #: Open cases in the table when the deadline watch runs (each is read at every run).
 WATCH_OPEN_CASES = 20
 
@@ -153,7 +148,7 @@ def template_function(logical_id: str = "RecorderFunction") -> tuple[int, dict[s
     return memory, env
 
 
-TEMPLATE_MEMORY_MB, TEMPLATE_ENV = template_function()
+_, TEMPLATE_ENV = template_function()
 TEMPLATE_FUNCTIONS = {item.logical_id: template_function(item.logical_id) for item in LAMBDAS}
 
 
@@ -178,6 +173,8 @@ class MotoProcess(LocalAws):
         # moto's own server, without the sandbox's IAM layer: roles are registered with an
         # enforcer that sees no request. The benchmark measures speed, not permissions.
         self.iam = IamEnforcer(lambda environ, start_response: [])
+        #: Registered by the sandbox as in LocalAws; nobody calls them here.
+        self.function_urls = FunctionUrls(self.iam, region=REGION)
 
     def start(self) -> MotoProcess:
         port = free_port(self._host)
@@ -219,10 +216,10 @@ class MotoProcess(LocalAws):
 
 
 @contextlib.contextmanager
-def bench_sandbox(moto: str, *, fanout: bool = False) -> Iterator[Sandbox]:
+def bench_sandbox(moto: str) -> Iterator[Sandbox]:
     """The sandbox with moto in a thread of this process ("thread", as `bwp-privacy` starts
-    it today) or in a process of its own ("process"); the topic's queue subscriptions only
-    with ``fanout`` (see stop_fanout)."""
+    it) or in a process of its own ("process"); no queue subscribed to the topic (see
+    stop_fanout)."""
     # moto's bookkeeping per request (bench.moto_server) is cut in a thread of ours too: its
     # answers are the same, and the time it takes is the sandbox's, not the handler's.
     speed_up_moto()
@@ -236,8 +233,7 @@ def bench_sandbox(moto: str, *, fanout: bool = False) -> Iterator[Sandbox]:
         # first one's resources. Start from nothing, as running_sandbox() does in a new process.
         aws.reset()
         sandbox = prepare(emulator, aws, sink)
-        if not fanout:
-            stop_fanout(sandbox)
+        stop_fanout(sandbox)
         yield sandbox
 
 
@@ -284,17 +280,6 @@ def refresh(sandbox: Sandbox, *, fanout: bool = False) -> None:
     if not fanout:
         stop_fanout(sandbox)
     assert again.recorder.settings() == before
-
-
-def publish_ms(sandbox: Sandbox, count: int = 20) -> float:
-    """Median time of a Publish to the failures topic, as the sandbox stands."""
-    sns = boto3.client("sns", endpoint_url=sandbox.aws.url)
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        sns.publish(TopicArn=sandbox.stack.failures_topic_arn, Message='{"probe": true}')
-        times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2] * 1000
 
 
 class XRaySink:
@@ -410,9 +395,7 @@ def run_child(
     *,
     warm: int = 0,
     duplicates: int = 0,
-    rss_every: int = 100,
     importtime: bool = False,
-    id_prefix: str = "bench",
 ) -> tuple[dict[str, Any], float, str]:
     """Start a fresh interpreter for ``subject``; return its result, the wall-clock time at
     which it was started (time.time()) and its stderr."""
@@ -424,15 +407,8 @@ def run_child(
         "BENCH_INPUTS": str(subject.inputs or ""),
         "BENCH_WARM": str(warm),
         "BENCH_DUPLICATES": str(duplicates),
-        "BENCH_RSS_EVERY": str(rss_every),
         "BENCH_TRACE": "1" if subject.trace else "0",
-        "BENCH_ID_PREFIX": id_prefix,
         "BENCH_NAME": subject.name,
-        **(
-            {"BENCH_PSTATS_DIR": pstats_dir}
-            if (pstats_dir := os.environ.get("BENCH_PSTATS_DIR"))
-            else {}
-        ),
     }
     # -P: the child's own directory (dev/bench) is not on sys.path, as /var/runtime is not.
     command = [str(subject.python), "-P", *(["-X", "importtime"] if importtime else []), str(CHILD)]
@@ -456,6 +432,11 @@ def run_child(
 
 
 # -- inputs ------------------------------------------------------------------------------------
+
+
+def quiet() -> contextlib.AbstractContextManager[object]:
+    """The handlers' logs and EMF metrics, run in this process, kept off the tables' terminal."""
+    return contextlib.redirect_stdout(io.StringIO())
 
 
 def sqs_record(message: Mapping[str, Any], queue_url: str) -> dict[str, Any]:
@@ -492,7 +473,8 @@ def published_failure(sandbox: Sandbox) -> dict[str, Any]:
     the real recorder runs once in this process with the topic's queues subscribed."""
     refresh(sandbox, fanout=True)
     event = {**json.loads(EVENT.read_text()), "id": f"bench-sample-{uuid.uuid4()}"}
-    answer = sandbox.recorder.handler(event, LocalLambdaContext())
+    with quiet():
+        answer = sandbox.recorder.handler(event, LocalLambdaContext())
     if not answer.get("published"):
         raise RuntimeError(f"the recorder did not publish the sample event: {answer}")
     sqs = boto3.client("sqs", endpoint_url=sandbox.aws.url)
@@ -545,6 +527,7 @@ def open_cases(sandbox: Sandbox, record: Mapping[str, Any], count: int) -> None:
             "taskId": f"bench-open-{uuid.uuid4()}",
         }
         records.append({**record, "messageId": str(uuid.uuid4()), "body": json.dumps(body)})
-    answer = sandbox.reaction.handler({"Records": records}, LocalLambdaContext())
+    with quiet():
+        answer = sandbox.reaction.handler({"Records": records}, LocalLambdaContext())
     if answer.get("batchItemFailures"):
         raise RuntimeError(f"the reaction did not open the watch's cases: {answer}")
