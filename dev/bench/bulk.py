@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.baseline.runner import run_baseline
-from bench.harness import EVENT, bench_sandbox, function_env, refresh
+from bench.functions import EVENT
+from bench.harness import bench_sandbox, function_env, refresh
 from bwp_privacy_cli.event_input import SourcedEvent
 from bwp_privacy_cli.event_runner import run_events
 from bwp_privacy_cli.local import LocalFunction, patched_environ

@@ -8,24 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (
-    CODE,
-    LAMBDAS,
-    ROOT,
-    WATCH_OPEN_CASES,
-    Lambda,
-    Subject,
-    XRaySink,
-    bench_sandbox,
-    function_env,
-    lambda_env,
-    open_cases,
-    published_failure,
-    refresh,
-    run_child,
-    scenario_inputs,
-)
+from bench.functions import CODE, LAMBDAS, ROOT, WATCH_OPEN_CASES, Lambda, lambda_env
+from bench.harness import Subject, XRaySink, bench_sandbox, function_env, refresh, run_child
 from bench.importtime import parse_importtime
+from bench.inputs import open_cases, published_failure, scenario_inputs
 from bench.runtime import Runtime, build_runtime
 
 #: Invocations of the recorder that send an event it has handled already (a redelivery).

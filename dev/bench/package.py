@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BASELINE_DIR, CODE, FUNCTION_DIR
+from bench.functions import BASELINE_DIR, CODE, FUNCTION_DIR
 from bench.runtime import find_python313, uv_command
 
 REQUIREMENTS = CODE / "shared" / "requirements.txt"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk import bulk_replay
-from bench.harness import CODE, LAMBDAS
+from bench.functions import CODE, LAMBDAS
 from bench.measure import measure
 from bench.package import package_sizes
 from bench.tables import render
