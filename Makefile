@@ -131,9 +131,12 @@ deploy: sam-build ## sam deploy --guided, run as sam-build runs sam (asks for th
 	$(SAM) deploy --guided
 
 # Every function's cold start and warm cost against its baseline on a Lambda-like python3.13
-# runtime (about 8 minutes on 2 cores), then the bulk replay: BENCH_EVENTS events per run (10
-# runs; 250 keeps it near 5 minutes, BENCH_EVENTS=5000 is the full measurement, about an hour).
+# runtime, then the recorder's bulk replay (BENCH_EVENTS events per run) and its package size:
+# the tables on the terminal, the raw figures as JSON under BENCH_RESULTS (a scratch or CI
+# artefact directory; never committed). BENCH_FLAGS=--quick tries the harness in minutes.
 BENCH_EVENTS ?= 250
+BENCH_RESULTS ?= $(or $(TMPDIR),/tmp)/bwp-privacy-bench
+BENCH_FLAGS ?=
 .PHONY: bench
-bench: setup ## every function against a bare baseline: tables, dev/bench/results/latest.json, docs/performance.md
-	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS)
+bench: setup ## every function against a bare baseline, as ratios: tables on the terminal, JSON under BENCH_RESULTS
+	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS) --results "$(BENCH_RESULTS)" $(BENCH_FLAGS)

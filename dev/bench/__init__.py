@@ -4,7 +4,7 @@ BENCH_CODE=DIR measures another tree (for instance an older commit unpacked with
 archive`): its shared/, cli/ and dev/ come first on sys.path here, so that the bench process
 (its sandbox, which deploys that tree's template.yaml, and the CLI's replay) and the replay
 workers it spawns use that code, and the child processes get its functions and its layer
-through bench.harness and bench.runtime. The benchmark itself (this package) stays this one.
+through bench.functions and bench.runtime. The benchmark itself (this package) stays this one.
 """
 
 import os

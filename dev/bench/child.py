@@ -12,8 +12,6 @@ Modes (BENCH_MODE):
 - ``invoke``: cold start, the first invocation, then BENCH_WARM warm invocations with wall
   and CPU time each, RSS every BENCH_RSS_EVERY invocations and AWS/HTTP call counts, per kind
   of input; then BENCH_DUPLICATES invocations that send events already handled again.
-- ``profile``: cold start under cProfile, then BENCH_WARM warm invocations under cProfile
-  (CPU clock); the top functions and time per package.
 
 Inputs (BENCH_INPUTS, a JSON file): ``scenario`` says what the function takes, and the
 templates each input is made from, each with fresh ids:
@@ -30,11 +28,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import cProfile
-    from collections.abc import Callable
 
 _ENTERED = time.time()  # the interpreter is up and the harness is running
 
@@ -48,18 +41,10 @@ def main() -> None:
     sys.path[:0] = os.environ["BENCH_PATHS"].split(os.pathsep)
     module_name = os.environ.get("BENCH_MODULE", "app")
 
-    profiler = None
-    if mode == "profile":
-        import cProfile
-
-        profiler = cProfile.Profile(time.perf_counter)
-        profiler.enable()
     wall0, cpu0 = _now()
     module = __import__(module_name)
     wall1, cpu1 = _now()
     ready = time.time()
-    if profiler is not None:
-        profiler.disable()
 
     import json
 
@@ -69,14 +54,9 @@ def main() -> None:
         "ready": ready,
         "import_wall": wall1 - wall0,
         "import_cpu": cpu1 - cpu0,
-        "rss_after_import_kb": _rss_kb(),
-        "peak_rss_after_import_kb": _peak_rss_kb(),
     }
     if mode == "invoke":
         result.update(_invocations(module))
-    elif mode == "profile":
-        assert profiler is not None
-        result.update(_profile(module, profiler))
     with open(os.environ["BENCH_OUT"], "w", encoding="utf-8") as out:
         json.dump(result, out)
 
@@ -260,8 +240,6 @@ class _Calls:
 
 
 def _invocations(module: object) -> dict[str, object]:
-    import resource
-
     calls = _Calls()
     invoke = _Invoker(module)
     first_kind, first_wall, first_cpu = invoke()
@@ -298,131 +276,9 @@ def _invocations(module: object) -> dict[str, object]:
         "warm_count": warm,
         "rss_samples": rss,
         "peak_rss_kb": _peak_rss_kb(),
-        "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "errors": invoke.errors[:5],
         "error_count": len(invoke.errors),
     }
-
-
-def _profile(module: object, cold: cProfile.Profile) -> dict[str, object]:
-    import cProfile
-
-    invoke = _Invoker(module)
-    invoke()  # the first invocation (token, connections) is not part of the warm profile
-    for _ in range(20):
-        invoke()
-    count = int(os.environ.get("BENCH_WARM", "200"))
-    profiles: dict[str, cProfile.Profile] = {"cold": cold}
-    profiler = cProfile.Profile(time.process_time)
-    profiler.enable()
-    for _ in range(count):
-        invoke()
-    profiler.disable()
-    profiles["warm_cpu"] = profiler
-    result: dict[str, object] = {"profiled_invocations": count, "errors": invoke.errors[:5]}
-    dump = os.environ.get("BENCH_PSTATS_DIR")
-    for name, profiler in profiles.items():
-        if dump:
-            module_name = os.environ.get("BENCH_NAME", "handler")
-            profiler.dump_stats(os.path.join(dump, f"{module_name}-{name}.pstats"))
-        result[name] = _summarise(profiler, per=1 if name == "cold" else count)
-    return result
-
-
-def _summarise(profiler: cProfile.Profile, per: int) -> dict[str, object]:
-    """Top functions by cumulative and own time, and own time per package (ms per call)."""
-    import pstats
-    from collections import defaultdict
-
-    stats = pstats.Stats(profiler)
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
-    raw = stats.stats  # type: ignore[attr-defined]
-    total = sum(entry[2] for entry in raw.values())
-    by_package: dict[str, float] = defaultdict(float)
-    rows = []
-    for (filename, line, function), (_, calls, own, cumulative, _) in raw.items():
-        package = _package(filename, function)
-        by_package[package] += own
-        rows.append(
-            {
-                "function": _label(filename, line, function),
-                "package": package,
-                "calls": calls / per,
-                "own_ms": own * 1000 / per,
-                "cumulative_ms": cumulative * 1000 / per,
-            }
-        )
-    top_cumulative = sorted(rows, key=lambda row: -float(row["cumulative_ms"]))  # type: ignore[arg-type]
-    top_own = sorted(rows, key=lambda row: -float(row["own_ms"]))  # type: ignore[arg-type]
-    shares = {
-        label: sum(
-            entry[3] for (filename, _, function), entry in raw.items() if match(filename, function)
-        )
-        * 1000
-        / per
-        for label, match in SHARES.items()
-    }
-    shares["X-Ray SDK (own time)"] = by_package.get("aws_xray_sdk", 0.0) * 1000 / per
-    return {
-        "total_ms": total * 1000 / per,
-        "shares_ms": shares,
-        "by_package_ms": dict(
-            sorted(((k, v * 1000 / per) for k, v in by_package.items()), key=lambda kv: -kv[1])
-        ),
-        "top_cumulative": top_cumulative[:40],
-        "top_own": top_own[:30],
-    }
-
-
-#: Where a warm invocation's time goes, by cumulative time of these entry points.
-SHARES: dict[str, Callable[[str, str], bool]] = {
-    "handler, all of it": lambda f, n: n == "handler" and f.endswith(("/app.py", "/app.pyc")),
-    "AWS SDK calls (botocore BaseClient._make_api_call)": lambda f, n: (
-        n == "_make_api_call" and f.endswith("botocore/client.py")
-    ),
-    "HTTP API calls (requests Session.request)": lambda f, n: (
-        n == "request" and f.endswith("requests/sessions.py")
-    ),
-}
-
-
-PACKAGE_ROOTS = ("/opt/python/", "site-packages/", "/baseline-deps/")
-HANDLER_ROOTS = ("/task/", "/baseline/")
-
-
-def _package(filename: str, function: str) -> str:
-    if filename == "~":
-        return (
-            "socket I/O (C)"
-            if any(s in function for s in ("socket", "recv", "send", "connect", "select", "poll"))
-            else "builtins (C)"
-        )
-    # bench.runtime's layout: the layer, the runtime's packages, the baseline's requests; then
-    # the function's and the baseline's own directories.
-    for marker in PACKAGE_ROOTS:
-        if marker in filename:
-            return filename.split(marker, 1)[1].split("/", 1)[0].removesuffix(".py")
-    if any(marker in filename for marker in HANDLER_ROOTS):
-        return "handler module"
-    if "/lib/python" in filename:
-        rest = filename.split("/lib/python", 1)[1].split("/", 1)
-        return "stdlib " + (rest[1].split("/", 1)[0].removesuffix(".py") if len(rest) > 1 else "?")
-    if filename.startswith("<frozen importlib"):
-        return "importlib (frozen)"
-    if filename.startswith("<frozen "):
-        # os.environ and collections.abc live here: reads of the environment, not imports.
-        return "stdlib " + filename.removeprefix("<frozen ").removesuffix(">") + " (frozen)"
-    return filename
-
-
-def _label(filename: str, line: int, function: str) -> str:
-    if filename == "~":
-        return function
-    for marker in (*PACKAGE_ROOTS, *HANDLER_ROOTS):
-        if marker in filename:
-            filename = filename.split(marker, 1)[1]
-            break
-    return f"{filename}:{line}({function})"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""moto's server in a process of its own, as `python -m moto.server` runs it, with some of its
-costs per request cut (the same answers, less CPU): the benchmark's "moto in its own process".
+"""moto's server in a process of its own, as `python -m moto.server` runs it, with the
+sandbox's additions (as LocalAws has them) and some of its costs per request cut (the same
+answers, less CPU): the benchmark's "moto in its own process".
 
     python -m bench.moto_server --host 127.0.0.1 --port 5000
 
@@ -91,6 +92,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
+    # What the sandbox adds to moto (LocalAws installs the same in its own process): the
+    # stack's partner event bus, PartiQL inserts, the queues' rules, CloudFormation.
+    from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
+
+    for module in (partiql_insert, partner_sources, sqs_rules, cloudformation):
+        module.install()
     speed_up_moto()
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,

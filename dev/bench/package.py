@@ -3,37 +3,26 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BASELINE_DIR, CODE, FUNCTION_DIR
-from bench.runtime import find_python313
+from bench.functions import BASELINE_DIR, CODE, FUNCTION_DIR
+from bench.runtime import find_python313, uv_command
 
 REQUIREMENTS = CODE / "shared" / "requirements.txt"
 LAMBDA_PLATFORM = ["--python-platform", "aarch64-manylinux2014", "--python-version", "3.13"]
 SKIP = ("__pycache__", ".pyc")
 
 
-def _uv() -> list[str]:
-    """uv as the Makefile runs it (UV), else from PATH, else as a module."""
-    if os.environ.get("UV"):
-        return shlex.split(os.environ["UV"])
-    found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
-
-
 def _install(target: Path, requirements: list[str], *, no_deps: bool) -> list[str]:
     """``uv pip install --target`` for python3.13 on arm64 Lambda; returns what it installed."""
     command = [
-        *_uv(),
+        *uv_command(),
         "pip",
         "install",
         "--quiet",

@@ -10,9 +10,8 @@
   code's Makefile does: an older commit may not);
 - the baselines: each bare handler with requests beside it, compiled the same way.
 
-"compiled" runs use the bytecode shipped there and write none (Lambda's /opt and /var/task are
-read-only); "source" runs set PYTHONPYCACHEPREFIX to a cache holding the standard library
-alone, so that every other module (boto3 included) is compiled from source at every start.
+The handlers run on the bytecode shipped there and write none (Lambda's /opt and /var/task
+are read-only).
 """
 
 from __future__ import annotations
@@ -56,16 +55,6 @@ class Runtime:
     #: Modules the layer and the functions ship without bytecode for the runtime's Python.
     missing_bytecode: tuple[str, ...] = ()
     modules: int = 0
-
-    def stdlib(self) -> Path:
-        """The standard library of the runtime's interpreter (its bytecode stays in every run)."""
-        answer = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
-            [str(self.python), "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return Path(answer.stdout.strip()).resolve()
 
 
 def find_python313() -> str | None:
@@ -238,12 +227,3 @@ def build_runtime(
         missing_bytecode=missing,
         modules=len(shipped),
     )
-
-
-def keep_stdlib_bytecode(runtime: Runtime, everything: Path, stdlib_only: Path) -> None:
-    """Copy the standard library's part of a filled PYTHONPYCACHEPREFIX cache to another."""
-    stdlib = runtime.stdlib()
-    tree = everything / stdlib.relative_to(stdlib.anchor)
-    stdlib_only.mkdir(parents=True, exist_ok=True)
-    if tree.is_dir():
-        shutil.copytree(tree, stdlib_only / stdlib.relative_to(stdlib.anchor), dirs_exist_ok=True)
