@@ -11,15 +11,23 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.compliance import (
+from bwp_privacy.cases import (
     DEFAULT_DUE_SOON_DAYS,
-    NO_REASON,
     Bucket,
-    Response,
-    YearStats,
+    Case,
+    CaseState,
+    CaseTask,
+    Jurisdiction,
+    Period,
     bucket_counts,
     bucket_of,
+    deadlines,
     legal_days_left,
+)
+from bwp_privacy.compliance import (
+    NO_REASON,
+    Response,
+    YearStats,
     metric_rows,
     request_records,
     response_of,
@@ -30,7 +38,6 @@ from bwp_privacy.compliance import (
     year_window,
     yearly_stats,
 )
-from bwp_privacy.reaction import Case, CaseState, CaseTask, Jurisdiction, Period, deadlines
 
 RECEIVED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CCPA = Jurisdiction(title="CCPA", answer_within=Period(days=45), extension=Period(days=45))

@@ -15,21 +15,16 @@ from typing import Any
 
 import pytest
 
+from bwp_privacy.cases import Case, Deadline, Jurisdiction, Period, deadlines, shipped_jurisdictions
 from bwp_privacy.common import parse_iso
 from bwp_privacy.reaction import (
     CannotExtend,
-    Case,
-    Deadline,
-    Jurisdiction,
-    Period,
     PlaybooksConfig,
     PlaybooksError,
     TaskFailed,
-    deadlines,
     extend,
     load_playbooks,
     open_case,
-    shipped_jurisdictions,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,7 +193,7 @@ def test_the_notes_keep_what_the_reference_says_beside_the_figures() -> None:
 
 
 def test_the_table_is_a_data_file_of_the_package_the_layer_and_the_wheel_ship() -> None:
-    shipped = files("bwp_privacy.reaction") / "jurisdictions.json"
+    shipped = files("bwp_privacy.cases") / "jurisdictions.json"
     assert shipped.is_file()
     # The layer copies the package folder whole (shared/Makefile); the wheel takes every file
     # of its packages that git does not ignore (hatch), so a JSON beside the modules ships.

@@ -7,33 +7,35 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.reaction import (
-    Announce,
-    CancelSchedule,
+from bwp_privacy.cases import (
     Case,
     CaseState,
     Cause,
     CauseKind,
+    Period,
+    client_token,
+    deadlines,
+    schedule_name,
+)
+from bwp_privacy.reaction import (
+    Announce,
+    CancelSchedule,
     Decision,
     Ended,
     Escalation,
-    Period,
     PlaybooksConfig,
     PlaybooksError,
     ScheduleAttempt,
     StartTask,
     TaskCompleted,
     TaskFailed,
-    client_token,
     close_by_operator,
-    deadlines,
     load_playbooks,
     on_attempt_due,
     on_completed,
     on_failed,
     on_task_started,
     open_case,
-    schedule_name,
 )
 from bwp_privacy.reaction.decisions import DEADLINE_ADVICE, PAST_DUE_ADVICE
 

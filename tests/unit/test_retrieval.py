@@ -13,6 +13,7 @@ import pytest
 
 from bwp_privacy.bwp_api import RetrievalTask
 from bwp_privacy.bwp_api.client import RETRIEVAL_TASK_QUERY
+from bwp_privacy.cases import Case, CaseKind, CaseState, Cause, CauseKind, client_token, deadlines
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     COMPLETED_DETAIL_TYPES,
@@ -27,11 +28,6 @@ from bwp_privacy.partner_events import (
 )
 from bwp_privacy.reaction import (
     DEFAULT_RETRIEVAL,
-    Case,
-    CaseKind,
-    CaseState,
-    Cause,
-    CauseKind,
     Ended,
     Escalation,
     PlaybooksError,
@@ -40,8 +36,6 @@ from bwp_privacy.reaction import (
     StartTask,
     TaskCompleted,
     TaskFailed,
-    client_token,
-    deadlines,
     load_playbooks,
     on_attempt_due,
     on_completed,
