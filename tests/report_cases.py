@@ -9,8 +9,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.reaction import Case, CaseState, CaseTask, Cause, CauseKind, Deadline, Transition
-from bwp_privacy.reaction.case import CaseKind, ClosedAs
+from bwp_privacy.cases import (
+    Case,
+    CaseKind,
+    CaseState,
+    CaseTask,
+    Cause,
+    CauseKind,
+    ClosedAs,
+    Deadline,
+    Transition,
+)
 
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 BP = "amzn1.bwp.bp.7f3e2a"

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bwp_privacy.cases import Case, ClosedAs
 from bwp_privacy.contract import TaskFailure
-from bwp_privacy.reaction import Case, ClosedAs
 
 
 class _Out(BaseModel):

@@ -26,9 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bwp_privacy.cases import DEFAULT_DUE_SOON_DAYS, Case, CaseReader, CaseState
 from bwp_privacy.common import iso_z, use_clock
-from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
-from bwp_privacy.reaction import Case, CaseState, CaseStore
 from bwp_privacy_cli.doctor import StackView, Status, examine
 from bwp_privacy_cli.local import NOWHERE, LocalLambdaContext, function_logs_to
 from bwp_privacy_cli.report import build_report, write_report
@@ -117,7 +116,7 @@ def _doctor(sandbox: Sandbox) -> int:
 def _report(sandbox: Sandbox) -> None:
     """Every case of the demo in the compliance report: made now, its cases as they stand at
     the sandbox's clock, two weeks ahead (the report's header says so)."""
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     cases = store.all_cases()
     data = build_report(
         cases,
@@ -141,7 +140,7 @@ DEMO_EMAIL = "demo.shopper@example.com"
 def _cases(sandbox: Sandbox) -> int:
     """The reaction over the published failures, then a case carried over two weeks."""
     timeline = Timeline(sandbox)
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     router = sandbox.router.cold_start()
     print("\n== Cases: the reaction carries each failed deletion to its end ==")
     timeline.settle()
@@ -193,7 +192,7 @@ def _retrieval(sandbox: Sandbox) -> int:
     case of its own kind: nothing to retrieve closes it; another code escalates it, and an
     operator's resubmission (`startPersonalDataRetrievalTask`) completes it."""
     timeline = Timeline(sandbox)
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     bp = SAMPLE_BUSINESS_PRODUCT_ID
     print("\n== Retrieval: access requests, carried by the retrieval playbook ==")
     drain_queue(sandbox.stack.tap_queue_url)  # what the deletion cases published before
@@ -242,7 +241,7 @@ def _retrieval(sandbox: Sandbox) -> int:
     return failed
 
 
-def _show_kinded(store: CaseStore, *case_ids: str) -> None:
+def _show_kinded(store: CaseReader, *case_ids: str) -> None:
     for case_id in case_ids:
         case = store.load(case_id)
         if case is not None:
@@ -252,7 +251,7 @@ def _show_kinded(store: CaseStore, *case_ids: str) -> None:
             )
 
 
-def _close_escalated(sandbox: Sandbox, store: CaseStore, router: Any, paged: set[str]) -> int:
+def _close_escalated(sandbox: Sandbox, store: CaseReader, router: Any, paged: set[str]) -> int:
     """On-call closes a case that paged them; its incident resolves wherever it opened."""
     escalated = [
         case
@@ -287,7 +286,7 @@ def _close_escalated(sandbox: Sandbox, store: CaseStore, router: Any, paged: set
     return failed
 
 
-def _show_cases(store: CaseStore, title: str, only: str | None = None) -> None:
+def _show_cases(store: CaseReader, title: str, only: str | None = None) -> None:
     if title:
         print(f"\n-- {title}")
     every = sorted(store.all_cases(), key=lambda case: case.opened_at)

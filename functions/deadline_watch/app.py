@@ -9,9 +9,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from bwp_privacy.cases import CaseReader
 from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, aws_client, trace_handler
 from bwp_privacy.deadline_watch import DeadlineWatch, WatchSettings
-from bwp_privacy.reaction import CaseStore
 
 SERVICE = "deadline-watch"
 
@@ -19,9 +19,8 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 settings = WatchSettings.from_env()
-# The store's retention is unused here: the watch only reads.
 watch = DeadlineWatch(
-    CaseStore(aws_client("dynamodb"), settings.cases_table_name, retention_days=730),
+    CaseReader(aws_client("dynamodb"), settings.cases_table_name),
     PowertoolsMetricsSink(metrics),
     settings.due_soon_days,
 )

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bwp_privacy.compliance import Bucket, yearly_stats
+from bwp_privacy.cases import Bucket
+from bwp_privacy.compliance import yearly_stats
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.report import ReportData, build_report, write_report
 from tests.browser.png import SIGNATURE, read_png

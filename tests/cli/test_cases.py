@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bwp_privacy.audit import AuditTrail
-from bwp_privacy.reaction import CaseState
+from bwp_privacy.cases import CaseState
 from bwp_sandbox.function_urls import operator_identity
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.timeline import Timeline

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy.audit import SUBJECT_EXPORT, AuditTrail, subject
-from bwp_privacy.reaction import (
+from bwp_privacy.cases import (
     Case,
     CaseKind,
     CaseState,

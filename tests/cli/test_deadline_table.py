@@ -7,7 +7,7 @@ in UTC) and gives, for each law that binds it, the first deadline and where the 
 extension would move it, as ISO strings worked out on paper.
 
 A law binds a request only if it was in force on the request's UTC received date (the
-``in_force`` dates of ``bwp_privacy/reaction/jurisdictions.json``): a law not yet in force at
+``in_force`` dates of ``bwp_privacy/cases/jurisdictions.json``): a law not yet in force at
 receipt does not bind, and has no deadline in the row. Which laws each row holds is read off
 those dates by hand (in the comments of `US_45_DAYS_2023`, `US_45_DAYS_2024` and each row), not
 computed. CCPA, the GDPR, UK GDPR, PIPEDA and LGPD were in force before every row; a row
@@ -40,8 +40,8 @@ from typing import Literal
 
 import pytest
 
+from bwp_privacy.cases import shipped_jurisdictions
 from bwp_privacy.common import use_clock
-from bwp_privacy.reaction.clock import shipped_jurisdictions
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.stack import PROJECT_ROOT

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from bwp_privacy.compliance import Bucket, standing, yearly_stats
-from bwp_privacy.reaction import Case, Cause, CauseKind, Transition
+from bwp_privacy.cases import Bucket, Case, Cause, CauseKind, Transition
+from bwp_privacy.compliance import standing, yearly_stats
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.report import ReportData, build_report, render_report
 from bwp_privacy_cli.report.model import open_at

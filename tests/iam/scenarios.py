@@ -120,7 +120,7 @@ def reaction_run(sandbox: Sandbox) -> None:
     completed (its tasks' retention set); a case completed while waiting (its schedule
     deleted); an escalation published; a completion kept for a task no case holds; an input
     that cannot be handled parked in OnFailure."""
-    from bwp_privacy.reaction import CaseState
+    from bwp_privacy.cases import CaseState
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import COMPLETED, case, failed_task, open_case
 
@@ -211,7 +211,7 @@ def router_run(sandbox: Sandbox) -> None:
 
 def watch_run(sandbox: Sandbox) -> None:
     """The deadline watch counts the open cases by bucket (one index query per open state)."""
-    from bwp_privacy.reaction import CaseStore
+    from bwp_privacy.cases import CaseReader
     from bwp_privacy_cli.local import LocalLambdaContext
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import failed_task, open_case
@@ -220,5 +220,5 @@ def watch_run(sandbox: Sandbox) -> None:
     failed_task(sandbox, "iam-watched", "ORDERS_NOT_CLOSED", email="w@example.com")
     open_case(sandbox, timeline, "iam-watched")
     answer = sandbox.watch.cold_start().handler({}, LocalLambdaContext())
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     assert sum(answer["counts"].values()) == len(store.open_cases()) >= 1, answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bwp_privacy.reaction import Case, CaseStore
+from bwp_privacy.cases import Case, CaseReader, CaseStore
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
@@ -43,9 +43,9 @@ def failed_task(
     )
 
 
-def cases(sandbox: Sandbox) -> CaseStore:
+def cases(sandbox: Sandbox) -> CaseReader:
     """The cases, read as an operator reads them (the operator may not write them)."""
-    return CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    return CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
 
 
 def cases_written_by_the_reaction(sandbox: Sandbox) -> CaseStore:

@@ -215,7 +215,7 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
     """The reaction is the one place that reads a shopper's email: from the failed task, for
     one start mutation. It must leave no trace in logs, the case, the schedules, the notices,
     the alerts or the CLI: only in the start mutation's own request to Buy with Prime."""
-    from bwp_privacy.reaction import CaseStore
+    from bwp_privacy.cases import CaseReader
     from bwp_sandbox.timeline import Timeline
 
     caplog.set_level(logging.INFO)
@@ -259,7 +259,7 @@ def test_the_email_goes_into_the_start_mutation_and_nowhere_else(
         assert result.exit_code == 0, (args, result.output)
         cli_output.append(result.stdout + result.stderr)
     timeline.advance(7)
-    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(boto3.client("dynamodb"), sandbox.stack.cases_table_name)
     completed = store.load("canary-case")
     assert completed is not None
     assert completed.ended_at is not None
@@ -372,7 +372,8 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
     `startPersonalDataRetrievalTask`, with faults on the way. The email is in that request
     only; no query selects a retrieval's `dataRetrievalLink`, so neither the failed task's
     link nor the completed one's goes anywhere."""
-    from bwp_privacy.reaction import RETRIEVAL_EMAIL_QUERY, CaseStore, client_token
+    from bwp_privacy.cases import CaseReader, client_token
+    from bwp_privacy.reaction import RETRIEVAL_EMAIL_QUERY
     from bwp_sandbox.timeline import Timeline
 
     caplog.set_level(logging.INFO)
@@ -396,7 +397,7 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
     sandbox.emulator.inject("throttle")
     sandbox.emulator.inject("http_status", status=503)
     timeline.advance(7)  # attempt 1, retried through the faults; its retrieval completes
-    store = CaseStore(boto3.client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(boto3.client("dynamodb"), sandbox.stack.cases_table_name)
     case = store.load("canary-retrieval")
     assert case is not None
     assert (case.kind, case.state.value, case.attempts) == ("retrieval", "COMPLETED", 1)

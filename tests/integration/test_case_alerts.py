@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.reaction import CaseState
+from bwp_privacy.cases import CaseState
 from bwp_privacy_cli.local import LocalFunction
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource

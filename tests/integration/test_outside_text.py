@@ -26,8 +26,8 @@ from bwp_privacy.bwp_api import (
     request_access_token,
 )
 from bwp_privacy.bwp_api.credentials import ClientCredentials
+from bwp_privacy.cases import CaseState, client_token, schedule_name
 from bwp_privacy.common import Backoff
-from bwp_privacy.reaction import CaseState, client_token, schedule_name
 from bwp_privacy.recorder import InvalidEventError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, BwpEmulator

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bwp_privacy.reaction import CaseState, CauseKind, client_token
+from bwp_privacy.cases import CaseState, CauseKind, client_token
 from bwp_privacy_cli.local import LocalLambdaContext, invoke_async
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource

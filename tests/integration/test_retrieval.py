@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bwp_privacy.reaction import CaseState, client_token
+from bwp_privacy.cases import CaseState, client_token
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.stack import queue_depth
 from bwp_sandbox.timeline import Timeline

@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 
 from bwp_privacy.alerting.ledger import INCIDENT_KEEP_SECONDS
+from bwp_privacy.cases import OPEN_STATES
 from bwp_privacy.common.secrets import SECRET_MAX_AGE_SECONDS
 from bwp_privacy.deadline_watch.watch import METRICS as WATCH_METRICS
-from bwp_privacy.reaction.store import OPEN_STATES
 from bwp_sandbox.stack import PROJECT_ROOT, TEMPLATE, load_template
 from cost.__main__ import COST_PAGE, main
 from cost.data import STATUSES, Configuration, Usage, load_prices, load_usage

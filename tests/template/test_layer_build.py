@@ -106,8 +106,8 @@ def test_the_built_layer_holds_exactly_the_locked_packages(built_layer: Path) ->
     assert all(locked[name] == version for name, version in installed.items())
     assert not RUNTIME & set(installed)  # botocore is the runtime's: no 30 MB copy
     assert (built_layer / "bwp_privacy" / "recorder" / "recorder.py").exists()
-    # The table of laws is data beside the modules: the reaction cannot load without it.
-    assert (built_layer / "bwp_privacy" / "reaction" / "jurisdictions.json").exists()
+    # The table of laws is data beside the case's modules: no legal clock counts without it.
+    assert (built_layer / "bwp_privacy" / "cases" / "jurisdictions.json").exists()
 
 
 def test_every_module_shipped_has_bytecode_that_is_never_checked_against_its_source(

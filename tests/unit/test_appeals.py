@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bwp_privacy.cases import Case, CaseState
 from bwp_privacy.compliance import (
     Response,
     appeal_response_of,
@@ -23,8 +24,6 @@ from bwp_privacy.reaction import (
     CannotAppeal,
     CannotExtend,
     CannotSetReceived,
-    Case,
-    CaseState,
     PlaybooksConfig,
     TaskCompleted,
     TaskFailed,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bwp_privacy.audit import AuditEntry, AuditTrail, AuditWriteFailed
+from bwp_privacy.cases import CaseState
 from bwp_privacy.reaction import (
     CannotExtend,
-    CaseState,
     close_by_operator,
     extend,
     open_case,

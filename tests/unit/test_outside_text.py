@@ -23,16 +23,14 @@ from bwp_privacy.bwp_api import (
     error_from_graphql,
 )
 from bwp_privacy.bwp_api.models import MESSAGE_LIMIT, TaskError
+from bwp_privacy.cases import CaseState, CauseKind, schedule_name
 from bwp_privacy.common import EMAIL_MASK, IDENTIFIER, bounded, clean_text, mask_emails
 from bwp_privacy.reaction import (
-    CaseState,
-    CauseKind,
     Escalation,
     TaskFailed,
     close_by_operator,
     on_attempt_impossible,
     open_case,
-    schedule_name,
 )
 from bwp_privacy.reaction.decisions import NO_EMAIL_ADVICE, REFUSED_START_ADVICE
 from bwp_privacy.reaction.resubmit import CannotResubmit, Resubmitter

@@ -7,33 +7,34 @@ from typing import Any
 
 import pytest
 
-from bwp_privacy.reaction import (
-    Announce,
-    CancelSchedule,
+from bwp_privacy.cases import (
     Case,
     CaseState,
     Cause,
     CauseKind,
+    client_token,
+    deadlines,
+    schedule_name,
+)
+from bwp_privacy.reaction import (
+    Announce,
+    CancelSchedule,
     Decision,
     Ended,
     Escalation,
-    Period,
     PlaybooksConfig,
     PlaybooksError,
     ScheduleAttempt,
     StartTask,
     TaskCompleted,
     TaskFailed,
-    client_token,
     close_by_operator,
-    deadlines,
     load_playbooks,
     on_attempt_due,
     on_completed,
     on_failed,
     on_task_started,
     open_case,
-    schedule_name,
 )
 from bwp_privacy.reaction.decisions import DEADLINE_ADVICE, PAST_DUE_ADVICE
 
@@ -81,21 +82,6 @@ def started(case: Case, attempt: int, task: str, now: datetime) -> Case:
 
 
 # ---- clocks -----------------------------------------------------------------------------
-
-
-def test_a_calendar_month_ends_on_the_same_day_or_the_last_day_of_a_shorter_month() -> None:
-    month = Period(months=1)
-    assert month.after(datetime(2026, 1, 31, tzinfo=UTC)) == datetime(2026, 2, 28, tzinfo=UTC)
-    assert month.after(datetime(2028, 1, 31, tzinfo=UTC)) == datetime(2028, 2, 29, tzinfo=UTC)
-    assert Period(months=2).after(datetime(2026, 11, 15, tzinfo=UTC)) == datetime(
-        2027, 1, 15, tzinfo=UTC
-    )
-    assert Period(days=45).after(SUBMITTED) == SUBMITTED + timedelta(days=45)
-
-
-def test_a_period_is_days_or_months_never_both() -> None:
-    with pytest.raises(ValueError, match="either days or months"):
-        Period(days=1, months=1)
 
 
 def test_deadlines_per_jurisdiction_come_from_the_table_earliest_first() -> None:
@@ -395,23 +381,6 @@ def test_announce_mode_tells_the_merchant_and_waits_for_their_task() -> None:
     assert due.effects == (Announce(1),)
     linked = started(due.case, 1, "merchant-task", FAILED_AT + timedelta(days=8))
     assert linked.state is CaseState.RESUBMITTED
-
-
-# ---- identities -------------------------------------------------------------------------
-
-
-def test_client_tokens_are_stable_per_attempt_and_distinct_between_attempts() -> None:
-    first, again, second = client_token("c", 1), client_token("c", 1), client_token("c", 2)
-    assert first == again != second
-    assert 36 <= len(first) <= 64
-
-
-def test_schedule_names_fit_scheduler_limits() -> None:
-    long_id = "x" * 80 + "/" + "y" * 40
-    name = schedule_name(long_id, 12)
-    assert len(name) <= 64
-    assert all(c.isalnum() or c in "-_." for c in name)
-    assert name != schedule_name("x" * 80 + "/" + "z" * 40, 12)
 
 
 def test_an_operator_moves_the_clock_and_the_deadlines_follow() -> None:

@@ -7,12 +7,13 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 
 from bwp_privacy.bwp_api import RetrievalTask
 from bwp_privacy.bwp_api.client import RETRIEVAL_TASK_QUERY
+from bwp_privacy.cases import Case, CaseState, Cause, CauseKind, client_token, deadlines
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     COMPLETED_DETAIL_TYPES,
@@ -27,11 +28,6 @@ from bwp_privacy.partner_events import (
 )
 from bwp_privacy.reaction import (
     DEFAULT_RETRIEVAL,
-    Case,
-    CaseKind,
-    CaseState,
-    Cause,
-    CauseKind,
     Ended,
     Escalation,
     PlaybooksError,
@@ -40,8 +36,6 @@ from bwp_privacy.reaction import (
     StartTask,
     TaskCompleted,
     TaskFailed,
-    client_token,
-    deadlines,
     load_playbooks,
     on_attempt_due,
     on_completed,
@@ -177,10 +171,6 @@ def test_a_retrieval_playbook_cannot_hold_a_task() -> None:
     )
     with pytest.raises(PlaybooksError, match="retrieval: EXPORT_FAILED: holding_period_days"):
         load_playbooks(json.dumps(raw), "playbooks.json")
-
-
-def test_the_case_kinds_are_the_contract_task_kinds() -> None:
-    assert get_args(CaseKind) == get_args(TaskKind)
 
 
 # ---- retrieval cases --------------------------------------------------------------------

@@ -18,15 +18,25 @@ import click
 from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
-from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
-from bwp_privacy.compliance import (
+from bwp_privacy.cases import (
     DEFAULT_DUE_SOON_DAYS,
-    REQUEST_TYPE,
+    Appeal,
+    AppealedAnswer,
     Bucket,
-    RequestRecord,
+    Case,
+    CaseReader,
+    CaseState,
+    ClosedAs,
+    Deadline,
+    DeniedBecause,
     bucket_counts,
     bucket_of,
     legal_days_left,
+)
+from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
+from bwp_privacy.compliance import (
+    REQUEST_TYPE,
+    RequestRecord,
     metric_rows,
     request_records,
     write_csv,
@@ -34,16 +44,6 @@ from bwp_privacy.compliance import (
     write_stats_csv,
     year_window,
     yearly_stats,
-)
-from bwp_privacy.reaction import (
-    Appeal,
-    AppealedAnswer,
-    Case,
-    CaseState,
-    CaseStore,
-    ClosedAs,
-    Deadline,
-    DeniedBecause,
 )
 from bwp_privacy_cli.actors import actor_names
 from bwp_privacy_cli.audit_log import audited
@@ -661,7 +661,7 @@ def _choices(values: tuple[str, ...]) -> str:
     "--jurisdiction",
     required=True,
     help="Whose deadline to extend: a law's key as `cases show` lists the case's deadlines"
-    " (ccpa, gdpr, virginia…; README's table has them all).",
+    " (ccpa, gdpr, virginia…; docs/compliance.md lists them all).",
 )
 @click.option(
     "--reason", required=True, help="Why more time is needed (kept in the case's record)."
@@ -900,7 +900,7 @@ def _next(case: Case) -> str:
             return "nothing: ended"
 
 
-def _load(store: CaseStore, case_id: str) -> Case:
+def _load(store: CaseReader, case_id: str) -> Case:
     found = store.load(case_id)
     if found is None:
         raise UserError(f"no case {case_id} (a case's id is its first task's id)")

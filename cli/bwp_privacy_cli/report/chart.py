@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from bwp_privacy.compliance import Bucket
+from bwp_privacy.cases import Bucket
 from bwp_privacy_cli.report.model import BUCKET_ORDER, WeekCounts
 
 __all__ = ["BUCKET_CLASS", "BUCKET_COLOUR", "week_chart"]

@@ -13,17 +13,15 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bwp_privacy.cases import Bucket, Case, CaseState, CauseKind, Transition, bucket_of
 from bwp_privacy.compliance import (
-    Bucket,
     Response,
     YearStats,
-    bucket_of,
     response_of,
     standing,
     whole_days_left,
     yearly_stats,
 )
-from bwp_privacy.reaction import Case, CaseState, CauseKind, Transition
 from bwp_privacy_cli.actors import actor_names
 from bwp_privacy_cli.json_output import TargetOut
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bwp_privacy.audit import AuditTrail
+from bwp_privacy.cases import CaseReader
 from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
-from bwp_privacy.reaction import CaseStore, ReactionSettings
+from bwp_privacy.reaction import ReactionSettings
 from bwp_privacy.recorder import FailureStore, RecorderSettings
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.local import LocalFunction, patched_environ
@@ -116,15 +117,14 @@ class Target(ABC):
             raise TargetError(f"{self.label} has no ReactionFunction: deploy this version first")
         return ReactionSettings.from_env(self.reaction_env)
 
-    def case_store(self) -> CaseStore:
-        """The cases table, read and written with the caller's credentials."""
+    def case_store(self) -> CaseReader:
+        """The cases table, read with the caller's credentials (an operator holds no write
+        grant on it: operators act through the reaction, `operator_client`)."""
         import boto3
 
-        settings = self.reaction_settings()
-        return CaseStore(
+        return CaseReader(
             boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
-            settings.cases_table_name,
-            settings.retention_days,
+            self.reaction_settings().cases_table_name,
         )
 
     def audit_trail(self) -> AuditTrail:

@@ -28,7 +28,7 @@ from typing import Any
 
 from botocore.httpsession import URLLib3Session
 
-from bwp_privacy.reaction import CaseStore
+from bwp_privacy.cases import CaseReader
 from bwp_privacy_cli.local import LocalFunction, ProcessCrash, invoke_async
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, admin_client
 from bwp_sandbox.event_source import SqsEventSource
@@ -342,7 +342,7 @@ def run_reaction_soak(
 
 def _close_open_cases(sandbox: Sandbox) -> int:
     """`bwp-privacy cases close` for every open case, as on-call would after an escalation."""
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     open_cases = [case for case in store.all_cases() if not case.state.ended]
     for case in open_cases:
         sandbox.operate(
@@ -403,7 +403,7 @@ def _deliveries(sandbox: Sandbox) -> dict[str, list[tuple[str, str]]]:
 
 
 def _account_incidents(sandbox: Sandbox) -> IncidentAccount:
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     ended = {case.case_id: case.state.ended for case in store.all_cases()}
     account = IncidentAccount()
     for receiver, deliveries in _deliveries(sandbox).items():
@@ -512,7 +512,7 @@ def _account(
     redriven: int,
     weeks: int,
 ) -> ReactionSoakReport:
-    store = CaseStore(admin_client("dynamodb"), sandbox.stack.cases_table_name, 730)
+    store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     wrong, lost, good = [], [], 0
     for scenario in plan:
         case = store.load(scenario.task_id)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bwp_privacy.contract import CASE_ID_ATTRIBUTE, TASK_PREFIX, task_item_key
+from bwp_privacy.cases import CASE_ID_ATTRIBUTE, TASK_PREFIX, task_item_key
 
 #: Keys one BatchGetItem reads at most (DynamoDB's limit).
 BATCH_GET_LIMIT = 100

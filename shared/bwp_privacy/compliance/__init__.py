@@ -1,20 +1,16 @@
-"""Compliance views over the cases: how urgent each open request is against its legal
-deadline (`bucket_of`), the request log an auditor reads (`request_records`, written by
-`write_csv` or `write_jsonl`), and the yearly figures a business publishes (`yearly_stats`,
-as § 7102 names them by `metric_rows`, written by `write_stats_csv`).
+"""Compliance views over the cases: the request log an auditor reads (`request_records`,
+written by `write_csv` or `write_jsonl`), and the yearly figures a business publishes
+(`yearly_stats`, as § 7102 names them by `metric_rows`, written by `write_stats_csv`). How
+urgent an open request is (`bucket_of`) is the case's own reading of its clock, in
+`bwp_privacy.cases`.
 
-Pure: cases in, values out (or text to a stream); no table, no AWS, an explicit ``now``.
+Pure: cases in, values out (or text to a stream); no table, no AWS, an explicit ``now``. So
+it imports the case's pure modules by name (``bwp_privacy.cases.case``), never the package,
+which brings the table's reader and store with it.
 """
 
 # The views say a deadline's standing in these words (one wording for every view).
 from bwp_privacy.common.days import standing, whole_days_left
-from bwp_privacy.compliance.buckets import (
-    DEFAULT_DUE_SOON_DAYS,
-    Bucket,
-    bucket_counts,
-    bucket_of,
-    legal_days_left,
-)
 from bwp_privacy.compliance.export import (
     COLUMNS,
     STATS_COLUMNS,
@@ -47,23 +43,18 @@ from bwp_privacy.compliance.stats import (
 
 __all__ = [
     "COLUMNS",
-    "DEFAULT_DUE_SOON_DAYS",
     "DENIAL_CATEGORY",
     "HOW_MADE",
     "NO_REASON",
     "REQUEST_TYPE",
     "STATS_COLUMNS",
-    "Bucket",
     "KindStats",
     "RequestRecord",
     "Response",
     "YearStats",
     "appeal_response_of",
-    "bucket_counts",
-    "bucket_of",
     "denial_basis",
     "denial_category",
-    "legal_days_left",
     "metric_rows",
     "request_record",
     "request_records",

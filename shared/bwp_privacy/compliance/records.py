@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
+from bwp_privacy.cases.case import Appeal, Case, CaseKind, CaseState, DeniedBecause
+from bwp_privacy.cases.clock import legal_due_at
 from bwp_privacy.common.clock import iso_z
-from bwp_privacy.reaction.case import Appeal, Case, CaseKind, CaseState, DeniedBecause
-from bwp_privacy.reaction.clock import legal_due_at
 
 
 class Response(StrEnum):

@@ -13,6 +13,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from bwp_privacy.cases.case import Case, CaseKind, DeniedBecause
 from bwp_privacy.compliance.records import (
     Response,
     appeal_response_of,
@@ -21,7 +22,6 @@ from bwp_privacy.compliance.records import (
     response_of,
     year_window,
 )
-from bwp_privacy.reaction.case import Case, CaseKind, DeniedBecause
 
 #: A denial whose case holds no reason is counted under this key.
 NO_REASON = "(no reason given)"

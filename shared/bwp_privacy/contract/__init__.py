@@ -3,12 +3,6 @@ notice (``bwp-privacy.case-notice`` 1.1), with their message attributes. It depe
 nothing else of the project."""
 
 from bwp_privacy.contract.attributes import message_attributes
-from bwp_privacy.contract.case_links import (
-    CASE_ID_ATTRIBUTE,
-    TASK_PREFIX,
-    case_item_key,
-    task_item_key,
-)
 from bwp_privacy.contract.case_notice import (
     CASE_NOTICE_DETAIL_TYPE,
     CASE_NOTICE_SCHEMA,
@@ -24,34 +18,30 @@ from bwp_privacy.contract.failure import (
     UNRECOGNISED_CODE,
     UNRECOGNISED_STATUS,
     UNSPECIFIED_CODE,
-    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskFailure,
     TaskKind,
 )
 
 __all__ = [
-    "CASE_ID_ATTRIBUTE",
     "CASE_NOTICE_DETAIL_TYPE",
     "CASE_NOTICE_SCHEMA",
     "CASE_NOTICE_SCHEMA_VERSION",
     "NO_ERROR_CODE",
     "SCHEMA_VERSION",
-    "TASK_PREFIX",
     "UNRECOGNISED_CODE",
     "UNRECOGNISED_STATUS",
     "UNSPECIFIED_CODE",
     "CaseNotice",
-    "TaskFailure",
     "EndState",
     "LookupOutcome",
     "LookupStatus",
     "NoticeDeadline",
     "TaskError",
+    "TaskFailure",
     "TaskKind",
-    "case_item_key",
     "message_attributes",
     "notice_attributes",
-    "task_item_key",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from bwp_privacy.cases import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy.common import EnvSettings
-from bwp_privacy.compliance import DEFAULT_DUE_SOON_DAYS
 
 
 class WatchSettings(EnvSettings):

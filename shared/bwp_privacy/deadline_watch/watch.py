@@ -8,9 +8,8 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from bwp_privacy.cases import Bucket, CaseReader, bucket_of, legal_days_left
 from bwp_privacy.common import MetricsSink, utc_now
-from bwp_privacy.compliance import Bucket, bucket_of, legal_days_left
-from bwp_privacy.reaction import CaseStore
 
 logger = Logger(child=True)
 
@@ -38,7 +37,7 @@ class DeadlineWatch:
 
     def __init__(
         self,
-        store: CaseStore,
+        store: CaseReader,
         metrics: MetricsSink,
         due_soon_days: float,
         clock: Callable[[], datetime] = utc_now,

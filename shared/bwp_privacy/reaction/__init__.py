@@ -2,9 +2,10 @@
 is carried to its end: resubmitted on a schedule, closed when Buy with Prime holds nothing for
 the shopper, escalated before the legal deadline, completed.
 
-The pure part (the legal clocks, the playbooks, the case and its state machine) knows no
-AWS and no API: it is what the tests exercise hardest. Around it: the cases table
-(`CaseStore`), the attempt schedules (`AttemptScheduler`), the one place that reads a
+The case itself, its legal clocks and its table are `bwp_privacy.cases`, which every feature
+reads; the reaction is the one that moves and writes cases. The pure part (the playbooks and
+the decisions of the state machine) knows no AWS and no API: it is what the tests exercise
+hardest. Around it: the attempt schedules (`AttemptScheduler`), the one place that reads a
 shopper's email (`Resubmitter`), case notices for the router (`NoticePublisher`), and the
 service that carries each input through them (`ReactionService`, wired by `build_reaction`).
 """
@@ -17,30 +18,6 @@ if TYPE_CHECKING:
     from bwp_privacy.reaction.audit_entries import (
         retention_start,
         transition_entries,
-    )
-    from bwp_privacy.reaction.case import (
-        Appeal,
-        AppealedAnswer,
-        Case,
-        CaseKind,
-        CaseState,
-        CaseTask,
-        Cause,
-        CauseKind,
-        ClosedAs,
-        DeniedBecause,
-        Transition,
-        client_token,
-        schedule_name,
-    )
-    from bwp_privacy.reaction.clock import (
-        Deadline,
-        Jurisdiction,
-        Period,
-        appeal_deadlines,
-        deadlines,
-        legal_due_at,
-        shipped_jurisdictions,
     )
     from bwp_privacy.reaction.decisions import (
         Announce,
@@ -130,11 +107,6 @@ if TYPE_CHECKING:
         ReactionService,
     )
     from bwp_privacy.reaction.settings import ReactionSettings
-    from bwp_privacy.reaction.store import (
-        CaseConflict,
-        CaseStore,
-        TaskLink,
-    )
     from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction
 
 # Each name is imported on first use: see bwp_privacy.lazy_exports.
@@ -142,30 +114,6 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "audit_entries": ("retention_start", "transition_entries"),
-        "case": (
-            "Appeal",
-            "AppealedAnswer",
-            "Case",
-            "CaseKind",
-            "CaseState",
-            "CaseTask",
-            "Cause",
-            "CauseKind",
-            "ClosedAs",
-            "DeniedBecause",
-            "Transition",
-            "client_token",
-            "schedule_name",
-        ),
-        "clock": (
-            "Deadline",
-            "Jurisdiction",
-            "Period",
-            "appeal_deadlines",
-            "deadlines",
-            "legal_due_at",
-            "shipped_jurisdictions",
-        ),
         "decisions": (
             "Announce",
             "CancelSchedule",
@@ -228,7 +176,6 @@ __getattr__, __dir__ = lazy_exports(
         "schedules": ("ATTEMPT_DUE", "AttemptDueInput", "AttemptScheduler", "SchedulerTarget"),
         "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
         "settings": ("ReactionSettings",),
-        "store": ("CaseConflict", "CaseStore", "TaskLink"),
         "wiring": ("build_operator_actions", "build_reaction"),
     },
 )
@@ -241,9 +188,7 @@ __all__ = [
     "ORDERS_NOT_CLOSED",
     "RETRIEVAL_EMAIL_QUERY",
     "Announce",
-    "Appeal",
     "AppealRequest",
-    "AppealedAnswer",
     "AttemptDueInput",
     "AttemptScheduler",
     "CancelSchedule",
@@ -251,22 +196,11 @@ __all__ = [
     "CannotExtend",
     "CannotResubmit",
     "CannotSetReceived",
-    "Case",
-    "CaseConflict",
-    "CaseKind",
     "CaseNotFound",
     "CaseNotStartable",
-    "CaseState",
-    "CaseStore",
-    "CaseTask",
-    "Cause",
-    "CauseKind",
     "Close",
     "CloseRequest",
-    "ClosedAs",
-    "Deadline",
     "Decision",
-    "DeniedBecause",
     "Effect",
     "Ended",
     "Escalate",
@@ -274,7 +208,6 @@ __all__ = [
     "ExtendRequest",
     "Handled",
     "InvalidReactionInput",
-    "Jurisdiction",
     "LinkRequest",
     "Mode",
     "NoticePublisher",
@@ -282,7 +215,6 @@ __all__ = [
     "OperatorAnswer",
     "OperatorRefused",
     "OperatorRequest",
-    "Period",
     "PlaybookSet",
     "PlaybooksConfig",
     "PlaybooksError",
@@ -300,22 +232,16 @@ __all__ = [
     "TaskCancelRequest",
     "TaskCompleted",
     "TaskFailed",
-    "TaskLink",
-    "Transition",
-    "appeal_deadlines",
     "build_notice",
     "build_operator_actions",
     "build_reaction",
     "caller_of",
-    "client_token",
     "close_by_operator",
     "days_left",
-    "deadlines",
     "extend",
     "handle",
     "handle_request",
     "is_function_url_request",
-    "legal_due_at",
     "load_playbooks",
     "merge_stray",
     "on_attempt_due",
@@ -326,9 +252,7 @@ __all__ = [
     "open_appeal",
     "open_case",
     "retention_start",
-    "schedule_name",
     "set_received",
-    "shipped_jurisdictions",
     "start_task",
     "transition_entries",
 ]

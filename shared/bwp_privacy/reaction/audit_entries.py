@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bwp_privacy.audit import SUBJECT_CASE, AuditEntry, subject
-from bwp_privacy.reaction.case import Case
+from bwp_privacy.cases import Case
 
 
 def retention_start(case: Case) -> datetime:

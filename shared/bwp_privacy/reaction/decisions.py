@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bwp_privacy.common import BwpPrivacyError, bounded, iso_z, plain_day
-from bwp_privacy.reaction.case import (
+from bwp_privacy.cases.case import (
     CAUSE_REF_LIMIT,
     REASON_LIMIT,
     STARTABLE,
@@ -32,7 +31,8 @@ from bwp_privacy.reaction.case import (
     client_token,
     schedule_name,
 )
-from bwp_privacy.reaction.clock import Deadline, appeal_deadlines, deadlines
+from bwp_privacy.cases.clock import Deadline, appeal_deadlines, deadlines
+from bwp_privacy.common import BwpPrivacyError, bounded, iso_z, plain_day
 from bwp_privacy.reaction.playbooks import Close, Escalate, Mode, PlaybooksConfig, Resubmit
 
 # ---- inputs ---------------------------------------------------------------------------
@@ -500,7 +500,7 @@ def extend(
         whose = "its appeal's deadlines" if appeal is not None else "its deadlines"
         if jurisdiction not in config.table():
             raise CannotExtend(
-                f"no law has the key {jurisdiction} (README's table lists them); case"
+                f"no law has the key {jurisdiction} (docs/compliance.md lists them); case"
                 f" {case.case_id} has {whose} under: {known}"
             )
         raise CannotExtend(

@@ -8,9 +8,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bwp_privacy.cases import Case
 from bwp_privacy.common import iso_z
 from bwp_privacy.contract import CaseNotice, NoticeDeadline, notice_attributes
-from bwp_privacy.reaction.case import Case
 from bwp_privacy.reaction.decisions import days_left
 
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from bwp_privacy.cases import ClosedAs, DeniedBecause
 from bwp_privacy.common import IDENTIFIER, clean_text
-from bwp_privacy.reaction.case import ClosedAs, DeniedBecause
 
 #: A case's or a task's id (a case is named after its first task): an identifier's grammar.
 Id = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]

@@ -15,14 +15,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
-from bwp_privacy.reaction.case import CaseKind
-from bwp_privacy.reaction.clock import (
+from bwp_privacy.cases.case import CaseKind
+from bwp_privacy.cases.clock import (
     Jurisdiction,
     JurisdictionKey,
     RequestKind,
     shipped_jurisdictions,
 )
+from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 
 #: The documented code after which Buy with Prime says the merchant must resubmit.
 ORDERS_NOT_CLOSED = "ORDERS_NOT_CLOSED"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bwp_privacy.bwp_api import BwpApiError, UnknownApiError
+from bwp_privacy.cases import CaseKind
 from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy.partner_events import ID_PATTERN
-from bwp_privacy.reaction.case import CaseKind
 
 # The only queries in the project that select the data subject's email, one per kind.
 EMAIL_QUERY = """

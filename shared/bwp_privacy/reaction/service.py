@@ -17,19 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bwp_privacy.audit import AuditWriter
-from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
-from bwp_privacy.contract import TaskFailure, LookupStatus
-from bwp_privacy.reaction.audit_entries import transition_entries
-from bwp_privacy.reaction.case import (
-    STARTABLE,
+from bwp_privacy.cases import (
     Case,
+    CaseConflict,
     CaseState,
+    CaseStore,
     Cause,
     CauseKind,
     ClosedAs,
     DeniedBecause,
     schedule_name,
 )
+from bwp_privacy.cases.case import STARTABLE
+from bwp_privacy.common import BwpPrivacyError, MetricsSink, parse_iso, utc_now
+from bwp_privacy.contract import LookupStatus, TaskFailure
+from bwp_privacy.reaction.audit_entries import transition_entries
 from bwp_privacy.reaction.decisions import (
     Announce,
     CancelSchedule,
@@ -57,7 +59,6 @@ from bwp_privacy.reaction.notices import NoticePublisher, build_notice
 from bwp_privacy.reaction.playbooks import PlaybooksConfig, Resubmit
 from bwp_privacy.reaction.resubmit import CannotResubmit, Resubmitter
 from bwp_privacy.reaction.schedules import AttemptScheduler
-from bwp_privacy.reaction.store import CaseConflict, CaseStore
 
 #: Reads and decisions again after a lost race before the input is failed (and retried).
 MAX_CONFLICTS = 5

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bwp_privacy.audit import AuditTrail
+from bwp_privacy.cases import CaseStore
 from bwp_privacy.common import MetricsSink, aws_client, utc_now
 from bwp_privacy.reaction.notices import NoticePublisher
 from bwp_privacy.reaction.playbooks_source import PlaybooksSource
@@ -15,7 +16,6 @@ from bwp_privacy.reaction.resubmit import GraphQL, Resubmitter
 from bwp_privacy.reaction.schedules import AttemptScheduler, SchedulerTarget
 from bwp_privacy.reaction.service import ReactionService
 from bwp_privacy.reaction.settings import ReactionSettings
-from bwp_privacy.reaction.store import CaseStore
 
 if TYPE_CHECKING:
     from bwp_privacy.reaction.operator_actions import OperatorActions

@@ -1,5 +1,7 @@
 """Open cases by urgency, as peers show them (DataGrail: On Time, Due Soon, Past Due),
-counted against the legal deadline in force, not the playbooks' planning deadline."""
+counted against the legal deadline in force, not the playbooks' planning deadline. One
+reading of the case's clock for every feature that shows it: the deadline watch's metrics and
+the CLI's case list count the same buckets."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bwp_privacy.reaction.case import Case
+from bwp_privacy.cases.case import Case
 
 #: Days left under which an open case is due soon (DataGrail's threshold).
 DEFAULT_DUE_SOON_DAYS: int = 5

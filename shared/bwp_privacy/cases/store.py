@@ -1,67 +1,34 @@
-"""The cases table: one item per case (the case as JSON, its state and version) and one per
-task (which case it belongs to), written with conditions so that concurrent or repeated
-inputs never move a case twice.
+"""The cases table, written: one item per case (the case as JSON, its state and version) and
+one per task (which case it belongs to), written with conditions so that concurrent or
+repeated inputs never move a case twice. The reaction is its one writer.
 
-Key ``pk``: ``CASE#<case id>`` or ``TASK#<task id>``. Index ``ByState``: state +
-planDeadlineAt, for open cases by deadline (never a scan). ``expiresAt`` (TTL) is set when a
-case ends: it and its task items are kept ``RetentionDays`` after that, then DynamoDB
-deletes them.
+Key ``pk``: ``CASE#<case id>`` or ``TASK#<task id>`` (`bwp_privacy.cases.keys`). ``expiresAt``
+(TTL) is set when a case ends: it and its task items are kept ``RetentionDays`` after that,
+then DynamoDB deletes them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bwp_privacy.cases.case import Case
+from bwp_privacy.cases.keys import case_item_key, task_item_key
+from bwp_privacy.cases.reader import CaseReader
 from bwp_privacy.common import RetryableError, iso_z
-from bwp_privacy.contract import CASE_ID_ATTRIBUTE, case_item_key, task_item_key
-from bwp_privacy.reaction.case import Case, CaseState
 
 
 class CaseConflict(RetryableError):
     """The case changed between our read and our write: read it again and decide again."""
 
 
-@dataclass(frozen=True, slots=True)
-class TaskLink:
-    """What the table knows of a task: its case, or an outcome seen before it was linked."""
-
-    case_id: str | None
-    outcome: str | None = None
-
-
-OPEN_STATES = tuple(state for state in CaseState if not state.ended)
-
-
-class CaseStore:
-    """Cases and their task index in one DynamoDB table."""
+class CaseStore(CaseReader):
+    """Cases and their task index in one DynamoDB table, read and written; what a write sets
+    to expire is kept ``retention_days`` after the case ended."""
 
     def __init__(self, client: Any, table_name: str, retention_days: int) -> None:
-        self._client = client
-        self._table = table_name
+        super().__init__(client, table_name)
         self._retention = timedelta(days=retention_days)
-
-    def load(self, case_id: str) -> Case | None:
-        """The case as last written, or None."""
-        answer = self._client.get_item(
-            TableName=self._table, Key=case_item_key(case_id), ConsistentRead=True
-        )
-        item = answer.get("Item")
-        return None if item is None else _case(item)
-
-    def task_link(self, task_id: str) -> TaskLink | None:
-        """The task's case (or its early outcome), or None for a task never seen."""
-        answer = self._client.get_item(
-            TableName=self._table, Key=task_item_key(task_id), ConsistentRead=True
-        )
-        item = answer.get("Item")
-        if item is None:
-            return None
-        return TaskLink(
-            case_id=item.get(CASE_ID_ATTRIBUTE, {}).get("S"),
-            outcome=item.get("outcome", {}).get("S"),
-        )
 
     def create(self, case: Case) -> bool:
         """Write a new case and link its first task; False when either exists already (another
@@ -145,28 +112,6 @@ class CaseStore:
             return False
         return True
 
-    def open_cases(self) -> list[Case]:
-        """Every open case, the nearest deadline first (one index query per open state)."""
-        return self._in_states(OPEN_STATES)
-
-    def all_cases(self) -> list[Case]:
-        """Every case still kept (ended ones until their retention ends), by deadline."""
-        return self._in_states(tuple(CaseState))
-
-    def _in_states(self, states: tuple[CaseState, ...]) -> list[Case]:
-        found: list[Case] = []
-        paginator = self._client.get_paginator("query")
-        for state in states:
-            for page in paginator.paginate(
-                TableName=self._table,
-                IndexName="ByState",
-                KeyConditionExpression="#state = :state",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":state": {"S": state.value}},
-            ):
-                found.extend(_case(item) for item in page.get("Items", []))
-        return sorted(found, key=lambda case: (case.plan_deadline_at, case.case_id))
-
     def _put_case(self, case: Case, condition: str, values: dict[str, Any]) -> dict[str, Any]:
         item: dict[str, Any] = {
             **case_item_key(case.case_id),
@@ -216,8 +161,3 @@ class CaseStore:
 
     def _expiry(self, ended_at: datetime) -> int:
         return int((ended_at + self._retention).timestamp())
-
-
-def _case(item: dict[str, Any]) -> Case:
-    case = Case.model_validate_json(item["body"]["S"])
-    return case.model_copy(update={"version": int(item["version"]["N"])})

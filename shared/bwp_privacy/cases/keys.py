@@ -1,6 +1,7 @@
-"""Where the cases table says which case a task belongs to: the reaction writes the item, the
-alert router reads it to put a resubmitted task's failure on its case's incident. One place for
-the key, so the two cannot drift apart."""
+"""The cases table's keys: one item per case (``CASE#<case id>``) and one per task
+(``TASK#<task id>``, naming its case once a case links it). The reaction writes them through
+`CaseStore`; the alert router reads a task's item to put a resubmitted task's failure on its
+case's incident. One place for the keys, so the writer and the readers cannot drift apart."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from __future__ import annotations
 CASE_ID_ATTRIBUTE = "caseId"
 #: What a task's ``pk`` starts with.
 TASK_PREFIX = "TASK#"
+#: What a case's ``pk`` starts with.
+CASE_PREFIX = "CASE#"
 
 
 def task_item_key(task_id: str) -> dict[str, dict[str, str]]:
@@ -17,4 +20,4 @@ def task_item_key(task_id: str) -> dict[str, dict[str, str]]:
 
 def case_item_key(case_id: str) -> dict[str, dict[str, str]]:
     """The cases table's key of a case's item (``pk`` = ``CASE#<case id>``)."""
-    return {"pk": {"S": f"CASE#{case_id}"}}
+    return {"pk": {"S": CASE_PREFIX + case_id}}

@@ -55,7 +55,7 @@ class Period(BaseModel):
         return f"{self.months} month" + ("s" if self.months != 1 else "")
 
 
-#: The kind of request a clock runs for (the case's kind: `bwp_privacy.reaction.case.CaseKind`,
+#: The kind of request a clock runs for (the case's kind: `bwp_privacy.cases.case.CaseKind`,
 #: repeated here because the case module builds on this one).
 RequestKind = Literal["deletion", "retrieval"]
 
@@ -164,9 +164,9 @@ JURISDICTIONS_FILE = "jurisdictions.json"
 
 @cache
 def _shipped_table() -> _ShippedTable:
-    text = (files("bwp_privacy.reaction") / JURISDICTIONS_FILE).read_text("utf-8")
+    text = (files("bwp_privacy.cases") / JURISDICTIONS_FILE).read_text("utf-8")
     return parse_config(
-        text, f"bwp_privacy/reaction/{JURISDICTIONS_FILE}", _ShippedTable, JurisdictionsError
+        text, f"bwp_privacy/cases/{JURISDICTIONS_FILE}", _ShippedTable, JurisdictionsError
     )
 
 

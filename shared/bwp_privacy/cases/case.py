@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bwp_privacy.reaction.clock import Deadline, legal_due_at
+from bwp_privacy.cases.clock import Deadline, legal_due_at
 
 #: Which privacy request a case carries: the contract's ``TaskKind`` (the state machine stays
 #: free of the contract, so it is spelled here too; a test keeps the two the same).
