@@ -18,7 +18,7 @@ import click
 from rich.text import Text
 
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_EXPORT, subject
-from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
+from bwp_privacy.common import iso_z, standing, task_kind, utc_now, whole_days_left
 from bwp_privacy.compliance import (
     DEFAULT_DUE_SOON_DAYS,
     REQUEST_TYPE,
@@ -427,7 +427,7 @@ def show(cli: CliContext, case_id: str) -> None:
         f"Case {case.case_id}",
         ["field", "value"],
         [
-            ("kind", f"{case.kind} ({_REQUEST[case.kind]})"),
+            ("kind", f"{case.kind} ({task_kind(case.kind).request})"),
             ("state", case.state.value),
             ("answer", _answer(case)),
             ("reason", case.reason),
@@ -876,10 +876,6 @@ def _write_records(
     records: list[RequestRecord], fmt: Literal["csv", "jsonl"], stream: TextIO
 ) -> None:
     (write_csv if fmt == "csv" else write_jsonl)(records, stream)
-
-
-#: What each kind of case answers, for a reader of `cases show`.
-_REQUEST = {"deletion": "a deletion request", "retrieval": "an access request"}
 
 
 def _next(case: Case) -> str:
