@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy.alerting.queues import MAX_DELAY_SECONDS
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_privacy_cli.main import cli
 from bwp_sandbox.event_source import PollResult, SqsEventSource, sqs_record

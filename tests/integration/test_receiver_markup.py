@@ -30,7 +30,7 @@ from bwp_privacy.alerting.delivery import (
     ReceiverContext,
 )
 from bwp_privacy.common import EMAIL_MASK, Backoff, Budget, JsonSecrets
-from bwp_privacy.contract import CaseNotice, TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import CaseNotice, LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.receivers import configure_receivers
 from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink

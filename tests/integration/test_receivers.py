@@ -30,10 +30,10 @@ from bwp_privacy.alerting.receivers.eventbridge import DETAIL_TYPE, EventBridgeR
 from bwp_privacy.alerting.receivers.webhook import webhook_body
 from bwp_privacy.common import Backoff, Budget
 from bwp_privacy.contract import (
-    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskFailure,
 )
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sink import SLACK_BOT_TOKEN, ReceiverSink

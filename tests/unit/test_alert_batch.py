@@ -26,10 +26,10 @@ from bwp_privacy.alerting.delivery import Threads
 from bwp_privacy.alerting.ledger import Delivered
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import (
-    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskFailure,
 )
 from tests.case_notices import ended_notice
 

@@ -1,7 +1,7 @@
 """The legal clocks as data (bwp_privacy.cases.clock): the shipped table of laws (every row
 of the reference table, with its figures and which were read in the statute), periods and
-calendar months, the laws in force on a request's receipt, and the compliance page's table of the same
-laws. Pure: no AWS, an explicit clock."""
+calendar months, the laws in force on a request's receipt, and the compliance page's table
+of the same laws. Pure: no AWS, an explicit clock."""
 
 from __future__ import annotations
 

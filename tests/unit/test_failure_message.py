@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from bwp_privacy import bwp_api
 from bwp_privacy.bwp_api import DeletionTask
 from bwp_privacy.bwp_api.models import MAX_TASK_ERRORS, MAX_TASK_ERRORS_BYTES, MESSAGE_LIMIT
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 
 
 def failure(errors: list[TaskError]) -> TaskFailure:

@@ -17,7 +17,7 @@ from bwp_privacy.bwp_api import (
     RetrievalTask,
     ThrottlingApiError,
 )
-from bwp_privacy.contract import TaskFailure, LookupStatus, TaskError
+from bwp_privacy.contract import LookupStatus, TaskError, TaskFailure
 from bwp_privacy.recorder import Claim, EventHeldError, FailureRecorder, TaskRef, parse_event
 from tests.conftest import load_event
 
@@ -29,18 +29,12 @@ class FakeLookup:
     answer: PrivacyTask | Exception
     calls: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def get_deletion_task(
-        self, business_product_id: str, task_id: str, *, deadline: float | None = None
-    ) -> DeletionTask:
-        answer = self._answer("deletion", business_product_id, task_id)
-        assert isinstance(answer, DeletionTask)
-        return answer
-
-    def get_retrieval_task(
-        self, business_product_id: str, task_id: str, *, deadline: float | None = None
-    ) -> RetrievalTask:
-        answer = self._answer("retrieval", business_product_id, task_id)
-        assert isinstance(answer, RetrievalTask)
+    def get_task(
+        self, kind: str, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> PrivacyTask:
+        answer = self._answer(kind, business_product_id, task_id)
+        # As the client reads it: the model of the kind asked about.
+        assert isinstance(answer, bwp_api.task_model(kind))
         return answer
 
     def _answer(self, kind: str, business_product_id: str, task_id: str) -> PrivacyTask:

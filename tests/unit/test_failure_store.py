@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy.recorder import FailureStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -29,10 +29,10 @@ from bwp_privacy.alerting.receivers.webhook import (
     webhook_body,
 )
 from bwp_privacy.contract import (
-    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskFailure,
 )
 from tests import case_notices
 

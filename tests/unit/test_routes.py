@@ -14,7 +14,7 @@ from bwp_privacy.alerting import (
     load_routes,
 )
 from bwp_privacy.alerting.alert import describe_deadlines
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
 

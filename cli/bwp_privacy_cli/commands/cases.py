@@ -33,7 +33,7 @@ from bwp_privacy.cases import (
     bucket_of,
     legal_days_left,
 )
-from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
+from bwp_privacy.common import iso_z, standing, task_kind, utc_now, whole_days_left
 from bwp_privacy.compliance import (
     REQUEST_TYPE,
     RequestRecord,
@@ -427,7 +427,7 @@ def show(cli: CliContext, case_id: str) -> None:
         f"Case {case.case_id}",
         ["field", "value"],
         [
-            ("kind", f"{case.kind} ({_REQUEST[case.kind]})"),
+            ("kind", f"{case.kind} ({task_kind(case.kind).request})"),
             ("state", case.state.value),
             ("answer", _answer(case)),
             ("reason", case.reason),
@@ -876,10 +876,6 @@ def _write_records(
     records: list[RequestRecord], fmt: Literal["csv", "jsonl"], stream: TextIO
 ) -> None:
     (write_csv if fmt == "csv" else write_jsonl)(records, stream)
-
-
-#: What each kind of case answers, for a reader of `cases show`.
-_REQUEST = {"deletion": "a deletion request", "retrieval": "an access request"}
 
 
 def _next(case: Case) -> str:

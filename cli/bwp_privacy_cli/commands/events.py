@@ -8,12 +8,12 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast, get_args
 
 import click
 from pydantic import TypeAdapter, ValidationError
 
-from bwp_privacy.common import quoted
+from bwp_privacy.common import TASK_KINDS, quoted
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     ID_PATTERN,
@@ -27,12 +27,12 @@ from bwp_privacy.partner_events import (
 )
 from bwp_privacy.partner_events.envelope import AccountId, Region, ReplayName
 
-#: ``--type``: (kind, outcome), the four events `bwp-privacy replay` accepts.
+#: ``--type``: (kind, outcome), every event `bwp-privacy replay` accepts ("deletion-failed",
+#: "retrieval-completed", ...: each kind of task, FAILED or COMPLETED).
 TYPES: dict[str, tuple[TaskKind, TaskOutcome]] = {
-    "deletion-failed": ("deletion", "FAILED"),
-    "deletion-completed": ("deletion", "COMPLETED"),
-    "retrieval-failed": ("retrieval", "FAILED"),
-    "retrieval-completed": ("retrieval", "COMPLETED"),
+    f"{kind}-{outcome.lower()}": (cast(TaskKind, kind), outcome)
+    for kind in TASK_KINDS
+    for outcome in get_args(TaskOutcome)
 }
 
 

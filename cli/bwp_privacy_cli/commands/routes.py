@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bwp_privacy.alerting import RECEIVERS, RoutingConfig, build_alert, load_routes
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
 from bwp_privacy_cli.output import console, print_json, print_table

@@ -4,6 +4,7 @@ email, never a retrieval's link); a deletion can be cancelled in its holding per
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 import click
 
@@ -13,6 +14,7 @@ from bwp_privacy.bwp_api import (
     ResourceNotFoundApiError,
     build_client,
 )
+from bwp_privacy.common import TASK_KINDS
 from bwp_privacy.contract import TaskKind
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
@@ -43,7 +45,7 @@ def task() -> None:
 @BP_OPTION
 @click.option(
     "--kind",
-    type=click.Choice(["deletion", "retrieval"]),
+    type=click.Choice(list(TASK_KINDS)),
     help="The kind of task. Default: the stored failure's, else deletion.",
 )
 @common_options
@@ -59,9 +61,8 @@ def show(
         bp = business_product_id or _business_product(stored, task_id)
         kind = kind or _kind(stored)
         client = build_client(settings)
-        query = client.get_retrieval_task if kind == "retrieval" else client.get_deletion_task
         try:
-            found = query(bp, task_id)
+            found = client.get_task(kind, bp, task_id)
         except ResourceNotFoundApiError:
             raise UserError(f"{kind} task {task_id} not found for business product {bp}") from None
     holding = found.holding_period if isinstance(found, DeletionTask) else None
@@ -158,9 +159,8 @@ def _business_product(stored: dict[str, object] | None, task_id: str) -> str:
 
 def _kind(stored: dict[str, object] | None) -> TaskKind:
     """The stored failure's kind (a failure stored before 1.1 is a deletion)."""
-    return (
-        "retrieval" if stored is not None and stored.get("taskKind") == "retrieval" else "deletion"
-    )
+    stored_kind = stored.get("taskKind") if stored is not None else None
+    return cast(TaskKind, stored_kind) if stored_kind in TASK_KINDS else "deletion"
 
 
 def _print_task(bp: str, kind: TaskKind, found: PrivacyTask) -> None:

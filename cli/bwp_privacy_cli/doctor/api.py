@@ -4,8 +4,10 @@ partner event source."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from bwp_privacy.bwp_api import BwpApiError, BwpClient, ClientCredentials
-from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.common import TASK_KINDS, BwpPrivacyError
 from bwp_privacy.contract import TaskKind
 from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
 from bwp_privacy_cli.doctor.keys import key_problem
@@ -75,7 +77,9 @@ def _permission_and_subscriptions(
         ]
     task: tuple[str, TaskKind] | None = None
     if latest and latest.get("businessProductId") == target:
-        kind: TaskKind = "retrieval" if latest.get("taskKind") == "retrieval" else "deletion"
+        # A failure stored before 1.1 (no taskKind) is a deletion.
+        stored_kind = latest.get("taskKind")
+        kind: TaskKind = cast(TaskKind, stored_kind) if stored_kind in TASK_KINDS else "deletion"
         task = (str(latest["taskId"]), kind)
     findings = [_permission(client, str(target), task)]
     findings.append(_subscriptions(view, Subscriptions(client, str(target))))

@@ -128,9 +128,8 @@ def probe_privacy_permission(
             )
         return Probe("granted", "an unknown task id was answered")
     task_id, kind = task
-    lookup = client.get_retrieval_task if kind == "retrieval" else client.get_deletion_task
     try:
-        lookup(target_id, task_id)
+        client.get_task(kind, target_id, task_id)
     except ResourceNotFoundApiError:
         return Probe("unknown", f"{kind} task {task_id}, recorded here, is no longer found")
     except AccessDeniedApiError:

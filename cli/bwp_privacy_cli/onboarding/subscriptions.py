@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass
 
 from bwp_privacy.bwp_api import AccessDeniedApiError, BwpApiError, BwpClient
-from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.common import TASK_KINDS, BwpPrivacyError
 
-#: The stack's event types: FAILED to the recorder, COMPLETED to the reaction.
-EVENT_TYPES = (
-    "PERSONAL_DATA_DELETION_TASK_FAILED",
-    "PERSONAL_DATA_DELETION_TASK_COMPLETED",
-    "PERSONAL_DATA_RETRIEVAL_TASK_FAILED",
-    "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED",
+#: The stack's event types, each kind's FAILED (to the recorder) and COMPLETED (to the
+#: reaction).
+EVENT_TYPES = tuple(
+    detail_type
+    for kind in TASK_KINDS.values()
+    for detail_type in (kind.failed_detail_type, kind.completed_detail_type)
 )
 SOURCE_PREFIX = "aws.partner/buywithprime/"
 #: The docs' pattern for `region` (a ValidationError otherwise).

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from bwp_privacy.common import mask_emails, parse_iso, plain_day, standing
-from bwp_privacy.contract import CaseNotice, TaskFailure, LookupStatus, TaskError
+from bwp_privacy.contract import CaseNotice, LookupStatus, TaskError, TaskFailure
 
 CCPA_DAYS = 45
 

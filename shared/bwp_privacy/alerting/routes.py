@@ -21,7 +21,7 @@ from pydantic import (
 from bwp_privacy.alerting.alert import Runbook, Severity
 from bwp_privacy.alerting.receivers import ReceiverName
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
-from bwp_privacy.contract import CaseNotice, TaskFailure, LookupStatus
+from bwp_privacy.contract import CaseNotice, LookupStatus, TaskFailure
 
 Label = Literal[
     "errorCode", "businessProductId", "lookupStatus", "severity", "detailType", "taskKind"

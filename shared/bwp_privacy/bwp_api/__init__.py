@@ -36,7 +36,9 @@ if TYPE_CHECKING:
         PrivacyTask,
         RetrievalTask,
         TaskError,
+        task_model,
     )
+    from bwp_privacy.bwp_api.operations import lookup_query, start_mutation
     from bwp_privacy.bwp_api.settings import (
         DEFAULT_API_URL,
         DEFAULT_API_VERSION,
@@ -75,7 +77,8 @@ __getattr__, __dir__ = lazy_exports(
             "ValidationApiError",
             "error_from_graphql",
         ),
-        "models": ("DeletionTask", "PrivacyTask", "RetrievalTask", "TaskError"),
+        "models": ("DeletionTask", "PrivacyTask", "RetrievalTask", "TaskError", "task_model"),
+        "operations": ("lookup_query", "start_mutation"),
         "settings": ("DEFAULT_API_URL", "DEFAULT_API_VERSION", "DEFAULT_TOKEN_URL", "ApiSettings"),
         "token": ("AccessToken", "TokenProvider", "request_access_token"),
     },
@@ -110,5 +113,8 @@ __all__ = [
     "build_client",
     "error_from_graphql",
     "load_credentials",
+    "lookup_query",
     "request_access_token",
+    "start_mutation",
+    "task_model",
 ]

@@ -15,7 +15,8 @@ from bwp_privacy.bwp_api.errors import (
     UnknownApiError,
     error_from_graphql,
 )
-from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask
+from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask, task_model
+from bwp_privacy.bwp_api.operations import lookup_query
 from bwp_privacy.bwp_api.token import TokenProvider
 from bwp_privacy.common import (
     Backoff,
@@ -23,37 +24,14 @@ from bwp_privacy.common import (
     OutOfTime,
     call_with_retries,
     retry_after_seconds,
+    task_kind,
     validation_problems,
 )
 
-# The task id travels only as a variable: event data never becomes query text. The data
-# subject (the shopper's email) is never selected.
-DELETION_TASK_QUERY = """
-query PersonalDataDeletionTask($taskId: String!) {
-  personalDataDeletionTask(taskId: $taskId) {
-    taskId
-    status
-    submissionDate
-    lastUpdatedDate
-    holdingPeriod
-    errors { code message }
-  }
-}
-""".strip()
-
-# The same for a retrieval task, which has no holding period. Neither the data subject nor
-# `dataRetrievalLink` (a pre-signed link to the shopper's data) is ever selected.
-RETRIEVAL_TASK_QUERY = """
-query PersonalDataRetrievalTask($taskId: String!) {
-  personalDataRetrievalTask(taskId: $taskId) {
-    taskId
-    status
-    submissionDate
-    lastUpdatedDate
-    errors { code message }
-  }
-}
-""".strip()
+# Each kind's lookup, as its description builds it (never the data subject; never a
+# retrieval's `dataRetrievalLink`).
+DELETION_TASK_QUERY = lookup_query("deletion")
+RETRIEVAL_TASK_QUERY = lookup_query("retrieval")
 
 CANCEL_DELETION_TASK_MUTATION = """
 mutation CancelPersonalDataDeletionTask($taskId: String!) {
@@ -92,23 +70,37 @@ class BwpClient:
         self._clock = clock
         self._sleep = sleep
 
+    def get_task(
+        self, kind: str, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> PrivacyTask:
+        """Query a task of ``kind`` with its kind's lookup; raise a typed BwpApiError on
+        failure."""
+        return self._lookup(kind, task_model(kind), business_product_id, task_id, deadline)
+
     def get_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> DeletionTask:
         """Query `personalDataDeletionTask`; raise a typed BwpApiError on failure."""
-        data = self.execute(
-            DELETION_TASK_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
-        )
-        return _field(data, "personalDataDeletionTask", DeletionTask)
+        return self._lookup("deletion", DeletionTask, business_product_id, task_id, deadline)
 
     def get_retrieval_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None
     ) -> RetrievalTask:
         """Query `personalDataRetrievalTask`; raise a typed BwpApiError on failure."""
+        return self._lookup("retrieval", RetrievalTask, business_product_id, task_id, deadline)
+
+    def _lookup(
+        self,
+        kind: str,
+        model: type[_Task],
+        business_product_id: str,
+        task_id: str,
+        deadline: float | None,
+    ) -> _Task:
         data = self.execute(
-            RETRIEVAL_TASK_QUERY, {"taskId": task_id}, business_product_id, deadline=deadline
+            lookup_query(kind), {"taskId": task_id}, business_product_id, deadline=deadline
         )
-        return _field(data, "personalDataRetrievalTask", RetrievalTask)
+        return _field(data, task_kind(kind).query_field, model)
 
     def cancel_deletion_task(
         self, business_product_id: str, task_id: str, *, deadline: float | None = None

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bwp_privacy.common import IDENTIFIER, clean_text, held_to, parse_iso
+from bwp_privacy.common import IDENTIFIER, clean_text, held_to, parse_iso, task_kind
 from bwp_privacy.contract import UNRECOGNISED_CODE, UNRECOGNISED_STATUS
 
 #: The longest error message kept (characters; the published contract's bound).
@@ -143,3 +143,9 @@ class DeletionTask(PrivacyTask):
 class RetrievalTask(PrivacyTask):
     """`PersonalDataRetrievalTask`: no holding period; its `dataRetrievalLink` (a pre-signed
     link to the shopper's data) is never requested."""
+
+
+def task_model(kind: str) -> type[PrivacyTask]:
+    """The model a task of ``kind`` is read into: a task with a holding period keeps it
+    (`DeletionTask`), one without has none to keep (`RetrievalTask`)."""
+    return DeletionTask if task_kind(kind).holding_period else RetrievalTask

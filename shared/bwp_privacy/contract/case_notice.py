@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bwp_privacy.contract.failure import TaskKind
+
 CASE_NOTICE_SCHEMA = "bwp-privacy.case-notice"
 CASE_NOTICE_SCHEMA_VERSION = "1.2"
 #: The ``detailType`` attribute of a notice: subscription filter policies tell it from a
@@ -52,7 +54,7 @@ class CaseNotice(BaseModel):
     kind: Literal["escalated", "resubmission-due", "ended"]
     case_id: str = Field(alias="caseId")
     #: Which privacy request the case is (1.1; a 1.0 notice is a deletion's).
-    task_kind: Literal["deletion", "retrieval"] = Field("deletion", alias="taskKind")
+    task_kind: TaskKind = Field("deletion", alias="taskKind")
     #: Set on an ``ended`` notice: how the case ended (1.1).
     end_state: EndState | None = Field(None, alias="endState")
     business_product_id: str = Field(alias="businessProductId")

@@ -6,7 +6,7 @@ parsed event knows which kind of task it is about."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -17,10 +17,17 @@ from pydantic import (
     field_validator,
 )
 
-from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, describe_validation_error, quoted
+from bwp_privacy.common import (
+    IDENTIFIER,
+    TASK_KINDS,
+    BwpPrivacyError,
+    describe_validation_error,
+    kind_of_detail_type,
+    quoted,
+    task_kind,
+)
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events.resources import (
-    TASK_KEYS,
     ParsedResource,
     ResourceFormatError,
     parse_resource,
@@ -28,33 +35,33 @@ from bwp_privacy.partner_events.resources import (
 
 PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
 
-#: The detail types of the privacy-task events, by what they say happened.
-FailedDetailType = Literal[
-    "PERSONAL_DATA_DELETION_TASK_FAILED", "PERSONAL_DATA_RETRIEVAL_TASK_FAILED"
-]
-CompletedDetailType = Literal[
-    "PERSONAL_DATA_DELETION_TASK_COMPLETED", "PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED"
-]
 TaskOutcome = Literal["FAILED", "COMPLETED"]
-FAILED_DETAIL_TYPES: tuple[str, ...] = get_args(FailedDetailType)
-COMPLETED_DETAIL_TYPES: tuple[str, ...] = get_args(CompletedDetailType)
+#: The detail types of the privacy-task events, by what they say happened (each kind's
+#: description names its own).
+FAILED_DETAIL_TYPES: tuple[str, ...] = tuple(k.failed_detail_type for k in TASK_KINDS.values())
+COMPLETED_DETAIL_TYPES: tuple[str, ...] = tuple(
+    k.completed_detail_type for k in TASK_KINDS.values()
+)
+if TYPE_CHECKING:
+    FailedDetailType = str
+    CompletedDetailType = str
+else:
+    # Literals built from the kinds' descriptions, so a detail type of no kind is refused
+    # with the list of those accepted.
+    FailedDetailType = Literal[FAILED_DETAIL_TYPES]
+    CompletedDetailType = Literal[COMPLETED_DETAIL_TYPES]
 
 
 def detail_type(kind: TaskKind, outcome: TaskOutcome) -> str:
     """The detail type of the event Buy with Prime publishes when a ``kind`` task ends so."""
-    return f"PERSONAL_DATA_{kind.upper()}_TASK_{outcome}"
-
-
-_KINDS: dict[str, TaskKind] = {
-    detail_type(kind, outcome): kind
-    for kind in get_args(TaskKind)
-    for outcome in get_args(TaskOutcome)
-}
+    described = task_kind(kind)
+    return described.failed_detail_type if outcome == "FAILED" else described.completed_detail_type
 
 
 def task_kind_of(name: str) -> TaskKind | None:
     """The kind of task the detail type ``name`` is about (None: no privacy-task event)."""
-    return _KINDS.get(name)
+    described = kind_of_detail_type(name)
+    return None if described is None else cast(TaskKind, described.name)
 
 
 # Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing
@@ -139,8 +146,8 @@ class PrivacyTaskEvent(BaseModel):
 
     def task_resource(self) -> ParsedResource:
         """Return the one resource that names a task of the event's kind
-        (``personalDataDeletionTask/{id}`` or ``personalDataRetrievalTask/{id}``)."""
-        key = TASK_KEYS[self.task_kind]
+        (``{resource_key}/{id}`` of its kind's description)."""
+        key = task_kind(self.task_kind).resource_key
         candidates = self.resources or self.detail.resources
         found: list[ParsedResource] = []
         for index, resource in enumerate(candidates):
@@ -210,7 +217,7 @@ def parse_event(
     except RecursionError:
         raise InvalidEventError("event: nested too deeply") from None
     resource = event.task_resource()
-    task_id = resource.get(TASK_KEYS[event.task_kind])
+    task_id = resource.get(task_kind(event.task_kind).resource_key)
     assert task_id is not None  # task_resource() only returns resources that hold one
     return TaskRef(event=event, business_product_id=resource.business_product_id, task_id=task_id)
 

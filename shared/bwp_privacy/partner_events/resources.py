@@ -5,27 +5,28 @@ Grammar (from the event documentation)::
     businessProduct/{businessProductId}/{key}/{id}[/{key}/{id}...]
 
 Seen keys: personalDataDeletionTask, items, item-quantities, order, delivery, return, refund,
-carrier, tracker. The retrieval tasks' key is assumed (``RETRIEVAL_TASK_KEY``).
+carrier, tracker. Each kind of privacy task names its own key (its description in
+``bwp_privacy.common.task_kinds``; the retrieval tasks' key is assumed there).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
-from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, quoted
+from bwp_privacy.common import IDENTIFIER, TASK_KINDS, BwpPrivacyError, quoted, task_kind
 from bwp_privacy.contract import TaskKind
 
 BUSINESS_PRODUCT = "businessProduct"
+#: The resource key that names each kind of privacy task (each kind's description holds it).
+TASK_KEYS: dict[TaskKind, str] = {
+    cast(TaskKind, name): kind.resource_key for name, kind in TASK_KINDS.items()
+}
 #: The resource key of a deletion task, as the event documentation shows it.
-DELETION_TASK_KEY = "personalDataDeletionTask"
-#: ASSUMPTION (not shown in Buy with Prime's documentation, whose retrieval event pages show no
-#: example resource): retrieval events name their task as ``personalDataRetrievalTask/{id}``,
-#: as deletion events name theirs. This is the one place that assumption is written (README:
-#: "Assumptions about the Buy with Prime API").
-RETRIEVAL_TASK_KEY = "personalDataRetrievalTask"
-#: The resource key that names each kind of privacy task.
-TASK_KEYS: dict[TaskKind, str] = {"deletion": DELETION_TASK_KEY, "retrieval": RETRIEVAL_TASK_KEY}
+DELETION_TASK_KEY = task_kind("deletion").resource_key
+#: The resource key of a retrieval task: an assumption, written in its kind's description.
+RETRIEVAL_TASK_KEY = task_kind("retrieval").resource_key
 
 MAX_RESOURCE_LENGTH = 1024
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
@@ -55,7 +56,7 @@ class ParsedResource:
 
 def task_resource(business_product_id: str, kind: TaskKind, task_id: str) -> str:
     """The resource string an event names a privacy task of ``kind`` with."""
-    return f"{BUSINESS_PRODUCT}/{business_product_id}/{TASK_KEYS[kind]}/{task_id}"
+    return f"{BUSINESS_PRODUCT}/{business_product_id}/{task_kind(kind).resource_key}/{task_id}"
 
 
 def parse_resource(resource: str) -> ParsedResource:

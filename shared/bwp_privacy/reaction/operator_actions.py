@@ -20,14 +20,19 @@ from pydantic import ValidationError
 from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, AuditEntry, AuditWriter, subject
 from bwp_privacy.bwp_api import (
     CANCEL_DELETION_TASK_MUTATION,
-    DELETION_TASK_QUERY,
-    RETRIEVAL_TASK_QUERY,
     BwpApiError,
     ResourceNotFoundApiError,
     ValidationApiError,
+    lookup_query,
 )
 from bwp_privacy.cases import CaseStore
-from bwp_privacy.common import BwpPrivacyError, describe_validation_error, iso_z, utc_now
+from bwp_privacy.common import (
+    BwpPrivacyError,
+    describe_validation_error,
+    iso_z,
+    task_kind,
+    utc_now,
+)
 from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
 from bwp_privacy.reaction.decisions import CannotAppeal, CannotExtend, CannotSetReceived
@@ -280,7 +285,8 @@ class OperatorActions:
         )
         entry = _Entry(about, "dlq redrive", f"{ref.event.detail_type} of task {ref.task_id}")
         with self._recorded(entry, actor):
-            query, field = _TASK_QUERIES[ref.task_kind]
+            # The lookup of the task's kind, and the field its answer is in.
+            query, field = lookup_query(ref.task_kind), task_kind(ref.task_kind).query_field
             try:
                 data = self._api.execute(query, {"taskId": ref.task_id}, ref.business_product_id)
             except BwpApiError as error:
@@ -340,11 +346,6 @@ class OperatorActions:
         )
 
 
-#: The lookup of each kind of task, and the field its answer is in.
-_TASK_QUERIES = {
-    "deletion": (DELETION_TASK_QUERY, "personalDataDeletionTask"),
-    "retrieval": (RETRIEVAL_TASK_QUERY, "personalDataRetrievalTask"),
-}
 _STATUSES = frozenset({"IN_PROGRESS", "ON_HOLD", "COMPLETED", "FAILED"})
 
 

@@ -13,52 +13,25 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bwp_privacy.bwp_api import BwpApiError, UnknownApiError
+from bwp_privacy.bwp_api import BwpApiError, UnknownApiError, start_mutation
 from bwp_privacy.cases import CaseKind
-from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.common import BwpPrivacyError, task_kind
 from bwp_privacy.partner_events import ID_PATTERN
 
-# The only queries in the project that select the data subject's email, one per kind.
-EMAIL_QUERY = """
-query PersonalDataDeletionTaskSubject($taskId: String!) {
-  personalDataDeletionTask(taskId: $taskId) { dataSubject { type email } }
-}
-""".strip()
 
-RETRIEVAL_EMAIL_QUERY = """
-query PersonalDataRetrievalTaskSubject($taskId: String!) {
-  personalDataRetrievalTask(taskId: $taskId) { dataSubject { type email } }
-}
-""".strip()
+def email_query(kind: str) -> str:
+    """The query that reads the data subject of a failed task of ``kind``: with the start
+    mutation, the only operations in the project that carry the shopper's email."""
+    described = task_kind(kind)
+    return (
+        f"query {described.graphql_type}Subject($taskId: String!) {{\n"
+        f"  {described.query_field}(taskId: $taskId) {{ dataSubject {{ type email }} }}\n"
+        "}"
+    )
 
-START_MUTATION = """
-mutation StartPersonalDataDeletionTask($input: StartPersonalDataDeletionTaskInput!) {
-  startPersonalDataDeletionTask(input: $input) { taskId }
-}
-""".strip()
 
-# Mirrors the deletion start, without a holding period (a retrieval task has none).
-RETRIEVAL_START_MUTATION = """
-mutation StartPersonalDataRetrievalTask($input: StartPersonalDataRetrievalTaskInput!) {
-  startPersonalDataRetrievalTask(input: $input) { taskId }
-}
-""".strip()
-
-#: Per kind: (the email query and the field it reads, the start mutation and its field).
-_OPERATIONS: dict[CaseKind, tuple[str, str, str, str]] = {
-    "deletion": (
-        EMAIL_QUERY,
-        "personalDataDeletionTask",
-        START_MUTATION,
-        "startPersonalDataDeletionTask",
-    ),
-    "retrieval": (
-        RETRIEVAL_EMAIL_QUERY,
-        "personalDataRetrievalTask",
-        RETRIEVAL_START_MUTATION,
-        "startPersonalDataRetrievalTask",
-    ),
-}
+EMAIL_QUERY = email_query("deletion")
+RETRIEVAL_EMAIL_QUERY = email_query("retrieval")
 
 
 class GraphQL(Protocol):
@@ -126,13 +99,15 @@ class Resubmitter:
         deadline: float | None = None,
     ) -> str:
         """The start mutation of ``kind`` with an email held in memory (an operator may supply
-        it). A retrieval has no holding period: ``holding_period_days`` is not sent for it."""
-        _, _, mutation, field = _OPERATIONS[kind]
+        it). ``holding_period_days`` is sent only for a kind that has a holding period (a
+        retrieval has none)."""
+        described = task_kind(kind)
+        mutation, field = start_mutation(kind), described.start_field
         task_input: dict[str, Any] = {
             "dataSubject": {"type": "SHOPPER", "email": email},
             "clientToken": {"token": client_token},
         }
-        if kind == "deletion":
+        if described.holding_period:
             task_input["holdingPeriod"] = holding_period_days
         variables = {"input": task_input}
         try:
@@ -162,7 +137,7 @@ class Resubmitter:
     def _read_email(
         self, business_product_id: str, task_id: str, kind: CaseKind, deadline: float | None
     ) -> str:
-        query, field, _, _ = _OPERATIONS[kind]
+        query, field = email_query(kind), task_kind(kind).query_field
         try:
             data = self._api.execute(
                 query, {"taskId": task_id}, business_product_id, deadline=deadline

@@ -16,15 +16,14 @@ from bwp_privacy.bwp_api import (
     DeletionTask,
     PrivacyTask,
     ResourceNotFoundApiError,
-    RetrievalTask,
     ValidationApiError,
 )
-from bwp_privacy.common import BwpPrivacyError, MetricsSink, iso_z
+from bwp_privacy.common import BwpPrivacyError, MetricsSink, iso_z, task_kind
 from bwp_privacy.contract import (
-    TaskFailure,
     LookupOutcome,
     LookupStatus,
     TaskError,
+    TaskFailure,
     TaskKind,
 )
 from bwp_privacy.partner_events import TaskRef
@@ -39,23 +38,13 @@ _LOOKUP_STATUS: dict[type[BwpApiError], LookupStatus] = {
 }
 
 
-#: The metric that counts failed tasks of each kind, by error code.
-FAILURE_METRICS: dict[TaskKind, str] = {
-    "deletion": "DeletionFailures",
-    "retrieval": "RetrievalFailures",
-}
-
-
 class TaskLookup(Protocol):
-    """Where a task's status and errors come from (the API client): one query per kind."""
+    """Where a task's status and errors come from (the API client): the lookup of the task's
+    kind."""
 
-    def get_deletion_task(
-        self, business_product_id: str, task_id: str, *, deadline: float | None = None
-    ) -> DeletionTask: ...
-
-    def get_retrieval_task(
-        self, business_product_id: str, task_id: str, *, deadline: float | None = None
-    ) -> RetrievalTask: ...
+    def get_task(
+        self, kind: str, business_product_id: str, task_id: str, *, deadline: float | None = None
+    ) -> PrivacyTask: ...
 
 
 #: How long a claim holds its event when the caller says nothing: the template's function
@@ -261,9 +250,10 @@ def describe_failure(
     Permanent API errors become a recorded lookup outcome; transient ones propagate.
     """
     task: PrivacyTask | None = None
-    query = lookup.get_retrieval_task if ref.task_kind == "retrieval" else lookup.get_deletion_task
     try:
-        task = query(ref.business_product_id, ref.task_id, deadline=deadline)
+        task = lookup.get_task(
+            ref.task_kind, ref.business_product_id, ref.task_id, deadline=deadline
+        )
         outcome = LookupOutcome(status=LookupStatus.OK)
     except BwpApiError as error:
         if not error.permanent:
@@ -286,7 +276,7 @@ def describe_failure(
     metrics.count("TaskLookups", outcome=outcome.status.value)
     failure = _build_failure(ref, task, outcome, received_at)
     for code in failure.error_codes:
-        metrics.count(FAILURE_METRICS[failure.task_kind], errorCode=code)
+        metrics.count(task_kind(failure.task_kind).failure_metric, errorCode=code)
     return failure
 
 
