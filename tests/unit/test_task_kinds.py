@@ -13,12 +13,6 @@ import pytest
 from graphql import parse, validate
 
 from bwp_privacy.bwp_api import lookup_query, start_mutation, task_model
-from bwp_privacy.common import (
-    TASK_KINDS,
-    UnknownTaskKind,
-    kind_of_detail_type,
-    task_kind,
-)
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     COMPLETED_DETAIL_TYPES,
@@ -29,6 +23,7 @@ from bwp_privacy.partner_events import (
 )
 from bwp_privacy.reaction import PlaybooksConfig, load_playbooks
 from bwp_privacy.reaction.resubmit import email_query
+from bwp_privacy.task_kinds import TASK_KINDS, UnknownTaskKind, kind_of_detail_type, task_kind
 from bwp_sandbox.emulator.graphql_api import load_schema
 
 SHIPPED = Path(__file__).parents[2] / "functions" / "reaction" / "playbooks.json"

@@ -33,7 +33,7 @@ from bwp_privacy.cases import (
     bucket_of,
     legal_days_left,
 )
-from bwp_privacy.common import iso_z, standing, task_kind, utc_now, whole_days_left
+from bwp_privacy.common import iso_z, standing, utc_now, whole_days_left
 from bwp_privacy.compliance import (
     REQUEST_TYPE,
     RequestRecord,
@@ -45,6 +45,7 @@ from bwp_privacy.compliance import (
     year_window,
     yearly_stats,
 )
+from bwp_privacy.task_kinds import task_kind
 from bwp_privacy_cli.actors import actor_names
 from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli

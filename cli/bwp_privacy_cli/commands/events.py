@@ -13,7 +13,7 @@ from typing import Any, cast, get_args
 import click
 from pydantic import TypeAdapter, ValidationError
 
-from bwp_privacy.common import TASK_KINDS, quoted
+from bwp_privacy.common import quoted
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     ID_PATTERN,
@@ -26,6 +26,7 @@ from bwp_privacy.partner_events import (
     task_resource,
 )
 from bwp_privacy.partner_events.envelope import AccountId, Region, ReplayName
+from bwp_privacy.task_kinds import TASK_KINDS
 
 #: ``--type``: (kind, outcome), every event `bwp-privacy replay` accepts ("deletion-failed",
 #: "retrieval-completed", ...: each kind of task, FAILED or COMPLETED).

@@ -14,8 +14,8 @@ from bwp_privacy.bwp_api import (
     ResourceNotFoundApiError,
     build_client,
 )
-from bwp_privacy.common import TASK_KINDS
 from bwp_privacy.contract import TaskKind
+from bwp_privacy.task_kinds import TASK_KINDS
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
 from bwp_privacy_cli.operator_client import OperatorRequestRefused

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import cast
 
 from bwp_privacy.bwp_api import BwpApiError, BwpClient, ClientCredentials
-from bwp_privacy.common import TASK_KINDS, BwpPrivacyError
+from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy.contract import TaskKind
+from bwp_privacy.task_kinds import TASK_KINDS
 from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
 from bwp_privacy_cli.doctor.keys import key_problem
 from bwp_privacy_cli.doctor.view import StackView

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from bwp_privacy.bwp_api import AccessDeniedApiError, BwpApiError, BwpClient
-from bwp_privacy.common import TASK_KINDS, BwpPrivacyError
+from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.task_kinds import TASK_KINDS
 
 #: The stack's event types, each kind's FAILED (to the recorder) and COMPLETED (to the
 #: reaction).

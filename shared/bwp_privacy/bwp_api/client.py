@@ -24,9 +24,9 @@ from bwp_privacy.common import (
     OutOfTime,
     call_with_retries,
     retry_after_seconds,
-    task_kind,
     validation_problems,
 )
+from bwp_privacy.task_kinds import task_kind
 
 # Each kind's lookup, as its description builds it (never the data subject; never a
 # retrieval's `dataRetrievalLink`).

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bwp_privacy.common import IDENTIFIER, clean_text, held_to, parse_iso, task_kind
+from bwp_privacy.common import IDENTIFIER, clean_text, held_to, parse_iso
 from bwp_privacy.contract import UNRECOGNISED_CODE, UNRECOGNISED_STATUS
+from bwp_privacy.task_kinds import task_kind
 
 #: The longest error message kept (characters; the published contract's bound).
 MESSAGE_LIMIT = 4096

@@ -1,12 +1,12 @@
 """The GraphQL text of each kind's operations, built from its description
-(``bwp_privacy.common.task_kinds``): the lookup that answers one task, and the mutation that
+(``bwp_privacy.task_kinds``): the lookup that answers one task, and the mutation that
 starts one. The task id and the start's input travel only as variables: event data never
 becomes query text. No lookup selects the data subject (the shopper's email) or a retrieval's
 ``dataRetrievalLink`` (a pre-signed link to the shopper's data)."""
 
 from __future__ import annotations
 
-from bwp_privacy.common import task_kind
+from bwp_privacy.task_kinds import task_kind
 
 
 def lookup_query(kind: str) -> str:

@@ -1,9 +1,8 @@
 """What every feature stands on: errors, settings, secrets, retries, time budgets, redaction and
-outside text made safe, validation messages, metrics and tracing, the AWS client
-configuration, and the description of each kind of privacy task (`task_kinds`).
+outside text made safe, validation messages, metrics and tracing, and the AWS client
+configuration.
 
-Nothing here knows about failures or alerts, and of Buy with Prime only the names of its
-kinds of task (which every layer reads); every other package may use it.
+Nothing here knows about Buy with Prime, failures or alerts; every other package may use it.
 """
 
 from bwp_privacy.common.aws import AWS_CLIENT_CONFIG, aws_client
@@ -24,13 +23,6 @@ from bwp_privacy.common.redaction import EMAIL_MASK, mask_emails
 from bwp_privacy.common.retry import Backoff, RetryableError, call_with_retries, retry_after_seconds
 from bwp_privacy.common.secrets import SECRET_MAX_AGE_SECONDS, JsonSecrets
 from bwp_privacy.common.settings import EnvSettings, SettingsError
-from bwp_privacy.common.task_kinds import (
-    TASK_KINDS,
-    TaskKindDescription,
-    UnknownTaskKind,
-    kind_of_detail_type,
-    task_kind,
-)
 from bwp_privacy.common.text import (
     ELLIPSIS,
     IDENTIFIER,
@@ -51,7 +43,6 @@ __all__ = [
     "MIN_REQUEST_SECONDS",
     "NAMESPACE",
     "SECRET_MAX_AGE_SECONDS",
-    "TASK_KINDS",
     "Backoff",
     "Budget",
     "BwpPrivacyError",
@@ -66,8 +57,6 @@ __all__ = [
     "Problem",
     "RetryableError",
     "SettingsError",
-    "TaskKindDescription",
-    "UnknownTaskKind",
     "aws_client",
     "bounded",
     "call_with_retries",
@@ -76,7 +65,6 @@ __all__ = [
     "duration_seconds",
     "held_to",
     "iso_z",
-    "kind_of_detail_type",
     "mask_emails",
     "one_line",
     "parse_config",
@@ -85,7 +73,6 @@ __all__ = [
     "quoted",
     "retry_after_seconds",
     "standing",
-    "task_kind",
     "trace_handler",
     "use_clock",
     "utc_now",

@@ -17,21 +17,14 @@ from pydantic import (
     field_validator,
 )
 
-from bwp_privacy.common import (
-    IDENTIFIER,
-    TASK_KINDS,
-    BwpPrivacyError,
-    describe_validation_error,
-    kind_of_detail_type,
-    quoted,
-    task_kind,
-)
+from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, describe_validation_error, quoted
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events.resources import (
     ParsedResource,
     ResourceFormatError,
     parse_resource,
 )
+from bwp_privacy.task_kinds import TASK_KINDS, kind_of_detail_type, task_kind
 
 PARTNER_SOURCE_PREFIX = "aws.partner/buywithprime/"
 

@@ -6,7 +6,7 @@ Grammar (from the event documentation)::
 
 Seen keys: personalDataDeletionTask, items, item-quantities, order, delivery, return, refund,
 carrier, tracker. Each kind of privacy task names its own key (its description in
-``bwp_privacy.common.task_kinds``; the retrieval tasks' key is assumed there).
+``bwp_privacy.task_kinds``; the retrieval tasks' key is assumed there).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
-from bwp_privacy.common import IDENTIFIER, TASK_KINDS, BwpPrivacyError, quoted, task_kind
+from bwp_privacy.common import IDENTIFIER, BwpPrivacyError, quoted
 from bwp_privacy.contract import TaskKind
+from bwp_privacy.task_kinds import TASK_KINDS, task_kind
 
 BUSINESS_PRODUCT = "businessProduct"
 #: The resource key that names each kind of privacy task (each kind's description holds it).

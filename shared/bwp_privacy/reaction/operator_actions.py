@@ -26,13 +26,7 @@ from bwp_privacy.bwp_api import (
     lookup_query,
 )
 from bwp_privacy.cases import CaseStore
-from bwp_privacy.common import (
-    BwpPrivacyError,
-    describe_validation_error,
-    iso_z,
-    task_kind,
-    utc_now,
-)
+from bwp_privacy.common import BwpPrivacyError, describe_validation_error, iso_z, utc_now
 from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
 from bwp_privacy.reaction.decisions import CannotAppeal, CannotExtend, CannotSetReceived
@@ -51,6 +45,7 @@ from bwp_privacy.reaction.operator_requests import (
 from bwp_privacy.reaction.resubmit import CannotResubmit, GraphQL
 from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
 from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled, ReactionService
+from bwp_privacy.task_kinds import task_kind
 
 #: What of a refusal's message an entry keeps.
 OUTCOME_LIMIT = 1000

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from bwp_privacy.bwp_api import BwpApiError, UnknownApiError, start_mutation
 from bwp_privacy.cases import CaseKind
-from bwp_privacy.common import BwpPrivacyError, task_kind
+from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy.partner_events import ID_PATTERN
+from bwp_privacy.task_kinds import task_kind
 
 
 def email_query(kind: str) -> str:

@@ -18,7 +18,7 @@ from bwp_privacy.bwp_api import (
     ResourceNotFoundApiError,
     ValidationApiError,
 )
-from bwp_privacy.common import BwpPrivacyError, MetricsSink, iso_z, task_kind
+from bwp_privacy.common import BwpPrivacyError, MetricsSink, iso_z
 from bwp_privacy.contract import (
     LookupOutcome,
     LookupStatus,
@@ -28,6 +28,7 @@ from bwp_privacy.contract import (
 )
 from bwp_privacy.partner_events import TaskRef
 from bwp_privacy.recorder.store import Claim
+from bwp_privacy.task_kinds import task_kind
 
 logger = Logger(child=True)
 

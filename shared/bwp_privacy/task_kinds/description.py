@@ -5,10 +5,10 @@ layer that has to tell the kinds apart reads the kind's entry here instead of br
 its name; adding a kind is one entry in `TASK_KINDS` plus the sandbox emulator's behaviour
 (and the ``TaskKind`` literal of the contract, which the published messages carry).
 
-It lives in ``common`` because every layer reads it (the partner events, the API client, the
-features, the CLI) and ``common`` is the one package all of them stand on; it holds names
-only: the GraphQL text is built from them in ``bwp_api``, the legal rules that differ by kind
-(clocks, end states) stay with the case.
+It is a package of its own under the partner events and the API client, which both read it
+(as do the features and the CLI) and may not read each other. It holds names only: the GraphQL
+text is built from them in ``bwp_api``; the legal rules that differ by kind (clocks, end
+states) stay with the case.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bwp_privacy.common.errors import BwpPrivacyError
+from bwp_privacy.common import BwpPrivacyError
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ RETRIEVAL = TaskKindDescription(
     # ASSUMPTION (not shown in Buy with Prime's documentation, whose retrieval event pages
     # show no example resource): retrieval events name their task as
     # ``personalDataRetrievalTask/{id}``, as deletion events name theirs. This is the one
-    # place that assumption is written (README: "Assumptions about the Buy with Prime API").
+    # place that assumption is written (docs/api-assumptions.md).
     resource_key="personalDataRetrievalTask",
     query_field="personalDataRetrievalTask",
     graphql_type="PersonalDataRetrievalTask",
