@@ -100,7 +100,8 @@ class BackgroundServer:
         self._name = name
         self._address = (host, port)
         self._routes = routes
-        # What no rule takes was refused with 501 before werkzeug: HEAD too (it comes with GET).
+        # A method no rule names is answered 501 Not Implemented, as http.server answers it;
+        # HEAD is left out (werkzeug adds it to every GET rule, the services do not serve it).
         self._methods = {m for rule in routes.iter_rules() for m in rule.methods or ()} - {"HEAD"}
         #: Set by stop() until the next start(): requests held by a fault end at once.
         self.stopping = threading.Event()
