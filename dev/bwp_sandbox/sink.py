@@ -12,26 +12,31 @@ faults (statuses, resets, delays) can be injected per kind. Run it with
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import socket
-import struct
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
-from urllib.parse import urlsplit
+from functools import partial
+from typing import Any
+
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
 
 from bwp_privacy.alerting import RECEIVERS
 from bwp_privacy.alerting.receivers.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     verify_signature,
+)
+from bwp_sandbox.http_server import (
+    BackgroundServer,
+    answer,
+    header_values,
+    json_answer,
+    json_or_none,
+    raw_path,
 )
 from bwp_sandbox.signals import wait_for_stop_signal
 
@@ -48,8 +53,6 @@ SLACK_SECTION_LIMIT = 3000
 SLACK_API_PATH = "/slack/api"
 #: The bot token the sink accepts (a Slack bot secret's botToken in the sandbox).
 SLACK_BOT_TOKEN = "xoxb-local-sandbox-token"
-# serve_forever's shutdown check interval: keeps stop() quick.
-POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -65,16 +68,9 @@ class _Fault:
     body: bytes | None = None
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-class ReceiverSink:
-    """Records what alert receivers send and answers like the real services would."""
+class ReceiverSink(BackgroundServer):
+    """Records what alert receivers send and answers like the real services would (an HTTP
+    server in a daemon thread: see BackgroundServer for start(), stop(), ``with``, base_url)."""
 
     def __init__(
         self,
@@ -83,15 +79,21 @@ class ReceiverSink:
         *,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
     ) -> None:
-        self._address = (host, port)
+        receivers = {PAGERDUTY_PATH: "pagerduty"} | {
+            f"/{kind}/<path:rest>": kind for kind in KINDS if kind != "pagerduty"
+        }
+        routes = Map(
+            [
+                Rule(path, endpoint=partial(self._receive, kind), methods=["POST"])
+                for path, kind in receivers.items()
+            ]
+        )
+        super().__init__("receiver sink", host, port, routes)
         self.webhook_secret = webhook_secret
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._faults: dict[str, deque[_Fault]] = {kind: deque() for kind in KINDS}
         self._received: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         self._attempts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._chaos: list[tuple[float, _Fault]] = []
         self._chaos_rng = random.Random(0)
         self._refused: dict[str, tuple[frozenset[bytes], int]] = {}
@@ -101,49 +103,6 @@ class ReceiverSink:
         #: and the replies in each thread.
         self._slack_messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._slack_ts = 0
-
-    def start(self) -> Self:
-        """Start serving in a daemon thread; returns self."""
-        self._stopping.clear()
-        self._server = _Server(self._address, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": POLL_SECONDS},
-            name="receiver-sink",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; delayed requests are cut short."""
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` of the running sink."""
-        if self._server is None:
-            raise RuntimeError("ReceiverSink is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     def url(self, kind: str, name: str = "hook") -> str:
         """The endpoint for ``kind``: PagerDuty's enqueue URL, else ``/<kind>/<name>``."""
@@ -282,17 +241,27 @@ class ReceiverSink:
             if status is not None and 200 <= status < 300:
                 self._received[kind].append(entry)
 
-    def _handle(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer | None:
+    def _receive(self, kind: str, request: Request) -> Response | None:
+        raw = request.get_data()
+        received = {
+            "arrived": time.monotonic(),  # when it reached the sink, before any injected delay
+            "path": raw_path(request),
+            "headers": header_values(request),
+            "body": json_or_none(raw),
+        }
+        return self._handle(kind, received, raw)
+
+    def _handle(self, kind: str, request: dict[str, Any], raw: bytes) -> Response | None:
         """The answer for one request, or None to reset the connection."""
         with self._lock:
             request["generation"] = self._generation
             markers, refused_status = self._refused.get(kind, (frozenset(), 503))
         if any(marker in raw for marker in markers):
             self._record(kind, request, refused_status)
-            return _Answer(refused_status, json.dumps({"message": "refused (outage)"}).encode())
+            return json_answer(refused_status, {"message": "refused (outage)"})
         fault = self._next_fault(kind)
         if fault is not None and fault.delay_seconds is not None:
-            if self._stopping.wait(fault.delay_seconds) or fault.hang:
+            if self.stopping.wait(fault.delay_seconds) or fault.hang:
                 self._record(kind, request, None)
                 return None
         elif fault is not None:
@@ -300,21 +269,20 @@ class ReceiverSink:
                 self._record(kind, request, None)
                 return None
             status = fault.status or 503
-            headers: tuple[tuple[str, str], ...] = ()
+            headers = {}
             if fault.retry_after is not None:
-                headers = (("Retry-After", f"{fault.retry_after:g}"),)
+                headers = {"Retry-After": f"{fault.retry_after:g}"}
             elif status == 429:
-                headers = (("Retry-After", "0"),)
+                headers = {"Retry-After": "0"}
             self._record(kind, request, status)
-            body = fault.body
-            if body is None:
-                body = json.dumps({"message": "injected fault"}).encode()
-            return _Answer(status, body, headers=headers)
-        answer = self._serve(kind, request, raw)
-        self._record(kind, request, answer.status)
-        return answer
+            if fault.body is None:
+                return json_answer(status, {"message": "injected fault"}, headers)
+            return answer(status, fault.body, headers=headers)
+        served = self._serve(kind, request, raw)
+        self._record(kind, request, served.status_code)
+        return served
 
-    def _serve(self, kind: str, request: dict[str, Any], raw: bytes) -> _Answer:
+    def _serve(self, kind: str, request: dict[str, Any], raw: bytes) -> Response:
         body = request["body"]
         if kind == "pagerduty":
             return _pagerduty(body)
@@ -325,7 +293,7 @@ class ReceiverSink:
         if kind == "teams":
             return _teams(body)
         if kind != "webhook":
-            return _json(RECEIVERS[kind].success[0], {"ok": True})
+            return json_answer(RECEIVERS[kind].success[0], {"ok": True})
         headers = request["headers"]
         valid = verify_signature(
             self.webhook_secret,
@@ -335,20 +303,20 @@ class ReceiverSink:
             now=time.time(),
         )
         if not valid:
-            return _json(401, {"error": "invalid signature"})
-        return _json(200, {"ok": True})
+            return json_answer(401, {"error": "invalid signature"})
+        return json_answer(200, {"ok": True})
 
-    def _slack_api(self, method: str, request: dict[str, Any]) -> _Answer:
+    def _slack_api(self, method: str, request: dict[str, Any]) -> Response:
         """Slack's Web API as documented: HTTP 200 with ``ok`` and, on error, ``error``."""
         body = request["body"]
         if request["headers"].get("authorization") != f"Bearer {SLACK_BOT_TOKEN}":
-            return _json(200, {"ok": False, "error": "invalid_auth"})
+            return json_answer(200, {"ok": False, "error": "invalid_auth"})
         if not isinstance(body, dict) or not isinstance(body.get("channel"), str):
-            return _json(200, {"ok": False, "error": "channel_not_found"})
+            return json_answer(200, {"ok": False, "error": "channel_not_found"})
         if not (body.get("text") or body.get("blocks")):
-            return _json(200, {"ok": False, "error": "no_text"})
-        if _slack(body).status != 200:
-            return _json(200, {"ok": False, "error": "invalid_blocks"})
+            return json_answer(200, {"ok": False, "error": "no_text"})
+        if _slack(body).status_code != 200:
+            return json_answer(200, {"ok": False, "error": "invalid_blocks"})
         channel = body["channel"]
         with self._lock:
             if method == "chat.postMessage":
@@ -356,7 +324,7 @@ class ReceiverSink:
                 if thread is not None:
                     parent = self._slack_messages.get((channel, thread))
                     if parent is None:
-                        return _json(200, {"ok": False, "error": "thread_not_found"})
+                        return json_answer(200, {"ok": False, "error": "thread_not_found"})
                     parent["replies"] = [*parent["replies"], body.get("text", "")]
                 self._slack_ts += 1
                 ts = f"1795000000.{self._slack_ts:06d}"
@@ -367,27 +335,29 @@ class ReceiverSink:
                         "edits": 0,
                         "replies": [],
                     }
-                return _json(200, {"ok": True, "channel": channel, "ts": ts})
+                return json_answer(200, {"ok": True, "channel": channel, "ts": ts})
             if method == "chat.update":
                 message = self._slack_messages.get((channel, str(body.get("ts"))))
                 if message is None:
-                    return _json(200, {"ok": False, "error": "message_not_found"})
+                    return json_answer(200, {"ok": False, "error": "message_not_found"})
                 message.update(
                     text=body.get("text", ""),
                     blocks=body.get("blocks", []),
                     edits=message["edits"] + 1,
                 )
-                return _json(200, {"ok": True, "channel": channel, "ts": body["ts"]})
-        return _json(200, {"ok": False, "error": "unknown_method"})
+                return json_answer(200, {"ok": True, "channel": channel, "ts": body["ts"]})
+        return json_answer(200, {"ok": False, "error": "unknown_method"})
 
 
-def _pagerduty(body: Any) -> _Answer:
+def _pagerduty(body: Any) -> Response:
     problems = _pagerduty_problems(body)
     if problems:
         invalid = {"status": "invalid event", "message": "Event object is invalid"}
-        return _json(400, {**invalid, "errors": problems})
+        return json_answer(400, {**invalid, "errors": problems})
     dedup_key = body.get("dedup_key") or f"sink-{time.monotonic_ns()}"
-    return _json(202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key})
+    return json_answer(
+        202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
+    )
 
 
 def _pagerduty_problems(body: Any) -> list[str]:
@@ -414,7 +384,7 @@ def _pagerduty_problems(body: Any) -> list[str]:
     return problems
 
 
-def _slack(body: Any) -> _Answer:
+def _slack(body: Any) -> Response:
     if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
         return _plain(400, "no_text")
     blocks = body.get("blocks") or []
@@ -431,100 +401,23 @@ def _slack(body: Any) -> _Answer:
     return _plain(200, "ok")
 
 
-def _teams(body: Any) -> _Answer:
+def _teams(body: Any) -> Response:
     if (
         not isinstance(body, dict)
         or body.get("type") != "message"
         or not isinstance(body.get("attachments"), list)
     ):
-        return _json(400, {"error": {"code": "InvalidRequest", "message": "Invalid message"}})
-    return _Answer(202, b"")
+        return json_answer(400, {"error": {"code": "InvalidRequest", "message": "Invalid message"}})
+    return answer(202, b"")
 
 
-def _json(status: int, payload: Any) -> _Answer:
-    return _Answer(status, json.dumps(payload).encode())
-
-
-def _plain(status: int, text: str) -> _Answer:
-    return _Answer(status, text.encode(), content_type="text/html")
+def _plain(status: int, text: str) -> Response:
+    return answer(status, text.encode(), content_type="text/html")
 
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown receiver kind {kind!r}; one of {', '.join(KINDS)}")
-
-
-def _kind_of(path: str) -> str | None:
-    if path == PAGERDUTY_PATH:
-        return "pagerduty"
-    first, _, rest = path.lstrip("/").partition("/")
-    return first if first in KINDS and first != "pagerduty" and rest else None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Don't let stop() wait for handlers still talking to slow clients.
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], sink: ReceiverSink) -> None:
-        super().__init__(address, _Handler)
-        self.sink = sink
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out and hang up are what delay faults are for.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: no line per request on stderr."""
-
-    def do_POST(self) -> None:
-        """Route a POST to the receiver it plays."""
-        path = urlsplit(self.path).path
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        kind = _kind_of(path)
-        if kind is None:
-            self._send(_json(404, {"message": "Not Found"}))
-            return
-        request = {
-            "arrived": time.monotonic(),  # when it reached the sink, before any injected delay
-            "path": path,
-            "headers": {name.lower(): value for name, value in self.headers.items()},
-            "body": _parse(raw),
-        }
-        answer = self.server.sink._handle(kind, request, raw)
-        if answer is None:
-            self._reset_connection()
-        else:
-            self._send(answer)
-
-    def _send(self, answer: _Answer) -> None:
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    def _reset_connection(self) -> None:
-        # Linger 0 makes close() send a TCP RST: the client sees "connection reset by peer".
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
-
-
-def _parse(raw: bytes) -> Any:
-    """The parsed JSON body, or None when it is empty or not JSON."""
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def main(argv: list[str] | None = None) -> None:
