@@ -14,7 +14,7 @@ from bwp_privacy.alerting import (
     load_routes,
 )
 from bwp_privacy.alerting.alert import describe_deadlines
-from bwp_privacy.contract import TaskFailure, LookupOutcome, LookupStatus, TaskError
+from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 
 SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "alert_router" / "routes.json"
 
@@ -181,8 +181,13 @@ def _mutate(path: list[Any], value: Any) -> dict[str, Any]:
             "route.routes[1].recievers: Extra inputs are not permitted",
         ),
         (
-            _mutate(["severities", "ORDERS_NOT_CLOSED", "severity"], "urgent"),
-            "severities.ORDERS_NOT_CLOSED.severity",
+            # A routes file written before the catalogue: told where its severities live now.
+            _mutate(["severities"], {"ORDERS_NOT_CLOSED": {"severity": "warning"}}),
+            "routes.json: severities: moved to the catalogue",
+        ),
+        (
+            _mutate(["lookupErrorSeverity"], {"severity": "critical"}),
+            "routes.json: lookupErrorSeverity: moved to the catalogue",
         ),
         (_mutate(["route", "receivers"], []), "the default route needs at least one receiver"),
         (
