@@ -1,4 +1,4 @@
-"""JSON configuration files (routes, playbooks): parsed and validated with errors that name the
+"""JSON configuration files (routes, playbooks, the catalogue): parsed and validated with errors that name the
 file and the key, or the line for JSON syntax, so a broken file fails loudly instead of
 quietly doing nothing."""
 
