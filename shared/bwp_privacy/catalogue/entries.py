@@ -77,20 +77,19 @@ class Catalogue(BaseModel):
     def _retrieval_holds_no_task(self) -> Catalogue:
         # A ValidationError with its own locations names the key that is wrong
         # (`codes.EXPORT_FAILED.actions.retrieval.holding_period_days`), as parse_config says it.
-        entries: list[tuple[str, ...]] = [("codes", code) for code in self.codes]
+        named: list[tuple[tuple[str, ...], Entry]] = [
+            (("codes", code), entry) for code, entry in self.codes.items()
+        ]
+        named.append((("default",), self.default))
         held = [
             InitErrorDetails(
                 type=PydanticCustomError(
-                    "holding_period",
-                    "must be 0 (a retrieval task has no holding period)",
+                    "holding_period", "must be 0 (a retrieval task has no holding period)"
                 ),
                 loc=(*loc, "actions", "retrieval", "holding_period_days"),
                 input=action.holding_period_days,
             )
-            for loc, entry in [
-                *zip(entries, self.codes.values(), strict=True),
-                (("default",), self.default),
-            ]
+            for loc, entry in named
             if isinstance(action := entry.actions.retrieval, Resubmit)
             and action.holding_period_days
         ]
