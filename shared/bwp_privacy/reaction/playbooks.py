@@ -18,10 +18,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bwp_privacy.catalogue import (
     DATA_SUBJECT_NOT_FOUND,
-    MIN_ATTEMPT_DELAY,
     ORDERS_NOT_CLOSED,
     Action,
-    AttemptDelay,
     Catalogue,
     Close,
     Escalate,
@@ -51,21 +49,18 @@ class Mode(StrEnum):
     ANNOUNCE = "announce"
 
 
-#: One action of the catalogue (kept under its old name: the decisions speak of playbooks).
-Playbook = Action
-
 # When a task fails with several codes, the one that needs the most care decides.
 _PRECEDENCE = {"escalate": 0, "resubmit": 1, "close": 2}
 
 
 class PlaybookSet(BaseModel):
-    """What to do about each error code of one kind of task: one entry per code, a default,
-    and what a failed lookup does."""
+    """The catalogue's actions for one kind of task: each code's own, the default, and what
+    a failed lookup does."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    playbooks: dict[str, Playbook] = Field(default_factory=dict)
-    default: Playbook
+    playbooks: dict[str, Action] = Field(default_factory=dict)
+    default: Action
     lookup_failed: Escalate
 
     def choose(
@@ -235,13 +230,10 @@ def load_playbooks(text: str, source: str, catalogue: Catalogue | None = None) -
 
 __all__ = [
     "DATA_SUBJECT_NOT_FOUND",
-    "MIN_ATTEMPT_DELAY",
     "ORDERS_NOT_CLOSED",
-    "AttemptDelay",
     "Close",
     "Escalate",
     "Mode",
-    "Playbook",
     "PlaybookSet",
     "PlaybooksConfig",
     "PlaybooksError",
