@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bwp_privacy.reaction.playbooks import Resubmit, load_playbooks
+from bwp_privacy.catalogue import Resubmit, shipped_catalogue
 from cost.counts import StackCounts, Table, count_stack
 from cost.data import Configuration, Item, Prices, Step, Usage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: The playbooks the reaction ships with (a test's copy of the template has no functions/).
-PLAYBOOKS = PROJECT_ROOT / "functions" / "reaction" / "playbooks.json"
 KB_PER_GB = Decimal(1024 * 1024)
 #: The sign between a count and its price ("15 alarms", "$0.10"): named, as ruff takes the
 #: character for a confusable x.
@@ -356,11 +354,14 @@ class _Failures:
 
     def _watch_reads(self, cases: Decimal) -> None:
         """The deadline watch reads every open case from the index at each run."""
-        playbook = load_playbooks(PLAYBOOKS.read_text(), PLAYBOOKS.name).playbooks.get(
-            self.usage.playbook
-        )
+        # The shipped catalogue's deletion action for the code (a test's copy of the template
+        # has no functions/; the catalogue ships with the library).
+        playbook = shipped_catalogue().action(self.usage.playbook, "deletion")
         if not isinstance(playbook, Resubmit):
-            raise ModelError(f"playbooks.json: {self.usage.playbook} is not a resubmit playbook")
+            raise ModelError(
+                f"catalogue: {self.usage.playbook} does not resubmit a deletion (its action: "
+                f"{playbook.action})"
+            )
         if self.usage.attempts > playbook.max_attempts:
             raise ModelError(
                 f"usage.toml: {self.usage.attempts} attempts, the playbook allows "

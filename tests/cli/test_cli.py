@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from bwp_privacy.catalogue import shipped_catalogue_path
 from bwp_privacy_cli.local import invoke_async, on_failure_record
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, SAMPLE_SHOPPER_EMAIL, SAMPLE_TASKS
@@ -546,3 +547,16 @@ def test_routes_check(invoke: Run, tmp_path: Path) -> None:
     result = invoke("routes", "check", str(broken))
     assert result.exit_code == 1
     assert "route.routes[0].receivers[0]: Input should be 'amazon-q'" in result.stderr
+    # The severities come from the catalogue: a louder one sends the code elsewhere.
+    catalogue = json.loads(shipped_catalogue_path().read_text())
+    catalogue["codes"]["DATA_SUBJECT_NOT_FOUND"]["severity"] = "critical"
+    louder = tmp_path / "codes.json"
+    louder.write_text(json.dumps(catalogue))
+    paged = invoke("routes", "check", "--catalogue", str(louder), "--json").json()
+    routed = {(tuple(r["errorCodes"]), r["route"]) for r in paged["routing"]}
+    assert (("DATA_SUBJECT_NOT_FOUND",), "page-critical") in routed
+    catalogue["codes"]["DATA_SUBJECT_NOT_FOUND"]["severity"] = "loud"
+    louder.write_text(json.dumps(catalogue))
+    result = invoke("routes", "check", "--catalogue", str(louder))
+    assert result.exit_code == 1
+    assert "codes.DATA_SUBJECT_NOT_FOUND.severity: Input should be" in result.stderr

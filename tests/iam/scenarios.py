@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bwp_privacy.audit import AuditTrail
+from bwp_privacy.catalogue import shipped_catalogue_path
 from bwp_privacy_cli.local import LocalLambdaContext, invoke_async
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
@@ -23,8 +24,10 @@ from tests.conftest import load_event
 
 ROUTES_PARAMETER = "/bwp-privacy/routes"
 PLAYBOOKS_PARAMETER = "bwp-privacy-playbooks"
+CATALOGUE_PARAMETER = "/bwp-privacy/catalogue"
 SHIPPED_PLAYBOOKS = Path(PROJECT_ROOT, "functions", "reaction", "playbooks.json")
 SHIPPED_ROUTES = Path(PROJECT_ROOT, "functions", "alert_router", "routes.json")
+SHIPPED_CATALOGUE = shipped_catalogue_path()
 #: Retries paced for a test: the run is about which calls are made, not when.
 FAST = {
     "BWP_RETRY_BASE_SECONDS": "0.01",
@@ -77,7 +80,7 @@ def recorder_run(sandbox: Sandbox) -> None:
 
 def with_every_option(sandbox: Sandbox) -> Sandbox:
     """The stack with every optional part on: all six receivers (as the sandbox has them),
-    the routes and playbooks overrides in SSM, and a customer managed key encrypting the
+    the routes, playbooks and catalogue overrides in SSM, and a customer managed key encrypting the
     credentials secret, every receiver's secret and the Amazon Q topic."""
     ssm = admin_client("ssm")
     ssm.put_parameter(
@@ -86,10 +89,14 @@ def with_every_option(sandbox: Sandbox) -> Sandbox:
     ssm.put_parameter(
         Name=PLAYBOOKS_PARAMETER, Value=SHIPPED_PLAYBOOKS.read_text(), Type="String", Overwrite=True
     )
+    ssm.put_parameter(
+        Name=CATALOGUE_PARAMETER, Value=SHIPPED_CATALOGUE.read_text(), Type="String", Overwrite=True
+    )
     key = encrypt_with_customer_key(sandbox)
     return sandbox.deploy(
         RoutesParameterName=ROUTES_PARAMETER,
         PlaybooksParameterName=PLAYBOOKS_PARAMETER,
+        CatalogueParameterName=CATALOGUE_PARAMETER,
         CustomerManagedKeyArn=key,
     )
 

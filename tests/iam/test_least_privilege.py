@@ -23,6 +23,7 @@ from bwp_sandbox.iam.managed import MANAGED_POLICIES
 from bwp_sandbox.sandbox import REACTION, RECORDER, ROUTER, WATCH, Sandbox
 from bwp_sandbox.stack import load_template
 from tests.iam.scenarios import (
+    SHIPPED_CATALOGUE,
     SHIPPED_ROUTES,
     reaction_run,
     recorder_run,
@@ -141,6 +142,21 @@ def test_the_routes_parameter_is_readable_by_either_name_form(sandbox: Sandbox, 
     answer = router.handler({"Records": []}, LocalLambdaContext())
     assert answer == {"batchItemFailures": []}
     assert any(r.action == "ssm:GetParameter" and r.allowed for r in sandbox.aws.iam.records())
+
+
+@pytest.mark.parametrize("name", ["/bwp-privacy/catalogue", "bwp-privacy-catalogue"])
+def test_the_catalogue_parameter_is_readable_by_either_name_form(
+    sandbox: Sandbox, name: str
+) -> None:
+    boto3.client("ssm").put_parameter(
+        Name=name, Value=SHIPPED_CATALOGUE.read_text(), Type="String", Overwrite=True
+    )
+    router = sandbox.deploy(CatalogueParameterName=name).router.cold_start()
+    answer = router.handler({"Records": []}, LocalLambdaContext())
+    assert answer == {"batchItemFailures": []}
+    read = [r for r in sandbox.aws.iam.records() if r.action == "ssm:GetParameter"]
+    assert read
+    assert all(r.allowed for r in read)
 
 
 @pytest.mark.iam_denials_expected

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bwp_privacy.alerting.queues import MAX_DELAY_SECONDS
+from bwp_privacy.catalogue import shipped_catalogue_path
 from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_privacy_cli.main import cli
@@ -362,20 +363,40 @@ def test_a_message_nested_past_the_parsers_depth_is_rejected_alone(
 def _override_routes(
     sandbox: Sandbox, routes: dict[str, Any] | str, **parameters: str
 ) -> LocalFunction:
-    """Put a routes file in SSM and redeploy the router with RoutesParameterName naming it."""
+    """Put a routes file and the storm's catalogue in SSM and redeploy the router with
+    RoutesParameterName and CatalogueParameterName naming them."""
     text = routes if isinstance(routes, str) else json.dumps(routes)
-    boto3.client("ssm").put_parameter(
-        Name="/bwp-privacy/routes", Value=text, Type="String", Overwrite=True
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/bwp-privacy/routes", Value=text, Type="String", Overwrite=True)
+    ssm.put_parameter(
+        Name="/bwp-privacy/catalogue",
+        Value=json.dumps(STORM_CATALOGUE),
+        Type="String",
+        Overwrite=True,
     )
-    deployed = sandbox.deploy(RoutesParameterName="/bwp-privacy/routes", **parameters)
+    deployed = sandbox.deploy(
+        RoutesParameterName="/bwp-privacy/routes",
+        CatalogueParameterName="/bwp-privacy/catalogue",
+        **parameters,
+    )
     return deployed.router.cold_start()
 
 
+def _storm_catalogue() -> dict[str, Any]:
+    """The shipped catalogue with every code critical: ORDERS_NOT_CLOSED pages too."""
+    raw: dict[str, Any] = json.loads(shipped_catalogue_path().read_text())
+    orders = raw["codes"]["ORDERS_NOT_CLOSED"]
+    raw["codes"] = {
+        "ORDERS_NOT_CLOSED": {**orders, "severity": "critical", "runbook": "Close the orders."}
+    }
+    raw["default"].update(severity="critical", runbook="Look.")
+    raw["lookup_failed"].update(severity="critical", runbook="Look.")
+    return raw
+
+
+STORM_CATALOGUE = _storm_catalogue()
 STORM_ROUTES: dict[str, Any] = {
     "version": 1,
-    "severities": {"ORDERS_NOT_CLOSED": {"severity": "critical", "runbook": "Close the orders."}},
-    "defaultSeverity": {"severity": "critical", "runbook": "Look."},
-    "lookupErrorSeverity": {"severity": "critical", "runbook": "Look."},
     "route": {
         "receivers": ["slack", "pagerduty"],
         "group_by": ["businessProductId", "errorCode"],

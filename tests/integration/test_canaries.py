@@ -13,6 +13,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
+from bwp_privacy.catalogue import shipped_catalogue_path
 from bwp_privacy.common import iso_z, use_clock
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_privacy_cli.main import cli
@@ -367,8 +368,8 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The same rule on the retrieval side: a retrieval case whose playbook (an SSM override)
-    resubmits reads the email from the failed retrieval, for one
+    """The same rule on the retrieval side: a retrieval case whose action (a catalogue SSM
+    override) resubmits reads the email from the failed retrieval, for one
     `startPersonalDataRetrievalTask`, with faults on the way. The email is in that request
     only; no query selects a retrieval's `dataRetrievalLink`, so neither the failed task's
     link nor the completed one's goes anywhere."""
@@ -378,14 +379,18 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
 
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="reaction")
-    playbooks = json.loads((PROJECT_ROOT / "functions/reaction/playbooks.json").read_text())
-    playbooks["retrieval"]["playbooks"]["EXPORT_FAILED"] = playbooks["playbooks"][
-        "ORDERS_NOT_CLOSED"
-    ]
+    catalogue = json.loads(shipped_catalogue_path().read_text())
+    # Alerted about as any unknown code (the default's severity and runbook), resubmitted as
+    # an ORDERS_NOT_CLOSED deletion is.
+    resubmit = catalogue["codes"]["ORDERS_NOT_CLOSED"]["actions"]["deletion"]
+    catalogue["codes"]["EXPORT_FAILED"] = {
+        **catalogue["default"],
+        "actions": {"retrieval": resubmit},
+    }
     admin_client("ssm").put_parameter(
-        Name="canary-playbooks", Value=json.dumps(playbooks), Type="String", Overwrite=True
+        Name="canary-catalogue", Value=json.dumps(catalogue), Type="String", Overwrite=True
     )
-    sandbox = canary_sandbox.deploy(PlaybooksParameterName="canary-playbooks")
+    sandbox = canary_sandbox.deploy(CatalogueParameterName="canary-catalogue")
     sandbox.emulator.set_shopper(BP, EMAIL)
     task = _task("canary-retrieval", "EXPORT_FAILED")
     task["errors"] = task["errors"][:1]  # resubmit only: a null code would escalate at once

@@ -108,6 +108,8 @@ def test_the_built_layer_holds_exactly_the_locked_packages(built_layer: Path) ->
     assert (built_layer / "bwp_privacy" / "recorder" / "recorder.py").exists()
     # The table of laws is data beside the case's modules: no legal clock counts without it.
     assert (built_layer / "bwp_privacy" / "cases" / "jurisdictions.json").exists()
+    # So is the catalogue: the router and the reaction both read it from the layer.
+    assert (built_layer / "bwp_privacy" / "catalogue" / "codes.json").exists()
 
 
 def test_every_module_shipped_has_bytecode_that_is_never_checked_against_its_source(

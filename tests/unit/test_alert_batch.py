@@ -24,6 +24,7 @@ from bwp_privacy.alerting import (
 from bwp_privacy.alerting.alert import Alert
 from bwp_privacy.alerting.delivery import Threads
 from bwp_privacy.alerting.ledger import Delivered
+from bwp_privacy.catalogue import Catalogue, shipped_catalogue
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import (
     LookupOutcome,
@@ -34,12 +35,24 @@ from bwp_privacy.contract import (
 from tests.case_notices import ended_notice
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def catalogue(default_runbook: str, lookup_runbook: str) -> Catalogue:
+    """The shipped catalogue without its codes: every code critical, with these runbooks."""
+    shipped = shipped_catalogue()
+    return shipped.model_copy(
+        update={
+            "codes": {},
+            "default": shipped.default.model_copy(update={"runbook": default_runbook}),
+            "lookup_failed": shipped.lookup_failed.model_copy(update={"runbook": lookup_runbook}),
+        }
+    )
+
+
 ROUTES = load_routes(
     json.dumps(
         {
             "version": 1,
-            "defaultSeverity": {"severity": "critical", "runbook": "Look at it."},
-            "lookupErrorSeverity": {"severity": "critical", "runbook": "Look it up by hand."},
             "route": {
                 "receivers": ["slack", "pagerduty"],
                 "group_by": ["businessProductId"],
@@ -48,6 +61,7 @@ ROUTES = load_routes(
         }
     ),
     "test routes",
+    catalogue("Look at it.", "Look it up by hand."),
 )
 
 
@@ -318,8 +332,6 @@ def test_a_resolve_goes_only_where_a_route_sent_the_trigger_and_wants_resolves()
         json.dumps(
             {
                 "version": 1,
-                "defaultSeverity": {"severity": "critical", "runbook": "Look at it."},
-                "lookupErrorSeverity": {"severity": "critical", "runbook": "By hand."},
                 "route": {
                     "receivers": ["slack"],
                     "group_by": ["businessProductId"],
@@ -336,6 +348,7 @@ def test_a_resolve_goes_only_where_a_route_sent_the_trigger_and_wants_resolves()
             }
         ),
         "test routes",
+        catalogue("Look at it.", "By hand."),
     )
     slack, pagerduty = FakeReceiver("slack", grouped=True), FakeReceiver("pagerduty", grouped=False)
     ledger = FakeLedger()

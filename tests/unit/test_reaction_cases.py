@@ -16,6 +16,7 @@ from bwp_privacy.cases import (
     deadlines,
     schedule_name,
 )
+from bwp_privacy.catalogue import load_catalogue, shipped_catalogue_path
 from bwp_privacy.reaction import (
     Announce,
     CancelSchedule,
@@ -49,8 +50,16 @@ def shipped() -> dict[str, Any]:
     return raw
 
 
-def config(raw: dict[str, Any] | None = None) -> PlaybooksConfig:
-    return load_playbooks(json.dumps(raw or shipped()), "playbooks.json")
+def shipped_catalogue_raw() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(shipped_catalogue_path().read_text())
+    return raw
+
+
+def config(
+    raw: dict[str, Any] | None = None, catalogue: dict[str, Any] | None = None
+) -> PlaybooksConfig:
+    codes = load_catalogue(json.dumps(catalogue), "codes.json") if catalogue else None
+    return load_playbooks(json.dumps(raw or shipped()), "playbooks.json", codes)
 
 
 def failed(
@@ -95,16 +104,17 @@ def test_deadlines_per_jurisdiction_come_from_the_table_earliest_first() -> None
     assert [d.latest_due_at.date().isoformat() for d in found] == ["2026-04-28", "2026-05-01"]
 
 
-# ---- playbooks file ---------------------------------------------------------------------
+# ---- playbooks file (the actions per code: tests/unit/test_catalogue.py) -----------------
 
 
 def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
     loaded = config()
-    orders = loaded.playbooks["ORDERS_NOT_CLOSED"]
+    deletion = loaded.for_kind("deletion")
+    orders = deletion.playbooks["ORDERS_NOT_CLOSED"]
     assert orders.action == "resubmit"
-    assert loaded.applies == ["ccpa"]
-    assert loaded.playbooks["DATA_SUBJECT_NOT_FOUND"].action == "close"
-    assert loaded.default.action == "escalate"
+    assert loaded.settings.applies == ["ccpa"]
+    assert deletion.playbooks["DATA_SUBJECT_NOT_FOUND"].action == "close"
+    assert deletion.default.action == "escalate"
 
 
 @pytest.mark.parametrize(
@@ -112,45 +122,17 @@ def test_the_shipped_playbooks_file_is_valid_and_states_the_defaults() -> None:
     [
         (lambda raw: raw.update(applies=["nowhere"]), "applies: nowhere: no such jurisdiction"),
         (
-            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(every="weekly"),
-            "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be a duration",
-        ),
-        (
-            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(first_attempt_after="1s"),
-            "playbooks.json: playbooks.ORDERS_NOT_CLOSED.resubmit.first_attempt_after: must be at",
-        ),
-        (
-            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(every="4m"),
-            "playbooks.ORDERS_NOT_CLOSED.resubmit.every: must be at least 5m",
-        ),
-        (
-            lambda raw: raw["retrieval"]["playbooks"].update(
-                EXPORT_FAILED={
-                    "action": "resubmit",
-                    "first_attempt_after": "30s",
-                    "every": "1d",
-                    "max_attempts": 2,
-                    "deadline_margin": "7d",
-                }
-            ),
-            "retrieval.playbooks.EXPORT_FAILED.resubmit.first_attempt_after: must be at least 5m",
-        ),
-        (
-            lambda raw: raw["playbooks"]["ORDERS_NOT_CLOSED"].update(holding_period_days=181),
-            "playbooks.ORDERS_NOT_CLOSED.resubmit.holding_period_days",
-        ),
-        (
-            lambda raw: raw["playbooks"].update(X={"action": "retry"}),
-            # The tag found is the file's own text: the allowed ones are named instead.
-            "playbooks.X: 'action' should be one of 'resubmit', 'close', 'escalate'",
-        ),
-        (
             lambda raw: raw.update(
                 jurisdictions={"gdpr": {"title": "GDPR", "answer_within": {"weeks": 4}}}
             ),
             "jurisdictions.gdpr.answer_within.weeks: Extra inputs are not permitted",
         ),
-        (lambda raw: raw.pop("lookup_failed"), "playbooks.json: lookup_failed: Field required"),
+        (lambda raw: raw.pop("applies"), "playbooks.json: applies: Field required"),
+        (
+            # A file written before the catalogue: told where its actions live now.
+            lambda raw: raw.update(lookup_failed={"action": "escalate", "advice": "Look."}),
+            "playbooks.json: lookup_failed: moved to the catalogue",
+        ),
     ],
 )
 def test_a_broken_playbooks_file_fails_naming_the_key(change: Any, expected: str) -> None:
@@ -306,9 +288,9 @@ def test_resubmit_wins_over_nothing_to_delete_when_a_task_has_both_codes() -> No
 
 
 def test_a_case_that_used_every_attempt_is_escalated() -> None:
-    raw = shipped()
-    raw["playbooks"]["ORDERS_NOT_CLOSED"]["max_attempts"] = 1
-    rules = config(raw)
+    catalogue = shipped_catalogue_raw()
+    catalogue["codes"]["ORDERS_NOT_CLOSED"]["actions"]["deletion"]["max_attempts"] = 1
+    rules = config(catalogue=catalogue)
     case = open_case(failed(), rules, FAILED_AT, ACTOR).case
     case = started(case, 1, "task-2", FAILED_AT + timedelta(days=7))
     last = decided(on_failed(case, failed("task-2", event="e2"), rules, FAILED_AT, ACTOR))

@@ -14,6 +14,7 @@ import pytest
 from bwp_privacy.bwp_api import RetrievalTask
 from bwp_privacy.bwp_api.client import RETRIEVAL_TASK_QUERY
 from bwp_privacy.cases import Case, CaseState, Cause, CauseKind, client_token, deadlines
+from bwp_privacy.catalogue import CatalogueError, load_catalogue, shipped_catalogue_path
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     COMPLETED_DETAIL_TYPES,
@@ -27,10 +28,8 @@ from bwp_privacy.partner_events import (
     task_resource,
 )
 from bwp_privacy.reaction import (
-    DEFAULT_RETRIEVAL,
     Ended,
     Escalation,
-    PlaybooksError,
     Resubmitter,
     ScheduleAttempt,
     StartTask,
@@ -57,8 +56,21 @@ def event(kind: TaskKind, outcome: str = "FAILED", task: str = "r-1") -> dict[st
     return raw
 
 
-def shipped() -> dict[str, Any]:
-    raw: dict[str, Any] = json.loads(SHIPPED.read_text())
+def shipped_catalogue_raw() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(shipped_catalogue_path().read_text())
+    return raw
+
+
+def with_export_failed(**resubmit: Any) -> dict[str, Any]:
+    """The shipped catalogue with an EXPORT_FAILED entry whose retrieval action is the
+    ORDERS_NOT_CLOSED deletion's resubmission, changed by ``resubmit``."""
+    raw = shipped_catalogue_raw()
+    orders = raw["codes"]["ORDERS_NOT_CLOSED"]["actions"]["deletion"]
+    raw["codes"]["EXPORT_FAILED"] = {
+        "severity": "critical",
+        "runbook": "Export again.",
+        "actions": {"retrieval": dict(orders, **resubmit)},
+    }
     return raw
 
 
@@ -147,30 +159,27 @@ def test_the_retrieval_lookup_selects_neither_the_subject_nor_the_link() -> None
 # ---- playbooks --------------------------------------------------------------------------
 
 
-def test_the_shipped_retrieval_playbook_is_the_default_one() -> None:
+def test_the_shipped_retrieval_playbook_closes_on_nothing_found_and_escalates_the_rest() -> None:
+    retrieval = load_playbooks(SHIPPED.read_text(), "playbooks.json").for_kind("retrieval")
+    assert list(retrieval.playbooks) == ["DATA_SUBJECT_NOT_FOUND"]
+    assert retrieval.get("DATA_SUBJECT_NOT_FOUND").action == "close"
+    assert retrieval.default.action == "escalate"
+    assert retrieval.lookup_failed.action == "escalate"
+
+
+def test_a_code_without_a_retrieval_action_takes_the_default_entrys() -> None:
     loaded = load_playbooks(SHIPPED.read_text(), "playbooks.json")
-    assert loaded.retrieval == DEFAULT_RETRIEVAL
-    assert loaded.retrieval.get("DATA_SUBJECT_NOT_FOUND").action == "close"
-    assert loaded.retrieval.default.action == "escalate"
-
-
-def test_a_file_without_a_retrieval_section_gets_the_default_playbook() -> None:
-    raw = shipped()
-    del raw["retrieval"]
-    loaded = load_playbooks(json.dumps(raw), "old.json")
-    assert loaded.retrieval == DEFAULT_RETRIEVAL
     assert loaded.choose(["ORDERS_NOT_CLOSED"], lookup_ok=True)[1].action == "resubmit"
     chosen = loaded.choose(["ORDERS_NOT_CLOSED"], lookup_ok=True, kind="retrieval")
     assert chosen[1].action == "escalate"
 
 
 def test_a_retrieval_playbook_cannot_hold_a_task() -> None:
-    raw = shipped()
-    raw["retrieval"]["playbooks"]["EXPORT_FAILED"] = dict(
-        raw["playbooks"]["ORDERS_NOT_CLOSED"], holding_period_days=3
-    )
-    with pytest.raises(PlaybooksError, match="retrieval: EXPORT_FAILED: holding_period_days"):
-        load_playbooks(json.dumps(raw), "playbooks.json")
+    raw = with_export_failed(holding_period_days=3)
+    with pytest.raises(
+        CatalogueError, match=r"codes\.EXPORT_FAILED\.actions\.retrieval\.holding_period_days"
+    ):
+        load_catalogue(json.dumps(raw), "codes.json")
 
 
 # ---- retrieval cases --------------------------------------------------------------------
@@ -216,11 +225,9 @@ def test_a_retrieval_case_has_the_deletion_clock() -> None:
 
 
 def test_a_retrieval_playbook_that_resubmits_starts_retrievals_until_one_completes() -> None:
-    raw = shipped()
-    raw["retrieval"]["playbooks"]["EXPORT_FAILED"] = dict(
-        raw["playbooks"]["ORDERS_NOT_CLOSED"], first_attempt_after="1d", holding_period_days=0
-    )
-    rules = load_playbooks(json.dumps(raw), "playbooks.json")
+    raw = with_export_failed(first_attempt_after="1d", holding_period_days=0)
+    codes = load_catalogue(json.dumps(raw), "codes.json")
+    rules = load_playbooks(SHIPPED.read_text(), "playbooks.json", codes)
     opened = open_case(failure("EXPORT_FAILED"), rules, FAILED_AT, "reaction")
     first = FAILED_AT + timedelta(days=1)
     assert opened.case.state is CaseState.WAITING

@@ -181,8 +181,13 @@ def _mutate(path: list[Any], value: Any) -> dict[str, Any]:
             "route.routes[1].recievers: Extra inputs are not permitted",
         ),
         (
-            _mutate(["severities", "ORDERS_NOT_CLOSED", "severity"], "urgent"),
-            "severities.ORDERS_NOT_CLOSED.severity",
+            # A routes file written before the catalogue: told where its severities live now.
+            _mutate(["severities"], {"ORDERS_NOT_CLOSED": {"severity": "warning"}}),
+            "routes.json: severities: moved to the catalogue",
+        ),
+        (
+            _mutate(["lookupErrorSeverity"], {"severity": "critical"}),
+            "routes.json: lookupErrorSeverity: moved to the catalogue",
         ),
         (_mutate(["route", "receivers"], []), "the default route needs at least one receiver"),
         (

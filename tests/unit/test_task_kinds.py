@@ -1,18 +1,18 @@
 """The description of each kind of privacy task: one entry per kind of the contract's
 ``TaskKind``, whose names every layer reads (the events, the resources, the lookups, the
-starts, the playbooks), held to what Buy with Prime (as the sandbox's schema has it), the
-playbooks file and the published contract say."""
+starts), held to what Buy with Prime (as the sandbox's schema has it), the error-code
+catalogue (an action per kind) and the published contract say."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import get_args
+from typing import cast, get_args
 
 import pytest
 from graphql import parse, validate
 
 from bwp_privacy.bwp_api import lookup_query, start_mutation, task_model
+from bwp_privacy.catalogue import shipped_catalogue
+from bwp_privacy.catalogue.actions import Kind as CatalogueKind
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.partner_events import (
     COMPLETED_DETAIL_TYPES,
@@ -21,12 +21,10 @@ from bwp_privacy.partner_events import (
     detail_type,
     task_kind_of,
 )
-from bwp_privacy.reaction import PlaybooksConfig, load_playbooks
 from bwp_privacy.reaction.resubmit import email_query
 from bwp_privacy.task_kinds import TASK_KINDS, UnknownTaskKind, kind_of_detail_type, task_kind
 from bwp_sandbox.emulator.graphql_api import load_schema
 
-SHIPPED = Path(__file__).parents[2] / "functions" / "reaction" / "playbooks.json"
 KINDS = list(TASK_KINDS)
 
 
@@ -81,16 +79,10 @@ def test_a_lookup_selects_the_holding_period_only_of_a_kind_that_has_one(kind: s
     assert f"{described.start_field}(input: $input)" in start_mutation(kind)
 
 
-def test_each_kinds_playbook_section_is_where_the_playbooks_file_keeps_it() -> None:
-    config = load_playbooks(SHIPPED.read_text(encoding="utf-8"), "playbooks.json")
-    raw = json.loads(SHIPPED.read_text(encoding="utf-8"))
+def test_the_catalogue_holds_an_action_for_each_kind_and_no_other() -> None:
+    catalogue = shipped_catalogue()
+    assert list(get_args(CatalogueKind)) == KINDS
     for name in KINDS:
-        section = task_kind(name).playbook_section
-        playbooks = config.for_kind(name)  # type: ignore[arg-type]
-        if section is None:
-            assert playbooks.playbooks == config.playbooks
-            assert playbooks.default == config.default
-        else:
-            assert section in PlaybooksConfig.model_fields
-            assert section in raw
-            assert playbooks == getattr(config, section)
+        kind = cast(CatalogueKind, name)
+        assert catalogue.default_action(kind).action
+        assert catalogue.lookup_failed_action(kind).action == "escalate"

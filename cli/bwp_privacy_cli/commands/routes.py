@@ -1,4 +1,5 @@
-"""`bwp-privacy routes check`: validate a routes file and show where sample alerts go."""
+"""`bwp-privacy routes check`: validate a routes file (and a catalogue) and show where sample
+alerts go."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import click
 
 from bwp_privacy.alerting import RECEIVERS, RoutingConfig, build_alert, load_routes
+from bwp_privacy.catalogue import Catalogue, load_catalogue, shipped_catalogue
 from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
@@ -36,15 +38,20 @@ def routes() -> None:
     " (looked up first, storing nothing) to route; default: one per known code, an unknown"
     " code and a failed lookup.",
 )
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An error-code catalogue (each code's severity and runbook) to route by; default: the"
+    " shipped one.",
+)
 @common_options
 @pass_cli
-def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
+def check(
+    cli: CliContext, file: Path, samples: tuple[Path, ...], catalogue_file: Path | None
+) -> None:
     """Validate FILE (default: the shipped routes) and show which receivers samples reach."""
-    try:
-        text = file.read_text()
-    except OSError as error:
-        raise UserError(f"cannot read {file}: {error.strerror}") from None
-    config = load_routes(text, str(file))
+    config = load_routes(_read(file), str(file), _catalogue(catalogue_file))
     failures = _load_samples(cli, samples) or _default_samples(config)
     rows: list[dict[str, Any]] = []
     for failure in failures:
@@ -97,6 +104,20 @@ def check(cli: CliContext, file: Path, samples: tuple[Path, ...]) -> None:
     )
 
 
+def _read(file: Path) -> str:
+    try:
+        return file.read_text()
+    except OSError as error:
+        raise UserError(f"cannot read {file}: {error.strerror}") from None
+
+
+def _catalogue(file: Path | None) -> Catalogue:
+    """The catalogue in ``file``, or the shipped one; an invalid one fails naming the key."""
+    if file is None:
+        return shipped_catalogue()
+    return load_catalogue(_read(file), str(file))
+
+
 def _load_samples(cli: CliContext, paths: tuple[Path, ...]) -> list[TaskFailure]:
     """Each sample as a failure message; an event is looked up first (a dry run)."""
     failures: list[TaskFailure] = []
@@ -138,7 +159,7 @@ def _look_up(cli: CliContext, events: list[tuple[Path, dict[str, Any]]]) -> list
 
 
 def _default_samples(config: RoutingConfig) -> list[TaskFailure]:
-    codes: list[str | None] = [*config.severities, "SOME_NEW_CODE"]
+    codes: list[str | None] = [*config.catalogue.codes, "SOME_NEW_CODE"]
     samples = [_sample(f"sample-{n}", [code]) for n, code in enumerate(codes)]
     samples.append(_sample("sample-lookup", [], LookupStatus.RESOURCE_NOT_FOUND))
     return samples

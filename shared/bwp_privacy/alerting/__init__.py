@@ -2,7 +2,8 @@
 to pages, chat messages and events.
 
 A batch of failure messages (`route_batch` over an `AlertBatch`) is classified and routed by
-the routing tree (`RoutingConfig`, built once from routes.json or SSM), grouped, and
+the routing tree and the catalogue's severity and runbook per error code (`RoutingConfig`:
+routes.json and `bwp_privacy.catalogue`, each overridable in SSM), grouped, and
 delivered once per receiver and task (`DeliveryLedger`). Receivers are plug-ins
 (`bwp_privacy.alerting.receivers`); a permanent refusal is parked in the dead-letter queue.
 """

@@ -9,20 +9,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+# The severity is the catalogue's (one entry per error code); alerts carry it.
+from bwp_privacy.catalogue import Severity as Severity
 from bwp_privacy.common import mask_emails, parse_iso, plain_day, standing
 from bwp_privacy.contract import CaseNotice, LookupStatus, TaskError, TaskFailure
 
 CCPA_DAYS = 45
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return {"critical": 3, "warning": 2, "info": 1}[self.value]
 
 
 class AlertStatus(StrEnum):

@@ -1,4 +1,5 @@
-"""The routing tree (modelled on Alertmanager's) and the severity catalogue, as data.
+"""The routing tree (modelled on Alertmanager's), as data; the severity and runbook of each
+error code come from the catalogue (`bwp_privacy.catalogue`).
 
 A routes file is JSON. It is validated at load; every error names the key (or the line, for
 JSON syntax) that is wrong, so a broken file fails loudly instead of routing to nowhere.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,7 @@ from pydantic import (
 
 from bwp_privacy.alerting.alert import Runbook, Severity
 from bwp_privacy.alerting.receivers import ReceiverName
+from bwp_privacy.catalogue import Catalogue, Entry, refuse_moved_keys, shipped_catalogue
 from bwp_privacy.common import BwpPrivacyError, Duration, duration_seconds, parse_config
 from bwp_privacy.contract import CaseNotice, LookupStatus, TaskFailure
 
@@ -41,16 +43,6 @@ def _regex(text: str) -> str:
 
 
 Regex = Annotated[str, AfterValidator(_regex)]
-
-
-class SeverityRule(BaseModel):
-    """Severity and runbook for one error code."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    severity: Severity
-    runbook: str = Field(min_length=1, max_length=1000)
-    runbook_url: str | None = Field(None, alias="runbookUrl", pattern=r"^https://")
 
 
 class Route(BaseModel):
@@ -94,19 +86,26 @@ class Route(BaseModel):
         return True
 
 
-class RoutingConfig(BaseModel):
-    """The whole routes file."""
+#: The keys a routes file held before the catalogue took them (severities and runbooks).
+MOVED_TO_CATALOGUE = ("severities", "defaultSeverity", "lookupErrorSeverity")
+
+
+class RoutesFile(BaseModel):
+    """The whole routes file: the routing tree, and nothing about the codes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     version: Literal[1]
-    severities: dict[str, SeverityRule] = Field(default_factory=dict)
-    default_severity: SeverityRule = Field(alias="defaultSeverity")
-    lookup_error_severity: SeverityRule = Field(alias="lookupErrorSeverity")
     route: Route
 
+    @model_validator(mode="before")
+    @classmethod
+    def _severities_live_in_the_catalogue(cls, raw: Any) -> Any:
+        refuse_moved_keys(raw, MOVED_TO_CATALOGUE, cls.__name__)
+        return raw
+
     @model_validator(mode="after")
-    def _root_is_the_default_route(self) -> RoutingConfig:
+    def _root_is_the_default_route(self) -> RoutesFile:
         if self.route.match or self.route.match_any or self.route.match_re:
             raise ValueError("route: the root route is the default route and takes no matchers")
         if not self.route.receivers:
@@ -115,21 +114,29 @@ class RoutingConfig(BaseModel):
             raise ValueError("route: the default route must set group_by and repeat_window")
         return self
 
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """What the router routes by: the routing tree (routes.json) and the catalogue's
+    severities and runbooks, one entry per error code."""
+
+    route: Route
+    catalogue: Catalogue
+
     def classify(self, failure: TaskFailure) -> tuple[Severity, list[Runbook]]:
         """Severity (the highest of the codes') and the runbooks that apply."""
         if failure.lookup.status is not LookupStatus.OK:
-            rule = self.lookup_error_severity
+            rule: Entry = self.catalogue.lookup_failed
             return rule.severity, [_runbook(failure.lookup.status.value, rule)]
-        rules = {
-            code: self.severities.get(code, self.default_severity) for code in failure.error_codes
-        }
+        rules = {code: self.catalogue.entry(code) for code in failure.error_codes}
         severity = max((rule.severity for rule in rules.values()), key=lambda s: s.rank)
         return severity, [_runbook(code, rule) for code, rule in rules.items()]
 
     def notice_severity(self, notice: CaseNotice) -> Severity:
         """A case notice's severity: its code's (CASE_ESCALATED, CASE_RESUBMISSION_DUE) when
-        the routes list it; else critical for an escalation, warning for an announcement."""
-        rule = self.severities.get(notice.code)
+        the catalogue lists it; else critical for an escalation, warning for an
+        announcement."""
+        rule = self.catalogue.codes.get(notice.code)
         if notice.kind == "ended":
             return Severity.INFO  # a resolve: its incident's severity no longer matters
         if rule is not None:
@@ -189,10 +196,16 @@ def _walk(node: Route, here: RouteMatch, labels: dict[str, list[str]]) -> list[R
     return found or [here]
 
 
-def _runbook(code: str, rule: SeverityRule) -> Runbook:
+def _runbook(code: str, rule: Entry) -> Runbook:
     return Runbook(code=code, text=rule.runbook, url=rule.runbook_url)
 
 
-def load_routes(text: str, source: str) -> RoutingConfig:
+def parse_routes(text: str, source: str) -> RoutesFile:
     """Parse and validate a routes file; raise RoutesError naming ``source`` and the key."""
-    return parse_config(text, source, RoutingConfig, RoutesError)
+    return parse_config(text, source, RoutesFile, RoutesError)
+
+
+def load_routes(text: str, source: str, catalogue: Catalogue | None = None) -> RoutingConfig:
+    """The routes file ``text`` with ``catalogue`` (default: the shipped one) for what the
+    router routes by; raise RoutesError naming ``source`` and the key."""
+    return RoutingConfig(parse_routes(text, source).route, catalogue or shipped_catalogue())

@@ -25,6 +25,8 @@ class RouterSettings(EnvSettings):
     alert_queue_url: str | None = Field(None, alias="ALERT_QUEUE_URL")
     alert_dlq_url: str | None = Field(None, alias="ALERT_DLQ_URL")
     routes_parameter_name: str | None = Field(None, alias="ROUTES_PARAMETER_NAME")
+    #: The SSM parameter overriding the shipped catalogue (severities and runbooks per code).
+    catalogue_parameter_name: str | None = Field(None, alias="CATALOGUE_PARAMETER_NAME")
     http_timeout_seconds: float = Field(5.0, alias="ALERT_HTTP_TIMEOUT_SECONDS", gt=0, le=30)
     ledger_lease_seconds: int = Field(300, alias="LEDGER_LEASE_SECONDS", ge=1, le=3600)
     retry_base_seconds: float = Field(0.5, alias="ALERT_RETRY_BASE_SECONDS", gt=0, le=5)

@@ -41,8 +41,7 @@ class RouterRuntime:
         kinds = {RECEIVERS[name].resource for name in self._deployed}
         # Every AWS client is made here, at cold start, and only for what this stack deploys:
         # each costs cold-start time.
-        ssm = aws_client("ssm") if settings.routes_parameter_name else None
-        self._routes = RoutesSource(bundled_routes, settings.routes_parameter_name, ssm)
+        self._routes = RoutesSource.from_settings(bundled_routes, settings)
         clients = {
             service: aws_client(service) for kind, service in _SERVICES.items() if kind in kinds
         }

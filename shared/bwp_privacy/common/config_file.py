@@ -1,6 +1,6 @@
-"""JSON configuration files (routes, playbooks): parsed and validated with errors that name the
-file and the key, or the line for JSON syntax, so a broken file fails loudly instead of
-quietly doing nothing."""
+"""JSON configuration files (routes, playbooks, the catalogue): parsed and validated with
+errors that name the file and the key, or the line for JSON syntax, so a broken file fails
+loudly instead of quietly doing nothing."""
 
 from __future__ import annotations
 

@@ -76,7 +76,6 @@ if TYPE_CHECKING:
     )
     from bwp_privacy.reaction.playbooks import (
         DATA_SUBJECT_NOT_FOUND,
-        DEFAULT_RETRIEVAL,
         ORDERS_NOT_CLOSED,
         Close,
         Escalate,
@@ -84,8 +83,10 @@ if TYPE_CHECKING:
         PlaybooksConfig,
         PlaybooksError,
         PlaybookSet,
+        PlaybooksFile,
         Resubmit,
         load_playbooks,
+        parse_playbooks,
     )
     from bwp_privacy.reaction.playbooks_source import PlaybooksSource
     from bwp_privacy.reaction.resubmit import (
@@ -160,16 +161,17 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "playbooks": (
             "DATA_SUBJECT_NOT_FOUND",
-            "DEFAULT_RETRIEVAL",
             "ORDERS_NOT_CLOSED",
             "Close",
             "Escalate",
             "Mode",
             "PlaybooksConfig",
             "PlaybooksError",
+            "PlaybooksFile",
             "PlaybookSet",
             "Resubmit",
             "load_playbooks",
+            "parse_playbooks",
         ),
         "playbooks_source": ("PlaybooksSource",),
         "resubmit": ("EMAIL_QUERY", "RETRIEVAL_EMAIL_QUERY", "CannotResubmit", "Resubmitter"),
@@ -183,7 +185,6 @@ __getattr__, __dir__ = lazy_exports(
 __all__ = [
     "ATTEMPT_DUE",
     "DATA_SUBJECT_NOT_FOUND",
-    "DEFAULT_RETRIEVAL",
     "EMAIL_QUERY",
     "ORDERS_NOT_CLOSED",
     "RETRIEVAL_EMAIL_QUERY",
@@ -218,6 +219,7 @@ __all__ = [
     "PlaybookSet",
     "PlaybooksConfig",
     "PlaybooksError",
+    "PlaybooksFile",
     "PlaybooksSource",
     "ReactionService",
     "ReactionSettings",
@@ -251,6 +253,7 @@ __all__ = [
     "on_task_started",
     "open_appeal",
     "open_case",
+    "parse_playbooks",
     "retention_start",
     "set_received",
     "start_task",

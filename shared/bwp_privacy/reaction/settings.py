@@ -16,6 +16,8 @@ class ReactionSettings(ApiSettings):
     failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)
     retention_days: int = Field(730, alias="RETENTION_DAYS", ge=1, le=3650)
     playbooks_parameter_name: str | None = Field(None, alias="PLAYBOOKS_PARAMETER_NAME")
+    #: The SSM parameter overriding the shipped catalogue (the action per code and task kind).
+    catalogue_parameter_name: str | None = Field(None, alias="CATALOGUE_PARAMETER_NAME")
     schedule_group_name: str = Field(alias="SCHEDULE_GROUP_NAME", min_length=1)
     schedule_target_arn: str = Field(alias="SCHEDULE_TARGET_ARN", min_length=1)
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=1)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.cases import CaseStore
+from bwp_privacy.catalogue import CatalogueSource
 from bwp_privacy.common import MetricsSink, aws_client, utc_now
 from bwp_privacy.reaction.notices import NoticePublisher
 from bwp_privacy.reaction.playbooks_source import PlaybooksSource
@@ -31,10 +32,14 @@ def build_reaction(
 ) -> ReactionService:
     """Wire the reaction to the API, the cases table, the scheduler, the failures topic and
     the audit trail."""
+    # One SSM client for both overrides, and none when neither is set (cold-start time).
+    overridden = settings.playbooks_parameter_name or settings.catalogue_parameter_name
+    ssm = aws_client("ssm") if overridden else None
     playbooks = PlaybooksSource(
         bundled_playbooks,
         settings.playbooks_parameter_name,
-        aws_client("ssm") if settings.playbooks_parameter_name else None,
+        ssm,
+        catalogue=CatalogueSource(settings.catalogue_parameter_name, ssm),
     )
     # One DynamoDB client for the cases and the audit trail: each client costs cold-start time.
     dynamodb = aws_client("dynamodb")

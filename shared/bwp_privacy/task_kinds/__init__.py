@@ -1,6 +1,7 @@
 """The kinds of Buy with Prime privacy task (deletion, retrieval), one description each: their
-events, resource key, GraphQL names, playbook section and failure metric. Adding a kind is one
-entry here, the contract's ``TaskKind`` literal, and the sandbox emulator's behaviour."""
+events, resource key, GraphQL names and failure metric. Adding a kind is one entry here, the
+contract's ``TaskKind`` literal, its actions in the error-code catalogue, and the sandbox
+emulator's behaviour."""
 
 from bwp_privacy.task_kinds.description import (
     DELETION,

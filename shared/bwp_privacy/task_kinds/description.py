@@ -1,9 +1,10 @@
 """One description per kind of Buy with Prime privacy task: what Buy with Prime calls it (its
 events, its resource key, its GraphQL type and fields, the input its start takes), what we
-call it (its playbook section, its failure metric, the request the law sees in it). Every
-layer that has to tell the kinds apart reads the kind's entry here instead of branching on
-its name; adding a kind is one entry in `TASK_KINDS` plus the sandbox emulator's behaviour
-(and the ``TaskKind`` literal of the contract, which the published messages carry).
+call it (its failure metric, the request the law sees in it). Every layer that has to tell
+the kinds apart reads the kind's entry here instead of branching on its name; adding a kind
+is one entry in `TASK_KINDS` plus the sandbox emulator's behaviour (and the ``TaskKind``
+literal of the contract, which the published messages carry, and the kind's actions in the
+error-code catalogue).
 
 It is a package of its own under the partner events and the API client, which both read it
 (as do the features and the CLI) and may not read each other. It holds names only: the GraphQL
@@ -47,9 +48,6 @@ class TaskKindDescription:
     holding_period: bool
     #: The metric that counts failed tasks of this kind, by error code.
     failure_metric: str
-    #: The section of the playbooks file that holds this kind's playbooks (None: the top
-    #: level).
-    playbook_section: str | None
 
 
 DELETION = TaskKindDescription(
@@ -64,7 +62,6 @@ DELETION = TaskKindDescription(
     start_input_type="StartPersonalDataDeletionTaskInput",
     holding_period=True,
     failure_metric="DeletionFailures",
-    playbook_section=None,
 )
 
 RETRIEVAL = TaskKindDescription(
@@ -83,7 +80,6 @@ RETRIEVAL = TaskKindDescription(
     start_input_type="StartPersonalDataRetrievalTaskInput",
     holding_period=False,
     failure_metric="RetrievalFailures",
-    playbook_section="retrieval",
 )
 
 #: Every kind, by name, in the order they are listed to people.
