@@ -26,6 +26,7 @@ from bwp_privacy.partner_events import (
     task_resource,
 )
 from bwp_privacy.partner_events.envelope import AccountId, Region, ReplayName
+from bwp_privacy_cli.command_registry import registered
 
 #: ``--type``: (kind, outcome), the four events `bwp-privacy replay` accepts.
 TYPES: dict[str, tuple[TaskKind, TaskOutcome]] = {
@@ -93,6 +94,7 @@ REPLAY_NAME_CHECK = held_to_grammar(
 )
 
 
+@registered("Write sample deletion and retrieval events.", place=40)
 @click.group()
 def events() -> None:
     """Write sample events of both kinds of privacy task, deletion and retrieval, FAILED or
