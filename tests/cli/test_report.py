@@ -684,7 +684,7 @@ def test_the_template_is_package_data_the_wheel_ships() -> None:
     # render.py loads the page from the installed package (PackageLoader): the wheel takes
     # every file of its packages that git does not ignore (hatch), templates included.
     templates = files("bwp_privacy_cli.report") / "templates"
-    for name in ("report.html.j2", "parts.html.j2", "report.css"):
+    for name in ("report.html.j2", "parts.html.j2", "chart.svg.j2", "report.css"):
         assert (templates / name).is_file(), name
     root = Path(__file__).resolve().parents[2]
     wheel = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]

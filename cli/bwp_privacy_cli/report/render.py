@@ -1,9 +1,10 @@
 """The compliance report as one self-contained HTML page: inline CSS and SVG, no script, no
 font, image or link to fetch (its Content-Security-Policy forbids any), so it opens offline,
 from an attachment or a ticket, and prints. The page is `templates/report.html.j2` (its parts
-in `parts.html.j2`, its stylesheet `report.css`), rendered by Jinja2 with autoescape on: every
-value from a case is escaped by the environment, not by hand. This module passes the template
-what it shows, worked out: the anchors, the moments in words, the year's table."""
+in `parts.html.j2`, its chart `chart.svg.j2`, its stylesheet `report.css`), rendered by Jinja2
+with autoescape on: every value from a case is escaped by the environment, not by hand. This
+module passes the template what it shows, worked out: the anchors, the moments in words, the
+chart's geometry, the year's table."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from bwp_privacy.common import iso_z
 from bwp_privacy.compliance import metric_rows, whole_days_left
 from bwp_privacy_cli.json_output import TargetOut
-from bwp_privacy_cli.report.chart import BUCKET_CLASS, week_chart
+from bwp_privacy_cli.report.chart import BUCKET_CLASS, BUCKET_COLOUR, week_chart
 from bwp_privacy_cli.report.model import BUCKET_ORDER, ReportCase, ReportData, TimelineEntry
 
 __all__ = ["render_report", "target_label", "write_report"]
@@ -78,12 +78,13 @@ def render_report(data: ReportData) -> str:
         anchors={case.case_id: f"case-{index}" for index, case in enumerate(cases, 1)},
         generated=iso_z(data.generated_at, "minutes"),
         as_at=_as_at(data),
-        chart=Markup(week_chart(data.weeks)),  # noqa: S704 (chart.py escapes what it draws)
+        chart=week_chart(data.weeks),
         last_bar=_last_bar(data),
         yearly=_yearly(data),
         actors=sorted(data.actors.items(), key=lambda item: item[1]),
         bucket_order=BUCKET_ORDER,
         bucket_class=BUCKET_CLASS,
+        bucket_colour=BUCKET_COLOUR,
         short_id_length=SHORT_ID,
     )
 
