@@ -65,7 +65,7 @@ format: setup ## apply ruff format and the safe fixes
 	$(RUN) ruff check --fix .
 
 requirements: ## regenerate shared/requirements.txt (the layer's dependencies) from uv.lock
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -o shared/requirements.txt -q
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --prune jinja2 --no-header -o shared/requirements.txt -q
 
 cost: setup ## rewrite docs/cost.md ("What it costs") from the template's own counts (dev/cost: prices.toml, usage.toml)
 	$(RUN) python -m cost --write-readme
@@ -77,7 +77,7 @@ report-screenshot: setup ## regenerate docs/report.png: the compliance report in
 	BWP_UPDATE_DOCS=1 $(RUN) pytest -q -s -rs tests/browser/test_report_browser.py -k screenshot
 
 check-requirements: setup ## the layer's requirements match uv.lock
-	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --no-header -q | diff -u shared/requirements.txt - \
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --prune boto3 --prune botocore --prune click --prune rich --prune jinja2 --no-header -q | diff -u shared/requirements.txt - \
 		|| { echo "shared/requirements.txt is stale: run 'make requirements'"; exit 1; }
 
 validate: setup ## cfn-lint with the serverless rules

@@ -2,83 +2,29 @@
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from typing import Any
 
 import click
 
+from bwp_privacy_cli import command_registry
 from bwp_privacy_cli.context import CliContext, UserError
-
-#: Subcommands, imported only when used: `--help` and every command start fast.
-COMMANDS = {
-    "setup": (
-        "bwp_privacy_cli.commands.setup",
-        "setup",
-        "Before a first deploy: credentials, subscriptions, partner bus.",
-    ),
-    "doctor": ("bwp_privacy_cli.commands.doctor", "doctor", "Check a stack end to end."),
-    "replay": (
-        "bwp_privacy_cli.commands.replay",
-        "replay",
-        "Run deletion and retrieval events through the handlers.",
-    ),
-    "events": (
-        "bwp_privacy_cli.commands.events",
-        "events",
-        "Write sample deletion and retrieval events.",
-    ),
-    "task": (
-        "bwp_privacy_cli.commands.task",
-        "task",
-        "Show a deletion or retrieval task; cancel a deletion task.",
-    ),
-    "failures": (
-        "bwp_privacy_cli.commands.failures",
-        "failures",
-        "List and show stored deletion and retrieval failures.",
-    ),
-    "dlq": (
-        "bwp_privacy_cli.commands.dlq",
-        "dlq",
-        "List, redrive, discard the dead letters (either kind of task).",
-    ),
-    "archive": (
-        "bwp_privacy_cli.commands.archive",
-        "archive",
-        "Replay the partner bus archive of deletion and retrieval failures.",
-    ),
-    "routes": ("bwp_privacy_cli.commands.routes", "routes", "Check a routes file."),
-    "sandbox": (
-        "bwp_privacy_cli.commands.sandbox",
-        "sandbox",
-        "Run, start, stop this checkout's local sandbox.",
-    ),
-    "cases": (
-        "bwp_privacy_cli.commands.cases",
-        "cases",
-        "List, show, resubmit, close deletion and retrieval cases.",
-    ),
-    "report": ("bwp_privacy_cli.commands.report", "report", "Write the compliance report (HTML)."),
-}
 
 
 class FriendlyGroup(click.Group):
-    """Lazy subcommands; errors a user can cause become one line and exit code 1."""
+    """The subcommands the registry finds, each imported only when it runs or `--help` lists
+    them all; errors a user can cause become one line and exit code 1."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return [entry.name for entry in command_registry.load_all()]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, attribute, _ = COMMANDS[cmd_name]
-        command: click.Command = getattr(importlib.import_module(module), attribute)
-        return command
+        entry = command_registry.load(cmd_name)
+        return None if entry is None else entry.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
+            formatter.write_dl([(e.name, e.summary) for e in command_registry.load_all()])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -68,6 +68,8 @@ class Dom(HTMLParser):
         self.tables: dict[str, list[list[str]]] = {}
         self._skip = 0
         self._table: str | None = None
+        # Text between cells (the page's line breaks between rows) is no cell's.
+        self._in_cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         css = dict(attrs).get("class") or ""
@@ -81,18 +83,21 @@ class Dom(HTMLParser):
             self.tables[self._table].append([])
         elif tag in ("td", "th") and self._table is not None:
             self.tables[self._table][-1].append("")
+            self._in_cell = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("style", "title"):
             self._skip -= 1
         elif tag == "table":
             self._table = None
+        elif tag in ("td", "th"):
+            self._in_cell = False
 
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
         self.text.append(data)
-        if self._table is not None and self.tables[self._table]:
+        if self._in_cell and self._table is not None and self.tables[self._table]:
             row = self.tables[self._table][-1]
             if row:
                 row[-1] += data

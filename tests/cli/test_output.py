@@ -11,9 +11,8 @@ import boto3
 import pytest
 from jsonschema import Draft202012Validator
 
-from bwp_privacy_cli.json_output import OUTPUTS
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext, on_failure_record
-from bwp_privacy_cli.schemas import path_of, schema_text
+from bwp_privacy_cli.schemas import names, path_of, schema_text
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
 from tests.cli.conftest import Run
@@ -25,7 +24,7 @@ SAMPLES = [str(p) for p in sorted(EVENTS.glob("*.json"))]
 ORDERS_TASK = "4a1d2f3e-5b6c-4d7e-8f90-a1b2c3d4e5f6"
 
 
-@pytest.mark.parametrize("name", sorted(OUTPUTS))
+@pytest.mark.parametrize("name", names())
 def test_the_committed_schemas_are_those_of_the_models(name: str) -> None:
     assert path_of(name).read_text() == schema_text(name), "run `make cli-schemas`"
 

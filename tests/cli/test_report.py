@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from html import escape, unescape
+from html.parser import HTMLParser
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -131,8 +134,62 @@ def test_everything_taken_from_a_case_is_escaped() -> None:
     assert "<img" not in page
     assert '<b>"x"' not in page
     assert "bp-<i>" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img" in page
-    assert "c-&lt;b&gt;&quot;x&quot;&lt;/b&gt;" in page
+    # Escaped by the template's environment (autoescape): quotes as numeric references.
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;img" in page
+    assert "c-&lt;b&gt;&#34;x&#34;&lt;/b&gt;" in page
+
+
+class _Tags(HTMLParser):
+    """The elements a browser would build from the page, and the text it would show."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_hostile_text_from_the_api_an_operator_or_an_event_reads_back_as_text() -> None:
+    # What the reaction records verbatim: an API's message in a step's reason, the identity
+    # AWS names an operator by, an event's id, an error code.
+    api_message = "BwpApiError: <script>alert('api')</script> & </td></tr><tr>"
+    operator = 'arn:aws:iam::123456789012:user/<img src=x onerror="alert(1)">'
+    event = 'evt-"><svg onload=alert(2)>'
+    escalated = story_case(
+        "c-hostile", received_days_ago=48, story="escalated", code="<marquee>CODE"
+    )
+    completed = story_case("c-hostile-done", received_days_ago=20, story="completed")
+    cases = [
+        case.model_copy(
+            update={
+                "transitions": tuple(
+                    t.model_copy(
+                        update={
+                            "reason": api_message,
+                            "actor": operator,
+                            "cause": Cause(kind=CauseKind.EVENT, ref=event),
+                        }
+                    )
+                    for t in case.transitions
+                )
+            }
+        )
+        for case in (escalated, completed)
+    ]
+    _, page = report(cases)
+    parsed = _Tags()
+    parsed.feed(page)
+    assert {"script", "img", "marquee"}.isdisjoint(parsed.tags), parsed.tags
+    # The one svg is the chart (its own markup): no event id opened another.
+    assert page.count("<svg") == 1
+    shown = "".join(parsed.text)
+    for hostile in (api_message, operator, event, "<marquee>CODE"):
+        assert hostile in shown, hostile
 
 
 def test_the_page_fetches_nothing_when_it_is_viewed() -> None:
@@ -621,3 +678,16 @@ def test_a_long_report_names_the_reactions_identity_once() -> None:
     assert len(ordinary) > 40
     # An ordinary case takes its head and one line, however many steps it took.
     assert all("<li>" not in case_section(page, c.case_id) for c in ordinary)
+
+
+def test_the_template_is_package_data_the_wheel_ships() -> None:
+    # render.py loads the page from the installed package (PackageLoader): the wheel takes
+    # every file of its packages that git does not ignore (hatch), templates included.
+    templates = files("bwp_privacy_cli.report") / "templates"
+    for name in ("report.html.j2", "parts.html.j2", "chart.svg.j2", "report.css"):
+        assert (templates / name).is_file(), name
+    root = Path(__file__).resolve().parents[2]
+    wheel = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    assert "cli/bwp_privacy_cli" in wheel["targets"]["wheel"]["packages"]
+    assert "only-include" not in wheel["targets"]["wheel"]
+    assert not re.search(r"j2|templates|\.css", (root / ".gitignore").read_text())

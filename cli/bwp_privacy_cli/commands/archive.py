@@ -10,15 +10,35 @@ from typing import Any
 
 import boto3
 import click
+from pydantic import Field
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import ArchiveReplayOut
+from bwp_privacy_cli.json_output import JsonOut, ReplayResultOut, TargetOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table
 from bwp_privacy_cli.timeparse import SINCE, Since
+
+
+class ArchiveReplayOut(JsonOut):
+    target: TargetOut
+    replay: str
+    state: str | None
+    reason: str | None
+    replayed: int | None = Field(
+        description="events the replay delivered to the function (null on a deployed stack:"
+        " EventBridge does not count them)"
+    )
+    delivered: list[ReplayResultOut]
+
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 
 
+@registered(
+    "Replay the partner bus archive of deletion and retrieval failures.",
+    place=80,
+    outputs={"archive-replay": ArchiveReplayOut},
+)
 @click.group()
 def archive() -> None:
     """The EventBridge archive of the partner bus's failure events, deletion and retrieval

@@ -12,8 +12,9 @@ from bwp_privacy.audit import SUBJECT_DLQ, subject
 from bwp_privacy.common import bounded
 from bwp_privacy_cli import dlq as queues
 from bwp_privacy_cli.audit_log import audited
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import DlqDiscardOut, DlqListOut, DlqRedriveOut
+from bwp_privacy_cli.json_output import DlqMessageOut, DlqRedrivenOut, JsonOut, TargetOut
 from bwp_privacy_cli.output import (
     console,
     err_console,
@@ -23,6 +24,26 @@ from bwp_privacy_cli.output import (
     progress,
 )
 from bwp_privacy_cli.targets import Target
+
+
+class DlqListOut(JsonOut):
+    target: TargetOut
+    messages: list[DlqMessageOut]
+    count: int
+
+
+class DlqRedriveOut(JsonOut):
+    target: TargetOut
+    results: list[DlqRedrivenOut]
+    redriven: int
+    kept: int
+
+
+class DlqDiscardOut(JsonOut):
+    target: TargetOut
+    removed: list[DlqMessageOut]
+    count: int
+
 
 QUEUE_OPTION = click.option(
     "--queue",
@@ -34,6 +55,11 @@ QUEUE_OPTION = click.option(
 )
 
 
+@registered(
+    "List, redrive, discard the dead letters (either kind of task).",
+    place=70,
+    outputs={"dlq-list": DlqListOut, "dlq-redrive": DlqRedriveOut, "dlq-discard": DlqDiscardOut},
+)
 @click.group()
 def dlq() -> None:
     """The rules' DLQ, the functions' OnFailure queue, the router, reaction and schedule DLQs."""

@@ -3,19 +3,53 @@
 from __future__ import annotations
 
 import sys
+from typing import Literal
 
 import click
+from pydantic import Field
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.doctor import Finding, StackView, Status, TestAlertResult, examine
 from bwp_privacy_cli.doctor import send_test_alert as send
-from bwp_privacy_cli.json_output import DoctorCheckOut, DoctorOut, TestDeliveryOut
+from bwp_privacy_cli.json_output import JsonOut, TargetOut
 from bwp_privacy_cli.output import console, print_json
 from bwp_privacy_cli.targets import IncompleteStack, TargetError
+
+
+class DoctorCheckOut(JsonOut):
+    check: str
+    status: Literal["PASS", "WARN", "FAIL"]
+    detail: str
+    fix: str | None = Field(description="what to do about a WARN or a FAIL")
+
+
+class TestDeliveryOut(JsonOut):
+    receiver: str
+    delivered: bool
+    answer: str = Field(description="what the receiver answered (or why nothing was sent)")
+
+
+class DoctorOut(JsonOut):
+    target: TargetOut
+    checks: list[DoctorCheckOut]
+    passed: int
+    warnings: int
+    failures: int
+    test_alert: list[TestDeliveryOut] | None = Field(
+        alias="testAlert", description="each receiver's answer to --send-test-alert"
+    )
+    ok: bool = Field(description="no FAIL (and every test delivery made)")
+
 
 _STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
 
+@registered(
+    "Check a stack end to end.",
+    place=20,
+    outputs={"doctor": DoctorOut},
+)
 @click.command()
 @click.option(
     "--send-test-alert",

@@ -27,6 +27,7 @@ from bwp_privacy.partner_events import (
 )
 from bwp_privacy.partner_events.envelope import AccountId, Region, ReplayName
 from bwp_privacy.task_kinds import TASK_KINDS
+from bwp_privacy_cli.command_registry import registered
 
 #: ``--type``: (kind, outcome), every event `bwp-privacy replay` accepts ("deletion-failed",
 #: "retrieval-completed", ...: each kind of task, FAILED or COMPLETED).
@@ -94,6 +95,7 @@ REPLAY_NAME_CHECK = held_to_grammar(
 )
 
 
+@registered("Write sample deletion and retrieval events.", place=40)
 @click.group()
 def events() -> None:
     """Write sample events of both kinds of privacy task, deletion and retrieval, FAILED or

@@ -6,13 +6,35 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import click
+from pydantic import Field
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import FailuresListOut, FailuresShowOut, StoredFailure
+from bwp_privacy_cli.json_output import JsonOut, StoredFailure, TargetOut
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
 from bwp_privacy_cli.timeparse import SINCE, Since
 
 
+class FailuresListOut(JsonOut):
+    target: TargetOut
+    since: str
+    days: int = Field(description="how many days of the ByReceivedDay index were read")
+    failures: list[StoredFailure]
+    count: int
+
+
+class FailuresShowOut(JsonOut):
+    target: TargetOut
+    task_id: str = Field(alias="taskId")
+    events: int = Field(description="stored events of the task (one failure each)")
+    failures: list[StoredFailure] = Field(description="the latest first; all with --all")
+
+
+@registered(
+    "List and show stored deletion and retrieval failures.",
+    place=60,
+    outputs={"failures-list": FailuresListOut, "failures-show": FailuresShowOut},
+)
 @click.group()
 def failures() -> None:
     """Stored failures of both kinds of privacy task, deletion and retrieval: what Buy with

@@ -10,12 +10,23 @@ from collections import Counter
 import click
 from rich.text import Text
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
 from bwp_privacy_cli.event_input import read_events
 from bwp_privacy_cli.event_runner import ReplayResult, ReplayRun, interruptible, run_events
-from bwp_privacy_cli.json_output import ReplayOut
+from bwp_privacy_cli.json_output import JsonOut, ReplayResultOut, TargetOut
 from bwp_privacy_cli.local import NOWHERE
 from bwp_privacy_cli.output import console, err_console, print_json, print_table, progress
+
+
+class ReplayOut(JsonOut):
+    target: TargetOut
+    results: list[ReplayResultOut]
+    summary: dict[str, int]
+    done: int
+    total: int
+    interrupted: bool
+
 
 STYLE = {
     "published": "green",
@@ -28,6 +39,11 @@ STYLE = {
 INTERRUPTED_EXIT_CODE = 130
 
 
+@registered(
+    "Run deletion and retrieval events through the handlers.",
+    place=30,
+    outputs={"replay": ReplayOut},
+)
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option(

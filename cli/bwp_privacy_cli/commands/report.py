@@ -7,15 +7,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from pydantic import Field
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.commands.cases import due_soon_days_option
 from bwp_privacy_cli.context import CliContext, common_options, pass_cli
-from bwp_privacy_cli.json_output import ReportWrittenOut
+from bwp_privacy_cli.json_output import JsonOut, TargetOut
 from bwp_privacy_cli.output import console, print_json
 from bwp_privacy_cli.output_file import check_output_dir
 from bwp_privacy_cli.report import DEFAULT_WEEKS, build_report, write_report
 
 
+class ReportWrittenOut(JsonOut):
+    """What `bwp-privacy report -o FILE` wrote (the report itself is in the file)."""
+
+    target: TargetOut
+    path: str = Field(description="the HTML file written")
+    cases: int = Field(description="cases the report covers: every case still kept")
+    at_risk: int = Field(alias="atRisk", description="open cases past due or due soon")
+
+
+@registered(
+    "Write the compliance report (HTML).",
+    place=120,
+    outputs={"report": ReportWrittenOut},
+)
 @click.command()
 @click.option(
     "-o",

@@ -10,18 +10,45 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import Field
 
 from bwp_privacy.alerting import RECEIVERS, RoutingConfig, build_alert, load_routes
 from bwp_privacy.catalogue import Catalogue, load_catalogue, shipped_catalogue
 from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import RouteOut, RoutesCheckOut
+from bwp_privacy_cli.json_output import JsonOut
 from bwp_privacy_cli.output import console, print_json, print_table
+
+
+class RouteOut(JsonOut):
+    sample: str
+    error_codes: list[str] = Field(alias="errorCodes")
+    lookup_status: str = Field(alias="lookupStatus")
+    severity: str
+    route: str
+    receivers: list[str]
+    group_by: list[str] = Field(alias="groupBy")
+    repeat_window_seconds: int = Field(alias="repeatWindowSeconds")
+    #: The route's receivers that also get the resolve when the case ends.
+    send_resolved: list[str] = Field(alias="sendResolved")
+
+
+class RoutesCheckOut(JsonOut):
+    file: str
+    valid: bool
+    routing: list[RouteOut]
+
 
 #: The routes file the router ships with (the `functions` package is installed with the CLI).
 SHIPPED_ROUTES = Path(str(files("functions.alert_router") / "routes.json"))
 
 
+@registered(
+    "Check a routes file.",
+    place=90,
+    outputs={"routes-check": RoutesCheckOut},
+)
 @click.group()
 def routes() -> None:
     """Alert routes."""

@@ -9,9 +9,11 @@ import os
 import sys
 
 import click
+from pydantic import Field
 
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import SandboxStatusOut, SandboxStopOut
+from bwp_privacy_cli.json_output import JsonOut
 from bwp_privacy_cli.output import console, err_console, print_json
 from bwp_privacy_cli.targets import (
     SANDBOX_HINT,
@@ -30,6 +32,24 @@ from bwp_privacy_cli.targets.sandbox import (
 )
 
 
+class SandboxStatusOut(JsonOut):
+    running: bool
+    pid: int | None = None
+    aws: str | None = None
+    emulator: str | None = None
+    state_file: str = Field(alias="stateFile")
+
+
+class SandboxStopOut(JsonOut):
+    stopped: bool
+    pid: int | None
+
+
+@registered(
+    "Run, start, stop this checkout's local sandbox.",
+    place=100,
+    outputs={"sandbox-status": SandboxStatusOut, "sandbox-stop": SandboxStopOut},
+)
 @click.group(invoke_without_command=True)
 @click.option(
     "--host",

@@ -8,15 +8,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import boto3
 import click
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 
 from bwp_privacy.bwp_api import ClientCredentials
 from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import SetupOut, SetupStepOut, TargetOut
+from bwp_privacy_cli.json_output import JsonOut, TargetOut
 from bwp_privacy_cli.local import patched_environ
 from bwp_privacy_cli.onboarding import (
     SOURCE_PREFIX,
@@ -38,6 +40,31 @@ from bwp_privacy_cli.targets import (
     deployed_target,
     samconfig_stack_name,
 )
+
+
+class SetupStepOut(JsonOut):
+    step: str = Field(
+        description="credentials, privacy permission, subscription TYPE, secret or partner"
+        " event bus"
+    )
+    outcome: Literal["done", "unchanged", "checked", "would", "warning"] = Field(
+        description="done: changed something; unchanged: it was so already; checked: a check"
+        " that passed; would: a dry run's request, not made; warning: a check a person should"
+        " look at again"
+    )
+    detail: str
+
+
+class SetupOut(JsonOut):
+    target: TargetOut
+    account: str
+    region: str
+    source: str = Field(description="the partner event source, and the name of its bus")
+    secret_name: str = Field(alias="secretName")
+    dry_run: bool = Field(alias="dryRun")
+    steps: list[SetupStepOut]
+    next: str = Field(description="what to do next")
+
 
 #: The secret's name when no stack says it (README's deploy path uses it).
 DEFAULT_SECRET_NAME = "bwp-privacy/api-credentials"  # noqa: S105 (a name)
@@ -67,6 +94,11 @@ class _Where:
         return f"Target: stack {self.stack} in {self.region} ({state})"
 
 
+@registered(
+    "Before a first deploy: credentials, subscriptions, partner bus.",
+    place=10,
+    outputs={"setup": SetupOut},
+)
 @click.command()
 @click.option(
     "--source-name",

@@ -7,6 +7,7 @@ import sys
 from typing import cast
 
 import click
+from pydantic import Field
 
 from bwp_privacy.bwp_api import (
     DeletionTask,
@@ -16,11 +17,36 @@ from bwp_privacy.bwp_api import (
 )
 from bwp_privacy.contract import TaskKind
 from bwp_privacy.task_kinds import TASK_KINDS
+from bwp_privacy_cli.command_registry import registered
 from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import TaskCancelOut, TaskErrorOut, TaskShowOut
+from bwp_privacy_cli.json_output import JsonOut, TargetOut
 from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_privacy_cli.output import console, print_json, print_table
 from bwp_privacy_cli.targets import Target
+
+
+class TaskErrorOut(JsonOut):
+    code: str | None
+    message: str
+
+
+class TaskShowOut(JsonOut):
+    target: TargetOut
+    business_product_id: str = Field(alias="businessProductId")
+    task_id: str = Field(alias="taskId")
+    kind: TaskKind
+    status: str
+    submission_date: str | None = Field(alias="submissionDate")
+    last_updated_date: str | None = Field(alias="lastUpdatedDate")
+    holding_period: int | None = Field(alias="holdingPeriod", description="null for a retrieval")
+    errors: list[TaskErrorOut]
+
+
+class TaskCancelOut(JsonOut):
+    target: TargetOut
+    task_id: str = Field(alias="taskId")
+    cancelled: bool
+
 
 BP_OPTION = click.option(
     "--business-product-id",
@@ -34,6 +60,11 @@ BP_OPTION = click.option(
 NOT_CANCELLABLE = frozenset({"IN_PROGRESS", "COMPLETED", "FAILED"})
 
 
+@registered(
+    "Show a deletion or retrieval task; cancel a deletion task.",
+    place=50,
+    outputs={"task-show": TaskShowOut, "task-cancel": TaskCancelOut},
+)
 @click.group()
 def task() -> None:
     """Deletion and retrieval tasks in Buy with Prime: show a task of either kind, cancel a

@@ -1,17 +1,19 @@
 """The report's chart: open cases by bucket at the end of each week, as stacked bars in inline
 SVG (no script, no library: it shows with JavaScript off, offline, and in print). Inline SVG
-needs no xmlns in HTML: the report names no URL at all."""
+needs no xmlns in HTML: the report names no URL at all. This module places the bars, the grid
+and the legend; `templates/chart.svg.j2` draws them."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from html import escape
+from dataclasses import dataclass
+from datetime import datetime
 
 from bwp_privacy.cases import Bucket
 from bwp_privacy_cli.report.model import BUCKET_ORDER, WeekCounts
 
-__all__ = ["BUCKET_CLASS", "BUCKET_COLOUR", "week_chart"]
+__all__ = ["BUCKET_CLASS", "BUCKET_COLOUR", "Bar", "GridLine", "Segment", "WeekChart", "week_chart"]
 
 #: One colour per bucket, for the chart's bars and the report's badges alike (white text
 #: on each keeps a contrast of at least 4.5:1).
@@ -31,9 +33,58 @@ _WIDTH, _HEIGHT = 760, 260
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 150, 16, 36
 
 
-def week_chart(weeks: Sequence[WeekCounts]) -> str:
-    """An ``<svg>`` with one ``<g class="week">`` per week, each holding a ``<rect>`` per
-    bucket that had cases (past due at the bottom, where the eye lands first)."""
+@dataclass(frozen=True)
+class GridLine:
+    """A horizontal line of the grid, at ``value`` cases."""
+
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A bucket's part of a week's bar."""
+
+    bucket: Bucket
+    count: int
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A week's stacked bar: its segments bottom up, its total above it, its day below."""
+
+    at: datetime
+    day: str
+    x: float
+    width: float
+    segments: tuple[Segment, ...]
+    total: int
+    #: The top of the stack (the total is written above it).
+    top: float
+
+
+@dataclass(frozen=True)
+class WeekChart:
+    """Where everything of the chart goes; `templates/chart.svg.j2` draws it."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    base: int
+    grid: tuple[GridLine, ...]
+    bars: tuple[Bar, ...]
+    #: Where the legend starts (its rows top to bottom as the bars stack).
+    legend_x: int
+    legend_y: int
+    legend: tuple[Bucket, ...]
+
+
+def week_chart(weeks: Sequence[WeekCounts]) -> WeekChart:
+    """One bar per week, each with a segment per bucket that had cases (past due at the
+    bottom, where the eye lands first), on a grid of round numbers."""
     plot_w = _WIDTH - _LEFT - _RIGHT
     plot_h = _HEIGHT - _TOP - _BOTTOM
     top = _axis_top(max((week.total for week in weeks), default=0))
@@ -42,63 +93,41 @@ def week_chart(weeks: Sequence[WeekCounts]) -> str:
     bar = min(slot * 0.6, 56)
     scale = plot_h / top
     base = _TOP + plot_h
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT}"'
-        f' width="{_WIDTH}" height="{_HEIGHT}" role="img" aria-labelledby="chart-title">',
-        '<title id="chart-title">Open cases by deadline bucket, week by week</title>',
-    ]
-    for value in range(0, top + 1, step):
-        y = base - value * scale
-        parts.append(
-            f'<line class="grid" x1="{_LEFT}" y1="{y:.1f}" x2="{_LEFT + plot_w}" y2="{y:.1f}"'
-            ' stroke="#e5e7eb" stroke-width="1"/>'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11"'
-            f' fill="#6b7280">{value}</text>'
-        )
+    grid = tuple(GridLine(value=value, y=base - value * scale) for value in range(0, top + 1, step))
+    bars = []
     for index, week in enumerate(weeks):
-        x = _LEFT + index * slot + (slot - bar) / 2
-        day = week.at.strftime("%d %b")
-        parts.append(f'<g class="week" data-at="{escape(week.at.isoformat())}">')
-        y = base
+        y: float = base
+        segments = []
         for bucket in BUCKET_ORDER:
             count = week.counts.get(bucket, 0)
             if not count:
                 continue
             height = count * scale
             y -= height
-            parts.append(
-                f'<rect class="seg {BUCKET_CLASS[bucket]}" x="{x:.1f}" y="{y:.1f}"'
-                f' width="{bar:.1f}" height="{height:.1f}" fill="{BUCKET_COLOUR[bucket]}">'
-                f"<title>{escape(day)}: {count} {escape(bucket.value)}</title></rect>"
+            segments.append(Segment(bucket=bucket, count=count, y=y, height=height))
+        bars.append(
+            Bar(
+                at=week.at,
+                day=week.at.strftime("%d %b"),
+                x=_LEFT + index * slot + (slot - bar) / 2,
+                width=bar,
+                segments=tuple(segments),
+                total=week.total,
+                top=y,
             )
-        if week.total:
-            parts.append(
-                f'<text class="total" x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle"'
-                f' font-size="11" fill="#1f2937">{week.total}</text>'
-            )
-        parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{base + 16:.1f}" text-anchor="middle"'
-            f' font-size="11" fill="#6b7280">{escape(day)}</text></g>'
         )
-    parts.append(
-        f'<line x1="{_LEFT}" y1="{base}" x2="{_LEFT + plot_w}" y2="{base}" stroke="#9ca3af"/>'
+    return WeekChart(
+        width=_WIDTH,
+        height=_HEIGHT,
+        left=_LEFT,
+        right=_LEFT + plot_w,
+        base=base,
+        grid=grid,
+        bars=tuple(bars),
+        legend_x=_LEFT + plot_w + 20,
+        legend_y=_TOP + 4,
+        legend=tuple(reversed(BUCKET_ORDER)),
     )
-    parts.extend(_legend(_LEFT + plot_w + 20, _TOP + 4))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _legend(x: float, y: float) -> list[str]:
-    # Top to bottom as the bars stack, so the legend reads like a bar.
-    items = []
-    for row, bucket in enumerate(reversed(BUCKET_ORDER)):
-        at = y + row * 20
-        items.append(
-            f'<rect x="{x}" y="{at}" width="12" height="12" fill="{BUCKET_COLOUR[bucket]}"/>'
-            f'<text x="{x + 18}" y="{at + 10}" font-size="12" fill="#1f2937">'
-            f"{escape(bucket.value)}</text>"
-        )
-    return items
 
 
 def _axis_top(highest: int) -> int:

@@ -48,8 +48,8 @@ from bwp_privacy.compliance import (
 from bwp_privacy.task_kinds import task_kind
 from bwp_privacy_cli.actors import actor_names
 from bwp_privacy_cli.audit_log import audited
-from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
-from bwp_privacy_cli.json_output import (
+from bwp_privacy_cli.command_registry import registered
+from bwp_privacy_cli.commands.cases.outputs import (
     AuditEntryOut,
     BucketCountsOut,
     CaseActionOut,
@@ -60,6 +60,7 @@ from bwp_privacy_cli.json_output import (
     CasesStatsOut,
     KindStatsOut,
 )
+from bwp_privacy_cli.context import CliContext, UserError, common_options, pass_cli
 from bwp_privacy_cli.operator_client import OperatorRequestRefused
 from bwp_privacy_cli.output import console, err_console, plain, print_json, print_table
 from bwp_privacy_cli.output_file import check_output_dir
@@ -82,6 +83,17 @@ due_soon_days_option = click.option(
 )
 
 
+@registered(
+    "List, show, resubmit, close deletion and retrieval cases.",
+    place=110,
+    outputs={
+        "cases-list": CasesListOut,
+        "cases-export": CasesExportOut,
+        "cases-stats": CasesStatsOut,
+        "cases-show": CaseShowOut,
+        "cases-action": CaseActionOut,
+    },
+)
 @click.group()
 def cases() -> None:
     """Failed deletions and retrievals as cases: each carried to its end by the reaction."""
