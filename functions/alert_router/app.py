@@ -36,4 +36,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     if is_test_alert(event):
         return runtime.test_alert(event, budget)
-    return dict(route_batch(event, runtime.new_batch(budget), runtime.delayer))
+    return dict(route_batch(event, runtime.stages(budget), runtime.delayer))

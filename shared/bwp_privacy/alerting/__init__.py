@@ -1,14 +1,27 @@
 """On-call alert routing: from published failure messages (and the reaction's case notices)
 to pages, chat messages and events.
 
-A batch of failure messages (`route_batch` over an `AlertBatch`) is classified and routed by
-the routing tree and the catalogue's severity and runbook per error code (`RoutingConfig`:
-routes.json and `bwp_privacy.catalogue`, each overridable in SSM), grouped, and
-delivered once per receiver and task (`DeliveryLedger`). Receivers are plug-ins
-(`bwp_privacy.alerting.receivers`); a permanent refusal is parked in the dead-letter queue.
+A batch (`route_batch`) goes through the router's stages, each a module with one job:
+`classify` parses each message and routes its alert by the routing tree and the catalogue's
+severity and runbook per error code (`RoutingConfig`: routes.json and `bwp_privacy.catalogue`,
+each overridable in SSM); `case_lookup` puts each failure on its case; `grouping` (pure) makes
+each receiver's groups; `deliver` claims, sends and marks each delivery once in the ledger
+(`DeliveryLedger`), or parks a permanent refusal in the dead-letter queue, with `fanout`
+running the receivers side by side; `auditing` records what went out. Receivers are plug-ins
+(`bwp_privacy.alerting.receivers`).
 """
 
 from bwp_privacy.alerting.alert import Alert, Runbook, Severity, build_alert, build_notice_alert
+from bwp_privacy.alerting.auditing import AlertAudit
+from bwp_privacy.alerting.case_lookup import CaseLinks, on_their_cases
+from bwp_privacy.alerting.classify import (
+    REDRIVE_ATTRIBUTE,
+    Classifier,
+    InvalidAlertMessage,
+    NoReceiverError,
+    Routed,
+)
+from bwp_privacy.alerting.deliver_once import Deliverer, Delivery, Ledger, Parker, Sent
 from bwp_privacy.alerting.delivery import DeliveryError, Group, Receiver, ReceiverSpec
 from bwp_privacy.alerting.drill import (
     TEST_ALERT_KEY,
@@ -17,6 +30,8 @@ from bwp_privacy.alerting.drill import (
     is_test_alert,
     send_test_alert,
 )
+from bwp_privacy.alerting.fanout import DeliveryOutOfTime, deliver_all
+from bwp_privacy.alerting.grouping import AlertGroup, group_alerts
 from bwp_privacy.alerting.ledger import Claim, ClaimState, DeliveryLedger
 from bwp_privacy.alerting.queues import (
     PARKED_REASON_ATTRIBUTE,
@@ -25,18 +40,10 @@ from bwp_privacy.alerting.queues import (
     VisibilityDelayer,
 )
 from bwp_privacy.alerting.receivers import RECEIVERS, ReceiverName, receiver_names
-from bwp_privacy.alerting.router import (
-    REDRIVE_ATTRIBUTE,
-    AlertBatch,
-    InvalidAlertMessage,
-    Ledger,
-    NoReceiverError,
-    Parker,
-)
 from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
-from bwp_privacy.alerting.sqs_batch import route_batch
+from bwp_privacy.alerting.sqs_batch import RouterStages, route_batch
 from bwp_privacy.alerting.wiring import RouterRuntime
 
 __all__ = [
@@ -46,12 +53,18 @@ __all__ = [
     "REDRIVE_ATTRIBUTE",
     "TEST_ALERT_KEY",
     "Alert",
-    "AlertBatch",
+    "AlertAudit",
+    "AlertGroup",
+    "CaseLinks",
     "Claim",
     "ClaimState",
+    "Classifier",
     "DeadLetterParker",
+    "Deliverer",
+    "Delivery",
     "DeliveryError",
     "DeliveryLedger",
+    "DeliveryOutOfTime",
     "Group",
     "InvalidAlertMessage",
     "Ledger",
@@ -60,21 +73,27 @@ __all__ = [
     "Receiver",
     "ReceiverName",
     "ReceiverSpec",
+    "Routed",
     "RouterRuntime",
     "RouterSettings",
+    "RouterStages",
     "RoutesError",
     "RoutesSource",
     "RoutingConfig",
     "Runbook",
+    "Sent",
     "Severity",
     "TestAlertRequest",
     "TestDelivery",
     "VisibilityDelayer",
     "build_alert",
     "build_notice_alert",
+    "deliver_all",
     "deployed_receivers",
+    "group_alerts",
     "is_test_alert",
     "load_routes",
+    "on_their_cases",
     "receiver_names",
     "route_batch",
     "send_test_alert",

@@ -1,13 +1,17 @@
-"""Run an SQS batch through an AlertBatch, answering with the records SQS must deliver again.
+"""An SQS batch through the router's stages, answering with the records SQS must deliver
+again.
 
-Two phases, each inside its own contract: Powertools' BatchProcessor parses and routes every
-record (a record that cannot be parsed or routed fails on its own, and the processor's
-answer lists it); then the groups are delivered, and each record whose delivery a retry may
-fix is added to that answer once, however many of its receivers failed.
+classify (parse and route, a record at a time inside Powertools' BatchProcessor, so a record
+that cannot be parsed or routed fails on its own) → put each failure on its case → group
+(pure) → deliver per receiver, side by side → audit. Each stage answers the next; a record
+whose delivery a retry may fix is added to the processor's answer once, however many of its
+receivers failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -15,8 +19,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from bwp_privacy.alerting.auditing import AlertAudit
+from bwp_privacy.alerting.case_lookup import CaseLinks, on_their_cases
+from bwp_privacy.alerting.classify import Classifier, Routed
+from bwp_privacy.alerting.deliver_once import Deliverer
 from bwp_privacy.alerting.delivery import DeliveryError
-from bwp_privacy.alerting.router import AlertBatch
+from bwp_privacy.alerting.fanout import deliver_all
+from bwp_privacy.alerting.grouping import group_alerts
+from bwp_privacy.common import Budget
 
 logger = Logger(child=True)
 
@@ -27,21 +37,40 @@ class Delayer(Protocol):
     def delay(self, record: SQSRecord, seconds: float) -> None: ...
 
 
+@dataclass(frozen=True)
+class RouterStages:
+    """The stages of one invocation (`RouterRuntime.stages`)."""
+
+    classifier: Classifier
+    links: CaseLinks | None
+    deliverers: Mapping[str, Deliverer]
+    audit: AlertAudit
+    budget: Budget
+
+
 def route_batch(
-    event: dict[str, Any], batch: AlertBatch, delayer: Delayer | None = None
+    event: dict[str, Any], stages: RouterStages, delayer: Delayer | None = None
 ) -> PartialItemFailureResponse:
     """Route every record, deliver the groups, report the records to retry.
 
     When a receiver asked for a wait longer than the invocation had left, the record stays
     off the queue until then.
     """
+    routed: list[Routed] = []
+
+    def classify(record: SQSRecord) -> None:
+        routed.append(stages.classifier.classify(record))
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    with processor(records=event["Records"], handler=batch.add):
+    with processor(records=event["Records"], handler=classify):
         processor.process()
     answer = processor.response()
+    placed, unplaced = on_their_cases(routed, stages.links)
+    delivery = deliver_all(group_alerts(placed), stages.deliverers, stages.budget)
+    stages.audit.record(delivery.sent)
     reported = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
     waits: dict[str, tuple[SQSRecord, float | None]] = {}
-    for record, error in batch.deliver():
+    for record, error in unplaced + delivery.failures:
         wait = error.retry_after if isinstance(error, DeliveryError) else None
         _, longest = waits.get(record.message_id, (record, None))
         waits[record.message_id] = (record, max(filter(None, (longest, wait)), default=None))

@@ -9,15 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bwp_privacy.alerting.auditing import AlertAudit
 from bwp_privacy.alerting.case_links import CasesTableLinks
+from bwp_privacy.alerting.classify import Classifier
+from bwp_privacy.alerting.deliver_once import Deliverer
 from bwp_privacy.alerting.delivery import JsonPoster, Receiver, ReceiverContext
 from bwp_privacy.alerting.drill import TEST_ALERT_KEY, TestAlertRequest, send_test_alert
 from bwp_privacy.alerting.ledger import DeliveryLedger
 from bwp_privacy.alerting.queues import DeadLetterParker, VisibilityDelayer
 from bwp_privacy.alerting.receivers import RECEIVERS
-from bwp_privacy.alerting.router import AlertBatch
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.alerting.sqs_batch import RouterStages
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
 
@@ -26,7 +29,7 @@ _SERVICES = {"sns-topic": "sns", "event-bus": "events"}
 
 
 class RouterRuntime:
-    """Clients, HTTP sessions, ledger and routes; `new_batch` per invocation."""
+    """Clients, HTTP sessions, ledger and routes; `stages` per invocation."""
 
     def __init__(
         self,
@@ -104,17 +107,23 @@ class RouterRuntime:
             }
         }
 
-    def new_batch(self, budget: Budget) -> AlertBatch:
-        """A batch with the current routes and receivers (secrets and SSM are cached)."""
-        return AlertBatch(
-            self._routes.get(),
-            self.receivers(),
-            self._ledger,
-            self._metrics,
-            budget=budget,
-            parker=self.parker,
+    def stages(self, budget: Budget) -> RouterStages:
+        """The router's stages for one invocation, with the current routes and receivers
+        (secrets and SSM are cached)."""
+        receivers = self.receivers()
+        return RouterStages(
+            classifier=Classifier(
+                self._routes.get(), list(receivers), self._metrics, datetime.now(UTC)
+            ),
             links=self._links,
-            audit=self._audit,
-            actor=self._actor,
-            retention_days=self._retention_days,
+            deliverers={
+                name: Deliverer(
+                    name, receiver, self._ledger, self._metrics, budget=budget, parker=self.parker
+                )
+                for name, receiver in receivers.items()
+            },
+            audit=AlertAudit(
+                self._audit, self._metrics, actor=self._actor, retention_days=self._retention_days
+            ),
+            budget=budget,
         )
