@@ -1,6 +1,6 @@
 """The Markdown block docs/cost.md ("What it costs") holds, and its rewrite between the markers.
 
-The block is a pure function of the template, the two data files and the playbooks: no clock,
+The block is a pure function of the template, the two data files and the catalogue: no clock,
 no network. So tests/template/test_cost.py can compare the page with a fresh rendering and fail
 when the template changed and `make cost` was not run.
 """
@@ -26,7 +26,7 @@ DASHBOARD_PARAMETER = "EnableDashboard"
 
 
 class ReadmeError(ValueError):
-    """README.md has no cost markers, or more than one pair."""
+    """The page (docs/cost.md) has no cost markers, or more than one pair."""
 
 
 def render(
@@ -134,7 +134,7 @@ def render(
     add("")
     add(
         f"- open cases: a case stays open {estimates[0].open_days:.0f} days (the delays of "
-        f"playbooks.json's {usage.playbook} for {usage.attempts} attempts, then the "
+        f"the catalogue's {usage.playbook} for {usage.attempts} attempts, then the "
         "completion), and the deadline watch reads it at every run"
     )
     for key, reason in usage.reasons:
@@ -310,7 +310,7 @@ def cost_block(template: Path, prices: Prices | None = None, usage: Usage | None
 
 
 def write_readme(readme: Path, block: str) -> bool:
-    """Put ``block`` between README's markers (kept as they are); True if README changed."""
+    """Put ``block`` between the page's markers (kept as they are); True if it changed."""
     text = readme.read_text()
     lines = text.splitlines(keepends=True)
     begin, end = _markers(lines, readme)
@@ -322,7 +322,7 @@ def write_readme(readme: Path, block: str) -> bool:
 
 
 def current_block(readme: Path) -> str:
-    """What README holds between its markers."""
+    """What the page holds between its markers."""
     lines = readme.read_text().splitlines(keepends=True)
     begin, end = _markers(lines, readme)
     return "".join(lines[begin + 1 : end])
