@@ -218,7 +218,7 @@ def _subscribe(subscriptions: Subscriptions, destination: Destination) -> list[S
 
 def _check_sent_here(subscriptions: Subscriptions, destination: Destination) -> None:
     """Every type is sent to ``destination`` now: "already exists" is taken as done, which is
-    only right if what exists sends here (README, "Assumptions")."""
+    only right if what exists sends here (docs/api-assumptions.md)."""
     found, _ = subscriptions.list()
     missing = missing_types(found, destination)
     if missing:

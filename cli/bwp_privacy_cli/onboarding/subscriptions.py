@@ -193,7 +193,7 @@ def _shown(value: str) -> str:
 
 
 def _is(error: BwpApiError, name: str) -> bool:
-    # Assumed (README, "Assumptions"): the error's classification code carries the name; the
+    # Assumed (docs/api-assumptions.md): the error's classification code carries the name; the
     # message is read too, in case the code is elsewhere.
     return error.code == name or name in error.message
 

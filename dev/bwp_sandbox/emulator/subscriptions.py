@@ -13,7 +13,7 @@ say, played here:
 - an invalid ``eventType`` answers AccessDeniedError (403), not a validation error, and so does
   an unknown ``subscriptionId``.
 
-Assumed (README, "Assumptions"): the two "already exists" errors are ValidationErrors whose
+Assumed (docs/api-assumptions.md): the two "already exists" errors are ValidationErrors whose
 ``code`` is their name; an account must be 12 digits and a name EventBridge's source grammar.
 """
 

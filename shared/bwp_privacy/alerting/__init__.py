@@ -5,7 +5,7 @@ A batch (`route_batch`) goes through the router's stages, each a module with one
 `classify` parses each message and routes its alert by the routing tree and the catalogue's
 severity and runbook per error code (`RoutingConfig`: routes.json and `bwp_privacy.catalogue`,
 each overridable in SSM); `case_lookup` puts each failure on its case; `grouping` (pure) makes
-each receiver's groups; `deliver` claims, sends and marks each delivery once in the ledger
+each receiver's groups; `deliver_once` claims, sends and marks each delivery once in the ledger
 (`DeliveryLedger`), or parks a permanent refusal in the dead-letter queue, with `fanout`
 running the receivers side by side; `auditing` records what went out. Receivers are plug-ins
 (`bwp_privacy.alerting.receivers`).

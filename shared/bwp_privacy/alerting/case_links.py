@@ -1,5 +1,6 @@
-"""The reaction's task index, read: which case each failed task of a batch belongs to, so a
-resubmitted task's failure updates its case's incident instead of opening one of its own."""
+"""The cases table's task links (written by the reaction, `bwp_privacy.cases.keys`), read: which
+case each failed task of a batch belongs to, so a resubmitted task's failure updates its case's
+incident instead of opening one of its own."""
 
 from __future__ import annotations
 

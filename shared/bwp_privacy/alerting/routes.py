@@ -66,7 +66,7 @@ class Route(BaseModel):
     repeat_window: Duration | None = None
     #: Whether the receivers of this route also get the resolve of a case they were alerted
     #: about (Alertmanager's ``send_resolved``). Unset: inherited from the parent route, and
-    #: at the root each receiver's default (README: "Alerts that follow the case").
+    #: at the root each receiver's default (docs/alert-routing.md: "Alerts that follow the case").
     send_resolved: bool | None = None
     routes: list[Route] = Field(default_factory=list)
 

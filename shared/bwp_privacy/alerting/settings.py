@@ -12,7 +12,8 @@ from bwp_privacy.common import EnvSettings
 
 
 class RouterSettings(EnvSettings):
-    """Environment variables of AlertRouterFunction (README lists each)."""
+    """Environment variables of AlertRouterFunction (docs/configuration.md, "Settings", lists
+    each)."""
 
     ledger_table_name: str = Field(alias="LEDGER_TABLE_NAME", min_length=1)
     #: The reaction's cases table: which case a failed task belongs to. Unset, every task is

@@ -14,7 +14,7 @@ DEFAULT_API_VERSION = "2024-11-01"
 
 
 class ApiSettings(EnvSettings):
-    """The API client's environment variables (README, "Settings")."""
+    """The API client's environment variables (docs/configuration.md, "Settings")."""
 
     api_url: str = Field(DEFAULT_API_URL, alias="BWP_API_URL", min_length=1)
     token_url: str = Field(DEFAULT_TOKEN_URL, alias="BWP_TOKEN_URL", min_length=1)

@@ -21,7 +21,7 @@ CaseKind = Literal["deletion", "retrieval"]
 
 
 class CaseState(StrEnum):
-    """Where a case stands (README draws the diagram)."""
+    """Where a case stands (docs/cases.md draws the diagram)."""
 
     #: The next attempt is scheduled.
     WAITING = "WAITING"

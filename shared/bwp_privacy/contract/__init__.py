@@ -1,5 +1,5 @@
-"""The published messages: the failure (``bwp-privacy.deletion-task-failure`` 1.1) and the case
-notice (``bwp-privacy.case-notice`` 1.1), with their message attributes. It depends on
+"""The published messages: the failure (``bwp-privacy.deletion-task-failure`` 1.2) and the case
+notice (``bwp-privacy.case-notice`` 1.2), with their message attributes. It depends on
 nothing else of the project."""
 
 from bwp_privacy.contract.attributes import message_attributes

@@ -1,5 +1,5 @@
 """The SNS message attributes published with each failure: part of the contract, because
-subscription filter policies match on them (README: "Message schema")."""
+subscription filter policies match on them (docs/message-schemas.md)."""
 
 from __future__ import annotations
 

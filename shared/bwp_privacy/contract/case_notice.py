@@ -41,7 +41,7 @@ class NoticeDeadline(BaseModel):
 
 
 class CaseNotice(BaseModel):
-    """Message schema ``bwp-privacy.case-notice`` 1.2 (see README)."""
+    """Message schema ``bwp-privacy.case-notice`` 1.2 (docs/message-schemas.md)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 

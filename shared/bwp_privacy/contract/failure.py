@@ -61,8 +61,9 @@ class LookupOutcome(BaseModel):
 
 class TaskFailure(BaseModel):
     """A failed task of either kind (deletion or retrieval): the message schema
-    ``bwp-privacy.deletion-task-failure`` 1.2 (see README). The schema keeps its first name so
-    that consumers built against it go on matching; ``taskKind`` says which kind failed."""
+    ``bwp-privacy.deletion-task-failure`` 1.2 (docs/message-schemas.md). The schema keeps its
+    first name so that consumers built against it go on matching; ``taskKind`` says which kind
+    failed."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 

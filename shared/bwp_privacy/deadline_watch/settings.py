@@ -1,4 +1,4 @@
-"""DeadlineWatchFunction's environment variables (README lists each)."""
+"""DeadlineWatchFunction's environment variables (docs/configuration.md, "Settings", lists each)."""
 
 from __future__ import annotations
 

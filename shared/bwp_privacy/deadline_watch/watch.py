@@ -13,7 +13,8 @@ from bwp_privacy.common import MetricsSink, utc_now
 
 logger = Logger(child=True)
 
-#: The metric of each bucket (README, "Alarms, dashboard and concurrency").
+#: The metric of each bucket (docs/compliance.md, "The deadline watch"; its alarm in
+#: docs/operations.md).
 METRICS = {
     Bucket.ON_TIME: "CasesOnTime",
     Bucket.DUE_SOON: "CasesDueSoon",

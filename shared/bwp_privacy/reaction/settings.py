@@ -9,7 +9,7 @@ from bwp_privacy.bwp_api import ApiSettings
 
 
 class ReactionSettings(ApiSettings):
-    """Environment variables of ReactionFunction (README lists each)."""
+    """Environment variables of ReactionFunction (docs/configuration.md, "Settings", lists each)."""
 
     cases_table_name: str = Field(alias="CASES_TABLE_NAME", min_length=1)
     audit_table_name: str = Field(alias="AUDIT_TABLE_NAME", min_length=1)

@@ -8,7 +8,7 @@ from bwp_privacy.bwp_api import ApiSettings
 
 
 class RecorderSettings(ApiSettings):
-    """Environment variables of RecorderFunction (README lists each)."""
+    """Environment variables of RecorderFunction (docs/configuration.md, "Settings", lists each)."""
 
     failures_table_name: str = Field(alias="FAILURES_TABLE_NAME", min_length=1)
     failures_topic_arn: str = Field(alias="FAILURES_TOPIC_ARN", min_length=1)

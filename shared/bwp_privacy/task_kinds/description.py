@@ -2,9 +2,10 @@
 events, its resource key, its GraphQL type and fields, the input its start takes), what we
 call it (its failure metric, the request the law sees in it). Every layer that has to tell
 the kinds apart reads the kind's entry here instead of branching on its name; adding a kind
-is one entry in `TASK_KINDS` plus the sandbox emulator's behaviour (and the ``TaskKind``
-literal of the contract, which the published messages carry, and the kind's actions in the
-error-code catalogue).
+starts with one entry in `TASK_KINDS`, and docs/development.md ("What a change touches") lists
+what else names the kinds: the literals of the contract (which the published messages carry),
+the case and the catalogue, the kind's actions in the catalogue, the template's rules and the
+sandbox emulator's behaviour.
 
 It is a package of its own under the partner events and the API client, which both read it
 (as do the features and the CLI) and may not read each other. It holds names only: the GraphQL

@@ -66,7 +66,7 @@ class ReceiverSpec:
     resource: Resource
     #: Builds the receiver from the setting's value.
     build: Callable[[str, ReceiverContext], Receiver]
-    #: For a secret: its JSON for an endpoint at a URL (README's example; the sandbox's set-up).
+    #: For a secret: its JSON for an endpoint at a URL (the sandbox's set-up).
     example_secret: Callable[[str], dict[str, str]] | None = None
     #: Statuses the endpoint answers on success (the sandbox's fake endpoint answers the first).
     success: tuple[int, ...] = (200,)

@@ -3,7 +3,7 @@
 Every module of this package is a receiver: it exports its pure rendering (the payload for a
 group of alerts) and a `SPEC` (`bwp_privacy.alerting.delivery.ReceiverSpec`). The registry
 finds them all, so adding a receiver is adding its module (and the template parameter that
-deploys it, README: "Adding a receiver").
+deploys it, docs/development.md: "Adding a receiver").
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ SIGNATURE_HEADER = "X-Signature"
 SIGNATURE_PREFIX = "sha256="
 
 
-#: The example's signing secret (README, the sandbox's set-up): a value to replace.
+#: The example's signing secret (the sandbox's set-up): a value to replace.
 EXAMPLE_SIGNING_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 (refused below)
 #: Words that mark a value as a placeholder, in any case and with or without separators.
 _PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yoursecret", "secrethere")
