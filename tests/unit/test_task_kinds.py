@@ -22,7 +22,13 @@ from bwp_privacy.partner_events import (
     task_kind_of,
 )
 from bwp_privacy.reaction.resubmit import email_query
-from bwp_privacy.task_kinds import TASK_KINDS, UnknownTaskKind, kind_of_detail_type, task_kind
+from bwp_privacy.task_kinds import (
+    TASK_KINDS,
+    TaskKindName,
+    UnknownTaskKind,
+    kind_of_detail_type,
+    task_kind,
+)
 from bwp_sandbox.emulator.graphql_api import load_schema
 
 KINDS = list(TASK_KINDS)
@@ -30,6 +36,7 @@ KINDS = list(TASK_KINDS)
 
 def test_there_is_one_description_per_kind_the_contract_publishes() -> None:
     assert list(get_args(TaskKind)) == KINDS
+    assert list(get_args(TaskKindName)) == KINDS  # the project's own literal: the same names
     assert all(task_kind(name).name == name for name in KINDS)
 
 

@@ -14,10 +14,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bwp_privacy.cases.clock import Deadline, legal_due_at
+from bwp_privacy.task_kinds import TaskKindName
 
-#: Which privacy request a case carries: the contract's ``TaskKind`` (the state machine stays
-#: free of the contract, so it is spelled here too; a test keeps the two the same).
-CaseKind = Literal["deletion", "retrieval"]
+#: Which privacy request a case carries: a kind's name (`bwp_privacy.task_kinds`).
+CaseKind = TaskKindName
 
 
 class CaseState(StrEnum):

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 # may not depend on the AWS helpers the package brings in.
 from bwp_privacy.common.config_file import parse_config
 from bwp_privacy.common.errors import BwpPrivacyError
+from bwp_privacy.task_kinds import TaskKindName
 
 
 class Period(BaseModel):
@@ -55,9 +56,8 @@ class Period(BaseModel):
         return f"{self.months} month" + ("s" if self.months != 1 else "")
 
 
-#: The kind of request a clock runs for (the case's kind: `bwp_privacy.cases.case.CaseKind`,
-#: repeated here because the case module builds on this one).
-RequestKind = Literal["deletion", "retrieval"]
+#: The kind of request a clock runs for (the case's kind): a kind's name.
+RequestKind = TaskKindName
 
 #: A jurisdiction's key: what `applies` and `cases extend --jurisdiction` name.
 JurisdictionKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]

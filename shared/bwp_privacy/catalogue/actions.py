@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bwp_privacy.common import Duration, duration_seconds
+from bwp_privacy.task_kinds import TaskKindName
 
-#: The kinds of privacy task an entry holds an action for (the contract's ``taskKind``).
-Kind = Literal["deletion", "retrieval"]
+#: The kinds of privacy task an entry holds an action for: a kind's name.
+Kind = TaskKindName
 
 #: The shortest wait before an attempt. Each attempt is a one-time EventBridge Scheduler
 #: schedule, ``at(now + wait)`` with ``now`` taken at the decision; CreateSchedule comes after

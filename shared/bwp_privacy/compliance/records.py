@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from bwp_privacy.cases.case import Appeal, Case, CaseKind, CaseState, DeniedBecause
 from bwp_privacy.cases.clock import legal_due_at
 from bwp_privacy.common.clock import iso_z
+from bwp_privacy.task_kinds import TASK_KINDS
 
 
 class Response(StrEnum):
@@ -29,9 +30,8 @@ class Response(StrEnum):
 
 
 #: How every request reached Buy with Prime: the API mutation that started its first task.
-HOW_MADE: dict[CaseKind, str] = {
-    "deletion": "Buy with Prime API: startPersonalDataDeletionTask",
-    "retrieval": "Buy with Prime API: startPersonalDataRetrievalTask",
+HOW_MADE: dict[str, str] = {
+    name: f"Buy with Prime API: {kind.start_field}" for name, kind in TASK_KINDS.items()
 }
 
 _BY_STATE = {

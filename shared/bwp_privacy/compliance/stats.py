@@ -22,21 +22,19 @@ from bwp_privacy.compliance.records import (
     response_of,
     year_window,
 )
+from bwp_privacy.task_kinds import TASK_KINDS
 
 #: A denial whose case holds no reason is counted under this key.
 NO_REASON = "(no reason given)"
 
-_KINDS: tuple[CaseKind, ...] = ("deletion", "retrieval")
+_KINDS: tuple[CaseKind, ...] = get_args(CaseKind)
 _COMPLIED = frozenset(
     {Response.COMPLETED, Response.NOTHING_TO_DELETE, Response.NOTHING_TO_RETRIEVE}
 )
 
 
 #: Each request type as § 7102 names it.
-REQUEST_TYPE: dict[str, str] = {
-    "deletion": "requests to delete",
-    "retrieval": "requests to know",
-}
+REQUEST_TYPE: dict[str, str] = {name: kind.request_type for name, kind in TASK_KINDS.items()}
 
 #: Each denial category as § 7102(a)(2) words it.
 DENIAL_CATEGORY: dict[DeniedBecause, str] = {

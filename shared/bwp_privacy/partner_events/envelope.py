@@ -6,7 +6,7 @@ parsed event knows which kind of task it is about."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -54,7 +54,7 @@ def detail_type(kind: TaskKind, outcome: TaskOutcome) -> str:
 def task_kind_of(name: str) -> TaskKind | None:
     """The kind of task the detail type ``name`` is about (None: no privacy-task event)."""
     described = kind_of_detail_type(name)
-    return None if described is None else cast(TaskKind, described.name)
+    return None if described is None else described.name
 
 
 # Bounds on what is accepted: an envelope from EventBridge is at most 256 KB, and nothing

@@ -18,8 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
-from bwp_privacy.common import BwpPrivacyError
+from bwp_privacy.common.errors import BwpPrivacyError
+
+#: The kinds' names, for the types that hold one (a case's kind, a clock's, a catalogue
+#: entry's): the one literal inside the project. The contract spells its own ``TaskKind``, as
+#: it depends on nothing; a test keeps the two, and this literal and `TASK_KINDS`, the same.
+TaskKindName = Literal["deletion", "retrieval"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +33,11 @@ class TaskKindDescription:
     """Everything that differs between two kinds of privacy task but the law's rules."""
 
     #: The ``taskKind`` published messages carry (the contract's ``TaskKind``).
-    name: str
+    name: TaskKindName
     #: The request a case of this kind carries, as a person reads it ("an access request").
     request: str
+    #: The request type the CCPA's yearly figures (§ 7102) count a case of this kind under.
+    request_type: str
     #: The EventBridge detail type Buy with Prime sends when a task of this kind fails.
     failed_detail_type: str
     #: ... and when one completes.
@@ -54,6 +62,7 @@ class TaskKindDescription:
 DELETION = TaskKindDescription(
     name="deletion",
     request="a deletion request",
+    request_type="requests to delete",
     failed_detail_type="PERSONAL_DATA_DELETION_TASK_FAILED",
     completed_detail_type="PERSONAL_DATA_DELETION_TASK_COMPLETED",
     resource_key="personalDataDeletionTask",
@@ -68,6 +77,7 @@ DELETION = TaskKindDescription(
 RETRIEVAL = TaskKindDescription(
     name="retrieval",
     request="an access request",
+    request_type="requests to know",
     failed_detail_type="PERSONAL_DATA_RETRIEVAL_TASK_FAILED",
     completed_detail_type="PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED",
     # ASSUMPTION (not shown in Buy with Prime's documentation, whose retrieval event pages
