@@ -3,9 +3,9 @@ events, its resource key, its GraphQL type and fields, the input its start takes
 call it (its failure metric, the request the law sees in it). Every layer that has to tell
 the kinds apart reads the kind's entry here instead of branching on its name; adding a kind
 starts with one entry in `TASK_KINDS`, and docs/development.md ("What a change touches") lists
-what else names the kinds: the literals of the contract (which the published messages carry),
-the case and the catalogue, the kind's actions in the catalogue, the template's rules and the
-sandbox emulator's behaviour.
+what else names the kinds: the contract's literal (which the published messages carry), the
+kind's actions in the catalogue, the law's rules for it, the template's rules and the sandbox
+emulator's behaviour.
 
 It is a package of its own under the partner events and the API client, which both read it
 (as do the features and the CLI) and may not read each other. It holds names only: the GraphQL

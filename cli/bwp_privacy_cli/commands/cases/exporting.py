@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, TextIO, get_args
 
 import click
 
@@ -23,6 +23,7 @@ from bwp_privacy.compliance import (
     year_window,
     yearly_stats,
 )
+from bwp_privacy.task_kinds import TaskKindName
 from bwp_privacy_cli.audit_log import audited
 from bwp_privacy_cli.commands.cases.group import cases
 from bwp_privacy_cli.commands.cases.outputs import CasesExportOut, CasesStatsOut, KindStatsOut
@@ -229,8 +230,8 @@ def stats(cli: CliContext, year: int | None, fmt: str, output: Path | None) -> N
                 target=target.identity(),
                 year=figures.year,
                 by_kind={
-                    "deletion": KindStatsOut(**figures.by_kind["deletion"].model_dump()),
-                    "retrieval": KindStatsOut(**figures.by_kind["retrieval"].model_dump()),
+                    kind: KindStatsOut(**figures.by_kind[kind].model_dump())
+                    for kind in get_args(TaskKindName)
                 },
                 file=None if output is None else str(output),
             )

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from bwp_privacy.cases import Case, ClosedAs
+from bwp_privacy.task_kinds import TaskKindName
 from bwp_privacy_cli.json_output import JsonOut, TargetOut
 
 
@@ -15,7 +16,7 @@ class CaseRowOut(JsonOut):
 
     case_id: str = Field(alias="caseId")
     business_product_id: str = Field(alias="businessProductId")
-    kind: Literal["deletion", "retrieval"] = Field(
+    kind: TaskKindName = Field(
         description="the request the case carries: a deletion, or a retrieval (access request)"
     )
     state: str
@@ -166,7 +167,7 @@ class KindStatsOut(JsonOut):
 class CasesStatsOut(JsonOut):
     target: TargetOut
     year: int = Field(description="requests received in this UTC year")
-    by_kind: dict[Literal["deletion", "retrieval"], KindStatsOut] = Field(alias="byKind")
+    by_kind: dict[TaskKindName, KindStatsOut] = Field(alias="byKind")
     file: str | None = Field(description="the CSV written (--format csv -o FILE); else null")
 
 
