@@ -93,10 +93,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
     # What the sandbox adds to moto (LocalAws installs the same in its own process): the
-    # stack's partner event bus, PartiQL inserts, the queues' rules, CloudFormation.
-    from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
+    # stack's partner event bus, DynamoDB's isolation, PartiQL inserts, the queues' rules,
+    # CloudFormation.
+    from bwp_sandbox import (
+        cloudformation,
+        dynamodb_isolation,
+        partiql_insert,
+        partner_sources,
+        sqs_rules,
+    )
 
-    for module in (partiql_insert, partner_sources, sqs_rules, cloudformation):
+    for module in (dynamodb_isolation, partiql_insert, partner_sources, sqs_rules, cloudformation):
         module.install()
     speed_up_moto()
     from moto.moto_server.werkzeug_app import (

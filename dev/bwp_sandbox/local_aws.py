@@ -15,7 +15,13 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bwp_sandbox import cloudformation, partiql_insert, partner_sources, sqs_rules
+from bwp_sandbox import (
+    cloudformation,
+    dynamodb_isolation,
+    partiql_insert,
+    partner_sources,
+    sqs_rules,
+)
 from bwp_sandbox.account_settings import AccountSettings
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.function_urls import PREFIX as FUNCTION_URL_PREFIX
@@ -34,6 +40,7 @@ class LocalAws:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        dynamodb_isolation.install()  # first: the wrappers below run under its lock
         partiql_insert.install()
         partner_sources.install()
         sqs_rules.install()

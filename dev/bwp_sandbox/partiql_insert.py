@@ -12,16 +12,16 @@ to moto unchanged.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 
+from bwp_sandbox import dynamodb_isolation
+
 _INSERT = re.compile(r'^\s*INSERT\s+INTO\s+"([^"]+)"\s+VALUE\s+\{(.*)\}\s*$', re.I | re.S)
 _PAIR = re.compile(r"\s*'([^']+)'\s*:\s*\?\s*")
-_LOCK = threading.Lock()
 
 
 class DuplicateItem(JsonRESTError):
@@ -54,7 +54,7 @@ def install() -> None:
         table = self.get_table(match.group(1))
         item = dict(zip(names, parameters, strict=True))
         key = {name: item[name] for name in table.table_key_attrs}
-        with _LOCK:  # the check and the put are one step, as in DynamoDB
+        with dynamodb_isolation.LOCK:  # the check and the put are one step, as in DynamoDB
             hash_key = key[table.hash_key_attr]
             range_key = key.get(table.range_key_attr) if table.range_key_attr else None
             existing = table.get_item(
