@@ -23,7 +23,8 @@ from werkzeug.routing import Map
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-#: Answers one request; None resets the connection (the client sees "connection reset").
+#: Answers one request; None drops the connection with no answer (the client sees "connection
+#: reset", or "closed without response" when the FIN socketserver sends first reaches it first).
 View = Callable[[Request], Response | None]
 # serve_forever's shutdown check interval: keeps stop() quick.
 POLL_SECONDS = 0.05
@@ -168,7 +169,8 @@ class BackgroundServer:
         response = self._respond(request)
         if response is None:
             connection: socket.socket = environ["werkzeug.socket"]
-            # Linger 0 makes close() send a TCP RST: the client sees "connection reset by peer".
+            # Linger 0 makes the close send a TCP RST: the client sees "connection reset by peer"
+            # (or the end of the stream, when socketserver's FIN before it is read first).
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             connection.close()
             raise _ConnectionReset

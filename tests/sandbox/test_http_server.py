@@ -66,7 +66,10 @@ def test_a_path_without_a_rule_is_not_found_and_a_method_without_one_not_impleme
 
 
 def test_a_view_that_answers_none_resets_the_connection(service: _Service) -> None:
-    with pytest.raises(requests.ConnectionError, match="reset"):
+    """No answer, the connection dropped. The server sends a RST, but socketserver shuts the
+    write side first, so a client reads "reset by peer" or, when the FIN reaches it first,
+    "closed without response" (18 times in 300 on two cores): the same ConnectionError."""
+    with pytest.raises(requests.ConnectionError, match=r"reset|without response"):
         requests.post(service.base_url + "/reset", data=b"x" * 10_000, timeout=TIMEOUT)
 
 
