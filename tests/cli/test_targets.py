@@ -23,7 +23,7 @@ import pytest
 
 from bwp_privacy_cli.local import LocalLambdaContext
 from bwp_privacy_cli.targets import background
-from bwp_privacy_cli.targets.sandbox import recorded_sandbox
+from bwp_privacy_cli.targets.sandbox import recorded_sandbox, sandbox_alive
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import Sandbox
@@ -191,6 +191,14 @@ def test_a_default_port_taken_after_it_was_found_free_starts_the_sandbox_on_othe
             assert recorded_sandbox(state_file) == (started, True)
         finally:
             background.stop_sandbox(state_file)
+
+
+def test_a_recorded_sandbox_is_alive_only_if_its_own_process_answers(sandbox: Sandbox) -> None:
+    """The port of a stopped sandbox may since serve another (another checkout, another test
+    run): that one answers the health check with its own pid. Two make test side by side
+    found it: a state file whose sandbox was gone read as a sandbox still running."""
+    assert sandbox_alive(sandbox.target(pid=os.getpid()))  # the test's sandbox runs in-process
+    assert not sandbox_alive(sandbox.target(pid=999_999))
 
 
 def test_a_sandbox_started_by_a_command_outlives_it_until_stopped(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -549,7 +550,8 @@ def test_the_control_api_works_over_http(emulator: BwpEmulator) -> None:
     def post(path: str, body: dict[str, Any] | None = None) -> requests.Response:
         return requests.post(control + path, json=body or {}, timeout=TIMEOUT)
 
-    assert requests.get(control + "/health", timeout=TIMEOUT).json() == {"status": "ok"}
+    health = requests.get(control + "/health", timeout=TIMEOUT).json()
+    assert health == {"status": "ok", "pid": os.getpid()}  # which sandbox answers
     assert post("/tasks", {"businessProductId": BP, "task": {"taskId": TASK_ID}}).ok
     assert post("/faults", {"kind": "http_status", "status": 502}).ok
     assert query_task(emulator).status_code == 502
@@ -579,7 +581,7 @@ def test_the_module_runs_a_server_until_interrupted() -> None:
             assert process.stdout is not None
             base_url = process.stdout.readline().strip()
             health = requests.get(base_url + "/_control/health", timeout=TIMEOUT)
-            assert health.json() == {"status": "ok"}
+            assert health.json() == {"status": "ok", "pid": process.pid}
         finally:
             process.terminate()
             assert process.wait(timeout=5) == 0

@@ -242,14 +242,18 @@ def _path_text(path: Path | None) -> str | None:
 
 def sandbox_alive(target: SandboxTarget) -> bool:
     """Whether the sandbox's emulator answers its health check (a busy machine may take a
-    while: a sandbox whose process still runs gets a few seconds)."""
+    while: a sandbox whose process still runs gets a few seconds), and is this sandbox's: the
+    port of one that stopped may since serve another sandbox, which answers with its own pid."""
     attempts = 5 if target.pid is not None and process_exists(target.pid) else 1
     for _ in range(attempts):
         try:
-            requests.get(f"{target.emulator_url}/_control/health", timeout=2).raise_for_status()
-        except requests.RequestException:
+            answer = requests.get(f"{target.emulator_url}/_control/health", timeout=2)
+            answer.raise_for_status()
+            health = answer.json()
+        except (requests.RequestException, ValueError):
             continue
-        return True
+        answered_by = health.get("pid") if isinstance(health, dict) else None
+        return target.pid is None or answered_by is None or answered_by == target.pid
     return False
 
 

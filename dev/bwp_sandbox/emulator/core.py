@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import os
 import secrets
 import threading
 import time
@@ -198,7 +199,9 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
     try:
         match method, parts:
             case "GET", ["health"]:
-                return 200, {"status": "ok"}
+                # The pid says which sandbox answers: a port a stopped sandbox freed may be
+                # taken by another's (another checkout, another test run).
+                return 200, {"status": "ok", "pid": os.getpid()}
             case "GET", ["requests"]:
                 return 200, {"requests": core.requests_log}
             case "POST", ["tasks"]:
