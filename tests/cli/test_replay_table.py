@@ -37,3 +37,19 @@ def test_replay_breaks_no_message_id_and_shows_it_where_there_is_room(run_cli: R
         "event", "outcome", "task", "message", "detail"
     ]  # fmt: skip
     assert all(message in wide.stdout for message in published), wide.stdout
+
+
+def test_replay_at_100_columns_hides_what_it_can_spare_rather_than_break_an_error_code(
+    run_cli: Run,
+) -> None:
+    """At 100 columns the event's origin and the task id left the detail too narrow for
+    ORDERS_NOT_CLOSED, folded as "ORDERS_NOT_CLO" / "SED" (found trying replay by hand)."""
+    result = run_cli("replay", str(EVENTS / "deletion-task-failed.json"), env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if "│" in line or "━" in line]
+    assert max(len(line) for line in table) <= 100, result.stdout
+    assert "ORDERS_NOT_CLOSED" in result.stdout, result.stdout
+    assert (
+        "hidden at 100 columns: message, event; widen the terminal or use --json"
+        in result.stdout.splitlines()
+    ), result.stdout

@@ -122,9 +122,10 @@ def _print(run: ReplayRun, counts: Counter[str]) -> None:
         # A message id is an id as a task's is: in a column of its own, never broken across
         # lines as it was inside the detail's words.
         ids=("event", "task", "message"),
-        # The message id is what a reader of the outcomes needs least (--json has it): the
-        # event, its outcome, its task and the detail stay.
-        spare=("message",),
+        # The message id is what a reader of the outcomes needs least (--json has it), then
+        # the event's origin (its task names it too): its outcome, its task and the detail
+        # stay, the detail wide enough not to break the error codes it names.
+        spare=("message", "event"),
     )
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
     console.print(f"{len(run.results)} event(s): {summary or 'none'}")
