@@ -40,6 +40,23 @@ SLACK_ACTION_IDS: frozenset[str] = frozenset(
 )
 #: The close modal's ``callback_id`` (its submission, ``view_submission``).
 SLACK_CLOSE_MODAL = "bwp.close-modal"
+#: The close modal's inputs: each an input block (``block_id``) holding one element
+#: (``action_id``); the submission's ``view.state.values[block_id][action_id]`` carries the
+#: answer. The inbound function builds the modal with these, the sandbox's on-call player
+#: fills it in with them.
+#: How the request was answered: a ``static_select`` whose ``selected_option.value`` is the
+#: close request's ``closedAs`` (completed, denied, cancelled).
+CLOSE_MODAL_ANSWER_BLOCK = "bwp.close.answer"
+CLOSE_MODAL_ANSWER_ACTION = "bwp.close.answer.select"
+#: A denial's ground: an optional ``static_select`` whose ``selected_option.value`` is the
+#: close request's ``deniedBecause`` (unverifiable, not-a-consumer, exempt, other); left
+#: empty (``selected_option`` null) unless the answer is a denial.
+CLOSE_MODAL_GROUND_BLOCK = "bwp.close.ground"
+CLOSE_MODAL_GROUND_ACTION = "bwp.close.ground.select"
+#: Why, in the operator's words: a multiline ``plain_text_input`` (``value``), the close
+#: request's ``reason``.
+CLOSE_MODAL_REASON_BLOCK = "bwp.close.reason"
+CLOSE_MODAL_REASON_ACTION = "bwp.close.reason.input"
 #: What separates the parts of a button's value (no part may hold it).
 VALUE_SEPARATOR = "|"
 
