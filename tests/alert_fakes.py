@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from bwp_privacy.alerting import Claim, ClaimState, DeliveryError, Group, load_routes
-from bwp_privacy.alerting.alert import Alert
+from bwp_privacy.alerting.alert import Alert, CaseStanding
 from bwp_privacy.alerting.delivery import Threads
 from bwp_privacy.alerting.ledger import Delivered
 from bwp_privacy.catalogue import Catalogue, shipped_catalogue
@@ -215,9 +215,14 @@ class FakeLinks:
     """The reaction's task index: task id -> case id."""
 
     cases: dict[str, str] = field(default_factory=dict)
+    #: Where each case stands (the cases' items), by case id.
+    standing: dict[str, CaseStanding] = field(default_factory=dict)
 
     def cases_of(self, task_ids: Sequence[str]) -> dict[str, str]:
         return {task: self.cases[task] for task in task_ids if task in self.cases}
+
+    def standings(self, case_ids: Sequence[str], now: datetime) -> dict[str, CaseStanding]:
+        return {case: self.standing[case] for case in case_ids if case in self.standing}
 
 
 def ended(case_id: str) -> str:

@@ -228,3 +228,20 @@ def test_router_timings_let_a_crashed_batch_come_back_to_free_claims() -> None:
     visibility = RESOURCES["AlertQueue"]["Properties"]["VisibilityTimeout"]
     assert function_timeout < lease
     assert lease + 1 < visibility  # +1: leases are kept in whole seconds
+
+
+def test_the_router_draws_slack_buttons_exactly_when_slack_users_may_act() -> None:
+    """The bot's case messages carry buttons only when the stack has an inbound function
+    that takes Slack's interactions (a Slack secret and allowed users): otherwise a click
+    would go nowhere."""
+    from bwp_privacy.alerting.receivers.slack import ACTIONS_SETTING
+
+    variables = RESOURCES["AlertRouterFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables[ACTIONS_SETTING] == {"If": ["HasSlackActions", "true", "false"]}
+    conditions = load_template()["Conditions"]
+    assert conditions["HasSlackActions"] == {
+        "And": [
+            {"Condition": "HasSlack"},
+            {"Not": [{"Equals": [{"Ref": "SlackAllowedUsers"}, ""]}]},
+        ]
+    }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bwp_privacy.alerting import Classifier, Routed, on_their_cases
+from bwp_privacy.alerting.alert import CaseStanding
 from tests.alert_fakes import NOW, ROUTES, CountingMetrics, FakeLinks, ended, message, record
 
 
@@ -25,6 +27,9 @@ class CountingLinks(FakeLinks):
 
 class BrokenLinks:
     def cases_of(self, task_ids: Sequence[str]) -> dict[str, str]:
+        raise ConnectionError("the cases table is unreachable")
+
+    def standings(self, case_ids: Sequence[str], now: datetime) -> dict[str, CaseStanding]:
         raise ConnectionError("the cases table is unreachable")
 
 
@@ -60,4 +65,35 @@ def test_unreadable_cases_fail_the_failures_for_a_retry_and_let_the_notices_go()
 def test_without_a_cases_table_each_failure_is_its_own_case() -> None:
     placed, failures = on_their_cases(routed(message("t-1")), None)
     assert [r.alert.case_id for r in placed] == ["t-1"]
+    assert failures == []
+
+
+ESCALATED = CaseStanding(
+    state="ESCALATED", ended=False, due_at="2026-12-16T09:00:00Z", extendable=("ccpa",)
+)
+
+
+def test_every_alert_learns_where_its_case_stands_in_one_read_for_the_batch() -> None:
+    links = FakeLinks({"t-2": "case-1"}, standing={"case-1": ESCALATED})
+    placed, failures = on_their_cases(
+        routed(message("t-1"), message("t-2"), ended("case-1")), links, NOW
+    )
+    # t-1's case is not written yet: it goes out without a standing.
+    assert [(r.alert.case_id, r.alert.case) for r in placed] == [
+        ("t-1", None),
+        ("case-1", ESCALATED),
+        ("case-1", ESCALATED),
+    ]
+    assert failures == []
+
+
+def test_cases_that_cannot_be_read_send_their_alerts_without_a_standing_never_later() -> None:
+    class NoStandings(FakeLinks):
+        def standings(self, case_ids: Sequence[str], now: datetime) -> dict[str, CaseStanding]:
+            raise ConnectionError("the cases table is unreachable")
+
+    placed, failures = on_their_cases(
+        routed(message("t-1"), ended("case-1")), NoStandings({"t-1": "case-0"}), NOW
+    )
+    assert [(r.alert.case_id, r.alert.case) for r in placed] == [("case-0", None), ("case-1", None)]
     assert failures == []

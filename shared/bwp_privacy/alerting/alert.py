@@ -40,6 +40,30 @@ class Runbook(BaseModel):
     url: str | None = None
 
 
+class CaseStanding(BaseModel):
+    """Where the alert's case stands, as the cases table held it when the router read it:
+    what the receivers need to offer only the actions the reaction would carry out (Slack's
+    buttons) and to say what on-call must not miss (an incident resolved by hand while the
+    request is still open)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The case's state (``WAITING``, ``ESCALATED``, ``CLOSED`` …).
+    state: str
+    ended: bool
+    #: The legal deadline in force (ISO 8601, UTC): the earliest, extensions applied; while an
+    #: appeal is open, the appeal's.
+    due_at: str
+    #: The jurisdictions whose deadline may still be extended (once, before it passes), in
+    #: the case's order.
+    extendable: tuple[str, ...] = ()
+    #: Whether an operator's resubmission may start now (the case waits or is escalated).
+    may_resubmit: bool = False
+    #: When PagerDuty's incident of the case was resolved by hand (ISO 8601), while the case
+    #: stays open: the legal clock, not the page, says when the request is answered.
+    incident_resolved_by_hand: str | None = None
+
+
 class Alert(BaseModel):
     """Everything a receiver needs to tell on-call what failed and what to do. No PII."""
 
@@ -79,6 +103,10 @@ class Alert(BaseModel):
     headline: str | None = None
     #: How the case ended, on a resolved alert (COMPLETED, NOTHING_TO_DELETE, CLOSED).
     end_state: str | None = None
+    #: The case as the router read it in the cases table (`CaseStanding`), when it did: a
+    #: Slack bot draws the buttons that fit it; None when the case was not read (no cases
+    #: table, a case the reaction has not written yet, a read that failed).
+    case: CaseStanding | None = None
 
     @property
     def fingerprint(self) -> str:

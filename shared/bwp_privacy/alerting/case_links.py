@@ -1,23 +1,45 @@
-"""The cases table's task links (written by the reaction, `bwp_privacy.cases.keys`), read: which
-case each failed task of a batch belongs to, so a resubmitted task's failure updates its case's
-incident instead of opening one of its own."""
+"""The cases table, read by the router (written by the reaction, `bwp_privacy.cases.keys`):
+which case each failed task of a batch belongs to, so a resubmitted task's failure updates its
+case's incident instead of opening one of its own; and where each case of the batch stands, so
+a receiver offers only the actions the reaction would carry out (Slack's buttons) and says what
+on-call must not miss (a PagerDuty incident resolved by hand while the request is open)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from bwp_privacy.cases import CASE_ID_ATTRIBUTE, TASK_PREFIX, task_item_key
+from bwp_privacy.alerting.alert import CaseStanding
+from bwp_privacy.cases import (
+    CASE_ID_ATTRIBUTE,
+    TASK_PREFIX,
+    Case,
+    CaseState,
+    case_item_key,
+    task_item_key,
+)
+from bwp_privacy.cases.case import extendable_jurisdictions
+from bwp_privacy.cases.keys import CASE_PREFIX
+from bwp_privacy.common import iso_z
 
 #: Keys one BatchGetItem reads at most (DynamoDB's limit).
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 5
+#: The case item's attribute the reaction sets when PagerDuty says the case's incident was
+#: resolved by hand (the case model may carry it in its body as well).
+RESOLVED_BY_HAND_ATTRIBUTE = "incidentResolvedByHandAt"
+#: The states from which an operator's resubmission is offered: a case that waits or is
+#: escalated. Not RESUBMISSION_DUE: in announce mode the merchant's own system was told to
+#: start the task, and one started here as well would race it.
+RESUBMITTABLE = frozenset({CaseState.WAITING, CaseState.ESCALATED})
 
 
 class CasesTableLinks:
-    """Reads the failed tasks' items in the cases table: one BatchGetItem per 100 tasks, the
-    case id only."""
+    """Reads the cases table for a batch: the failed tasks' items (the case id only) and the
+    cases' items, one BatchGetItem per 100 keys, consistent reads."""
 
     def __init__(
         self, client: Any, table_name: str, *, sleep: Callable[[float], None] = time.sleep
@@ -30,27 +52,77 @@ class CasesTableLinks:
         """The case of each task a case linked (a task no case linked yet is missing: it is
         its own case's first task, and the case is named after it)."""
         found: dict[str, str] = {}
-        unique = list(dict.fromkeys(task_ids))
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [task_item_key(task) for task in unique[start : start + BATCH_GET_LIMIT]]
+        keys = [task_item_key(task) for task in dict.fromkeys(task_ids)]
+        for item in self._read(keys, f"pk, {CASE_ID_ATTRIBUTE}"):
+            case_id = item.get(CASE_ID_ATTRIBUTE, {}).get("S")
+            if case_id:
+                found[item["pk"]["S"].removeprefix(TASK_PREFIX)] = case_id
+        return found
+
+    def standings(self, case_ids: Sequence[str], now: datetime) -> dict[str, CaseStanding]:
+        """Where each case stands at ``now``; a case the table does not hold (not written
+        yet) or cannot be read as a case is missing."""
+        found: dict[str, CaseStanding] = {}
+        keys = [case_item_key(case_id) for case_id in dict.fromkeys(case_ids)]
+        for item in self._read(keys, f"pk, body, {RESOLVED_BY_HAND_ATTRIBUTE}"):
+            standing = _standing(item, now)
+            if standing is not None:
+                found[item["pk"]["S"].removeprefix(CASE_PREFIX)] = standing
+        return found
+
+    def _read(self, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
             request: dict[str, Any] = {
                 self._table: {
-                    "Keys": keys,
-                    "ProjectionExpression": f"pk, {CASE_ID_ATTRIBUTE}",
-                    # The link is written before the task can fail; read what was written.
+                    "Keys": keys[start : start + BATCH_GET_LIMIT],
+                    "ProjectionExpression": projection,
+                    # The link is written before the task can fail, the case before its
+                    # notice is published: read what was written.
                     "ConsistentRead": True,
                 }
             }
             for attempt in range(MAX_BATCH_ATTEMPTS):
                 answer = self._client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    case_id = item.get(CASE_ID_ATTRIBUTE, {}).get("S")
-                    if case_id:
-                        found[item["pk"]["S"].removeprefix(TASK_PREFIX)] = case_id
+                items += answer.get("Responses", {}).get(self._table, [])
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
                 self._sleep(0.05 * 2**attempt)
             if request:
                 raise RuntimeError(f"cases table: {len(request[self._table]['Keys'])} keys unread")
-        return found
+        return items
+
+
+def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
+    body = item.get("body", {}).get("S")
+    if not isinstance(body, str):
+        return None
+    try:
+        case = Case.model_validate_json(body)
+        # Read raw as well: the attribute the reaction sets on the item, or the model's field
+        # in the body (whichever the reaction's version writes).
+        raw = json.loads(body).get(RESOLVED_BY_HAND_ATTRIBUTE)
+    except ValueError:
+        return None
+    by_hand = _moment(item.get(RESOLVED_BY_HAND_ATTRIBUTE, {}).get("S")) or _moment(raw)
+    return CaseStanding(
+        state=case.state.value,
+        ended=case.state.ended,
+        due_at=iso_z(case.legal_due_at, "seconds"),
+        extendable=extendable_jurisdictions(case, now),
+        may_resubmit=case.state in RESUBMITTABLE,
+        incident_resolved_by_hand=by_hand,
+    )
+
+
+def _moment(value: object) -> str | None:
+    """A time the table holds, as the alert carries it (ISO 8601, UTC); None for anything
+    that is not one (the alert goes out all the same)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return iso_z(moment.astimezone(UTC), "seconds") if moment.tzinfo else None

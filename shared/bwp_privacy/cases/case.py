@@ -267,3 +267,22 @@ def schedule_name(case_id: str, attempt: int) -> str:
         readable = _NOT_NAME.sub("_", case_id[:24])
         base = f"{readable}..{hashlib.sha256(case_id.encode()).hexdigest()[:20]}"
     return f"{base}-a{attempt}"
+
+
+def extendable_jurisdictions(case: Case, now: datetime) -> tuple[str, ...]:
+    """The jurisdictions whose deadline an operator may still extend at ``now``, in the case's
+    order: the rule `bwp_privacy.reaction.decisions.extend` holds an extension to (an open case;
+    a law that allows one; not extended yet; before the deadline passes; while an appeal is
+    open, the appeal's deadlines). Whoever offers an extension (a Slack button) offers only
+    these, so the reaction never has to refuse one it was offered."""
+    if case.state.ended:
+        return ()
+    appeal = case.open_appeal
+    pool = appeal.deadlines if appeal is not None else case.deadlines
+    return tuple(
+        deadline.jurisdiction
+        for deadline in pool
+        if deadline.extended_due_at is not None
+        and deadline.extended_at is None
+        and now < deadline.due_at
+    )

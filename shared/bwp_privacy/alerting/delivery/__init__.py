@@ -22,10 +22,12 @@ from bwp_privacy.alerting.delivery.spec import (
 )
 from bwp_privacy.alerting.delivery.text import (
     MORE_HINT,
+    deadlines_text,
     errors_text,
     group_title,
     more_tasks,
     no_emphasis,
+    resolved_by_hand_line,
     resolved_line,
     truncate,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "ThreadRef",
     "Threads",
     "aws_error_retryable",
+    "deadlines_text",
     "delivery_errors",
     "errors_text",
     "group_title",
@@ -56,6 +59,7 @@ __all__ = [
     "more_tasks",
     "no_emphasis",
     "one_line",
+    "resolved_by_hand_line",
     "resolved_line",
     "secret_setting",
     "truncate",

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from bwp_privacy.alerting.alert import Alert, Severity
+from bwp_privacy.common import parse_iso, plain_day
 
 MORE_HINT = "bwp-privacy failures list --since 1d"
 
@@ -65,3 +66,23 @@ def errors_text(alert: Alert, limit: int) -> str:
 def more_tasks(count: int) -> str:
     """The note that ends a cut list of tasks."""
     return f"…and {count} more tasks: {MORE_HINT}"
+
+
+def resolved_by_hand_line(alert: Alert) -> str | None:
+    """What on-call must not miss when PagerDuty's incident of a still open case was resolved
+    by hand: resolving the page answered nothing, the legal clock still runs. None otherwise
+    (a resolved alert, an ended case, a case not read)."""
+    case = alert.case
+    if alert.resolved or case is None or case.ended or not case.incident_resolved_by_hand:
+        return None
+    due = parse_iso(case.due_at)
+    when = f" (due {plain_day(due)})" if due is not None else ""
+    return f"The PagerDuty incident was resolved by hand; the request is still open{when}."
+
+
+def deadlines_text(alert: Alert, *, brief: bool = False) -> str:
+    """The alert's deadlines as every receiver shows them (``brief``: a grouped message's one
+    line), led by `resolved_by_hand_line` when it applies."""
+    text = alert.deadlines_brief if brief else alert.deadlines
+    line = resolved_by_hand_line(alert)
+    return f"{line} {text}" if line else text

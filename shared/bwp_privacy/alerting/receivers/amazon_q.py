@@ -14,6 +14,7 @@ from bwp_privacy.alerting.delivery import (
     ReceiverContext,
     ReceiverSpec,
     Threads,
+    deadlines_text,
     delivery_errors,
     no_emphasis,
     one_line,
@@ -163,7 +164,7 @@ def _description(alert: Alert) -> str:
     ]
     if alert.lookup_error:
         lines.append(f"*Lookup error:* {esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")
-    lines.append(f"*Deadlines:* {alert.deadlines}")
+    lines.append(f"*Deadlines:* {deadlines_text(alert)}")
     if alert.errors:
         lines.append("*Errors:*")
     lines += [

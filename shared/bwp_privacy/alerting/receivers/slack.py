@@ -1,12 +1,20 @@
 """Slack: an incoming webhook (one Block Kit message per group of alerts; a resolve is a short
 new message, as a webhook can neither edit nor thread), or a bot token (one message per case:
 ``chat.postMessage`` opens it, every later alert of the case edits it with ``chat.update`` and
-adds a reply in its thread; the ledger keeps the channel and ``ts``)."""
+adds a reply in its thread; the ledger keeps the channel and ``ts``).
+
+A bot's message of an open case carries buttons when the stack lets Slack users act
+(``SLACK_ACTIONS_ENABLED``, set by the template when ``SlackAllowedUsers`` is): only those that
+fit where the case stands (`case_buttons`), so the reaction is never offered what it would
+refuse; an ended case's message has none (its edit takes them away). Their ids and values are
+the contract's (`bwp_privacy.contract.inbound`), which the inbound function reads back.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import zip_longest
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +31,7 @@ from bwp_privacy.alerting.delivery import (
     ReceiverSpec,
     ThreadRef,
     Threads,
+    deadlines_text,
     errors_text,
     group_title,
     json_body,
@@ -34,6 +43,13 @@ from bwp_privacy.alerting.delivery import (
     truncate,
 )
 from bwp_privacy.common import Budget, held_to
+from bwp_privacy.contract.inbound import (
+    SLACK_CLOSE,
+    SLACK_EXTEND,
+    SLACK_RESUBMIT,
+    SLACK_SILENCE,
+    slack_button_value,
+)
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -54,6 +70,20 @@ _API_ERROR = re.compile(r"[a-z0-9_]{1,64}")
 _CHANNEL_ID = re.compile(r"[A-Z0-9]{1,32}")
 _TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
 
+
+#: The router's variable that lets Slack users act on a case from its message ("true": the
+#: template sets it when the stack has an inbound function taking Slack's interactions).
+ACTIONS_SETTING = "SLACK_ACTIONS_ENABLED"
+#: How long the silence button mutes an error code.
+SILENCE_HOURS = 4
+#: Block Kit's limit on a button's text.
+BUTTON_TEXT_LIMIT = 75
+#: Buttons of one kind a message shows at most (a case bound by many laws, an alert with many
+#: codes): each kind's n-th button shares a row with the others' (`action_blocks`).
+MAX_EXTEND_BUTTONS = 10
+MAX_SILENCE_BUTTONS = 5
+#: What an actions block's ``block_id`` starts with (the row's number follows).
+ACTIONS_BLOCK_PREFIX = "bwp.case-actions."
 
 #: Slack's Web API; the router's variable for another (GovSlack: https://slack-gov.com/api).
 API_URL = "https://slack.com/api"
@@ -102,11 +132,21 @@ class SlackBotReceiver:
     grouped: bool = False
     send_resolved: bool = True
 
-    def __init__(self, poster: JsonPoster, api_url: str, token: str, channel: str) -> None:
+    def __init__(
+        self,
+        poster: JsonPoster,
+        api_url: str,
+        token: str,
+        channel: str,
+        *,
+        actions: bool = False,
+    ) -> None:
         self._poster = poster
         self._api_url = api_url.rstrip("/")
         self._token = token
         self._channel = channel
+        #: Whether messages carry the case's buttons (the stack takes Slack's interactions).
+        self._actions = actions
 
     def deliver(
         self,
@@ -120,7 +160,7 @@ class SlackBotReceiver:
         thread. Returns the messages it opened, by case id."""
         started: dict[str, ThreadRef] = {}
         for alert in alerts:
-            message = slack_message([alert], group)
+            message = slack_message([alert], group, actions=self._actions)
             thread = (threads or {}).get(alert.case_id)
             if thread is not None:
                 edit = {"channel": thread.channel, "ts": thread.ts, **message}
@@ -179,7 +219,13 @@ def _build(secret_id: str, context: ReceiverContext) -> Receiver:
     secret = context.read_secret(secret_id, SlackSecret, secret_setting("slack"))
     if secret.bot_token is not None and secret.channel is not None:
         api_url = context.environ.get(API_URL_SETTING) or API_URL
-        return SlackBotReceiver(context.poster, api_url, secret.bot_token, secret.channel)
+        return SlackBotReceiver(
+            context.poster,
+            api_url,
+            secret.bot_token,
+            secret.channel,
+            actions=context.environ.get(ACTIONS_SETTING) == "true",
+        )
     url = secret.webhook_url or ""
     return HttpReceiver(
         "slack",
@@ -206,8 +252,12 @@ SPEC = ReceiverSpec(
 )
 
 
-def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
-    """The webhook body: ``text`` fallback and ``blocks`` within Slack's limits."""
+def slack_message(
+    alerts: Sequence[Alert], group: Group, *, actions: bool = False
+) -> dict[str, Any]:
+    """The webhook body: ``text`` fallback and ``blocks`` within Slack's limits; with
+    ``actions`` (a bot whose stack takes Slack's interactions), one alert's message ends with
+    the buttons that fit its case."""
     if not alerts:
         raise ValueError("a Slack message needs at least one alert")
     severity = max((alert.severity for alert in alerts), key=lambda level: level.rank)
@@ -227,8 +277,10 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         if shown < len(alerts):
             blocks.append(_section(more_tasks(len(alerts) - shown)))
     elif len(alerts) == 1:
-        texts, _ = _pack(_detail_lines(alerts[0]), MAX_BLOCKS - len(blocks))
+        buttons = action_blocks(alerts[0]) if actions else []
+        texts, _ = _pack(_detail_lines(alerts[0]), MAX_BLOCKS - len(blocks) - len(buttons))
         blocks += [_section(text) for text in texts]
+        blocks += buttons
     else:
         runbooks, _ = _pack(_runbook_lines(alerts), MAX_RUNBOOK_BLOCKS)
         blocks += [_section(text) for text in runbooks]
@@ -241,6 +293,68 @@ def slack_message(alerts: Sequence[Alert], group: Group) -> dict[str, Any]:
         if shown < len(alerts):
             blocks.append(_section(more_tasks(len(alerts) - shown)))
     return {"text": fallback_text(alerts, severity), "blocks": blocks}
+
+
+def case_buttons(alert: Alert) -> list[dict[str, Any]]:
+    """The buttons that fit where the alert's case stands, as the router read it: none for a
+    resolved alert, an ended case or a case not read; for an open case, close (its modal asks
+    how and why), extend each jurisdiction whose deadline still may be, resubmit now when a
+    resubmission may start, and silence each of the alert's error codes for a while."""
+    case = alert.case
+    if alert.resolved or case is None or case.ended:
+        return []
+    buttons = [_button(SLACK_CLOSE, "Close…", alert.case_id)]
+    buttons += [
+        _button(SLACK_EXTEND, f"Extend {jurisdiction}", alert.case_id, jurisdiction)
+        for jurisdiction in case.extendable[:MAX_EXTEND_BUTTONS]
+    ]
+    if case.may_resubmit:
+        buttons.append(_button(SLACK_RESUBMIT, "Resubmit now", alert.case_id))
+    codes = list(dict.fromkeys(alert.error_codes))[:MAX_SILENCE_BUTTONS]
+    buttons += [
+        _button(
+            SLACK_SILENCE,
+            f"Silence {code} {SILENCE_HOURS}h",
+            alert.case_id,
+            code,
+            str(SILENCE_HOURS),
+        )
+        for code in codes
+    ]
+    return [button for button in buttons if button]
+
+
+def action_blocks(alert: Alert) -> list[dict[str, Any]]:
+    """`case_buttons` in actions blocks. Slack refuses two elements of one block with the same
+    ``action_id``, and every extend (or silence) button has its kind's: so each row holds at
+    most one button of each kind (the n-th extend beside the n-th silence)."""
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for button in case_buttons(alert):
+        kinds.setdefault(button["action_id"], []).append(button)
+    rows = zip_longest(*kinds.values())
+    return [
+        {
+            "type": "actions",
+            "block_id": f"{ACTIONS_BLOCK_PREFIX}{number}",
+            "elements": [button for button in row if button is not None],
+        }
+        for number, row in enumerate(rows)
+    ]
+
+
+def _button(action_id: str, text: str, case_id: str, *parts: str) -> dict[str, Any]:
+    """A button, or an empty dict when its value cannot be one (a part holding the value's
+    separator: that button is left out, the message goes out)."""
+    try:
+        value = slack_button_value(case_id, *parts)
+    except ValueError:
+        return {}
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(_cut(_esc(text), BUTTON_TEXT_LIMIT)),
+        "value": value,
+    }
 
 
 def fallback_text(alerts: Sequence[Alert], severity: Severity) -> str:
@@ -288,7 +402,7 @@ def _detail_lines(alert: Alert) -> list[str]:
         more = max(0, len(alert.errors) - MAX_ERRORS) + alert.errors_omitted
         if more:
             lines.append(f"…and {more} more errors")
-    lines.append(f"*Deadlines:* {_esc(alert.deadlines)}")
+    lines.append(f"*Deadlines:* {_esc(deadlines_text(alert))}")
     lines += [_runbook_line(runbook) for runbook in alert.runbooks]
     lines.append("*Inspect:*")
     lines += [f"`{_esc(command)}`" for command in alert.inspect]
@@ -313,7 +427,7 @@ def _runbook_line(runbook: Runbook) -> str:
 def _task_line(alert: Alert, limit: int) -> str:
     """``• `task` CODES — deadlines — errors``: the errors are cut to fit ``limit``."""
     codes = ", ".join(_esc(code) for code in alert.error_codes)
-    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(alert.deadlines_brief)}"
+    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(deadlines_text(alert, brief=True))}"
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_esc(errors)}" if errors else line
 

@@ -14,6 +14,7 @@ from bwp_privacy.alerting.delivery import (
     Group,
     HttpRequest,
     ReceiverContext,
+    deadlines_text,
     errors_text,
     group_title,
     http_spec,
@@ -181,7 +182,7 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
         blocks += [_text("Errors", weight="Bolder", separator=True), _text("\r".join(lines))]
     blocks += [
         _text("Deadlines", weight="Bolder", separator=True),
-        _text(_md(alert.deadlines)),
+        _text(_md(deadlines_text(alert))),
         _text("Inspect", weight="Bolder", separator=True),
         _text("\n\n".join(_md(command) for command in alert.inspect), fontType="Monospace"),
     ]
@@ -205,7 +206,7 @@ def _task_lines(alerts: Sequence[Alert]) -> list[str]:
 
 def _task_line(alert: Alert, limit: int) -> str:
     codes = ", ".join(alert.error_codes)
-    line = f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(alert.deadlines_brief)}"
+    line = f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(deadlines_text(alert, brief=True))}"
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_md(errors)}" if errors else line
 
