@@ -1,7 +1,8 @@
 """A local alert-receiver sink: a real HTTP server playing every HTTP receiver of the registry.
 
 Routes: ``POST /pagerduty/v2/enqueue``, ``POST /slack/api/<method>`` (Slack's Web API for a
-bot: ``chat.postMessage`` and ``chat.update``, with its documented answers) and
+bot: ``chat.postMessage``, ``chat.update`` and ``views.open``, with its documented answers),
+``POST /slack/response/<name>`` (an interaction's ``response_url``) and
 ``POST /<receiver>/<any>`` for the others. PagerDuty, Slack, Teams and the signed webhook are
 checked against their documented formats; a receiver without a fake here is answered with its
 first success status. Every request is recorded;
@@ -12,11 +13,12 @@ faults (statuses, resets, delays) can be injected per kind. Run it with
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -53,6 +55,14 @@ SLACK_SECTION_LIMIT = 3000
 SLACK_API_PATH = "/slack/api"
 #: The bot token the sink accepts (a Slack bot secret's botToken in the sandbox).
 SLACK_BOT_TOKEN = "xoxb-local-sandbox-token"
+#: Where the sink plays the ``response_url`` of an interaction (``<prefix><name>``): what the
+#: reaction's SLACK_RESPONSE_URL_PREFIX is in the sandbox (``base_url`` + this).
+SLACK_RESPONSE_PATH = "/slack/response/"
+#: How long a ``trigger_id`` opens a modal (Slack: 3 seconds after the interaction).
+TRIGGER_SECONDS = 3.0
+#: How often and how long a ``response_url`` takes messages (Slack: 5 times in 30 minutes).
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
 
 
 @dataclass
@@ -78,6 +88,7 @@ class ReceiverSink(BackgroundServer):
         port: int = 0,
         *,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         receivers = {PAGERDUTY_PATH: "pagerduty"} | {
             f"/{kind}/<path:rest>": kind for kind in KINDS if kind != "pagerduty"
@@ -103,6 +114,16 @@ class ReceiverSink(BackgroundServer):
         #: and the replies in each thread.
         self._slack_messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._slack_ts = 0
+        #: What expires (trigger ids, response URLs) counts by this clock.
+        self._clock = clock
+        #: Trigger ids of interactions (`new_trigger_id`): when issued, and whether a modal
+        #: was opened with one already.
+        self._triggers: dict[str, tuple[float, bool]] = {}
+        #: Modals opened with views.open, in order: ``id``, ``trigger_id`` and ``view``.
+        self._slack_views: list[dict[str, Any]] = []
+        #: The response URLs handed out, by name: when, for which message, what was posted.
+        self._responses: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
 
     def url(self, kind: str, name: str = "hook") -> str:
         """The endpoint for ``kind``: PagerDuty's enqueue URL, else ``/<kind>/<name>``."""
@@ -115,6 +136,44 @@ class ReceiverSink(BackgroundServer):
     def slack_api_url(self) -> str:
         """The Slack Web API base the sink plays (SLACK_API_URL for a bot secret)."""
         return self.base_url + SLACK_API_PATH
+
+    def new_trigger_id(self) -> str:
+        """A ``trigger_id`` as Slack hands one out with an interaction: views.open takes it
+        once, within `TRIGGER_SECONDS`."""
+        with self._lock:
+            number = next(self._ids)
+            trigger = f"{number}.{1795000000 + number}.{number:032x}"
+            self._triggers[trigger] = (self._clock(), False)
+        return trigger
+
+    def slack_views(self) -> list[dict[str, Any]]:
+        """The modals opened with views.open, in order: ``id`` (``V…``), ``trigger_id`` and
+        ``view`` (as the caller sent it)."""
+        with self._lock:
+            return [dict(view) for view in self._slack_views]
+
+    def slack_response_url(self, name: str, message: tuple[str, str] | None = None) -> str:
+        """A ``response_url`` the sink plays (`SLACK_RESPONSE_PATH`): it takes
+        `RESPONSE_URL_USES` messages for `RESPONSE_URL_SECONDS`, records them, and one with
+        ``replace_original`` (or ``delete_original``) changes ``message`` (channel, ts), the
+        message whose button was clicked."""
+        if not name or "/" in name:
+            raise ValueError("a response URL's name is one path segment")
+        with self._lock:
+            self._responses[name] = {"issued": self._clock(), "message": message, "posts": []}
+        return self.base_url + SLACK_RESPONSE_PATH + name
+
+    @property
+    def slack_response_url_prefix(self) -> str:
+        """What every response URL of the sink starts with (the reaction's
+        SLACK_RESPONSE_URL_PREFIX in the sandbox)."""
+        return self.base_url + SLACK_RESPONSE_PATH
+
+    def slack_responses(self, name: str) -> list[dict[str, Any]]:
+        """What was posted to the response URL ``name``, in order (each body as sent)."""
+        with self._lock:
+            found = self._responses.get(name)
+            return list(found["posts"]) if found else []
 
     def slack_messages(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The bot's messages by (channel, ts): ``text``, ``blocks``, ``edits`` (how many
@@ -140,6 +199,9 @@ class ReceiverSink(BackgroundServer):
             self._generation += 1
             self._chaos = []
             self._slack_messages = {}
+            self._triggers = {}
+            self._slack_views = []
+            self._responses = {}
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
@@ -288,6 +350,8 @@ class ReceiverSink(BackgroundServer):
             return _pagerduty(body)
         if kind == "slack" and request["path"].startswith(SLACK_API_PATH + "/"):
             return self._slack_api(request["path"][len(SLACK_API_PATH) + 1 :], request)
+        if kind == "slack" and request["path"].startswith(SLACK_RESPONSE_PATH):
+            return self._slack_response(request["path"][len(SLACK_RESPONSE_PATH) :], body)
         if kind == "slack":
             return _slack(body)
         if kind == "teams":
@@ -311,6 +375,8 @@ class ReceiverSink(BackgroundServer):
         body = request["body"]
         if request["headers"].get("authorization") != f"Bearer {SLACK_BOT_TOKEN}":
             return json_answer(200, {"ok": False, "error": "invalid_auth"})
+        if method == "views.open":
+            return self._views_open(body)
         if not isinstance(body, dict) or not isinstance(body.get("channel"), str):
             return json_answer(200, {"ok": False, "error": "channel_not_found"})
         if not (body.get("text") or body.get("blocks")):
@@ -347,6 +413,61 @@ class ReceiverSink(BackgroundServer):
                 )
                 return json_answer(200, {"ok": True, "channel": channel, "ts": body["ts"]})
         return json_answer(200, {"ok": False, "error": "unknown_method"})
+
+    def _views_open(self, body: Any) -> Response:
+        """views.open: a modal for a trigger id the sink handed out, once, within 3 seconds
+        (Slack's errors otherwise); the answer holds the view with its new id."""
+        if not isinstance(body, dict) or not isinstance(body.get("trigger_id"), str):
+            return json_answer(200, {"ok": False, "error": "invalid_arguments"})
+        view = body.get("view")
+        if isinstance(view, str):  # the Web API takes the view as a JSON string too
+            view = json_or_none(view.encode())
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return json_answer(200, {"ok": False, "error": "invalid_arguments"})
+        if not isinstance(view.get("title"), dict) or not isinstance(view.get("blocks"), list):
+            return json_answer(200, {"ok": False, "error": "invalid_arguments"})
+        trigger = body["trigger_id"]
+        with self._lock:
+            issued = self._triggers.get(trigger)
+            if issued is None:
+                return json_answer(200, {"ok": False, "error": "invalid_trigger_id"})
+            at, used = issued
+            if used:
+                return json_answer(200, {"ok": False, "error": "exchanged_trigger_id"})
+            if self._clock() - at > TRIGGER_SECONDS:
+                return json_answer(200, {"ok": False, "error": "expired_trigger_id"})
+            self._triggers[trigger] = (at, True)
+            view_id = f"V{next(self._ids):010d}"
+            self._slack_views.append({"id": view_id, "trigger_id": trigger, "view": view})
+        opened = {**view, "id": view_id, "state": {"values": {}}, "hash": f"{view_id}.hash"}
+        return json_answer(200, {"ok": True, "view": opened})
+
+    def _slack_response(self, name: str, body: Any) -> Response:
+        """A post to a response URL: recorded; ``replace_original`` edits the message whose
+        button was clicked, ``delete_original`` removes it."""
+        if not isinstance(body, dict) or not (
+            body.get("text") or body.get("blocks") or body.get("delete_original")
+        ):
+            return json_answer(400, {"ok": False, "error": "no_text"})
+        with self._lock:
+            found = self._responses.get(name)
+            if found is None or self._clock() - found["issued"] > RESPONSE_URL_SECONDS:
+                return json_answer(404, {"ok": False, "error": "expired_url"})
+            if len(found["posts"]) >= RESPONSE_URL_USES:
+                return json_answer(404, {"ok": False, "error": "used_url"})
+            found["posts"].append(body)
+            message = found["message"]
+            if message is not None and message in self._slack_messages:
+                if body.get("delete_original"):
+                    del self._slack_messages[message]
+                elif body.get("replace_original"):
+                    original = self._slack_messages[message]
+                    original.update(
+                        text=body.get("text", ""),
+                        blocks=body.get("blocks", []),
+                        edits=original["edits"] + 1,
+                    )
+        return json_answer(200, {"ok": True})
 
 
 def _pagerduty(body: Any) -> Response:
