@@ -449,3 +449,23 @@ def test_a_pagerduty_event_is_signed_with_every_secret_while_one_rotates(inbound
     _, (again_headers, again) = inbound.requests
     assert json.loads(again)["event"]["id"] == sent.payload["event"]["id"]
     assert not pagerduty_verifies(again_headers["x-pagerduty-signature"], again, PD_SECRETS[1])
+
+
+def test_the_inbound_action_takes_the_event_ids_pagerduty_sends() -> None:
+    """PagerDuty's v3 event ids are UUIDs (or ULIDs): the contract's grammar holds them."""
+    from bwp_privacy.contract.inbound import PagerDutyAction
+
+    event = PagerDutyOnCall(PD_SECRETS).event("incident.acknowledged", "case-1")["event"]
+    action = PagerDutyAction.model_validate(
+        {
+            "receivedAt": "2026-11-20T14:00:00Z",
+            "eventId": event["id"],
+            "eventType": event["event_type"],
+            "incidentId": event["data"]["id"],
+            "caseId": event["data"]["incident_key"],
+            "agentId": event["agent"]["id"],
+            "occurredAt": event["occurred_at"],
+        }
+    )
+    assert action.event_id == event["id"]
+    assert "-" in action.event_id

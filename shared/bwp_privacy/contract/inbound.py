@@ -23,8 +23,11 @@ INBOUND_ACTION_SCHEMA_VERSION = "1.0"
 
 #: A Slack team's or user's id (``T0123ABCD``, ``U0123ABCD``, ``W…`` for Enterprise Grid).
 SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
-#: A PagerDuty object's id (``PABC123``, ``Q1W2E3…`` for a webhook event).
+#: A PagerDuty object's id (``PABC123``, ``Q1W2E3…``).
 PAGERDUTY_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+#: A PagerDuty webhook v3 event's id: a UUID (``5ac64822-4adc-4fda-ade0-410becf0de4f``) or a
+#: ULID (``01BRB6ZP4M6T8ZG4X6BP63ZB9O``), as PagerDuty's v3 documentation shows them.
+PAGERDUTY_EVENT_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 #: A case's id: the identifier grammar of the project (`bwp_privacy.common.IDENTIFIER`),
 #: repeated here because the contract depends on nothing.
 CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
@@ -62,6 +65,7 @@ VALUE_SEPARATOR = "|"
 
 SlackId = Annotated[str, Field(pattern=f"^{SLACK_ID.pattern}$")]
 PagerDutyId = Annotated[str, Field(pattern=f"^{PAGERDUTY_ID.pattern}$")]
+PagerDutyEventId = Annotated[str, Field(pattern=f"^{PAGERDUTY_EVENT_ID.pattern}$")]
 CaseId = Annotated[str, Field(pattern=f"^{CASE_ID.pattern}$")]
 
 
@@ -129,7 +133,7 @@ class PagerDutyAction(_Message):
 
     source: Literal["pagerduty"] = "pagerduty"
     #: PagerDuty's event id: a redelivery has the same one.
-    event_id: PagerDutyId = Field(alias="eventId")
+    event_id: PagerDutyEventId = Field(alias="eventId")
     event_type: PagerDutyEventType = Field(alias="eventType")
     incident_id: PagerDutyId = Field(alias="incidentId")
     #: The case: the incident's key, which the router set to the case's id.
