@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -209,11 +210,13 @@ class SlackOnCall:
     def message_of(self, case_id: str) -> CaseMessage:
         """The case's message among those the bot posted: the one whose buttons name the
         case, or (an ended case's, without buttons) whose text names it."""
+        # The id as a whole word of the text (``t-1`` is not in ``t-10``).
+        whole = re.compile(rf"(?<![\w.:-]){re.escape(case_id)}(?![\w.:-])")
         found = []
         for (channel, ts), held in self._sink.slack_messages().items():
             message = CaseMessage(channel, ts, held["text"], held["blocks"])
             named = any(slack_button_parts(b.value)[0] == case_id for b in message.buttons)
-            if named or f"`{case_id}`" in json.dumps(message.blocks):
+            if named or whole.search(message.text):
                 found.append(message)
         if len(found) != 1:
             raise LookupError(f"{len(found)} Slack messages of case {case_id} in the sink")

@@ -29,7 +29,7 @@ from bwp_privacy.alerting.receivers.slack import (
     slack_message,
 )
 from bwp_privacy.alerting.receivers.teams import teams_message
-from bwp_privacy.cases import Case, CaseState, Jurisdiction, Period
+from bwp_privacy.cases import Case, CaseState, CaseTask, Jurisdiction, Period
 from bwp_privacy.cases.case import extendable_jurisdictions
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
@@ -103,6 +103,18 @@ def test_an_escalated_case_offers_close_each_extension_resubmit_and_a_silence_pe
         (SLACK_RESUBMIT, "Resubmit now", "task-1"),
         (SLACK_SILENCE, "Silence ORDERS_NOT_CLOSED 4h", "task-1|ORDERS_NOT_CLOSED|4"),
         (SLACK_SILENCE, "Silence OPEN_RETURNS 4h", "task-1|OPEN_RETURNS|4"),
+    ]
+
+
+def test_a_case_notice_offers_to_silence_the_codes_its_task_failed_with_never_its_own() -> None:
+    notice = failure_alert(("CASE_ESCALATED",), standing()).model_copy(
+        update={
+            "transition": "notice/n-1",
+            "case": standing().model_copy(update={"error_codes": ("BRAND_NEW_CODE",)}),
+        }
+    )
+    assert [value for action, _, value in shown(notice) if action == SLACK_SILENCE] == [
+        "task-1|BRAND_NEW_CODE|4"
     ]
 
 
@@ -326,6 +338,18 @@ def test_the_router_reads_each_case_once_with_the_attributes_it_needs() -> None:
             state="RESUBMISSION_DUE", ended=False, due_at="2026-03-16T12:00:00Z"
         ),
     }
+
+
+def test_the_codes_to_silence_are_those_of_the_cases_latest_failed_task() -> None:
+    tasks = (
+        CaseTask(task_id="t-0", attempt=0, outcome="FAILED", error_codes=("ORDERS_NOT_CLOSED",)),
+        CaseTask(task_id="t-1", attempt=1, outcome="FAILED", error_codes=("OPEN_RETURNS",)),
+        CaseTask(task_id="t-2", attempt=2),
+    )
+    subject = case("t-0", laws=LAWS, state=CaseState.RESUBMITTED, tasks=tasks)
+    [found] = CasesTableLinks(FakeDynamo([item(subject)]), "cases").standings(["t-0"], NOW).values()
+    assert found.error_codes == ("OPEN_RETURNS",)
+    assert found.may_resubmit is False
 
 
 def test_the_time_resolved_by_hand_is_read_from_the_case_body_too_and_held_to_a_time() -> None:

@@ -59,6 +59,9 @@ class CaseStanding(BaseModel):
     extendable: tuple[str, ...] = ()
     #: Whether an operator's resubmission may start now (the case waits or is escalated).
     may_resubmit: bool = False
+    #: The error codes the case's latest failed task failed with: what a silence of "this
+    #: error code" means on a case notice, whose own code (CASE_ESCALATED) is every case's.
+    error_codes: tuple[str, ...] = ()
     #: When PagerDuty's incident of the case was resolved by hand (ISO 8601), while the case
     #: stays open: the legal clock, not the page, says when the request is answered.
     incident_resolved_by_hand: str | None = None

@@ -112,6 +112,9 @@ def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
         due_at=iso_z(case.legal_due_at, "seconds"),
         extendable=extendable_jurisdictions(case, now),
         may_resubmit=case.state in RESUBMITTABLE,
+        error_codes=next(
+            (task.error_codes for task in reversed(case.tasks) if task.outcome == "FAILED"), ()
+        ),
         incident_resolved_by_hand=by_hand,
     )
 

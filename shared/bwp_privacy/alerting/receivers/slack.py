@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bwp_privacy.alerting.alert import Alert, Runbook, Severity
+from bwp_privacy.alerting.alert import FAILED_TRANSITION, Alert, Runbook, Severity
 from bwp_privacy.alerting.delivery import (
     DeliveryError,
     Group,
@@ -299,7 +299,9 @@ def case_buttons(alert: Alert) -> list[dict[str, Any]]:
     """The buttons that fit where the alert's case stands, as the router read it: none for a
     resolved alert, an ended case or a case not read; for an open case, close (its modal asks
     how and why), extend each jurisdiction whose deadline still may be, resubmit now when a
-    resubmission may start, and silence each of the alert's error codes for a while."""
+    resubmission may start, and silence each error code the task failed with for a while: a
+    failure's own codes, or on a case notice the codes of the case's latest failed task (never
+    the notice's code: one case's button would mute every case's escalations)."""
     case = alert.case
     if alert.resolved or case is None or case.ended:
         return []
@@ -310,7 +312,9 @@ def case_buttons(alert: Alert) -> list[dict[str, Any]]:
     ]
     if case.may_resubmit:
         buttons.append(_button(SLACK_RESUBMIT, "Resubmit now", alert.case_id))
-    codes = list(dict.fromkeys(alert.error_codes))[:MAX_SILENCE_BUTTONS]
+    failed = alert.transition.startswith(FAILED_TRANSITION)
+    codes = list(dict.fromkeys(alert.error_codes if failed else case.error_codes))
+    codes = codes[:MAX_SILENCE_BUTTONS]
     buttons += [
         _button(
             SLACK_SILENCE,
