@@ -44,7 +44,7 @@ def test_a_failure_of_a_task_a_case_started_goes_to_that_case_in_one_read() -> N
     assert links.asked == [["t-1", "t-2"]]
 
 
-def test_notices_are_not_looked_up() -> None:
+def test_notices_name_their_case_and_need_no_task_link() -> None:
     links = CountingLinks()
     placed, _ = on_their_cases(routed(ended("case-1")), links)
     assert [r.alert.case_id for r in placed] == ["case-1"]
