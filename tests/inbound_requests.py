@@ -10,13 +10,18 @@ from urllib.parse import urlencode
 
 from bwp_privacy.contract.inbound import SLACK_CLOSE_MODAL
 from bwp_privacy.inbound import pagerduty_signature, slack_signature
+from bwp_sandbox.inbound import (
+    PAGERDUTY_SIGNING_SECRETS,
+    SLACK_ALLOWED_USER,
+    SLACK_SIGNING_SECRET,
+    SLACK_TEAM_ID,
+)
 
-TEAM = "T0SANDBOX"
-USER = "U0ONCALL"
+TEAM = SLACK_TEAM_ID
+USER = SLACK_ALLOWED_USER
 OTHER_USER = "U0STRANGER"
-SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret-0123456789"
-PAGERDUTY_OLD_SECRET = "sandbox-pagerduty-old-secret-0123456789"
-PAGERDUTY_NEW_SECRET = "sandbox-pagerduty-new-secret-0123456789"
+PAGERDUTY_OLD_SECRET, PAGERDUTY_NEW_SECRET = PAGERDUTY_SIGNING_SECRETS
+__all__ = ["SLACK_SIGNING_SECRET"]
 RESPONSE_URL = "https://hooks.slack.com/actions/T0SANDBOX/1/abc"
 NOW = 1_795_000_000
 

@@ -17,6 +17,7 @@ from bwp_privacy_cli.targets import SandboxTarget
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, REGION, admin_client
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.iam import FunctionSpec, Role
+from bwp_sandbox.inbound import PAGERDUTY_SIGNING_SECRETS, configure_inbound
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, archive_sample_events, seed_sample_tasks
@@ -30,6 +31,7 @@ RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
 REACTION = "ReactionFunction"
 WATCH = "DeadlineWatchFunction"
+INBOUND = "InboundFunction"
 #: The partner event source Buy with Prime creates in the account at the first subscription,
 #: and the bus associated with it (same name; `bwp_sandbox.partner_sources`).
 PARTNER_BUS = "aws.partner/buywithprime/bwp-privacy-sandbox"
@@ -65,6 +67,19 @@ class Sandbox:
     def watch(self) -> LocalFunction:
         """DeadlineWatchFunction as deployed."""
         return self.functions[WATCH]
+
+    @property
+    def inbound(self) -> LocalFunction:
+        """InboundFunction as deployed (it exists while Slack actions or PagerDuty webhooks
+        are configured, as they are in the sandbox)."""
+        if INBOUND not in self.functions:
+            raise LookupError("InboundFunction is not deployed: no Slack actions or webhooks")
+        return self.functions[INBOUND]
+
+    @property
+    def inbound_url(self) -> str:
+        """InboundFunction's function URL (AuthType NONE), as the stack's InboundUrl."""
+        return self.aws.function_url(INBOUND)
 
     @property
     def router(self) -> LocalFunction:
@@ -103,6 +118,17 @@ class Sandbox:
         self.aws.function_urls.grant(
             ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"], stack.operator_policies()
         )
+        # The inbound function's URL (Slack's and PagerDuty's requests) takes anyone, unsigned
+        # by AWS: the function verifies each request's own signature.
+        if INBOUND in functions:
+            self.aws.function_urls.register(
+                INBOUND,
+                lambda: functions[INBOUND],
+                arn=stack.resources[INBOUND].attributes["Arn"],
+                auth_type="NONE",
+            )
+        else:
+            self.aws.function_urls.unregister(INBOUND)
         return replace(self, stack=stack, functions=functions)
 
     def operate(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -161,13 +187,20 @@ def local_function(spec: FunctionSpec, environment: dict[str, str]) -> LocalFunc
 
 
 def prepare(
-    emulator: BwpEmulator, aws: LocalAws, sink: ReceiverSink, **receiver_options: str
+    emulator: BwpEmulator,
+    aws: LocalAws,
+    sink: ReceiverSink,
+    *,
+    pagerduty_signing_secrets: tuple[str, ...] = PAGERDUTY_SIGNING_SECRETS,
+    **receiver_options: str,
 ) -> Sandbox:
     """Deploy the stack and receivers into ``aws`` (boto3 must point at it); seed tasks.
 
-    ``receiver_options`` (the routing key, the webhooks' secret path) can be canaries.
+    ``receiver_options`` (the routing key, the webhooks' secret path, the Slack signing
+    secret) and ``pagerduty_signing_secrets`` (the webhook subscription's) can be canaries.
     """
     receivers = configure_receivers(sink, **receiver_options)
+    inbound = configure_inbound(pagerduty_signing_secrets=pagerduty_signing_secrets)
     steps = set_up(emulator)
     parameters = {
         "PartnerEventBusName": PARTNER_BUS,
@@ -175,6 +208,7 @@ def prepare(
         "BwpApiUrl": emulator.graphql_url,
         "BwpTokenUrl": emulator.token_url,
         **receivers.parameters,
+        **inbound,
     }
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)
