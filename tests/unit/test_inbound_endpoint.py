@@ -159,6 +159,7 @@ def test_a_button_queues_its_request_and_answers_200_empty(
     assert action.received_at == "2026-11-18T11:06:52Z"
     assert len(action.request_id) == 64
     assert fakes.refusals() == []
+    assert fakes.counts == [("InboundQueued", {"source": "slack"})]
 
 
 def test_the_same_signed_request_has_the_same_request_id(fakes: Fakes) -> None:
@@ -352,6 +353,7 @@ def test_each_recorded_pagerduty_event_is_queued(fakes: Fakes, event_type: str) 
     assert action.event_id == "5ac648224adc4fdaade0410becf0de4f"
     assert action.actor == "pagerduty:PLH1HKV"
     assert action.assignees == ["PTUXL6G"]
+    assert fakes.counts == [("InboundQueued", {"source": "pagerduty"})]
     assert action.note == (
         "checked with merchant support" if event_type == "incident.annotated" else None
     )

@@ -17,7 +17,7 @@ from bwp_privacy.inbound.pagerduty_payloads import (
     PagerDutyEvent,
     parse_pagerduty_body,
 )
-from bwp_privacy.inbound.refusals import IGNORED_METRIC, REFUSED_METRIC, Refused
+from bwp_privacy.inbound.refusals import IGNORED_METRIC, QUEUED_METRIC, REFUSED_METRIC, Refused
 from bwp_privacy.inbound.secrets import PagerDutyWebhookSecret, SlackInboundSecret
 from bwp_privacy.inbound.settings import InboundSettings
 from bwp_privacy.inbound.signatures import (
@@ -41,6 +41,7 @@ __all__ = [
     "IGNORED_METRIC",
     "MAX_BODY",
     "PAGERDUTY_PATH",
+    "QUEUED_METRIC",
     "RECORDED_EVENT_TYPES",
     "REFUSED_METRIC",
     "SLACK_PATH",

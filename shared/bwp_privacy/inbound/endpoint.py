@@ -28,7 +28,7 @@ from aws_lambda_powertools import Logger
 from bwp_privacy.common import MetricsSink, iso_z
 from bwp_privacy.contract.inbound import PagerDutyAction, SlackAction
 from bwp_privacy.inbound.pagerduty_payloads import IgnoredEvent, parse_pagerduty_body
-from bwp_privacy.inbound.refusals import IGNORED_METRIC, REFUSED_METRIC, Refused
+from bwp_privacy.inbound.refusals import IGNORED_METRIC, QUEUED_METRIC, REFUSED_METRIC, Refused
 from bwp_privacy.inbound.secrets import PagerDutyWebhookSecret, SlackInboundSecret
 from bwp_privacy.inbound.settings import InboundSettings
 from bwp_privacy.inbound.signatures import verify_pagerduty, verify_slack
@@ -176,6 +176,7 @@ class Inbound:
             response_url=response_url,
         )
         self.queue.send(action.model_dump_json(by_alias=True))
+        self.metrics.count(QUEUED_METRIC, source="slack")
         logger.info(
             "Slack action queued",
             extra={"action": request.get("action"), "case_id": case_id, "allowed": allowed},
@@ -208,6 +209,7 @@ class Inbound:
             assignees=event.assignees,
         )
         self.queue.send(action.model_dump_json(by_alias=True))
+        self.metrics.count(QUEUED_METRIC, source="pagerduty")
         logger.info(
             "PagerDuty event queued",
             extra={"event_type": event.event_type, "case_id": event.case_id},

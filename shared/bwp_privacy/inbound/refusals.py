@@ -9,6 +9,9 @@ from bwp_privacy.common import BwpPrivacyError
 
 #: The metric each refusal is counted in, dimension ``reason``.
 REFUSED_METRIC = "InboundRefused"
+#: The metric each request queued for the reaction is counted in, dimension ``source``
+#: (slack, pagerduty).
+QUEUED_METRIC = "InboundQueued"
 #: The metric each verified request that is not acted on is counted in (PagerDuty event types
 #: the stack does not record), dimension ``reason``.
 IGNORED_METRIC = "InboundIgnored"
