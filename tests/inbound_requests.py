@@ -27,7 +27,12 @@ NOW = 1_795_000_000
 
 
 def block_actions(
-    action_id: str, value: str, *, team: str = TEAM, user: str = USER
+    action_id: str,
+    value: str,
+    *,
+    team: str = TEAM,
+    user: str = USER,
+    response_url: str = RESPONSE_URL,
 ) -> dict[str, Any]:
     """A ``block_actions`` payload: one button pressed on a case's message."""
     return {
@@ -36,7 +41,7 @@ def block_actions(
         "user": {"id": user, "username": "oncall", "team_id": team},
         "api_app_id": "A0SANDBOX",
         "trigger_id": "1.2.trigger",
-        "response_url": RESPONSE_URL,
+        "response_url": response_url,
         "container": {"type": "message", "message_ts": "1795000000.000001"},
         "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b"}],
     }
@@ -49,6 +54,7 @@ def close_submitted(
     denied_because: str | None = None,
     *,
     user: str = USER,
+    response_url: str = RESPONSE_URL,
 ) -> dict[str, Any]:
     """A ``view_submission`` payload of the close modal."""
 
@@ -63,7 +69,7 @@ def close_submitted(
         "view": {
             "id": "V0MODAL",
             "callback_id": SLACK_CLOSE_MODAL,
-            "private_metadata": json.dumps({"caseId": case_id, "responseUrl": RESPONSE_URL}),
+            "private_metadata": json.dumps({"caseId": case_id, "responseUrl": response_url}),
             "state": {
                 "values": {
                     "closedAs": select(closed_as),

@@ -108,6 +108,8 @@ class Sandbox:
         for name, spec in stack.functions().items():
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}
+            if name == INBOUND:
+                extra = self.inbound_env()
             functions[name] = local_function(spec, {**local, **extra})
         # The reaction's function URL (operators' requests) serves this deploy's function, to
         # an operator holding what README has every operator hold, and nothing more: the
@@ -130,6 +132,15 @@ class Sandbox:
         else:
             self.aws.function_urls.unregister(INBOUND)
         return replace(self, stack=stack, functions=functions)
+
+    def inbound_env(self) -> dict[str, str]:
+        """What the template cannot pass the inbound function here (its parameters take https
+        only): Slack's Web API is the sink's (the close modal), and so are the response URLs
+        it keeps."""
+        return {
+            "SLACK_API_URL": self.sink.slack_api_url,
+            "SLACK_RESPONSE_URL_PREFIX": self.sink.base_url + "/",
+        }
 
     def operate(self, request: dict[str, Any]) -> dict[str, Any]:
         """An operator's request to the reaction's function URL, signed with the sandbox's

@@ -1,7 +1,7 @@
 """A local alert-receiver sink: a real HTTP server playing every HTTP receiver of the registry.
 
 Routes: ``POST /pagerduty/v2/enqueue``, ``POST /slack/api/<method>`` (Slack's Web API for a
-bot: ``chat.postMessage`` and ``chat.update``, with its documented answers) and
+bot: ``chat.postMessage``, ``chat.update`` and ``views.open``, with its documented answers) and
 ``POST /<receiver>/<any>`` for the others. PagerDuty, Slack, Teams and the signed webhook are
 checked against their documented formats; a receiver without a fake here is answered with its
 first success status. Every request is recorded;
@@ -53,6 +53,8 @@ SLACK_SECTION_LIMIT = 3000
 SLACK_API_PATH = "/slack/api"
 #: The bot token the sink accepts (a Slack bot secret's botToken in the sandbox).
 SLACK_BOT_TOKEN = "xoxb-local-sandbox-token"
+#: The longest ``private_metadata`` a view takes (Slack's Block Kit reference).
+SLACK_PRIVATE_METADATA_LIMIT = 3000
 
 
 @dataclass
@@ -311,6 +313,8 @@ class ReceiverSink(BackgroundServer):
         body = request["body"]
         if request["headers"].get("authorization") != f"Bearer {SLACK_BOT_TOKEN}":
             return json_answer(200, {"ok": False, "error": "invalid_auth"})
+        if method == "views.open":
+            return _views_open(body)
         if not isinstance(body, dict) or not isinstance(body.get("channel"), str):
             return json_answer(200, {"ok": False, "error": "channel_not_found"})
         if not (body.get("text") or body.get("blocks")):
@@ -347,6 +351,24 @@ class ReceiverSink(BackgroundServer):
                 )
                 return json_answer(200, {"ok": True, "channel": channel, "ts": body["ts"]})
         return json_answer(200, {"ok": False, "error": "unknown_method"})
+
+
+def _views_open(body: Any) -> Response:
+    """``views.open``: a modal opened for a button press, as the Web API answers it (the
+    request itself is recorded with the others of kind slack)."""
+    if not isinstance(body, dict) or not isinstance(body.get("trigger_id"), str):
+        return json_answer(200, {"ok": False, "error": "invalid_trigger_id"})
+    view = body.get("view")
+    if (
+        not isinstance(view, dict)
+        or view.get("type") != "modal"
+        or not isinstance(view.get("title"), dict)
+        or not isinstance(view.get("blocks"), list)
+        or len(view["blocks"]) > SLACK_MAX_BLOCKS
+        or len(str(view.get("private_metadata", ""))) > SLACK_PRIVATE_METADATA_LIMIT
+    ):
+        return json_answer(200, {"ok": False, "error": "invalid_arguments"})
+    return json_answer(200, {"ok": True, "view": {"id": "V0SINK", **view}})
 
 
 def _pagerduty(body: Any) -> Response:

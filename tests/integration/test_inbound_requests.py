@@ -19,13 +19,14 @@ from bwp_privacy.contract.inbound import (
     PagerDutyAction,
     SlackAction,
 )
+from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import INBOUND, Sandbox
+from bwp_sandbox.sink import SLACK_BOT_TOKEN
 from bwp_sandbox.stack import drain_queue
 from tests.inbound_requests import (
     OTHER_USER,
     PAGERDUTY_NEW_SECRET,
     PAGERDUTY_OLD_SECRET,
-    RESPONSE_URL,
     SLACK_SIGNING_SECRET,
     TEAM,
     USER,
@@ -72,8 +73,14 @@ def _counted(sandbox: Sandbox, metric: str = "InboundRefused") -> list[str]:
     return reasons
 
 
+def _response_url(sandbox: Sandbox) -> str:
+    """A response URL under the sandbox's prefix (the sink plays Slack's)."""
+    return f"{sandbox.sink.base_url}/slack/response/T0SANDBOX/1"
+
+
 def test_a_slack_button_queues_one_action_with_its_request_and_actor(sandbox: Sandbox) -> None:
-    answer = _slack(sandbox, block_actions(SLACK_EXTEND, "case-7|ccpa"))
+    press = block_actions(SLACK_EXTEND, "case-7|ccpa", response_url=_response_url(sandbox))
+    answer = _slack(sandbox, press)
     assert (answer.status_code, answer.content) == (200, b"")
     [message] = _queued(sandbox)
     action = SlackAction.model_validate(message)
@@ -88,8 +95,51 @@ def test_a_slack_button_queues_one_action_with_its_request_and_actor(sandbox: Sa
         True,
         f"slack:{TEAM}/{USER}",
     )
-    assert action.response_url == RESPONSE_URL
+    assert action.response_url == _response_url(sandbox)
     assert _counted(sandbox) == []
+
+
+def test_a_response_url_outside_slacks_prefix_is_not_kept(sandbox: Sandbox) -> None:
+    press = block_actions(SLACK_RESUBMIT, "case-7", response_url="https://evil.example/hook")
+    assert _slack(sandbox, press).status_code == 200
+    [message] = _queued(sandbox)
+    assert message["responseUrl"] is None
+
+
+def test_the_close_button_opens_the_modal_and_its_submission_queues_the_close(
+    sandbox: Sandbox,
+) -> None:
+    """With a bot secret: the button opens the modal through the Web API (the sink's) and
+    queues nothing; the modal submitted is the close request."""
+    bot = {
+        "botToken": SLACK_BOT_TOKEN,
+        "channel": "C0PRIVACY",
+        "signingSecret": SLACK_SIGNING_SECRET,
+    }
+    admin_client("secretsmanager").create_secret(
+        Name="bwp-privacy/slack-bot", SecretString=json.dumps(bot)
+    )
+    sandbox = sandbox.deploy(SlackSecretName="bwp-privacy/slack-bot")
+    press = block_actions(SLACK_CLOSE, "case-7", response_url=_response_url(sandbox))
+    answer = _slack(sandbox, press)
+    assert (answer.status_code, answer.content) == (200, b"")
+    assert _queued(sandbox) == []
+    [opened] = [r for r in sandbox.sink.received("slack") if r["path"].endswith("/views.open")]
+    assert opened["body"]["trigger_id"] == "1.2.trigger"
+    metadata = json.loads(opened["body"]["view"]["private_metadata"])
+    assert metadata == {"caseId": "case-7", "responseUrl": _response_url(sandbox)}
+    submitted = close_submitted(
+        "case-7", "completed", "answered by support", response_url=metadata["responseUrl"]
+    )
+    assert _slack(sandbox, submitted).status_code == 200
+    [message] = _queued(sandbox)
+    assert message["request"] == {
+        "action": "close",
+        "caseId": "case-7",
+        "closedAs": "completed",
+        "reason": "answered by support",
+    }
+    assert message["responseUrl"] == _response_url(sandbox)
 
 
 def test_the_close_modal_submitted_queues_a_close_request(sandbox: Sandbox) -> None:
