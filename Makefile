@@ -140,3 +140,8 @@ BENCH_FLAGS ?=
 .PHONY: bench
 bench: setup ## every function against a bare baseline, as ratios: tables on the terminal, JSON under BENCH_RESULTS
 	UV="$(UV)" $(RUN) python -m bench.run --events $(BENCH_EVENTS) --results "$(BENCH_RESULTS)" $(BENCH_FLAGS)
+
+INBOUND_REQUESTS ?= 200
+.PHONY: bench-inbound
+bench-inbound: setup ## the inbound function's time to answer INBOUND_REQUESTS (200) Slack button presses over HTTP in the sandbox: p50, p99
+	$(RUN) python -m bench.inbound_latency --requests $(INBOUND_REQUESTS)

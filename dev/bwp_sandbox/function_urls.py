@@ -1,5 +1,12 @@
-"""Lambda function URLs with AuthType AWS_IAM, which moto does not serve: the sandbox plays
-them on its AWS endpoint, at ``/_function-url/<function>/``.
+"""Lambda function URLs, which moto does not serve: the sandbox plays them on its AWS endpoint,
+at ``/_function-url/<function>/``, with AuthType AWS_IAM or NONE.
+
+AuthType NONE (InboundFunction's: Slack and PagerDuty cannot sign with AWS credentials): any
+request reaches the function, unsigned, with no ``authorizer`` in its event, and its body
+exactly as sent (text, or base64 with ``isBase64Encoded`` when it is not UTF-8, as Lambda
+passes a binary body): the function verifies the request itself.
+
+AuthType AWS_IAM:
 
 As Lambda does: a request must be signed with SigV4 by a known identity, for the service
 ``lambda`` in the sandbox's region, within five minutes of its ``X-Amz-Date``, over the body
@@ -34,7 +41,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from botocore.auth import SigV4Auth
@@ -78,12 +85,17 @@ def operator_identity() -> Identity:
     )
 
 
+#: A function URL's AuthType (Lambda's ``FunctionUrlConfig.AuthType``).
+AuthType = Literal["AWS_IAM", "NONE"]
+
+
 @dataclass(frozen=True)
 class _Url:
-    """A function URL: the function it runs, and its ARN (what IAM authorizes on)."""
+    """A function URL: the function it runs, its ARN (what IAM authorizes on) and how."""
 
     function: Callable[[], LocalFunction]
     arn: str
+    auth_type: AuthType = "AWS_IAM"
 
 
 class FunctionUrls:
@@ -98,12 +110,27 @@ class FunctionUrls:
         operator = operator_identity()
         self._identities: dict[str, Identity] = {operator.access_key: operator}
         self._policies: dict[str, tuple[Statement, ...]] = {}
+        #: What each URL's function printed (its logs and EMF metrics), by URL name.
+        self._printed: dict[str, list[str]] = {}
 
-    def register(self, name: str, function: Callable[[], LocalFunction], *, arn: str) -> None:
+    def register(
+        self,
+        name: str,
+        function: Callable[[], LocalFunction],
+        *,
+        arn: str,
+        auth_type: AuthType = "AWS_IAM",
+    ) -> None:
         """Serve ``function`` (asked for at each request: a redeploy replaces it) at its URL;
-        ``arn``: the function's, on which a caller needs the invoke permissions."""
+        ``arn``: the function's, on which a caller needs the invoke permissions (AWS_IAM);
+        ``auth_type`` NONE: anyone may call it, unsigned."""
         with self._lock:
-            self._urls[name] = _Url(function, arn)
+            self._urls[name] = _Url(function, arn, auth_type)
+
+    def unregister(self, name: str) -> None:
+        """No URL for ``name`` any more (its function is no longer deployed)."""
+        with self._lock:
+            self._urls.pop(name, None)
 
     def grant(self, access_key: str, statements: Iterable[Statement]) -> None:
         """The identity-based policies the identity of ``access_key`` holds, in place of what
@@ -112,10 +139,17 @@ class FunctionUrls:
         with self._lock:
             self._policies[access_key] = tuple(statements)
 
+    def printed(self, name: str) -> str:
+        """What ``name``'s function printed while serving its URL (logs, EMF metrics) since
+        the last reset."""
+        with self._lock:
+            return "".join(self._printed.get(name, []))
+
     def reset(self) -> None:
         with self._lock:
             self._urls.clear()
             self._policies.clear()
+            self._printed.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -127,15 +161,20 @@ class FunctionUrls:
         if url is None:
             return _answer(start_response, 404, {"Message": f"no function URL for {name}"})
         body = _read_body(environ)
-        identity = self._authenticate(environ, body)
-        if identity is None or not self._authorized(identity, url.arn):
-            # Lambda answers a refused signature and a refused permission alike.
-            return _answer(start_response, 403, {"Message": "Forbidden"})
+        identity = None
+        if url.auth_type == "AWS_IAM":
+            identity = self._authenticate(environ, body)
+            if identity is None or not self._authorized(identity, url.arn):
+                # Lambda answers a refused signature and a refused permission alike.
+                return _answer(start_response, 403, {"Message": "Forbidden"})
         event = _event(environ, "/" + rest, body, identity)
         local = url.function()
         # A warm execution environment after the first request, as Lambda keeps one.
-        with contextlib.redirect_stdout(io.StringIO()):  # the function's logs
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):  # the function's logs
             answer = local.handler(event, LocalLambdaContext(function_name=local.logical_id))
+        with self._lock:
+            self._printed.setdefault(name, []).append(printed.getvalue())
         if not isinstance(answer, dict) or "statusCode" not in answer:
             # Lambda answers a plain JSON value with 200 and that value as the body.
             return _answer(start_response, 200, answer)
@@ -242,27 +281,29 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
-def _event(environ: dict[str, Any], path: str, body: bytes, identity: Identity) -> dict[str, Any]:
-    """The payload format 2.0 event Lambda gives a function URL's function."""
+def _event(
+    environ: dict[str, Any], path: str, body: bytes, identity: Identity | None
+) -> dict[str, Any]:
+    """The payload format 2.0 event Lambda gives a function URL's function (no ``authorizer``
+    for AuthType NONE: ``identity`` None)."""
     now = datetime.now(UTC)
     headers = {
         key.removeprefix("HTTP_").replace("_", "-").lower(): str(value)
         for key, value in environ.items()
         if key.startswith("HTTP_")
     }
+    # WSGI keeps these two apart from the HTTP_ ones; Lambda passes them with the others.
+    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
+        if environ.get(key):
+            headers[name] = str(environ[key])
     try:
         text, encoded = body.decode(), False
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode(), True
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": str(environ.get("QUERY_STRING", "")),
-        "headers": headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "sandbox",
+    authorizer = (
+        {}
+        if identity is None
+        else {
             "authorizer": {
                 "iam": {
                     "accessKey": identity.access_key,
@@ -273,7 +314,19 @@ def _event(environ: dict[str, Any], path: str, body: bytes, identity: Identity) 
                     "userArn": identity.arn,
                     "userId": identity.user_id,
                 }
-            },
+            }
+        }
+    )
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": str(environ.get("QUERY_STRING", "")),
+        "headers": headers,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "sandbox",
+            **authorizer,
             "domainName": headers.get("host", ""),
             "http": {
                 "method": str(environ.get("REQUEST_METHOD")),
@@ -296,11 +349,15 @@ def _event(environ: dict[str, Any], path: str, body: bytes, identity: Identity) 
 _REASONS = {
     200: "OK",
     400: "Bad Request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
     500: "Internal Server Error",
+    502: "Bad Gateway",
     503: "Service Unavailable",
 }
 

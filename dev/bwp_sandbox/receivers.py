@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bwp_privacy.alerting import RECEIVERS, ReceiverSpec
 from bwp_sandbox.admin import admin_client
+from bwp_sandbox.inbound import SLACK_SIGNING_SECRET
 from bwp_sandbox.sink import ReceiverSink
 from bwp_sandbox.stack import queue_arn, subscribe_queue
 
@@ -43,14 +44,17 @@ def configure_receivers(
     *,
     routing_key: str = PAGERDUTY_ROUTING_KEY,
     hook_path: str = "local",
+    slack_signing_secret: str = SLACK_SIGNING_SECRET,
 ) -> LocalReceivers:
     """Create each receiver's secret, topic or bus in the local AWS.
 
-    ``routing_key`` (PagerDuty's) and ``hook_path`` (the secret part of every webhook URL)
-    can be canaries; the signed webhook shares the sink's signing secret.
+    ``routing_key`` (PagerDuty's), ``hook_path`` (the secret part of every webhook URL) and
+    ``slack_signing_secret`` (the Slack app's, which verifies its buttons' requests) can be
+    canaries; the signed webhook shares the sink's signing secret.
     """
     overrides: Mapping[str, Mapping[str, str]] = {
         "pagerduty": {"routingKey": routing_key},
+        "slack": {"signingSecret": slack_signing_secret},
         "webhook": {"signingSecret": sink.webhook_secret},
     }
     receivers = LocalReceivers(parameters={}, env={}, taps={})

@@ -17,6 +17,7 @@ from bwp_privacy_cli.targets import SandboxTarget
 from bwp_sandbox.admin import ADMIN_CREDENTIALS, REGION, admin_client
 from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.iam import FunctionSpec, Role
+from bwp_sandbox.inbound import PAGERDUTY_SIGNING_SECRETS, configure_inbound
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, archive_sample_events, seed_sample_tasks
@@ -30,6 +31,7 @@ RECORDER = "RecorderFunction"
 ROUTER = "AlertRouterFunction"
 REACTION = "ReactionFunction"
 WATCH = "DeadlineWatchFunction"
+INBOUND = "InboundFunction"
 #: The partner event source Buy with Prime creates in the account at the first subscription,
 #: and the bus associated with it (same name; `bwp_sandbox.partner_sources`).
 PARTNER_BUS = "aws.partner/buywithprime/bwp-privacy-sandbox"
@@ -67,6 +69,19 @@ class Sandbox:
         return self.functions[WATCH]
 
     @property
+    def inbound(self) -> LocalFunction:
+        """InboundFunction as deployed (it exists while Slack actions or PagerDuty webhooks
+        are configured, as they are in the sandbox)."""
+        if INBOUND not in self.functions:
+            raise LookupError("InboundFunction is not deployed: no Slack actions or webhooks")
+        return self.functions[INBOUND]
+
+    @property
+    def inbound_url(self) -> str:
+        """InboundFunction's function URL (AuthType NONE), as the stack's InboundUrl."""
+        return self.aws.function_url(INBOUND)
+
+    @property
     def router(self) -> LocalFunction:
         """AlertRouterFunction as deployed (it exists while any receiver is configured)."""
         if ROUTER not in self.functions:
@@ -93,6 +108,8 @@ class Sandbox:
         for name, spec in stack.functions().items():
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}
+            if name == INBOUND:
+                extra = self.inbound_env()
             functions[name] = local_function(spec, {**local, **extra})
         # The reaction's function URL (operators' requests) serves this deploy's function, to
         # an operator holding what README has every operator hold, and nothing more: the
@@ -103,7 +120,27 @@ class Sandbox:
         self.aws.function_urls.grant(
             ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"], stack.operator_policies()
         )
+        # The inbound function's URL (Slack's and PagerDuty's requests) takes anyone, unsigned
+        # by AWS: the function verifies each request's own signature.
+        if INBOUND in functions:
+            self.aws.function_urls.register(
+                INBOUND,
+                lambda: functions[INBOUND],
+                arn=stack.resources[INBOUND].attributes["Arn"],
+                auth_type="NONE",
+            )
+        else:
+            self.aws.function_urls.unregister(INBOUND)
         return replace(self, stack=stack, functions=functions)
+
+    def inbound_env(self) -> dict[str, str]:
+        """What the template cannot pass the inbound function here (its parameters take https
+        only): Slack's Web API is the sink's (the close modal), and so are the response URLs
+        it keeps."""
+        return {
+            "SLACK_API_URL": self.sink.slack_api_url,
+            "SLACK_RESPONSE_URL_PREFIX": self.sink.base_url + "/",
+        }
 
     def operate(self, request: dict[str, Any]) -> dict[str, Any]:
         """An operator's request to the reaction's function URL, signed with the sandbox's
@@ -161,13 +198,20 @@ def local_function(spec: FunctionSpec, environment: dict[str, str]) -> LocalFunc
 
 
 def prepare(
-    emulator: BwpEmulator, aws: LocalAws, sink: ReceiverSink, **receiver_options: str
+    emulator: BwpEmulator,
+    aws: LocalAws,
+    sink: ReceiverSink,
+    *,
+    pagerduty_signing_secrets: tuple[str, ...] = PAGERDUTY_SIGNING_SECRETS,
+    **receiver_options: str,
 ) -> Sandbox:
     """Deploy the stack and receivers into ``aws`` (boto3 must point at it); seed tasks.
 
-    ``receiver_options`` (the routing key, the webhooks' secret path) can be canaries.
+    ``receiver_options`` (the routing key, the webhooks' secret path, the Slack signing
+    secret) and ``pagerduty_signing_secrets`` (the webhook subscription's) can be canaries.
     """
     receivers = configure_receivers(sink, **receiver_options)
+    inbound = configure_inbound(pagerduty_signing_secrets=pagerduty_signing_secrets)
     steps = set_up(emulator)
     parameters = {
         "PartnerEventBusName": PARTNER_BUS,
@@ -175,6 +219,7 @@ def prepare(
         "BwpApiUrl": emulator.graphql_url,
         "BwpTokenUrl": emulator.token_url,
         **receivers.parameters,
+        **inbound,
     }
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)

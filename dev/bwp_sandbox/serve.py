@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             print("RecorderFunction settings:")
             for key, value in sorted(ready.recorder.settings().items()):
                 print(f"  {key}={value}")
+            # The stack's InboundUrl: where Slack's buttons and PagerDuty's webhooks go.
+            print(f"Slack interactivity URL: {ready.inbound_url}slack/actions")
+            print(f"PagerDuty webhook URL: {ready.inbound_url}pagerduty/webhooks")
             print("Ctrl-C (or `bwp-privacy sandbox stop`) to stop.", flush=True)
             try:
                 wait_for_stop_signal()

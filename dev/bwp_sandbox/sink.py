@@ -63,6 +63,8 @@ TRIGGER_SECONDS = 3.0
 #: How often and how long a ``response_url`` takes messages (Slack: 5 times in 30 minutes).
 RESPONSE_URL_USES = 5
 RESPONSE_URL_SECONDS = 30 * 60
+#: The longest ``private_metadata`` a view takes (Slack's Block Kit reference).
+SLACK_PRIVATE_METADATA_LIMIT = 3000
 
 
 @dataclass
@@ -424,7 +426,12 @@ class ReceiverSink(BackgroundServer):
             view = json_or_none(view.encode())
         if not isinstance(view, dict) or view.get("type") != "modal":
             return json_answer(200, {"ok": False, "error": "invalid_arguments"})
-        if not isinstance(view.get("title"), dict) or not isinstance(view.get("blocks"), list):
+        if (
+            not isinstance(view.get("title"), dict)
+            or not isinstance(view.get("blocks"), list)
+            or len(view["blocks"]) > SLACK_MAX_BLOCKS
+            or len(str(view.get("private_metadata", ""))) > SLACK_PRIVATE_METADATA_LIMIT
+        ):
             return json_answer(200, {"ok": False, "error": "invalid_arguments"})
         trigger = body["trigger_id"]
         with self._lock:

@@ -111,6 +111,8 @@ class LocalStack:
     parameters: dict[str, str] = field(default_factory=dict)
     resources: dict[str, PhysicalResource] = field(default_factory=dict)
     template: Path = TEMPLATE
+    #: Verified Slack and PagerDuty requests, for the reaction (InboundQueue).
+    inbound_queue_url: str = ""
 
     def resolver(self, parameters: Mapping[str, str] | None = None) -> TemplateResolver:
         """The template's intrinsics, resolved for these resources and parameter values."""
@@ -210,6 +212,7 @@ def deploy_local_stack(
     subscribe_queue(topic_arn, tap)
     subscribe_queue(topic_arn, physical["AlertQueue"].ref)
     reaction = _reaction(prefix, resources, physical, topic_arn)
+    inbound_queue_url = _inbound_queue(prefix, resources, physical)
     rule_dlq = physical["RuleDeadLetterQueue"].attributes["Outputs.QueueArn"]
     partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"], rule_dlq)
     physical["RecorderFunctionDeletionTaskFailed"] = PhysicalResource(
@@ -229,6 +232,7 @@ def deploy_local_stack(
         "AlertRouterFunction",
         "ReactionFunction",
         "DeadlineWatchFunction",
+        "InboundFunction",
     ):
         name = names.get(function, f"{prefix}-{function}")
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
@@ -245,6 +249,7 @@ def deploy_local_stack(
         parameters=dict(parameters),
         resources=physical,
         template=template,
+        inbound_queue_url=inbound_queue_url,
         **partner,
         **reaction,
         **completed,
@@ -351,6 +356,34 @@ def _reaction(
         "schedule_group_name": group,
         "schedule_dlq_url": physical["ScheduleDeadLetterQueue"].attributes["Outputs.QueueUrl"],
     }
+
+
+def _inbound_queue(
+    prefix: str, resources: dict[str, Any], physical: dict[str, PhysicalResource]
+) -> str:
+    """InboundQueue as declared (InboundFunction's verified requests, for the reaction), with
+    its redrive to InboundDeadLetterQueue; created whatever the condition, as the sandbox
+    deploys Slack actions and PagerDuty webhooks. Its URL."""
+    declared = resources["InboundQueue"]["Properties"]
+    dead_letters = physical["InboundDeadLetterQueue"].attributes["Outputs.QueueArn"]
+    name = f"{prefix}-InboundQueue"
+    url: str = admin_client("sqs").create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(declared["MessageRetentionPeriod"]),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dead_letters,
+                    "maxReceiveCount": int(declared["RedrivePolicy"]["maxReceiveCount"]),
+                }
+            ),
+        },
+    )["QueueUrl"]
+    physical["InboundQueue"] = PhysicalResource(
+        url, {"Arn": queue_arn(url), "QueueName": name, "QueueUrl": url}
+    )
+    return url
 
 
 def _completed_rule(

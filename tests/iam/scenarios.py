@@ -80,6 +80,7 @@ def recorder_run(sandbox: Sandbox) -> None:
 
 def with_every_option(sandbox: Sandbox) -> Sandbox:
     """The stack with every optional part on: all six receivers (as the sandbox has them),
+    Slack actions and PagerDuty webhooks (the inbound function),
     the routes, playbooks and catalogue overrides in SSM, and a customer managed key encrypting the
     credentials secret, every receiver's secret and the Amazon Q topic."""
     ssm = admin_client("ssm")
@@ -108,7 +109,10 @@ def encrypt_with_customer_key(sandbox: Sandbox) -> str:
         admin_client("kms").create_key(Description="merchant's own key")["KeyMetadata"]["Arn"]
     )
     secrets = admin_client("secretsmanager")
-    names = [sandbox.stack.parameters["BwpCredentialsSecretName"]] + [
+    names = [
+        sandbox.stack.parameters["BwpCredentialsSecretName"],
+        sandbox.stack.parameters["PagerDutyWebhookSecretName"],
+    ] + [
         value for name, value in sandbox.receivers.parameters.items() if name.endswith("SecretName")
     ]
     for name in names:
@@ -214,6 +218,36 @@ def router_run(sandbox: Sandbox) -> None:
     outcomes = {e.detail["receiver"]: e.outcome for e in trail.entries("case:iam-routed")}
     assert outcomes.pop("webhook").startswith("parked"), outcomes
     assert list(outcomes.values()) == ["delivered"] * 5, outcomes
+
+
+def inbound_run(sandbox: Sandbox) -> None:
+    """A Slack button and a PagerDuty acknowledgement, each verified with its secret and
+    queued on InboundQueue."""
+    import time
+
+    from bwp_privacy.contract.inbound import SLACK_RESUBMIT
+    from bwp_privacy.inbound import PAGERDUTY_PATH, SLACK_PATH
+    from bwp_sandbox.stack import drain_queue
+    from tests.inbound_requests import (
+        block_actions,
+        pagerduty_event,
+        pagerduty_headers,
+        slack_form,
+        slack_headers,
+        url_event,
+    )
+
+    inbound = sandbox.inbound.cold_start()
+    slack = slack_form(block_actions(SLACK_RESUBMIT, "iam-case"))
+    headers = slack_headers(slack, timestamp=int(time.time()))
+    answer = inbound.handler(url_event(SLACK_PATH, slack, headers), LocalLambdaContext())
+    assert answer["statusCode"] == 200, answer
+    pagerduty = json.dumps(pagerduty_event(incident_key="iam-case")).encode()
+    event = url_event(PAGERDUTY_PATH, pagerduty, pagerduty_headers(pagerduty))
+    answer = inbound.handler(event, LocalLambdaContext())
+    assert answer["statusCode"] == 200, answer
+    queued = [json.loads(m["Body"]) for m in drain_queue(sandbox.stack.inbound_queue_url)]
+    assert sorted(m["source"] for m in queued) == ["pagerduty", "slack"], queued
 
 
 def watch_run(sandbox: Sandbox) -> None:

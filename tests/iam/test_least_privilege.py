@@ -20,11 +20,12 @@ from botocore.exceptions import ClientError
 from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
 from bwp_sandbox.iam import Role, Statement
 from bwp_sandbox.iam.managed import MANAGED_POLICIES
-from bwp_sandbox.sandbox import REACTION, RECORDER, ROUTER, WATCH, Sandbox
+from bwp_sandbox.sandbox import INBOUND, REACTION, RECORDER, ROUTER, WATCH, Sandbox
 from bwp_sandbox.stack import load_template
 from tests.iam.scenarios import (
     SHIPPED_CATALOGUE,
     SHIPPED_ROUTES,
+    inbound_run,
     reaction_run,
     recorder_run,
     router_run,
@@ -39,6 +40,7 @@ RUNS: dict[str, Callable[[Sandbox], None]] = {
     ROUTER: router_run,
     REACTION: reaction_run,
     WATCH: watch_run,
+    INBOUND: inbound_run,
 }
 MANAGED = {arn.rsplit("/", 1)[-1] for arn in MANAGED_POLICIES}
 #: Statements SAM writes for a function beside its Policies (by policy name).
@@ -78,6 +80,7 @@ def test_each_function_calls_exactly_what_its_role_grants(sandbox: Sandbox) -> N
     recorder_run(deployed)
     reaction_run(deployed)
     watch_run(deployed)
+    inbound_run(deployed)
     records = deployed.aws.iam.records()
     assert [r for r in records if not r.allowed] == []  # no call without a grant
     called: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))

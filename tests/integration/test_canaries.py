@@ -461,3 +461,85 @@ def test_a_retrieval_resubmission_sends_the_email_only_in_its_start_mutation(
         leaks = [name for name, text in surfaces.items() if canary in text]
         assert leaks == [], f"{canary} leaked into {leaks}"
     assert "bwp-retrieval.sandbox.invalid" not in json.dumps(surfaces)
+
+
+SLACK_SIGNING_CANARY = "canary-slack-signing-secret-91c4e"
+PAGERDUTY_SIGNING_CANARIES = (
+    "canary-pagerduty-old-secret-5b2a7",
+    "canary-pagerduty-new-secret-e03f1",
+)
+
+
+@pytest.fixture
+def inbound_canary_sandbox(local_aws: LocalAws, sandbox_env: dict[str, str]) -> Iterator[Sandbox]:
+    local_aws.reset()
+    with BwpEmulator() as emulator, ReceiverSink() as sink:
+        yield prepare(
+            emulator,
+            local_aws,
+            sink,
+            slack_signing_secret=SLACK_SIGNING_CANARY,
+            pagerduty_signing_secrets=PAGERDUTY_SIGNING_CANARIES,
+        )
+    assert local_aws.iam.denied() == []
+
+
+def test_the_inbound_signing_secrets_leak_nowhere(
+    inbound_canary_sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Slack's and PagerDuty's signing secrets verify requests, accepted and refused alike,
+    and appear in no log, metric, answer or queued message."""
+    import time
+
+    from bwp_privacy.contract.inbound import SLACK_EXTEND
+    from bwp_privacy.inbound import PAGERDUTY_PATH, SLACK_PATH
+    from bwp_sandbox.stack import drain_queue
+    from tests.inbound_requests import (
+        block_actions,
+        pagerduty_event,
+        pagerduty_headers,
+        slack_form,
+        slack_headers,
+        url_event,
+    )
+
+    caplog.set_level(logging.DEBUG, logger="inbound")
+    sandbox = inbound_canary_sandbox
+    inbound = sandbox.inbound.cold_start()
+    now = int(time.time())
+    slack = slack_form(block_actions(SLACK_EXTEND, "canary-case|ccpa"))
+    pagerduty = json.dumps(pagerduty_event(incident_key="canary-case")).encode()
+    foreign = json.dumps(pagerduty_event(incident_key="not ours")).encode()
+    old, new = PAGERDUTY_SIGNING_CANARIES
+    requests_ = [
+        url_event(
+            SLACK_PATH, slack, slack_headers(slack, timestamp=now, secret=SLACK_SIGNING_CANARY)
+        ),
+        url_event(
+            SLACK_PATH,
+            slack,
+            slack_headers(slack, timestamp=now - 600, secret=SLACK_SIGNING_CANARY),
+        ),
+        url_event(SLACK_PATH, slack, slack_headers(slack, timestamp=now)),  # the wrong secret
+        url_event(PAGERDUTY_PATH, pagerduty, pagerduty_headers(pagerduty, old, new)),
+        url_event(PAGERDUTY_PATH, pagerduty, pagerduty_headers(pagerduty)),  # the wrong secret
+        url_event(PAGERDUTY_PATH, foreign, pagerduty_headers(foreign, new)),
+    ]
+    answers = [inbound.handler(event, LocalLambdaContext()) for event in requests_]
+    assert [a["statusCode"] for a in answers] == [200, 401, 401, 200, 401, 200]
+    queued = drain_queue(sandbox.stack.inbound_queue_url)
+    assert len(queued) == 2  # the flow really ran
+    captured = capsys.readouterr()
+    surfaces = {
+        "stdout (logs, EMF)": captured.out,
+        "stderr": captured.err,
+        "log records": caplog.text,
+        "answers": json.dumps(answers),
+        "queued messages": json.dumps(queued),
+    }
+    assert "InboundRefused" in captured.out  # the refusals really were counted
+    for canary in (SLACK_SIGNING_CANARY, *PAGERDUTY_SIGNING_CANARIES):
+        leaks = [name for name, text in surfaces.items() if canary in text]
+        assert leaks == [], f"{canary} leaked into {leaks}"

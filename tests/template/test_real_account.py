@@ -151,6 +151,7 @@ def _statements(function: str) -> dict[str, dict[str, Any]]:
     [
         ("RecorderFunction", "DecryptApiCredentials", ["kms:Decrypt"], "secretsmanager", None),
         ("ReactionFunction", "DecryptApiCredentials", ["kms:Decrypt"], "secretsmanager", None),
+        ("InboundFunction", "DecryptInboundSecrets", ["kms:Decrypt"], "secretsmanager", None),
         (
             "AlertRouterFunction",
             "DecryptReceiverSecrets",

@@ -45,7 +45,22 @@ def transform(source: Path) -> dict[str, Any]:
             if isinstance(properties.get(key), str):
                 properties[key] = PLACEHOLDER_BUCKET + properties[key].strip("/")
     transformed: dict[str, Any] = sam_transform(template, {}, _NoManagedPolicies())
+    _carry_url_skips(transformed["Resources"])
     return transformed
+
+
+def _carry_url_skips(resources: dict[str, Any]) -> None:
+    """A function URL SAM makes from a function's FunctionUrlConfig is that function's: the
+    checkov skips written on the function (its reasons) carry to it, as checkov reads each
+    generated resource on its own."""
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::Lambda::Url":
+            continue
+        target = resource["Properties"].get("TargetFunctionArn")
+        function = resources.get(target.get("Ref", "")) if isinstance(target, dict) else None
+        skips = ((function or {}).get("Metadata") or {}).get("checkov")
+        if skips:
+            resource.setdefault("Metadata", {})["checkov"] = skips
 
 
 def main(argv: list[str]) -> int:

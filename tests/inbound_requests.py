@@ -1,0 +1,158 @@
+"""Slack's and PagerDuty's requests as they send them, signed: for the inbound function's unit
+tests (as function URL events) and its integration tests (as HTTP requests)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from bwp_privacy.contract.inbound import SLACK_CLOSE_MODAL
+from bwp_privacy.inbound import pagerduty_signature, slack_signature
+from bwp_sandbox.inbound import (
+    PAGERDUTY_SIGNING_SECRETS,
+    SLACK_ALLOWED_USER,
+    SLACK_SIGNING_SECRET,
+    SLACK_TEAM_ID,
+)
+
+TEAM = SLACK_TEAM_ID
+USER = SLACK_ALLOWED_USER
+OTHER_USER = "U0STRANGER"
+PAGERDUTY_OLD_SECRET, PAGERDUTY_NEW_SECRET = PAGERDUTY_SIGNING_SECRETS
+__all__ = ["SLACK_SIGNING_SECRET"]
+RESPONSE_URL = "https://hooks.slack.com/actions/T0SANDBOX/1/abc"
+NOW = 1_795_000_000
+
+
+def block_actions(
+    action_id: str,
+    value: str,
+    *,
+    team: str = TEAM,
+    user: str = USER,
+    response_url: str = RESPONSE_URL,
+) -> dict[str, Any]:
+    """A ``block_actions`` payload: one button pressed on a case's message."""
+    return {
+        "type": "block_actions",
+        "team": {"id": team, "domain": "sandbox"},
+        "user": {"id": user, "username": "oncall", "team_id": team},
+        "api_app_id": "A0SANDBOX",
+        "trigger_id": "1.2.trigger",
+        "response_url": response_url,
+        "container": {"type": "message", "message_ts": "1795000000.000001"},
+        "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b"}],
+    }
+
+
+def close_submitted(
+    case_id: str,
+    closed_as: str | None,
+    reason: str,
+    denied_because: str | None = None,
+    *,
+    user: str = USER,
+    response_url: str = RESPONSE_URL,
+) -> dict[str, Any]:
+    """A ``view_submission`` payload of the close modal."""
+
+    def select(value: str | None) -> dict[str, Any]:
+        option = None if value is None else {"text": {"type": "plain_text"}, "value": value}
+        return {"value": {"type": "static_select", "selected_option": option}}
+
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "view": {
+            "id": "V0MODAL",
+            "callback_id": SLACK_CLOSE_MODAL,
+            "private_metadata": json.dumps({"caseId": case_id, "responseUrl": response_url}),
+            "state": {
+                "values": {
+                    "closedAs": select(closed_as),
+                    "deniedBecause": select(denied_because),
+                    "reason": {"value": {"type": "plain_text_input", "value": reason}},
+                }
+            },
+        },
+    }
+
+
+def slack_form(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def slack_headers(
+    body: bytes, *, timestamp: int = NOW, secret: str = SLACK_SIGNING_SECRET
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": slack_signature(secret, str(timestamp), body),
+    }
+
+
+def pagerduty_event(
+    event_type: str = "incident.acknowledged",
+    *,
+    incident_key: str | None = "case-1",
+    event_id: str = "5ac64822-4adc-4fda-ade0-410becf0de4f",
+) -> dict[str, Any]:
+    """A webhook v3 delivery, as PagerDuty's documentation shows one."""
+    incident: dict[str, Any] = {
+        "id": "PGR0VU2",
+        "type": "incident",
+        "html_url": "https://acme.pagerduty.com/incidents/PGR0VU2",
+        "number": 2,
+        "status": "acknowledged",
+        "title": "A little bump in the road",
+        "assignees": [{"id": "PTUXL6G", "type": "user_reference", "summary": "User 123"}],
+    }
+    if incident_key is not None:
+        incident["incident_key"] = incident_key
+    data: dict[str, Any] = incident
+    if event_type == "incident.annotated":
+        data = {
+            "incident": {**incident, "type": "incident_reference"},
+            "id": "P2LA89X",
+            "content": "checked with merchant support",
+            "trimmed": False,
+            "type": "incident_note",
+        }
+    return {
+        "event": {
+            "id": event_id,
+            "event_type": event_type,
+            "resource_type": "incident",
+            "occurred_at": "2026-12-07T15:00:00.000Z",
+            "agent": {"id": "PLH1HKV", "type": "user_reference", "summary": "Tenex Engineer"},
+            "client": {"name": "PagerDuty"},
+            "data": data,
+        }
+    }
+
+
+def pagerduty_headers(body: bytes, *secrets: str) -> dict[str, str]:
+    signatures = ",".join(pagerduty_signature(s, body) for s in secrets or (PAGERDUTY_NEW_SECRET,))
+    return {"Content-Type": "application/json", "X-PagerDuty-Signature": signatures}
+
+
+def url_event(
+    path: str, body: bytes, headers: dict[str, str], *, method: str = "POST"
+) -> dict[str, Any]:
+    """The function URL's payload format 2.0 event for a request (AuthType NONE)."""
+    try:
+        text, encoded = body.decode(), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "version": "2.0",
+        "rawPath": path,
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {"http": {"method": method, "path": path}},
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
