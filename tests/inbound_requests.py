@@ -33,14 +33,16 @@ def block_actions(
     team: str = TEAM,
     user: str = USER,
     response_url: str = RESPONSE_URL,
+    trigger_id: str = "1.2.trigger",
 ) -> dict[str, Any]:
-    """A ``block_actions`` payload: one button pressed on a case's message."""
+    """A ``block_actions`` payload: one button pressed on a case's message (``trigger_id``:
+    one the sink handed out, for a press that opens a modal)."""
     return {
         "type": "block_actions",
         "team": {"id": team, "domain": "sandbox"},
         "user": {"id": user, "username": "oncall", "team_id": team},
         "api_app_id": "A0SANDBOX",
-        "trigger_id": "1.2.trigger",
+        "trigger_id": trigger_id,
         "response_url": response_url,
         "container": {"type": "message", "message_ts": "1795000000.000001"},
         "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b"}],

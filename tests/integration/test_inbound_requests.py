@@ -120,12 +120,15 @@ def test_the_close_button_opens_the_modal_and_its_submission_queues_the_close(
         Name="bwp-privacy/slack-bot", SecretString=json.dumps(bot)
     )
     sandbox = sandbox.deploy(SlackSecretName="bwp-privacy/slack-bot")
-    press = block_actions(SLACK_CLOSE, "case-7", response_url=_response_url(sandbox))
+    trigger = sandbox.sink.new_trigger_id()
+    press = block_actions(
+        SLACK_CLOSE, "case-7", response_url=_response_url(sandbox), trigger_id=trigger
+    )
     answer = _slack(sandbox, press)
     assert (answer.status_code, answer.content) == (200, b"")
     assert _queued(sandbox) == []
     [opened] = [r for r in sandbox.sink.received("slack") if r["path"].endswith("/views.open")]
-    assert opened["body"]["trigger_id"] == "1.2.trigger"
+    assert opened["body"]["trigger_id"] == trigger
     metadata = json.loads(opened["body"]["view"]["private_metadata"])
     assert metadata == {"caseId": "case-7", "responseUrl": _response_url(sandbox)}
     submitted = close_submitted(

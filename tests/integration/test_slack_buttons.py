@@ -92,7 +92,7 @@ def test_without_allowed_users_the_bot_draws_no_buttons(sandbox: Sandbox) -> Non
         SecretId=sandbox.receivers.parameters["SlackSecretName"],
         SecretString=json.dumps({"botToken": SLACK_BOT_TOKEN, "channel": "C0PRIVACY"}),
     )
-    deployed = sandbox.deploy()
+    deployed = sandbox.deploy(SlackAllowedUsers="")
     router = deployed.router.cold_start()
     assert router.settings()["SLACK_ACTIONS_ENABLED"] == "false"
     failed_task(deployed, "t-quiet", "BRAND_NEW_CODE", email="quiet@example.com")
