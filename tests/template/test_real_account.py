@@ -63,6 +63,20 @@ def test_the_recorder_reserves_no_concurrency_unless_asked() -> None:
     assert reserved["If"][2] == {"Ref": "AWS::NoValue"}
 
 
+def test_no_function_reserves_concurrency_unless_asked() -> None:
+    """The same rule for every function: a reservation is a parameter whose default is 0."""
+    reserving = {
+        name: resource["Properties"]["ReservedConcurrentExecutions"]
+        for name, resource in RESOURCES.items()
+        if "ReservedConcurrentExecutions" in resource.get("Properties", {})
+    }
+    assert set(reserving) == {"RecorderFunction", "InboundFunction"}
+    for reserved in reserving.values():
+        _condition, value, otherwise = reserved["If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}
+        assert PARAMETERS[value["Ref"]]["Default"] == 0
+
+
 def test_a_batch_larger_than_ten_always_has_a_batching_window() -> None:
     """Lambda refuses an SQS event source whose BatchSize is over 10 without a
     MaximumBatchingWindowInSeconds of at least 1."""
