@@ -289,6 +289,8 @@ def _detail_lines(alert: Alert) -> list[str]:
         if more:
             lines.append(f"…and {more} more errors")
     lines.append(f"*Deadlines:* {_esc(alert.deadlines)}")
+    if alert.silence_note:
+        lines.append(f"*Not silenced:* {_esc(alert.silence_note)}")
     lines += [_runbook_line(runbook) for runbook in alert.runbooks]
     lines.append("*Inspect:*")
     lines += [f"`{_esc(command)}`" for command in alert.inspect]

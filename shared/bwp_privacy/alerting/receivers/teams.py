@@ -182,6 +182,7 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
     blocks += [
         _text("Deadlines", weight="Bolder", separator=True),
         _text(_md(alert.deadlines)),
+        *([_text(_md(alert.silence_note))] if alert.silence_note else []),
         _text("Inspect", weight="Bolder", separator=True),
         _text("\n\n".join(_md(command) for command in alert.inspect), fontType="Monospace"),
     ]
