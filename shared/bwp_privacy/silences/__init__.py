@@ -20,6 +20,7 @@ from bwp_privacy.silences.silence import (
     case_may_be_silenced,
     describe_matchers,
     law_allows_silence,
+    matchers_may_concern,
     new_silence_id,
 )
 from bwp_privacy.silences.store import KEEP_DAYS, PARTITION, SilenceConflict, SilenceStore
@@ -42,5 +43,6 @@ __all__ = [
     "case_may_be_silenced",
     "describe_matchers",
     "law_allows_silence",
+    "matchers_may_concern",
     "new_silence_id",
 ]

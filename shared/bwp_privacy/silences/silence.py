@@ -135,14 +135,8 @@ class Silence(BaseModel):
         return all(value in labels.get(label, ()) for label, value in self.matchers.items())
 
     def may_concern(self, case: Case) -> bool:
-        """Whether an alert of ``case`` may have been muted by this silence: its matchers on
-        what the case knows (its error codes, business product, kind) all match; a label
-        the case cannot say (severity, lookup status, detail type) is taken as matching, so
-        no case is missed (the ledger knows which were muted)."""
-        known = case_labels(case)
-        return all(
-            value in known[label] for label, value in self.matchers.items() if label in known
-        )
+        """`matchers_may_concern` for this silence."""
+        return matchers_may_concern(self.matchers, case)
 
     @property
     def what(self) -> str:
@@ -150,6 +144,15 @@ class Silence(BaseModel):
 
     def to_json_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def matchers_may_concern(matchers: Mapping[str, str], case: Case) -> bool:
+    """Whether these matchers may mute an alert of ``case``: each on what the case knows (its
+    error codes, business product, kind) matches; a label the case cannot say (severity,
+    lookup status, detail type) is taken as matching, so no case is missed (the router's
+    ledger knows which were muted)."""
+    known = case_labels(case)
+    return all(value in known[label] for label, value in matchers.items() if label in known)
 
 
 def case_labels(case: Case) -> dict[str, list[str]]:
