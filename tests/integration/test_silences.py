@@ -197,7 +197,7 @@ def test_a_silence_with_unknown_labels_or_too_long_is_refused_and_nothing_kept(
 def test_operators_cannot_write_silences_but_through_the_reaction(sandbox: Sandbox) -> None:
     """A silence mutes alerts: an operator (AuditGuardPolicy) adds one only as a request the
     reaction carries out and records, never by writing the table."""
-    operator = boto3.client(
+    operator: Any = boto3.client(
         "dynamodb",
         endpoint_url=sandbox.aws.url,
         region_name="us-east-1",
