@@ -207,13 +207,12 @@ def test_operators_cannot_write_silences_but_through_the_reaction(sandbox: Sandb
     )
     table = sandbox.stack.silences_table_name
     key = {"pk": {"S": "SILENCES"}, "sk": {"S": "s0123456789abcdef"}}
-    for write in (
-        lambda: operator.put_item(TableName=table, Item={**key, "body": {"S": "{}"}}),
-        lambda: operator.delete_item(TableName=table, Key=key),
-    ):
-        with pytest.raises(ClientError) as refused:
-            write()
-        assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    with pytest.raises(ClientError) as put_refused:
+        operator.put_item(TableName=table, Item={**key, "body": {"S": "{}"}})
+    assert put_refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    with pytest.raises(ClientError) as delete_refused:
+        operator.delete_item(TableName=table, Key=key)
+    assert delete_refused.value.response["Error"]["Code"] == "AccessDeniedException"
     # Reading is theirs (`silence list`).
     assert (
         operator.query(
