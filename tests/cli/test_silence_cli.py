@@ -32,7 +32,8 @@ def valid(name: str, document: Any) -> Any:
 
 
 def silences_kept(sandbox: Sandbox) -> list[Any]:
-    return admin_client("dynamodb").scan(TableName=sandbox.stack.silences_table_name)["Items"]
+    answer = admin_client("dynamodb").scan(TableName=sandbox.stack.silences_table_name)
+    return list(answer["Items"])
 
 
 @pytest.mark.parametrize(
