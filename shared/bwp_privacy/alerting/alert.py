@@ -87,6 +87,11 @@ class Alert(BaseModel):
     silence_note: str | None = None
 
     @property
+    def silence_brief(self) -> str:
+        """The few words a line of a grouped message gives `silence_note` (empty: none)."""
+        return " — not silenced: the law does not pause" if self.silence_note else ""
+
+    @property
     def fingerprint(self) -> str:
         """Stable per case, as Alertmanager's: every alert of one case has the same one."""
         return hashlib.sha256(self.case_id.encode()).hexdigest()[:16]

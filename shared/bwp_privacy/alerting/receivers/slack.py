@@ -315,7 +315,7 @@ def _runbook_line(runbook: Runbook) -> str:
 def _task_line(alert: Alert, limit: int) -> str:
     """``• `task` CODES — deadlines — errors``: the errors are cut to fit ``limit``."""
     codes = ", ".join(_esc(code) for code in alert.error_codes)
-    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(alert.deadlines_brief)}"
+    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(alert.deadlines_brief)}{alert.silence_brief}"
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_esc(errors)}" if errors else line
 

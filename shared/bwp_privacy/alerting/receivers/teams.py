@@ -206,7 +206,10 @@ def _task_lines(alerts: Sequence[Alert]) -> list[str]:
 
 def _task_line(alert: Alert, limit: int) -> str:
     codes = ", ".join(alert.error_codes)
-    line = f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(alert.deadlines_brief)}"
+    line = (
+        f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(alert.deadlines_brief)}"
+        f"{alert.silence_brief}"
+    )
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_md(errors)}" if errors else line
 
