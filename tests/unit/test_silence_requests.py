@@ -282,3 +282,35 @@ def test_without_a_silences_table_a_request_is_refused() -> None:
     actions = OperatorActions(cast(Any, None), cast(Any, None), Audit(), cast(Any, None), 730)
     with pytest.raises(OperatorRefused, match="SilencesTable"):
         actions.perform(REQUEST.validate_python(SLACK_BODY), ALICE)
+
+
+def test_a_parked_silence_end_redriven_releases_and_is_the_operators() -> None:
+    world = World()
+    silence_id = add(world)
+    world.now = NOW + timedelta(hours=5)
+    redrive = REQUEST.validate_python(
+        {
+            "action": "redrive",
+            "origin": "m-1",
+            "input": {"kind": "bwp-privacy.silence-ended", "silenceId": silence_id},
+        }
+    )
+    answer = world.actions().perform(redrive, ALICE)
+    assert (answer.outcome, answer.released) == ("released", ("c-muted",))
+    entry = next(e for e in world.audit.entries if e.action == "dlq redrive")
+    assert (entry.subject, entry.actor, entry.outcome) == (
+        f"silence:{silence_id}",
+        ALICE,
+        "released: 1 open case(s)",
+    )
+    with pytest.raises(OperatorRefused, match="silenceId"):
+        world.actions().perform(
+            REQUEST.validate_python(
+                {
+                    "action": "redrive",
+                    "origin": "m-2",
+                    "input": {"kind": "bwp-privacy.silence-ended", "silenceId": "x"},
+                }
+            ),
+            ALICE,
+        )

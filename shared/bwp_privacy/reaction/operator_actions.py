@@ -52,7 +52,12 @@ from bwp_privacy.reaction.operator_requests import (
     TaskCancelRequest,
 )
 from bwp_privacy.reaction.resubmit import CannotResubmit, GraphQL
-from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
+from bwp_privacy.reaction.schedules import (
+    ATTEMPT_DUE,
+    SILENCE_ENDED,
+    AttemptDueInput,
+    SilenceEndedInput,
+)
 from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled, ReactionService
 from bwp_privacy.reaction.silence_actions import SilenceEnded, SilenceKeeper, SilenceNotFound
 from bwp_privacy.silences import describe_matchers, new_silence_id
@@ -318,6 +323,8 @@ class OperatorActions:
         COMPLETED event only once Buy with Prime says the task is completed (a redrive must not
         be a way to complete a case the API does not)."""
         raw = request.input
+        if raw.get("kind") == SILENCE_ENDED:
+            return self._redrive_silence_end(request, actor)
         if raw.get("kind") == ATTEMPT_DUE:
             try:
                 due = AttemptDueInput.model_validate(raw)
@@ -338,7 +345,8 @@ class OperatorActions:
             raise OperatorRefused(
                 400,
                 "input: a redrive carries an attempt schedule's input (kind"
-                f" {ATTEMPT_DUE}) or a COMPLETED event (detail-type)",
+                f" {ATTEMPT_DUE}), a silence's end (kind {SILENCE_ENDED}) or a COMPLETED"
+                " event (detail-type)",
             )
         try:
             ref = parse_event(raw, model=TaskCompletedEvent)
@@ -376,6 +384,34 @@ class OperatorActions:
             handled = self._service.task_completed(ref.task_id, ref.event.id)
             entry.outcome = _outcome(handled)
         return OperatorAnswer(handled.outcome, actor, handled.case_id, _state(handled))
+
+    def _redrive_silence_end(self, request: RedriveRequest, actor: str) -> OperatorAnswer:
+        """A silence's end Scheduler could not deliver: its cases released now, recorded on
+        the silence as the operator's redrive."""
+        try:
+            ended = SilenceEndedInput.model_validate(request.input)
+        except ValidationError as error:
+            raise OperatorRefused(400, describe_validation_error(error, subject="input")) from None
+        keeper = self._keeper()
+        entry = _Entry(
+            subject(SUBJECT_SILENCE, ended.silence_id),
+            "dlq redrive",
+            f"silence end (parked message {request.origin})",
+        )
+        with self._recorded(entry, actor):
+            released = keeper.ended(ended.silence_id)
+            entry.outcome = (
+                f"released: {len(released.case_ids)} open case(s)"
+                if released is not None
+                else "unchanged: still muting, gone, or expired (released then)"
+            )
+        return OperatorAnswer(
+            "released" if released is not None else "unchanged",
+            actor,
+            silence_id=ended.silence_id,
+            ends_at=iso_z(released.silence.ended_at) if released is not None else None,
+            released=released.case_ids if released is not None else (),
+        )
 
     @contextmanager
     def _recorded(self, entry: _Entry, actor: str) -> Iterator[None]:
