@@ -159,7 +159,7 @@ class FakeLedger:
             else:
                 item.opened = True
                 item.send_resolved |= done.send_resolved
-                item.silenced.clear()
+                item.silenced -= claim.silenced_by
         return []
 
     def mark_ended(self, claim: Claim) -> list[str]:

@@ -16,7 +16,8 @@ ledger keeps one item per (receiver, case), ``deliveryKey`` = ``{receiver}#case#
 - ``thread``: where the case's message lives in a receiver that edits it (Slack's bot mode);
 - ``silencedBy`` (a string set) and ``silencedUntil``: the silences that muted an alert of the
   case here, and the end of the latest. A silence's end is told here only if it is in the
-  set; a firing alert that goes out clears it (the receiver is up to date).
+  set; a firing alert that goes out takes off the silences its claim saw (the receiver is up
+  to date).
 
 One delivery at a time holds an item (``claimToken`` with a lease): a resolve never overtakes
 the trigger it resolves, and a claim whose holder crashed expires with its lease, so nothing
@@ -202,8 +203,6 @@ class DeliveryLedger:
             if claim.transition == RESOLVED:
                 sets = "#sent.#t = :until, endedAt = :now, resolvedAt = :now"
             else:
-                # The receiver now has the case's latest: no silence's end is owed to it.
-                clear = ", silencedBy, silencedUntil"
                 sets = (
                     "#sent.#t = :until, openedAt = if_not_exists(openedAt, :now),"
                     " sendResolved = :resolve"
@@ -214,7 +213,12 @@ class DeliveryLedger:
                 values[":thread"] = {
                     "M": {"channel": {"S": done.thread.channel}, "ts": {"S": done.thread.ts}}
                 }
-            updates.append(self._held(claim, sets, values, now, {"#sent": "sent"}, removes=clear))
+            if claim.transition != RESOLVED and claim.silenced_by:
+                # The receiver now has the case's latest: the ends of the silences the claim
+                # saw are owed to it no more (one that muted the case meanwhile still is).
+                clear = " DELETE silencedBy :seen"
+                values[":seen"] = {"SS": sorted(claim.silenced_by)}
+            updates.append(self._held(claim, sets, values, now, {"#sent": "sent"}, extra=clear))
         return self._write(updates)
 
     def mark_ended(self, claim: Claim) -> list[str]:
@@ -256,7 +260,6 @@ class DeliveryLedger:
         now: int,
         names: dict[str, str],
         *,
-        removes: str = "",
         extra: str = "",
     ) -> dict[str, Any]:
         """An update of an item this claim holds, that gives it back; conditional on still
@@ -265,9 +268,7 @@ class DeliveryLedger:
             raise ValueError(f"ledger: {claim.key} was not claimed")
         if "#t" in sets:
             names = {**names, "#t": claim.transition}
-        expression = (
-            (f"SET {sets} " if sets else "") + "REMOVE claimToken, leaseUntil" + removes + extra
-        )
+        expression = (f"SET {sets} " if sets else "") + "REMOVE claimToken, leaseUntil" + extra
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"deliveryKey": {"S": claim.key}},
