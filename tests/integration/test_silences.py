@@ -222,3 +222,28 @@ def test_operators_cannot_write_silences_but_through_the_reaction(sandbox: Sandb
         )["Items"]
         == []
     )
+
+
+def test_the_ledger_keeps_each_silence_that_muted_a_case_until_its_end_is_told(
+    sandbox: Sandbox,
+) -> None:
+    """DeliveryLedger over DynamoDB with the router's role: two silences muted the case; the
+    end of one while the other still mutes takes that one off, and a firing alert sent takes
+    off those its claim saw."""
+    from bwp_privacy.alerting import ClaimState, DeliveryLedger
+    from bwp_privacy.alerting.ledger import Delivered
+
+    ledger = DeliveryLedger(sandbox.router.client("dynamodb"), sandbox.stack.ledger_table_name)
+    first, second = "s1111111111111111", "s2222222222222222"
+    assert ledger.mark_silenced("webhook", "c-1", first, 1)
+    assert ledger.mark_silenced("webhook", "c-1", second, 2)
+    claim = ledger.claim("webhook", "c-1", f"notice/c-1/silence-ended/{first}")
+    assert claim.state is ClaimState.CLAIMED
+    assert claim.silenced_by == {first, second}
+    assert ledger.unmute(claim, first) == []
+    again = ledger.claim("webhook", "c-1", "failed/t-2")
+    assert again.silenced_by == {second}
+    assert ledger.mark_delivered([Delivered(again)], 3600) == []
+    item = ledger_items(sandbox, "c-1")["webhook"]
+    assert "silencedBy" not in item
+    assert "openedAt" in item
