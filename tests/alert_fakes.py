@@ -84,6 +84,8 @@ class _Incident:
     send_resolved: bool = False
     ended: bool = False
     held: bool = False
+    #: The silences that muted an alert of the case here.
+    silenced: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -120,7 +122,29 @@ class FakeLedger:
         if item.held:  # one delivery of a case at a time, as the lease makes it
             return Claim(ClaimState.IN_PROGRESS, key, "", "")
         item.held = True
-        return Claim(ClaimState.CLAIMED, key, "token", transition, item.opened, item.send_resolved)
+        return Claim(
+            ClaimState.CLAIMED,
+            key,
+            "token",
+            transition,
+            item.opened,
+            item.send_resolved,
+            silenced_by=frozenset(item.silenced),
+        )
+
+    def mark_silenced(self, receiver: str, case_id: str, silence_id: str, until: int) -> bool:
+        item = self.incidents.setdefault(f"{receiver}#{case_id}", _Incident())
+        if item.ended:
+            return False
+        item.silenced.add(silence_id)
+        return True
+
+    def unmute(self, claim: Claim, silence_id: str) -> list[str]:
+        item = self.incidents[claim.key]
+        assert item.held, f"{claim.key} written back without a claim"
+        item.held = False
+        item.silenced.discard(silence_id)
+        return []
 
     def mark_delivered(
         self, delivered: Sequence[Delivered], repeat_window_seconds: int
@@ -135,6 +159,7 @@ class FakeLedger:
             else:
                 item.opened = True
                 item.send_resolved |= done.send_resolved
+                item.silenced -= claim.silenced_by
         return []
 
     def mark_ended(self, claim: Claim) -> list[str]:

@@ -85,8 +85,8 @@ def cli(
     check a stack (setup, doctor); run events through the handlers and write sample ones
     (replay, events); show and cancel tasks (task); read stored failures (failures); carry
     cases to their end and write the compliance report (cases, report); drain the dead-letter
-    queues and replay the archive (dlq, archive); check alert routes (routes); run a local
-    sandbox to try all of it (sandbox)."""
+    queues and replay the archive (dlq, archive); check alert routes and silence alerts for a
+    while (routes, silence); run a local sandbox to try all of it (sandbox)."""
     given = ctx.get_parameter_source("env") not in (None, click.core.ParameterSource.DEFAULT)
     ctx.obj = CliContext(
         env=env, stack_name=stack_name, json=json_output, verbose=verbose, env_given=given

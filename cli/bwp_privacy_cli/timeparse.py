@@ -1,4 +1,5 @@
-"""Points in time as commands take them: "7d", "12h", "30m" ago, or an ISO date.
+"""Points in time as commands take them: "7d", "12h", "30m" ago, or an ISO date; and how long
+something lasts, in the same words ("4h": `silence add --for`).
 
 A time option declares ``type=SINCE``: click then names the option in the error of a value it
 cannot read (``Invalid value for '--since': 'banana': …``), as it does for every other option.
@@ -56,6 +57,35 @@ class SinceType(_SinceParam):
 
 #: The type of every time option (``--since``): its errors name the option.
 SINCE = SinceType()
+
+
+if TYPE_CHECKING:
+    _ForParam = click.ParamType[timedelta]
+else:
+    _ForParam = click.ParamType
+
+
+class ForType(_ForParam):
+    """30m, 4h, 2d: how long, as a timedelta (the same words as `SINCE`'s "ago")."""
+
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        match = _RELATIVE.fullmatch(str(value))
+        if match is None:
+            self.fail(f"{value!r}: use 30m, 4h or 2d", param, ctx)
+        try:
+            return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:
+            self.fail(f"{value!r}: longer than any time can be", param, ctx)
+
+
+#: The type of every duration option (``--for``): its errors name the option.
+DURATION = ForType()
 
 
 def _read(text: str) -> Since:

@@ -47,6 +47,7 @@ _TABLES = (
     "FailuresTable",
     "DeliveryLedgerTable",
     "CasesTable",
+    "SilencesTable",
     "AuditTable",
 )
 #: The managed policy every operator of the stack holds (the CLI's caller, here).
@@ -145,6 +146,10 @@ class LocalStack:
     @property
     def audit_table_name(self) -> str:
         return self.resources["AuditTable"].ref
+
+    @property
+    def silences_table_name(self) -> str:
+        return self.resources["SilencesTable"].ref
 
 
 def deploy_local_stack(

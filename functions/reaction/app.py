@@ -1,8 +1,8 @@
 """ReactionFunction: carries each failed deletion's or retrieval's case to its end. Its inputs:
 published failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED and
 PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED events (partner bus) and due attempts (EventBridge
-Scheduler), and operators' requests to its function URL (`bwp-privacy cases …`). Wiring only: the
-work is `bwp_privacy.reaction`."""
+Scheduler: attempts and silences' ends), and operators' requests to its function URL
+(`bwp-privacy cases …`, `silence …`). Wiring only: the work is `bwp_privacy.reaction`."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, trace_handler
-from bwp_privacy.reaction import ReactionSettings, build_operator_actions, build_reaction, handle
+from bwp_privacy.reaction import (
+    ReactionSettings,
+    build_operator_actions,
+    build_reaction,
+    build_silences,
+    handle,
+)
 
 if TYPE_CHECKING:
-    from bwp_privacy.reaction import OperatorActions
+    from bwp_privacy.reaction import OperatorActions, SilenceKeeper
 
 SERVICE = "reaction"
 # Beside this file in Lambda (CodeUri functions/reaction/): the handler is `app`, not a package.
@@ -32,9 +38,15 @@ service = build_reaction(settings, PLAYBOOKS_FILE, PowertoolsMetricsSink(metrics
 
 
 @functools.cache
+def silences() -> SilenceKeeper | None:
+    """What adds, expires and releases silences: built at the first request or end."""
+    return build_silences(settings)
+
+
+@functools.cache
 def operator() -> OperatorActions:
     """What carries out operators' requests (its function URL): built at the first one."""
-    return build_operator_actions(settings, service)
+    return build_operator_actions(settings, service, silences())
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -50,4 +62,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         expected_account=settings.expected_account_id,
         deadline=deadline,
         operator=operator,
+        silences=silences,
     )

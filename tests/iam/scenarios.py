@@ -9,6 +9,7 @@ its job.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,25 @@ def reaction_run(sandbox: Sandbox) -> None:
     timeline.publish(SAMPLE_BUSINESS_PRODUCT_ID, "iam-unknown-task", COMPLETED)
     timeline.settle()
 
+    # A silence (operators' requests through the function URL): added (its end scheduled,
+    # the silence kept), expired (kept as expired, its schedule deleted, the open cases read
+    # and each it matches told); one more ends on its schedule (the silence read).
+    silence = {
+        "action": "silence-add",
+        "match": {"errorCode": "SOMETHING_NEW"},
+        "forSeconds": 3600,
+        "reason": "iam",
+    }
+    added = sandbox.operate(silence)
+    expired = sandbox.operate({"action": "silence-expire", "silenceId": added["silenceId"]})
+    assert expired["released"] == ["iam-escalate"], expired
+    timed = sandbox.operate(silence)
+    timeline.advance(1)
+    assert [e.action for e in trail.entries(f"silence:{timed['silenceId']}")] == [
+        "silence add",
+        "silence end",
+    ]
+
     outcome = invoke_async(
         timeline.reaction,
         {"kind": "nonsense"},
@@ -195,6 +215,26 @@ def router_run(sandbox: Sandbox) -> None:
     admin_client("sns").publish(
         TopicArn=sandbox.stack.failures_topic_arn, Message=json.dumps(failure)
     )
+    # A failure a silence mutes (the silences read, its case's deadline read, the muted
+    # delivery recorded in the ledger): no receiver gets it.
+    sandbox.operate(
+        {
+            "action": "silence-add",
+            "match": {"businessProductId": "bp-iam-muted"},
+            "forSeconds": 3600,
+            "reason": "iam",
+        }
+    )
+    recent = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    muted = failure | {
+        "eventId": "event-iam-muted",
+        "taskId": "iam-muted",
+        "businessProductId": "bp-iam-muted",
+        "submissionDate": recent,
+    }
+    admin_client("sns").publish(
+        TopicArn=sandbox.stack.failures_topic_arn, Message=json.dumps(muted)
+    )
     sandbox.sink.fail("slack", status=503, times=3)  # every attempt of the first delivery
     sandbox.sink.fail("teams", status=429, retry_after=600)
     sandbox.sink.fail("webhook", status=400)
@@ -218,6 +258,16 @@ def router_run(sandbox: Sandbox) -> None:
     outcomes = {e.detail["receiver"]: e.outcome for e in trail.entries("case:iam-routed")}
     assert outcomes.pop("webhook").startswith("parked"), outcomes
     assert list(outcomes.values()) == ["delivered"] * 5, outcomes
+    assert trail.entries("case:iam-muted") == []
+    ledger = admin_client("dynamodb").scan(TableName=sandbox.stack.ledger_table_name)["Items"]
+    assert {i["receiver"]["S"] for i in ledger if "silencedBy" in i} == {
+        "pagerduty",
+        "slack",
+        "teams",
+        "webhook",
+        "amazon-q",
+        "eventbridge",
+    }
 
 
 def inbound_run(sandbox: Sandbox) -> None:

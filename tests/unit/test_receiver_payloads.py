@@ -586,3 +586,32 @@ def test_a_webhook_secret_takes_a_random_value() -> None:
             {"url": "https://hooks.example", "signingSecret": signing_secret}
         )
         assert secret.signing_secret == signing_secret
+
+
+# A silence the law overruled: said beside the deadlines, in a few words on a grouped line
+
+
+NOTE = (
+    "Silence s0123456789abcdef (errorCode=ORDERS_NOT_CLOSED) would have muted this alert, but"
+    " case task-1 is past due (legal deadline 15 Nov 2026): the law does not pause."
+)
+
+
+def test_every_receiver_shows_why_a_silence_did_not_mute_the_alert() -> None:
+    alert = make_alert().model_copy(update={"silence_note": NOTE})
+    slack = json.dumps(slack_message([alert], GROUP))
+    assert f"*Not silenced:* {NOTE}" in slack
+    grouped = json.dumps(slack_message([alert, make_alert("task-2")], GROUP))
+    assert "not silenced: the law does not pause" in grouped
+    # (Teams' markdown escapes the note's punctuation.)
+    assert "would have muted this alert, but case task-1 is past due" in json.dumps(
+        teams_message([alert], GROUP)
+    )
+    assert "not silenced: the law does not pause" in json.dumps(
+        teams_message([alert, make_alert("task-2")], GROUP)
+    )
+    assert pagerduty_event(alert, "k")["payload"]["custom_details"]["not_silenced"] == NOTE
+    assert "would have muted this alert" in json.dumps(amazon_q_notification(alert))
+    plain = make_alert()
+    assert "not_silenced" not in pagerduty_event(plain, "k")["payload"]["custom_details"]
+    assert "Not silenced" not in json.dumps(slack_message([plain], GROUP))

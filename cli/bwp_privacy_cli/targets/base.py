@@ -19,6 +19,7 @@ from bwp_privacy.cases import CaseReader
 from bwp_privacy.common import AWS_CLIENT_CONFIG, BwpPrivacyError
 from bwp_privacy.reaction import ReactionSettings
 from bwp_privacy.recorder import FailureStore, RecorderSettings
+from bwp_privacy.silences import SilenceStore
 from bwp_privacy_cli.json_output import TargetOut
 from bwp_privacy_cli.local import LocalFunction, patched_environ
 from bwp_privacy_cli.operator_client import OperatorClient, OperatorRequestRefused
@@ -126,6 +127,16 @@ class Target(ABC):
             boto3.client("dynamodb", config=AWS_CLIENT_CONFIG),
             self.reaction_settings().cases_table_name,
         )
+
+    def silence_store(self) -> SilenceStore:
+        """The silences, read with the caller's credentials (the reaction alone writes them:
+        `silence add|expire` are requests to it)."""
+        import boto3
+
+        table = self.reaction_settings().silences_table_name
+        if not table:
+            raise TargetError(f"{self.label} has no SilencesTable: deploy this version first")
+        return SilenceStore(boto3.client("dynamodb", config=AWS_CLIENT_CONFIG), table)
 
     def audit_trail(self) -> AuditTrail:
         """The audit trail, added to (INSERT only) and read with the caller's credentials."""

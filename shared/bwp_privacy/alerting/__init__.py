@@ -4,7 +4,8 @@ to pages, chat messages and events.
 A batch (`route_batch`) goes through the router's stages, each a module with one job:
 `classify` parses each message and routes its alert by the routing tree and the catalogue's
 severity and runbook per error code (`RoutingConfig`: routes.json and `bwp_privacy.catalogue`,
-each overridable in SSM); `case_lookup` puts each failure on its case; `grouping` (pure) makes
+each overridable in SSM); `case_lookup` puts each failure on its case; `silencing` mutes what
+an active silence matches (never a case past due or due soon); `grouping` (pure) makes
 each receiver's groups; `deliver_once` claims, sends and marks each delivery once in the ledger
 (`DeliveryLedger`), or parks a permanent refusal in the dead-letter queue, with `fanout`
 running the receivers side by side; `auditing` records what went out. Receivers are plug-ins
@@ -43,6 +44,7 @@ from bwp_privacy.alerting.receivers import RECEIVERS, ReceiverName, receiver_nam
 from bwp_privacy.alerting.routes import RoutesError, RoutingConfig, load_routes
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.alerting.silencing import BatchSilences, Silencer, apply_silences
 from bwp_privacy.alerting.sqs_batch import RouterStages, route_batch
 from bwp_privacy.alerting.wiring import RouterRuntime
 
@@ -55,6 +57,7 @@ __all__ = [
     "Alert",
     "AlertAudit",
     "AlertGroup",
+    "BatchSilences",
     "CaseLinks",
     "Claim",
     "ClaimState",
@@ -83,9 +86,11 @@ __all__ = [
     "Runbook",
     "Sent",
     "Severity",
+    "Silencer",
     "TestAlertRequest",
     "TestDelivery",
     "VisibilityDelayer",
+    "apply_silences",
     "build_alert",
     "build_notice_alert",
     "deliver_all",

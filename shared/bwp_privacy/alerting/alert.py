@@ -110,6 +110,17 @@ class Alert(BaseModel):
     #: Slack bot draws the buttons that fit it; None when the case was not read (no cases
     #: table, a case the reaction has not written yet, a read that failed).
     case: CaseStanding | None = None
+    #: On a ``silence-ended`` notice's alert: the silence that ended. Sent only to the
+    #: receivers where that silence muted an alert of the case (the ledger knows).
+    silence_ended: str | None = None
+    #: Why a silence did not mute this alert (the case is past due or due soon: the law does
+    #: not pause); receivers show it beside the deadlines.
+    silence_note: str | None = None
+
+    @property
+    def silence_brief(self) -> str:
+        """The few words a line of a grouped message gives `silence_note` (empty: none)."""
+        return " — not silenced: the law does not pause" if self.silence_note else ""
 
     @property
     def fingerprint(self) -> str:
@@ -198,6 +209,7 @@ def build_alert(
 _NOTICE_WHAT = {
     "escalated": "escalated",
     "resubmission-due": "resubmission due",
+    "silence-ended": "is no longer silenced",
     "COMPLETED": "completed",
     "NOTHING_TO_DELETE": "ended: nothing to delete",
     "NOTHING_TO_RETRIEVE": "ended: nothing to retrieve",
@@ -228,6 +240,7 @@ def build_notice_alert(notice: CaseNotice, severity: Severity, now: datetime) ->
         transition=RESOLVED_TRANSITION if ended else f"notice/{notice.notice_id}",
         task_kind=notice.task_kind,
         end_state=notice.end_state,
+        silence_ended=notice.silence_id if notice.kind == "silence-ended" else None,
         task_id=notice.task_id,
         business_product_id=notice.business_product_id,
         event_id=notice.notice_id,
@@ -276,6 +289,15 @@ def _case_deadlines(notice: CaseNotice, now: datetime, *, brief: bool) -> str:
     if brief:
         return " · ".join(parts)
     return f"Received {notice.received_at[:10]}. Legal deadlines: " + "; ".join(parts) + "."
+
+
+def first_legal_due(alert: Alert) -> datetime | None:
+    """The earliest legal deadline a failure's own fields give before any case exists: its
+    submission date and the shortest first period (GDPR's month, before the CCPA's 45 days)."""
+    submitted = parse_iso(alert.submission_date)
+    if submitted is None:
+        return None
+    return datetime.combine(_add_month(submitted.date()), submitted.timetz())
 
 
 def describe_deadlines(submitted: date | None, today: date) -> str:

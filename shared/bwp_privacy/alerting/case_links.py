@@ -1,8 +1,9 @@
 """The cases table, read by the router (written by the reaction, `bwp_privacy.cases.keys`):
 which case each failed task of a batch belongs to, so a resubmitted task's failure updates its
-case's incident instead of opening one of its own; and where each case of the batch stands, so
-a receiver offers only the actions the reaction would carry out (Slack's buttons) and says what
-on-call must not miss (a PagerDuty incident resolved by hand while the request is open)."""
+case's incident instead of opening one of its own; where each case of the batch stands, so a
+receiver offers only the actions the reaction would carry out (Slack's buttons) and says what
+on-call must not miss (a PagerDuty incident resolved by hand while the request is open); and
+the cases a silence would mute, whose legal deadline says whether it may."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bwp_privacy.cases import (
     Case,
     CaseState,
     case_item_key,
+    case_of_item,
     task_item_key,
 )
 from bwp_privacy.cases.case import extendable_jurisdictions
@@ -51,8 +53,8 @@ class CasesTableLinks:
     def cases_of(self, task_ids: Sequence[str]) -> dict[str, str]:
         """The case of each task a case linked (a task no case linked yet is missing: it is
         its own case's first task, and the case is named after it)."""
-        found: dict[str, str] = {}
         keys = [task_item_key(task) for task in dict.fromkeys(task_ids)]
+        found: dict[str, str] = {}
         for item in self._read(keys, f"pk, {CASE_ID_ATTRIBUTE}"):
             case_id = item.get(CASE_ID_ATTRIBUTE, {}).get("S")
             if case_id:
@@ -70,7 +72,15 @@ class CasesTableLinks:
                 found[item["pk"]["S"].removeprefix(CASE_PREFIX)] = standing
         return found
 
+    def cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
+        """The cases of these ids that exist (a failure's case the reaction has not opened
+        yet is missing): what the silences stage reads their legal deadline from."""
+        keys = [case_item_key(case) for case in dict.fromkeys(case_ids)]
+        found = [case_of_item(item) for item in self._read(keys, "pk, body, version")]
+        return {case.case_id: case for case in found}
+
     def _read(self, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+        """Items of the cases table: one BatchGetItem per 100 keys, unprocessed keys again."""
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             request: dict[str, Any] = {

@@ -5,7 +5,8 @@ A message is a failure (`TaskFailure`) or the reaction's notice about a case (`C
 told apart by its schema. A firing alert goes where the routing tree sends it (receivers this
 stack does not deploy are skipped, and the default route catches what names none); a resolve
 is not routed by the tree but offered to every receiver, since only the ledger knows where its
-case was opened. A redrive of a parked delivery goes to the one receiver it names.
+case was opened (a silence's end likewise: only the ledger knows where it muted the case). A
+redrive of a parked delivery goes to the one receiver it names.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ logger = Logger(child=True)
 REDRIVE_ATTRIBUTE = "redriveFor"
 #: The route a resolve is delivered under: not a route of the tree (see the module).
 RESOLVED_ROUTE = "resolved"
+#: The route a silence's end is delivered under: as a resolve's, offered to every receiver.
+SILENCE_ENDED_ROUTE = "silence-ended"
 
 #: A record and why it must be delivered again (every stage after this one answers these).
 Failure = tuple[SQSRecord, Exception]
@@ -94,11 +97,13 @@ class Classifier:
         return build_alert(failure, severity, runbooks, self._now)
 
     def _targets(self, alert: Alert, redrive: str | None) -> list[tuple[str, RouteMatch]]:
-        if alert.resolved:
-            # Every receiver is asked; the ledger sends it only where the case was opened.
+        if alert.resolved or alert.silence_ended is not None:
+            # Every receiver is asked; the ledger sends a resolve only where the case was
+            # opened, a silence's end only where the silence muted an alert of the case.
             names = [redrive] if redrive in self._receivers else list(self._receivers)
             root = self._config.default_route()
-            route = RouteMatch(RESOLVED_ROUTE, RESOLVED_ROUTE, (), (), root.repeat_window_seconds)
+            path = RESOLVED_ROUTE if alert.resolved else SILENCE_ENDED_ROUTE
+            route = RouteMatch(path, path, (), (), root.repeat_window_seconds)
             return [(name, route) for name in names if name is not None]
         chosen: dict[str, RouteMatch] = {}
         matches = self._config.resolve(alert.labels())

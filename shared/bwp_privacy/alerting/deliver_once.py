@@ -57,6 +57,8 @@ class Ledger(Protocol):
 
     def mark_parked(self, claim: Claim, repeat_window_seconds: int) -> list[str]: ...
 
+    def unmute(self, claim: Claim, silence_id: str) -> list[str]: ...
+
     def release(
         self, claim: Claim, *, maybe_sent: bool = False, send_resolved: bool = False
     ) -> None: ...
@@ -102,8 +104,10 @@ class Deliverer:
         budget: Budget,
         parker: Parker | None = None,
         now: Callable[[], datetime] = _utcnow,
+        active_silences: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self.name = name
+        self._active_silences = active_silences
         self._receiver = receiver
         self._ledger = ledger
         self._metrics = metrics
@@ -139,9 +143,10 @@ class Deliverer:
             elif claim.state is ClaimState.ENDED:
                 # The case's resolve was handled here already: a late trigger or update of an
                 # ended case tells nobody anything (the case's record keeps it).
-                after_end += not alert.resolved
-                skipped += alert.resolved
-                if not alert.resolved:
+                quiet = alert.resolved or alert.silence_ended is not None
+                after_end += not quiet
+                skipped += quiet
+                if not quiet:
                     logger.info(
                         "Not sent: the case ended before this alert reached the receiver",
                         extra=self._ids(alert),
@@ -153,7 +158,7 @@ class Deliverer:
                 out.failures += [(record, busy) for record in pending.records]
             elif alert.resolved and not (claim.opened and claim.send_resolved):
                 self._end_unopened(pending, claim, out)
-            else:
+            elif alert.silence_ended is None or self._silence_end_owed(pending, claim, out):
                 claimed.append((pending, claim))
         if skipped:
             self._metrics.count("DeliveriesSkipped", skipped, receiver=self.name)
@@ -179,6 +184,29 @@ class Deliverer:
             return
         self._lease_lost(lost)
         self._metrics.count("ResolvesNotNeeded", receiver=self.name)
+
+    def _silence_end_owed(self, pending: Pending, claim: Claim, out: Delivery) -> bool:
+        """Whether a silence's end is told here: the silence muted an alert of the case here,
+        and no other silence still mutes it (that one's end will tell). Otherwise the item
+        is given back (the silence taken off it) and nothing is sent: a silence that muted
+        nothing here sends nothing."""
+        silence = pending.alert.silence_ended
+        assert silence is not None
+        others = claim.silenced_by - {silence}
+        if silence in claim.silenced_by and not others & self._active_silences():
+            return True
+        try:
+            if silence in claim.silenced_by:
+                self._lease_lost(self._ledger.unmute(claim, silence))
+            else:
+                self._ledger.release(claim)
+        except Exception as ledger_error:
+            with contextlib.suppress(Exception):  # the lease expires if this fails too
+                self._ledger.release(claim)
+            out.failures += [(record, ledger_error) for record in pending.records]
+            return False
+        self._metrics.count("SilenceEndsNotNeeded", receiver=self.name)
+        return False
 
     def _send(self, group: AlertGroup, chunk: _Claimed, out: Delivery) -> None:
         alerts = tuple(pending.alert for pending, _ in chunk)

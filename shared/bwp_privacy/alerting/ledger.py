@@ -13,7 +13,11 @@ ledger keeps one item per (receiver, case), ``deliveryKey`` = ``{receiver}#case#
 - ``endedAt``: the case's resolve was handled here (sent, or not needed because no firing
   alert ever reached the receiver). A firing alert that arrives after it is not sent: the
   case already ended;
-- ``thread``: where the case's message lives in a receiver that edits it (Slack's bot mode).
+- ``thread``: where the case's message lives in a receiver that edits it (Slack's bot mode);
+- ``silencedBy`` (a string set) and ``silencedUntil``: the silences that muted an alert of the
+  case here, and the end of the latest. A silence's end is told here only if it is in the
+  set; a firing alert that goes out takes off the silences its claim saw (the receiver is up
+  to date).
 
 One delivery at a time holds an item (``claimToken`` with a lease): a resolve never overtakes
 the trigger it resolves, and a claim whose holder crashed expires with its lease, so nothing
@@ -61,6 +65,8 @@ class Claim:
     opened: bool = False
     send_resolved: bool = False
     thread: ThreadRef | None = None
+    #: The silences that muted an alert of the case at this receiver.
+    silenced_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,43 @@ class DeliveryLedger:
             opened="openedAt" in item,
             send_resolved=item.get("sendResolved", {}).get("BOOL", False),
             thread=ThreadRef(thread["channel"]["S"], thread["ts"]["S"]) if thread else None,
+            silenced_by=frozenset(item.get("silencedBy", {}).get("SS", [])),
+        )
+
+    def mark_silenced(self, receiver: str, case_id: str, silence_id: str, until: int) -> bool:
+        """A firing alert of the case was not sent here: ``silence_id`` muted it (until
+        ``until``, epoch seconds). Its end is then told here. False when the case already
+        ended here (nothing to tell later). No claim is taken: nothing is sent, and the set
+        only grows, so it may be written beside a delivery in progress."""
+        now = int(self._clock())
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"deliveryKey": {"S": delivery_key(receiver, case_id)}},
+                UpdateExpression=(
+                    "SET receiver = :receiver, caseId = :case, silencedUntil = :until,"
+                    " expiresAt = :expires ADD silencedBy :silence"
+                ),
+                ConditionExpression="attribute_not_exists(endedAt)",
+                ExpressionAttributeValues={
+                    ":receiver": {"S": receiver},
+                    ":case": {"S": case_id},
+                    ":until": {"N": str(until)},
+                    ":expires": {"N": str(now + INCIDENT_KEEP_SECONDS)},
+                    ":silence": {"SS": [silence_id]},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def unmute(self, claim: Claim, silence_id: str) -> list[str]:
+        """A silence's end with nothing to tell here (another silence still mutes the case):
+        the silence is taken off the item, which is given back."""
+        now = int(self._clock())
+        values = {":silence": {"SS": [silence_id]}}
+        return self._write(
+            [self._held(claim, "", values, now, {}, extra=" DELETE silencedBy :silence")]
         )
 
     def mark_delivered(
@@ -156,6 +199,7 @@ class DeliveryLedger:
         for done in delivered:
             claim = done.claim
             values: dict[str, Any] = {":until": {"N": str(now + repeat_window_seconds)}}
+            clear = ""
             if claim.transition == RESOLVED:
                 sets = "#sent.#t = :until, endedAt = :now, resolvedAt = :now"
             else:
@@ -169,7 +213,12 @@ class DeliveryLedger:
                 values[":thread"] = {
                     "M": {"channel": {"S": done.thread.channel}, "ts": {"S": done.thread.ts}}
                 }
-            updates.append(self._held(claim, sets, values, now, {"#sent": "sent"}))
+            if claim.transition != RESOLVED and claim.silenced_by:
+                # The receiver now has the case's latest: the ends of the silences the claim
+                # saw are owed to it no more (one that muted the case meanwhile still is).
+                clear = " DELETE silencedBy :seen"
+                values[":seen"] = {"SS": sorted(claim.silenced_by)}
+            updates.append(self._held(claim, sets, values, now, {"#sent": "sent"}, extra=clear))
         return self._write(updates)
 
     def mark_ended(self, claim: Claim) -> list[str]:
@@ -210,6 +259,8 @@ class DeliveryLedger:
         values: dict[str, Any],
         now: int,
         names: dict[str, str],
+        *,
+        extra: str = "",
     ) -> dict[str, Any]:
         """An update of an item this claim holds, that gives it back; conditional on still
         holding it."""
@@ -217,7 +268,7 @@ class DeliveryLedger:
             raise ValueError(f"ledger: {claim.key} was not claimed")
         if "#t" in sets:
             names = {**names, "#t": claim.transition}
-        expression = (f"SET {sets} " if sets else "") + "REMOVE claimToken, leaseUntil"
+        expression = (f"SET {sets} " if sets else "") + "REMOVE claimToken, leaseUntil" + extra
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"deliveryKey": {"S": claim.key}},

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pydantic import Field
 
 from bwp_privacy.alerting.receivers import RECEIVERS
+from bwp_privacy.cases import DEFAULT_DUE_SOON_DAYS
 from bwp_privacy.common import EnvSettings
 
 
@@ -31,6 +32,10 @@ class RouterSettings(EnvSettings):
     http_timeout_seconds: float = Field(5.0, alias="ALERT_HTTP_TIMEOUT_SECONDS", gt=0, le=30)
     ledger_lease_seconds: int = Field(300, alias="LEDGER_LEASE_SECONDS", ge=1, le=3600)
     retry_base_seconds: float = Field(0.5, alias="ALERT_RETRY_BASE_SECONDS", gt=0, le=5)
+    #: The silences (`silence add`): unset, nothing is muted.
+    silences_table_name: str | None = Field(None, alias="SILENCES_TABLE_NAME")
+    #: Days before its legal deadline under which a case is due soon: never muted.
+    due_soon_days: int = Field(DEFAULT_DUE_SOON_DAYS, alias="DUE_SOON_DAYS", ge=1, le=30)
 
 
 def deployed_receivers(environ: Mapping[str, str]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 again.
 
 classify (parse and route, a record at a time inside Powertools' BatchProcessor, so a record
-that cannot be parsed or routed fails on its own) → put each failure on its case → group
-(pure) → deliver per receiver, side by side → audit. Each stage answers the next; a record
+that cannot be parsed or routed fails on its own) → put each failure on its case → mute what a
+silence matches (never a case past due or due soon) → group (pure) → deliver per receiver,
+side by side → audit. Each stage answers the next; a record
 whose delivery a retry may fix is added to the processor's answer once, however many of its
 receivers failed.
 """
@@ -26,6 +27,7 @@ from bwp_privacy.alerting.deliver_once import Deliverer
 from bwp_privacy.alerting.delivery import DeliveryError
 from bwp_privacy.alerting.fanout import deliver_all
 from bwp_privacy.alerting.grouping import group_alerts
+from bwp_privacy.alerting.silencing import Silencer
 from bwp_privacy.common import Budget
 
 logger = Logger(child=True)
@@ -46,6 +48,8 @@ class RouterStages:
     deliverers: Mapping[str, Deliverer]
     audit: AlertAudit
     budget: Budget
+    #: The silences stage; None: nothing is muted (a stack without SilencesTable).
+    silencer: Silencer | None = None
 
 
 def route_batch(
@@ -66,6 +70,9 @@ def route_batch(
         processor.process()
     answer = processor.response()
     placed, unplaced = on_their_cases(routed, stages.links)
+    if stages.silencer is not None:
+        placed, unmuted = stages.silencer.apply(placed)
+        unplaced += unmuted
     delivery = deliver_all(group_alerts(placed), stages.deliverers, stages.budget)
     stages.audit.record(delivery.sent)
     reported = {item["itemIdentifier"] for item in answer["batchItemFailures"]}

@@ -20,9 +20,11 @@ from bwp_privacy.alerting.queues import DeadLetterParker, VisibilityDelayer
 from bwp_privacy.alerting.receivers import RECEIVERS
 from bwp_privacy.alerting.routes_source import RoutesSource
 from bwp_privacy.alerting.settings import RouterSettings, deployed_receivers
+from bwp_privacy.alerting.silencing import BatchSilences, Silencer
 from bwp_privacy.alerting.sqs_batch import RouterStages
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import Backoff, Budget, JsonSecrets, MetricsSink, aws_client
+from bwp_privacy.silences import SilenceStore
 
 #: The AWS client each kind of receiver setting needs.
 _SERVICES = {"sns-topic": "sns", "event-bus": "events"}
@@ -71,6 +73,12 @@ class RouterRuntime:
         self._audit = (
             AuditTrail(dynamodb, settings.audit_table_name) if settings.audit_table_name else None
         )
+        self._silences = (
+            SilenceStore(dynamodb, settings.silences_table_name)
+            if settings.silences_table_name
+            else None
+        )
+        self._due_soon_days = settings.due_soon_days
         self._actor = settings.actor
         self._retention_days = settings.retention_days
         sqs = aws_client("sqs") if settings.alert_queue_url or settings.alert_dlq_url else None
@@ -111,14 +119,20 @@ class RouterRuntime:
         """The router's stages for one invocation, with the current routes and receivers
         (secrets and SSM are cached)."""
         receivers = self.receivers()
+        now = datetime.now(UTC)
+        silences = BatchSilences(self._silences, now, self._metrics)
         return RouterStages(
-            classifier=Classifier(
-                self._routes.get(), list(receivers), self._metrics, datetime.now(UTC)
-            ),
+            classifier=Classifier(self._routes.get(), list(receivers), self._metrics, now),
             links=self._links,
             deliverers={
                 name: Deliverer(
-                    name, receiver, self._ledger, self._metrics, budget=budget, parker=self.parker
+                    name,
+                    receiver,
+                    self._ledger,
+                    self._metrics,
+                    budget=budget,
+                    parker=self.parker,
+                    active_silences=silences.ids,
                 )
                 for name, receiver in receivers.items()
             },
@@ -126,4 +140,9 @@ class RouterRuntime:
                 self._audit, self._metrics, actor=self._actor, retention_days=self._retention_days
             ),
             budget=budget,
+            silencer=Silencer(
+                silences, self._links, self._ledger, self._metrics, now, self._due_soon_days
+            )
+            if self._silences is not None
+            else None,
         )

@@ -17,6 +17,8 @@ SUBJECT_CASE = "case"
 SUBJECT_TASK = "task"
 SUBJECT_DLQ = "dlq"
 SUBJECT_EXPORT = "export"
+#: A silence's entries: made, expired, ended (``silence:<id>``).
+SUBJECT_SILENCE = "silence"
 
 
 def subject(kind: str, ref: str = "") -> str:

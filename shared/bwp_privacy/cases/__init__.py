@@ -35,7 +35,7 @@ from bwp_privacy.cases.clock import (
     shipped_jurisdictions,
 )
 from bwp_privacy.cases.keys import CASE_ID_ATTRIBUTE, TASK_PREFIX, case_item_key, task_item_key
-from bwp_privacy.cases.reader import OPEN_STATES, CaseReader, TaskLink
+from bwp_privacy.cases.reader import OPEN_STATES, CaseReader, TaskLink, case_of_item
 from bwp_privacy.cases.store import CaseConflict, CaseStore
 from bwp_privacy.cases.urgency import (
     DEFAULT_DUE_SOON_DAYS,
@@ -74,6 +74,7 @@ __all__ = [
     "bucket_counts",
     "bucket_of",
     "case_item_key",
+    "case_of_item",
     "client_token",
     "deadlines",
     "legal_days_left",

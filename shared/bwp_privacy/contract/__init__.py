@@ -1,5 +1,5 @@
 """The published messages: the failure (``bwp-privacy.deletion-task-failure`` 1.2) and the case
-notice (``bwp-privacy.case-notice`` 1.2), with their message attributes; and the inbound action
+notice (``bwp-privacy.case-notice`` 1.3), with their message attributes; and the inbound action
 (``bwp-privacy.inbound-action`` 1.0) the inbound function queues for the reaction. It depends on
 nothing else of the project."""
 

@@ -1,10 +1,12 @@
-"""The case notice ``bwp-privacy.case-notice`` 1.2: what the reaction publishes on the failures
+"""The case notice ``bwp-privacy.case-notice`` 1.3: what the reaction publishes on the failures
 topic when a case needs a person (``escalated``), when, in announce mode, the merchant's own
 system must start a resubmission (``resubmission-due``), and when a case ends (``ended``, added
 in 1.1: the alert router resolves the case's incident in every receiver it reached). 1.2 adds
 the legal deadline in force (``legalDueAt``) and when each deadline was extended
-(``extendedAt``), so an alert names the deadline the law holds the merchant to. It carries the
-case, never anything about the shopper.
+(``extendedAt``), so an alert names the deadline the law holds the merchant to. 1.3 adds
+``silence-ended``: a silence that may have muted the case's alerts ended while the case is
+still open (``silenceId`` names it); the alert router tells only the receivers where it muted
+one. It carries the case, never anything about the shopper.
 
 Consumers must ignore a ``kind`` they do not know: new kinds are added within 1.x."""
 
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bwp_privacy.contract.failure import TaskKind
 
 CASE_NOTICE_SCHEMA = "bwp-privacy.case-notice"
-CASE_NOTICE_SCHEMA_VERSION = "1.2"
+CASE_NOTICE_SCHEMA_VERSION = "1.3"
 #: The ``detailType`` attribute of a notice: subscription filter policies tell it from a
 #: failure (whose detailType is the Buy with Prime event's).
 CASE_NOTICE_DETAIL_TYPE = "BWP_PRIVACY_CASE_NOTICE"
@@ -41,7 +43,7 @@ class NoticeDeadline(BaseModel):
 
 
 class CaseNotice(BaseModel):
-    """Message schema ``bwp-privacy.case-notice`` 1.2 (docs/message-schemas.md)."""
+    """Message schema ``bwp-privacy.case-notice`` 1.3 (docs/message-schemas.md)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -51,12 +53,14 @@ class CaseNotice(BaseModel):
     schema_version: str = Field(CASE_NOTICE_SCHEMA_VERSION, alias="schemaVersion")
     #: Stable per notice: a retry publishes the same id, so receivers get it once.
     notice_id: str = Field(alias="noticeId")
-    kind: Literal["escalated", "resubmission-due", "ended"]
+    kind: Literal["escalated", "resubmission-due", "ended", "silence-ended"]
     case_id: str = Field(alias="caseId")
     #: Which privacy request the case is (1.1; a 1.0 notice is a deletion's).
     task_kind: TaskKind = Field("deletion", alias="taskKind")
     #: Set on an ``ended`` notice: how the case ended (1.1).
     end_state: EndState | None = Field(None, alias="endState")
+    #: Set on a ``silence-ended`` notice: the silence that ended (1.3).
+    silence_id: str | None = Field(None, alias="silenceId", max_length=64)
     business_product_id: str = Field(alias="businessProductId")
     task_id: str = Field(alias="taskId")
     task_ids: list[str] = Field(alias="taskIds")
@@ -74,8 +78,8 @@ class CaseNotice(BaseModel):
 
     @property
     def code(self) -> str:
-        """The notice as an error code for routes: CASE_ESCALATED, CASE_RESUBMISSION_DUE or
-        CASE_ENDED."""
+        """The notice as an error code for routes: CASE_ESCALATED, CASE_RESUBMISSION_DUE,
+        CASE_ENDED or CASE_SILENCE_ENDED."""
         return "CASE_" + self.kind.upper().replace("-", "_")
 
     def to_json_dict(self) -> dict[str, object]:

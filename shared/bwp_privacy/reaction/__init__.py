@@ -72,6 +72,8 @@ if TYPE_CHECKING:
         RecordRequest,
         ResubmitRequest,
         SetReceivedRequest,
+        SilenceAddRequest,
+        SilenceExpireRequest,
         TaskCancelRequest,
     )
     from bwp_privacy.reaction.playbooks import (
@@ -97,9 +99,11 @@ if TYPE_CHECKING:
     )
     from bwp_privacy.reaction.schedules import (
         ATTEMPT_DUE,
+        SILENCE_ENDED,
         AttemptDueInput,
         AttemptScheduler,
         SchedulerTarget,
+        SilenceEndedInput,
     )
     from bwp_privacy.reaction.service import (
         CaseNotFound,
@@ -108,7 +112,13 @@ if TYPE_CHECKING:
         ReactionService,
     )
     from bwp_privacy.reaction.settings import ReactionSettings
-    from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction
+    from bwp_privacy.reaction.silence_actions import (
+        SilenceEnded,
+        SilenceKeeper,
+        SilenceNotFound,
+        end_schedule_name,
+    )
+    from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction, build_silences
 
 # Each name is imported on first use: see bwp_privacy.lazy_exports.
 __getattr__, __dir__ = lazy_exports(
@@ -157,6 +167,8 @@ __getattr__, __dir__ = lazy_exports(
             "RecordRequest",
             "ResubmitRequest",
             "SetReceivedRequest",
+            "SilenceAddRequest",
+            "SilenceExpireRequest",
             "TaskCancelRequest",
         ),
         "playbooks": (
@@ -175,10 +187,23 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "playbooks_source": ("PlaybooksSource",),
         "resubmit": ("EMAIL_QUERY", "RETRIEVAL_EMAIL_QUERY", "CannotResubmit", "Resubmitter"),
-        "schedules": ("ATTEMPT_DUE", "AttemptDueInput", "AttemptScheduler", "SchedulerTarget"),
+        "schedules": (
+            "ATTEMPT_DUE",
+            "SILENCE_ENDED",
+            "AttemptDueInput",
+            "AttemptScheduler",
+            "SchedulerTarget",
+            "SilenceEndedInput",
+        ),
+        "silence_actions": (
+            "SilenceEnded",
+            "SilenceKeeper",
+            "SilenceNotFound",
+            "end_schedule_name",
+        ),
         "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
         "settings": ("ReactionSettings",),
-        "wiring": ("build_operator_actions", "build_reaction"),
+        "wiring": ("build_operator_actions", "build_reaction", "build_silences"),
     },
 )
 
@@ -188,6 +213,7 @@ __all__ = [
     "EMAIL_QUERY",
     "ORDERS_NOT_CLOSED",
     "RETRIEVAL_EMAIL_QUERY",
+    "SILENCE_ENDED",
     "Announce",
     "AppealRequest",
     "AttemptDueInput",
@@ -230,6 +256,12 @@ __all__ = [
     "ScheduleAttempt",
     "SchedulerTarget",
     "SetReceivedRequest",
+    "SilenceAddRequest",
+    "SilenceEnded",
+    "SilenceEndedInput",
+    "SilenceExpireRequest",
+    "SilenceKeeper",
+    "SilenceNotFound",
     "StartTask",
     "TaskCancelRequest",
     "TaskCompleted",
@@ -237,9 +269,11 @@ __all__ = [
     "build_notice",
     "build_operator_actions",
     "build_reaction",
+    "build_silences",
     "caller_of",
     "close_by_operator",
     "days_left",
+    "end_schedule_name",
     "extend",
     "handle",
     "handle_request",

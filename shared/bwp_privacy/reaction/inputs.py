@@ -1,7 +1,7 @@
-"""The reaction's three inputs, told apart by shape and each checked at the boundary: an SQS
-batch of published failures (deletion and retrieval), a COMPLETED event of either kind from the
-partner bus (async, like the recorder's rule), and an attempt schedule's input (async, from
-EventBridge Scheduler)."""
+"""The reaction's inputs, told apart by shape and each checked at the boundary: an SQS batch of
+published failures (deletion and retrieval), a COMPLETED event of either kind from the partner
+bus (async, like the recorder's rule), and a schedule's input (async, from EventBridge
+Scheduler): an attempt due, or a silence's end."""
 
 from __future__ import annotations
 
@@ -14,11 +14,17 @@ from pydantic import ValidationError
 from bwp_privacy.common import describe_validation_error
 from bwp_privacy.partner_events import TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.input_errors import InvalidReactionInput
-from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
+from bwp_privacy.reaction.schedules import (
+    ATTEMPT_DUE,
+    SILENCE_ENDED,
+    AttemptDueInput,
+    SilenceEndedInput,
+)
 from bwp_privacy.reaction.service import Handled, ReactionService
 
 if TYPE_CHECKING:
     from bwp_privacy.reaction.operator_actions import OperatorActions
+    from bwp_privacy.reaction.silence_actions import SilenceKeeper
 
 logger = Logger(child=True)
 
@@ -30,6 +36,7 @@ def handle(
     expected_account: str | None = None,
     deadline: float | None = None,
     operator: Callable[[], OperatorActions] | None = None,
+    silences: Callable[[], SilenceKeeper | None] | None = None,
 ) -> dict[str, Any]:
     """Dispatch one invocation; the answer is the partial batch response for SQS, a function
     URL response to an operator's request (``operator`` builds what carries it out), or what
@@ -55,6 +62,8 @@ def handle(
         except ValidationError as error:
             raise InvalidReactionInput(describe_validation_error(error, subject="input")) from None
         return _answer(service.attempt_due(due.case_id, due.attempt, deadline=deadline))
+    if event.get("kind") == SILENCE_ENDED:
+        return _silence_ended(event, silences)
     if "detail-type" in event:
         ref = parse_event(event, expected_account=expected_account, model=TaskCompletedEvent)
         return _answer(service.task_completed(ref.task_id, ref.event.id))
@@ -62,6 +71,25 @@ def handle(
         "event: neither an SQS batch (Records), an attempt schedule "
         f"(kind {ATTEMPT_DUE}) nor a partner-bus event (detail-type)"
     )
+
+
+def _silence_ended(
+    event: dict[str, Any], silences: Callable[[], SilenceKeeper | None] | None
+) -> dict[str, Any]:
+    """A silence's end schedule fired: its open cases are released."""
+    try:
+        ended = SilenceEndedInput.model_validate(event)
+    except ValidationError as error:
+        raise InvalidReactionInput(describe_validation_error(error, subject="input")) from None
+    keeper = silences() if silences is not None else None
+    if keeper is None:
+        raise InvalidReactionInput("input: a silence's end, but this stack has no SilencesTable")
+    released = keeper.ended(ended.silence_id)
+    return {
+        "outcome": "released" if released is not None else "unchanged",
+        "silenceId": ended.silence_id,
+        "released": list(released.case_ids) if released is not None else [],
+    }
 
 
 def _answer(handled: Handled) -> dict[str, Any]:

@@ -14,15 +14,26 @@ from bwp_privacy.contract import CaseNotice, NoticeDeadline, notice_attributes
 from bwp_privacy.reaction.decisions import days_left
 
 
-def build_notice(case: Case, kind: str, reason: str, advice: str, now: datetime) -> CaseNotice:
+def build_notice(
+    case: Case,
+    kind: str,
+    reason: str,
+    advice: str,
+    now: datetime,
+    *,
+    silence_id: str | None = None,
+) -> CaseNotice:
     """The notice for ``case`` as decided (its transition count makes the id stable: a retry
     of the same input decides the same transition and publishes the same notice id). An
-    ``ended`` notice carries the state the case ended in."""
+    ``ended`` notice carries the state the case ended in; a ``silence-ended`` one the silence,
+    whose id makes its notice id (one per case and silence, however often it is released)."""
+    step = silence_id if silence_id is not None else len(case.transitions)
     return CaseNotice.model_validate(
         {
             "endState": case.state.value if kind == "ended" else None,
+            "silenceId": silence_id,
             "taskKind": case.kind,
-            "noticeId": f"{case.case_id}/{kind}/{len(case.transitions)}",
+            "noticeId": f"{case.case_id}/{kind}/{step}",
             "kind": kind,
             "caseId": case.case_id,
             "businessProductId": case.business_product_id,

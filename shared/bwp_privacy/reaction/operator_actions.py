@@ -4,8 +4,8 @@ retention: no one can write an entry in someone else's name, back-date one, or s
 life (operators hold no write grant on the audit or cases tables: `AuditGuardPolicy`).
 
 Every request is one entry, refused and failed ones included: a case's (``case:<id>``), a
-task's no case holds (``task:<id>``), or a record of work on what is not a case (a dead-letter
-queue, an export).
+task's no case holds (``task:<id>``), a silence's (``silence:<id>``), or a record of work on
+what is not a case (a dead-letter queue, an export).
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from bwp_privacy.audit import SUBJECT_CASE, SUBJECT_TASK, AuditEntry, AuditWriter, subject
+from bwp_privacy.audit import (
+    SUBJECT_CASE,
+    SUBJECT_SILENCE,
+    SUBJECT_TASK,
+    AuditEntry,
+    AuditWriter,
+    subject,
+)
 from bwp_privacy.bwp_api import (
     CANCEL_DELETION_TASK_MUTATION,
     BwpApiError,
@@ -40,11 +47,20 @@ from bwp_privacy.reaction.operator_requests import (
     RedriveRequest,
     ResubmitRequest,
     SetReceivedRequest,
+    SilenceAddRequest,
+    SilenceExpireRequest,
     TaskCancelRequest,
 )
 from bwp_privacy.reaction.resubmit import CannotResubmit, GraphQL
-from bwp_privacy.reaction.schedules import ATTEMPT_DUE, AttemptDueInput
+from bwp_privacy.reaction.schedules import (
+    ATTEMPT_DUE,
+    SILENCE_ENDED,
+    AttemptDueInput,
+    SilenceEndedInput,
+)
 from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled, ReactionService
+from bwp_privacy.reaction.silence_actions import SilenceEnded, SilenceKeeper, SilenceNotFound
+from bwp_privacy.silences import describe_matchers, new_silence_id
 from bwp_privacy.task_kinds import task_kind
 
 #: What of a refusal's message an entry keeps.
@@ -69,6 +85,11 @@ class OperatorAnswer:
     case_id: str | None = None
     state: str | None = None
     task_id: str | None = None
+    #: A silence request's silence, and when it stops muting.
+    silence_id: str | None = None
+    ends_at: str | None = None
+    #: The open cases a silence's release told (an expire).
+    released: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -94,7 +115,9 @@ class OperatorActions:
         api: GraphQL,
         retention_days: int,
         clock: Callable[[], datetime] = utc_now,
+        silences: SilenceKeeper | None = None,
     ) -> None:
+        self._silences = silences
         self._service = service
         self._store = store
         self._audit = audit
@@ -182,6 +205,60 @@ class OperatorActions:
                 entry.detail = dict(request.detail)
                 self._write(entry, actor)
                 return OperatorAnswer("recorded", actor)
+            case SilenceAddRequest():
+                return self._silence_add(request, actor)
+            case SilenceExpireRequest():
+                return self._silence_expire(request, actor)
+
+    def _keeper(self) -> SilenceKeeper:
+        if self._silences is None:
+            raise OperatorRefused(409, "this stack has no SilencesTable: deploy this version")
+        return self._silences
+
+    def _silence_add(self, request: SilenceAddRequest, actor: str) -> OperatorAnswer:
+        """A silence, recorded under its id (named first, so a failed add is recorded too)."""
+        keeper = self._keeper()
+        what = describe_matchers(request.match)
+        silence_id = new_silence_id()
+        entry = _Entry(
+            subject(SUBJECT_SILENCE, silence_id),
+            "silence add",
+            f"--match {what} --for {request.for_seconds}s --reason {request.reason}",
+        )
+        with self._recorded(entry, actor):
+            silence = keeper.add(
+                silence_id, dict(request.match), request.for_seconds, request.reason, actor
+            )
+            entry.outcome = f"added: until {iso_z(silence.ends_at)}"
+            entry.detail = {"match": what, "endsAt": iso_z(silence.ends_at)}
+            entry.keep_from = silence.ends_at
+        return OperatorAnswer(
+            "added", actor, silence_id=silence.silence_id, ends_at=iso_z(silence.ends_at)
+        )
+
+    def _silence_expire(self, request: SilenceExpireRequest, actor: str) -> OperatorAnswer:
+        keeper = self._keeper()
+        entry = _Entry(
+            subject(SUBJECT_SILENCE, request.silence_id),
+            "silence expire",
+            f"--reason {request.reason}" if request.reason else "",
+        )
+        with self._recorded(entry, actor):
+            try:
+                released = keeper.expire(request.silence_id, request.reason, actor)
+            except SilenceNotFound as error:
+                raise OperatorRefused(404, str(error)) from None
+            except SilenceEnded as error:
+                raise OperatorRefused(409, str(error)) from None
+            entry.outcome = f"expired: {len(released.case_ids)} open case(s) released"
+            entry.detail = {"match": released.silence.what}
+        return OperatorAnswer(
+            "expired",
+            actor,
+            silence_id=request.silence_id,
+            ends_at=iso_z(released.silence.ended_at),
+            released=released.case_ids,
+        )
 
     def _on_case(
         self, case_id: str, name: str, input_: str, actor: str, act: Callable[[], Handled]
@@ -246,6 +323,8 @@ class OperatorActions:
         COMPLETED event only once Buy with Prime says the task is completed (a redrive must not
         be a way to complete a case the API does not)."""
         raw = request.input
+        if raw.get("kind") == SILENCE_ENDED:
+            return self._redrive_silence_end(request, actor)
         if raw.get("kind") == ATTEMPT_DUE:
             try:
                 due = AttemptDueInput.model_validate(raw)
@@ -266,7 +345,8 @@ class OperatorActions:
             raise OperatorRefused(
                 400,
                 "input: a redrive carries an attempt schedule's input (kind"
-                f" {ATTEMPT_DUE}) or a COMPLETED event (detail-type)",
+                f" {ATTEMPT_DUE}), a silence's end (kind {SILENCE_ENDED}) or a COMPLETED"
+                " event (detail-type)",
             )
         try:
             ref = parse_event(raw, model=TaskCompletedEvent)
@@ -304,6 +384,34 @@ class OperatorActions:
             handled = self._service.task_completed(ref.task_id, ref.event.id)
             entry.outcome = _outcome(handled)
         return OperatorAnswer(handled.outcome, actor, handled.case_id, _state(handled))
+
+    def _redrive_silence_end(self, request: RedriveRequest, actor: str) -> OperatorAnswer:
+        """A silence's end Scheduler could not deliver: its cases released now, recorded on
+        the silence as the operator's redrive."""
+        try:
+            ended = SilenceEndedInput.model_validate(request.input)
+        except ValidationError as error:
+            raise OperatorRefused(400, describe_validation_error(error, subject="input")) from None
+        keeper = self._keeper()
+        entry = _Entry(
+            subject(SUBJECT_SILENCE, ended.silence_id),
+            "dlq redrive",
+            f"silence end (parked message {request.origin})",
+        )
+        with self._recorded(entry, actor):
+            released = keeper.ended(ended.silence_id)
+            entry.outcome = (
+                f"released: {len(released.case_ids)} open case(s)"
+                if released is not None
+                else "unchanged: still muting, gone, or expired (released then)"
+            )
+        return OperatorAnswer(
+            "released" if released is not None else "unchanged",
+            actor,
+            silence_id=ended.silence_id,
+            ends_at=iso_z(released.silence.ended_at) if released is not None else None,
+            released=released.case_ids if released is not None else (),
+        )
 
     @contextmanager
     def _recorded(self, entry: _Entry, actor: str) -> Iterator[None]:

@@ -88,16 +88,19 @@ def handle_request(event: dict[str, Any], actions: OperatorActions) -> dict[str,
         "Operator request handled",
         extra={"action": request.action, "outcome": answer.outcome, "case_id": answer.case_id},
     )
-    return _response(
-        200,
-        {
-            "outcome": answer.outcome,
-            "actor": answer.actor,
-            "caseId": answer.case_id,
-            "state": answer.state,
-            "taskId": answer.task_id,
-        },
-    )
+    body: dict[str, Any] = {
+        "outcome": answer.outcome,
+        "actor": answer.actor,
+        "caseId": answer.case_id,
+        "state": answer.state,
+        "taskId": answer.task_id,
+    }
+    if answer.silence_id is not None:
+        # A silence's request: its id, when it stops muting, and the cases an expire told.
+        body |= {"silenceId": answer.silence_id, "endsAt": answer.ends_at}
+        if answer.released is not None:
+            body["released"] = list(answer.released)
+    return _response(200, body)
 
 
 def _transient(action: str, error: RetryableError) -> dict[str, Any]:

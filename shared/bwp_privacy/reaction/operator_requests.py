@@ -1,6 +1,7 @@
-"""What an operator may ask the reaction to do (`bwp-privacy cases …`, `task cancel`), and the
-audit records an operator's own work leaves (a dead-letter redrive, an export): the body of a
-request to the reaction's function URL, held to its model before anything is done.
+"""What an operator may ask the reaction to do (`bwp-privacy cases …`, `task cancel`,
+`silence add|expire`), and the audit records an operator's own work leaves (a dead-letter
+redrive, an export): the body of a request to the reaction's function URL, held to its model
+before anything is done.
 
 Nothing here says who asks, or when: the caller is the identity AWS authenticated the request
 with, and the time is the function's (`operator_endpoint`). A request that names an actor, a
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, mo
 
 from bwp_privacy.cases import ClosedAs, DeniedBecause
 from bwp_privacy.common import IDENTIFIER, clean_text
+from bwp_privacy.silences import MAX_SECONDS, MIN_SECONDS, SILENCE_ID, Matchers, SilenceReason
 
 #: A case's or a task's id (a case is named after its first task): an identifier's grammar.
 Id = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]
@@ -149,6 +151,26 @@ class RedriveRequest(_Request):
     input: dict[str, Any]
 
 
+class SilenceAddRequest(_Request):
+    """Mute the alerts whose labels all match ``match`` for ``forSeconds`` (`silence add`,
+    Slack's "silence" button: the same body)."""
+
+    action: Literal["silence-add"]
+    #: 1 to 5 of the router's alert labels, each value held to its label's grammar.
+    match: Matchers
+    #: From a quarter of an hour to a week.
+    for_seconds: int = Field(alias="forSeconds", ge=MIN_SECONDS, le=MAX_SECONDS)
+    reason: SilenceReason
+
+
+class SilenceExpireRequest(_Request):
+    """End a silence now (`silence expire`): its cases' alerts are told at once."""
+
+    action: Literal["silence-expire"]
+    silence_id: str = Field(alias="silenceId", pattern=f"^{SILENCE_ID.pattern}$")
+    reason: SilenceReason | None = None
+
+
 OperatorRequest = Annotated[
     ResubmitRequest
     | CloseRequest
@@ -158,6 +180,8 @@ OperatorRequest = Annotated[
     | LinkRequest
     | TaskCancelRequest
     | RecordRequest
-    | RedriveRequest,
+    | RedriveRequest
+    | SilenceAddRequest
+    | SilenceExpireRequest,
     Field(discriminator="action"),
 ]

@@ -1,6 +1,7 @@
-"""One-time EventBridge Scheduler schedules, one per attempt: ``at(...)`` in UTC, deleted
-after they fire, with a retry policy and a dead-letter queue. The target is the reaction's
-queue; the input names the case and the attempt, nothing about the shopper."""
+"""One-time EventBridge Scheduler schedules, one per attempt and one per silence's end:
+``at(...)`` in UTC, deleted after they fire, with a retry policy and a dead-letter queue. The
+target is the reaction; the input names the case and the attempt (or the silence), nothing
+about the shopper."""
 
 from __future__ import annotations
 
@@ -12,6 +13,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 ATTEMPT_DUE = "bwp-privacy.attempt-due"
+
+
+SILENCE_ENDED = "bwp-privacy.silence-ended"
+
+
+class SilenceEndedInput(BaseModel):
+    """A silence's end schedule's ``Input``: which silence ended (its open cases are
+    released: the router tells the receivers where it muted their alerts)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    kind: str = Field(SILENCE_ENDED, pattern=f"^{SILENCE_ENDED}$")
+    silence_id: str = Field(alias="silenceId", pattern=r"^s[0-9a-f]{16}$")
 
 
 class AttemptDueInput(BaseModel):
@@ -49,6 +63,11 @@ class AttemptScheduler:
     def schedule(self, name: str, case_id: str, attempt: int, at: datetime) -> bool:
         """Create the schedule; False when it exists already (an earlier try created it)."""
         payload = AttemptDueInput(case_id=case_id, attempt=attempt)
+        return self.schedule_input(name, payload.model_dump(by_alias=True), at)
+
+    def schedule_input(self, name: str, payload: dict[str, Any], at: datetime) -> bool:
+        """A one-time schedule in the group that hands ``payload`` to the reaction at ``at``
+        (an attempt, a silence's end); False when it exists already."""
         try:
             self._client.create_schedule(
                 Name=name,
@@ -61,7 +80,7 @@ class AttemptScheduler:
                 Target={
                     "Arn": self._target.target_arn,
                     "RoleArn": self._target.role_arn,
-                    "Input": json.dumps(payload.model_dump(by_alias=True)),
+                    "Input": json.dumps(payload),
                     "RetryPolicy": {
                         "MaximumRetryAttempts": self._target.max_retry_attempts,
                         "MaximumEventAgeInSeconds": self._target.max_event_age_seconds,

@@ -22,5 +22,8 @@ class ReactionSettings(ApiSettings):
     schedule_target_arn: str = Field(alias="SCHEDULE_TARGET_ARN", min_length=1)
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=1)
     schedule_dlq_arn: str = Field(alias="SCHEDULE_DLQ_ARN", min_length=1)
+    #: The silences the reaction alone writes (operators' `silence add|expire`); unset (a
+    #: stack from before silences), silence requests are refused.
+    silences_table_name: str | None = Field(None, alias="SILENCES_TABLE_NAME")
     expected_account_id: str | None = Field(None, alias="EXPECTED_ACCOUNT_ID", pattern=r"^\d{12}$")
     actor: str = Field("bwp-privacy-reaction", alias="AWS_LAMBDA_FUNCTION_NAME", min_length=1)

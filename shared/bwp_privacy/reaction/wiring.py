@@ -20,6 +20,7 @@ from bwp_privacy.reaction.settings import ReactionSettings
 
 if TYPE_CHECKING:
     from bwp_privacy.reaction.operator_actions import OperatorActions
+    from bwp_privacy.reaction.silence_actions import SilenceKeeper
 
 
 def build_reaction(
@@ -65,7 +66,11 @@ def build_reaction(
     )
 
 
-def build_operator_actions(settings: ReactionSettings, service: ReactionService) -> OperatorActions:
+def build_operator_actions(
+    settings: ReactionSettings,
+    service: ReactionService,
+    silences: SilenceKeeper | None = None,
+) -> OperatorActions:
     """The operator requests' collaborators: built at the first request (most execution
     environments never see one, and its module imports the API client's)."""
     from bwp_privacy.reaction.operator_actions import OperatorActions
@@ -77,6 +82,39 @@ def build_operator_actions(settings: ReactionSettings, service: ReactionService)
         AuditTrail(dynamodb, settings.audit_table_name),
         ApiOnFirstUse(settings),
         settings.retention_days,
+        silences=silences,
+    )
+
+
+def build_silences(
+    settings: ReactionSettings, *, actor: str | None = None, clock: Callable[[], datetime] = utc_now
+) -> SilenceKeeper | None:
+    """What adds, expires and releases silences (None: the stack has no SilencesTable); built
+    at the first silence request or end, as the operator's actions are."""
+    if not settings.silences_table_name:
+        return None
+    from bwp_privacy.cases import CaseReader
+    from bwp_privacy.reaction.silence_actions import SilenceKeeper
+    from bwp_privacy.silences import SilenceStore
+
+    dynamodb = aws_client("dynamodb")
+    return SilenceKeeper(
+        SilenceStore(dynamodb, settings.silences_table_name),
+        AttemptScheduler(
+            aws_client("scheduler"),
+            SchedulerTarget(
+                group=settings.schedule_group_name,
+                target_arn=settings.schedule_target_arn,
+                role_arn=settings.scheduler_role_arn,
+                dead_letter_arn=settings.schedule_dlq_arn,
+            ),
+        ),
+        CaseReader(dynamodb, settings.cases_table_name),
+        NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
+        AuditTrail(dynamodb, settings.audit_table_name),
+        retention_days=settings.retention_days,
+        actor=actor or settings.actor,
+        clock=clock,
     )
 
 

@@ -165,6 +165,8 @@ def _description(alert: Alert) -> str:
     if alert.lookup_error:
         lines.append(f"*Lookup error:* {esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")
     lines.append(f"*Deadlines:* {deadlines_text(alert)}")
+    if alert.silence_note:
+        lines.append(f"*Not silenced:* {esc(alert.silence_note)}")
     if alert.errors:
         lines.append("*Errors:*")
     lines += [

@@ -129,6 +129,7 @@ def _details(alert: Alert) -> dict[str, Any]:
         "submission_date": alert.submission_date,
         "submitted_days_ago": alert.submitted_days_ago,
         "deadlines": deadlines_text(alert),
+        **({"not_silenced": alert.silence_note} if alert.silence_note else {}),
         "runbooks": [f"{runbook.code}: {runbook.text}" for runbook in alert.runbooks],
         "inspect": alert.inspect,
         "event_id": alert.event_id,

@@ -407,6 +407,8 @@ def _detail_lines(alert: Alert) -> list[str]:
         if more:
             lines.append(f"…and {more} more errors")
     lines.append(f"*Deadlines:* {_esc(deadlines_text(alert))}")
+    if alert.silence_note:
+        lines.append(f"*Not silenced:* {_esc(alert.silence_note)}")
     lines += [_runbook_line(runbook) for runbook in alert.runbooks]
     lines.append("*Inspect:*")
     lines += [f"`{_esc(command)}`" for command in alert.inspect]
@@ -431,7 +433,8 @@ def _runbook_line(runbook: Runbook) -> str:
 def _task_line(alert: Alert, limit: int) -> str:
     """``• `task` CODES — deadlines — errors``: the errors are cut to fit ``limit``."""
     codes = ", ".join(_esc(code) for code in alert.error_codes)
-    line = f"• `{_esc(alert.task_id)}` {codes} — {_esc(deadlines_text(alert, brief=True))}"
+    deadlines = _esc(deadlines_text(alert, brief=True))
+    line = f"• `{_esc(alert.task_id)}` {codes} — {deadlines}{alert.silence_brief}"
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_esc(errors)}" if errors else line
 

@@ -183,6 +183,7 @@ def _details(alert: Alert) -> list[dict[str, Any]]:
     blocks += [
         _text("Deadlines", weight="Bolder", separator=True),
         _text(_md(deadlines_text(alert))),
+        *([_text(_md(alert.silence_note))] if alert.silence_note else []),
         _text("Inspect", weight="Bolder", separator=True),
         _text("\n\n".join(_md(command) for command in alert.inspect), fontType="Monospace"),
     ]
@@ -206,7 +207,10 @@ def _task_lines(alerts: Sequence[Alert]) -> list[str]:
 
 def _task_line(alert: Alert, limit: int) -> str:
     codes = ", ".join(alert.error_codes)
-    line = f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(deadlines_text(alert, brief=True))}"
+    line = (
+        f"- **{_md(alert.task_id)}** {_md(codes)} — {_md(deadlines_text(alert, brief=True))}"
+        f"{alert.silence_brief}"
+    )
     errors = errors_text(alert, limit - len(line) - 3)
     return f"{line} — {_md(errors)}" if errors else line
 
