@@ -108,7 +108,11 @@ if TYPE_CHECKING:
         ReactionService,
     )
     from bwp_privacy.reaction.settings import ReactionSettings
-    from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction
+    from bwp_privacy.reaction.wiring import (
+        build_inbound_actions,
+        build_operator_actions,
+        build_reaction,
+    )
 
 # Each name is imported on first use: see bwp_privacy.lazy_exports.
 __getattr__, __dir__ = lazy_exports(
@@ -178,7 +182,7 @@ __getattr__, __dir__ = lazy_exports(
         "schedules": ("ATTEMPT_DUE", "AttemptDueInput", "AttemptScheduler", "SchedulerTarget"),
         "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
         "settings": ("ReactionSettings",),
-        "wiring": ("build_operator_actions", "build_reaction"),
+        "wiring": ("build_inbound_actions", "build_operator_actions", "build_reaction"),
     },
 )
 
@@ -234,6 +238,7 @@ __all__ = [
     "TaskCancelRequest",
     "TaskCompleted",
     "TaskFailed",
+    "build_inbound_actions",
     "build_notice",
     "build_operator_actions",
     "build_reaction",
