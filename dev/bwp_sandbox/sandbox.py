@@ -19,7 +19,12 @@ from bwp_sandbox.emulator import BwpEmulator
 from bwp_sandbox.iam import FunctionSpec, Role
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
-from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, archive_sample_events, seed_sample_tasks
+from bwp_sandbox.seed import (
+    SAMPLE_BUSINESS_PRODUCT_ID,
+    archive_sample_events,
+    seed_inbound,
+    seed_sample_tasks,
+)
 from bwp_sandbox.sink import ReceiverSink
 from bwp_sandbox.stack import ACCOUNT_ID, LocalStack, deploy_local_stack, purge, queue_arn
 
@@ -93,6 +98,9 @@ class Sandbox:
         for name, spec in stack.functions().items():
             self.aws.iam.register(spec.role)
             extra = self.receivers.env if name == ROUTER else {}
+            if name == REACTION:
+                # The template takes an https prefix only: the sink's response URLs are local.
+                extra = {"SLACK_RESPONSE_URL_PREFIX": self.sink.slack_response_prefix}
             functions[name] = local_function(spec, {**local, **extra})
         # The reaction's function URL (operators' requests) serves this deploy's function, to
         # an operator holding what README has every operator hold, and nothing more: the
@@ -175,6 +183,7 @@ def prepare(
         "BwpApiUrl": emulator.graphql_url,
         "BwpTokenUrl": emulator.token_url,
         **receivers.parameters,
+        **seed_inbound(admin_client("secretsmanager")),
     }
     stack = deploy_local_stack(parameters)
     seed_sample_tasks(emulator.add_task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 SAMPLE_BUSINESS_PRODUCT_ID = "bp-30b55436-0c3e-4a5c-9e2f-5d1b8f4c7a11"
@@ -109,3 +110,25 @@ def archive_sample_events(events_client: Any, bus_arn: str) -> int:
     ]
     events_client.put_events(Entries=entries)
     return len(entries)
+
+
+#: Slack actions and PagerDuty webhooks are on in the sandbox (HasInbound): the workspace and
+#: the one user who may act from Slack, and the PagerDuty webhook subscription's secret.
+SLACK_TEAM_ID = "T0SANDBOX"
+SLACK_ALLOWED_USER = "U0ONCALL"
+PAGERDUTY_WEBHOOK_SECRET_NAME = "bwp-privacy/pagerduty-webhook"
+PAGERDUTY_WEBHOOK_SIGNING_SECRET = "local-pagerduty-webhook-secret"
+
+
+def seed_inbound(secrets_client: Any) -> dict[str, str]:
+    """The PagerDuty webhook's secret, created; the stack parameters that turn Slack actions
+    (with the sandbox's Slack bot secret) and PagerDuty webhooks on."""
+    secrets_client.create_secret(
+        Name=PAGERDUTY_WEBHOOK_SECRET_NAME,
+        SecretString=json.dumps({"signingSecrets": [PAGERDUTY_WEBHOOK_SIGNING_SECRET]}),
+    )
+    return {
+        "SlackAllowedUsers": SLACK_ALLOWED_USER,
+        "SlackTeamId": SLACK_TEAM_ID,
+        "PagerDutyWebhookSecretName": PAGERDUTY_WEBHOOK_SECRET_NAME,
+    }

@@ -2,7 +2,8 @@
 
 Routes: ``POST /pagerduty/v2/enqueue``, ``POST /slack/api/<method>`` (Slack's Web API for a
 bot: ``chat.postMessage`` and ``chat.update``, with its documented answers) and
-``POST /<receiver>/<any>`` for the others. PagerDuty, Slack, Teams and the signed webhook are
+``POST /<receiver>/<any>`` for the others; ``POST /slack-response/<any>``, a Slack action's
+``response_url``. PagerDuty, Slack, Teams and the signed webhook are
 checked against their documented formats; a receiver without a fake here is answered with its
 first success status. Every request is recorded;
 faults (statuses, resets, delays) can be injected per kind. Run it with
@@ -51,6 +52,8 @@ SLACK_HEADER_LIMIT = 150
 SLACK_SECTION_LIMIT = 3000
 #: Where the sink plays Slack's Web API (the router's SLACK_API_URL is base_url + this).
 SLACK_API_PATH = "/slack/api"
+#: Where the sink plays Slack's response_url of an action (``hooks.slack.com/actions/…``).
+SLACK_RESPONSE_PATH = "/slack-response"
 #: The bot token the sink accepts (a Slack bot secret's botToken in the sandbox).
 SLACK_BOT_TOKEN = "xoxb-local-sandbox-token"
 
@@ -87,6 +90,13 @@ class ReceiverSink(BackgroundServer):
                 Rule(path, endpoint=partial(self._receive, kind), methods=["POST"])
                 for path, kind in receivers.items()
             ]
+            + [
+                Rule(
+                    SLACK_RESPONSE_PATH + "/<path:rest>",
+                    endpoint=self._slack_response,
+                    methods=["POST"],
+                )
+            ]
         )
         super().__init__("receiver sink", host, port, routes)
         self.webhook_secret = webhook_secret
@@ -103,6 +113,8 @@ class ReceiverSink(BackgroundServer):
         #: and the replies in each thread.
         self._slack_messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._slack_ts = 0
+        #: What was posted to a Slack action's response_url (`slack_response_url`).
+        self._slack_responses: list[dict[str, Any]] = []
 
     def url(self, kind: str, name: str = "hook") -> str:
         """The endpoint for ``kind``: PagerDuty's enqueue URL, else ``/<kind>/<name>``."""
@@ -115,6 +127,21 @@ class ReceiverSink(BackgroundServer):
     def slack_api_url(self) -> str:
         """The Slack Web API base the sink plays (SLACK_API_URL for a bot secret)."""
         return self.base_url + SLACK_API_PATH
+
+    @property
+    def slack_response_prefix(self) -> str:
+        """What every response_url the sink serves starts with (the reaction's
+        SLACK_RESPONSE_URL_PREFIX in the sandbox)."""
+        return self.base_url + SLACK_RESPONSE_PATH + "/"
+
+    def slack_response_url(self, name: str) -> str:
+        """A Slack action's ``response_url``, played by the sink (``name`` tells them apart)."""
+        return self.slack_response_prefix + name
+
+    def slack_responses(self) -> list[dict[str, Any]]:
+        """What was posted to the sink's response URLs: ``path`` and ``body``, in order."""
+        with self._lock:
+            return list(self._slack_responses)
 
     def slack_messages(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The bot's messages by (channel, ts): ``text``, ``blocks``, ``edits`` (how many
@@ -140,6 +167,7 @@ class ReceiverSink(BackgroundServer):
             self._generation += 1
             self._chaos = []
             self._slack_messages = {}
+            self._slack_responses = []
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
@@ -304,6 +332,22 @@ class ReceiverSink(BackgroundServer):
         )
         if not valid:
             return json_answer(401, {"error": "invalid signature"})
+        return json_answer(200, {"ok": True})
+
+    def _slack_response(self, request: Request) -> Response:
+        """A response_url as Slack serves it: a message (``text``, ``response_type``
+        ``in_channel`` or ``ephemeral``, ``replace_original``) taken with 200, else 400."""
+        body = json_or_none(request.get_data())
+        valid = (
+            isinstance(body, dict)
+            and isinstance(body.get("text"), str)
+            and body["text"] != ""
+            and body.get("response_type", "ephemeral") in ("in_channel", "ephemeral")
+        )
+        if not valid:
+            return json_answer(400, {"ok": False, "error": "invalid_payload"})
+        with self._lock:
+            self._slack_responses.append({"path": raw_path(request), "body": body})
         return json_answer(200, {"ok": True})
 
     def _slack_api(self, method: str, request: dict[str, Any]) -> Response:

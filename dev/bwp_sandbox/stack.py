@@ -104,6 +104,9 @@ class LocalStack:
     cases_table_name: str
     reaction_queue_url: str
     reaction_dlq_url: str
+    #: InboundQueue (Slack's and PagerDuty's actions, for the reaction) and its DLQ.
+    inbound_queue_url: str
+    inbound_dlq_url: str
     schedule_group_name: str
     schedule_dlq_url: str
     completed_rule_arn: str
@@ -210,6 +213,7 @@ def deploy_local_stack(
     subscribe_queue(topic_arn, tap)
     subscribe_queue(topic_arn, physical["AlertQueue"].ref)
     reaction = _reaction(prefix, resources, physical, topic_arn)
+    inbound = _inbound_queue(prefix, resources, physical)
     rule_dlq = physical["RuleDeadLetterQueue"].attributes["Outputs.QueueArn"]
     partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"], rule_dlq)
     physical["RecorderFunctionDeletionTaskFailed"] = PhysicalResource(
@@ -247,6 +251,7 @@ def deploy_local_stack(
         template=template,
         **partner,
         **reaction,
+        **inbound,
         **completed,
     )
     create_alarms(stack)
@@ -351,6 +356,33 @@ def _reaction(
         "schedule_group_name": group,
         "schedule_dlq_url": physical["ScheduleDeadLetterQueue"].attributes["Outputs.QueueUrl"],
     }
+
+
+def _inbound_queue(
+    prefix: str, resources: dict[str, Any], physical: dict[str, PhysicalResource]
+) -> dict[str, str]:
+    """InboundQueue, as declared (its condition, HasInbound, is the parameters' business: the
+    queue is always there locally, and the reaction reads it only when the template gives it
+    INBOUND_QUEUE_ARN); the sandbox plays its event source (`bwp_sandbox.event_source`)."""
+    declared = resources["InboundQueue"]["Properties"]
+    dead_letters = physical["InboundDeadLetterQueue"].attributes
+    url = admin_client("sqs").create_queue(
+        QueueName=f"{prefix}-InboundQueue",
+        Attributes={
+            "VisibilityTimeout": str(declared["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(declared["MessageRetentionPeriod"]),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dead_letters["Outputs.QueueArn"],
+                    "maxReceiveCount": int(declared["RedrivePolicy"]["maxReceiveCount"]),
+                }
+            ),
+        },
+    )["QueueUrl"]
+    physical["InboundQueue"] = PhysicalResource(
+        url, {"Arn": queue_arn(url), "QueueName": f"{prefix}-InboundQueue", "QueueUrl": url}
+    )
+    return {"inbound_queue_url": url, "inbound_dlq_url": dead_letters["Outputs.QueueUrl"]}
 
 
 def _completed_rule(
