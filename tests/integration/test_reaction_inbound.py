@@ -7,6 +7,7 @@ to Slack's response_url (the sink's) say what happened."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ from click.testing import CliRunner
 from bwp_privacy.audit import AuditTrail
 from bwp_privacy.common import iso_z
 from bwp_privacy.reaction.inbound_actions import NOT_ALLOWED_OUTCOME, RESOLVED_OUTCOME
+from bwp_privacy.reaction.inbound_claims import KEEP, LEASE, InboundBusy, InboundClaims, claim_key
 from bwp_privacy_cli.main import cli
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.sandbox import Sandbox
 from bwp_sandbox.seed import SLACK_ALLOWED_USER, SLACK_TEAM_ID
 from bwp_sandbox.timeline import Timeline
-from tests.integration.reaction_helpers import case, failed_task, open_case
+from tests.integration.reaction_helpers import case, cases, failed_task, open_case
 
 pytestmark = pytest.mark.integration
 
@@ -233,3 +235,33 @@ def test_a_message_that_is_no_inbound_action_ends_in_the_dead_letter_queue(
         QueueUrl=sandbox.stack.inbound_dlq_url, MaxNumberOfMessages=10
     )
     assert len(parked.get("Messages", [])) == 1
+
+
+def test_a_claim_is_held_while_its_lease_runs_then_taken_over_and_done_for_good(
+    sandbox: Sandbox,
+) -> None:
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    claims = InboundClaims(
+        sandbox.reaction.client("dynamodb"), sandbox.stack.cases_table_name, lambda: now[0]
+    )
+    key = claim_key("slack", "3" * 64)
+    assert claims.claim(key)
+    # Another copy while the first invocation is at work: it waits for its retry.
+    with pytest.raises(InboundBusy):
+        claims.claim(key)
+    # The first one died midway: once its lease ran out, a copy takes the claim over.
+    now[0] += LEASE + timedelta(seconds=1)
+    assert claims.claim(key)
+    # It failed for now and let go: its retry may take the claim at once.
+    claims.release(key)
+    assert claims.claim(key)
+    claims.done(key, "moved")
+    now[0] += timedelta(days=1)
+    assert not claims.claim(key)
+    # The claim is no case: no reader of cases sees it.
+    assert cases(sandbox).all_cases() == []
+    item = admin_client("dynamodb").get_item(
+        TableName=sandbox.stack.cases_table_name, Key={"pk": {"S": key}}
+    )["Item"]
+    assert "state" not in item
+    assert int(item["expiresAt"]["N"]) == int((now[0] - timedelta(days=1) + KEEP).timestamp())
