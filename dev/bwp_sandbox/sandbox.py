@@ -110,6 +110,9 @@ class Sandbox:
             extra = self.receivers.env if name == ROUTER else {}
             if name == INBOUND:
                 extra = self.inbound_env()
+            if name == REACTION:
+                # The template takes an https prefix only: the sink's response URLs are local.
+                extra = {"SLACK_RESPONSE_URL_PREFIX": self.sink.slack_response_url_prefix}
             functions[name] = local_function(spec, {**local, **extra})
         # The reaction's function URL (operators' requests) serves this deploy's function, to
         # an operator holding what README has every operator hold, and nothing more: the

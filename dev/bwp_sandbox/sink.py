@@ -125,6 +125,7 @@ class ReceiverSink(BackgroundServer):
         self._slack_views: list[dict[str, Any]] = []
         #: The response URLs handed out, by name: when, for which message, what was posted.
         self._responses: dict[str, dict[str, Any]] = {}
+        self._response_log: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
 
     def url(self, kind: str, name: str = "hook") -> str:
@@ -171,9 +172,12 @@ class ReceiverSink(BackgroundServer):
         SLACK_RESPONSE_URL_PREFIX in the sandbox)."""
         return self.base_url + SLACK_RESPONSE_PATH
 
-    def slack_responses(self, name: str) -> list[dict[str, Any]]:
-        """What was posted to the response URL ``name``, in order (each body as sent)."""
+    def slack_responses(self, name: str | None = None) -> list[dict[str, Any]]:
+        """What was posted to the response URL ``name``, in order (each body as sent); without
+        a name, every post to any of them, in order, as ``path`` and ``body``."""
         with self._lock:
+            if name is None:
+                return [dict(post) for post in self._response_log]
             found = self._responses.get(name)
             return list(found["posts"]) if found else []
 
@@ -204,6 +208,7 @@ class ReceiverSink(BackgroundServer):
             self._triggers = {}
             self._slack_views = []
             self._responses = {}
+            self._response_log = []
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()
@@ -456,6 +461,8 @@ class ReceiverSink(BackgroundServer):
             body.get("text") or body.get("blocks") or body.get("delete_original")
         ):
             return json_answer(400, {"ok": False, "error": "no_text"})
+        if body.get("response_type", "ephemeral") not in ("in_channel", "ephemeral"):
+            return json_answer(400, {"ok": False, "error": "invalid_payload"})
         with self._lock:
             found = self._responses.get(name)
             if found is None or self._clock() - found["issued"] > RESPONSE_URL_SECONDS:
@@ -463,6 +470,7 @@ class ReceiverSink(BackgroundServer):
             if len(found["posts"]) >= RESPONSE_URL_USES:
                 return json_answer(404, {"ok": False, "error": "used_url"})
             found["posts"].append(body)
+            self._response_log.append({"path": SLACK_RESPONSE_PATH + name, "body": body})
             message = found["message"]
             if message is not None and message in self._slack_messages:
                 if body.get("delete_original"):

@@ -105,6 +105,9 @@ class LocalStack:
     cases_table_name: str
     reaction_queue_url: str
     reaction_dlq_url: str
+    #: InboundQueue (Slack's and PagerDuty's actions, for the reaction) and its DLQ.
+    inbound_queue_url: str
+    inbound_dlq_url: str
     schedule_group_name: str
     schedule_dlq_url: str
     completed_rule_arn: str
@@ -113,7 +116,6 @@ class LocalStack:
     resources: dict[str, PhysicalResource] = field(default_factory=dict)
     template: Path = TEMPLATE
     #: Verified Slack and PagerDuty requests, for the reaction (InboundQueue).
-    inbound_queue_url: str = ""
 
     def resolver(self, parameters: Mapping[str, str] | None = None) -> TemplateResolver:
         """The template's intrinsics, resolved for these resources and parameter values."""
@@ -217,7 +219,7 @@ def deploy_local_stack(
     subscribe_queue(topic_arn, tap)
     subscribe_queue(topic_arn, physical["AlertQueue"].ref)
     reaction = _reaction(prefix, resources, physical, topic_arn)
-    inbound_queue_url = _inbound_queue(prefix, resources, physical)
+    inbound = _inbound_queue(prefix, resources, physical)
     rule_dlq = physical["RuleDeadLetterQueue"].attributes["Outputs.QueueArn"]
     partner = _partner_bus(prefix, resources, parameters["PartnerEventBusName"], rule_dlq)
     physical["RecorderFunctionDeletionTaskFailed"] = PhysicalResource(
@@ -254,9 +256,9 @@ def deploy_local_stack(
         parameters=dict(parameters),
         resources=physical,
         template=template,
-        inbound_queue_url=inbound_queue_url,
         **partner,
         **reaction,
+        **inbound,
         **completed,
     )
     create_alarms(stack)
@@ -365,30 +367,29 @@ def _reaction(
 
 def _inbound_queue(
     prefix: str, resources: dict[str, Any], physical: dict[str, PhysicalResource]
-) -> str:
-    """InboundQueue as declared (InboundFunction's verified requests, for the reaction), with
-    its redrive to InboundDeadLetterQueue; created whatever the condition, as the sandbox
-    deploys Slack actions and PagerDuty webhooks. Its URL."""
+) -> dict[str, str]:
+    """InboundQueue, as declared (its condition, HasInbound, is the parameters' business: the
+    queue is always there locally, and the reaction reads it only when the template gives it
+    INBOUND_QUEUE_ARN); the sandbox plays its event source (`bwp_sandbox.event_source`)."""
     declared = resources["InboundQueue"]["Properties"]
-    dead_letters = physical["InboundDeadLetterQueue"].attributes["Outputs.QueueArn"]
-    name = f"{prefix}-InboundQueue"
-    url: str = admin_client("sqs").create_queue(
-        QueueName=name,
+    dead_letters = physical["InboundDeadLetterQueue"].attributes
+    url = admin_client("sqs").create_queue(
+        QueueName=f"{prefix}-InboundQueue",
         Attributes={
             "VisibilityTimeout": str(declared["VisibilityTimeout"]),
             "MessageRetentionPeriod": str(declared["MessageRetentionPeriod"]),
             "RedrivePolicy": json.dumps(
                 {
-                    "deadLetterTargetArn": dead_letters,
+                    "deadLetterTargetArn": dead_letters["Outputs.QueueArn"],
                     "maxReceiveCount": int(declared["RedrivePolicy"]["maxReceiveCount"]),
                 }
             ),
         },
     )["QueueUrl"]
     physical["InboundQueue"] = PhysicalResource(
-        url, {"Arn": queue_arn(url), "QueueName": name, "QueueUrl": url}
+        url, {"Arn": queue_arn(url), "QueueName": f"{prefix}-InboundQueue", "QueueUrl": url}
     )
-    return url
+    return {"inbound_queue_url": url, "inbound_dlq_url": dead_letters["Outputs.QueueUrl"]}
 
 
 def _completed_rule(

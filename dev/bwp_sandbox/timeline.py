@@ -43,10 +43,18 @@ class Step:
     delivered: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
     failures_handled: int = 0
+    #: Slack's and PagerDuty's actions the reaction took from InboundQueue.
+    inbound_handled: int = 0
 
     @property
     def quiet(self) -> bool:
-        return not (self.events or self.delivered or self.fired or self.failures_handled)
+        return not (
+            self.events
+            or self.delivered
+            or self.fired
+            or self.failures_handled
+            or self.inbound_handled
+        )
 
 
 class Timeline:
@@ -140,6 +148,9 @@ class Timeline:
                     step.delivered.append(f"{event['detail-type']} to {function.logical_id}")
             source = SqsEventSource(stack.reaction_queue_url, self.reaction, batch_size=10)
             step.failures_handled = sum(r.received for r in source.drain())
+            # InboundQueue's event source (ReactionInboundActions), as Lambda polls it.
+            inbound = SqsEventSource(stack.inbound_queue_url, self.reaction, batch_size=10)
+            step.inbound_handled = sum(r.received for r in inbound.drain())
             for name, _, payload in self.due_schedules():
                 # ActionAfterCompletion DELETE: the schedule goes once its target is invoked
                 # (asynchronously: the invocation's own retries are Lambda's).

@@ -1,8 +1,9 @@
 """ReactionFunction: carries each failed deletion's or retrieval's case to its end. Its inputs:
 published failures (SQS), PERSONAL_DATA_DELETION_TASK_COMPLETED and
-PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED events (partner bus) and due attempts (EventBridge
-Scheduler: attempts and silences' ends), and operators' requests to its function URL
-(`bwp-privacy cases …`, `silence …`). Wiring only: the work is `bwp_privacy.reaction`."""
+PERSONAL_DATA_RETRIEVAL_TASK_COMPLETED events (partner bus), due attempts (EventBridge
+Scheduler: attempts and silences' ends), Slack's and PagerDuty's verified requests
+(InboundQueue), and operators' requests to its function URL (`bwp-privacy cases …`,
+`silence …`). Wiring only: the work is `bwp_privacy.reaction`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from bwp_privacy.common import NAMESPACE, PowertoolsMetricsSink, trace_handler
 from bwp_privacy.reaction import (
     ReactionSettings,
+    build_inbound_actions,
     build_operator_actions,
     build_reaction,
     build_silences,
@@ -25,6 +27,7 @@ from bwp_privacy.reaction import (
 
 if TYPE_CHECKING:
     from bwp_privacy.reaction import OperatorActions, SilenceKeeper
+    from bwp_privacy.reaction.inbound_actions import InboundActions
 
 SERVICE = "reaction"
 # Beside this file in Lambda (CodeUri functions/reaction/): the handler is `app`, not a package.
@@ -49,6 +52,12 @@ def operator() -> OperatorActions:
     return build_operator_actions(settings, service, silences())
 
 
+@functools.cache
+def inbound() -> InboundActions:
+    """What carries out Slack's and PagerDuty's actions (InboundQueue): built at the first."""
+    return build_inbound_actions(settings, operator, PowertoolsMetricsSink(metrics))
+
+
 @logger.inject_lambda_context(log_event=False)
 @trace_handler(SERVICE)
 @metrics.log_metrics
@@ -63,4 +72,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         deadline=deadline,
         operator=operator,
         silences=silences,
+        inbound=inbound,
+        inbound_queue_arn=settings.inbound_queue_arn,
     )

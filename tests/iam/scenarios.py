@@ -130,8 +130,8 @@ def reaction_run(sandbox: Sandbox) -> None:
     """Every path of the reaction that calls AWS: a case opened (its attempt scheduled, the
     scheduler role passed), resubmitted through the API (the credentials secret) and
     completed (its tasks' retention set); a case completed while waiting (its schedule
-    deleted); an escalation published; a completion kept for a task no case holds; an input
-    that cannot be handled parked in OnFailure."""
+    deleted); an escalation published; a PagerDuty resolve from InboundQueue; a completion
+    kept for a task no case holds; an input that cannot be handled parked in OnFailure."""
     from bwp_privacy.cases import CaseState
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import COMPLETED, case, failed_task, open_case
@@ -161,6 +161,23 @@ def reaction_run(sandbox: Sandbox) -> None:
 
     failed_task(sandbox, "iam-escalate", "SOMETHING_NEW", email="x@example.com")
     assert open_case(sandbox, timeline, "iam-escalate").state is CaseState.ESCALATED
+    # A PagerDuty resolve from InboundQueue: claimed, recorded, the case marked (twice
+    # delivered: the second finds its claim done).
+    resolved = {
+        "receivedAt": "2026-12-01T00:00:00Z",
+        "source": "pagerduty",
+        "eventId": "EVTIAM1",
+        "eventType": "incident.resolved",
+        "incidentId": "PIAM1",
+        "caseId": "iam-escalate",
+        "occurredAt": "2026-12-01T00:00:00Z",
+    }
+    for _ in range(2):
+        admin_client("sqs").send_message(
+            QueueUrl=sandbox.stack.inbound_queue_url, MessageBody=json.dumps(resolved)
+        )
+    timeline.settle()
+    assert case(sandbox, "iam-escalate").incident_resolved_by_hand_at is not None
 
     timeline.publish(SAMPLE_BUSINESS_PRODUCT_ID, "iam-unknown-task", COMPLETED)
     timeline.settle()

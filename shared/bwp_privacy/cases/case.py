@@ -188,6 +188,11 @@ class Case(BaseModel):
     transitions: tuple[Transition, ...] = ()
     #: The shopper's appeals of the answer (one: the laws give one appeal per request).
     appeals: tuple[Appeal, ...] = ()
+    #: When the case's PagerDuty incident was resolved by hand while the case was open (the
+    #: latest such resolve): recorded, never an end of the case (the legal clock says when it
+    #: ends), so that the case's next alert can say so. Kept in the case's body like every
+    #: other field: each write of the case (a versioned put of the whole body) keeps it.
+    incident_resolved_by_hand_at: datetime | None = Field(None, alias="incidentResolvedByHandAt")
     version: int = 0
 
     def task(self, task_id: str) -> CaseTask | None:

@@ -12,6 +12,7 @@ from bwp_privacy.common.config_file import CONFIG_MAX_AGE_SECONDS, ConfigSource,
 from bwp_privacy.common.days import plain_day, standing, whole_days_left
 from bwp_privacy.common.durations import Duration, duration_seconds
 from bwp_privacy.common.errors import BwpPrivacyError
+from bwp_privacy.common.markup import mrkdwn_escape, no_emphasis
 from bwp_privacy.common.observability import (
     NAMESPACE,
     MetricsSink,
@@ -66,6 +67,8 @@ __all__ = [
     "held_to",
     "iso_z",
     "mask_emails",
+    "mrkdwn_escape",
+    "no_emphasis",
     "one_line",
     "parse_config",
     "parse_iso",

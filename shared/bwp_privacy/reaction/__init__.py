@@ -118,7 +118,12 @@ if TYPE_CHECKING:
         SilenceNotFound,
         end_schedule_name,
     )
-    from bwp_privacy.reaction.wiring import build_operator_actions, build_reaction, build_silences
+    from bwp_privacy.reaction.wiring import (
+        build_inbound_actions,
+        build_operator_actions,
+        build_reaction,
+        build_silences,
+    )
 
 # Each name is imported on first use: see bwp_privacy.lazy_exports.
 __getattr__, __dir__ = lazy_exports(
@@ -203,7 +208,12 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "service": ("CaseNotFound", "CaseNotStartable", "Handled", "ReactionService"),
         "settings": ("ReactionSettings",),
-        "wiring": ("build_operator_actions", "build_reaction", "build_silences"),
+        "wiring": (
+            "build_inbound_actions",
+            "build_operator_actions",
+            "build_reaction",
+            "build_silences",
+        ),
     },
 )
 
@@ -266,6 +276,7 @@ __all__ = [
     "TaskCancelRequest",
     "TaskCompleted",
     "TaskFailed",
+    "build_inbound_actions",
     "build_notice",
     "build_operator_actions",
     "build_reaction",

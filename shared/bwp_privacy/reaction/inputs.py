@@ -1,7 +1,8 @@
 """The reaction's inputs, told apart by shape and each checked at the boundary: an SQS batch of
-published failures (deletion and retrieval), a COMPLETED event of either kind from the partner
-bus (async, like the recorder's rule), and a schedule's input (async, from EventBridge
-Scheduler): an attempt due, or a silence's end."""
+published failures (deletion and retrieval) or of inbound actions (Slack, PagerDuty: told apart
+by their queue), a COMPLETED event of either kind from the partner bus (async, like the
+recorder's rule), and a schedule's input (async, from EventBridge Scheduler): an attempt due,
+or a silence's end."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bwp_privacy.reaction.schedules import (
 from bwp_privacy.reaction.service import Handled, ReactionService
 
 if TYPE_CHECKING:
+    from bwp_privacy.reaction.inbound_actions import InboundActions
     from bwp_privacy.reaction.operator_actions import OperatorActions
     from bwp_privacy.reaction.silence_actions import SilenceKeeper
 
@@ -37,10 +39,13 @@ def handle(
     deadline: float | None = None,
     operator: Callable[[], OperatorActions] | None = None,
     silences: Callable[[], SilenceKeeper | None] | None = None,
+    inbound: Callable[[], InboundActions] | None = None,
+    inbound_queue_arn: str | None = None,
 ) -> dict[str, Any]:
     """Dispatch one invocation; the answer is the partial batch response for SQS, a function
     URL response to an operator's request (``operator`` builds what carries it out), or what
-    the input did otherwise."""
+    the input did otherwise. SQS records from ``inbound_queue_arn`` are inbound actions
+    (``inbound`` builds what carries them out), every other record a published failure."""
     if not isinstance(event, dict):
         raise InvalidReactionInput(f"event: expected a JSON object, got {type(event).__name__}")
     if operator is not None:
@@ -55,7 +60,22 @@ def handle(
         # (about 160 ms of a cold start), and a COMPLETED event or a due attempt never needs it.
         from bwp_privacy.reaction.failure_batch import handle_failures
 
-        return handle_failures(event["Records"], service)
+        records = event["Records"]
+        if not inbound_queue_arn or inbound is None:
+            return handle_failures(records, service)
+        # Told apart by the queue Lambda says a record came from, never by its body: whoever
+        # may publish a failure cannot make it an inbound action, nor the other way round (a
+        # body of the other kind fails its own model and is parked in its own queue's DLQ).
+        from_inbound = [r for r in records if _source_of(r) == inbound_queue_arn]
+        failures = [r for r in records if _source_of(r) != inbound_queue_arn]
+        failed: list[dict[str, Any]] = []
+        if failures:
+            failed += handle_failures(failures, service)["batchItemFailures"]
+        if from_inbound:
+            from bwp_privacy.reaction.inbound_actions import handle_inbound
+
+            failed += handle_inbound(from_inbound, inbound())["batchItemFailures"]
+        return {"batchItemFailures": failed}
     if event.get("kind") == ATTEMPT_DUE:
         try:
             due = AttemptDueInput.model_validate(event)
@@ -90,6 +110,10 @@ def _silence_ended(
         "silenceId": ended.silence_id,
         "released": list(released.case_ids) if released is not None else [],
     }
+
+
+def _source_of(record: Any) -> Any:
+    return record.get("eventSourceARN") if isinstance(record, dict) else None
 
 
 def _answer(handled: Handled) -> dict[str, Any]:

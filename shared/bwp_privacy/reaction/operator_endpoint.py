@@ -26,7 +26,8 @@ from bwp_privacy.reaction.operator_requests import OperatorRequest
 
 logger = Logger(child=True)
 
-_REQUEST: TypeAdapter[OperatorRequest] = TypeAdapter(OperatorRequest)
+#: An operator request, as every way in takes one (this URL, a Slack action).
+OPERATOR_REQUEST: TypeAdapter[OperatorRequest] = TypeAdapter(OperatorRequest)
 #: The largest body taken (an operator's request is a few hundred bytes).
 MAX_BODY = 16_384
 #: The longest caller ARN taken: IAM allows a role path of 512 characters and names of 64, an
@@ -64,7 +65,7 @@ def handle_request(event: dict[str, Any], actions: OperatorActions) -> dict[str,
     if event["requestContext"]["http"].get("method") != "POST":
         return _response(405, {"error": "POST an operator request"})
     try:
-        request = _REQUEST.validate_python(_body(event))
+        request = OPERATOR_REQUEST.validate_python(_body(event))
     except ValueError as error:
         reason = (
             describe_validation_error(error, subject="request")

@@ -27,3 +27,12 @@ class ReactionSettings(ApiSettings):
     silences_table_name: str | None = Field(None, alias="SILENCES_TABLE_NAME")
     expected_account_id: str | None = Field(None, alias="EXPECTED_ACCOUNT_ID", pattern=r"^\d{12}$")
     actor: str = Field("bwp-privacy-reaction", alias="AWS_LAMBDA_FUNCTION_NAME", min_length=1)
+    #: InboundQueue's ARN, when Slack actions or PagerDuty webhooks are on: the records of
+    #: that queue (their ``eventSourceARN``, which Lambda sets) are inbound actions.
+    inbound_queue_arn: str | None = Field(None, alias="INBOUND_QUEUE_ARN")
+    #: Where a Slack action's answer may be posted: its ``response_url`` must start with this.
+    slack_response_url_prefix: str = Field(
+        "https://hooks.slack.com/",
+        alias="SLACK_RESPONSE_URL_PREFIX",
+        pattern=r"^https?://[^/\s]+/\S*$",
+    )

@@ -19,6 +19,7 @@ from bwp_privacy.reaction.service import ReactionService
 from bwp_privacy.reaction.settings import ReactionSettings
 
 if TYPE_CHECKING:
+    from bwp_privacy.reaction.inbound_actions import InboundActions
     from bwp_privacy.reaction.operator_actions import OperatorActions
     from bwp_privacy.reaction.silence_actions import SilenceKeeper
 
@@ -115,6 +116,30 @@ def build_silences(
         retention_days=settings.retention_days,
         actor=actor or settings.actor,
         clock=clock,
+    )
+
+
+def build_inbound_actions(
+    settings: ReactionSettings,
+    operator: Callable[[], OperatorActions],
+    metrics: MetricsSink,
+) -> InboundActions:
+    """What carries out Slack's and PagerDuty's verified requests: built at the first batch
+    of InboundQueue (most execution environments never see one). ``operator`` is the same
+    `OperatorActions` the function URL uses, so a Slack action and the CLI share one path."""
+    from bwp_privacy.reaction.inbound_actions import InboundActions
+    from bwp_privacy.reaction.inbound_claims import InboundClaims
+    from bwp_privacy.reaction.slack_answers import SlackResponder
+
+    dynamodb = aws_client("dynamodb")
+    return InboundActions(
+        claims=InboundClaims(dynamodb, settings.cases_table_name),
+        operator=operator,
+        store=CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
+        audit=AuditTrail(dynamodb, settings.audit_table_name),
+        answers=SlackResponder(settings.slack_response_url_prefix),
+        metrics=metrics,
+        retention_days=settings.retention_days,
     )
 
 

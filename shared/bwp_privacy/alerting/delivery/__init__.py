@@ -26,11 +26,11 @@ from bwp_privacy.alerting.delivery.text import (
     errors_text,
     group_title,
     more_tasks,
-    no_emphasis,
     resolved_by_hand_line,
     resolved_line,
     truncate,
 )
+from bwp_privacy.common.markup import no_emphasis
 from bwp_privacy.common.text import one_line
 
 __all__ = [

@@ -6,27 +6,12 @@ markup on top of these (Slack's ``mrkdwn_escape``, Teams' ``markdown_escape``, A
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from bwp_privacy.alerting.alert import Alert, Severity
 from bwp_privacy.common import parse_iso, plain_day
 
 MORE_HINT = "bwp-privacy failures list --since 1d"
-
-#: Emphasis and code delimiters of the chats' markups (Slack's ``*bold*``, ``~strike~`` and
-#: inline code; Markdown's ``*em*``), each replaced by a look-alike that delimits nothing.
-_DELIMITERS = str.maketrans({"*": "\u2217", "~": "\u223c", "`": "\u02cb"})
-#: An underscore that may open or close ``_italic_``: one not between two letters or digits
-#: (``ORDERS_NOT_CLOSED`` keeps its underscores; no markup reads those as emphasis).
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
-
-
-def no_emphasis(text: str) -> str:
-    """``text`` with every emphasis or code delimiter a chat would apply replaced by a
-    look-alike (an asterisk by U+2217, a tilde by U+223C, a backtick by U+02CB, an underscore
-    at a word's edge by U+02CD): it reads the same and formats nothing."""
-    return _EMPHASIS_UNDERSCORE.sub("\u02cd", text.translate(_DELIMITERS))
 
 
 def truncate(text: str, limit: int) -> str:

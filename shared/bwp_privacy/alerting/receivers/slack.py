@@ -36,13 +36,12 @@ from bwp_privacy.alerting.delivery import (
     group_title,
     json_body,
     more_tasks,
-    no_emphasis,
-    one_line,
     resolved_line,
     secret_setting,
     truncate,
 )
 from bwp_privacy.common import Budget, held_to
+from bwp_privacy.common.markup import mrkdwn_escape
 from bwp_privacy.contract.inbound import (
     SLACK_CLOSE,
     SLACK_EXTEND,
@@ -464,16 +463,6 @@ def _section(text: str) -> dict[str, Any]:
 
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def mrkdwn_escape(text: str) -> str:
-    """Text from outside (an API's error message, an id, an operator's reason) as Slack shows
-    it as written, in mrkdwn, plain_text and a message's ``text``: one line without control
-    characters; ``&``, ``<`` and ``>`` escaped (so no ``<!channel>``, ``<@U…>`` mention and no
-    ``<url|label>`` link, Slack's own rule); and no ``*bold*``, ``_italic_``, ``~strike~`` or
-    code delimiter, which Slack cannot escape: each is a look-alike (`no_emphasis`)."""
-    escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return no_emphasis(escaped)
 
 
 def _cut(escaped: str, limit: int) -> str:
