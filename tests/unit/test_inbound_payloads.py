@@ -194,6 +194,22 @@ def test_json_nested_too_deeply_is_malformed_not_a_crash() -> None:
     assert refused.value.reason == "malformed"
 
 
+def test_an_annotation_without_its_incident_s_key_is_queued_with_the_incident_alone() -> None:
+    """PagerDuty's incident_note names the incident by id only: the reaction finds its case."""
+    document = pagerduty_event("incident.annotated")
+    document["event"]["data"]["incident"].pop("incident_key", None)
+    event = parse_pagerduty_body(json.dumps(document).encode())
+    assert (event.case_id, event.incident_id) == (None, document["event"]["data"]["incident"]["id"])
+
+
+def test_an_incident_event_without_its_key_is_a_foreign_incident() -> None:
+    document = pagerduty_event("incident.acknowledged")
+    document["event"]["data"].pop("incident_key", None)
+    with pytest.raises(Refused) as refused:
+        parse_pagerduty_body(json.dumps(document).encode())
+    assert refused.value.reason == "foreign-incident"
+
+
 def test_an_annotation_is_bounded_and_masked_where_it_enters() -> None:
     document = pagerduty_event("incident.annotated")
     document["event"]["data"]["content"] = "mail a.b@example.com\u202e " + "x" * 5000

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 import requests
+from pydantic import ValidationError
 
 from bwp_privacy.audit import AuditEntry
 from bwp_privacy.cases import Case, CaseConflict, CaseState, CaseStore
@@ -127,9 +128,21 @@ class FakeMetrics:
         return [d["outcome"] for _, d in self.counted]
 
 
+class FakeIncidents:
+    def __init__(self) -> None:
+        self.links: dict[str, str] = {}
+
+    def link(self, incident_id: str, case_id: str) -> None:
+        self.links[incident_id] = case_id
+
+    def case_of(self, incident_id: str) -> str | None:
+        return self.links.get(incident_id)
+
+
 class World:
     def __init__(self, *cases: Case, answer: OperatorAnswer | OperatorRefused | None = None):
         self.claims = FakeClaims()
+        self.incidents = FakeIncidents()
         self.operator = FakeOperator(answer)
         self.store = FakeStore(*cases)
         self.audit = FakeAudit()
@@ -137,6 +150,7 @@ class World:
         self.metrics = FakeMetrics()
         self.actions = InboundActions(
             claims=self.claims,
+            incidents=self.incidents,
             operator=lambda: cast(OperatorActions, self.operator),
             store=cast(CaseStore, self.store),
             audit=self.audit,
@@ -438,6 +452,31 @@ def test_an_incident_that_is_no_case_of_ours_writes_nothing() -> None:
     assert world.metrics.counted == [
         ("InboundActions", {"source": "pagerduty", "outcome": "foreign-incident"})
     ]
+
+
+def test_the_incident_s_trigger_links_it_to_its_case_and_records_nothing() -> None:
+    world = World(open_case())
+    assert world.actions.carry_out(pagerduty("incident.triggered")) == "linked"
+    assert world.incidents.links == {"PINC1": "task-1"}
+    assert world.audit.entries == {}
+    assert world.claims.items == {}
+
+
+def test_a_note_finds_its_case_through_the_incident_an_earlier_event_linked() -> None:
+    """PagerDuty's note names its incident alone (no incident_key)."""
+    world = World(open_case())
+    note = pagerduty("incident.annotated", caseId=None, eventId="02NOTE", note="on it")
+    assert world.actions.carry_out(note) == "foreign-incident"
+    assert world.audit.entries == {}
+    assert world.actions.carry_out(pagerduty("incident.acknowledged")) == "recorded"
+    assert world.actions.carry_out(note) == "recorded"
+    [entry] = [e for e in world.audit.of("task-1") if e.action == "pagerduty incident.annotated"]
+    assert entry.input.endswith("note: on it")
+
+
+def test_only_a_note_may_come_without_its_case() -> None:
+    with pytest.raises(ValidationError, match="caseId"):
+        pagerduty("incident.acknowledged", caseId=None)
 
 
 # ---- the batch and the dispatch -----------------------------------------------------------

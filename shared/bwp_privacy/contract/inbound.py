@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 INBOUND_ACTION_SCHEMA = "bwp-privacy.inbound-action"
 INBOUND_ACTION_SCHEMA_VERSION = "1.0"
@@ -121,6 +121,7 @@ class SlackAction(_Message):
 
 
 PagerDutyEventType = Literal[
+    "incident.triggered",
     "incident.acknowledged",
     "incident.resolved",
     "incident.annotated",
@@ -136,8 +137,11 @@ class PagerDutyAction(_Message):
     event_id: PagerDutyEventId = Field(alias="eventId")
     event_type: PagerDutyEventType = Field(alias="eventType")
     incident_id: PagerDutyId = Field(alias="incidentId")
-    #: The case: the incident's key, which the router set to the case's id.
-    case_id: CaseId = Field(alias="caseId")
+    #: The case: the incident's key, which the router set to the case's id. An annotation
+    #: names its incident by id alone (PagerDuty's ``incident_note``): None there, and the
+    #: reaction finds the case from an earlier event of the incident (``incident.triggered``
+    #: at the latest), which linked the two.
+    case_id: CaseId | None = Field(None, alias="caseId")
     #: The PagerDuty user who acted (the event's agent), when a user did.
     agent_id: PagerDutyId | None = Field(None, alias="agentId")
     #: When PagerDuty says it happened (ISO 8601).
@@ -152,6 +156,12 @@ class PagerDutyAction(_Message):
     def actor(self) -> str:
         """Who acted, as the audit trail names them."""
         return f"pagerduty:{self.agent_id or 'unknown'}"
+
+    @model_validator(mode="after")
+    def _a_case_unless_a_note(self) -> PagerDutyAction:
+        if self.case_id is None and self.event_type != "incident.annotated":
+            raise ValueError(f"caseId: an {self.event_type} event carries its incident's key")
+        return self
 
 
 InboundAction = Annotated[SlackAction | PagerDutyAction, Field(discriminator="source")]

@@ -2,12 +2,14 @@
 
 A delivery is ``{"event": {"id", "event_type", "resource_type", "occurred_at", "agent",
 "client", "data"}}`` (PagerDuty developer docs, "Webhooks v3 Overview"). For the incident event
-types (``incident.acknowledged``, ``.resolved``, ``.reassigned``) ``data`` is the incident:
+types (``incident.triggered``, ``.acknowledged``, ``.resolved``, ``.reassigned``) ``data`` is the
+incident:
 ``id``, ``incident_key`` (the ``dedup_key`` of the Events API v2 trigger that opened it, which
 the router sets to the case's id) and ``assignees``. For ``incident.annotated`` ``data`` is an
 ``incident_note``: ``content`` and ``incident``, a reference to the incident whose documented
 fields (``id``, ``html_url``, ``self``, ``summary``, ``type``) do not include the key: it is
-read when PagerDuty sends it, and the event is a foreign incident's otherwise.
+read when PagerDuty sends it, and otherwise the note is queued with its incident's id alone (the
+reaction knows the incident's case from its earlier events, or drops it as a foreign one).
 
 Only the event types the stack records are read past their type; an incident whose key is not a
 case id is not this stack's (`Refused` ``foreign-incident``).
@@ -73,7 +75,7 @@ class PagerDutyEvent:
     event_id: str
     event_type: PagerDutyEventType
     incident_id: str
-    case_id: str
+    case_id: str | None
     agent_id: str | None
     occurred_at: str
     note: str | None
@@ -118,7 +120,9 @@ def parse_pagerduty_body(body: bytes) -> PagerDutyEvent:
     if not PAGERDUTY_ID.fullmatch(incident.id):
         raise Refused("malformed", 400, "the event's incident id is not PagerDuty's")
     key = incident.incident_key
-    if key is None or not CASE_ID.fullmatch(key):
+    if key is None and event_type == "incident.annotated":
+        pass  # the reaction finds the case by the incident's id
+    elif key is None or not CASE_ID.fullmatch(key):
         raise Refused("foreign-incident", 200, "the incident is not one this stack opened")
     agent = event.agent.id if event.agent is not None else None
     return PagerDutyEvent(

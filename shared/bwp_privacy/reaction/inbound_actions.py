@@ -39,6 +39,7 @@ from bwp_privacy.common import (
 from bwp_privacy.contract.inbound import InboundAction, PagerDutyAction, SlackAction
 from bwp_privacy.reaction.audit_entries import retention_start
 from bwp_privacy.reaction.inbound_claims import Claims, claim_key
+from bwp_privacy.reaction.incident_links import IncidentLinks
 from bwp_privacy.reaction.input_errors import InvalidReactionInput
 from bwp_privacy.reaction.operator_actions import OperatorActions, OperatorRefused
 from bwp_privacy.reaction.operator_endpoint import OPERATOR_REQUEST
@@ -95,6 +96,7 @@ class InboundActions:
         self,
         *,
         claims: Claims,
+        incidents: IncidentLinks,
         operator: Callable[[], OperatorActions],
         store: CaseStore,
         audit: AuditWriter,
@@ -104,6 +106,7 @@ class InboundActions:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._claims = claims
+        self._incidents = incidents
         self._operator = operator
         self._store = store
         self._audit = audit
@@ -115,12 +118,23 @@ class InboundActions:
     def carry_out(self, action: SlackAction | PagerDutyAction) -> str:
         """Do what ``action`` asks, once; what came of it (the metric's ``outcome``)."""
         if isinstance(action, PagerDutyAction):
-            if self._store.load(action.case_id) is None:
+            # A note names its incident alone: its case is the one an earlier event linked.
+            case_id = action.case_id or self._incidents.case_of(action.incident_id)
+            if case_id is None or self._store.load(case_id) is None:
                 # Not ours (or a case whose retention ended): nothing to record it on.
                 self._count(action.source, "foreign-incident")
                 return "foreign-incident"
+            if action.case_id is not None:
+                self._incidents.link(action.incident_id, case_id)
+            if action.event_type == "incident.triggered":
+                # The incident the router opened: linked, nothing anyone did to record.
+                self._count(action.source, "linked")
+                return "linked"
+            on_case = action.model_copy(update={"case_id": case_id})
             return self._once(
-                claim_key(action.source, action.event_id), action, lambda: self._pagerduty(action)
+                claim_key(action.source, action.event_id),
+                on_case,
+                lambda: self._pagerduty(on_case, case_id),
             )
         return self._once(
             claim_key(action.source, action.request_id), action, lambda: self._slack(action)
@@ -197,15 +211,15 @@ class InboundActions:
 
     # ---- PagerDuty ----------------------------------------------------------------------
 
-    def _pagerduty(self, action: PagerDutyAction) -> str:
+    def _pagerduty(self, action: PagerDutyAction, case_id: str) -> str:
         at = _occurred(action, self._clock)
         outcome = "recorded"
         if action.event_type == "incident.resolved":
-            outcome = self._resolved_by_hand(action.case_id, at)
-        case = self._store.load(action.case_id)
+            outcome = self._resolved_by_hand(case_id, at)
+        case = self._store.load(case_id)
         received = parse_iso(action.received_at)
         entry = AuditEntry(
-            subject=subject(SUBJECT_CASE, action.case_id),
+            subject=subject(SUBJECT_CASE, case_id),
             at=at,
             # PagerDuty's event id: a redelivery is the same entry (same time, same id), which
             # the trail keeps once.

@@ -129,11 +129,13 @@ def build_inbound_actions(
     `OperatorActions` the function URL uses, so a Slack action and the CLI share one path."""
     from bwp_privacy.reaction.inbound_actions import InboundActions
     from bwp_privacy.reaction.inbound_claims import InboundClaims
+    from bwp_privacy.reaction.incident_links import CasesTableIncidentLinks
     from bwp_privacy.reaction.slack_answers import SlackResponder
 
     dynamodb = aws_client("dynamodb")
     return InboundActions(
         claims=InboundClaims(dynamodb, settings.cases_table_name),
+        incidents=CasesTableIncidentLinks(dynamodb, settings.cases_table_name),
         operator=operator,
         store=CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
         audit=AuditTrail(dynamodb, settings.audit_table_name),
