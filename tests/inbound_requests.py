@@ -8,7 +8,15 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from bwp_privacy.contract.inbound import SLACK_CLOSE_MODAL
+from bwp_privacy.contract.inbound import (
+    CLOSE_MODAL_ANSWER_ACTION,
+    CLOSE_MODAL_ANSWER_BLOCK,
+    CLOSE_MODAL_GROUND_ACTION,
+    CLOSE_MODAL_GROUND_BLOCK,
+    CLOSE_MODAL_REASON_ACTION,
+    CLOSE_MODAL_REASON_BLOCK,
+    SLACK_CLOSE_MODAL,
+)
 from bwp_privacy.inbound import pagerduty_signature, slack_signature
 from bwp_sandbox.inbound import (
     PAGERDUTY_SIGNING_SECRETS,
@@ -62,7 +70,7 @@ def close_submitted(
 
     def select(value: str | None) -> dict[str, Any]:
         option = None if value is None else {"text": {"type": "plain_text"}, "value": value}
-        return {"value": {"type": "static_select", "selected_option": option}}
+        return {"type": "static_select", "selected_option": option}
 
     return {
         "type": "view_submission",
@@ -74,9 +82,11 @@ def close_submitted(
             "private_metadata": json.dumps({"caseId": case_id, "responseUrl": response_url}),
             "state": {
                 "values": {
-                    "closedAs": select(closed_as),
-                    "deniedBecause": select(denied_because),
-                    "reason": {"value": {"type": "plain_text_input", "value": reason}},
+                    CLOSE_MODAL_ANSWER_BLOCK: {CLOSE_MODAL_ANSWER_ACTION: select(closed_as)},
+                    CLOSE_MODAL_GROUND_BLOCK: {CLOSE_MODAL_GROUND_ACTION: select(denied_because)},
+                    CLOSE_MODAL_REASON_BLOCK: {
+                        CLOSE_MODAL_REASON_ACTION: {"type": "plain_text_input", "value": reason}
+                    },
                 }
             },
         },

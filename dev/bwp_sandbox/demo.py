@@ -26,15 +26,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bwp_privacy.audit import AuditTrail
 from bwp_privacy.cases import DEFAULT_DUE_SOON_DAYS, Case, CaseReader, CaseState
 from bwp_privacy.common import iso_z, use_clock
+from bwp_privacy.contract.inbound import SLACK_CLOSE, PagerDutyEventType
 from bwp_privacy_cli.doctor import StackView, Status, examine
 from bwp_privacy_cli.local import NOWHERE, LocalLambdaContext, function_logs_to
 from bwp_privacy_cli.report import build_report, write_report
 from bwp_sandbox.admin import admin_client
 from bwp_sandbox.event_source import SqsEventSource
+from bwp_sandbox.inbound import PAGERDUTY_SIGNING_SECRETS, SLACK_SIGNING_SECRET
+from bwp_sandbox.oncall import PagerDutyOnCall, SlackOnCall
 from bwp_sandbox.sandbox import Sandbox, running_sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from bwp_sandbox.sink import SLACK_BOT_TOKEN
 from bwp_sandbox.stack import PROJECT_ROOT, drain_queue
 from bwp_sandbox.timeline import Timeline
 
@@ -53,6 +58,18 @@ def main() -> int:
     runs = [*paths, paths[0]]  # the duplicate delivery must be a no-op
     failures = 0
     with running_sandbox() as started:
+        # Slack as a bot (one message per case, with the buttons on-call acts from), so that
+        # the demo can close a case from its message.
+        admin_client("secretsmanager").put_secret_value(
+            SecretId=started.receivers.parameters["SlackSecretName"],
+            SecretString=json.dumps(
+                {
+                    "botToken": SLACK_BOT_TOKEN,
+                    "channel": DEMO_CHANNEL,
+                    "signingSecret": SLACK_SIGNING_SECRET,
+                }
+            ),
+        )
         # JSON log lines would interleave with the report; warnings and errors still show.
         sandbox = started.deploy(LogLevel="ERROR")
         print(
@@ -134,6 +151,8 @@ def _report(sandbox: Sandbox) -> None:
 
 
 DEMO_TASK = "demo-orders-close-in-10-days"
+#: The Slack channel the demo's bot posts each case's message to.
+DEMO_CHANNEL = "C0PRIVACY"
 DEMO_EMAIL = "demo.shopper@example.com"
 
 
@@ -262,17 +281,40 @@ def _close_escalated(sandbox: Sandbox, store: CaseReader, router: Any, paged: se
         print("\n  UNEXPECTED: no escalated case paged PagerDuty")
         return 1
     case = escalated[-1]
+    timeline = Timeline(sandbox)
+    pagerduty_url = sandbox.inbound_url + "pagerduty/webhooks"
+    slack_url = sandbox.inbound_url + "slack/actions"
+    pager = PagerDutyOnCall(PAGERDUTY_SIGNING_SECRETS)
+    print(f"\n-- on-call acknowledges case {case.case_id}'s incident in PagerDuty, and adds a note")
+    events: tuple[tuple[PagerDutyEventType, str | None], ...] = (
+        ("incident.acknowledged", None),
+        ("incident.annotated", "asked merchant support to delete the shopper's data"),
+    )
+    for event_type, note in events:
+        sent = pager.send(pagerduty_url, event_type, case.case_id, note=note or "")
+        print(f"  PagerDuty   webhook {event_type} (signed): inbound answered HTTP {sent.status}")
+    timeline.settle()
+    slack = SlackOnCall(sandbox.sink, SLACK_SIGNING_SECRET)
+    message = slack.message_of(case.case_id)
+    shown = ", ".join(f"[{button.text}]" for button in message.buttons)
+    print(f"\n-- on-call closes it from its Slack message, whose buttons are: {shown}")
     # What really happened: the shopper's data was deleted with merchant support's help, so
     # the request was complied with (an auditor counts it so), not cancelled.
     reason = "deleted through Buy with Prime merchant support"
+    pressed = slack.click(slack_url, case.case_id, SLACK_CLOSE)
+    [modal] = sandbox.sink.slack_views()[-1:]
     print(
-        f"\n-- on-call closes escalated case {case.case_id}: the request was answered outside"
-        f" Buy with Prime (`bwp-privacy cases close {case.case_id} --as completed"
-        f" --reason '{reason}'`)"
+        f"  Slack       [Close…] pressed: HTTP {pressed.status}, the modal"
+        f' "{modal["view"]["title"]["text"]}" opens'
     )
-    sandbox.operate(
-        {"action": "close", "caseId": case.case_id, "reason": reason, "closedAs": "completed"}
+    submitted = slack.submit_close(slack_url, closed_as="completed", reason=reason)
+    print(
+        f"  Slack       modal submitted (answered: completed, why: {reason}):"
+        f" HTTP {submitted.status}"
     )
+    timeline.settle()
+    for answer in sandbox.sink.slack_responses():
+        print(f"  Slack       the reaction answers in the channel: {answer['body']['text']}")
     _show_cases(store, "", only=case.case_id)
     failed = _route_alerts(sandbox, router)
     resolved = [
@@ -282,6 +324,17 @@ def _close_escalated(sandbox: Sandbox, store: CaseReader, router: Any, paged: se
     ]
     if resolved != [case.case_id]:
         print(f"  UNEXPECTED: PagerDuty resolves {resolved} for case {case.case_id}")
+        return failed + 1
+    trail = AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name)
+    print(f"\nAudit trail of case {case.case_id} (`bwp-privacy cases show {case.case_id}`):")
+    actors = set()
+    for entry in trail.entries(f"case:{case.case_id}"):
+        actors.add(entry.actor.partition(":")[0])
+        print(
+            f"  {iso_z(entry.at, 'seconds')}  {entry.actor:<28} {entry.action:<32} {entry.outcome}"
+        )
+    if not {"slack", "pagerduty"} <= actors:
+        print("  UNEXPECTED: the trail names no Slack or PagerDuty actor")
         return failed + 1
     return failed
 
@@ -322,7 +375,7 @@ def teams_reads(text: str) -> str:
 
 def _route_alerts(sandbox: Sandbox, router: Any) -> int:
     """Run the alert router over its queue, then show what each receiver got."""
-    sandbox.sink.clear()
+    sandbox.sink.clear(workspace=False)
     with contextlib.redirect_stdout(io.StringIO()):
         result = SqsEventSource(sandbox.stack.alert_queue_url, router).poll_once()
     if not result.received:
@@ -343,8 +396,7 @@ def _route_alerts(sandbox: Sandbox, router: Any) -> int:
         )
         print(f"              {body['payload']['summary']}")
     for message in sink.received("slack"):
-        header = next(b for b in message["body"]["blocks"] if b["type"] == "header")
-        print(f"  Slack       {header['text']['text']}  ({len(message['body']['blocks'])} blocks)")
+        print(f"  Slack       {_slack_call(message)}")
     for message in sink.received("teams"):
         card = message["body"]["attachments"][0]["content"]
         print(f"  Teams       Adaptive Card: {teams_reads(card['body'][0]['text'])}")
@@ -361,6 +413,25 @@ def _route_alerts(sandbox: Sandbox, router: Any) -> int:
             f"  EventBridge {detail['status']:<8} case {detail['case_id']} task {detail['task_id']}"
         )
     return result.failed
+
+
+def _slack_call(request: dict[str, Any]) -> str:
+    """One call of the bot to Slack's Web API, in a line: the case's message posted or edited
+    (its header and buttons), or a reply in its thread."""
+    method = request["path"].rpartition("/")[2]
+    body = request["body"]
+    blocks = body.get("blocks") or []
+    header = next((b["text"]["text"] for b in blocks if b.get("type") == "header"), None)
+    if header is None:
+        return f"{method:<16} {body.get('text', '')}"
+    buttons = [
+        element["text"]["text"]
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    ]
+    shown = f"  buttons: {', '.join(buttons)}" if buttons else ""
+    return f"{method:<16} {header}  ({len(blocks)} blocks){shown}"
 
 
 def _show(outcome: dict[str, Any], sandbox: Sandbox) -> None:

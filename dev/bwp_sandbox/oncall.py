@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -45,14 +45,17 @@ from bwp_privacy.contract.inbound import (
     CLOSE_MODAL_REASON_ACTION,
     CLOSE_MODAL_REASON_BLOCK,
     SLACK_CLOSE_MODAL,
+    PagerDutyEventType,
     slack_button_parts,
 )
+from bwp_sandbox.inbound import SLACK_ALLOWED_USER, SLACK_TEAM_ID
 from bwp_sandbox.sink import ReceiverSink
 
 #: The sandbox's Slack workspace, on-call engineer and app (ids of Slack's grammar).
-SANDBOX_TEAM = "T0SANDBOX1"
+#: The sandbox's workspace and the one user allowed to act there (the stack's parameters).
+SANDBOX_TEAM = SLACK_TEAM_ID
 SANDBOX_TEAM_DOMAIN = "bwp-sandbox"
-ONCALL_USER = "U0ONCALL01"
+ONCALL_USER = SLACK_ALLOWED_USER
 ONCALL_USERNAME = "oncall"
 SANDBOX_APP = "A0BWPPRIV1"
 SLACK_SIGNATURE_HEADER = "X-Slack-Signature"
@@ -69,14 +72,10 @@ PAGERDUTY_WEB = "https://bwp-sandbox.pagerduty.com"
 PAGERDUTY_API = "https://api.pagerduty.com"
 
 #: The event types the stack subscribes to.
-PagerDutyEvent = Literal[
-    "incident.acknowledged",
-    "incident.resolved",
-    "incident.annotated",
-    "incident.reassigned",
-]
+PagerDutyEvent = PagerDutyEventType
 #: The incident's status after each event (annotated and reassigned leave it triggered).
 _STATUS_AFTER = {
+    "incident.triggered": "triggered",
     "incident.acknowledged": "acknowledged",
     "incident.resolved": "resolved",
     "incident.annotated": "triggered",

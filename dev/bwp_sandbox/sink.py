@@ -199,16 +199,19 @@ class ReceiverSink(BackgroundServer):
         with self._lock:
             return list(self._attempts[kind])
 
-    def clear(self) -> None:
-        """Forget recorded requests, pending faults and chaos."""
+    def clear(self, *, workspace: bool = True) -> None:
+        """Forget recorded requests, pending faults and chaos; and, unless ``workspace`` is
+        False, what Slack keeps (the bot's messages, trigger ids, modals, response URLs: a
+        demo that shows each round's requests still clicks the messages of earlier ones)."""
         with self._lock:
             self._generation += 1
             self._chaos = []
-            self._slack_messages = {}
-            self._triggers = {}
-            self._slack_views = []
-            self._responses = {}
-            self._response_log = []
+            if workspace:
+                self._slack_messages = {}
+                self._triggers = {}
+                self._slack_views = []
+                self._responses = {}
+                self._response_log = []
             for kind in KINDS:
                 self._received[kind].clear()
                 self._attempts[kind].clear()

@@ -13,6 +13,15 @@ from pydantic import SecretStr
 
 from bwp_privacy.common import EMAIL_MASK
 from bwp_privacy.contract.inbound import (
+    CLOSE_MODAL_ANSWER_BLOCK as ANSWER,
+)
+from bwp_privacy.contract.inbound import (
+    CLOSE_MODAL_GROUND_BLOCK as GROUND,
+)
+from bwp_privacy.contract.inbound import (
+    CLOSE_MODAL_REASON_BLOCK as REASON,
+)
+from bwp_privacy.contract.inbound import (
     SLACK_CLOSE,
     SLACK_CLOSE_MODAL,
     SLACK_EXTEND,
@@ -182,7 +191,7 @@ def test_the_close_button_opens_the_modal_and_queues_nothing(fakes: Fakes) -> No
     assert view["callback_id"] == SLACK_CLOSE_MODAL
     assert json.loads(view["private_metadata"]) == {"caseId": "case-1", "responseUrl": RESPONSE_URL}
     blocks = {b.get("block_id") for b in view["blocks"]}
-    assert {"closedAs", "deniedBecause", "reason"} <= blocks
+    assert {ANSWER, GROUND, REASON} <= blocks
 
 
 def test_a_modal_slack_would_not_open_is_a_502_and_nothing_is_queued(fakes: Fakes) -> None:
@@ -228,10 +237,10 @@ def test_the_modal_submitted_queues_a_close_request(
 @pytest.mark.parametrize(
     ("closed_as", "denied_because", "reason", "errors"),
     [
-        (None, None, "why", {"closedAs"}),
-        ("denied", None, "why", {"deniedBecause"}),
-        ("completed", "exempt", "why", {"deniedBecause"}),
-        ("completed", None, " \n\t ", {"reason"}),
+        (None, None, "why", {ANSWER}),
+        ("denied", None, "why", {GROUND}),
+        ("completed", "exempt", "why", {GROUND}),
+        ("completed", None, " \n\t ", {REASON}),
     ],
 )
 def test_a_modal_that_makes_no_request_shows_its_errors_and_queues_nothing(

@@ -18,6 +18,12 @@ from bwp_privacy.cases.case import ClosedAs, DeniedBecause
 from bwp_privacy.common import clean_text
 from bwp_privacy.contract.inbound import (
     CASE_ID,
+    CLOSE_MODAL_ANSWER_ACTION,
+    CLOSE_MODAL_ANSWER_BLOCK,
+    CLOSE_MODAL_GROUND_ACTION,
+    CLOSE_MODAL_GROUND_BLOCK,
+    CLOSE_MODAL_REASON_ACTION,
+    CLOSE_MODAL_REASON_BLOCK,
     SLACK_CLOSE,
     SLACK_CLOSE_MODAL,
     SLACK_EXTEND,
@@ -38,11 +44,16 @@ MAX_SILENCE_HOURS = 168
 #: The close modal's reason, as `operator_requests.Reason` keeps one.
 MAX_REASON = 1000
 
-#: The close modal's blocks and their inputs' action ids (read back at submission).
-CLOSED_AS_BLOCK = "closedAs"
-DENIED_BECAUSE_BLOCK = "deniedBecause"
-REASON_BLOCK = "reason"
-INPUT_ACTION = "value"
+#: The close modal's blocks and their inputs' action ids (read back at submission), the
+#: contract's: the sandbox's Slack fills in the same modal.
+CLOSED_AS_BLOCK = CLOSE_MODAL_ANSWER_BLOCK
+DENIED_BECAUSE_BLOCK = CLOSE_MODAL_GROUND_BLOCK
+REASON_BLOCK = CLOSE_MODAL_REASON_BLOCK
+_INPUT_ACTION = {
+    CLOSE_MODAL_ANSWER_BLOCK: CLOSE_MODAL_ANSWER_ACTION,
+    CLOSE_MODAL_GROUND_BLOCK: CLOSE_MODAL_GROUND_ACTION,
+    CLOSE_MODAL_REASON_BLOCK: CLOSE_MODAL_REASON_ACTION,
+}
 
 _CLOSED_AS_LABELS = {
     "completed": "Completed: the request was answered",
@@ -121,7 +132,7 @@ def close_modal(case_id: str, response_url: str | None) -> dict[str, Any]:
             "label": {"type": "plain_text", "text": label},
             "element": {
                 "type": "static_select",
-                "action_id": INPUT_ACTION,
+                "action_id": _INPUT_ACTION[block],
                 "options": options(labels),
             },
             **extra,
@@ -154,7 +165,7 @@ def close_modal(case_id: str, response_url: str | None) -> dict[str, Any]:
                 "label": {"type": "plain_text", "text": "Why"},
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": INPUT_ACTION,
+                    "action_id": CLOSE_MODAL_REASON_ACTION,
                     "multiline": True,
                     "max_length": MAX_REASON,
                 },
@@ -195,7 +206,7 @@ def close_submission(payload: ViewSubmission) -> CloseSubmission:
     values = view.state.values
     closed_as = _choice(values, CLOSED_AS_BLOCK)
     denied_because = _choice(values, DENIED_BECAUSE_BLOCK)
-    reason_input = values.get(REASON_BLOCK, {}).get(INPUT_ACTION)
+    reason_input = values.get(REASON_BLOCK, {}).get(CLOSE_MODAL_REASON_ACTION)
     reason = clean_text(reason_input.value or "", MAX_REASON) if reason_input else ""
     errors: dict[str, str] = {}
     if closed_as not in get_args(ClosedAs):
@@ -230,6 +241,6 @@ def _metadata(text: str) -> dict[str, Any]:
 
 
 def _choice(values: dict[str, dict[str, Any]], block: str) -> str | None:
-    state = values.get(block, {}).get(INPUT_ACTION)
+    state = values.get(block, {}).get(_INPUT_ACTION[block])
     option = getattr(state, "selected_option", None)
     return option.value if option is not None else None

@@ -42,6 +42,7 @@ from bwp_privacy.alerting.delivery import (
 )
 from bwp_privacy.common import Budget, held_to
 from bwp_privacy.common.markup import mrkdwn_escape
+from bwp_privacy.contract import NO_ERROR_CODE
 from bwp_privacy.contract.inbound import (
     SLACK_CLOSE,
     SLACK_EXTEND,
@@ -49,6 +50,9 @@ from bwp_privacy.contract.inbound import (
     SLACK_SILENCE,
     slack_button_value,
 )
+
+#: The codes that name no failure of their own: no silence button.
+NOT_SILENCEABLE = frozenset({NO_ERROR_CODE})
 
 # Block Kit and chat.postMessage limits.
 HEADER_LIMIT = 150
@@ -312,8 +316,13 @@ def case_buttons(alert: Alert) -> list[dict[str, Any]]:
     if case.may_resubmit:
         buttons.append(_button(SLACK_RESUBMIT, "Resubmit now", alert.case_id))
     failed = alert.transition.startswith(FAILED_TRANSITION)
-    codes = list(dict.fromkeys(alert.error_codes if failed else case.error_codes))
-    codes = codes[:MAX_SILENCE_BUTTONS]
+    # A lookup that failed has no code of its own (NONE): silencing it would mute every
+    # failure whose errors Buy with Prime could not tell, so it gets no button.
+    codes = [
+        code
+        for code in dict.fromkeys(alert.error_codes if failed else case.error_codes)
+        if code not in NOT_SILENCEABLE
+    ][:MAX_SILENCE_BUTTONS]
     buttons += [
         _button(
             SLACK_SILENCE,
