@@ -328,11 +328,16 @@ def _close_escalated(sandbox: Sandbox, store: CaseReader, router: Any, paged: se
     trail = AuditTrail(admin_client("dynamodb"), sandbox.stack.audit_table_name)
     print(f"\nAudit trail of case {case.case_id} (`bwp-privacy cases show {case.case_id}`):")
     actors = set()
+    deliveries = 0
     for entry in trail.entries(f"case:{case.case_id}"):
         actors.add(entry.actor.partition(":")[0])
+        if entry.action.startswith("alert."):
+            deliveries += 1  # one per receiver and alert: counted below, not listed
+            continue
         print(
             f"  {iso_z(entry.at, 'seconds')}  {entry.actor:<28} {entry.action:<32} {entry.outcome}"
         )
+    print(f"  … and {deliveries} alert deliveries by bwp-privacy-alert-router, one entry each")
     if not {"slack", "pagerduty"} <= actors:
         print("  UNEXPECTED: the trail names no Slack or PagerDuty actor")
         return failed + 1
