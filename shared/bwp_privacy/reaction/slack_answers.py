@@ -23,6 +23,7 @@ from bwp_privacy.reaction.operator_requests import (
     ExtendRequest,
     OperatorRequest,
     ResubmitRequest,
+    SilenceAddRequest,
 )
 
 logger = Logger(child=True)
@@ -81,6 +82,14 @@ def done_answer(user_id: str, request: OperatorRequest, answer: OperatorAnswer) 
         case ResubmitRequest():
             task = f": task {mrkdwn_escape(answer.task_id)} started" if answer.task_id else ""
             text = f"{user} resubmitted case {case}{task}"
+        case SilenceAddRequest():
+            matched = ", ".join(f"{label}={value}" for label, value in request.match.items())
+            until = f" until {answer.ends_at}" if answer.ends_at else ""
+            text = (
+                f"{user} silenced {mrkdwn_escape(matched)}{until}"
+                f" (silence {mrkdwn_escape(answer.silence_id or '?')}; a case past due or due"
+                " soon is never muted)"
+            )
         case _:
             text = f"{user} did {mrkdwn_escape(request.action)} on case {case}: {answer.outcome}"
     if answer.state:
