@@ -29,7 +29,16 @@ from bwp_privacy.alerting.receivers.slack import (
     slack_message,
 )
 from bwp_privacy.alerting.receivers.teams import teams_message
-from bwp_privacy.cases import Case, CaseState, CaseTask, Jurisdiction, Period
+from bwp_privacy.cases import (
+    Case,
+    CaseState,
+    CaseTask,
+    Cause,
+    CauseKind,
+    Jurisdiction,
+    Period,
+    Transition,
+)
 from bwp_privacy.cases.case import extendable_jurisdictions
 from bwp_privacy.common import Budget
 from bwp_privacy.contract import LookupOutcome, LookupStatus, TaskError, TaskFailure
@@ -416,3 +425,31 @@ def test_the_due_day_said_is_the_cases_legal_deadline_in_force() -> None:
     alert = failure_alert(standing=found)
     assert subject.legal_due_at == datetime(2026, 4, 1, 12, tzinfo=UTC)
     assert resolved_by_hand_line(alert) == BY_HAND
+
+
+def test_the_case_s_message_says_who_last_moved_the_case_and_only_a_person_s_move() -> None:
+    opened = Transition(
+        at=RECEIVED,
+        from_state=None,
+        to_state=CaseState.ESCALATED,
+        cause=Cause(kind=CauseKind.EVENT, ref="event-1"),
+        actor="bwp-privacy-reaction",
+        reason="escalated",
+    )
+    closed = Transition(
+        at=NOW,
+        from_state=CaseState.ESCALATED,
+        to_state=CaseState.CLOSED,
+        cause=Cause(kind=CauseKind.OPERATOR, ref="close"),
+        actor="slack:T0SANDBOX/U0ONCALL",
+        reason="answered by support",
+    )
+    by_machine = case("c-1", laws=LAWS, state=CaseState.ESCALATED, transitions=(opened,))
+    by_person = case("c-2", laws=LAWS, state=CaseState.CLOSED, transitions=(opened, closed))
+    found = CasesTableLinks(FakeDynamo([item(by_machine), item(by_person)]), "cases").standings(
+        ["c-1", "c-2"], NOW
+    )
+    assert found["c-1"].last_action is None
+    assert found["c-2"].last_action == f"CLOSED by slack:T0SANDBOX/U0ONCALL, {NOW:%Y-%m-%dT%H:%M}Z"
+    lines = slack_message([failure_alert(standing=found["c-2"])], GROUP)["blocks"]
+    assert "*Last action:* CLOSED by slack:T0SANDBOX/U0ONCALL" in json.dumps(lines)

@@ -65,6 +65,9 @@ class CaseStanding(BaseModel):
     #: When PagerDuty's incident of the case was resolved by hand (ISO 8601), while the case
     #: stays open: the legal clock, not the page, says when the request is answered.
     incident_resolved_by_hand: str | None = None
+    #: The last move a person made on the case (``CLOSED by slack:T…/U…, 2026-…``): the
+    #: case's message says who did what, whether from Slack or the CLI.
+    last_action: str | None = None
 
 
 class Alert(BaseModel):

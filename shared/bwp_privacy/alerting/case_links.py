@@ -19,6 +19,7 @@ from bwp_privacy.cases import (
     TASK_PREFIX,
     Case,
     CaseState,
+    CauseKind,
     case_item_key,
     case_of_item,
     task_item_key,
@@ -126,6 +127,14 @@ def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
             (task.error_codes for task in reversed(case.tasks) if task.outcome == "FAILED"), ()
         ),
         incident_resolved_by_hand=by_hand,
+        last_action=next(
+            (
+                f"{move.to_state.value} by {move.actor}, {iso_z(move.at, 'minutes')}"
+                for move in reversed(case.transitions)
+                if move.cause.kind is CauseKind.OPERATOR
+            ),
+            None,
+        ),
     )
 
 

@@ -403,6 +403,8 @@ def _detail_lines(alert: Alert) -> list[str]:
     ]
     if alert.lookup_error:
         lines.append(f"*Lookup error:* {_esc(truncate(alert.lookup_error, MESSAGE_LIMIT))}")
+    if alert.case is not None and alert.case.last_action:
+        lines.append(f"*Last action:* {_esc(alert.case.last_action)}")
     lines.append(f"*Error codes:* {', '.join(f'`{_esc(code)}`' for code in alert.error_codes)}")
     if alert.errors:
         lines.append("*Errors:*")
