@@ -22,7 +22,7 @@ USAGE = HERE / "usage.toml"
 #: How a price was checked (prices.toml explains each).
 STATUSES = ("aws page", "third party", "not checked")
 #: How often a step of a case happens (usage.toml explains each).
-PERS = ("case", "failure_event", "refailure", "attempt")
+PERS = ("case", "failure_event", "refailure", "attempt", "oncall_action")
 
 
 class DataError(ValueError):
@@ -87,6 +87,9 @@ class Step:
     secret_reads: int
     schedule_invocations: int
     deliveries: str
+    #: SQS requests of the step's own messages (a send and the event source's delete), beside
+    #: those of the topic's subscriptions.
+    sqs_requests: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class Usage:
     playbook: str
     attempts: int
     completes_after_days: Decimal
+    #: On-call actions (a Slack button, a PagerDuty event) taken on one case, where the
+    #: configuration deploys the inbound function.
+    oncall_actions: int
     stack_name: str
     account: str
     deployment_parameters: Mapping[str, str]
@@ -208,6 +214,7 @@ def load_usage(path: Path = USAGE) -> Usage:
         ("playbook", _str(case, "playbook_reason", f"{name}: case")),
         ("attempts", _str(case, "attempts_reason", f"{name}: case")),
         ("completion", _str(case, "completes_after_days_reason", f"{name}: case")),
+        ("on-call actions", _str(case, "oncall_actions_reason", f"{name}: case")),
         ("cold starts", _str(lam, "failure_cold_fraction_reason", f"{name}: lambda")),
         ("watch cold starts", _str(lam, "watch_cold_every_runs_reason", f"{name}: lambda")),
         ("traces", _str(lam, "traces_reason", f"{name}: lambda")),
@@ -267,6 +274,7 @@ def load_usage(path: Path = USAGE) -> Usage:
         playbook=_str(case, "playbook", f"{name}: case"),
         attempts=attempts,
         completes_after_days=_decimal(case, "completes_after_days", f"{name}: case"),
+        oncall_actions=_int(case, "oncall_actions", f"{name}: case"),
         stack_name=_str(deployment, "stack_name", f"{name}: deployment"),
         account=_str(deployment, "account", f"{name}: deployment"),
         deployment_parameters=_strings(deployment.get("parameters", {})),
@@ -324,6 +332,7 @@ def _step(spec: Mapping[str, Any], where: str) -> Step:
         deliveries=_choice(spec, "deliveries", ("", "failure", "resolve"), where)
         if "deliveries" in spec
         else "",
+        sqs_requests=int(spec.get("sqs_requests", 0)),
     )
 
 

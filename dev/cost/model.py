@@ -25,6 +25,9 @@ KB_PER_GB = Decimal(1024 * 1024)
 TIMES = "\N{MULTIPLICATION SIGN}"
 #: The largest payload SNS and SQS bill as one request.
 CHUNK_KB = Decimal(64)
+#: The function that takes on-call actions (Slack's buttons, PagerDuty's webhooks): without
+#: it, no step `per = "oncall_action"` happens, whichever function carries it out.
+ONCALL_FUNCTION = "InboundFunction"
 #: A DynamoDB write unit covers 1 KB, a strongly consistent read unit 4 KB.
 WRITE_UNIT_KB = Decimal(1)
 READ_UNIT_KB = Decimal(4)
@@ -233,6 +236,7 @@ class _Failures:
             "failure_event": attempts,
             "refailure": attempts - 1,
             "attempt": attempts,
+            "oncall_action": usage.oncall_actions,
         }
         self.tasks = attempts + 1  # the failed task and each attempt's
         self.invocations: dict[str, Decimal] = defaultdict(Decimal)
@@ -252,6 +256,8 @@ class _Failures:
         for step in self.usage.steps:
             if step.function not in self.counts.functions:
                 continue  # not deployed in this configuration (the router without receivers)
+            if step.per == "oncall_action" and ONCALL_FUNCTION not in self.counts.functions:
+                continue  # no on-call action comes where nothing takes them (the reaction's part)
             self._step(step, cases * self.per[step.per])
         self._watch_reads(cases)
         return self._priced()
@@ -277,6 +283,7 @@ class _Failures:
             self._store(stored, times, self._kept_days(stored))
         self.secrets += times * step.secret_reads * self.usage.secret_reads_per_use
         self.schedules += times * step.schedule_invocations
+        self.sqs += times * step.sqs_requests
         for metric in step.metrics:
             self.metrics[metric] += times
         if step.deliveries:
