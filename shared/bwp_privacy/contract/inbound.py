@@ -1,5 +1,5 @@
 """The inbound action ``bwp-privacy.inbound-action`` 1.0: what the inbound function puts on the
-inbound queue (FIFO) for the reaction, once a request from Slack or PagerDuty was verified on
+inbound queue for the reaction, once a request from Slack or PagerDuty was verified on
 its raw bytes and parsed. The reaction carries it out with the operators' own code path (a
 Slack action is an operator request, the same body the CLI sends) and records it.
 
