@@ -178,8 +178,9 @@ def _fix(status: int) -> str:
         )
     if status == 403:
         return (
-            "the URL wants AWS signatures (AuthType AWS_IAM), which Slack and PagerDuty cannot"
-            " make: `make deploy` again (the template sets AuthType NONE)"
+            "the URL refuses callers without AWS signatures (AuthType AWS_IAM, or no public"
+            " lambda:InvokeFunctionUrl permission), which Slack and PagerDuty cannot make:"
+            " `make deploy` again (the template sets AuthType NONE and the permission)"
         )
     if status == 429:
         return "InboundFunction is throttled: raise InboundReservedConcurrency, or wait"
