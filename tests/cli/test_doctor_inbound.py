@@ -230,3 +230,16 @@ def test_a_stack_that_takes_neither_has_no_inbound_check(
     assert code == 0
     assert not [name for name in checks if name.startswith("inbound")]
     assert "Inbound" not in checks["concurrency"]["detail"]
+
+
+def test_a_stack_that_takes_pagerduty_alone_is_probed_on_its_webhook_path(
+    invoke: Run, sandbox: Sandbox, target_file: Path
+) -> None:
+    sandbox.deploy(SlackAllowedUsers="").target().write(target_file)
+    code, checks, _ = _doctor(invoke)
+    assert code == 0
+    inbound = {name: c["status"] for name, c in checks.items() if name.startswith("inbound")}
+    assert inbound == {"inbound pagerduty secret": "PASS", "inbound URL": "PASS"}
+    assert checks["inbound URL"]["detail"].endswith(
+        "/pagerduty/webhooks refused an unsigned request (HTTP 401)"
+    )
