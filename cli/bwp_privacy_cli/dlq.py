@@ -14,12 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from bwp_privacy.alerting import (
     PARKED_REASON_ATTRIBUTE,
     PARKED_RECEIVER_ATTRIBUTE,
     REDRIVE_ATTRIBUTE,
 )
-from bwp_privacy.common import IDENTIFIER, clean_text, held_to
+from bwp_privacy.common import IDENTIFIER, clean_text, describe_validation_error, held_to
+from bwp_privacy.contract.inbound import InboundAction, PagerDutyAction, SlackAction
 from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TASK_KEYS
 from bwp_privacy.reaction import ATTEMPT_DUE
 from bwp_privacy_cli.json_output import DlqMessageOut, DlqRedrivenOut, iso_from_millis
@@ -37,6 +40,10 @@ _RECEIVER = re.compile(r"[a-z][a-z0-9-]{0,63}")
 #: Stands for a receiver attribute that is no receiver's name (a redrive for it reaches every
 #: receiver, as one for a receiver the stack does not deploy does).
 UNRECOGNISED_RECEIVER = "unrecognised-receiver"
+#: An inbound action as the reaction reads it from InboundQueue (what a redrive sends back).
+_INBOUND_ACTION: TypeAdapter[SlackAction | PagerDutyAction] = TypeAdapter(InboundAction)
+#: Where an inbound action came from, as the inbound function writes it.
+_INBOUND_SOURCE = re.compile(r"slack|pagerduty")
 
 QUEUES = {
     "rule-dlq": "EventBridge rules' dead-letter queue (a function could not be invoked)",
@@ -44,7 +51,13 @@ QUEUES = {
     "router-dlq": "Alert router dead-letter queue (alerts not delivered)",
     "reaction-dlq": "Reaction dead-letter queue (failures no case could be opened or moved for)",
     "schedule-dlq": "Schedule dead-letter queue (attempts EventBridge Scheduler could not start)",
+    "inbound-dlq": (
+        "Inbound dead-letter queue (Slack's and PagerDuty's actions the reaction could not carry"
+        " out)"
+    ),
 }
+#: The queues a stack has only while it takes Slack's actions or PagerDuty's webhooks.
+INBOUND_QUEUES = frozenset({"inbound-dlq"})
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,12 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
     elif queue == "reaction-dlq":
         function = "reaction"
         reason = f"not handled after {receives} receive(s); see the reaction's logs"
+    elif queue == "inbound-dlq":
+        function = "reaction"
+        source = held_to((payload or {}).get("source"), _INBOUND_SOURCE, "unrecognised")
+        reason = (
+            f"{source} action not carried out after {receives} receive(s); see the reaction's logs"
+        )
     elif queue == "schedule-dlq":
         function = "reaction"
         code = attributes.get("ERROR_CODE", "not delivered")
@@ -141,7 +160,8 @@ def parse_parked(queue: str, message: dict[str, Any]) -> ParkedMessage:
         receiver=receiver,
         function=function,
         task_id=_task_id(payload),
-        event_id=_event_id(payload),
+        # A Slack action's id is its request's (a digest of its signature).
+        event_id=_event_id(payload) or (_id(payload.get("requestId")) if payload else None),
     )
 
 
@@ -294,6 +314,8 @@ def resend(target: Target, message: ParkedMessage, *, verbose: bool = False) -> 
             QueueUrl=target.queues["reaction-queue"], MessageBody=json.dumps(message.payload)
         )
         return True, "back on the reaction queue"
+    if message.queue == "inbound-dlq":
+        return _resend_inbound(target, message.payload)
     if message.function == "reaction":
         return target.redrive_reaction(message.payload, message.message_id, verbose=verbose)
     if message.queue != "router-dlq":
@@ -311,6 +333,19 @@ def resend(target: Target, message: ParkedMessage, *, verbose: bool = False) -> 
     )
     where = f" for {message.receiver}" if message.receiver else ""
     return True, f"back on the alert queue{where}"
+
+
+def _resend_inbound(target: Target, payload: dict[str, Any]) -> tuple[bool, str]:
+    """An inbound action back on InboundQueue, for the reaction to carry out (once: its claim
+    on the request or event id makes a copy of what was carried out already change nothing).
+    Only what is an inbound action goes back: anything else would fail there again."""
+    try:
+        _INBOUND_ACTION.validate_python(payload)
+    except ValidationError as error:
+        reason = describe_validation_error(error, subject="inbound action")
+        return False, f"{reason}: left for a person to look at"
+    _sqs().send_message(QueueUrl=target.queues["inbound-queue"], MessageBody=json.dumps(payload))
+    return True, "back on the inbound queue"
 
 
 def remove(target: Target, chosen: list[ParkedMessage], limit: int) -> list[ParkedMessage]:

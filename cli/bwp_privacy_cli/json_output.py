@@ -105,7 +105,9 @@ class ReplayResultOut(JsonOut):
 
 
 class DlqMessageOut(JsonOut):
-    queue: Literal["rule-dlq", "on-failure", "router-dlq", "reaction-dlq", "schedule-dlq"]
+    queue: Literal[
+        "rule-dlq", "on-failure", "router-dlq", "reaction-dlq", "schedule-dlq", "inbound-dlq"
+    ]
     message_id: str = Field(alias="messageId")
     sent_at: str | None = Field(alias="sentAt", description="ISO-8601 UTC")
     task_id: str | None = Field(alias="taskId")

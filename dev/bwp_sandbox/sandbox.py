@@ -176,7 +176,15 @@ class Sandbox:
                 "reaction-dlq": stack.reaction_dlq_url,
                 "schedule-dlq": stack.schedule_dlq_url,
                 "reaction-queue": stack.reaction_queue_url,
+                # InboundQueue and its dead-letter queue, as the stack has them: while Slack
+                # actions or PagerDuty webhooks are on (HasInbound).
+                **(
+                    {"inbound-queue": stack.inbound_queue_url, "inbound-dlq": stack.inbound_dlq_url}
+                    if INBOUND in self.functions
+                    else {}
+                ),
             },
+            inbound_url=self.inbound_url if INBOUND in self.functions else None,
             aws_env=self.aws.env,
             rule_arn=stack.rule_arn,
             archive_arn=stack.archive_arn,

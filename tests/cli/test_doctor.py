@@ -19,9 +19,11 @@ from bwp_privacy_cli.onboarding import EVENT_TYPES
 from bwp_privacy_cli.schemas import path_of
 from bwp_sandbox.admin import ADMIN_CREDENTIALS
 from bwp_sandbox.emulator.graphql_api import PERMISSIONS, PRIVACY
+from bwp_sandbox.inbound import SLACK_SIGNING_SECRET
 from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.sandbox import CREDENTIALS_SECRET, PARTNER_BUS, Sandbox
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID
+from bwp_sandbox.sink import SLACK_BOT_TOKEN
 from bwp_sandbox.stack import drain_queue
 from tests.cli.conftest import ENTRY_POINT, Run
 from tests.cli.test_targets import clean_env, run
@@ -42,6 +44,18 @@ def statuses(document: dict[str, Any]) -> dict[str, str]:
 
 
 def test_a_stack_set_up_as_readme_says_passes_every_check(invoke: Run, sandbox: Sandbox) -> None:
+    # The Slack secret as docs/chat-actions.md has it stored (the sandbox's own is an incoming
+    # webhook, whose messages carry no buttons: a WARN, tests/cli/test_doctor_inbound.py).
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=sandbox.receivers.parameters["SlackSecretName"],
+        SecretString=json.dumps(
+            {
+                "botToken": SLACK_BOT_TOKEN,
+                "channel": "C0PRIVACY",
+                "signingSecret": SLACK_SIGNING_SECRET,
+            }
+        ),
+    )
     result = invoke("doctor", "--json")
     assert result.exit_code == 0, result.stdout
     payload = valid(result.json())
@@ -64,6 +78,10 @@ def test_a_stack_set_up_as_readme_says_passes_every_check(invoke: Run, sandbox: 
         "alarms",
         "dead-letter queues",
         "last failure",
+        "inbound slack team",
+        "inbound slack secret",
+        "inbound pagerduty secret",
+        "inbound URL",
     }
     assert payload["testAlert"] is None
     human = invoke("doctor")

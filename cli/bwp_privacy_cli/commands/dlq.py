@@ -62,7 +62,8 @@ QUEUE_OPTION = click.option(
 )
 @click.group()
 def dlq() -> None:
-    """The rules' DLQ, the functions' OnFailure queue, the router, reaction and schedule DLQs."""
+    """The rules' DLQ, the functions' OnFailure queue, the router, reaction, schedule and
+    inbound DLQs."""
 
 
 @dlq.command("list")
@@ -99,7 +100,9 @@ def list_(cli: CliContext, queue_names: str, limit: int) -> None:
 @common_options
 @pass_cli
 def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
-    """Re-send parked events to the function (router DLQ: back to the alert queue).
+    """Re-send parked events to the function (router DLQ: back to the alert queue; reaction
+    DLQ: back to the reaction queue; inbound DLQ: Slack's and PagerDuty's actions back on the
+    inbound queue, for the reaction to carry out once).
 
     A message is deleted only after its re-send succeeded; if the command is interrupted,
     the message in flight reappears on its queue. Exits 1 if any re-send failed.
@@ -225,6 +228,12 @@ def _tasks(task_ids: Iterable[str | None]) -> dict[str, str]:
 
 def _selected(target: Target, queue_names: str) -> list[str]:
     names, missing = queues.selected_queues(target, queue_names)
+    if missing in queues.INBOUND_QUEUES:
+        raise UserError(
+            f"{target.label} has no {missing} queue: it takes neither Slack's actions nor"
+            " PagerDuty's webhooks (SlackSecretName with SlackAllowedUsers, or"
+            " PagerDutyWebhookSecretName; docs/chat-actions.md)"
+        )
     if missing:
         raise UserError(f"{target.label} has no {missing} queue (no receiver deployed?)")
     return names

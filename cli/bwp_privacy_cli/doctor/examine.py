@@ -11,6 +11,7 @@ from requests import RequestException
 from bwp_privacy.common import BwpPrivacyError
 from bwp_privacy_cli.doctor.api import api_checks
 from bwp_privacy_cli.doctor.findings import Finding, aws_reason, warned
+from bwp_privacy_cli.doctor.inbound import inbound_checks
 from bwp_privacy_cli.doctor.intake import partner_source, rules
 from bwp_privacy_cli.doctor.operations import (
     alarms,
@@ -32,6 +33,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("rules", rules),
     ("credentials", api_checks),
     ("receivers", receiver_checks),
+    ("inbound", inbound_checks),
     ("schedule group", schedule_group),
     ("operator URL", operator_url),
     ("alarms", alarms),

@@ -112,6 +112,11 @@ def concurrency(view: StackView) -> list[Finding]:
     quota = int(limit["ConcurrentExecutions"])
     unreserved = int(limit["UnreservedConcurrentExecutions"])
     reserved = view.target.parameters.get("RecorderReservedConcurrency", "0")
+    # InboundFunction's bound, on a stack that has it (its URL is open to the internet).
+    inbound_reserved = view.target.parameters.get("InboundReservedConcurrency", "0")
+    inbound = (
+        f", InboundReservedConcurrency is {inbound_reserved}" if view.target.inbound_url else ""
+    )
     if quota <= UNRESERVED_FLOOR:
         return [
             warned(
@@ -125,7 +130,7 @@ def concurrency(view: StackView) -> list[Finding]:
         passed(
             "concurrency",
             f"the account's Lambda quota is {quota}, {unreserved} unreserved;"
-            f" RecorderReservedConcurrency is {reserved}",
+            f" RecorderReservedConcurrency is {reserved}{inbound}",
         )
     ]
 

@@ -12,7 +12,14 @@ from bwp_privacy.common import AWS_CLIENT_CONFIG
 from bwp_privacy_cli.targets import SandboxTarget, Target
 
 #: The queues where what could not be handled waits for a person, by the name `dlq` uses.
-DEAD_LETTER_QUEUES = ("rule-dlq", "on-failure", "router-dlq", "reaction-dlq", "schedule-dlq")
+DEAD_LETTER_QUEUES = (
+    "rule-dlq",
+    "on-failure",
+    "router-dlq",
+    "reaction-dlq",
+    "schedule-dlq",
+    "inbound-dlq",  # only on a stack that takes Slack's actions or PagerDuty's webhooks
+)
 
 
 @dataclass

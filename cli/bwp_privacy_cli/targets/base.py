@@ -76,6 +76,9 @@ class Target(ABC):
     parameters: dict[str, str] = field(default_factory=dict)
     #: The reaction's function URL, where operators' acting commands go (`OperatorClient`).
     operator_url: str | None = None
+    #: The inbound function's URL, where Slack and PagerDuty send (None: the stack takes
+    #: neither, condition HasInbound).
+    inbound_url: str | None = None
 
     def identity(self) -> TargetOut:
         """What every command's --json says it acted on."""

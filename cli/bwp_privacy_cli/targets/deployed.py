@@ -25,6 +25,9 @@ _QUEUE_OUTPUTS = (
     ("reaction-dlq", "ReactionDeadLetterQueueUrl"),
     ("schedule-dlq", "ScheduleDeadLetterQueueUrl"),
     ("reaction-queue", "ReactionQueueUrl"),
+    # Only on a stack that takes Slack's actions or PagerDuty's webhooks (HasInbound).
+    ("inbound-queue", "InboundQueueUrl"),
+    ("inbound-dlq", "InboundDeadLetterQueueUrl"),
 )
 
 
@@ -156,6 +159,7 @@ def deployed_target(stack_name: str, env: str = "deployed") -> DeployedTarget:
         router_env=environment(router_arn),
         rule_targets=rules,
         operator_url=outputs.get("OperatorUrl"),
+        inbound_url=outputs.get("InboundUrl"),
         parameters={
             p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
         },
