@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from bwp_privacy.alerting import (
     PARKED_REASON_ATTRIBUTE,
     PARKED_RECEIVER_ATTRIBUTE,
     REDRIVE_ATTRIBUTE,
 )
-from bwp_privacy.common import IDENTIFIER, clean_text, describe_validation_error, held_to
+from bwp_privacy.common import IDENTIFIER, clean_text, held_to
 from bwp_privacy.contract.inbound import InboundAction, PagerDutyAction, SlackAction
 from bwp_privacy.partner_events import COMPLETED_DETAIL_TYPES, TASK_KEYS
 from bwp_privacy.reaction import ATTEMPT_DUE
@@ -289,6 +289,9 @@ def redrive(
     results: list[DlqRedrivenOut] = []
     for name in names:
         url = target.queues[name]
+        if name in INBOUND_QUEUES:
+            results += _redrive_inbound(target, url, name, limit - len(results), on_message)
+            continue
         kept: list[ParkedMessage] = []
         for message in take(url, name, limit - len(results)):
             ok, detail = resend(target, message, verbose=verbose)
@@ -314,8 +317,6 @@ def resend(target: Target, message: ParkedMessage, *, verbose: bool = False) -> 
             QueueUrl=target.queues["reaction-queue"], MessageBody=json.dumps(message.payload)
         )
         return True, "back on the reaction queue"
-    if message.queue == "inbound-dlq":
-        return _resend_inbound(target, message.payload)
     if message.function == "reaction":
         return target.redrive_reaction(message.payload, message.message_id, verbose=verbose)
     if message.queue != "router-dlq":
@@ -335,17 +336,51 @@ def resend(target: Target, message: ParkedMessage, *, verbose: bool = False) -> 
     return True, f"back on the alert queue{where}"
 
 
-def _resend_inbound(target: Target, payload: dict[str, Any]) -> tuple[bool, str]:
-    """An inbound action back on InboundQueue, for the reaction to carry out (once: its claim
-    on the request or event id makes a copy of what was carried out already change nothing).
-    Only what is an inbound action goes back: anything else would fail there again."""
-    try:
-        _INBOUND_ACTION.validate_python(payload)
-    except ValidationError as error:
-        reason = describe_validation_error(error, subject="inbound action")
-        return False, f"{reason}: left for a person to look at"
-    _sqs().send_message(QueueUrl=target.queues["inbound-queue"], MessageBody=json.dumps(payload))
-    return True, "back on the inbound queue"
+def _redrive_inbound(
+    target: Target,
+    url: str,
+    name: str,
+    limit: int,
+    on_message: Callable[[], None] | None,
+) -> list[DlqRedrivenOut]:
+    """Parked inbound actions, carried out again by the reaction: it reads them from the queue
+    itself (an action names who acted, and operators may not put one on InboundQueue:
+    `AuditGuardPolicy`). The messages are taken here only to know which, then put back."""
+    taken = list(take(url, name, limit))
+    for message in taken:
+        release(url, message)
+    if not taken:
+        return []
+    answer = target.operator_client().send(
+        {
+            "action": "inbound-redrive",
+            "messageIds": [message.message_id for message in taken],
+            "limit": len(taken),
+        }
+    )
+    found = {
+        str(item.get("messageId")): item
+        for item in answer.get("redriven") or []
+        if isinstance(item, dict)
+    }
+    results = []
+    for message in taken:
+        item = found.get(message.message_id)
+        detail = (
+            clean_text(str(item.get("detail", "")), 500)
+            if item
+            else "the reaction did not find it (taken meanwhile): list the queue again"
+        )
+        results.append(
+            DlqRedrivenOut(
+                **message.out().model_dump(),
+                redriven=bool(item and item.get("redriven") is True),
+                detail=detail,
+            )
+        )
+        if on_message is not None:
+            on_message()
+    return results
 
 
 def remove(target: Target, chosen: list[ParkedMessage], limit: int) -> list[ParkedMessage]:

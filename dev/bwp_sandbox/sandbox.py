@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from pydantic import SecretStr
 
 from bwp_privacy.bwp_api import DEFAULT_API_VERSION, ClientCredentials
@@ -22,7 +23,14 @@ from bwp_sandbox.local_aws import LocalAws
 from bwp_sandbox.receivers import LocalReceivers, configure_receivers
 from bwp_sandbox.seed import SAMPLE_BUSINESS_PRODUCT_ID, archive_sample_events, seed_sample_tasks
 from bwp_sandbox.sink import ReceiverSink
-from bwp_sandbox.stack import ACCOUNT_ID, LocalStack, deploy_local_stack, purge, queue_arn
+from bwp_sandbox.stack import (
+    ACCOUNT_ID,
+    LocalStack,
+    deploy_local_stack,
+    load_template,
+    purge,
+    queue_arn,
+)
 
 if TYPE_CHECKING:
     from bwp_sandbox.emulator.subscriptions import Destination as SubscribedDestination
@@ -135,6 +143,34 @@ class Sandbox:
         else:
             self.aws.function_urls.unregister(INBOUND)
         return replace(self, stack=stack, functions=functions)
+
+    def queue_inbound_action(self, body: str) -> None:
+        """Put an inbound action on InboundQueue as InboundFunction does, with its role's
+        credentials: `AuditGuardPolicy` denies operators (the sandbox's own credentials
+        included) sending there, since an action names who acted."""
+        environment = self.inbound.environment
+        boto3.client(
+            "sqs",
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=environment.get("AWS_SESSION_TOKEN"),
+            endpoint_url=self.aws.url,
+            region_name=REGION,
+        ).send_message(QueueUrl=self.stack.inbound_queue_url, MessageBody=body)
+
+    def park_inbound_action(self, body: str) -> None:
+        """An inbound action in InboundQueue's dead-letter queue, as SQS leaves one: queued
+        (`queue_inbound_action`), then received and never deleted until its redrive policy's
+        count moves it."""
+        self.queue_inbound_action(body)
+        sqs = admin_client("sqs")
+        policy = load_template()["Resources"]["InboundQueue"]["Properties"]["RedrivePolicy"]
+        for _ in range(int(policy["maxReceiveCount"]) + 1):
+            sqs.receive_message(
+                QueueUrl=self.stack.inbound_queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+            )
 
     def inbound_env(self) -> dict[str, str]:
         """What the template cannot pass the inbound function here (its parameters take https

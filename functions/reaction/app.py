@@ -49,7 +49,7 @@ def silences() -> SilenceKeeper | None:
 @functools.cache
 def operator() -> OperatorActions:
     """What carries out operators' requests (its function URL): built at the first one."""
-    return build_operator_actions(settings, service, silences())
+    return build_operator_actions(settings, service, silences(), inbound)
 
 
 @functools.cache

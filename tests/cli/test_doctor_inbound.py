@@ -173,7 +173,7 @@ def _with_url(sandbox: Sandbox, url: str) -> _Moved:
 
 def _inbound_dead_letter(sandbox: Sandbox) -> None:
     _as_readme_says(sandbox)
-    boto3.client("sqs").send_message(QueueUrl=sandbox.stack.inbound_dlq_url, MessageBody="{}")
+    sandbox.park_inbound_action("{}")
 
 
 BREAKS: list[tuple[Callable[[Sandbox], Any], str, str, str]] = [

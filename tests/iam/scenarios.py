@@ -130,7 +130,8 @@ def reaction_run(sandbox: Sandbox) -> None:
     """Every path of the reaction that calls AWS: a case opened (its attempt scheduled, the
     scheduler role passed), resubmitted through the API (the credentials secret) and
     completed (its tasks' retention set); a case completed while waiting (its schedule
-    deleted); an escalation published; a PagerDuty resolve from InboundQueue; a completion
+    deleted); an escalation published; a PagerDuty resolve from InboundQueue, and a note
+    redriven from its dead-letter queue; a completion
     kept for a task no case holds; an input that cannot be handled parked in OnFailure."""
     from bwp_privacy.cases import CaseState
     from bwp_sandbox.timeline import Timeline
@@ -173,11 +174,25 @@ def reaction_run(sandbox: Sandbox) -> None:
         "occurredAt": "2026-12-01T00:00:00Z",
     }
     for _ in range(2):
-        admin_client("sqs").send_message(
-            QueueUrl=sandbox.stack.inbound_queue_url, MessageBody=json.dumps(resolved)
-        )
+        sandbox.queue_inbound_action(json.dumps(resolved))
     timeline.settle()
     assert case(sandbox, "iam-escalate").incident_resolved_by_hand_at is not None
+    # A parked PagerDuty note, redriven by an operator: the reaction reads it from the
+    # dead-letter queue, carries it out and deletes it (the note names its incident alone,
+    # which the resolve linked to the case).
+    noted = {
+        **resolved,
+        "eventId": "EVTIAM2",
+        "eventType": "incident.annotated",
+        "caseId": None,
+        "note": "on it",
+    }
+    sandbox.park_inbound_action(json.dumps(noted))
+    sandbox.park_inbound_action(json.dumps({**noted, "eventId": "EVTIAM3"}))
+    # One at a time: the other one taken is put back.
+    for _ in range(2):
+        answer = sandbox.operate({"action": "inbound-redrive", "limit": 1})
+        assert [r["redriven"] for r in answer["redriven"]] == [True], answer
 
     timeline.publish(SAMPLE_BUSINESS_PRODUCT_ID, "iam-unknown-task", COMPLETED)
     timeline.settle()

@@ -32,9 +32,7 @@ ACTOR = f"slack:{SLACK_TEAM_ID}/{SLACK_ALLOWED_USER}"
 
 def send(sandbox: Sandbox, body: dict[str, Any]) -> None:
     """An inbound action on InboundQueue, as the inbound function sends it."""
-    admin_client("sqs").send_message(
-        QueueUrl=sandbox.stack.inbound_queue_url, MessageBody=json.dumps(body)
-    )
+    sandbox.queue_inbound_action(json.dumps(body))
 
 
 def slack_action(

@@ -101,8 +101,8 @@ def list_(cli: CliContext, queue_names: str, limit: int) -> None:
 @pass_cli
 def redrive(cli: CliContext, queue_names: str, limit: int) -> None:
     """Re-send parked events to the function (router DLQ: back to the alert queue; reaction
-    DLQ: back to the reaction queue; inbound DLQ: Slack's and PagerDuty's actions back on the
-    inbound queue, for the reaction to carry out once).
+    DLQ: back to the reaction queue; inbound DLQ: Slack's and PagerDuty's actions carried out
+    again by the reaction, which reads them from the queue itself, once each).
 
     A message is deleted only after its re-send succeeded; if the command is interrupted,
     the message in flight reappears on its queue. Exits 1 if any re-send failed.

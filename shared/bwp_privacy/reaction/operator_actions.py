@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from bwp_privacy.audit import (
     SUBJECT_CASE,
+    SUBJECT_DLQ,
     SUBJECT_SILENCE,
     SUBJECT_TASK,
     AuditEntry,
@@ -34,13 +35,16 @@ from bwp_privacy.bwp_api import (
 )
 from bwp_privacy.cases import CaseStore
 from bwp_privacy.common import BwpPrivacyError, describe_validation_error, iso_z, utc_now
+from bwp_privacy.contract.inbound import PagerDutyAction, SlackAction
 from bwp_privacy.partner_events import InvalidEventError, TaskCompletedEvent, parse_event
 from bwp_privacy.reaction.audit_entries import retention_start
 from bwp_privacy.reaction.decisions import CannotAppeal, CannotExtend, CannotSetReceived
+from bwp_privacy.reaction.inbound_redrive import InboundDeadLetters
 from bwp_privacy.reaction.operator_requests import (
     AppealRequest,
     CloseRequest,
     ExtendRequest,
+    InboundRedriveRequest,
     LinkRequest,
     OperatorRequest,
     RecordRequest,
@@ -62,6 +66,9 @@ from bwp_privacy.reaction.service import CaseNotFound, CaseNotStartable, Handled
 from bwp_privacy.reaction.silence_actions import SilenceEnded, SilenceKeeper, SilenceNotFound
 from bwp_privacy.silences import describe_matchers, new_silence_id
 from bwp_privacy.task_kinds import task_kind
+
+#: What an inbound redrive needs: the dead-letter queue, and what carries an action out.
+InboundRedrive = tuple[InboundDeadLetters, Callable[[SlackAction | PagerDutyAction], str]]
 
 #: What of a refusal's message an entry keeps.
 OUTCOME_LIMIT = 1000
@@ -90,6 +97,9 @@ class OperatorAnswer:
     ends_at: str | None = None
     #: The open cases a silence's release told (an expire).
     released: tuple[str, ...] | None = None
+    #: Each parked inbound action an inbound redrive took (``messageId``, ``redriven``,
+    #: ``detail``).
+    redriven: tuple[dict[str, object], ...] | None = None
 
 
 @dataclass
@@ -116,8 +126,10 @@ class OperatorActions:
         retention_days: int,
         clock: Callable[[], datetime] = utc_now,
         silences: SilenceKeeper | None = None,
+        inbound_redrive: Callable[[], InboundRedrive | None] | None = None,
     ) -> None:
         self._silences = silences
+        self._inbound_redrive = inbound_redrive
         self._service = service
         self._store = store
         self._audit = audit
@@ -205,10 +217,39 @@ class OperatorActions:
                 entry.detail = dict(request.detail)
                 self._write(entry, actor)
                 return OperatorAnswer("recorded", actor)
+            case InboundRedriveRequest():
+                return self._redrive_inbound(request, actor)
             case SilenceAddRequest():
                 return self._silence_add(request, actor)
             case SilenceExpireRequest():
                 return self._silence_expire(request, actor)
+
+    def _redrive_inbound(self, request: InboundRedriveRequest, actor: str) -> OperatorAnswer:
+        """Parked inbound actions carried out again, read from their dead-letter queue by the
+        reaction; one entry on ``dlq:inbound-dlq`` for the operator's redrive (each action's
+        own entries name the person who acted)."""
+        redrive = self._inbound_redrive() if self._inbound_redrive is not None else None
+        if redrive is None:
+            raise OperatorRefused(409, "this stack takes no Slack or PagerDuty requests")
+        dead_letters, carry_out = redrive
+        named = ",".join(request.message_ids) or f"the first {request.limit}"
+        entry = _Entry(subject(SUBJECT_DLQ, "inbound-dlq"), "dlq redrive", f"messages {named}")
+        with self._recorded(entry, actor):
+            results = dead_letters.redrive(set(request.message_ids), request.limit, carry_out)
+            carried = sum(result.redriven for result in results)
+            entry.outcome = f"{carried} carried out, {len(results) - carried} left"
+            entry.detail = {
+                f"m{index}": f"{result.message_id}: {result.detail}"[:1000]
+                for index, result in enumerate(results[:20])
+            }
+        return OperatorAnswer(
+            "redriven",
+            actor,
+            redriven=tuple(
+                {"messageId": r.message_id, "redriven": r.redriven, "detail": r.detail}
+                for r in results
+            ),
+        )
 
     def _keeper(self) -> SilenceKeeper:
         if self._silences is None:

@@ -101,6 +101,8 @@ def handle_request(event: dict[str, Any], actions: OperatorActions) -> dict[str,
         body |= {"silenceId": answer.silence_id, "endsAt": answer.ends_at}
         if answer.released is not None:
             body["released"] = list(answer.released)
+    if answer.redriven is not None:
+        body["redriven"] = list(answer.redriven)
     return _response(200, body)
 
 

@@ -151,6 +151,19 @@ class RedriveRequest(_Request):
     input: dict[str, Any]
 
 
+class InboundRedriveRequest(_Request):
+    """Carry out again the inbound actions parked in InboundQueue's dead-letter queue
+    (`dlq redrive --queue inbound-dlq`): named by their message ids, or the first ``limit``.
+    The reaction reads them from the queue itself: an operator never hands it an action's body,
+    which names who acted (`bwp_privacy.reaction.inbound_redrive`)."""
+
+    action: Literal["inbound-redrive"]
+    message_ids: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")]] = Field(
+        default_factory=list, alias="messageIds", max_length=100
+    )
+    limit: int = Field(10, ge=1, le=100)
+
+
 class SilenceAddRequest(_Request):
     """Mute the alerts whose labels all match ``match`` for ``forSeconds`` (`silence add`,
     Slack's "silence" button: the same body)."""
@@ -181,6 +194,7 @@ OperatorRequest = Annotated[
     | TaskCancelRequest
     | RecordRequest
     | RedriveRequest
+    | InboundRedriveRequest
     | SilenceAddRequest
     | SilenceExpireRequest,
     Field(discriminator="action"),

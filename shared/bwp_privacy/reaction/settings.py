@@ -30,6 +30,9 @@ class ReactionSettings(ApiSettings):
     #: InboundQueue's ARN, when Slack actions or PagerDuty webhooks are on: the records of
     #: that queue (their ``eventSourceARN``, which Lambda sets) are inbound actions.
     inbound_queue_arn: str | None = Field(None, alias="INBOUND_QUEUE_ARN")
+    #: InboundQueue's dead-letter queue, which the reaction alone reads (an operator's
+    #: `dlq redrive --queue inbound-dlq`: `bwp_privacy.reaction.inbound_redrive`).
+    inbound_dlq_url: str | None = Field(None, alias="INBOUND_DLQ_URL")
     #: Where a Slack action's answer may be posted: its ``response_url`` must start with this.
     slack_response_url_prefix: str = Field(
         "https://hooks.slack.com/",

@@ -71,10 +71,19 @@ def build_operator_actions(
     settings: ReactionSettings,
     service: ReactionService,
     silences: SilenceKeeper | None = None,
+    inbound: Callable[[], InboundActions] | None = None,
 ) -> OperatorActions:
     """The operator requests' collaborators: built at the first request (most execution
-    environments never see one, and its module imports the API client's)."""
-    from bwp_privacy.reaction.operator_actions import OperatorActions
+    environments never see one, and its module imports the API client's). ``inbound``
+    carries out the parked inbound actions an operator redrives."""
+    from bwp_privacy.reaction.inbound_redrive import InboundDeadLetters
+    from bwp_privacy.reaction.operator_actions import InboundRedrive, OperatorActions
+
+    def inbound_redrive() -> InboundRedrive | None:
+        if not settings.inbound_dlq_url or inbound is None:
+            return None
+        dead_letters = InboundDeadLetters(aws_client("sqs"), settings.inbound_dlq_url)
+        return dead_letters, inbound().carry_out
 
     dynamodb = aws_client("dynamodb")
     return OperatorActions(
@@ -84,6 +93,7 @@ def build_operator_actions(
         ApiOnFirstUse(settings),
         settings.retention_days,
         silences=silences,
+        inbound_redrive=inbound_redrive,
     )
 
 
