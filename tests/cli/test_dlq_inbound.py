@@ -1,7 +1,8 @@
 """`bwp-privacy dlq … --queue inbound-dlq`: Slack's and PagerDuty's actions the reaction could
 not carry out, listed, and carried out again by the reaction, which reads them from the queue
-itself (once each, in the name of the person who acted), the redrive recorded as the operator's; and a stack that
-takes neither Slack's actions nor PagerDuty's webhooks says it has no such queue."""
+itself (once each, in the name of the person who acted), the redrive recorded as the
+operator's; and a stack that takes neither Slack's actions nor PagerDuty's webhooks says it has
+no such queue."""
 
 from __future__ import annotations
 
