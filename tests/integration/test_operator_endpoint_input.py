@@ -88,8 +88,8 @@ def test_a_refused_action_names_the_allowed_ones_and_never_the_one_given(
     assert status == 400
     assert error == (
         "invalid request: request: 'action' should be one of 'resubmit', 'close', 'extend',"
-        " 'set-received', 'appeal', 'link', 'task-cancel', 'record', 'redrive', 'silence-add',"
-        " 'silence-expire'"
+        " 'set-received', 'appeal', 'link', 'task-cancel', 'record', 'redrive',"
+        " 'inbound-redrive', 'silence-add', 'silence-expire'"
     )
     # A non-string tag too is never quoted.
     status, _ = refusal(sandbox, {"action": {"who": VICTIM}})

@@ -361,7 +361,7 @@ def test_each_recorded_pagerduty_event_is_queued(fakes: Fakes, event_type: str) 
         "case-1",
         "PGR0VU2",
     )
-    assert action.event_id == "5ac648224adc4fdaade0410becf0de4f"
+    assert action.event_id == "5ac64822-4adc-4fda-ade0-410becf0de4f"  # PagerDuty's, as sent
     assert action.actor == "pagerduty:PLH1HKV"
     assert action.assignees == ["PTUXL6G"]
     assert fakes.counts == [("InboundQueued", {"source": "pagerduty"})]
