@@ -186,7 +186,7 @@ def _dry_run(cli: CliContext, matchers: dict[str, str], for_: timedelta) -> None
         due_soon_days = int(target.parameters.get("DueSoonDays") or DEFAULT_DUE_SOON_DAYS)
         found = [c for c in target.case_store().open_cases() if matchers_may_concern(matchers, c)]
     rows = [_dry_case(case, now, due_soon_days) for case in found]
-    ends_at = iso_z(now + for_)
+    ends_at = iso_z(now + for_, "seconds")
     if cli.json:
         print_json(
             SilenceDryRunOut(

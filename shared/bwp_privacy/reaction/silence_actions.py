@@ -93,7 +93,8 @@ class SilenceKeeper:
         scheduled before it is kept: a silence is never kept without the schedule that
         releases it (a schedule without its silence, left by a failed write, fires on
         nothing)."""
-        now = self._clock()
+        # Whole seconds: what operators read and type back (`silence list`, the schedule).
+        now = self._clock().replace(microsecond=0)
         silence = Silence.model_validate(
             {
                 "silenceId": silence_id,
@@ -118,7 +119,7 @@ class SilenceKeeper:
         silence = self._store.load(silence_id)
         if silence is None:
             raise SilenceNotFound(f"no silence {silence_id} (ended ones are kept a while only)")
-        now = self._clock()
+        now = self._clock().replace(microsecond=0)
         if silence.expired_at is not None:
             # Expired before, maybe by a request whose release failed half way: released
             # again (each notice's id is the case's and the silence's: none goes out twice).
