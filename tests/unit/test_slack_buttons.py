@@ -321,9 +321,10 @@ def item(subject: Case, **raw: str) -> dict[str, Any]:
 def test_the_router_reads_each_case_once_with_the_attributes_it_needs() -> None:
     escalated = case("case-1", laws=LAWS, state=CaseState.ESCALATED)
     announced = case("case-2", laws={"lgpd": NO_EXTENSION}, state=CaseState.RESUBMISSION_DUE)
-    dynamo = FakeDynamo(
-        [item(escalated, incidentResolvedByHandAt="2026-03-10T08:00:00+00:00"), item(announced)]
+    escalated = escalated.model_copy(
+        update={"incident_resolved_by_hand_at": datetime(2026, 3, 10, 8, tzinfo=UTC)}
     )
+    dynamo = FakeDynamo([item(escalated), item(announced)])
     found = CasesTableLinks(dynamo, "cases").standings(["case-1", "case-2", "case-1", "gone"], NOW)
     [request] = dynamo.requests
     assert request["cases"]["Keys"] == [
@@ -331,7 +332,7 @@ def test_the_router_reads_each_case_once_with_the_attributes_it_needs() -> None:
         {"pk": {"S": "CASE#case-2"}},
         {"pk": {"S": "CASE#gone"}},
     ]
-    assert request["cases"]["ProjectionExpression"] == "pk, body, incidentResolvedByHandAt"
+    assert request["cases"]["ProjectionExpression"] == "pk, body"
     assert request["cases"]["ConsistentRead"] is True
     assert found == {
         "case-1": CaseStanding(
@@ -361,15 +362,14 @@ def test_the_codes_to_silence_are_those_of_the_cases_latest_failed_task() -> Non
     assert found.may_resubmit is False
 
 
-def test_the_time_resolved_by_hand_is_read_from_the_case_body_too_and_held_to_a_time() -> None:
-    body = case("case-1", laws=LAWS).model_dump(mode="json", by_alias=True)
-    body["incidentResolvedByHandAt"] = "2026-03-10T08:00:00Z"
-    in_body = {"pk": {"S": "CASE#case-1"}, "body": {"S": json.dumps(body)}}
-    nonsense = item(case("case-2", laws=LAWS), incidentResolvedByHandAt="<!channel> now")
-    unreadable = {"pk": {"S": "CASE#case-3"}, "body": {"S": "{not json"}}
-    found = CasesTableLinks(FakeDynamo([in_body, nonsense, unreadable]), "cases").standings(
-        ["case-1", "case-2", "case-3"], NOW
+def test_the_time_resolved_by_hand_is_the_case_s_own_and_an_unreadable_case_is_left_out() -> None:
+    marked = case("case-1", laws=LAWS).model_copy(
+        update={"incident_resolved_by_hand_at": datetime(2026, 3, 10, 8, 0, 0, 123456, UTC)}
     )
+    unreadable = {"pk": {"S": "CASE#case-3"}, "body": {"S": "{not json"}}
+    found = CasesTableLinks(
+        FakeDynamo([item(marked), item(case("case-2", laws=LAWS)), unreadable]), "cases"
+    ).standings(["case-1", "case-2", "case-3"], NOW)
     assert found["case-1"].incident_resolved_by_hand == "2026-03-10T08:00:00Z"
     assert found["case-2"].incident_resolved_by_hand is None
     assert "case-3" not in found
@@ -414,13 +414,14 @@ def test_nothing_is_said_of_an_incident_resolved_by_hand_otherwise(alert: Alert)
 
 
 def test_the_due_day_said_is_the_cases_legal_deadline_in_force() -> None:
-    subject = case("case-1", laws={"ccpa": CCPA, "gdpr": GDPR}, state=CaseState.ESCALATED)
+    subject = case(
+        "case-1",
+        laws={"ccpa": CCPA, "gdpr": GDPR},
+        state=CaseState.ESCALATED,
+        incident_resolved_by_hand_at=datetime(2026, 3, 10, 8, tzinfo=UTC),
+    )
     [found] = (
-        CasesTableLinks(
-            FakeDynamo([item(subject, incidentResolvedByHandAt="2026-03-10T08:00:00Z")]), "cases"
-        )
-        .standings(["case-1"], NOW)
-        .values()
+        CasesTableLinks(FakeDynamo([item(subject)]), "cases").standings(["case-1"], NOW).values()
     )
     alert = failure_alert(standing=found)
     assert subject.legal_due_at == datetime(2026, 4, 1, 12, tzinfo=UTC)

@@ -7,10 +7,9 @@ the cases a silence would mute, whose legal deadline says whether it may."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bwp_privacy.alerting.alert import CaseStanding
@@ -31,9 +30,6 @@ from bwp_privacy.common import iso_z
 #: Keys one BatchGetItem reads at most (DynamoDB's limit).
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 5
-#: The case item's attribute the reaction sets when PagerDuty says the case's incident was
-#: resolved by hand (the case model may carry it in its body as well).
-RESOLVED_BY_HAND_ATTRIBUTE = "incidentResolvedByHandAt"
 #: The states from which an operator's resubmission is offered: a case that waits or is
 #: escalated. Not RESUBMISSION_DUE: in announce mode the merchant's own system was told to
 #: start the task, and one started here as well would race it.
@@ -67,7 +63,7 @@ class CasesTableLinks:
         yet) or cannot be read as a case is missing."""
         found: dict[str, CaseStanding] = {}
         keys = [case_item_key(case_id) for case_id in dict.fromkeys(case_ids)]
-        for item in self._read(keys, f"pk, body, {RESOLVED_BY_HAND_ATTRIBUTE}"):
+        for item in self._read(keys, "pk, body"):
             standing = _standing(item, now)
             if standing is not None:
                 found[item["pk"]["S"].removeprefix(CASE_PREFIX)] = standing
@@ -111,12 +107,10 @@ def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
         return None
     try:
         case = Case.model_validate_json(body)
-        # Read raw as well: the attribute the reaction sets on the item, or the model's field
-        # in the body (whichever the reaction's version writes).
-        raw = json.loads(body).get(RESOLVED_BY_HAND_ATTRIBUTE)
     except ValueError:
         return None
-    by_hand = _moment(item.get(RESOLVED_BY_HAND_ATTRIBUTE, {}).get("S")) or _moment(raw)
+    # The case's own field (the reaction keeps it in the case's body with every write).
+    by_hand = case.incident_resolved_by_hand_at
     return CaseStanding(
         state=case.state.value,
         ended=case.state.ended,
@@ -126,7 +120,7 @@ def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
         error_codes=next(
             (task.error_codes for task in reversed(case.tasks) if task.outcome == "FAILED"), ()
         ),
-        incident_resolved_by_hand=by_hand,
+        incident_resolved_by_hand=iso_z(by_hand, "seconds") if by_hand else None,
         last_action=next(
             (
                 f"{move.to_state.value} by {move.actor}, {iso_z(move.at, 'minutes')}"
@@ -136,15 +130,3 @@ def _standing(item: dict[str, Any], now: datetime) -> CaseStanding | None:
             None,
         ),
     )
-
-
-def _moment(value: object) -> str | None:
-    """A time the table holds, as the alert carries it (ISO 8601, UTC); None for anything
-    that is not one (the alert goes out all the same)."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return iso_z(moment.astimezone(UTC), "seconds") if moment.tzinfo else None
