@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from bwp_privacy.contract.inbound import (
     CLOSE_MODAL_ANSWER_ACTION,
@@ -17,19 +16,20 @@ from bwp_privacy.contract.inbound import (
     CLOSE_MODAL_REASON_BLOCK,
     SLACK_CLOSE_MODAL,
 )
-from bwp_privacy.inbound import pagerduty_signature, slack_signature
 from bwp_sandbox.inbound import (
     PAGERDUTY_SIGNING_SECRETS,
     SLACK_ALLOWED_USER,
     SLACK_SIGNING_SECRET,
     SLACK_TEAM_ID,
 )
+from bwp_sandbox.oncall import pagerduty_signature, slack_form
+from bwp_sandbox.oncall import slack_headers as signed_slack_headers
 
 TEAM = SLACK_TEAM_ID
 USER = SLACK_ALLOWED_USER
 OTHER_USER = "U0STRANGER"
 PAGERDUTY_OLD_SECRET, PAGERDUTY_NEW_SECRET = PAGERDUTY_SIGNING_SECRETS
-__all__ = ["SLACK_SIGNING_SECRET"]
+__all__ = ["SLACK_SIGNING_SECRET", "slack_form"]
 RESPONSE_URL = "https://hooks.slack.com/actions/T0SANDBOX/1/abc"
 NOW = 1_795_000_000
 
@@ -93,18 +93,11 @@ def close_submitted(
     }
 
 
-def slack_form(payload: dict[str, Any]) -> bytes:
-    return urlencode({"payload": json.dumps(payload)}).encode()
-
-
 def slack_headers(
     body: bytes, *, timestamp: int = NOW, secret: str = SLACK_SIGNING_SECRET
 ) -> dict[str, str]:
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": slack_signature(secret, str(timestamp), body),
-    }
+    """The headers of ``body`` signed at ``timestamp`` (the sandbox's Slack's, by default now)."""
+    return signed_slack_headers(secret, timestamp, body)
 
 
 def pagerduty_event(
@@ -148,7 +141,7 @@ def pagerduty_event(
 
 
 def pagerduty_headers(body: bytes, *secrets: str) -> dict[str, str]:
-    signatures = ",".join(pagerduty_signature(s, body) for s in secrets or (PAGERDUTY_NEW_SECRET,))
+    signatures = pagerduty_signature(secrets or (PAGERDUTY_NEW_SECRET,), body)
     return {"Content-Type": "application/json", "X-PagerDuty-Signature": signatures}
 
 

@@ -24,7 +24,6 @@ secret of a real service: the sandbox's secrets are the sandbox's.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 import time
@@ -48,6 +47,11 @@ from bwp_privacy.contract.inbound import (
     PagerDutyEventType,
     slack_button_parts,
 )
+
+# Signed with the inbound function's own HMAC (Slack's documented example is its unit test);
+# tests/sandbox/test_oncall.py checks each signature with an HMAC of its own.
+from bwp_privacy.inbound import pagerduty_signature as signature_of
+from bwp_privacy.inbound import slack_signature
 from bwp_sandbox.inbound import SLACK_ALLOWED_USER, SLACK_TEAM_ID
 from bwp_sandbox.sink import ReceiverSink
 
@@ -155,12 +159,6 @@ class CaseMessage:
 
 
 # Slack: signing
-
-
-def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
-    """Slack's ``X-Slack-Signature``: ``v0=`` + hex HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def slack_form(payload: dict[str, Any]) -> bytes:
@@ -432,9 +430,7 @@ def pagerduty_signature(signing_secrets: str | Sequence[str], body: bytes) -> st
     """PagerDuty's ``X-PagerDuty-Signature``: ``v1=<hex HMAC-SHA256 of the raw body>`` per
     secret, comma-separated (several while a secret rotates)."""
     secrets = [signing_secrets] if isinstance(signing_secrets, str) else list(signing_secrets)
-    return ",".join(
-        "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() for secret in secrets
-    )
+    return ",".join(signature_of(secret, body) for secret in secrets)
 
 
 def incident_id_of(case_id: str) -> str:
