@@ -6,7 +6,7 @@ told only where the silence muted an alert of the case."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bwp_privacy.alerting import (
@@ -18,7 +18,7 @@ from bwp_privacy.alerting import (
     group_alerts,
 )
 from bwp_privacy.cases import Case
-from bwp_privacy.common import Budget
+from bwp_privacy.common import Budget, iso_z
 from bwp_privacy.contract import CaseNotice, LookupOutcome, LookupStatus, TaskError, TaskFailure
 from bwp_privacy.silences import Silence
 from tests.alert_fakes import (
@@ -205,6 +205,26 @@ def test_a_case_on_time_by_its_own_deadline_is_muted() -> None:
     kept, _, _ = run(routed(failure("t-1", submitted_days_ago=40)), silence(), cases=cases)
     assert kept == []
     assert cases.asked == [["t-1"]]
+
+
+def test_a_case_the_lookup_read_is_judged_by_its_standing_and_not_read_again() -> None:
+    from bwp_privacy.alerting.alert import CaseStanding
+
+    def standing(due_in_days: float) -> CaseStanding:
+        due = iso_z(NOW + timedelta(days=due_in_days), "seconds")
+        return CaseStanding(state="WAITING", ended=False, due_at=due)
+
+    soon, later = routed(failure("t-1")), routed(failure("t-2", submitted_days_ago=40))
+    soon = [replace(r, alert=r.alert.model_copy(update={"case": standing(2)})) for r in soon]
+    later = [replace(r, alert=r.alert.model_copy(update={"case": standing(30)})) for r in later]
+    cases = Cases()
+    kept, ledger, _ = run([*soon, *later], silence(), cases=cases)
+    assert cases.asked == []
+    [alert] = [r.alert for r in kept]
+    assert alert.case_id == "t-1"
+    assert alert.silence_note is not None
+    assert "due soon" in alert.silence_note
+    assert set(ledger.incidents) == {"slack#t-2", "pagerduty#t-2"}
 
 
 def test_cases_are_read_only_when_a_silence_matches() -> None:

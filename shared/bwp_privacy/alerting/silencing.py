@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger
 from bwp_privacy.alerting.alert import Alert, first_legal_due
 from bwp_privacy.alerting.classify import Failure, Routed
 from bwp_privacy.cases import Case
-from bwp_privacy.common import MetricsSink, plain_day
+from bwp_privacy.common import MetricsSink, parse_iso, plain_day
 from bwp_privacy.silences import Silence, case_may_be_silenced, law_allows_silence
 
 logger = Logger(child=True)
@@ -104,7 +104,10 @@ def apply_silences(
     }
     if not matched:
         return list(routed), []
-    clocks = _clocks(cases, [routed[index].alert.case_id for index in matched])
+    # The case lookup read where each case stands (its legal deadline in force) already: only
+    # the cases it could not read are read here.
+    unread = [routed[i].alert.case_id for i in matched if routed[i].alert.case is None]
+    clocks = _clocks(cases, unread) if unread else {}
     kept: list[Routed] = []
     failures: list[Failure] = []
     for index, item in enumerate(routed):
@@ -165,12 +168,17 @@ def _law_says(
 ) -> str | None:
     """None when the silence may mute the alert; else the line the alert carries."""
     would = f"Silence {silence.silence_id} ({silence.what}) would have muted this alert, but"
-    if clocks is None:
+    standing = alert.case
+    standing_due = parse_iso(standing.due_at) if standing is not None else None
+    case = clocks.get(alert.case_id) if clocks is not None else None
+    if standing is not None and standing_due is not None:
+        # Where the case lookup found the case: its legal deadline in force, read once.
+        due = standing_due
+        bucket = None if standing.ended else law_allows_silence(due, now, due_soon_days)
+    elif clocks is None:
         return f"{would} case {alert.case_id}'s deadline could not be read: the law does not pause."
-    case = clocks.get(alert.case_id)
-    if case is not None:
-        bucket = case_may_be_silenced(case, now, due_soon_days)
-        due = case.legal_due_at
+    elif case is not None:
+        bucket, due = case_may_be_silenced(case, now, due_soon_days), case.legal_due_at
     else:
         found = first_legal_due(alert)
         if found is None:
