@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from bwp_sandbox.emulator.faults import FaultPlan
 from bwp_sandbox.emulator.graphql_api import PERMISSIONS
+from bwp_sandbox.emulator.rate_limit import RateLimiter
 from bwp_sandbox.emulator.subscriptions import SourceCreated, SubscriptionStore
 from bwp_sandbox.emulator.tasks import Finished, Kind, Task, TaskStore
 
@@ -38,6 +39,8 @@ class EmulatorCore:
         self.tasks = TaskStore()
         self.subscriptions = SubscriptionStore()
         self.faults = FaultPlan()
+        #: The API's rate limit (none by default) and its count of requests per second.
+        self.rate = RateLimiter()
         self._permissions = PERMISSIONS
         self.client_secret = client_secret
         self._clock = clock
@@ -101,6 +104,28 @@ class EmulatorCore:
         """Apply faults to GraphQL requests at random (seeded); ``set_chaos({}, 0)`` stops it."""
         self.faults.set_chaos(rates, seed, params)
 
+    def set_rate_limit(
+        self, per_second: float | None, *, clock: Callable[[], float] | None = None
+    ) -> None:
+        """Serve at most ``per_second`` GraphQL and token requests together per second (a
+        token bucket holding ``per_second``, on a real monotonic clock, or ``clock``); above it
+        answer HTTP 429 with Retry-After. None: no limit (the default)."""
+        self.rate.set_limit(per_second, clock)
+
+    @property
+    def rate_limit(self) -> float | None:
+        """The requests per second served (None: no limit)."""
+        return self.rate.limit
+
+    def rate_counts(self) -> dict[int, dict[str, dict[str, int]]]:
+        """API requests per whole second of the rate clock, by kind (graphql, token) and
+        outcome (served, throttled): ``{second: {kind: {outcome: n}}}``."""
+        return self.rate.counts()
+
+    def clear_rate_counts(self) -> None:
+        """Forget the per-second counts (the limit stays)."""
+        self.rate.clear_counts()
+
     def set_permissions(self, permissions: Iterable[str]) -> None:
         """What the client's credentials may do from now on (the merchant console's
         permissions; `graphql_api.PERMISSIONS` are all of them)."""
@@ -124,9 +149,10 @@ class EmulatorCore:
         return [s.as_graphql() for s in self.subscriptions.list(business_product_id)]
 
     def reset(self) -> None:
-        """Forget tasks, subscriptions, faults, chaos, the request log and every token; the
-        credentials may do everything again."""
+        """Forget tasks, subscriptions, faults, chaos, the rate limit and its counts, the
+        request log and every token; the credentials may do everything again."""
         self.tasks.clear()
+        self.rate.reset()
         self.subscriptions.clear()
         self.faults.clear()
         with self._lock:
@@ -239,6 +265,16 @@ def handle_control(core: EmulatorCore, method: str, path: str, body: Any) -> tup
                 return 200, {"finished": [vars(task) for task in finished]}
             case "GET", ["start-calls"]:
                 return 200, {"startCalls": core.start_calls()}
+            case "POST", ["rate-limit"]:
+                limit = body.get("perSecond")
+                core.set_rate_limit(None if limit is None else float(limit))
+                return 200, {"perSecond": core.rate_limit}
+            case "GET", ["rate-counts"]:
+                counts = core.rate_counts()
+                return 200, {"counts": {str(second): n for second, n in counts.items()}}
+            case "DELETE", ["rate-counts"]:
+                core.clear_rate_counts()
+                return 200, {"status": "ok"}
             case "POST", ["permissions"]:
                 core.set_permissions([str(name) for name in body["permissions"]])
                 return 200, {"permissions": sorted(core.permissions)}

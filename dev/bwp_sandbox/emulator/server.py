@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 from bwp_sandbox.emulator.core import EmulatorCore, handle_control
 from bwp_sandbox.emulator.faults import Fault
 from bwp_sandbox.emulator.graphql_api import RequestContext, execute, fault_response
+from bwp_sandbox.emulator.rate_limit import retry_after_header
 from bwp_sandbox.http_server import (
     BackgroundServer,
     answer,
@@ -33,6 +34,20 @@ DEFAULT_CLIENT_ID = "local-client-id"
 DEFAULT_CLIENT_SECRET = "local-client-secret"
 UNAUTHORIZED = {"token": {"error": "invalid_client"}, "graphql": {"message": "Unauthorized"}}
 TRUNCATED_JSON = b'{"data": {"personalDataDeletionTask": {"taskId": "'
+#: What a request above the rate limit gets (HTTP 429 and Retry-After with either).
+RATE_EXCEEDED = "Rate exceeded"
+THROTTLED = {
+    "token": {"error": "rate_limited", "error_description": RATE_EXCEEDED},
+    "graphql": {
+        "data": None,
+        "errors": [
+            {
+                "message": RATE_EXCEEDED,
+                "extensions": {"classification": {"type": "ThrottlingError"}},
+            }
+        ],
+    },
+}
 
 
 class _Api:
@@ -62,6 +77,9 @@ class _Api:
         body: Any = _form(raw) if target == "token" else json_or_none(raw)
         logged = body if body is not None else raw.decode("utf-8", "replace")[:1000]
         self.core.record(request.method, raw_path(request), header_values(request), logged)
+        wait = self.core.rate.admit("token" if target == "token" else "graphql")
+        if wait is not None:  # above the rate limit: before any fault, outage or check
+            return json_answer(429, THROTTLED[target], {"Retry-After": retry_after_header(wait)})
         if target == "graphql" and self._in_outage(body):
             return self._answer_fault(Fault("internal_error"), target, body)
         fault = self.core.faults.next_fault(target)
@@ -182,8 +200,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument("--token-ttl", type=int, default=900, help="access token lifetime (s)")
+    parser.add_argument(
+        "--rate-limit", type=float, help="GraphQL and token requests per second (default: none)"
+    )
     args = parser.parse_args(argv)
     emulator = BwpEmulator(args.host, args.port, args.client_id, args.client_secret, args.token_ttl)
+    emulator.set_rate_limit(args.rate_limit)
     with emulator:
         print(emulator.base_url, flush=True)
         wait_for_stop_signal()
