@@ -15,7 +15,7 @@ SAM_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null | grep -v /s
 # checkov and aws-sam-translator pin old boto3/pydantic too: same treatment.
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
-.PHONY: help setup demo soak soak-reaction sandbox test lint typecheck format check-requirements requirements sam-build validate \
+.PHONY: help setup demo soak soak-reaction storm sandbox test lint typecheck format check-requirements requirements sam-build validate \
 	check checkov bandit audit deploy cli-schemas cost
 
 help: ## list the targets
@@ -42,6 +42,14 @@ CASES ?= 200
 REACTION_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak-reaction.md
 soak-reaction: setup ## chaos soak of the reaction: CASES cases over weeks of the sandbox clock; REACTION_REPORT=docs/soak-reaction.md updates the committed report
 	$(RUN) python -m bwp_sandbox.soak.reaction --cases $(CASES) --seed $(SEED) --markdown $(REACTION_REPORT)
+
+FAILURES ?= 5000
+BUDGET ?= 10
+ENVIRONMENTS ?= 8
+STORM_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-storm.md
+storm: setup ## storm: FAILURES failures of one merchant at once, ENVIRONMENTS concurrent environments, the API's rate against BUDGET req/s (EMULATOR_LIMIT: the emulator's limit, default the budget, 0 none); STORM_REPORT=docs/storm.md updates the committed report
+	$(RUN) python -m bwp_sandbox.soak.storm --failures $(FAILURES) --budget $(BUDGET) --environments $(ENVIRONMENTS) --seed $(SEED) $(if $(EMULATOR_LIMIT),--emulator-limit $(EMULATOR_LIMIT)) --markdown $(STORM_REPORT)
+	@echo "report: $(STORM_REPORT)"
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
 	$(RUN) bwp-privacy sandbox

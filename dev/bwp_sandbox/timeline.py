@@ -18,11 +18,12 @@ days apart, deadlines that come closer.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bwp_privacy.common import use_clock
@@ -60,9 +61,14 @@ class Step:
 class Timeline:
     """The sandbox's clock and the parts of AWS and Buy with Prime that act on it."""
 
-    def __init__(self, sandbox: Sandbox, *, quiet_logs: bool = True) -> None:
+    def __init__(
+        self, sandbox: Sandbox, *, quiet_logs: bool = True, flexible_windows: bool = False
+    ) -> None:
         self._sandbox = sandbox
         self._quiet = quiet_logs
+        #: Fire a schedule with a FLEXIBLE time window somewhere in its window (`fire_at`), as
+        #: Scheduler does, instead of at its time (the default: every schedule at its time).
+        self.flexible_windows = flexible_windows
         self.recorder: LocalFunction = sandbox.recorder.cold_start()
         self.reaction: LocalFunction = sandbox.reaction.cold_start()
 
@@ -114,10 +120,20 @@ class Timeline:
         ]
         for summary in summaries:
             schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
-            at = _at(schedule["ScheduleExpression"])
+            at = self.fire_at(summary["Name"], schedule)
             if at <= self.now():
                 due.append((summary["Name"], at, json.loads(schedule["Target"]["Input"])))
         return sorted(due, key=lambda item: item[1])
+
+    def fire_at(self, name: str, schedule: dict[str, Any]) -> datetime:
+        """When the schedule fires: at its time; with `flexible_windows`, a schedule whose
+        FlexibleTimeWindow is FLEXIBLE fires that much later within its window, the offset
+        drawn from its name (the same schedule fires at the same time in every run)."""
+        at = _at(schedule["ScheduleExpression"])
+        window = schedule.get("FlexibleTimeWindow") or {}
+        if not self.flexible_windows or window.get("Mode") != "FLEXIBLE":
+            return at
+        return at + flexible_offset(name, int(window.get("MaximumWindowInMinutes") or 0))
 
     def react(self) -> Step:
         """Only what Lambda and Scheduler do for the reaction, now: its queue, the COMPLETED
@@ -171,6 +187,14 @@ class Timeline:
             if self._quiet:
                 stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
             yield
+
+
+def flexible_offset(name: str, window_minutes: int) -> timedelta:
+    """A whole second within ``window_minutes`` minutes, from a hash of the schedule's name."""
+    if window_minutes <= 0:
+        return timedelta(0)
+    digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    return timedelta(seconds=digest % (window_minutes * 60))
 
 
 def _at(expression: str) -> datetime:

@@ -89,6 +89,10 @@ class EmulatorCore:
         """Tasks each client token created (a retry within 8 hours creates none)."""
         return self.tasks.tasks_created()
 
+    def start_times(self) -> list[datetime]:
+        """When each task a start mutation created was created, on the emulator's clock."""
+        return self.tasks.start_times()
+
     def set_outage(self, task_ids: Iterable[str]) -> None:
         """Every GraphQL request about these tasks fails with InternalServerError, before any
         other fault or check, until ``set_outage([])``."""

@@ -91,6 +91,7 @@ class TaskStore:
         self._running: set[tuple[Kind, str, str]] = set()
         self._start_calls: dict[str, int] = {}
         self._tasks_created: dict[str, int] = {}
+        self._start_times: list[datetime] = []
         self._offset = timedelta()
 
     # -- the clock and the shoppers ------------------------------------------------------
@@ -124,6 +125,11 @@ class TaskStore:
         """How many tasks each client token created (more than one: a duplicate start)."""
         with self._lock:
             return dict(self._tasks_created)
+
+    def start_times(self) -> list[datetime]:
+        """When each task a start mutation created was created, on the store's clock."""
+        with self._lock:
+            return list(self._start_times)
 
     def finish_due(self) -> list[Finished]:
         """Run every started task whose holding period is over (a retrieval has none), as of
@@ -234,6 +240,7 @@ class TaskStore:
                 task["dataRetrievalLink"] = None
             self._tasks[kind][(business_product_id, task_id)] = task
             self._running.add((kind, business_product_id, task_id))
+            self._start_times.append(now)
             if token is not None:
                 self._client_tokens[(kind, business_product_id, token)] = (task_id, now)
                 self._tasks_created[token] = self._tasks_created.get(token, 0) + 1
@@ -249,6 +256,7 @@ class TaskStore:
             self._running.clear()
             self._start_calls.clear()
             self._tasks_created.clear()
+            self._start_times.clear()
             self._offset = timedelta()
 
 
