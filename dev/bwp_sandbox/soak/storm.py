@@ -61,6 +61,10 @@ STEP_DAYS = 1.0
 #: Lambda's asynchronous invocation: the first try and two retries.
 LAMBDA_ATTEMPTS = 3
 NO_MORE_THAN = 1_000_000
+#: template.yaml: the ReactionQueue event source's ScalingConfig MaximumConcurrency (at most
+#: that many environments poll the queue), and the AlertQueue event source's BatchSize.
+REACTION_QUEUE_CONCURRENCY = 5
+ROUTER_BATCH_SIZE = 100
 
 
 def storm_scenarios(count: int, seed: int) -> list[Scenario]:
@@ -119,15 +123,16 @@ class Environments:
         )
         return sum(1 for outcome in outcomes if outcome.error is not None)
 
-    def poll(self, queue_url: str, batch_size: int = 10) -> int:
-        """An SQS event source mapping scaled out: every environment polls the queue until
-        it is empty; the records received."""
+    def poll(self, queue_url: str, batch_size: int = 10, concurrency: int | None = None) -> int:
+        """An SQS event source mapping scaled out: ``concurrency`` environments (all by
+        default) poll the queue until it is empty; the records received."""
 
         def drain(copy: LocalFunction) -> int:
             source = SqsEventSource(queue_url, copy, batch_size=batch_size)
             return sum(r.received for r in source.drain(max_invocations=NO_MORE_THAN))
 
-        futures = [self._pool.submit(self._with_copy, drain) for _ in self.copies]
+        pollers = min(len(self.copies), concurrency or len(self.copies))
+        futures = [self._pool.submit(self._with_copy, drain) for _ in range(pollers)]
         return sum(future.result() for future in futures)
 
     def _with_copy(self, work: Callable[[LocalFunction], int]) -> int:
@@ -239,7 +244,9 @@ class StormTimeline(Timeline):
                 completed = self._deliveries(stack.completed_rule_target_queue_url)
                 self.reactions.invoke_async(completed, stack.on_failure_queue_url)
                 step.delivered += [e["detail-type"] for e in completed]
-                step.failures_handled = self.reactions.poll(stack.reaction_queue_url)
+                step.failures_handled = self.reactions.poll(
+                    stack.reaction_queue_url, concurrency=REACTION_QUEUE_CONCURRENCY
+                )
                 step.inbound_handled = self.reactions.poll(stack.inbound_queue_url)
             with _timed(walls, "schedules: listing"):
                 due = self.due_schedules()
@@ -270,7 +277,9 @@ class StormTimeline(Timeline):
     def route_alerts(self) -> None:
         """The router over its queue until it is empty (Lambda's event source mapping)."""
         with self._logs():
-            source = SqsEventSource(self._sandbox.stack.alert_queue_url, self.router, batch_size=10)
+            source = SqsEventSource(
+                self._sandbox.stack.alert_queue_url, self.router, batch_size=ROUTER_BATCH_SIZE
+            )
             self.alert_messages += sum(
                 r.received for r in source.drain(max_invocations=NO_MORE_THAN)
             )
