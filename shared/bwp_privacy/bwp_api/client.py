@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import requests
 from pydantic import ValidationError
 
+from bwp_privacy.api_budget import BudgetSpent, Pacer, Unpaced
 from bwp_privacy.bwp_api.errors import (
     BwpApiError,
     TransientApiError,
@@ -19,6 +20,7 @@ from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask,
 from bwp_privacy.bwp_api.operations import lookup_query
 from bwp_privacy.bwp_api.token import TokenProvider
 from bwp_privacy.common import (
+    MIN_REQUEST_SECONDS,
     Backoff,
     Budget,
     OutOfTime,
@@ -58,10 +60,14 @@ class BwpClient:
         tokens: TokenProvider,
         timeout_seconds: float,
         backoff: Backoff,
+        pacer: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._session = session
+        # The shared API budget: a slot before every request (tokens take theirs in the
+        # token provider's fetch).
+        self._pacer: Pacer = pacer or Unpaced()
         self._api_url = api_url
         self._api_version = api_version
         self._tokens = tokens
@@ -157,6 +163,17 @@ class BwpClient:
         except OutOfTime as error:
             raise TransientApiError(f"no time left to call the API: {error}") from None
 
+    def _take_slot(self, budget: Budget) -> None:
+        """Wait for this request's slot of the API budget, as long as the request can still
+        start in time after it; transient when the slot is further off (the event is retried,
+        the wait in its hint)."""
+        left = budget.left()
+        within = None if left is None else max(left - MIN_REQUEST_SECONDS, 0.0)
+        try:
+            self._pacer.take(within)
+        except BudgetSpent as error:
+            raise TransientApiError(str(error), retry_after=error.wait_seconds) from None
+
     def _post(
         self,
         query: str,
@@ -165,6 +182,7 @@ class BwpClient:
         token: str,
         budget: Budget,
     ) -> requests.Response:
+        self._take_slot(budget)
         timeout = self._timeout_within(budget)
         try:
             return self._session.post(
