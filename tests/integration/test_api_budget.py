@@ -27,7 +27,7 @@ def _pacer(sandbox: Sandbox, rate: float, clock: list[float], slept: list[float]
 
 
 def test_slots_queue_one_interval_apart_and_a_caller_waits_for_its_own(sandbox: Sandbox) -> None:
-    clock, slept = [1000.0], []
+    clock, slept = [1000.0], list[float]()
     pacer = _pacer(sandbox, 4, clock, slept)
     starts = [pacer.take(within=None) for _ in range(6)]
     assert starts == pytest.approx([1000.0, 1000.25, 1000.5, 1000.75, 1001.0, 1001.25])
@@ -38,7 +38,7 @@ def test_slots_queue_one_interval_apart_and_a_caller_waits_for_its_own(sandbox: 
 def test_a_slot_further_off_than_the_caller_can_wait_is_refused_with_the_wait(
     sandbox: Sandbox,
 ) -> None:
-    clock, slept = [2000.0], []
+    clock, slept = [2000.0], list[float]()
     pacer = _pacer(sandbox, 2, clock, slept)
     for _ in range(4):
         pacer.take(within=1.5)  # slots at 0, 0.5, 1.0, 1.5
