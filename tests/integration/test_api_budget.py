@@ -11,8 +11,11 @@ from collections import Counter
 
 import pytest
 
-from bwp_privacy.api_budget import API_KEY, BudgetSpent, DynamoPacer
-from bwp_sandbox.sandbox import Sandbox
+from bwp_privacy.api_budget import API_KEY, TOKEN_KEY, BudgetSpent, DynamoPacer
+from bwp_privacy_cli.local import LocalFunction, LocalLambdaContext
+from bwp_sandbox.admin import admin_client
+from bwp_sandbox.sandbox import RECORDER, Sandbox
+from tests.conftest import load_event
 
 
 def _pacer(sandbox: Sandbox, rate: float, clock: list[float], slept: list[float]) -> DynamoPacer:
@@ -83,3 +86,26 @@ def test_environments_taking_slots_at_once_never_share_one(sandbox: Sandbox) -> 
     assert len(starts) == 80
     assert all(b - a >= 1 / rate - 1e-6 for a, b in itertools.pairwise(starts))
     assert max(Counter(math.floor(s) for s in starts).values()) <= rate
+
+
+def test_the_recorder_takes_its_token_and_its_lookup_from_the_budget(
+    app: LocalFunction, sandbox: Sandbox
+) -> None:
+    """A cold environment's token request takes a slot of the token requests' own pace and
+    one of the budget; its lookup one more: three updates of the budget's items, the
+    recorder's own role allowing them (the sandbox refuses a call without a grant)."""
+    table = sandbox.stack.resources["ApiBudgetTable"].ref
+    sandbox.aws.iam.reset_records()
+    result = app.handler(load_event(), LocalLambdaContext())
+    assert result["published"] is True
+    updates = [
+        r.operation
+        for r in sandbox.aws.iam.records()
+        if r.function == RECORDER and r.operation == "dynamodb:UpdateItem"
+    ]
+    # The token's two slots, the lookup's, and the mark; the lookup's slot takes two updates
+    # when it comes within one interval of the token's (a fast token answer: the sandbox's).
+    assert len(updates) in (4, 5)
+    items = admin_client("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
+    assert {item["pk"]["S"] for item in items} >= {API_KEY, TOKEN_KEY}
+    assert all(set(item) == {"pk", "tat"} for item in items)  # a time, nothing else
