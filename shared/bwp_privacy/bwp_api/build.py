@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from bwp_privacy.bwp_api.client import BwpClient
+from bwp_privacy.api_budget import build_pacers
+from bwp_privacy.bwp_api.client import BwpClient, take_slot
 from bwp_privacy.bwp_api.credentials import load_credentials
 from bwp_privacy.bwp_api.settings import ApiSettings
 from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
@@ -20,6 +21,16 @@ def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> B
     session = requests.Session()
     if secrets is None and settings.credentials_secret_id:
         secrets = JsonSecrets(aws_client("secretsmanager"))
+    table = settings.budget_table_name
+    pacer, token_pacer = build_pacers(
+        table, settings.requests_per_second, aws_client("dynamodb") if table else None
+    )
+
+    def pace_token(within: float | None) -> None:
+        # Environments that start together would each ask for a token at once: the token
+        # requests are paced fleet-wide, and each is a request of the budget too.
+        take_slot(token_pacer, within)
+        take_slot(pacer, within)
 
     def fetch_token(timeout: float | None) -> AccessToken:
         # Credentials are read per token (every ~14 min): the secret is cached 5 minutes and a
@@ -35,7 +46,8 @@ def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> B
         session,
         api_url=settings.api_url,
         api_version=settings.api_version,
-        tokens=TokenProvider(fetch_token),
+        tokens=TokenProvider(fetch_token, pace=pace_token),
+        pacer=pacer,
         timeout_seconds=settings.http_timeout_seconds,
         backoff=Backoff(
             max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import requests
 from pydantic import ValidationError
 
+from bwp_privacy.api_budget import BudgetSpent, Pacer, Unpaced
 from bwp_privacy.bwp_api.errors import (
     BwpApiError,
     TransientApiError,
@@ -19,6 +20,7 @@ from bwp_privacy.bwp_api.models import DeletionTask, PrivacyTask, RetrievalTask,
 from bwp_privacy.bwp_api.operations import lookup_query
 from bwp_privacy.bwp_api.token import TokenProvider
 from bwp_privacy.common import (
+    MIN_REQUEST_SECONDS,
     Backoff,
     Budget,
     OutOfTime,
@@ -58,10 +60,14 @@ class BwpClient:
         tokens: TokenProvider,
         timeout_seconds: float,
         backoff: Backoff,
+        pacer: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._session = session
+        # The shared API budget: a slot before every request (tokens take theirs in the
+        # token provider's fetch).
+        self._pacer: Pacer = pacer or Unpaced()
         self._api_url = api_url
         self._api_version = api_version
         self._tokens = tokens
@@ -138,12 +144,12 @@ class BwpClient:
     def _post_with_fresh_token(
         self, query: str, variables: dict[str, Any], target_id: str, budget: Budget
     ) -> dict[str, Any]:
-        token = self._tokens.get(timeout=self._timeout_within(budget))
+        token = self._tokens.get(timeout=self._timeout_within(budget), within=_within(budget))
         response = self._post(query, variables, target_id, token, budget)
         if response.status_code == 401:
             # Expired or revoked before our cached expiry: one new token, one more try.
             self._tokens.invalidate(token)
-            fresh = self._tokens.get(timeout=self._timeout_within(budget))
+            fresh = self._tokens.get(timeout=self._timeout_within(budget), within=_within(budget))
             response = self._post(query, variables, target_id, fresh, budget)
             if response.status_code == 401:
                 raise TransientApiError("API answered HTTP 401 with a fresh token")
@@ -165,6 +171,7 @@ class BwpClient:
         token: str,
         budget: Budget,
     ) -> requests.Response:
+        take_slot(self._pacer, _within(budget))
         timeout = self._timeout_within(budget)
         try:
             return self._session.post(
@@ -180,6 +187,21 @@ class BwpClient:
             )
         except requests.RequestException as error:
             raise TransientApiError(f"API request failed: {type(error).__name__}") from None
+
+
+def take_slot(pacer: Pacer, within: float | None) -> None:
+    """Wait for a request's slot of the API budget, at most ``within`` seconds; a transient
+    error when the slot is further off (the input is retried later; its hint, the wait)."""
+    try:
+        pacer.take(within)
+    except BudgetSpent as error:
+        raise TransientApiError(str(error), retry_after=error.wait_seconds) from None
+
+
+def _within(budget: Budget) -> float | None:
+    """How long a request may wait for its slot and still start in time."""
+    left = budget.left()
+    return None if left is None else max(left - MIN_REQUEST_SECONDS, 0.0)
 
 
 def _read_response(response: requests.Response) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from bwp_privacy.api_budget import DEFAULT_REQUESTS_PER_SECOND
 from bwp_privacy.common import EnvSettings
 
 DEFAULT_API_URL = "https://api.buywithprime.amazon.com/graphql"
@@ -25,6 +26,12 @@ class ApiSettings(EnvSettings):
     http_timeout_seconds: float = Field(5.0, alias="BWP_HTTP_TIMEOUT_SECONDS", gt=0, le=60)
     max_attempts: int = Field(5, alias="BWP_MAX_ATTEMPTS", ge=1, le=10)
     retry_base_seconds: float = Field(0.2, alias="BWP_RETRY_BASE_SECONDS", gt=0, le=5)
+    #: The shared API budget (template ApiRequestsPerSecond, ApiBudgetTable): unset, no
+    #: pacing (a local script, the CLI's own calls).
+    budget_table_name: str | None = Field(None, alias="API_BUDGET_TABLE_NAME", min_length=1)
+    requests_per_second: float = Field(
+        DEFAULT_REQUESTS_PER_SECOND, alias="API_REQUESTS_PER_SECOND", gt=0, le=1000
+    )
 
     @model_validator(mode="after")
     def _credentials_source(self) -> Self:

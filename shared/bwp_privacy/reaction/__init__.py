@@ -104,6 +104,7 @@ if TYPE_CHECKING:
         AttemptScheduler,
         SchedulerTarget,
         SilenceEndedInput,
+        flexible_window,
     )
     from bwp_privacy.reaction.service import (
         CaseNotFound,
@@ -199,6 +200,7 @@ __getattr__, __dir__ = lazy_exports(
             "AttemptScheduler",
             "SchedulerTarget",
             "SilenceEndedInput",
+            "flexible_window",
         ),
         "silence_actions": (
             "SilenceEnded",
@@ -286,6 +288,7 @@ __all__ = [
     "days_left",
     "end_schedule_name",
     "extend",
+    "flexible_window",
     "handle",
     "handle_request",
     "is_function_url_request",

@@ -69,6 +69,9 @@ class ScheduleAttempt:
     attempt: int
     at: datetime
     name: str
+    #: The latest the attempt may run (the planning deadline less the playbook's margin):
+    #: Scheduler may spread it from ``at`` up to here (`schedules.flexible_window`).
+    latest: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -691,7 +694,8 @@ def _after_failure(
         f"at {iso_z(at, 'seconds')}"
     )
     moved = _move(waiting, CaseState.WAITING, now, cause, actor, reason, from_state=from_state)
-    return Decision(moved, (ScheduleAttempt(attempt, at, name),))
+    latest = case.plan_deadline_at - playbook.margin
+    return Decision(moved, (ScheduleAttempt(attempt, at, name, latest),))
 
 
 def _too_late(case: Case, playbook: Resubmit, at: datetime, now: datetime) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +40,25 @@ class AttemptDueInput(BaseModel):
     attempt: int = Field(ge=1, le=1000)
 
 
+#: Scheduler's largest flexible window (24 hours).
+MAX_WINDOW_MINUTES = 1440
+
+
+def flexible_window(at: datetime, latest: datetime | None, window_minutes: int) -> dict[str, Any]:
+    """The schedule's ``FlexibleTimeWindow``: Scheduler invokes the target at a time it picks
+    between ``at`` and ``at`` + the window, so a storm's attempts, planned for the same
+    second a week after the storm, reach the API spread over the window instead of at once.
+    The window never reaches past ``latest`` (the planning deadline less the playbook's
+    margin); ``OFF`` when less than a minute is left or no window is asked."""
+    if latest is None or window_minutes <= 0:
+        return {"Mode": "OFF"}
+    room = (latest - at) // timedelta(minutes=1)
+    minutes = min(window_minutes, MAX_WINDOW_MINUTES, room)
+    if minutes < 1:
+        return {"Mode": "OFF"}
+    return {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": minutes}
+
+
 @dataclass(frozen=True, slots=True)
 class SchedulerTarget:
     """Where schedules send their input and with which role (from the stack)."""
@@ -51,6 +70,8 @@ class SchedulerTarget:
     #: Scheduler's own retries when the target refuses (its maximum is 185 attempts in 24 h).
     max_retry_attempts: int = 185
     max_event_age_seconds: int = 86400
+    #: Attempts' flexible window (template AttemptWindowMinutes; 0: fired at their second).
+    attempt_window_minutes: int = 0
 
 
 class AttemptScheduler:
@@ -60,21 +81,39 @@ class AttemptScheduler:
         self._client = client
         self._target = target
 
-    def schedule(self, name: str, case_id: str, attempt: int, at: datetime) -> bool:
-        """Create the schedule; False when it exists already (an earlier try created it)."""
+    def schedule(
+        self,
+        name: str,
+        case_id: str,
+        attempt: int,
+        at: datetime,
+        *,
+        latest: datetime | None = None,
+    ) -> bool:
+        """Create the attempt's schedule, due from ``at`` within the flexible window (never
+        past ``latest``); False when it exists already (an earlier try created it)."""
         payload = AttemptDueInput(case_id=case_id, attempt=attempt)
-        return self.schedule_input(name, payload.model_dump(by_alias=True), at)
+        window = flexible_window(at, latest, self._target.attempt_window_minutes)
+        return self.schedule_input(name, payload.model_dump(by_alias=True), at, window=window)
 
-    def schedule_input(self, name: str, payload: dict[str, Any], at: datetime) -> bool:
+    def schedule_input(
+        self,
+        name: str,
+        payload: dict[str, Any],
+        at: datetime,
+        *,
+        window: dict[str, Any] | None = None,
+    ) -> bool:
         """A one-time schedule in the group that hands ``payload`` to the reaction at ``at``
-        (an attempt, a silence's end); False when it exists already."""
+        (an attempt, a silence's end: at its second unless a ``window`` is given); False when
+        it exists already."""
         try:
             self._client.create_schedule(
                 Name=name,
                 GroupName=self._target.group,
                 ScheduleExpression=f"at({at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
                 ScheduleExpressionTimezone="UTC",
-                FlexibleTimeWindow={"Mode": "OFF"},
+                FlexibleTimeWindow=window or {"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
                 State="ENABLED",
                 Target={

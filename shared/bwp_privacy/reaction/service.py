@@ -376,7 +376,9 @@ class ReactionService:
         now = self._clock()
         for effect in decision.effects:
             if isinstance(effect, ScheduleAttempt):
-                self._scheduler.schedule(effect.name, case.case_id, effect.attempt, effect.at)
+                self._scheduler.schedule(
+                    effect.name, case.case_id, effect.attempt, effect.at, latest=effect.latest
+                )
             elif isinstance(effect, CancelSchedule):
                 self._scheduler.cancel(effect.name)
             elif isinstance(effect, Escalation):

@@ -22,6 +22,8 @@ class ReactionSettings(ApiSettings):
     schedule_target_arn: str = Field(alias="SCHEDULE_TARGET_ARN", min_length=1)
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=1)
     schedule_dlq_arn: str = Field(alias="SCHEDULE_DLQ_ARN", min_length=1)
+    #: Scheduler's flexible window for attempts (template AttemptWindowMinutes).
+    attempt_window_minutes: int = Field(0, alias="ATTEMPT_WINDOW_MINUTES", ge=0, le=1440)
     #: The silences the reaction alone writes (operators' `silence add|expire`); unset (a
     #: stack from before silences), silence requests are refused.
     silences_table_name: str | None = Field(None, alias="SILENCES_TABLE_NAME")
