@@ -43,11 +43,11 @@ REACTION_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak-reaction.md
 soak-reaction: setup ## chaos soak of the reaction: CASES cases over weeks of the sandbox clock; REACTION_REPORT=docs/soak-reaction.md updates the committed report
 	$(RUN) python -m bwp_sandbox.soak.reaction --cases $(CASES) --seed $(SEED) --markdown $(REACTION_REPORT)
 
-FAILURES ?= 5000
+FAILURES ?= 1000
 BUDGET ?= 10
 ENVIRONMENTS ?= 8
 STORM_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-storm.md
-storm: setup ## storm: FAILURES failures of one merchant at once, ENVIRONMENTS concurrent environments, the API's rate against BUDGET req/s (EMULATOR_LIMIT: the emulator's limit, default the budget, 0 none); STORM_REPORT=docs/storm.md updates the committed report
+storm: setup ## storm: FAILURES failures of one merchant at once (default 1000: 5000 takes hours, docs/storm.md), ENVIRONMENTS concurrent environments, the API's rate against BUDGET req/s (EMULATOR_LIMIT: the emulator's limit, default the budget, 0 none); STORM_REPORT=docs/storm.md updates the committed report
 	$(RUN) python -m bwp_sandbox.soak.storm --failures $(FAILURES) --budget $(BUDGET) --environments $(ENVIRONMENTS) --seed $(SEED) $(if $(EMULATOR_LIMIT),--emulator-limit $(EMULATOR_LIMIT)) --markdown $(STORM_REPORT)
 	@echo "report: $(STORM_REPORT)"
 

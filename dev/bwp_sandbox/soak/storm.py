@@ -435,6 +435,24 @@ class StormReport:
         return "\n".join(lines)
 
 
+HOW_TO_RUN = """## How to run it
+
+`make storm` (`FAILURES`, default 1000; `BUDGET`, default 10 requests per second;
+`ENVIRONMENTS`, default 8; `EMULATOR_LIMIT`, default the budget, 0 for none; `SEED`), or
+`python -m bwp_sandbox.soak.storm --help`. `STORM_REPORT=docs/storm.md` rewrites this page.
+The stack gets `ApiRequestsPerSecond=BUDGET` when template.yaml declares the parameter; the
+emulator answers HTTP 429 above its limit. The run exits 1 when a second's rate (the p99,
+one request to spare at a second's boundary) is above a budget the stack has, or when a case
+is lost, an attempt started two tasks, a case the playbooks could save ended past its
+deadline, a case ended otherwise than its playbook, or IAM refused a call.
+
+At 10 requests per second the API work alone takes the requests / 10 seconds of real time
+(the budget paces the storm in the sandbox as it would in AWS), and the whole sandbox runs in
+one Python process (moto, the emulator, the receivers and every function share one
+interpreter lock): FAILURES=5000 takes hours, not minutes.
+"""
+
+
 def template_has_budget() -> bool:
     """True when template.yaml declares the API budget parameter."""
     return BUDGET_PARAMETER in load_template().get("Parameters", {})
@@ -691,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
             f" ENVIRONMENTS={args.environments}{limit_arg}` on"
             f" {platform.node() or 'this machine'} ({os.cpu_count()} cores, Python"
             f" {platform.python_version()}), {started:%Y-%m-%d %H:%M} UTC."
-            "\n\n```\n" + text + "\n" + verdict + "\n```\n"
+            "\n\n```\n" + text + "\n" + verdict + "\n```\n\n" + HOW_TO_RUN
         )
     return 0 if report.clean else 1
 
