@@ -44,6 +44,7 @@ _TABLE_KEYS = (
     "LocalSecondaryIndexes",
 )
 _TABLES = (
+    "ApiBudgetTable",
     "FailuresTable",
     "DeliveryLedgerTable",
     "CasesTable",

@@ -142,6 +142,9 @@ def test_a_schedule_fired_twice_starts_one_task(sandbox: Sandbox, timeline: Time
     assert payload == {"kind": "bwp-privacy.attempt-due", "caseId": "t-twice", "attempt": 1}
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 185
+    # A storm's attempts are spread by Scheduler over a day (AttemptWindowMinutes' default):
+    # the planning deadline is weeks past the attempt, so the whole window fits.
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 1440}
     for _ in range(2):
         outcome = invoke_async(
             timeline.reaction, payload, on_failure_queue_url=sandbox.stack.on_failure_queue_url

@@ -260,14 +260,21 @@ def _api_requests_since(sandbox: Sandbox, count: int) -> list[str]:
     return [r["path"] for r in sandbox.emulator.requests_log[count:]]
 
 
-def test_a_new_event_costs_three_aws_calls_and_one_api_call(
+def test_a_new_event_costs_three_aws_calls_a_slot_and_one_api_call(
     app: LocalFunction, sandbox: Sandbox
 ) -> None:
     _warm(app, sandbox)
     before = len(sandbox.emulator.requests_log)
     result = invoke(app, load_event())
     assert result["published"] is True
-    assert _aws_calls(sandbox) == ["dynamodb:PutItem", "sns:Publish", "dynamodb:UpdateItem"]
+    # The claim, the lookup's slot of the API budget (the budget is idle: one update), the
+    # publish, the mark.
+    assert _aws_calls(sandbox) == [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "sns:Publish",
+        "dynamodb:UpdateItem",
+    ]
     assert _api_requests_since(sandbox, before) == ["/graphql"]
     [item] = [i for i in stored_items(sandbox.stack) if i["eventId"] == load_event()["id"]]
     assert "claimToken" not in item  # the mark dropped the claim
@@ -332,7 +339,8 @@ def test_two_concurrent_invocations_of_one_event_publish_once(
     assert sorted(_aws_calls(sandbox)) == [
         "dynamodb:PutItem",  # the winner's claim
         "dynamodb:PutItem",  # the loser's, refused
-        "dynamodb:UpdateItem",
+        "dynamodb:UpdateItem",  # the winner's slot of the API budget
+        "dynamodb:UpdateItem",  # the winner's mark
         "sns:Publish",
     ]
     # Lambda's retry of the loser, later: a duplicate.

@@ -70,7 +70,7 @@ def test_no_function_reserves_concurrency_unless_asked() -> None:
         for name, resource in RESOURCES.items()
         if "ReservedConcurrentExecutions" in resource.get("Properties", {})
     }
-    assert set(reserving) == {"RecorderFunction", "InboundFunction"}
+    assert set(reserving) == {"RecorderFunction", "ReactionFunction", "InboundFunction"}
     for reserved in reserving.values():
         _condition, value, otherwise = reserved["If"]
         assert otherwise == {"Ref": "AWS::NoValue"}

@@ -123,9 +123,12 @@ def test_function_policy_is_least_privilege() -> None:
     # No wildcard anywhere: test_no_function_statement_uses_a_wildcard.
     granted = {a for s in _statements() for a in _actions(s)}
     assert "dynamodb:Scan" not in granted
-    # The failures table only: the claim, the mark, and freeing a claim on an error.
+    # The failures table (the claim, the mark, and freeing a claim on an error), and the API
+    # budget's item (a slot before each request: one conditional update).
     tables = {str(s["Resource"]) for s in _statements() if _actions(s)[0].startswith("dynamodb:")}
-    assert tables == {str({"GetAtt": "FailuresTable.Arn"})}
+    assert tables == {str({"GetAtt": "FailuresTable.Arn"}), str({"GetAtt": "ApiBudgetTable.Arn"})}
+    budget = [s for s in _statements() if s["Resource"] == {"GetAtt": "ApiBudgetTable.Arn"}]
+    assert [(s["Sid"], _actions(s)) for s in budget] == [("ApiBudget", ["dynamodb:UpdateItem"])]
     delete = [s for s in _statements() if "dynamodb:DeleteItem" in _actions(s)]
     assert [(s["Sid"], _actions(s)) for s in delete] == [("ReleaseClaims", ["dynamodb:DeleteItem"])]
 

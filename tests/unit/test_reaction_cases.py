@@ -164,7 +164,9 @@ def test_orders_not_closed_is_resubmitted_until_a_task_completes() -> None:
     assert case.state is CaseState.WAITING
     assert case.received_at == SUBMITTED
     assert case.next_attempt_at == first
-    assert opened.effects == (ScheduleAttempt(1, first, "task-1-a1"),)
+    # Scheduler may run it as late as the planning deadline less the playbook's margin.
+    latest = case.plan_deadline_at - timedelta(days=35)
+    assert opened.effects == (ScheduleAttempt(1, first, "task-1-a1", latest),)
     assert case.transitions[0].from_state is None
     assert case.transitions[0].cause == Cause(kind=CauseKind.EVENT, ref="event-1")
 
@@ -178,7 +180,7 @@ def test_orders_not_closed_is_resubmitted_until_a_task_completes() -> None:
     again = decided(on_failed(case, failed("task-2", event="event-2"), rules, first, ACTOR))
     second = first + timedelta(days=7)
     assert again.case.state is CaseState.WAITING
-    assert again.effects == (ScheduleAttempt(2, second, "task-1-a2"),)
+    assert again.effects == (ScheduleAttempt(2, second, "task-1-a2", latest),)
     case = started(again.case, 2, "task-3", second)
 
     done = decided(on_completed(case, TaskCompleted("task-3", "event-3"), second, ACTOR))
@@ -408,7 +410,14 @@ def test_a_stray_case_opened_by_an_unlinked_attempt_is_merged_back() -> None:
         ("task-2", 1, "FAILED"),
     ]
     assert into.case.state is CaseState.WAITING
-    assert into.effects == (ScheduleAttempt(2, FAILED_AT + timedelta(days=7), "task-1-a2"),)
+    [scheduled] = into.effects
+    assert isinstance(scheduled, ScheduleAttempt)
+    assert scheduled == ScheduleAttempt(
+        2,
+        FAILED_AT + timedelta(days=7),
+        "task-1-a2",
+        into.case.plan_deadline_at - timedelta(days=35),
+    )
     assert closed.case.state is CaseState.CLOSED
     # Not a request of its own: its attempt is cancelled and its incident resolved.
     assert closed.effects == (CancelSchedule(1, "task-2-a1"), Ended(CaseState.CLOSED))

@@ -231,7 +231,11 @@ def test_a_retrieval_playbook_that_resubmits_starts_retrievals_until_one_complet
     opened = open_case(failure("EXPORT_FAILED"), rules, FAILED_AT, "reaction")
     first = FAILED_AT + timedelta(days=1)
     assert opened.case.state is CaseState.WAITING
-    assert opened.effects == (ScheduleAttempt(1, first, "r-1-a1"),)
+    [scheduled] = opened.effects
+    assert isinstance(scheduled, ScheduleAttempt)
+    assert (scheduled.attempt, scheduled.at, scheduled.name) == (1, first, "r-1-a1")
+    assert scheduled.latest is not None
+    assert scheduled.latest > first
     due = on_attempt_due(opened.case, 1, rules, first, "reaction")
     assert due is not None
     assert due.effects == (StartTask(1, client_token("r-1", 1), 0, "r-1"),)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bwp_privacy.api_budget import DEFAULT_REQUESTS_PER_SECOND
 from bwp_privacy_cli.doctor.findings import Finding, failed, passed, warned
 from bwp_privacy_cli.doctor.view import DEAD_LETTER_QUEUES, StackView
 
@@ -112,6 +113,8 @@ def concurrency(view: StackView) -> list[Finding]:
     quota = int(limit["ConcurrentExecutions"])
     unreserved = int(limit["UnreservedConcurrentExecutions"])
     reserved = view.target.parameters.get("RecorderReservedConcurrency", "0")
+    reaction = view.target.parameters.get("ReactionReservedConcurrency", "0")
+    budget = view.target.parameters.get("ApiRequestsPerSecond", f"{DEFAULT_REQUESTS_PER_SECOND:g}")
     # InboundFunction's bound, on a stack that has it (its URL is open to the internet).
     inbound_reserved = view.target.parameters.get("InboundReservedConcurrency", "0")
     inbound = (
@@ -130,7 +133,8 @@ def concurrency(view: StackView) -> list[Finding]:
         passed(
             "concurrency",
             f"the account's Lambda quota is {quota}, {unreserved} unreserved;"
-            f" RecorderReservedConcurrency is {reserved}{inbound}",
+            f" RecorderReservedConcurrency is {reserved}, ReactionReservedConcurrency is"
+            f" {reaction}{inbound}; the API budget is {budget} requests a second",
         )
     ]
 

@@ -20,5 +20,6 @@ def take_slot(tat: float | None, now: float, latest: float | None = None) -> flo
 
 
 def next_allowed(start: float, interval: float) -> float:
-    """The ``tat`` stored once a request took the slot at ``start``."""
-    return start + interval
+    """The ``tat`` stored once a request took the slot at ``start``: to the microsecond, as
+    the item stores it (binary fractions added up would drift a slot into the next second)."""
+    return round(start + interval, 6)

@@ -41,15 +41,16 @@ class BudgetSpent(BwpPrivacyError):
 
 
 class Pacer(Protocol):
-    def take(self, within: float | None) -> None:
-        """Return at the caller's slot (having slept until it); `BudgetSpent` if the slot is
-        more than ``within`` seconds away (None: any wait)."""
+    def take(self, within: float | None) -> float | None:
+        """Return at the caller's slot (having slept until it), the slot's time (None when
+        nothing is paced); `BudgetSpent` if the slot is more than ``within`` seconds away
+        (None: any wait)."""
 
 
 class Unpaced:
     """No shared budget (a local script, a test of something else): every request goes."""
 
-    def take(self, within: float | None) -> None:
+    def take(self, within: float | None) -> float | None:
         return None
 
 
@@ -76,19 +77,19 @@ class DynamoPacer:
         self._clock = clock
         self._sleep = sleep
 
-    def take(self, within: float | None) -> None:
+    def take(self, within: float | None) -> float | None:
         wait = 0.0
         for _ in range(_ROUNDS):
             now = self._clock()
             if self._take_idle(now):
-                return
+                return now
             latest = None if within is None else now + within
             start, tat = self._take_queued(now, latest)
             if start is not None:
                 delay = start - self._clock()
                 if delay > 0:
                     self._sleep(delay)
-                return
+                return start
             if tat is not None and take_slot(tat, now, latest) is None:
                 raise BudgetSpent(tat - now)
             wait = 0.0 if tat is None else tat - now

@@ -6,7 +6,9 @@ environment variables and makes the calls the real handler made for a new event 
 16: a token (cached for the process), one GraphQL query, one DynamoDB put_item and one SNS
 publish. With BASELINE_CLAIM=true it makes the three AWS calls the recorder makes now, in
 their plainest form: a conditional put_item claiming the event, the publish, and an
-update_item writing the record and dropping the claim (on condition that it still holds it).
+update_item writing the record and dropping the claim (on condition that it still holds it);
+and, where the environment names the API budget's table (issue 28), the slot the recorder
+takes before its lookup, as one plain update_item of the budget's item.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ TABLE_NAME = os.environ["FAILURES_TABLE_NAME"]
 TOPIC_ARN = os.environ["FAILURES_TOPIC_ARN"]
 RETENTION_SECONDS = int(os.environ.get("RETENTION_DAYS") or "730") * 86400
 CLAIM = os.environ.get("BASELINE_CLAIM", "").lower() == "true"
+BUDGET_TABLE = os.environ.get("API_BUDGET_TABLE_NAME", "")
 LEASE_SECONDS = 60
 
 session = requests.Session()
@@ -75,6 +78,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Look the task up, store it, publish it."""
     # businessProduct/{bp}/personalDataDeletionTask/{task}
     _, business_product_id, _, task_id = event["resources"][0].split("/")[:4]
+    if CLAIM and BUDGET_TABLE:
+        dynamodb.update_item(
+            TableName=BUDGET_TABLE,
+            Key={"pk": {"S": "bwp-api"}},
+            UpdateExpression="SET tat = :now",
+            ExpressionAttributeValues={":now": {"N": f"{time.time():.6f}"}},
+        )
     response = session.post(
         API_URL,
         json={"query": DELETION_TASK_QUERY, "variables": {"taskId": task_id}},
