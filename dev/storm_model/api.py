@@ -6,13 +6,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from bwp_privacy.api_budget import TOKEN_REQUESTS_PER_SECOND, next_allowed, take_slot
+from bwp_privacy.bwp_api.client import MARGIN_SECONDS
+from bwp_privacy.bwp_api.settings import ApiSettings
+from bwp_privacy.bwp_api.token import DEFAULT_LIFETIME_SECONDS, EXPIRY_MARGIN_SECONDS
+from bwp_privacy.common import Backoff
 from bwp_privacy.common.budget import MIN_REQUEST_SECONDS
 from storm_model.world import PerSecond, Process, World
 
-#: `BwpClient.MARGIN_SECONDS`: kept back from the invocation's end for the work after a request.
-CLIENT_MARGIN_SECONDS = 1.0
+_API = ApiSettings.model_fields
+#: The client's own numbers: `BwpClient.MARGIN_SECONDS` (kept back from the invocation's end),
+#: and ApiSettings' defaults (the request timeout, attempts and backoff base).
+CLIENT_MARGIN_SECONDS = MARGIN_SECONDS
+HTTP_TIMEOUT_S: float = _API["http_timeout_seconds"].default
+MAX_ATTEMPTS: int = _API["max_attempts"].default
+RETRY_BASE_SECONDS: float = _API["retry_base_seconds"].default
+#: Token lifetime (Buy with Prime documents 15 minutes) and the refresh margin (token.py).
+TOKEN_LIFETIME_S = DEFAULT_LIFETIME_SECONDS
+TOKEN_REFRESH_MARGIN_S = EXPIRY_MARGIN_SECONDS
 #: Assumed latency of one request (GraphQL or token): lognormal, median 150 ms.
 LATENCY_MEDIAN_S = 0.150
 LATENCY_SIGMA = 0.5
@@ -49,17 +62,34 @@ class ApiCounts:
     tokens: PerSecond
     waited_s: float = 0.0
     budget_spent: int = 0
+    #: Client retries after a refused slot that fit in the invocation (the client slept).
+    client_retries: int = 0
+
+
+class HoldsToken(Protocol):
+    """An execution environment: its cached token's expiry (None: none yet)."""
+
+    token_expires_at: float | None
 
 
 class Api:
-    """Requests to Buy with Prime; paced when ``rate`` is given (None: the design before)."""
+    """Requests to Buy with Prime as `BwpClient.execute` makes them: a token when the cached one
+    is missing or about to expire (a slot of the token key, then one of the budget, each within
+    the request's timeout), then the request (a slot within what is left of the invocation);
+    a refused slot is a transient error the client retries after the queue's wait when that
+    fits, with the real `Backoff`. Unpaced when ``rate`` is None (the design before)."""
 
     def __init__(self, world: World, rate: float | None) -> None:
         self._world = world
         self.paced = rate is not None
         self.requests = Pacer(rate) if rate is not None else None
-        self.token_requests = Pacer(TOKEN_REQUESTS_PER_SECOND) if rate is not None else None
+        self.token_requests = (
+            Pacer(min(TOKEN_REQUESTS_PER_SECOND, rate)) if rate is not None else None
+        )
         self.counts = ApiCounts(PerSecond(), PerSecond())
+        self._backoff = Backoff(
+            max_attempts=MAX_ATTEMPTS, base_seconds=RETRY_BASE_SECONDS, rng=world.rng
+        )
 
     def all_requests(self) -> PerSecond:
         both = PerSecond()
@@ -68,21 +98,61 @@ class Api:
                 both.add(second, count)
         return both
 
-    def request(self, deadline: float, *, token: bool = False) -> Process:
-        """One request, sent at its slot; False (`BudgetSpent`) when the slot would come later
-        than the invocation can wait (its end less the client's margins)."""
+    def execute(self, env: HoldsToken, deadline: float) -> Process:
+        """One GraphQL operation within an invocation ending at ``deadline``: True once it
+        was answered, False when the invocation must fail (Lambda or SQS retries it)."""
         world = self._world
-        if self.requests is not None and self.token_requests is not None:
-            latest = deadline - CLIENT_MARGIN_SECONDS - MIN_REQUEST_SECONDS
-            pacers = (self.token_requests, self.requests) if token else (self.requests,)
-            for pacer in pacers:
-                slot = pacer.take(world.now, latest)
-                if slot is None:
-                    self.counts.budget_spent += 1
-                    return False
-                if slot > world.now:
-                    self.counts.waited_s += slot - world.now
-                    yield slot - world.now
-        (self.counts.tokens if token else self.counts.graphql).add(world.now)
-        yield world.rng.lognormvariate(math.log(LATENCY_MEDIAN_S), LATENCY_SIGMA)
-        return True
+        work_deadline = deadline - CLIENT_MARGIN_SECONDS
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            wait: float | None = yield from self._attempt(env, deadline)
+            if wait is None:
+                return True
+            delay = self._backoff.delay(attempt, wait if wait > 0 else None)
+            if attempt >= MAX_ATTEMPTS or world.now + delay >= work_deadline:
+                return False
+            self.counts.client_retries += 1
+            yield delay
+        return False
+
+    def _attempt(self, env: HoldsToken, deadline: float) -> Process:
+        """None when answered; else the refusal's wait (0: no time left to start)."""
+        world = self._world
+        left = deadline - CLIENT_MARGIN_SECONDS - world.now
+        if left < MIN_REQUEST_SECONDS:
+            return 0.0
+        expires = env.token_expires_at
+        if expires is None or world.now >= expires - TOKEN_REFRESH_MARGIN_S:
+            timeout = min(HTTP_TIMEOUT_S, left)
+            for pacer in (self.token_requests, self.requests):
+                refused = yield from self._slot(pacer, timeout)
+                if refused is not None:
+                    return refused
+            self.counts.tokens.add(world.now)
+            yield self._latency()
+            env.token_expires_at = world.now + TOKEN_LIFETIME_S
+        left = deadline - CLIENT_MARGIN_SECONDS - world.now
+        if left < MIN_REQUEST_SECONDS:
+            return 0.0
+        refused = yield from self._slot(self.requests, left - MIN_REQUEST_SECONDS)
+        if refused is not None:
+            return refused
+        self.counts.graphql.add(world.now)
+        yield self._latency()
+        return None
+
+    def _slot(self, pacer: Pacer | None, within: float) -> Process:
+        """Wait for ``pacer``'s slot; None once it came, else how far off it was."""
+        world = self._world
+        if pacer is None:
+            return None
+        slot = pacer.take(world.now, world.now + within)
+        if slot is None:
+            self.counts.budget_spent += 1
+            return max((pacer.tat or world.now) - world.now, 0.0)
+        if slot > world.now:
+            self.counts.waited_s += slot - world.now
+            yield slot - world.now
+        return None
+
+    def _latency(self) -> float:
+        return self._world.rng.lognormvariate(math.log(LATENCY_MEDIAN_S), LATENCY_SIGMA)

@@ -54,9 +54,6 @@ DYNAMODB_S = 0.008
 SNS_PUBLISH_S = 0.020
 SCHEDULER_CREATE_S = 0.030
 RECEIVER_REQUEST_S = 0.200
-#: Token lifetime (Buy with Prime documents 15 minutes) and the refresh margin (token.py).
-TOKEN_LIFETIME_S = 900.0
-TOKEN_REFRESH_MARGIN_S = 60.0
 #: Visibility timeouts of the two queues (template: ReactionQueue, AlertQueue).
 REACTION_VISIBILITY_S = 360.0
 ALERT_VISIBILITY_S = 660.0
@@ -226,9 +223,7 @@ class Storm:
         world, tables = self.world, self.tables
         yield DYNAMODB_S
         tables.failure_claim(world.now)
-        if not (yield from self._token(env, deadline)) or not (
-            yield from self.api.request(deadline)
-        ):
+        if not (yield from self.api.execute(env, deadline)):
             # BudgetSpent: the claim is released and the invocation fails (Lambda retries it).
             yield DYNAMODB_S
             tables.failure_released(world.now)
@@ -249,16 +244,6 @@ class Storm:
         case_id = self.links.get(event.task_id, event.task_id)
         self.alert_queue.send(AlertMessage("failure", case_id, event.shopper.code))
         return True
-
-    def _token(self, env: Environment, deadline: float) -> Process:
-        """The environment's cached token, or a new one (its own slot and one of the budget)."""
-        now = self.world.now
-        if env.token_expires_at is not None and now < env.token_expires_at - TOKEN_REFRESH_MARGIN_S:
-            return True
-        ok: bool = yield from self.api.request(deadline, token=True)
-        if ok:
-            env.token_expires_at = self.world.now + TOKEN_LIFETIME_S
-        return ok
 
     # ---- the reaction: published failures (SQS) ----------------------------------------------
 
@@ -328,11 +313,9 @@ class Storm:
             self._save(case, decision)
             return True
         # The failed task's email, then the start: two requests, each paced.
-        if not (yield from self._token(env, deadline)):
+        if not (yield from self.api.execute(env, deadline)):
             return False
-        if not (yield from self.api.request(deadline)):
-            return False
-        if not (yield from self.api.request(deadline)):
+        if not (yield from self.api.execute(env, deadline)):
             return False
         new_task = self._start_task(case, start)
         yield 2 * DYNAMODB_S
