@@ -266,9 +266,16 @@ MODEL_ASSUMPTIONS = (
     f"cold start init {lambdas.COLD_START_S:g} s; DynamoDB {storm.DYNAMODB_S * 1000:g} ms, SNS "
     f"{storm.SNS_PUBLISH_S * 1000:g} ms a request; a receiver's request "
     f"{storm.RECEIVER_REQUEST_S * 1000:g} ms",
-    "a request waits for its slot while the slot comes before the invocation's end less 1.25 s "
-    "(BwpClient's margin and MIN_REQUEST_SECONDS); a token request takes a slot of the token "
-    "key, then one of the budget",
+    "requests are made as BwpClient makes them: a token (when the environment's is missing or "
+    "within a minute of its 15 minutes) takes a slot of the token key, then one of the budget, "
+    "each within the request timeout (ApiSettings' 5 s); the request takes its slot within the "
+    "invocation's end less 1.25 s (the client's margin and MIN_REQUEST_SECONDS); a refused slot "
+    "is retried by the client (the real Backoff, 5 attempts) when the wait fits, else the "
+    "invocation fails",
+    "double starts: Buy with Prime starts one task per client token (the model's assumption of "
+    "the API: a start retried with the attempt's token gets the attempt's task); the count "
+    "is read on the cases (two linked tasks with one attempt number), so a start the decisions "
+    "let through twice would show",
     f"throttled asynchronous events retried by Lambda with backoff "
     f"{lambdas.THROTTLE_BACKOFF_FIRST_S:g} s to {lambdas.THROTTLE_BACKOFF_MAX_S:g} s until "
     "their maximum age; function errors retried about 1 and 2 minutes later; then OnFailure",
