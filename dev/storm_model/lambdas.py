@@ -25,10 +25,16 @@ THROTTLE_BACKOFF_MAX_S = 300.0
 ERROR_RETRY_DELAYS_S = (60.0, 120.0)
 
 
+#: Assumed: Lambda reclaims an environment idle this long (undocumented; minutes in practice),
+#: so a case's attempts a week apart each start cold and fetch a token.
+IDLE_RECLAIM_S = 600.0
+
+
 @dataclass
 class Environment:
     cold: bool = True
     token_expires_at: float | None = None
+    idle_since: float = 0.0
 
 
 #: A handler: (environment, payload, the invocation's deadline) -> a process that returns
@@ -138,12 +144,23 @@ class Function:
         self.stats.parked += 1
         self.on_parked(event.payload)
 
+    def _warm_environment(self) -> Environment:
+        """The most recently used idle environment Lambda has not reclaimed, else a new one."""
+        reclaimed_before = self._world.now - IDLE_RECLAIM_S
+        while self._idle:
+            env = self._idle.pop()
+            if env.idle_since >= reclaimed_before:
+                return env
+            # The rest idled longer still: all reclaimed.
+            self._idle.clear()
+        return Environment()
+
     # ---- one invocation ------------------------------------------------------------------
 
     def run(self, payload: Any, handler: Handler, done: Callable[[bool], None]) -> None:
         """Run one invocation now (the caller checked `has_room`)."""
         world = self._world
-        env = self._idle.pop() if self._idle else Environment()
+        env = self._warm_environment()
         self.running += 1
         if not self.reserved:
             self._account.unreserved_running += 1
@@ -168,6 +185,7 @@ class Function:
             self.running -= 1
             if not self.reserved:
                 self._account.unreserved_running -= 1
+            env.idle_since = world.now
             self._idle.append(env)
             if not ok:
                 self.stats.errors += 1

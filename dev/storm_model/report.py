@@ -263,7 +263,9 @@ def _costs(page: _Page, run: Storm, s: Summary) -> None:
 MODEL_ASSUMPTIONS = (
     f"API latency lognormal, median {api.LATENCY_MEDIAN_S * 1000:g} ms, sigma "
     f"{api.LATENCY_SIGMA:g}; the API never refuses a request (the budget keeps it under)",
-    f"cold start init {lambdas.COLD_START_S:g} s; DynamoDB {storm.DYNAMODB_S * 1000:g} ms, SNS "
+    f"cold start init {lambdas.COLD_START_S:g} s; an environment idle "
+    f"{lambdas.IDLE_RECLAIM_S / 60:g} minutes is reclaimed; DynamoDB "
+    f"{storm.DYNAMODB_S * 1000:g} ms, SNS "
     f"{storm.SNS_PUBLISH_S * 1000:g} ms a request; a receiver's request "
     f"{storm.RECEIVER_REQUEST_S * 1000:g} ms",
     "requests are made as BwpClient makes them: a token (when the environment's is missing or "
