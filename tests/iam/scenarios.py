@@ -333,15 +333,23 @@ def inbound_run(sandbox: Sandbox) -> None:
 
 
 def watch_run(sandbox: Sandbox) -> None:
-    """The deadline watch counts the open cases by bucket (one index query per open state)."""
-    from bwp_privacy.cases import CaseReader
+    """The deadline watch counts the open cases by bucket (one index query per open state),
+    reading whole, by its key, a case an older version wrote without `legalDueAt`."""
+    from bwp_privacy.cases import CaseReader, case_item_key
     from bwp_privacy_cli.local import LocalLambdaContext
     from bwp_sandbox.timeline import Timeline
     from tests.integration.reaction_helpers import failed_task, open_case
 
     timeline = Timeline(sandbox)
-    failed_task(sandbox, "iam-watched", "ORDERS_NOT_CLOSED", email="w@example.com")
-    open_case(sandbox, timeline, "iam-watched")
+    for task in ("iam-watched", "iam-watched-older"):
+        failed_task(sandbox, task, "ORDERS_NOT_CLOSED", email="w@example.com")
+        open_case(sandbox, timeline, task)
+    # As the reaction of an older version left it.
+    sandbox.reaction.client("dynamodb").update_item(
+        TableName=sandbox.stack.cases_table_name,
+        Key=case_item_key("iam-watched-older"),
+        UpdateExpression="REMOVE legalDueAt",
+    )
     answer = sandbox.watch.cold_start().handler({}, LocalLambdaContext())
     store = CaseReader(admin_client("dynamodb"), sandbox.stack.cases_table_name)
     assert sum(answer["counts"].values()) == len(store.open_cases()) >= 1, answer

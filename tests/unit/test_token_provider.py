@@ -79,3 +79,34 @@ def test_a_token_that_could_not_be_a_header_value_is_refused(value: object) -> N
     session = _Answering({"access_token": value, "expires_in": 900})
     with pytest.raises(TransientApiError, match="not a token"):
         request_access_token(session, "https://t.test", CREDENTIALS, 5)
+
+
+def test_only_a_token_request_waits_for_its_turn_of_the_budget() -> None:
+    """Environments that start together would ask for tokens together: each token request
+    first waits for its turn (the budget's pacer), as long as the caller can; a cached token
+    waits for nothing."""
+    clock = Clock()
+    turns: list[float | None] = []
+    provider = TokenProvider(
+        lambda timeout: AccessToken(f"t{len(turns)}", clock.now + 900),
+        clock,
+        pace=turns.append,
+    )
+    assert provider.get(timeout=5.0, within=42.0) == "t1"
+    assert provider.get(timeout=5.0, within=41.0) == "t1"  # cached: no turn taken
+    assert turns == [42.0]
+    clock.now += 900 - EXPIRY_MARGIN_SECONDS
+    assert provider.get(timeout=5.0, within=7.0) == "t2"
+    assert turns == [42.0, 7.0]
+
+
+def test_a_token_request_whose_turn_is_too_far_off_is_not_sent() -> None:
+    def spent(within: float | None) -> None:
+        raise TransientApiError("API budget spent: the next free slot is 60.0 s away")
+
+    def fetch(timeout: float | None) -> AccessToken:
+        raise AssertionError("the token request was sent without its turn")
+
+    provider = TokenProvider(fetch, Clock(), pace=spent)
+    with pytest.raises(TransientApiError, match="budget spent"):
+        provider.get(timeout=5.0, within=10.0)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import requests
 
-from bwp_privacy.api_budget import BudgetSpent, Pacer, build_pacers
-from bwp_privacy.bwp_api.client import BwpClient
+from bwp_privacy.api_budget import build_pacers
+from bwp_privacy.bwp_api.client import BwpClient, take_slot
 from bwp_privacy.bwp_api.credentials import load_credentials
-from bwp_privacy.bwp_api.errors import TransientApiError
 from bwp_privacy.bwp_api.settings import ApiSettings
 from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access_token
 from bwp_privacy.common import Backoff, JsonSecrets, aws_client
@@ -27,11 +26,13 @@ def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> B
         table, settings.requests_per_second, aws_client("dynamodb") if table else None
     )
 
-    def fetch_token(timeout: float | None) -> AccessToken:
+    def pace_token(within: float | None) -> None:
         # Environments that start together would each ask for a token at once: the token
         # requests are paced fleet-wide, and each is a request of the budget too.
-        _take_slot(token_pacer, timeout)
-        _take_slot(pacer, timeout)
+        take_slot(token_pacer, within)
+        take_slot(pacer, within)
+
+    def fetch_token(timeout: float | None) -> AccessToken:
         # Credentials are read per token (every ~14 min): the secret is cached 5 minutes and a
         # rotated secret is picked up without a cold start.
         return request_access_token(
@@ -45,17 +46,10 @@ def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> B
         session,
         api_url=settings.api_url,
         api_version=settings.api_version,
-        tokens=TokenProvider(fetch_token),
+        tokens=TokenProvider(fetch_token, pace=pace_token),
         pacer=pacer,
         timeout_seconds=settings.http_timeout_seconds,
         backoff=Backoff(
             max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
         ),
     )
-
-
-def _take_slot(pacer: Pacer, within: float | None) -> None:
-    try:
-        pacer.take(within)
-    except BudgetSpent as error:
-        raise TransientApiError(str(error), retry_after=error.wait_seconds) from None

@@ -144,12 +144,12 @@ class BwpClient:
     def _post_with_fresh_token(
         self, query: str, variables: dict[str, Any], target_id: str, budget: Budget
     ) -> dict[str, Any]:
-        token = self._tokens.get(timeout=self._timeout_within(budget))
+        token = self._tokens.get(timeout=self._timeout_within(budget), within=_within(budget))
         response = self._post(query, variables, target_id, token, budget)
         if response.status_code == 401:
             # Expired or revoked before our cached expiry: one new token, one more try.
             self._tokens.invalidate(token)
-            fresh = self._tokens.get(timeout=self._timeout_within(budget))
+            fresh = self._tokens.get(timeout=self._timeout_within(budget), within=_within(budget))
             response = self._post(query, variables, target_id, fresh, budget)
             if response.status_code == 401:
                 raise TransientApiError("API answered HTTP 401 with a fresh token")
@@ -163,17 +163,6 @@ class BwpClient:
         except OutOfTime as error:
             raise TransientApiError(f"no time left to call the API: {error}") from None
 
-    def _take_slot(self, budget: Budget) -> None:
-        """Wait for this request's slot of the API budget, as long as the request can still
-        start in time after it; transient when the slot is further off (the event is retried,
-        the wait in its hint)."""
-        left = budget.left()
-        within = None if left is None else max(left - MIN_REQUEST_SECONDS, 0.0)
-        try:
-            self._pacer.take(within)
-        except BudgetSpent as error:
-            raise TransientApiError(str(error), retry_after=error.wait_seconds) from None
-
     def _post(
         self,
         query: str,
@@ -182,7 +171,7 @@ class BwpClient:
         token: str,
         budget: Budget,
     ) -> requests.Response:
-        self._take_slot(budget)
+        take_slot(self._pacer, _within(budget))
         timeout = self._timeout_within(budget)
         try:
             return self._session.post(
@@ -198,6 +187,21 @@ class BwpClient:
             )
         except requests.RequestException as error:
             raise TransientApiError(f"API request failed: {type(error).__name__}") from None
+
+
+def take_slot(pacer: Pacer, within: float | None) -> None:
+    """Wait for a request's slot of the API budget, at most ``within`` seconds; a transient
+    error when the slot is further off (the input is retried later; its hint, the wait)."""
+    try:
+        pacer.take(within)
+    except BudgetSpent as error:
+        raise TransientApiError(str(error), retry_after=error.wait_seconds) from None
+
+
+def _within(budget: Budget) -> float | None:
+    """How long a request may wait for its slot and still start in time."""
+    left = budget.left()
+    return None if left is None else max(left - MIN_REQUEST_SECONDS, 0.0)
 
 
 def _read_response(response: requests.Response) -> dict[str, Any]:

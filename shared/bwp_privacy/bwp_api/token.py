@@ -87,17 +87,25 @@ class TokenProvider:
         self,
         fetch: Callable[[float | None], AccessToken],
         clock: Callable[[], float] = time.monotonic,
+        *,
+        pace: Callable[[float | None], None] | None = None,
     ) -> None:
         self._fetch = fetch
         self._clock = clock
+        # Waits for the token request's turn (the API budget); raises when it is further off
+        # than the caller can wait.
+        self._pace = pace
         self._token: AccessToken | None = None
         self._lock = threading.Lock()
 
-    def get(self, *, timeout: float | None = None) -> str:
-        """Return a valid token, fetching a new one (within ``timeout``) when needed."""
+    def get(self, *, timeout: float | None = None, within: float | None = None) -> str:
+        """Return a valid token, fetching a new one when needed: after waiting at most
+        ``within`` seconds for the request's turn, with a request ``timeout``."""
         with self._lock:
             token = self._token
             if token is None or self._clock() >= token.expires_at - EXPIRY_MARGIN_SECONDS:
+                if self._pace is not None:
+                    self._pace(within)
                 token = self._token = self._fetch(timeout)
             return token.value
 

@@ -35,13 +35,20 @@ from bwp_privacy.cases.clock import (
     shipped_jurisdictions,
 )
 from bwp_privacy.cases.keys import CASE_ID_ATTRIBUTE, TASK_PREFIX, case_item_key, task_item_key
-from bwp_privacy.cases.reader import OPEN_STATES, CaseReader, TaskLink, case_of_item
+from bwp_privacy.cases.reader import (
+    OPEN_STATES,
+    CaseReader,
+    OpenDeadline,
+    TaskLink,
+    case_of_item,
+)
 from bwp_privacy.cases.store import CaseConflict, CaseStore
 from bwp_privacy.cases.urgency import (
     DEFAULT_DUE_SOON_DAYS,
     Bucket,
     bucket_counts,
     bucket_of,
+    bucket_of_due,
     legal_days_left,
 )
 
@@ -67,12 +74,14 @@ __all__ = [
     "DeniedBecause",
     "Jurisdiction",
     "JurisdictionsError",
+    "OpenDeadline",
     "Period",
     "TaskLink",
     "Transition",
     "appeal_deadlines",
     "bucket_counts",
     "bucket_of",
+    "bucket_of_due",
     "case_item_key",
     "case_of_item",
     "client_token",

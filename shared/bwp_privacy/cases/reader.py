@@ -7,11 +7,14 @@ Index ``ByState``: state + planDeadlineAt, for cases by state and deadline (neve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bwp_privacy.cases.case import Case, CaseState
 from bwp_privacy.cases.keys import CASE_ID_ATTRIBUTE, case_item_key, task_item_key
+from bwp_privacy.common import parse_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,14 @@ class TaskLink:
 
 
 OPEN_STATES = tuple(state for state in CaseState if not state.ended)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    """An open case's id and its legal deadline in force: what the deadline watch counts."""
+
+    case_id: str
+    legal_due_at: datetime
 
 
 class CaseReader:
@@ -56,6 +67,35 @@ class CaseReader:
     def open_cases(self) -> list[Case]:
         """Every open case, the nearest deadline first (one index query per open state)."""
         return self._in_states(OPEN_STATES)
+
+    def open_deadlines(self) -> Iterator[OpenDeadline]:
+        """Each open case's legal deadline in force, page by page: only the key, the id and
+        ``legalDueAt`` come back (a storm leaves a hundred thousand cases open for weeks; the
+        watch must neither hold them nor parse them). A case last written by a version that
+        did not keep ``legalDueAt`` is read whole, once, by its key."""
+        paginator = self._client.get_paginator("query")
+        for state in OPEN_STATES:
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName="ByState",
+                KeyConditionExpression="#state = :state",
+                ProjectionExpression="pk, caseId, legalDueAt",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":state": {"S": state.value}},
+            ):
+                for item in page.get("Items", []):
+                    due = parse_iso(item.get("legalDueAt", {}).get("S"))
+                    if due is not None:
+                        yield OpenDeadline(item["caseId"]["S"], due)
+                        continue
+                    case = self._load_by_key(item["pk"])
+                    if case is not None and not case.state.ended:
+                        yield OpenDeadline(case.case_id, case.legal_due_at)
+
+    def _load_by_key(self, key: dict[str, Any]) -> Case | None:
+        answer = self._client.get_item(TableName=self._table, Key={"pk": key})
+        item = answer.get("Item")
+        return None if item is None else case_of_item(item)
 
     def all_cases(self) -> list[Case]:
         """Every case still kept (ended ones until their retention ends), by deadline."""

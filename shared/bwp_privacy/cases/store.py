@@ -118,6 +118,9 @@ class CaseStore(CaseReader):
             "caseId": {"S": case.case_id},
             "state": {"S": case.state.value},
             "planDeadlineAt": {"S": iso_z(case.plan_deadline_at)},
+            # The deadline watch counts open cases by this alone (`CaseReader.open_deadlines`):
+            # a storm's hundred thousand open cases are never read whole, nor parsed.
+            "legalDueAt": {"S": iso_z(case.legal_due_at)},
             "businessProductId": {"S": case.business_product_id},
             "version": {"N": str(case.version)},
             "body": {"S": case.model_dump_json(by_alias=True)},

@@ -29,18 +29,26 @@ def legal_days_left(case: Case, now: datetime) -> float:
     return (case.legal_due_at - now) / timedelta(days=1)
 
 
+def bucket_of_due(
+    legal_due_at: datetime, now: datetime, due_soon_days: float = DEFAULT_DUE_SOON_DAYS
+) -> Bucket:
+    """The bucket of an open case whose legal deadline in force is ``legal_due_at`` (what the
+    deadline watch reads from the index, without the case)."""
+    left = (legal_due_at - now) / timedelta(days=1)
+    if left < 0:
+        return Bucket.PAST_DUE
+    if left < due_soon_days:
+        return Bucket.DUE_SOON
+    return Bucket.ON_TIME
+
+
 def bucket_of(
     case: Case, now: datetime, due_soon_days: float = DEFAULT_DUE_SOON_DAYS
 ) -> Bucket | None:
     """The case's bucket; None for an ended case (it is no longer running against a clock)."""
     if case.state.ended:
         return None
-    left = legal_days_left(case, now)
-    if left < 0:
-        return Bucket.PAST_DUE
-    if left < due_soon_days:
-        return Bucket.DUE_SOON
-    return Bucket.ON_TIME
+    return bucket_of_due(case.legal_due_at, now, due_soon_days)
 
 
 def bucket_counts(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from bwp_privacy.cases import Bucket, CaseReader, bucket_of, legal_days_left
+from bwp_privacy.cases import Bucket, OpenDeadline, bucket_of_due
 from bwp_privacy.common import MetricsSink, utc_now
 
 logger = Logger(child=True)
@@ -33,12 +34,18 @@ class WatchReport:
     due_soon: tuple[str, ...]
 
 
+class OpenDeadlines(Protocol):
+    """Where the open cases' deadlines come from (`CaseReader`)."""
+
+    def open_deadlines(self) -> Iterable[OpenDeadline]: ...
+
+
 class DeadlineWatch:
-    """Reads the open cases (one index query per open state) and counts them."""
+    """Reads the open cases' deadlines (one index query per open state) and counts them."""
 
     def __init__(
         self,
-        store: CaseReader,
+        store: OpenDeadlines,
         metrics: MetricsSink,
         due_soon_days: float,
         clock: Callable[[], datetime] = utc_now,
@@ -52,23 +59,21 @@ class DeadlineWatch:
         """Count, publish the counts (every bucket, zeros too: an alarm needs the data
         point) and log the at-risk cases."""
         now = self._clock()
-        cases = sorted(self._store.open_cases(), key=lambda case: legal_days_left(case, now))
         counts = dict.fromkeys(Bucket, 0)
-        at_risk: dict[Bucket, list[str]] = {Bucket.PAST_DUE: [], Bucket.DUE_SOON: []}
-        for case in cases:
-            bucket = bucket_of(case, now, self._due_soon_days)
-            if bucket is None:
-                continue
+        at_risk: dict[Bucket, list[OpenDeadline]] = {Bucket.PAST_DUE: [], Bucket.DUE_SOON: []}
+        # Streamed: only the at-risk cases are kept, to list them most urgent first.
+        for case in self._store.open_deadlines():
+            bucket = bucket_of_due(case.legal_due_at, now, self._due_soon_days)
             counts[bucket] += 1
             if bucket in at_risk:
-                at_risk[bucket].append(case.case_id)
+                at_risk[bucket].append(case)
+        past_due, due_soon = (
+            tuple(c.case_id for c in sorted(at_risk[b], key=lambda c: (c.legal_due_at, c.case_id)))
+            for b in (Bucket.PAST_DUE, Bucket.DUE_SOON)
+        )
         for bucket, metric in METRICS.items():
             self._metrics.count(metric, counts[bucket])
-        report = WatchReport(
-            counts=counts,
-            past_due=tuple(at_risk[Bucket.PAST_DUE]),
-            due_soon=tuple(at_risk[Bucket.DUE_SOON]),
-        )
+        report = WatchReport(counts=counts, past_due=past_due, due_soon=due_soon)
         if report.past_due or report.due_soon:
             logger.warning(
                 "Cases at risk of missing their legal deadline",
