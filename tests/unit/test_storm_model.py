@@ -109,3 +109,12 @@ def test_item_sizes_are_dynamodbs() -> None:
     assert item_size({"codes": ["AB", "C"]}) == 5 + 3 + 3 + 2
     assert write_units(1024) == 1
     assert write_units(1025) == 2
+
+
+def test_unreserved_the_budget_still_holds_and_every_failure_is_accounted_for() -> None:
+    found = summarise(model(settings(recorder_reserved=0, reaction_reserved=0)))
+    assert found.within_budget
+    assert found.late == 0
+    # A failure whose event was parked has no case: it is counted as such, never dropped.
+    assert sum(found.states.values()) == found.failures
+    assert found.states.get("never opened (event parked in OnFailure)", 0) == found.lost_failures
