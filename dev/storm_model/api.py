@@ -8,7 +8,13 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from bwp_privacy.api_budget import TOKEN_REQUESTS_PER_SECOND, next_allowed, take_slot
+from bwp_privacy.api_budget import (
+    API_KEY,
+    TOKEN_KEY,
+    TOKEN_REQUESTS_PER_SECOND,
+    next_allowed,
+    take_slot,
+)
 from bwp_privacy.bwp_api.client import MARGIN_SECONDS
 from bwp_privacy.bwp_api.settings import ApiSettings
 from bwp_privacy.bwp_api.token import DEFAULT_LIFETIME_SECONDS, EXPIRY_MARGIN_SECONDS
@@ -32,24 +38,42 @@ LATENCY_SIGMA = 0.5
 
 
 class Pacer:
-    """One key of ApiBudgetTable, moved as `DynamoPacer` moves it: idle, one conditional
-    update; queued, a failed idle update and a successful queued one (two write units: a
-    failed conditional write is charged too)."""
+    """One key of ApiBudgetTable, moved as `DynamoPacer` moves it, write for write: an
+    environment that found the schedule idle at its last take tries the idle update first
+    (one write); one that found it busy goes straight to the queued update (one write), and
+    only when that finds the queue emptied tries the idle one too. A failed conditional write
+    is charged like a successful one."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, key: str, rate: float) -> None:
+        self.key = key
         # As DynamoPacer: rounded up to the microsecond, never closer than 1 / rate.
         self.interval = math.ceil(1_000_000 / rate) / 1_000_000
         self.tat: float | None = None
         self.writes = PerSecond()
         self.refused = 0
 
-    def take(self, now: float, latest: float) -> float | None:
+    def take(self, now: float, latest: float, busy_hints: dict[str, bool]) -> float | None:
+        """The slot (sent then), or None when it would come after ``latest``; ``busy_hints``
+        is the environment's own memory of the schedule (DynamoPacer's ``_busy``)."""
         idle = self.tat is None or self.tat <= now
-        self.writes.add(now, 1 if idle else 2)
+        if not busy_hints.get(self.key, False):
+            self.writes.add(now)
+            if idle:
+                return self._taken(now, now)
+            busy_hints[self.key] = True
+        elif idle:
+            # The queued update finds the queue emptied; the idle one takes the slot.
+            self.writes.add(now, 2)
+            busy_hints[self.key] = False
+            return self._taken(now, now)
+        self.writes.add(now)
         start = take_slot(self.tat, now, latest)
         if start is None:
             self.refused += 1
             return None
+        return self._taken(start, now)
+
+    def _taken(self, start: float, now: float) -> float:
         # The item stores microseconds (a decimal number): so do we, or float sums would put
         # an eleventh request of ten a second into a second by a rounding error.
         self.tat = round(next_allowed(start, self.interval), 6)
@@ -67,9 +91,11 @@ class ApiCounts:
 
 
 class HoldsToken(Protocol):
-    """An execution environment: its cached token's expiry (None: none yet)."""
+    """An execution environment: its cached token's expiry (None: none yet), and what its
+    pacers last saw of each schedule (busy or not)."""
 
     token_expires_at: float | None
+    busy_hints: dict[str, bool]
 
 
 class Api:
@@ -82,9 +108,9 @@ class Api:
     def __init__(self, world: World, rate: float | None) -> None:
         self._world = world
         self.paced = rate is not None
-        self.requests = Pacer(rate) if rate is not None else None
+        self.requests = Pacer(API_KEY, rate) if rate is not None else None
         self.token_requests = (
-            Pacer(min(TOKEN_REQUESTS_PER_SECOND, rate)) if rate is not None else None
+            Pacer(TOKEN_KEY, min(TOKEN_REQUESTS_PER_SECOND, rate)) if rate is not None else None
         )
         self.counts = ApiCounts(PerSecond(), PerSecond())
         self._backoff = Backoff(
@@ -124,7 +150,7 @@ class Api:
         if expires is None or world.now >= expires - TOKEN_REFRESH_MARGIN_S:
             timeout = min(HTTP_TIMEOUT_S, left)
             for pacer in (self.token_requests, self.requests):
-                refused = yield from self._slot(pacer, timeout)
+                refused = yield from self._slot(env, pacer, timeout)
                 if refused is not None:
                     return refused
             self.counts.tokens.add(world.now)
@@ -133,19 +159,19 @@ class Api:
         left = deadline - CLIENT_MARGIN_SECONDS - world.now
         if left < MIN_REQUEST_SECONDS:
             return 0.0
-        refused = yield from self._slot(self.requests, left - MIN_REQUEST_SECONDS)
+        refused = yield from self._slot(env, self.requests, left - MIN_REQUEST_SECONDS)
         if refused is not None:
             return refused
         self.counts.graphql.add(world.now)
         yield self._latency()
         return None
 
-    def _slot(self, pacer: Pacer | None, within: float) -> Process:
+    def _slot(self, env: HoldsToken, pacer: Pacer | None, within: float) -> Process:
         """Wait for ``pacer``'s slot; None once it came, else how far off it was."""
         world = self._world
         if pacer is None:
             return None
-        slot = pacer.take(world.now, world.now + within)
+        slot = pacer.take(world.now, world.now + within, env.busy_hints)
         if slot is None:
             self.counts.budget_spent += 1
             return max((pacer.tat or world.now) - world.now, 0.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -35,6 +35,8 @@ class Environment:
     cold: bool = True
     token_expires_at: float | None = None
     idle_since: float = 0.0
+    #: What the environment's pacers last saw of each schedule (DynamoPacer's busy hint).
+    busy_hints: dict[str, bool] = field(default_factory=dict)
 
 
 #: A handler: (environment, payload, the invocation's deadline) -> a process that returns

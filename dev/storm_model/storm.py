@@ -198,12 +198,9 @@ class Storm:
             event = FailedEvent(shopper, shopper.task_id, self._event_id(), shopper.failed_at, True)
             self.world.at(shopper.failed_at, partial(self._partner_failed, event))
         self.world.run()
-        for key, pacer in (
-            ("bwp-api", self.api.requests),
-            ("bwp-api-token", self.api.token_requests),
-        ):
+        for pacer in (self.api.requests, self.api.token_requests):
             if pacer is not None:
-                self.tables.pacer_writes(key, pacer.writes)
+                self.tables.pacer_writes(pacer.key, pacer.writes)
 
     def _event_id(self) -> str:
         self._events += 1
