@@ -26,7 +26,6 @@ _API = ApiSettings.model_fields
 #: The client's own numbers: `BwpClient.MARGIN_SECONDS` (kept back from the invocation's end),
 #: and ApiSettings' defaults (the request timeout, attempts and backoff base).
 CLIENT_MARGIN_SECONDS = MARGIN_SECONDS
-HTTP_TIMEOUT_S: float = _API["http_timeout_seconds"].default
 MAX_ATTEMPTS: int = _API["max_attempts"].default
 RETRY_BASE_SECONDS: float = _API["retry_base_seconds"].default
 #: Token lifetime (Buy with Prime documents 15 minutes) and the refresh margin (token.py).
@@ -100,10 +99,10 @@ class HoldsToken(Protocol):
 
 class Api:
     """Requests to Buy with Prime as `BwpClient.execute` makes them: a token when the cached one
-    is missing or about to expire (a slot of the token key, then one of the budget, each within
-    the request's timeout), then the request (a slot within what is left of the invocation);
-    a refused slot is a transient error the client retries after the queue's wait when that
-    fits, with the real `Backoff`. Unpaced when ``rate`` is None (the design before)."""
+    is missing or about to expire (a slot of the token key, then one of the budget), then the
+    request (a slot), each slot within what is left of the invocation; a refused slot is a
+    transient error the client retries after the queue's wait when that fits, with the real
+    `Backoff`. Unpaced when ``rate`` is None (the design before)."""
 
     def __init__(self, world: World, rate: float | None) -> None:
         self._world = world
@@ -148,9 +147,10 @@ class Api:
             return 0.0
         expires = env.token_expires_at
         if expires is None or world.now >= expires - TOKEN_REFRESH_MARGIN_S:
-            timeout = min(HTTP_TIMEOUT_S, left)
+            # As `TokenProvider.get(within=...)`: the token request waits for its turn as long
+            # as the request could still start in time, not only the request's timeout.
             for pacer in (self.token_requests, self.requests):
-                refused = yield from self._slot(env, pacer, timeout)
+                refused = yield from self._slot(env, pacer, left - MIN_REQUEST_SECONDS)
                 if refused is not None:
                     return refused
             self.counts.tokens.add(world.now)
