@@ -16,7 +16,7 @@ SAM_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null | grep -v /s
 CHECKOV_ENV := $(UV) tool run --from checkov==3.3.30 --with aws-sam-translator==1.115.0
 
 .PHONY: help setup demo soak soak-reaction storm sandbox test lint typecheck format check-requirements requirements sam-build validate \
-	check checkov bandit audit deploy cli-schemas cost
+	check checkov bandit audit deploy cli-schemas cost storm-model
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -77,6 +77,15 @@ requirements: ## regenerate shared/requirements.txt (the layer's dependencies) f
 
 cost: setup ## rewrite docs/cost.md ("What it costs") from the template's own counts (dev/cost: prices.toml, usage.toml)
 	$(RUN) python -m cost --write-readme
+
+# The storm model (dev/storm_model): FAILURES failures of one merchant in an hour, played in
+# simulated time with the template's numbers; STORM_MODEL_ARGS sets parameters as a merchant
+# would (e.g. --recorder-concurrency 10 --reaction-concurrency 10, --before, --budget 5).
+FAILURES ?= 100000
+STORM_MODEL_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-storm-model.md
+STORM_MODEL_ARGS ?=
+storm-model: setup ## model a storm of FAILURES failures in an hour (API rate, cases, alerts, DynamoDB, cost); report in STORM_MODEL_REPORT
+	$(RUN) python -m storm_model --failures $(FAILURES) --markdown $(STORM_MODEL_REPORT) $(STORM_MODEL_ARGS)
 
 cli-schemas: setup ## regenerate cli/bwp_privacy_cli/schemas/*.json (the --json output of each command) from its models
 	$(RUN) python -m bwp_privacy_cli.schemas

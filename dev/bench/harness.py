@@ -131,15 +131,24 @@ def stop_fanout(sandbox: Sandbox) -> int:
     return len(subscriptions)
 
 
+#: The API budget the bench's handlers run with: the template's largest.
+BENCH_REQUESTS_PER_SECOND = 1000
+
+
 def function_env(sandbox: Sandbox, logical_id: str = "RecorderFunction") -> dict[str, str]:
     """A function's environment in the sandbox, with its role's credentials.
 
     The API credentials come from the environment, as the baseline reads them, not from
     Secrets Manager: both handlers then make the same calls for an event.
     """
-    environment = sandbox.functions[logical_id].environment
+    environment = dict(sandbox.functions[logical_id].environment)
+    if "API_REQUESTS_PER_SECOND" in environment:
+        # The budget's slot is measured (its UpdateItem is among the calls), not its spacing:
+        # invocations back to back would otherwise wait a tenth of a second each at the
+        # default 10 a second, and the bench would time the budget instead of the handler.
+        environment["API_REQUESTS_PER_SECOND"] = str(BENCH_REQUESTS_PER_SECOND)
     if "BWP_CREDENTIALS_SECRET_ID" not in environment:
-        return dict(environment)
+        return environment
     return {
         **environment,
         "BWP_CREDENTIALS_SECRET_ID": "",

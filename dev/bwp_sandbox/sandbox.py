@@ -265,6 +265,9 @@ def prepare(
         "BwpCredentialsSecretName": CREDENTIALS_SECRET,
         "BwpApiUrl": emulator.graphql_url,
         "BwpTokenUrl": emulator.token_url,
+        # As README advises for storms (the sandbox's account can reserve: doctor checks it).
+        "RecorderReservedConcurrency": "10",
+        "ReactionReservedConcurrency": "10",
         **receivers.parameters,
         **inbound,
     }

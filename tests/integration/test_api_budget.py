@@ -55,6 +55,33 @@ def test_a_slot_further_off_than_the_caller_can_wait_is_refused_with_the_wait(
     assert pacer.take(within=0.0) == pytest.approx(2010.0)
 
 
+def test_while_the_schedule_is_busy_a_take_or_a_refusal_is_one_write(sandbox: Sandbox) -> None:
+    """In a storm every environment writes the one item: a take costs one conditional write
+    once the environment has seen the schedule busy, a refusal too; and once the queue has
+    gone by, the idle write comes back."""
+    clock, slept = [3000.0], list[float]()
+    pacer = _pacer(sandbox, 2, clock, slept)
+
+    def writes() -> int:
+        return sum(
+            1
+            for r in sandbox.aws.iam.records()
+            if r.function == RECORDER and r.operation == "dynamodb:UpdateItem"
+        )
+
+    sandbox.aws.iam.reset_records()
+    pacer.take(within=10.0)  # idle: one write
+    pacer.take(within=10.0)  # busy, seen for the first time: the idle write refused, then one
+    assert writes() == 3
+    pacer.take(within=10.0)
+    with pytest.raises(BudgetSpent):
+        pacer.take(within=0.5)  # the next slot is 1.5 s away
+    assert writes() == 5  # one each
+    clock[0] = 3100.0  # the queue has gone by
+    assert pacer.take(within=0.0) == pytest.approx(3100.0)
+    assert pacer.take(within=10.0) == pytest.approx(3100.5)
+
+
 def test_environments_taking_slots_at_once_never_share_one(sandbox: Sandbox) -> None:
     """Eight environments, ten requests each, all at once on the real clock (sleeping is
     left out: only the slots handed out are judged, so a slow machine changes nothing)."""

@@ -129,14 +129,26 @@ def concurrency(view: StackView) -> list[Finding]:
                 "ask for a higher 'Concurrent executions' quota in Service Quotas (Lambda)",
             )
         ]
-    return [
-        passed(
-            "concurrency",
-            f"the account's Lambda quota is {quota}, {unreserved} unreserved;"
-            f" RecorderReservedConcurrency is {reserved}, ReactionReservedConcurrency is"
-            f" {reaction}{inbound}; the API budget is {budget} requests a second",
-        )
-    ]
+    detail = (
+        f"the account's Lambda quota is {quota}, {unreserved} unreserved;"
+        f" RecorderReservedConcurrency is {reserved}, ReactionReservedConcurrency is"
+        f" {reaction}{inbound}; the API budget is {budget} requests a second"
+    )
+    if "0" in (reserved, reaction):
+        # Measured by the storm model (docs/performance.md, "Storms"): unreserved, a storm
+        # takes the account's whole concurrency, and what the budget cannot take in time is
+        # parked in OnFailureQueue.
+        return [
+            warned(
+                "concurrency",
+                f"{detail}: a storm of failures would take the account's whole concurrency,"
+                " and park in OnFailureQueue the events the API budget cannot take in time",
+                "deploy with RecorderReservedConcurrency=10 ReactionReservedConcurrency=10"
+                f" (this account can reserve {unreserved - UNRESERVED_FLOOR} in all;"
+                " README, 'Storms')",
+            )
+        ]
+    return [passed("concurrency", detail)]
 
 
 def _when(moment: object) -> str:

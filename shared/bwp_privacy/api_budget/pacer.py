@@ -10,6 +10,8 @@ conditional updates, so every environment of every function shares it:
 3. neither: the queue is longer than the caller can wait (`BudgetSpent`), or it went idle
    between the two writes (step 1 again).
 
+While the schedule is busy an environment starts at step 2, so that a take costs one write.
+
 Each update is atomic on the item, so no two callers get one slot. A slot the SDK's retry
 takes twice (an answer lost on the way) is only a slot wasted: the rate stays under.
 """
@@ -76,23 +78,32 @@ class DynamoPacer:
         # schedule is shared between them.
         self._clock = clock
         self._sleep = sleep
+        #: Whether the schedule was busy at this environment's last take (a hint only).
+        self._busy = False
 
     def take(self, within: float | None) -> float | None:
         wait = 0.0
         for _ in range(_ROUNDS):
             now = self._clock()
-            if self._take_idle(now):
-                return now
             latest = None if within is None else now + within
+            # Step 1 is skipped while the schedule was busy at the last take: in a storm a
+            # take (or a refusal) is then one write, not two, on an item every environment
+            # writes (the partition's 1,000 writes a second are its ceiling).
+            if not self._busy:
+                if self._take_idle(now):
+                    return now
+                self._busy = True
             start, tat = self._take_queued(now, latest)
             if start is not None:
                 delay = start - self._clock()
                 if delay > 0:
                     self._sleep(delay)
                 return start
-            if tat is not None and take_slot(tat, now, latest) is None:
+            if tat is not None and tat > now and take_slot(tat, now, latest) is None:
                 raise BudgetSpent(tat - now)
-            wait = 0.0 if tat is None else tat - now
+            # The queue emptied since (``tat`` past, or never set): the idle step again.
+            self._busy = False
+            wait = 0.0
         raise BudgetSpent(wait)
 
     def _take_idle(self, now: float) -> bool:
