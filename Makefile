@@ -43,12 +43,13 @@ REACTION_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-soak-reaction.md
 soak-reaction: setup ## chaos soak of the reaction: CASES cases over weeks of the sandbox clock; REACTION_REPORT=docs/soak-reaction.md updates the committed report
 	$(RUN) python -m bwp_sandbox.soak.reaction --cases $(CASES) --seed $(SEED) --markdown $(REACTION_REPORT)
 
-FAILURES ?= 1000
+# FAILURES: storm-model's variable too (its default is its own); the storm's default is 1000.
+STORM_FAILURES = $(if $(filter file,$(origin FAILURES)),1000,$(or $(FAILURES),1000))
 BUDGET ?= 10
 ENVIRONMENTS ?= 8
 STORM_REPORT ?= $(or $(TMPDIR),/tmp)/bwp-privacy-storm.md
 storm: setup ## storm: FAILURES failures of one merchant at once (default 1000: 5000 takes hours, docs/storm.md), ENVIRONMENTS concurrent environments, the API's rate against BUDGET req/s (EMULATOR_LIMIT: the emulator's limit, default the budget, 0 none); STORM_REPORT=docs/storm.md updates the committed report
-	$(RUN) python -m bwp_sandbox.soak.storm --failures $(FAILURES) --budget $(BUDGET) --environments $(ENVIRONMENTS) --seed $(SEED) $(if $(EMULATOR_LIMIT),--emulator-limit $(EMULATOR_LIMIT)) --markdown $(STORM_REPORT)
+	$(RUN) python -m bwp_sandbox.soak.storm --failures $(STORM_FAILURES) --budget $(BUDGET) --environments $(ENVIRONMENTS) --seed $(SEED) $(if $(EMULATOR_LIMIT),--emulator-limit $(EMULATOR_LIMIT)) --markdown $(STORM_REPORT)
 	@echo "report: $(STORM_REPORT)"
 
 sandbox: setup ## run the emulator (:8787) and moto (:5000) in the foreground, stack deployed
