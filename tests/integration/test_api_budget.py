@@ -82,6 +82,44 @@ def test_while_the_schedule_is_busy_a_take_or_a_refusal_is_one_write(sandbox: Sa
     assert pacer.take(within=10.0) == pytest.approx(3100.5)
 
 
+def _oversleeping(sandbox: Sandbox, key: str, start: float, late: float) -> DynamoPacer:
+    """A pacer at 4 a second whose every sleep ends ``late`` seconds after it should."""
+    clock = [start]
+
+    def oversleep(seconds: float) -> None:
+        clock[0] += seconds + late
+
+    return DynamoPacer(
+        sandbox.recorder.client("dynamodb"),
+        sandbox.stack.resources["ApiBudgetTable"].ref,
+        f"{API_KEY}-{key}",
+        4,
+        clock=lambda: clock[0],
+        sleep=oversleep,
+    )
+
+
+def test_a_sender_more_than_an_interval_late_lets_its_slot_go(sandbox: Sandbox) -> None:
+    """Woken late (a busy processor, a slow answer), a sender would land beside the slots
+    after its own: it lets its slot go and takes another."""
+    pacer = _oversleeping(sandbox, "late", 4000.0, late=0.3)
+    assert pacer.take(within=None) == 4000.0  # idle: at once
+    # Its slot is 4000.25; woken at 4000.55, 0.3 s late (the interval is 0.25): let go. By
+    # then the schedule is idle again (its next is 4000.5): the request goes at 4000.55.
+    assert pacer.take(within=None) == pytest.approx(4000.55)
+    assert pacer.slots_let_go == 1
+
+
+def test_a_sender_woken_in_the_next_second_lets_its_slot_go(sandbox: Sandbox) -> None:
+    """Within an interval but in the next second, the request would count in a second that
+    holds its own slots already."""
+    pacer = _oversleeping(sandbox, "next-second", 5000.65, late=0.15)
+    assert pacer.take(within=None) == pytest.approx(5000.65)
+    # Its slot 5000.9, woken at 5001.05: let go; the next, 5001.15, woken at 5001.3: sent.
+    assert pacer.take(within=None) == pytest.approx(5001.15)
+    assert pacer.slots_let_go == 1
+
+
 def test_environments_taking_slots_at_once_never_share_one(sandbox: Sandbox) -> None:
     """Eight environments, ten requests each, all at once on the real clock (sleeping is
     left out: only the slots handed out are judged, so a slow machine changes nothing)."""

@@ -11,6 +11,8 @@ conditional updates, so every environment of every function shares it:
    between the two writes (step 1 again).
 
 While the schedule is busy an environment starts at step 2, so that a take costs one write.
+A caller that comes to its slot late (more than an interval, or in the next second) does not
+send: it takes another slot, so that every request goes in the second of its slot.
 
 Each update is atomic on the item, so no two callers get one slot. A slot the SDK's retry
 takes twice (an answer lost on the way) is only a slot wasted: the rate stays under.
@@ -29,8 +31,9 @@ from bwp_privacy.common import BwpPrivacyError
 #: The item of every GraphQL and token request, and the item of token requests alone.
 API_KEY = "bwp-api"
 TOKEN_KEY = "bwp-api-token"  # noqa: S105 (an item key, not a secret)
-#: Rounds of step 1 and 2 before giving up (each lost only to a queue that just emptied).
-_ROUNDS = 3
+#: Rounds of step 1 and 2 before giving up (each lost to a queue that just emptied, or to a
+#: slot come to too late).
+_ROUNDS = 5
 
 
 class BudgetSpent(BwpPrivacyError):
@@ -80,6 +83,7 @@ class DynamoPacer:
         self._sleep = sleep
         #: Whether the schedule was busy at this environment's last take (a hint only).
         self._busy = False
+        self._late = 0
 
     def take(self, within: float | None) -> float | None:
         wait = 0.0
@@ -91,20 +95,40 @@ class DynamoPacer:
             # writes (the partition's 1,000 writes a second are its ceiling).
             if not self._busy:
                 if self._take_idle(now):
-                    return now
+                    if self._on_time(now):
+                        return now
+                    self._late += 1
+                    continue
                 self._busy = True
             start, tat = self._take_queued(now, latest)
             if start is not None:
                 delay = start - self._clock()
                 if delay > 0:
                     self._sleep(delay)
-                return start
+                if self._on_time(start):
+                    return start
+                # Woken (or answered) too late: sent now, it would land beside the slots
+                # after it. The slot is left unused; the next round takes another.
+                self._late += 1
+                continue
             if tat is not None and tat > now and take_slot(tat, now, latest) is None:
                 raise BudgetSpent(tat - now)
             # The queue emptied since (``tat`` past, or never set): the idle step again.
             self._busy = False
             wait = 0.0
         raise BudgetSpent(wait)
+
+    @property
+    def slots_let_go(self) -> int:
+        """Slots this pacer let go because it came to them too late."""
+        return self._late
+
+    def _on_time(self, start: float) -> bool:
+        """Whether a request sent now is sent in its slot: within one interval of it and in
+        the same second, so that no second holds more than the rate, however late a sender
+        wakes (a busy processor, a slow answer of the update)."""
+        now = self._clock()
+        return now - start <= self._interval and math.floor(now) <= math.floor(start)
 
     def _take_idle(self, now: float) -> bool:
         try:
