@@ -130,7 +130,9 @@ def test_a_long_wait_is_said_in_whole_seconds(emulator: BwpEmulator) -> None:
     assert graphql(emulator, bearer).status_code == 200
 
 
-def test_the_token_endpoint_answers_429_the_client_retries(emulator: BwpEmulator) -> None:
+def test_the_token_endpoint_answers_429_and_the_client_keeps_its_retry_after(
+    emulator: BwpEmulator,
+) -> None:
     from bwp_privacy.bwp_api.token import request_access_token
 
     clock = FakeClock(5.0)
@@ -139,8 +141,10 @@ def test_the_token_endpoint_answers_429_the_client_retries(emulator: BwpEmulator
     credentials = ClientCredentials(
         client_id=DEFAULT_CLIENT_ID, client_secret=SecretStr(DEFAULT_CLIENT_SECRET), target_id=BP
     )
-    with pytest.raises(TransientApiError):
+    with pytest.raises(TransientApiError) as refused:
         request_access_token(requests.Session(), emulator.token_url, credentials, TIMEOUT)
+    # The refusal's Retry-After travels with the error: the client waits that long.
+    assert refused.value.retry_after == 1.0
 
 
 def test_control_api_sets_the_limit_reads_and_clears_the_counts(emulator: BwpEmulator) -> None:

@@ -13,6 +13,7 @@ import requests
 
 from bwp_privacy.bwp_api.credentials import ClientCredentials
 from bwp_privacy.bwp_api.errors import AuthenticationError, TransientApiError
+from bwp_privacy.common import retry_after_seconds
 
 # Refresh this long before the announced expiry, so a token never expires mid-request.
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -63,7 +64,11 @@ def request_access_token(
             f"token endpoint refused the client credentials (HTTP {response.status_code})"
         )
     if response.status_code == 429 or response.status_code >= 500:
-        raise TransientApiError(f"token endpoint answered HTTP {response.status_code}")
+        # Its Retry-After is honoured as the API's is: asking sooner earns another refusal.
+        raise TransientApiError(
+            f"token endpoint answered HTTP {response.status_code}",
+            retry_after=retry_after_seconds(response.headers),
+        )
     try:
         body = response.json()
         value = body["access_token"]
