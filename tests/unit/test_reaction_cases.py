@@ -164,8 +164,9 @@ def test_orders_not_closed_is_resubmitted_until_a_task_completes() -> None:
     assert case.state is CaseState.WAITING
     assert case.received_at == SUBMITTED
     assert case.next_attempt_at == first
-    # Scheduler may run it as late as the planning deadline less the playbook's margin.
-    latest = case.plan_deadline_at - timedelta(days=35)
+    # Scheduler may run it as late as the planning deadline less the playbook's margin, and
+    # a day (a task's time to finish) before the legal deadline in force it is planned before.
+    latest = min(case.plan_deadline_at - timedelta(days=35), case.legal_due_at - timedelta(days=1))
     assert opened.effects == (ScheduleAttempt(1, first, "task-1-a1", latest),)
     assert case.transitions[0].from_state is None
     assert case.transitions[0].cause == Cause(kind=CauseKind.EVENT, ref="event-1")
@@ -412,12 +413,10 @@ def test_a_stray_case_opened_by_an_unlinked_attempt_is_merged_back() -> None:
     assert into.case.state is CaseState.WAITING
     [scheduled] = into.effects
     assert isinstance(scheduled, ScheduleAttempt)
-    assert scheduled == ScheduleAttempt(
-        2,
-        FAILED_AT + timedelta(days=7),
-        "task-1-a2",
-        into.case.plan_deadline_at - timedelta(days=35),
+    latest = min(
+        into.case.plan_deadline_at - timedelta(days=35), into.case.legal_due_at - timedelta(days=1)
     )
+    assert scheduled == ScheduleAttempt(2, FAILED_AT + timedelta(days=7), "task-1-a2", latest)
     assert closed.case.state is CaseState.CLOSED
     # Not a request of its own: its attempt is cancelled and its incident resolved.
     assert closed.effects == (CancelSchedule(1, "task-2-a1"), Ended(CaseState.CLOSED))

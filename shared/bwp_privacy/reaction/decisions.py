@@ -694,8 +694,20 @@ def _after_failure(
         f"at {iso_z(at, 'seconds')}"
     )
     moved = _move(waiting, CaseState.WAITING, now, cause, actor, reason, from_state=from_state)
+    return Decision(moved, (ScheduleAttempt(attempt, at, name, _latest_run(case, playbook, at)),))
+
+
+def _latest_run(case: Case, playbook: Resubmit, at: datetime) -> datetime:
+    """The latest Scheduler may run an attempt planned for ``at``: the planning deadline less
+    the playbook's margin (what ``at`` itself was held to); and where ``at`` leaves its task
+    time to finish (its holding period and a day) before the legal deadline in force, no later
+    than that: spreading a storm must not carry an attempt past a deadline its planned time
+    would meet (the storm model found one such case in 100,000)."""
     latest = case.plan_deadline_at - playbook.margin
-    return Decision(moved, (ScheduleAttempt(attempt, at, name, latest),))
+    finish = timedelta(days=playbook.holding_period_days + 1)
+    if at + finish <= case.legal_due_at:
+        latest = min(latest, case.legal_due_at - finish)
+    return latest
 
 
 def _too_late(case: Case, playbook: Resubmit, at: datetime, now: datetime) -> tuple[str, str]:
