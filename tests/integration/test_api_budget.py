@@ -174,3 +174,13 @@ def test_the_recorder_takes_its_token_and_its_lookup_from_the_budget(
     items = admin_client("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
     assert {item["pk"]["S"] for item in items} >= {API_KEY, TOKEN_KEY}
     assert all(set(item) == {"pk", "tat"} for item in items)  # a time, nothing else
+
+
+def test_a_slot_let_go_is_replaced_only_within_the_time_first_asked_for(sandbox: Sandbox) -> None:
+    """The caller could wait 0.3 s when it asked: woken 0.3 s late for its slot, it has no
+    time left for another, and says so instead of overrunning its invocation."""
+    pacer = _oversleeping(sandbox, "late-within", 6000.0, late=0.3)
+    assert pacer.take(within=0.3) == 6000.0
+    with pytest.raises(BudgetSpent):
+        pacer.take(within=0.3)  # slot 6000.25, woken at 6000.55: the next is past 6000.3
+    assert pacer.slots_let_go == 1

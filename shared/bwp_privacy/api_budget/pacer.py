@@ -87,9 +87,12 @@ class DynamoPacer:
 
     def take(self, within: float | None) -> float | None:
         wait = 0.0
+        # Fixed at the ask: a round after a late wake has that much less time to wait.
+        latest = None if within is None else self._clock() + within
         for _ in range(_ROUNDS):
             now = self._clock()
-            latest = None if within is None else now + within
+            if latest is not None and now > latest:
+                raise BudgetSpent(wait)  # a late wake used the time the caller had
             # Step 1 is skipped while the schedule was busy at the last take: in a storm a
             # take (or a refusal) is then one write, not two, on an item every environment
             # writes (the partition's 1,000 writes a second are its ceiling).
