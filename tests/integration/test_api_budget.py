@@ -99,20 +99,18 @@ def _oversleeping(sandbox: Sandbox, key: str, start: float, late: float) -> Dyna
     )
 
 
-def test_a_sender_more_than_an_interval_late_lets_its_slot_go(sandbox: Sandbox) -> None:
-    """Woken late (a busy processor, a slow answer), a sender would land beside the slots
-    after its own: it lets its slot go and takes another."""
+def test_a_sender_late_within_its_slots_second_sends(sandbox: Sandbox) -> None:
+    """Woken late but still in its slot's second, a sender sends: that second holds no more
+    slots than the rate, whoever sends them when."""
     pacer = _oversleeping(sandbox, "late", 4000.0, late=0.3)
     assert pacer.take(within=None) == 4000.0  # idle: at once
-    # Its slot is 4000.25; woken at 4000.55, 0.3 s late (the interval is 0.25): let go. By
-    # then the schedule is idle again (its next is 4000.5): the request goes at 4000.55.
-    assert pacer.take(within=None) == pytest.approx(4000.55)
-    assert pacer.slots_let_go == 1
+    assert pacer.take(within=None) == pytest.approx(4000.25)  # woken at 4000.55
+    assert pacer.slots_let_go == 0
 
 
 def test_a_sender_woken_in_the_next_second_lets_its_slot_go(sandbox: Sandbox) -> None:
-    """Within an interval but in the next second, the request would count in a second that
-    holds its own slots already."""
+    """In the next second, the request would count in a second that holds its own slots
+    already (a busy processor, a slow answer): the sender takes another slot."""
     pacer = _oversleeping(sandbox, "next-second", 5000.65, late=0.15)
     assert pacer.take(within=None) == pytest.approx(5000.65)
     # Its slot 5000.9, woken at 5001.05: let go; the next, 5001.15, woken at 5001.3: sent.
@@ -177,10 +175,10 @@ def test_the_recorder_takes_its_token_and_its_lookup_from_the_budget(
 
 
 def test_a_slot_let_go_is_replaced_only_within_the_time_first_asked_for(sandbox: Sandbox) -> None:
-    """The caller could wait 0.3 s when it asked: woken 0.3 s late for its slot, it has no
-    time left for another, and says so instead of overrunning its invocation."""
-    pacer = _oversleeping(sandbox, "late-within", 6000.0, late=0.3)
-    assert pacer.take(within=0.3) == 6000.0
+    """The caller could wait 0.3 s when it asked: woken in the next second, past that, it has
+    no time left for another slot, and says so instead of overrunning its invocation."""
+    pacer = _oversleeping(sandbox, "late-within", 6000.7, late=0.3)
+    assert pacer.take(within=0.3) == pytest.approx(6000.7)
     with pytest.raises(BudgetSpent):
-        pacer.take(within=0.3)  # slot 6000.25, woken at 6000.55: the next is past 6000.3
+        pacer.take(within=0.3)  # slot 6000.95, woken at 6001.25: let go, and no time left
     assert pacer.slots_let_go == 1

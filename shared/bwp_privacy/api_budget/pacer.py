@@ -11,8 +11,8 @@ conditional updates, so every environment of every function shares it:
    between the two writes (step 1 again).
 
 While the schedule is busy an environment starts at step 2, so that a take costs one write.
-A caller that comes to its slot late (more than an interval, or in the next second) does not
-send: it takes another slot, so that every request goes in the second of its slot.
+A caller that comes to its slot in a later second does not send: it takes another slot, so
+that every request goes in the second of its slot.
 
 Each update is atomic on the item, so no two callers get one slot. A slot the SDK's retry
 takes twice (an answer lost on the way) is only a slot wasted: the rate stays under.
@@ -127,11 +127,10 @@ class DynamoPacer:
         return self._late
 
     def _on_time(self, start: float) -> bool:
-        """Whether a request sent now is sent in its slot: within one interval of it and in
-        the same second, so that no second holds more than the rate, however late a sender
-        wakes (a busy processor, a slow answer of the update)."""
-        now = self._clock()
-        return now - start <= self._interval and math.floor(now) <= math.floor(start)
+        """Whether a request sent now is sent in its slot's second: no second then holds more
+        requests than the rate, however late a sender wakes or its update is answered (a busy
+        processor, a slow write). Within the second, a token bucket of the rate takes them."""
+        return math.floor(self._clock()) <= math.floor(start)
 
     def _take_idle(self, now: float) -> bool:
         try:
