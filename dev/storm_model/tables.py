@@ -100,8 +100,8 @@ def failure_record_size(task_id: str, business_product_id: str, code: str, at: d
 
 
 class CaseSizes:
-    """Case item sizes, measured on the cases store's own item (`CaseStore._put_case`, the put
-    every write makes) the first time a case of each shape is written: a case's size depends
+    """Case item sizes, measured on the cases store's own item (`CaseStore.to_item`, what
+    every write puts) the first time a case of each shape is written: a case's size depends
     on its state and how many transitions and tasks it holds, barely on the rest."""
 
     def __init__(self) -> None:
@@ -112,8 +112,7 @@ class CaseSizes:
         shape = (case.state.value, len(case.transitions), len(case.tasks))
         found = self._sizes.get(shape)
         if found is None:
-            put = self._store._put_case(case, "attribute_not_exists(pk)", {})
-            found = self._sizes[shape] = item_size(put["Item"])
+            found = self._sizes[shape] = item_size(self._store.to_item(case))
         return found
 
 

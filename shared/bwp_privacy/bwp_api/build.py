@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from bwp_privacy.api_budget import build_pacers
@@ -12,19 +14,22 @@ from bwp_privacy.bwp_api.token import AccessToken, TokenProvider, request_access
 from bwp_privacy.common import Backoff, JsonSecrets, aws_client
 
 
-def build_client(settings: ApiSettings, secrets: JsonSecrets | None = None) -> BwpClient:
+def build_client(
+    settings: ApiSettings, secrets: JsonSecrets | None = None, *, dynamodb: Any | None = None
+) -> BwpClient:
     """A GraphQL client whose token cache and connections live as long as the process.
 
     The credentials secret is read through ``secrets`` (a new reader when none is given and
-    the settings name a secret).
+    the settings name a secret); the API budget's table through ``dynamodb`` (the function's
+    own client: a second one would be made at every cold start for nothing).
     """
     session = requests.Session()
     if secrets is None and settings.credentials_secret_id:
         secrets = JsonSecrets(aws_client("secretsmanager"))
     table = settings.budget_table_name
-    pacer, token_pacer = build_pacers(
-        table, settings.requests_per_second, aws_client("dynamodb") if table else None
-    )
+    if table and dynamodb is None:
+        dynamodb = aws_client("dynamodb")
+    pacer, token_pacer = build_pacers(table, settings.requests_per_second, dynamodb)
 
     def pace_token(within: float | None) -> None:
         # Environments that start together would each ask for a token at once: the token

@@ -73,24 +73,14 @@ class CaseReader:
         ``legalDueAt`` come back (a storm leaves a hundred thousand cases open for weeks; the
         watch must neither hold them nor parse them). A case last written by a version that
         did not keep ``legalDueAt`` is read whole, once, by its key."""
-        paginator = self._client.get_paginator("query")
-        for state in OPEN_STATES:
-            for page in paginator.paginate(
-                TableName=self._table,
-                IndexName="ByState",
-                KeyConditionExpression="#state = :state",
-                ProjectionExpression="pk, caseId, legalDueAt",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":state": {"S": state.value}},
-            ):
-                for item in page.get("Items", []):
-                    due = parse_iso(item.get("legalDueAt", {}).get("S"))
-                    if due is not None:
-                        yield OpenDeadline(item["caseId"]["S"], due)
-                        continue
-                    case = self._load_by_key(item["pk"])
-                    if case is not None and not case.state.ended:
-                        yield OpenDeadline(case.case_id, case.legal_due_at)
+        for item in self._items(OPEN_STATES, ProjectionExpression="pk, caseId, legalDueAt"):
+            due = parse_iso(item.get("legalDueAt", {}).get("S"))
+            if due is not None:
+                yield OpenDeadline(item["caseId"]["S"], due)
+                continue
+            case = self._load_by_key(item["pk"])
+            if case is not None and not case.state.ended:
+                yield OpenDeadline(case.case_id, case.legal_due_at)
 
     def _load_by_key(self, key: dict[str, Any]) -> Case | None:
         answer = self._client.get_item(TableName=self._table, Key={"pk": key})
@@ -102,7 +92,12 @@ class CaseReader:
         return self._in_states(tuple(CaseState))
 
     def _in_states(self, states: tuple[CaseState, ...]) -> list[Case]:
-        found: list[Case] = []
+        found = [case_of_item(item) for item in self._items(states)]
+        return sorted(found, key=lambda case: (case.plan_deadline_at, case.case_id))
+
+    def _items(self, states: tuple[CaseState, ...], **query: str) -> Iterator[dict[str, Any]]:
+        """The items of ``states``, page by page through the index (``query``: more of the
+        Query's parameters, such as a projection)."""
         paginator = self._client.get_paginator("query")
         for state in states:
             for page in paginator.paginate(
@@ -111,9 +106,9 @@ class CaseReader:
                 KeyConditionExpression="#state = :state",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={":state": {"S": state.value}},
+                **query,
             ):
-                found.extend(case_of_item(item) for item in page.get("Items", []))
-        return sorted(found, key=lambda case: (case.plan_deadline_at, case.case_id))
+                yield from page.get("Items", [])
 
 
 def case_of_item(item: dict[str, Any]) -> Case:

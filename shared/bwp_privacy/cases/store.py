@@ -112,7 +112,8 @@ class CaseStore(CaseReader):
             return False
         return True
 
-    def _put_case(self, case: Case, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+    def to_item(self, case: Case) -> dict[str, Any]:
+        """The case's item as every write puts it (the storm model measures its size)."""
         item: dict[str, Any] = {
             **case_item_key(case.case_id),
             "caseId": {"S": case.case_id},
@@ -127,6 +128,10 @@ class CaseStore(CaseReader):
         }
         if case.ended_at is not None:
             item["expiresAt"] = {"N": str(self._expiry(case.ended_at))}
+        return item
+
+    def _put_case(self, case: Case, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+        item = self.to_item(case)
         put: dict[str, Any] = {
             "TableName": self._table,
             "Item": item,

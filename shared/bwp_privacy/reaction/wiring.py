@@ -43,7 +43,8 @@ def build_reaction(
         ssm,
         catalogue=CatalogueSource(settings.catalogue_parameter_name, ssm),
     )
-    # One DynamoDB client for the cases and the audit trail: each client costs cold-start time.
+    # One DynamoDB client for the cases, the audit trail and the API budget: each client costs
+    # cold-start time.
     dynamodb = aws_client("dynamodb")
     return ReactionService(
         store=CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
@@ -57,7 +58,7 @@ def build_reaction(
                 attempt_window_minutes=settings.attempt_window_minutes,
             ),
         ),
-        resubmitter=Resubmitter(ApiOnFirstUse(settings)),
+        resubmitter=Resubmitter(ApiOnFirstUse(settings, dynamodb)),
         notices=NoticePublisher(aws_client("sns"), settings.failures_topic_arn),
         playbooks=playbooks.get,
         metrics=metrics,
@@ -91,7 +92,7 @@ def build_operator_actions(
         service,
         CaseStore(dynamodb, settings.cases_table_name, settings.retention_days),
         AuditTrail(dynamodb, settings.audit_table_name),
-        ApiOnFirstUse(settings),
+        ApiOnFirstUse(settings, dynamodb),
         settings.retention_days,
         silences=silences,
         inbound_redrive=inbound_redrive,
@@ -166,8 +167,9 @@ class ApiOnFirstUse:
     client it builds keeps its token cache and connections from then on.
     """
 
-    def __init__(self, settings: ReactionSettings) -> None:
+    def __init__(self, settings: ReactionSettings, dynamodb: Any) -> None:
         self._settings = settings
+        self._dynamodb = dynamodb  # the reaction's own, for the API budget's slots
         self._api: GraphQL | None = None
 
     def execute(
@@ -182,5 +184,5 @@ class ApiOnFirstUse:
         if self._api is None:
             from bwp_privacy.bwp_api import build_client  # deferred: see the class
 
-            self._api = build_client(self._settings)
+            self._api = build_client(self._settings, dynamodb=self._dynamodb)
         return self._api.execute(query, variables, target_id, deadline=deadline)

@@ -14,10 +14,11 @@ def build_recorder(settings: RecorderSettings, metrics: MetricsSink) -> FailureR
     """Wire the recorder to the API, the failures table (the events' claims and their
     records) and the failures topic (every AWS client made here, at cold start, with the
     project's configuration)."""
+    dynamodb = aws_client("dynamodb")
     return FailureRecorder(
-        lookup=build_client(settings),
+        lookup=build_client(settings, dynamodb=dynamodb),
         store=FailureStore(
-            aws_client("dynamodb"),
+            dynamodb,
             settings.failures_table_name,
             settings.retention_days,
         ),
